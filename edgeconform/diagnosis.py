@@ -1,0 +1,86 @@
+"""Likely misconfigurations: where the controller's settings disagree with what the load balancer does.
+
+These are the real failure modes of aws-lb-facts.md §6. A finding does not decide a verdict (observations do);
+it explains a failure: when a behaviour fails, the findings that touch it are named in the message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .expectations import Behaviour
+from .topology import Topology
+
+ALL = frozenset(Behaviour)
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    message: str
+    sources: tuple[str, ...]
+    behaviours: frozenset[Behaviour] = ALL
+
+    def __str__(self) -> str:
+        return f"{self.message} {''.join(f'[{key}]' for key in self.sources)} ({self.code})"
+
+
+def findings(t: Topology) -> list[Finding]:
+    found: list[Finding] = []
+    lb, ctl = t.lb, t.controller
+    if lb.proxy_protocol and not ctl.proxy_protocol:
+        found.append(Finding(
+            "PROXY_NOT_EXPECTED",
+            f"the load balancer sends PROXY {lb.proxy_protocol} but the controller does not expect PROXY: it reads "
+            "the header as the start of the request and every connection fails",
+            ("#13320", "#57250", "NLB-TG23")))
+    if ctl.proxy_protocol and not lb.proxy_protocol:
+        found.append(Finding(
+            "PROXY_NOT_SENT",
+            "the controller expects a PROXY header but the load balancer does not send one: every connection is "
+            "dropped as a broken header",
+            ("#6996", "#57250", "ENVOY-PP")))
+    if t.layer == "l4" and ctl.trusted_hops > 0:
+        found.append(Finding(
+            "XFF_TRUSTED_BEHIND_L4",
+            f"the controller trusts {ctl.trusted_hops} X-Forwarded-For hop(s) behind an L4 load balancer that adds "
+            "none: any client can forge its address (and X-Forwarded-Proto)",
+            ("#1815", "#9163", "ENVOY-H"), frozenset({Behaviour.CLIENT_IP, Behaviour.REDIRECT})))
+    if t.layer == "l7" and t.xff_mode == "append" and ctl.trusted_hops > 1:
+        found.append(Finding(
+            "XFF_TOO_MANY_HOPS",
+            f"the controller trusts {ctl.trusted_hops} X-Forwarded-For hops behind one L7 hop: without a client-sent "
+            "entry it falls back to the load balancer's address, and with one it believes the forged entry",
+            ("ALB-XFH", "ENVOY-H", "#9163"), frozenset({Behaviour.CLIENT_IP})))
+    if t.layer == "l7" and ctl.trusted_hops == 0:
+        found.append(Finding(
+            "XFF_NOT_TRUSTED",
+            "the controller trusts no X-Forwarded-* hop behind an L7 load balancer: it takes the load balancer "
+            "(or node) for the client and ignores X-Forwarded-Proto, so a cleartext redirect fires on HTTPS "
+            "requests too and loops",
+            ("#1957", "ENVOY-H", "NGX-CM"), ALL))
+    https = t.https_listener
+    if https is not None and https.terminates_tls and t.layer == "l4" and _redirects(t, https.target):
+        found.append(Finding(
+            "REDIRECT_LOOP_TLS_AT_LB",
+            f"TLS ends at the load balancer (port {https.port}) and the plaintext lands on a controller port that "
+            "redirects cleartext; the load balancer adds no X-Forwarded-Proto, so HTTPS requests are redirected "
+            "to HTTPS again, forever. Send 443 to a port that serves and 80 to one that redirects",
+            ("#2724", "#12877", "NGX-AWS"), ALL))
+    if lb.model == "clb" and t.layer == "l7":
+        found.append(Finding(
+            "CLB_HTTP_WEBSOCKET",
+            "Classic ELB HTTP/HTTPS listeners break the WebSocket Upgrade; use TCP/SSL listeners (and PROXY v1 for "
+            "the client address) for WebSocket traffic",
+            ("#3746", "istio#11579", "EMS-AWS"), frozenset({Behaviour.WEBSOCKET})))
+    return found
+
+
+def for_behaviour(t: Topology, behaviour: Behaviour | str) -> list[Finding]:
+    behaviour = Behaviour(behaviour)
+    return [f for f in findings(t) if behaviour in f.behaviours]
+
+
+def _redirects(t: Topology, target: str) -> bool:
+    """Whether a controller port redirects requests that look like cleartext to it."""
+    return target == "redirect" or (target == "http" and t.controller.cleartext == "redirect")

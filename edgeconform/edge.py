@@ -1,0 +1,146 @@
+"""An Edge: one topology built on one target, ready to be probed.
+
+Targets (local, kind, eks) build Edges; probes only talk to Edges. An Edge knows where clients connect, which
+addresses belong to which role (so an observed address can be named), the CA to trust, and how to check that
+the processes behind it are still alive.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .topology import Topology
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where clients reach one load-balancer listener."""
+
+    scheme: str  # "http" or "https"
+    public_port: int  # the AWS listener port (80, 443)
+    ip: str
+    port: int  # where it is actually served (8080/8443 locally)
+
+    def url(self, host: str | None = None, path: str = "/") -> str:
+        default = {"http": 80, "https": 443}[self.scheme]
+        port = "" if self.port == default else f":{self.port}"
+        return f"{self.scheme}://{host or self.ip}{port}{path}"
+
+
+@dataclass(frozen=True)
+class Converge:
+    """A named, bounded convergence loop: N consecutive good observations within a timeout."""
+
+    name: str
+    timeout: float
+    consecutive: int
+    interval: float
+
+
+LOCAL_CONVERGE = Converge("local", timeout=1.5, consecutive=2, interval=0.05)
+
+
+@dataclass
+class Edge:
+    topology: Topology
+    target: str
+    endpoints: dict[str, Endpoint]  # "http" / "https" -> endpoint
+    ca: Path
+    roles: dict[str, str]  # address -> role ("lb", "node", "controller", "backend")
+    client_cidr: str | None  # where probes bind their source address; None: cannot choose (EKS)
+    client_addresses: list[str]
+    lb_server_header: str | None = None  # what the LB puts in responses it generates itself
+    controller_admin: str | None = None  # Envoy admin URL of the controller, where the target has one
+    unsupported: dict[str, str] = field(default_factory=dict)  # behaviour -> why it cannot be measured here
+    converge: Converge = LOCAL_CONVERGE
+    workdir: Path | None = None
+    ready_seconds: float = 0.0
+    _alive: Callable[[], None] = lambda: None
+    _logs: Callable[[], dict[str, str]] = lambda: {}
+    _close: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.topology.name
+
+    @property
+    def hostnames(self) -> list[str]:
+        return list(self.topology.hostnames)
+
+    def endpoint(self, scheme: str) -> Endpoint | None:
+        return self.endpoints.get(scheme)
+
+    def role_of(self, ip: str | None) -> str:
+        """Name the role an observed address belongs to: client, lb, node, controller, backend or unknown."""
+        if not ip:
+            return "unknown"
+        if ip in self.roles:
+            return self.roles[ip]
+        if self.client_cidr and _in(ip, self.client_cidr):
+            return "client"
+        return "unknown"
+
+    def resolve(self, scheme: str, port: int | None) -> tuple[str, int]:
+        """Where to connect for a URL on one of this edge's hostnames (like curl --resolve)."""
+        endpoint = self.endpoints.get(scheme)
+        if endpoint is None:
+            raise LookupError(f"{self.name} has no {scheme} listener")
+        if port in (None, endpoint.public_port, endpoint.port):
+            return endpoint.ip, endpoint.port
+        for other in self.endpoints.values():
+            if port in (other.public_port, other.port):
+                return other.ip, other.port
+        return endpoint.ip, port
+
+    def check_alive(self) -> None:
+        """Raise edgeconform.supervisor.ProcessFailed (with the log) if a process of this edge died."""
+        self._alive()
+
+    def logs(self) -> dict[str, str]:
+        return self._logs()
+
+    def on_close(self, action: Callable[[], None]) -> None:
+        self._close.append(action)
+
+    def close(self) -> None:
+        while self._close:
+            self._close.pop()()
+
+    def describe(self) -> dict[str, Any]:
+        """The JSON line `edgeconform up` prints."""
+        http, https = self.endpoint("http"), self.endpoint("https")
+        return {
+            "topology": self.name,
+            "target": self.target,
+            "http": http.url() if http else None,
+            "https": https.url() if https else None,
+            "ca": str(self.ca),
+            "hostnames": self.hostnames,
+            "certificates": self.topology.certificates,
+            "client_cidr": self.client_cidr,
+            "roles": {role: ip for ip, role in self.roles.items()},
+            "tls_terminates_at": self.topology.tls_terminates_at,
+            "unsupported": self.unsupported,
+            "ready_seconds": round(self.ready_seconds, 3),
+            "workdir": str(self.workdir) if self.workdir else None,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.describe())
+
+
+def remove_tree(path: Path) -> Callable[[], None]:
+    return lambda: shutil.rmtree(path, ignore_errors=True)
+
+
+def _in(ip: str, cidr: str) -> bool:
+    try:
+        return ipaddress.ip_address(ip) in ipaddress.ip_network(cidr)
+    except ValueError:
+        return False

@@ -1,0 +1,19 @@
+"""The request headers in which the controller tells the backend what it concluded.
+
+The local controller (Envoy) sets them from its own state; on kind the controller is configured to set the
+same names. Each is overwritten at the controller, so a client cannot forge them.
+"""
+
+CLIENT = "x-edgeconform-client"  # the client address the controller determined (PROXY, XFF or peer)
+PEER = "x-edgeconform-peer"  # the controller's TCP peer (the physical connection)
+TLS = "x-edgeconform-tls"  # TLS version of the client's connection to the controller; empty when cleartext
+SNI = "x-edgeconform-sni"  # SNI name the controller received
+PORT = "x-edgeconform-port"  # which controller port the request arrived on: http, https or redirect
+
+# Envoy command operators that produce them.
+ENVOY_VALUES: list[tuple[str, str]] = [
+    (CLIENT, "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%"),
+    (PEER, "%DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT%"),
+    (TLS, "%DOWNSTREAM_TLS_VERSION%"),
+    (SNI, "%REQUESTED_SERVER_NAME%"),
+]

@@ -1,0 +1,210 @@
+"""The pytest plugin (registered through the ``pytest11`` entry point): options, markers, fixtures, matrix.
+
+Suites only ask for ``conformance`` (or ``edge``/``expectation``); the plugin parametrizes them over the
+selected topologies, builds one edge per topology per session on the chosen target, marks limited cells as
+strict xfail, attaches the edge's process logs to failures, and prints the topology x behaviour matrix.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from . import catalog, expectations, targets
+from .addresses import AddressBusy
+from .binaries import MissingBinary
+from .edge import Edge
+from .expectations import Behaviour, Expectation
+from .matrix import Matrix
+from .topology import Topology
+from .verdicts import LimitedObserved, Verdict, check_or_raise
+
+MARKERS = {
+    "nlb": "edges fronted by a Network Load Balancer",
+    "clb": "edges fronted by a Classic ELB",
+    "alb": "edges fronted by an Application Load Balancer",
+    "l4": "load balancers with L4 listeners (TCP/TLS/SSL)",
+    "l7": "load balancers with L7 listeners (HTTP/HTTPS)",
+    "client_ip": "behaviour: the backend learns the real client address",
+    "redirect": "behaviour: cleartext is redirected to HTTPS, without a loop",
+    "websocket": "behaviour: WebSocket upgrade and echo through the edge",
+    "sni": "behaviour: which certificate each hostname gets, where TLS terminates",
+    "security": "behaviour: forged headers, PROXY abuse, TLS policy, redirect loops",
+    "xdist_group(name): pytest-xdist group (one edge per topology per worker)": "",
+}
+BEHAVIOUR_MARKS = [b.value for b in Behaviour]
+STATE = pytest.StashKey["State"]()
+
+
+@dataclasses.dataclass
+class State:
+    topologies: dict[str, Topology]
+    selected: list[str]
+    matrix: Matrix
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("edgeconform", "edgeconform: ingress edge conformance")
+    group.addoption("--target", default="local", choices=targets.NAMES,
+                    help="where edges are built: local (loopback stand-ins, default), kind, eks")
+    group.addoption("--topology", action="append", default=[], metavar="NAME",
+                    help="run only this topology (repeatable); default: every catalog topology, or every "
+                         "topology of the --topology-file files when given")
+    group.addoption("--topology-file", action="append", default=[], metavar="FILE",
+                    help="load topologies from FILE (catalog format; repeatable; same names override the catalog)")
+    group.addoption("--converge-timeout", type=float, default=None, metavar="SECONDS",
+                    help="override the target's convergence timeout")
+    group.addoption("--converge-consecutive", type=int, default=None, metavar="N",
+                    help="override how many consecutive matching observations make a verdict")
+    group.addoption("--no-matrix", action="store_true", help="do not print the topology x behaviour matrix")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, doc in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {doc}" if doc else name)
+    files = config.getoption("topology_file", default=[]) or []
+    try:
+        topologies = catalog.load(files)
+        from_files = list(catalog.load(files, include_default=False)) if files else []
+    except catalog.TopologyError as exc:
+        raise pytest.UsageError(f"edgeconform: {exc}") from None
+    wanted = config.getoption("topology", default=[]) or from_files or list(topologies)
+    unknown = [name for name in wanted if name not in topologies]
+    if unknown:
+        raise pytest.UsageError(f"edgeconform: unknown topology {unknown}; known: {', '.join(topologies)}")
+    selected = list(dict.fromkeys(wanted))
+    matrix = Matrix(selected, config.getoption("target", default="local"), show=not config.getoption("no_matrix", default=False))
+    config.stash[STATE] = State(topologies, selected, matrix)
+    config.pluginmanager.register(matrix, "edgeconform-matrix")
+
+
+def _state(config: pytest.Config) -> State:
+    return config.stash[STATE]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    state = _state(config)
+    return f"edgeconform: target {config.getoption('target')}, topologies: {', '.join(state.selected)}"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "topology" not in metafunc.fixturenames:
+        return
+    state = _state(metafunc.config)
+    params = []
+    for name in state.selected:
+        marks = [getattr(pytest.mark, family) for family in state.topologies[name].families()]
+        params.append(pytest.param(name, marks=[*marks, pytest.mark.xdist_group(name)], id=name))
+    metafunc.parametrize("topology", params, indirect=True, scope="session")
+
+
+def cell_of(item: pytest.Item) -> tuple[str | None, str]:
+    """(behaviour, variant) of a suite test, from its behaviour marker and its ``scheme`` parameter."""
+    behaviour = next((m.name for m in item.iter_markers() if m.name in BEHAVIOUR_MARKS), None)
+    callspec = getattr(item, "callspec", None)
+    variant = str(callspec.params.get("scheme", "")) if callspec else ""
+    return behaviour, variant
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    state = _state(config)
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is None or "topology" not in callspec.params:
+            continue
+        t = state.topologies[callspec.params["topology"]]
+        behaviour, variant = cell_of(item)
+        item.user_properties += [("topology", t.name), ("target", config.getoption("target"))]
+        if behaviour is None:
+            continue
+        expectation = expectations.lookup(t, behaviour, variant)
+        item.user_properties += [("behaviour", behaviour), ("variant", variant),
+                                 ("expected", expectation.outcome), ("expectation", expectation.describe())]
+        if expectation.outcome == "limited" and behaviour not in t.requires:
+            item.add_marker(pytest.mark.xfail(strict=True, raises=LimitedObserved,
+                                              reason=f"limited: {expectation.reason}"))
+
+
+# --- fixtures ------------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def topology(request: pytest.FixtureRequest) -> Topology:
+    return _state(request.config).topologies[request.param]
+
+
+@pytest.fixture(scope="session")
+def edge_target(request: pytest.FixtureRequest) -> targets.Target:
+    try:
+        return targets.get(request.config.getoption("target"), request.config)
+    except targets.TargetUnavailable as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def edge(request: pytest.FixtureRequest, topology: Topology, edge_target: targets.Target):
+    """The topology built on the selected target, shared by every test of that topology in this session."""
+    try:
+        built = edge_target.build(topology)
+    except targets.TargetUnavailable as exc:
+        pytest.skip(str(exc))
+    except (AddressBusy, MissingBinary) as exc:
+        pytest.fail(f"edgeconform could not build {topology.name}: {exc}", pytrace=False)
+    overrides = {k: v for k, v in {"timeout": request.config.getoption("converge_timeout"),
+                                   "consecutive": request.config.getoption("converge_consecutive")}.items() if v}
+    if overrides:
+        built.converge = dataclasses.replace(built.converge, name=f"{built.converge.name}+cli", **overrides)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def expectation(request: pytest.FixtureRequest, topology: Topology) -> Expectation:
+    behaviour, variant = cell_of(request.node)
+    if behaviour is None:
+        raise pytest.UsageError(f"{request.node.nodeid} asks for an expectation but has no behaviour marker "
+                                f"({', '.join(BEHAVIOUR_MARKS)})")
+    return expectations.lookup(topology, behaviour, variant)
+
+
+class Conformance:
+    """The one call a suite test makes: probe the edge and turn the observation into a verdict."""
+
+    def __init__(self, edge: Edge, expectation: Expectation, node: pytest.Item):
+        self.edge, self.expectation, self.node = edge, expectation, node
+
+    def check(self, probe: Callable[[Edge], Any]) -> Verdict:
+        exp = self.expectation
+        if exp.outcome == "n/a":
+            pytest.skip(f"not applicable to {self.edge.name}: {exp.reason}")
+        if str(exp.behaviour) in self.edge.unsupported:
+            pytest.skip(self.edge.unsupported[str(exp.behaviour)])
+        verdict = check_or_raise(self.edge, exp, probe)
+        m = verdict.measurement
+        self.node.user_properties += [("verdict", verdict.kind), ("message", verdict.message)]
+        if m is not None:
+            self.node.user_properties += [("attempts", m.attempts), ("seconds", round(m.seconds, 3))]
+        if verdict.kind == "fail":
+            pytest.fail(verdict.message, pytrace=False)
+        if verdict.kind == "limited":
+            raise LimitedObserved(verdict.message)
+        return verdict
+
+
+@pytest.fixture
+def conformance(request: pytest.FixtureRequest, edge: Edge, expectation: Expectation) -> Conformance:
+    return Conformance(edge, expectation, request.node)
+
+
+# --- reporting -----------------------------------------------------------------------------------------
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    edge = getattr(item, "funcargs", {}).get("edge")
+    if report.failed and isinstance(edge, Edge):
+        for name, log in edge.logs().items():
+            report.sections.append((f"edge log: {name}", log))
+    return report
+
+

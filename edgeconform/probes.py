@@ -1,0 +1,399 @@
+"""Probes: one client action against an Edge, and what came back.
+
+Every probe binds its source address where the edge allows it (so the backend's view can be compared with
+the truth), sets Host and SNI for a hostname while connecting to the load balancer's address (like
+``curl --resolve``), uses one connection per probe (httpx pools by origin only, so a connection made with one
+SNI name would otherwise carry another), and has a bounded timeout.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import ssl
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from websockets.exceptions import InvalidStatus, WebSocketException
+from websockets.sync.client import connect as ws_connect
+
+from . import headers as H
+from .certs import PeerCert, client_context
+from .echo import BACKEND_HEADER
+from .echo import SERVER as ECHO_NAME
+from .edge import Edge
+
+TIMEOUT = 5.0
+UNKNOWN_NAME = "no-such-name.edgeconform.test"
+
+
+@lru_cache(maxsize=64)
+def _context(ca: Path, verify_hostname: bool) -> ssl.SSLContext:
+    return client_context(ca, verify_hostname=verify_hostname)
+
+
+# --- what the backend reported ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class BackendView:
+    """The echo backend's report, read for what the controller concluded."""
+
+    client: str | None  # the client address the controller determined
+    peer: str | None  # the controller's TCP peer
+    connection: str | None  # the controller's connection address after PROXY (the XFF entry it appended)
+    xff: tuple[str, ...]
+    xfp: str | None
+    tls: str | None  # TLS version the controller saw; None when the controller received cleartext
+    sni: str | None
+    port: str | None  # controller port kind
+    backend_peer: str | None  # the echo's own TCP peer
+    headers: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_echo(cls, report: dict[str, Any]) -> BackendView:
+        hdrs = {name: value for name, value in report.get("headers", [])}
+        xff = tuple(report.get("forwarded", {}).get("for", []))
+        return cls(client=report.get("client") or None, peer=hdrs.get(H.PEER) or None,
+                   connection=xff[-1] if xff else None, xff=xff, xfp=report.get("forwarded", {}).get("proto"),
+                   tls=hdrs.get(H.TLS) or None, sni=hdrs.get(H.SNI) or None, port=hdrs.get(H.PORT) or None,
+                   backend_peer=(report.get("peer") or {}).get("ip"),
+                   headers=tuple((n, v) for n, v in report.get("headers", [])))
+
+
+# --- HTTP -------------------------------------------------------------------------------------------
+@dataclass
+class HttpResult:
+    url: str
+    source: str | None
+    host: str
+    sni: str | None
+    status: int | None = None
+    reason: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    report: dict[str, Any] | None = None  # the echo backend's JSON, when the response came from it
+    error: str | None = None
+    tls_version: str | None = None
+    cert: PeerCert | None = None
+    elapsed: float = 0.0
+
+    @property
+    def server(self) -> str | None:
+        return self.headers.get("server")
+
+    @property
+    def location(self) -> str | None:
+        return self.headers.get("location")
+
+    @property
+    def view(self) -> BackendView | None:
+        return BackendView.from_echo(self.report) if self.report else None
+
+    def describe(self) -> str:
+        if self.error:
+            return f"GET {self.url} (Host {self.host}) from {self.source}: {self.error}"
+        extra = f" -> {self.location}" if self.location else ""
+        who = "the backend" if self.report else f"server {self.server!r}"
+        return f"GET {self.url} (Host {self.host}) from {self.source}: {self.status}{extra} from {who}"
+
+
+def http_get(edge: Edge, scheme: str, host: str, path: str = "/", *, source: str | None = None,
+             port: int | None = None, sni: str | None = None, extra_headers: dict[str, str] | None = None,
+             timeout: float = TIMEOUT) -> HttpResult:
+    """GET ``scheme://host[:port]path`` through the edge, connecting to the load balancer's address."""
+    ip, real_port = edge.resolve(scheme, port)
+    url = f"{scheme}://{ip}:{real_port}{path}"
+    sni = (sni or host) if scheme == "https" else None
+    result = HttpResult(url=f"{scheme}://{host}:{real_port}{path}", source=source, host=host, sni=sni)
+    transport = httpx.HTTPTransport(local_address=source, verify=_context(edge.ca, True), retries=0)
+    started = time.monotonic()
+    try:
+        with httpx.Client(transport=transport, timeout=timeout, trust_env=False) as client:
+            extensions = {"sni_hostname": sni} if sni else {}
+            request_headers = {"Host": host, "Connection": "close", **(extra_headers or {})}
+            with client.stream("GET", url, headers=request_headers, extensions=extensions) as response:
+                if scheme == "https":  # read the TLS facts while the connection is open
+                    tls = response.extensions["network_stream"].get_extra_info("ssl_object")
+                    result.tls_version = tls.version()
+                    result.cert = PeerCert.from_der(tls.getpeercert(True))
+                result.status, result.reason = response.status_code, response.reason_phrase
+                result.headers = {k.lower(): v for k, v in response.headers.items()}
+                result.body = response.read()
+            if result.headers.get(BACKEND_HEADER.lower()) == ECHO_NAME:
+                result.report = json.loads(result.body)
+    except (httpx.HTTPError, ssl.SSLError, OSError, ValueError) as exc:
+        result.error = describe_error(exc)
+    result.elapsed = time.monotonic() - started
+    return result
+
+
+def describe_error(exc: BaseException) -> str:
+    """A short, specific description of a failed connection (what a user would see with curl)."""
+    text = str(exc) or type(exc).__name__
+    cause = exc.__cause__ or exc.__context__
+    detail = str(cause) if cause and str(cause) and str(cause) not in text else ""
+    if isinstance(exc, httpx.TimeoutException):
+        kind = "timed out"
+    elif isinstance(exc, httpx.ConnectError) and "refused" in text.lower():
+        kind = "connection refused"
+    elif isinstance(exc, httpx.ConnectError) and ("SSL" in text or "TLS" in text or "certificate" in text):
+        kind = "TLS handshake failed"
+    elif isinstance(exc, httpx.RemoteProtocolError) and "without sending" in text:
+        kind = "the connection was closed without a response"
+    elif isinstance(exc, (httpx.ReadError, ConnectionResetError)):
+        kind = "the connection was reset"
+    else:
+        kind = type(exc).__name__
+    return f"{kind}: {text}{' (' + detail + ')' if detail else ''}"
+
+
+# --- client IP ---------------------------------------------------------------------------------------
+@dataclass
+class ClientIpSample:
+    source: str | None
+    result: HttpResult
+    proxy_version: str | None  # "v1"/"v2" when the controller counted a PROXY header for this request
+
+    @property
+    def view(self) -> BackendView | None:
+        return self.result.view
+
+
+_admin = httpx.Client(timeout=2, trust_env=False, verify=False)  # plain-HTTP admin endpoints on loopback
+
+
+def proxy_counters(edge: Edge) -> dict[str, int]:
+    """The controller's PROXY-protocol counters (local target: Envoy admin stats), summed over listeners."""
+    if not edge.controller_admin:
+        return {}
+    try:
+        text = _admin.get(f"{edge.controller_admin}/stats?filter=proxy_proto").text
+    except httpx.HTTPError:
+        return {}
+    counters = {"v1": 0, "v2": 0}
+    for line in text.splitlines():
+        name, _, value = line.partition(": ")
+        for version in counters:
+            if name.endswith(f"versions.{version}.found"):
+                counters[version] += int(value)
+    return counters
+
+
+def client_ip(edge: Edge, sources: int = 3) -> list[ClientIpSample]:
+    """Requests from ``sources`` distinct client addresses; what the backend learned about each."""
+    endpoint = edge.endpoint("https") or edge.endpoint("http")
+    scheme = endpoint.scheme if endpoint else "https"
+    host = edge.hostnames[0]
+    samples = []
+    addresses = edge.client_addresses[:sources] if edge.client_addresses else [None]
+    for source in addresses:
+        before = proxy_counters(edge)
+        result = http_get(edge, scheme, host, f"/client-ip?from={source}", source=source)
+        after = proxy_counters(edge)
+        moved = [v for v in ("v1", "v2") if after.get(v, 0) > before.get(v, 0)]
+        samples.append(ClientIpSample(source, result, moved[0] if len(moved) == 1 else None))
+    return samples
+
+
+def via(sample: ClientIpSample) -> str:
+    """How the controller got the address it settled on: peer, proxy-v1/v2 (or proxy), or xff."""
+    view = sample.view
+    if view is None or not view.client:
+        return "unknown"
+    if view.connection and view.peer and view.connection != view.peer and view.client == view.connection:
+        return f"proxy-{sample.proxy_version}" if sample.proxy_version else "proxy"
+    if view.client == view.peer:
+        return "peer"
+    if view.client in view.xff[:-1]:
+        return "xff"
+    return "unknown"
+
+
+# --- redirect ----------------------------------------------------------------------------------------
+@dataclass
+class Hop:
+    result: HttpResult
+    at: str  # "lb", "controller", "backend" or "none" (no response)
+
+
+@dataclass
+class RedirectTrail:
+    start: str
+    hops: list[Hop]
+    loop: bool
+    limit: int
+
+    @property
+    def first(self) -> Hop:
+        return self.hops[0]
+
+    @property
+    def last(self) -> Hop:
+        return self.hops[-1]
+
+    def describe(self) -> str:
+        lines = [f"  {i + 1}. {hop.result.describe()} [at {hop.at}]" for i, hop in enumerate(self.hops)]
+        tail = f"\n  stopped: more than {self.limit} redirects (a loop)" if self.loop else ""
+        return "\n".join(lines) + tail
+
+
+def responder(edge: Edge, result: HttpResult) -> str:
+    if result.status is None:
+        return "none"
+    if result.report is not None:
+        return "backend"
+    if edge.lb_server_header and result.server == edge.lb_server_header:
+        return "lb"
+    return "controller"
+
+
+def follow_redirects(edge: Edge, host: str, path: str = "/redirect-check?q=1", *, source: str | None = None,
+                     limit: int = 5) -> RedirectTrail:
+    """Start at http://host/path and follow Location headers, at most ``limit`` times."""
+    scheme, port, current = "http", None, path
+    start = f"http://{host}{path}"
+    hops: list[Hop] = []
+    seen: set[str] = set()
+    while True:
+        result = http_get(edge, scheme, host, current, source=source, port=port)
+        hops.append(Hop(result, responder(edge, result)))
+        if result.status is None or not (300 <= result.status < 400) or not result.location:
+            return RedirectTrail(start, hops, loop=False, limit=limit)
+        key = f"{scheme}://{host}:{port}{current}"
+        if len(hops) > limit or key in seen:
+            return RedirectTrail(start, hops, loop=True, limit=limit)
+        seen.add(key)
+        target = urlsplit(result.location)
+        scheme = target.scheme or scheme
+        host = target.hostname or host
+        port = target.port
+        current = (target.path or "/") + (f"?{target.query}" if target.query else "")
+
+
+# --- WebSocket ---------------------------------------------------------------------------------------
+@dataclass
+class WebSocketResult:
+    url: str
+    source: str | None
+    status: int | None = None  # 101 when upgraded
+    location: str | None = None
+    report: dict[str, Any] | None = None
+    text_echoed: bool = False
+    binary_echoed: bool = False
+    error: str | None = None
+
+    def describe(self) -> str:
+        if self.status == 101:
+            return (f"{self.url} from {self.source}: upgraded (101); text echo "
+                    f"{'ok' if self.text_echoed else 'FAILED'}, binary echo {'ok' if self.binary_echoed else 'FAILED'}"
+                    + (f"; {self.error}" if self.error else ""))
+        where = f" -> {self.location}" if self.location else ""
+        return f"{self.url} from {self.source}: not upgraded: {self.error or self.status}{where}"
+
+
+TEXT_FRAME = "edgeconform text frame: héllo ✓"
+BINARY_FRAME = bytes(range(256)) * 4
+
+
+def websocket(edge: Edge, scheme: str, *, source: str | None = None, timeout: float = TIMEOUT) -> WebSocketResult:
+    """Open ws(s)://host/ws through the edge and echo one text and one binary frame."""
+    http_scheme = "https" if scheme == "wss" else "http"
+    host = edge.hostnames[0]
+    ip, port = edge.resolve(http_scheme, None)
+    result = WebSocketResult(url=f"{scheme}://{host}:{port}/ws", source=source)
+    try:
+        sock = socket.create_connection((ip, port), timeout=timeout,
+                                        source_address=(source, 0) if source else None)
+    except OSError as exc:
+        result.error = f"connect failed: {exc}"
+        return result
+    try:
+        with ws_connect(result.url, sock=sock, ssl=_context(edge.ca, True) if scheme == "wss" else None,
+                        server_hostname=host if scheme == "wss" else None, open_timeout=timeout,
+                        close_timeout=1, proxy=None, max_size=2**20) as ws:
+            result.status = 101
+            result.report = json.loads(ws.recv(timeout=timeout))
+            ws.send(TEXT_FRAME)
+            result.text_echoed = ws.recv(timeout=timeout) == TEXT_FRAME
+            ws.send(BINARY_FRAME)
+            result.binary_echoed = ws.recv(timeout=timeout) == BINARY_FRAME
+    except (WebSocketException, OSError, ssl.SSLError, TimeoutError, ValueError) as exc:
+        refused = _invalid_status(exc)
+        if refused is not None:  # the client library may wrap it while trying to follow a redirect
+            result.status = refused.response.status_code
+            result.location = refused.response.headers.get("Location")
+            result.error = f"HTTP {result.status} instead of 101"
+        else:
+            result.error = f"{type(exc).__name__}: {exc}"
+    finally:
+        sock.close()
+    return result
+
+
+def _invalid_status(exc: BaseException | None) -> InvalidStatus | None:
+    while exc is not None and not isinstance(exc, InvalidStatus):
+        exc = exc.__cause__ or exc.__context__
+    return exc
+
+
+# --- TLS / SNI ---------------------------------------------------------------------------------------
+@dataclass
+class Handshake:
+    sni: str
+    source: str | None
+    version: str | None = None
+    cert: PeerCert | None = None
+    error: str | None = None
+
+    def describe(self) -> str:
+        if self.error:
+            return f"SNI {self.sni}: handshake failed: {self.error}"
+        assert self.cert is not None
+        by = f", served by the {self.cert.served_by}" if self.cert.served_by else ""
+        return f"SNI {self.sni}: certificate {self.cert.name!r}{by} ({self.version})"
+
+
+def tls_handshake(edge: Edge, sni: str, *, source: str | None = None, timeout: float = TIMEOUT,
+                  context: ssl.SSLContext | None = None) -> Handshake:
+    """A TLS handshake with ``sni`` against the edge's https listener; the chain is verified, the name is not
+    (the point is to see which certificate each name gets)."""
+    ip, port = edge.resolve("https", None)
+    shake = Handshake(sni, source)
+    ctx = context or _context(edge.ca, False)
+    try:
+        with socket.create_connection((ip, port), timeout=timeout,
+                                      source_address=(source, 0) if source else None) as raw:
+            with ctx.wrap_socket(raw, server_hostname=sni) as tls:
+                shake.version = tls.version()
+                shake.cert = PeerCert.from_der(tls.getpeercert(True))
+    except (ssl.SSLError, OSError) as exc:
+        shake.error = f"{type(exc).__name__}: {exc}"
+    return shake
+
+
+@dataclass
+class SniObservation:
+    by_name: dict[str, Handshake]
+    unknown: Handshake
+    terminated_at: str | None  # where TLS terminated, from the controller's own report
+    request: HttpResult | None
+
+    def describe(self) -> str:
+        lines = [f"  {shake.describe()}" for shake in [*self.by_name.values(), self.unknown]]
+        lines.append(f"  TLS terminated at: {self.terminated_at or 'unknown'}"
+                     + (f" (controller saw {self.request.view.tls})" if self.request and self.request.view
+                        and self.request.view.tls else ""))
+        return "\n".join(lines)
+
+
+def sni(edge: Edge, *, source: str | None = None) -> SniObservation:
+    by_name = {name: tls_handshake(edge, name, source=source) for name in edge.hostnames}
+    unknown = tls_handshake(edge, UNKNOWN_NAME, source=source)
+    request = http_get(edge, "https", edge.hostnames[0], "/sni", source=source)
+    view = request.view
+    terminated = None if view is None else ("controller" if view.tls else "lb")
+    return SniObservation(by_name, unknown, terminated, request)

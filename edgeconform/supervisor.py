@@ -1,0 +1,167 @@
+"""Supervision of the real processes an edge is made of (HAProxy, Envoy, the echo backend).
+
+- Each process runs in its own process group with PR_SET_PDEATHSIG, so it dies with the harness even when the
+  harness is SIGKILLed; an atexit hook and SIGTERM handling cover the normal and Ctrl-C paths.
+- Readiness is a bounded convergence loop over each process's own admin/stats/health endpoint; a process that
+  exits during start-up fails at once with its log tail, never after the timeout.
+- Logs go to one file per process in the edge's work directory, so a failing test can attach them.
+"""
+
+from __future__ import annotations
+
+import atexit
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+READY_TIMEOUT = float(os.environ.get("EDGECONFORM_READY_TIMEOUT", "10"))
+_PR_SET_PDEATHSIG = 1
+_live: weakref.WeakSet[Supervisor] = weakref.WeakSet()
+
+
+class ProcessFailed(Exception):
+    """A supervised process exited or never became ready; the message carries its log tail."""
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+@dataclass
+class Managed:
+    name: str
+    argv: list[str]
+    log: Path
+    ready: Callable[[], bool]
+    popen: subprocess.Popen = field(repr=False)
+    is_ready: bool = False
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def tail(self, lines: int = 30) -> str:
+        try:
+            text = self.log.read_text(errors="replace")
+        except OSError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:]) or "(empty log)"
+
+    def failure(self, what: str) -> ProcessFailed:
+        return ProcessFailed(f"{self.name} {what}. Command: {' '.join(self.argv)}\n--- last lines of {self.log} ---\n"
+                             f"{self.tail()}")
+
+
+class Supervisor:
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        self.processes: list[Managed] = []
+        self._stopped = False
+        _live.add(self)
+
+    def start(self, name: str, argv: list[str], ready: Callable[[], bool], env: dict | None = None) -> Managed:
+        log = self.workdir / f"{name.split()[0]}.log"
+        with open(log, "ab") as out:
+            popen = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     cwd=self.workdir, env=env, start_new_session=True, preexec_fn=_die_with_parent)
+        managed = Managed(name, argv, log, ready, popen)
+        self.processes.append(managed)
+        return managed
+
+    def wait_ready(self, timeout: float = READY_TIMEOUT) -> float:
+        """Poll every process's readiness until all are ready; returns the seconds it took."""
+        started = time.monotonic()
+        delay = 0.005
+        while True:
+            for proc in self.processes:
+                if not proc.alive():
+                    raise proc.failure(f"exited during start-up with code {proc.popen.returncode}")
+                if not proc.is_ready:
+                    proc.is_ready = _safely(proc.ready)
+            if all(proc.is_ready for proc in self.processes):
+                return time.monotonic() - started
+            if time.monotonic() - started > timeout:
+                slow = next(proc for proc in self.processes if not proc.is_ready)
+                raise slow.failure(f"was not ready after {timeout:.0f} s (EDGECONFORM_READY_TIMEOUT)")
+            time.sleep(delay)
+            delay = min(delay * 1.5, 0.05)
+
+    def check(self) -> None:
+        """Raise ProcessFailed for the first process that is no longer running."""
+        for proc in self.processes:
+            if not proc.alive():
+                raise proc.failure(f"crashed (exit code {proc.popen.returncode})")
+
+    def logs(self, lines: int = 40) -> dict[str, str]:
+        return {proc.name: proc.tail(lines) for proc in self.processes}
+
+    def pids(self) -> list[int]:
+        return [proc.popen.pid for proc in self.processes]
+
+    def stop(self, grace: float = 2.0) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        for proc in self.processes:
+            _signal_group(proc.popen, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for proc in self.processes:
+            try:
+                proc.popen.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _signal_group(proc.popen, signal.SIGKILL)
+                proc.popen.wait(timeout=5)
+            _signal_group(proc.popen, signal.SIGKILL)  # anything the process left in its group
+
+
+def _signal_group(popen: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(popen.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _safely(check: Callable[[], bool]) -> bool:
+    try:
+        return bool(check())
+    except (OSError, httpx.HTTPError):
+        return False
+
+
+@atexit.register
+def stop_all() -> None:
+    for supervisor in list(_live):
+        supervisor.stop(grace=1.0)
+
+
+# --- readiness checks ---------------------------------------------------------------------------------
+_http = httpx.Client(timeout=0.5, trust_env=False)
+
+
+def http_ok(url: str, expect: str | None = None) -> Callable[[], bool]:
+    def check() -> bool:
+        response = _http.get(url)
+        return response.status_code == 200 and (expect is None or expect in response.text)
+    return check
+
+
+def tcp_open(ip: str, port: int) -> Callable[[], bool]:
+    def check() -> bool:
+        with socket.create_connection((ip, port), timeout=0.5):
+            return True
+    return check
+
+
+def all_of(*checks: Callable[[], bool]) -> Callable[[], bool]:
+    return lambda: all(check() for check in checks)

@@ -1,0 +1,29 @@
+"""Targets build Edges: ``local`` (loopback stand-ins), ``kind`` and ``eks`` (real clusters)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import pytest
+
+from ..edge import Edge
+from ..topology import Topology
+
+NAMES = ["local", "kind", "eks"]
+
+
+class TargetUnavailable(Exception):
+    """The target cannot run on this machine; the message says what to install or configure."""
+
+
+class Target(Protocol):
+    name: str
+
+    def build(self, topology: Topology) -> Edge: ...
+
+
+def get(name: str, config: pytest.Config | None = None) -> Target:
+    if name == "local":
+        from .local import LocalTarget
+        return LocalTarget()
+    raise TargetUnavailable(f"the {name} target is not available in this version of edgeconform")

@@ -1,0 +1,212 @@
+"""The local target: real HAProxy and Envoy processes on loopback stand in for AWS and the cluster.
+
+    client 127.n.10.x -> LB stand-in 127.n.1.1 -> [kube-proxy stand-in 127.n.2.1] -> controller 127.n.3.1
+                      -> echo backend 127.n.4.1
+
+- L4 load balancers (NLB, Classic ELB TCP/SSL): HAProxy, proxies/haproxy/l4-load-balancer.cfg.j2.
+- L7 load balancers (ALB, Classic ELB HTTP/HTTPS): Envoy, proxies/envoy/l7-load-balancer.yaml.j2.
+- kube-proxy's SNAT (instance targets, externalTrafficPolicy Cluster): HAProxy, proxies/haproxy/kube-proxy.cfg.j2.
+- The ingress controller: Envoy, proxies/envoy/controller.yaml.j2.
+All start at once; the edge is ready when every process answers on its admin/stats/health endpoint.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .. import addresses, binaries, certs, headers
+from ..addresses import Slot
+from ..edge import Edge, Endpoint, remove_tree
+from ..render import ENVOY_REDIRECT, ENVOY_TLS, render
+from ..supervisor import Supervisor, all_of, http_ok, tcp_open
+from ..topology import DEFAULT_IDLE_TIMEOUT, LB_SERVER_HEADER, Topology
+
+ENVOY_FLAGS = ["--disable-hot-restart", "--concurrency", "1", "--log-level", "warn",
+               "--log-format", "[%Y-%m-%d %T.%e][%l] %v"]
+KEEP_WORKDIR = os.environ.get("EDGECONFORM_KEEP_WORKDIR") == "1"
+
+
+def transparent_source_available() -> bool:
+    """HAProxy's `usesrc clientip` needs IP_TRANSPARENT: root or CAP_NET_ADMIN."""
+    if os.geteuid() == 0:
+        return True
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("CapEff:"):
+                return bool(int(line.split()[1], 16) & (1 << 12))
+    except OSError:
+        pass
+    return False
+
+
+class LocalTarget:
+    name = "local"
+
+    def build(self, topology: Topology) -> Edge:
+        slot = addresses.claim(_listening(topology))
+        workdir = Path(tempfile.mkdtemp(prefix=f"edgeconform-{topology.name}-"))
+        supervisor = Supervisor(workdir)
+        edge = Edge(topology=topology, target=self.name, endpoints={}, ca=workdir / "ca.pem", roles=slot.roles(),
+                    client_cidr=slot.client_cidr, client_addresses=[slot.client(i) for i in range(8)],
+                    workdir=workdir, _alive=supervisor.check, _logs=supervisor.logs)
+        edge.on_close(slot.release)
+        if not KEEP_WORKDIR:
+            edge.on_close(remove_tree(workdir))
+        edge.on_close(supervisor.stop)
+        try:
+            _start(topology, slot, workdir, supervisor, edge)
+            edge.ready_seconds = supervisor.wait_ready()
+        except BaseException:
+            edge.close()
+            raise
+        return edge
+
+
+def _listening(t: Topology) -> list[tuple[str, str, int]]:
+    """(slot role, description, port) for every socket the edge will listen on, for the pre-flight check."""
+    needed = [("lb", "load balancer listener", addresses.public_to_local(item.port)) for item in t.lb.listeners]
+    needed.append(("lb", "load balancer admin", addresses.LB_ADMIN + addresses.PORT_OFFSET))
+    for kind in _controller_kinds(t):
+        needed.append(("controller", f"controller {kind} port", addresses.CONTROLLER_PORT[kind] + addresses.PORT_OFFSET))
+        if t.node_snat:
+            needed.append(("node", f"node port ({kind})", addresses.NODE_PORT[kind] + addresses.PORT_OFFSET))
+    if t.node_snat:
+        needed.append(("node", "kube-proxy stats", addresses.LB_ADMIN + addresses.PORT_OFFSET))
+    needed.append(("controller", "controller admin", addresses.CONTROLLER_ADMIN + addresses.PORT_OFFSET))
+    needed.append(("echo", "echo backend", addresses.ECHO_PORT + addresses.PORT_OFFSET))
+    return needed
+
+
+def _controller_kinds(t: Topology) -> list[str]:
+    kinds = {item.target for item in t.lb.listeners}
+    return [kind for kind in ("http", "https", "redirect") if kind in kinds]
+
+
+def _start(t: Topology, slot: Slot, workdir: Path, supervisor: Supervisor, edge: Edge) -> None:
+    certs.write_ca(workdir)
+    cert_dir = workdir / "certs"
+    lb_certs = certs.issue(cert_dir, "lb", t.lb.certificates)
+    ctl_certs = certs.issue(cert_dir, "controller", t.controller.certificates)
+    idle = t.lb.idle_timeout or DEFAULT_IDLE_TIMEOUT[t.lb.model]
+    https = t.https_listener
+    https_port = addresses.public_to_local(https.port) if https else addresses.public_to_local(443)
+
+    # Where each LB listener sends its traffic: the controller port, or the node port in front of it.
+    def target_of(kind: str) -> tuple[str, int]:
+        return (slot.node, slot.node_port(kind)) if t.node_snat else (slot.controller, slot.controller_port(kind))
+
+    # --- echo backend ---
+    supervisor.start("echo backend", [sys.executable, "-m", "edgeconform.echo", "--listen",
+                                      f"{slot.echo}:{slot.echo_port}", "--client-header", headers.CLIENT],
+                     ready=http_ok(f"http://{slot.echo}:{slot.echo_port}/healthz"),
+                     env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+
+    # --- controller ---
+    kinds = _controller_kinds(t)
+    controller_cfg = render(
+        "envoy/controller.yaml.j2", topology=t.name, ip=slot.controller, admin_port=slot.controller_admin,
+        proxy_protocol=t.controller.proxy_protocol, trusted_hops=t.controller.trusted_hops,
+        cleartext=t.controller.cleartext, idle_timeout=idle, envoy_tls_min=ENVOY_TLS[t.controller.tls_min_version],
+        xff_settings={"use_remote_address": True, "trusted_hops": t.controller.trusted_hops, "skip_append": False},
+        redirect={"code": t.controller.redirect_code, "envoy_code": ENVOY_REDIRECT[t.controller.redirect_code],
+                  "port": https_port},
+        listeners=[{"name": kind, "kind": kind, "bind_port": slot.controller_port(kind), "tls": kind == "https"}
+                   for kind in kinds],
+        sni_certs=[ctl_certs[name] for name in t.controller.certificates[1:]],
+        default_cert=ctl_certs.get(t.controller.certificates[0]) if t.controller.certificates else None,
+        conclusion_headers=headers.ENVOY_VALUES, port_header=headers.PORT,
+        backend={"ip": slot.echo, "port": slot.echo_port})
+    _spawn_envoy(supervisor, workdir, "controller (envoy)", controller_cfg, slot.controller, slot.controller_admin,
+                 [slot.controller_port(kind) for kind in kinds])
+    edge.controller_admin = f"http://{slot.controller}:{slot.controller_admin}"
+
+    # --- kube-proxy SNAT hop ---
+    if t.node_snat:
+        cfg = render("haproxy/kube-proxy.cfg.j2", topology=t.name, ip=slot.node, stats_port=slot.lb_admin,
+                     idle_timeout=idle,
+                     hops=[{"name": kind, "bind_port": slot.node_port(kind), "target_ip": slot.controller,
+                            "target_port": slot.controller_port(kind)} for kind in kinds])
+        _spawn_haproxy(supervisor, workdir, "kube-proxy (haproxy)", cfg, slot.node, slot.lb_admin)
+
+    # --- load balancer ---
+    listen_ports = [addresses.public_to_local(item.port) for item in t.lb.listeners]
+    if t.layer == "l4":
+        transparent = t.preserves_client_ip and transparent_source_available()
+        if t.preserves_client_ip and not transparent:
+            edge.unsupported["client_ip"] = (
+                "NLB client-IP preservation is emulated with HAProxy's transparent source (usesrc clientip), "
+                "which needs root or CAP_NET_ADMIN; run as root to measure it")
+        crt_list = None
+        if lb_certs:
+            crt_list = workdir / "lb-crt-list.txt"
+            crt_list.write_text("".join(f"{lb_certs[name].combined_pem}\n" for name in t.lb.certificates))
+        proxy = {"v1": "send-proxy", "v2": "send-proxy-v2", None: None}[t.lb.proxy_protocol]
+        listeners = []
+        for item in t.lb.listeners:
+            ip, port = target_of(item.target)
+            listeners.append({"name": f"listener_{item.port}", "public_port": item.port, "protocol": item.protocol,
+                              "target": item.target, "bind_port": addresses.public_to_local(item.port),
+                              "crt_list": crt_list if item.terminates_tls else None, "transparent": transparent,
+                              "target_ip": ip, "target_port": port, "send_proxy": proxy})
+        cfg = render("haproxy/l4-load-balancer.cfg.j2", topology=t.name, model=t.lb.model, ip=slot.lb,
+                     stats_port=slot.lb_admin, idle_timeout=idle, tls_min_version=t.lb.tls_min_version,
+                     listeners=listeners)
+        _spawn_haproxy(supervisor, workdir, f"{t.lb.model} stand-in (haproxy)", cfg, slot.lb, slot.lb_admin)
+    else:
+        cfg = render("envoy/l7-load-balancer.yaml.j2", **_l7_context(t, slot, lb_certs, idle, https_port, target_of))
+        _spawn_envoy(supervisor, workdir, f"{t.lb.model} stand-in (envoy)", cfg, slot.lb, slot.lb_admin, listen_ports)
+        edge.lb_server_header = LB_SERVER_HEADER
+
+    for item in t.lb.listeners:
+        scheme = "https" if item.terminates_tls or item.target == "https" else "http"
+        if scheme not in edge.endpoints or item.port < edge.endpoints[scheme].public_port:
+            edge.endpoints[scheme] = Endpoint(scheme, item.port, slot.lb, addresses.public_to_local(item.port))
+
+
+def _l7_context(t: Topology, slot: Slot, lb_certs: dict[str, certs.IssuedCert], idle: int, https_port: int,
+                target_of) -> dict[str, Any]:
+    xff = t.xff_mode
+    clusters, listeners = {}, []
+    for item in t.lb.listeners:
+        ip, port = target_of(item.target)
+        name = f"targets_{item.target}"
+        clusters[name] = {"name": name, "ip": ip, "port": port}
+        redirect = None
+        if t.lb.ssl_redirect and not item.terminates_tls:
+            redirect = {"port": https_port, "code": ENVOY_REDIRECT[301]}  # LBC ssl-redirect: 301 [LBC-IA]
+        names = t.lb.certificates
+        sni = t.lb.model == "alb"
+        listeners.append({
+            "name": f"listener_{item.port}", "bind_port": addresses.public_to_local(item.port),
+            "tls": item.terminates_tls, "cluster": name, "redirect": redirect,
+            # ALB: default certificate plus SNI list; Classic ELB: one certificate whatever the name.
+            "sni_certs": [lb_certs[n] for n in names[1:]] if (sni and item.terminates_tls) else [],
+            "default_cert": lb_certs[names[0]] if item.terminates_tls else None,
+            "alpn": ["h2", "http/1.1"] if t.lb.model == "alb" else ["http/1.1"],
+        })
+    return dict(
+        topology=t.name, model=t.lb.model, ip=slot.lb, admin_port=slot.lb_admin, xff=xff,
+        xff_settings={"use_remote_address": xff == "append", "trusted_hops": 0, "skip_append": xff != "append"},
+        sni=t.lb.model == "alb", websocket=t.lb.model == "alb", idle_timeout=idle,
+        envoy_tls_min=ENVOY_TLS[t.lb.tls_min_version], server_header=LB_SERVER_HEADER,
+        listeners=listeners, clusters=list(clusters.values()))
+
+
+def _spawn_envoy(supervisor: Supervisor, workdir: Path, name: str, config: str, ip: str, admin: int,
+                 ports: list[int]) -> None:
+    path = workdir / f"{name.split()[0]}-envoy.yaml"
+    path.write_text(config)
+    ready = all_of(http_ok(f"http://{ip}:{admin}/ready", "LIVE"), *(tcp_open(ip, p) for p in ports))
+    supervisor.start(name, [binaries.find("envoy"), "-c", str(path), *ENVOY_FLAGS], ready=ready)
+
+
+def _spawn_haproxy(supervisor: Supervisor, workdir: Path, name: str, config: str, ip: str, stats: int) -> None:
+    path = workdir / f"{name.split()[0]}-haproxy.cfg"
+    path.write_text(config)
+    # HAProxy binds every frontend before it serves its stats page, so the stats page is the readiness check.
+    supervisor.start(name, [binaries.find("haproxy"), "-db", "-f", str(path)],
+                     ready=http_ok(f"http://{ip}:{stats}/stats;csv"))

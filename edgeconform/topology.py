@@ -1,0 +1,179 @@
+"""The topology model: one declarative edge, load balancer to controller.
+
+A topology is data. Its fields say what the AWS load balancer does (listener protocols, certificates, PROXY
+protocol, X-Forwarded-For mode, client-IP preservation, target type), what Kubernetes does between the load
+balancer and the controller (externalTrafficPolicy), and how the controller is set up to trust what arrives
+(PROXY expected, trusted hops, cleartext policy). Everything else (where TLS terminates, which hops rewrite the
+source address) is derived here, once, so the rules and the stand-ins agree.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+LBModel = Literal["nlb", "clb", "alb"]
+ListenerProtocol = Literal["TCP", "TLS", "SSL", "HTTP", "HTTPS"]
+ControllerPort = Literal["http", "https", "redirect"]
+Role = Literal["client", "lb", "node", "controller", "backend"]
+
+L4_PROTOCOLS = {"TCP", "TLS", "SSL"}
+TLS_PROTOCOLS = {"TLS", "SSL", "HTTPS"}
+ALLOWED_PROTOCOLS: dict[str, set[str]] = {
+    "nlb": {"TCP", "TLS"},
+    "clb": {"TCP", "SSL", "HTTP", "HTTPS"},
+    "alb": {"HTTP", "HTTPS"},
+}
+# Idle timeouts in seconds: NLB TCP 350 [NLB-IT], ALB 60 [ALB-IT], CLB 60 [CLB-IT].
+DEFAULT_IDLE_TIMEOUT = {"nlb": 350, "alb": 60, "clb": 60}
+# What the load balancer itself answers with when it generates a response (ALB redirects, errors).
+LB_SERVER_HEADER = "awselb/2.0"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Listener(_Strict):
+    """One load-balancer listener: the public port, its protocol, and the controller port it forwards to."""
+
+    port: int = Field(ge=1, le=65535)
+    protocol: ListenerProtocol
+    target: ControllerPort
+
+    @property
+    def terminates_tls(self) -> bool:
+        return self.protocol in TLS_PROTOCOLS
+
+    @property
+    def is_l7(self) -> bool:
+        return self.protocol not in L4_PROTOCOLS
+
+
+class LoadBalancer(_Strict):
+    model: LBModel
+    listeners: list[Listener] = Field(min_length=1)
+    # Certificate names for TLS/SSL/HTTPS listeners; the first is the default (LBC certificate-arn order).
+    certificates: list[str] = []
+    proxy_protocol: Literal["v1", "v2"] | None = None
+    # L7 only: routing.http.xff_header_processing.mode [ALB-XFH]; CLB HTTP always appends [CLB-XFH].
+    xff: Literal["append", "preserve", "remove"] | None = None
+    # NLB only: preserve_client_ip.enabled; None means the AWS default for the target type [NLB-TGA].
+    client_ip_preservation: bool | None = None
+    target_type: Literal["instance", "ip"] = "instance"
+    # ALB only: LBC ssl-redirect, a 301 to HTTPS on every HTTP listener [LBC-IA].
+    ssl_redirect: bool = False
+    idle_timeout: int | None = Field(default=None, ge=1, le=6000)
+    # The oldest TLS version a TLS-terminating listener accepts (AWS recommended policies: TLS 1.2).
+    tls_min_version: Literal["TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"] = "TLSv1.2"
+
+
+class Kubernetes(_Strict):
+    external_traffic_policy: Literal["Local", "Cluster"] = "Cluster"
+
+
+class Controller(_Strict):
+    """How the ingress controller is configured to read what the load balancer sends."""
+
+    # Expects a PROXY header (v1 or v2, auto-detected) on every listener.
+    proxy_protocol: bool = False
+    # X-Forwarded-For / X-Forwarded-Proto hops it trusts (Envoy xff_num_trusted_hops, Emissary l7Depth).
+    trusted_hops: int = Field(default=0, ge=0, le=10)
+    # What its cleartext (http) port does with a request it believes arrived over cleartext.
+    cleartext: Literal["redirect", "serve"] = "redirect"
+    redirect_code: Literal[301, 302, 307, 308] = 308
+    # Certificate names when TLS terminates at the controller; the first is the default.
+    certificates: list[str] = []
+    tls_min_version: Literal["TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"] = "TLSv1.2"
+
+
+class Topology(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    description: str = ""
+    hostnames: list[str] = Field(min_length=1)
+    load_balancer: LoadBalancer
+    kubernetes: Kubernetes = Kubernetes()
+    controller: Controller = Controller()
+    # Behaviours this edge must deliver: a documented limitation of one of them is then a failure, not a pass.
+    requires: list[Literal["client_ip", "redirect", "websocket", "sni"]] = []
+    # Field path -> source keys from aws-lb-facts.md (see edgeconform.sources).
+    sources: dict[str, list[str]] = {}
+    # Where the entry came from (file path); set by the loader, not by users.
+    origin: str = ""
+
+    # --- derived facts ---------------------------------------------------------------------------
+    @property
+    def lb(self) -> LoadBalancer:
+        return self.load_balancer
+
+    @property
+    def layer(self) -> Literal["l4", "l7"]:
+        return "l7" if any(listener.is_l7 for listener in self.lb.listeners) else "l4"
+
+    @property
+    def xff_mode(self) -> str | None:
+        """What an L7 load balancer does with X-Forwarded-For; None at L4 (no HTTP headers touched)."""
+        if self.layer == "l4":
+            return None
+        return self.lb.xff or "append"
+
+    @property
+    def preserves_client_ip(self) -> bool:
+        """Whether the load balancer's packets still carry the client's source address."""
+        if self.lb.model != "nlb":
+            return False  # CLB and ALB always open their own connection [CLB-L][ALB-XFH]
+        if self.lb.client_ip_preservation is not None:
+            return self.lb.client_ip_preservation
+        return self.lb.target_type == "instance"  # [NLB-TGA] defaults
+
+    @property
+    def node_snat(self) -> bool:
+        """kube-proxy re-originates from the node: instance targets with externalTrafficPolicy Cluster."""
+        return self.lb.target_type == "instance" and self.kubernetes.external_traffic_policy == "Cluster"
+
+    def listener(self, port: int) -> Listener | None:
+        return next((item for item in self.lb.listeners if item.port == port), None)
+
+    @property
+    def http_listener(self) -> Listener | None:
+        """The cleartext listener clients reach with http:// (the lowest non-TLS port)."""
+        plain = [item for item in self.lb.listeners if not item.terminates_tls and item.target != "https"]
+        return min(plain, key=lambda item: item.port) if plain else None
+
+    @property
+    def https_listener(self) -> Listener | None:
+        """The listener clients reach with https://: TLS at the LB, or TCP passthrough to the controller."""
+        tls = [item for item in self.lb.listeners if item.terminates_tls or item.target == "https"]
+        return min(tls, key=lambda item: item.port) if tls else None
+
+    @property
+    def tls_terminates_at(self) -> Literal["lb", "controller"] | None:
+        listener = self.https_listener
+        if listener is None:
+            return None
+        return "lb" if listener.terminates_tls else "controller"
+
+    @property
+    def certificates(self) -> list[str]:
+        """Certificate names at the TLS terminator, default first."""
+        at = self.tls_terminates_at
+        if at == "lb":
+            return list(self.lb.certificates)
+        if at == "controller":
+            return list(self.controller.certificates)
+        return []
+
+    @property
+    def redirect_intended(self) -> bool:
+        """Whether this edge means to redirect cleartext to HTTPS (at the LB, or at the controller)."""
+        if self.lb.ssl_redirect:
+            return True
+        http = self.http_listener
+        if http is None:
+            return False
+        return http.target == "redirect" or self.controller.cleartext == "redirect"
+
+    def families(self) -> list[str]:
+        """Marker names that select this topology (LB family and layer)."""
+        return [self.lb.model, self.layer]

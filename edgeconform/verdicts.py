@@ -1,0 +1,129 @@
+"""From observation to verdict: pass, limited (strict xfail) or fail with a diagnosis.
+
+- The probe runs inside a bounded convergence loop: it must match the expectation N times in a row within the
+  target's named timeout; otherwise the last observation is judged. No bare sleeps, no unbounded retries.
+- A *limited* expectation passes as pytest xfail only when the documented limitation is what was observed;
+  seeing the ideal outcome instead is an unexpected success and fails (strict).
+- A failure says what was expected (with its source keys), what was observed, and the likely
+  misconfiguration (edgeconform.diagnosis).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from . import checks, diagnosis
+from .edge import Edge
+from .expectations import Expectation
+from .supervisor import ProcessFailed
+
+
+class LimitedObserved(Exception):
+    """The documented limitation was observed: reported as a strict xfail."""
+
+
+@dataclass
+class Measurement:
+    observation: Any
+    mismatches: list[str]
+    attempts: int
+    seconds: float
+    converged: bool
+
+
+@dataclass
+class Verdict:
+    kind: Literal["pass", "limited", "fail", "skip"]
+    message: str
+    measurement: Measurement | None = None
+
+
+def measure(edge: Edge, expectation: Expectation, probe: Callable[[Edge], Any]) -> Measurement:
+    """Probe until the observation matches the expectation ``consecutive`` times in a row, or time runs out."""
+    profile = edge.converge
+    started = time.monotonic()
+    attempts = streak = 0
+    while True:
+        attempts += 1
+        observation = probe(edge)
+        mismatches = checks.compare(edge, expectation.want, observation)
+        streak = 0 if mismatches else streak + 1
+        elapsed = time.monotonic() - started
+        if streak >= profile.consecutive:
+            return Measurement(observation, [], attempts, elapsed, converged=True)
+        if mismatches:
+            edge.check_alive()  # a crashed proxy is the failure, with its log: not a slow mismatch
+        if elapsed >= profile.timeout:
+            return Measurement(observation, mismatches, attempts, elapsed, converged=False)
+        time.sleep(profile.interval)  # pacing inside the bounded loop
+
+
+def judge(edge: Edge, expectation: Expectation, measurement: Measurement) -> Verdict:
+    t = edge.topology
+    required = str(expectation.behaviour) in t.requires
+    header = f"{t.name} · {expectation.cell}"
+    observed = describe(measurement.observation)
+    tried = (f"{measurement.attempts} attempt(s) in {measurement.seconds:.2f} s, convergence profile "
+             f"'{edge.converge.name}': {edge.converge.consecutive} in a row within {edge.converge.timeout:g} s")
+    if not measurement.mismatches:
+        if expectation.outcome == "works":
+            return Verdict("pass", f"{header}: {expectation.summary}", measurement)
+        if required:
+            return Verdict("fail", _failure(header, expectation, [f"the topology requires {expectation.behaviour}, "
+                                            f"but this edge has a documented limitation: {expectation.reason}"],
+                                            observed, tried, t), measurement)
+        return Verdict("limited", f"{header}: {expectation.reason} {_cite(expectation.sources)}", measurement)
+    if expectation.outcome == "limited" and expectation.ideal is not None \
+            and not checks.compare(edge, expectation.ideal, measurement.observation):
+        return Verdict("fail", f"{header}: unexpected success (strict): the documented limitation did not show.\n"
+                               f"expected: {expectation.describe()}\nobserved:\n{observed}\n"
+                               "The stand-in or the edge does not behave as the topology documents.", measurement)
+    return Verdict("fail", _failure(header, expectation, measurement.mismatches, observed, tried, t), measurement)
+
+
+def _failure(header: str, expectation: Expectation, mismatches: list[str], observed: str, tried: str, t) -> str:
+    lines = [f"{header}: FAIL", f"expected: {expectation.describe()}", "observed:"]
+    lines += [f"  - {m}" for m in mismatches]
+    lines += ["probes:", observed, f"({tried})"]
+    found = diagnosis.for_behaviour(t, expectation.behaviour)
+    if found:
+        lines.append("likely misconfiguration:")
+        lines += [f"  - {finding}" for finding in found]
+    else:
+        lines.append("likely misconfiguration: none of the known ones matches this topology's settings; compare the "
+                     "probes above with the expectation")
+    return "\n".join(lines)
+
+
+def _cite(keys: tuple[str, ...]) -> str:
+    return "".join(f"[{key}]" for key in keys)
+
+
+def describe(observation: Any) -> str:
+    """A readable rendering of any probe observation."""
+    if isinstance(observation, list):
+        parts = []
+        for sample in observation:
+            view = getattr(sample, "view", None)
+            line = f"  {sample.result.describe()}"
+            if view is not None:
+                from .probes import via
+                line += (f"\n      backend saw client={view.client} via {via(sample)}; controller peer={view.peer}; "
+                         f"X-Forwarded-For={list(view.xff)}")
+            parts.append(line)
+        return "\n".join(parts)
+    describe_method = getattr(observation, "describe", None)
+    text = describe_method() if describe_method else repr(observation)
+    return text if text.startswith("  ") else f"  {text}"
+
+
+def check_or_raise(edge: Edge, expectation: Expectation, probe: Callable[[Edge], Any]) -> Verdict:
+    """Measure and judge; a crashed process becomes a failure carrying its log."""
+    try:
+        measurement = measure(edge, expectation, probe)
+    except ProcessFailed as exc:
+        return Verdict("fail", f"{edge.name} · {expectation.cell}: a process of the edge died during the probe: {exc}")
+    return judge(edge, expectation, measurement)
