@@ -8,6 +8,7 @@ SNI name would otherwise carry another), and has a bounded timeout.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import ssl
@@ -20,7 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from websockets.exceptions import InvalidStatus, WebSocketException
-from websockets.sync.client import connect as ws_connect
+from websockets.asyncio.client import connect as ws_connect
 
 from . import headers as H
 from .certs import PeerCert, client_context
@@ -300,27 +301,30 @@ BINARY_FRAME = bytes(range(256)) * 4
 
 
 def websocket(edge: Edge, scheme: str, *, source: str | None = None, timeout: float = TIMEOUT) -> WebSocketResult:
-    """Open ws(s)://host/ws through the edge and echo one text and one binary frame."""
+    """Open ws(s)://host/ws through the edge and echo one text and one binary frame.
+
+    The asyncio client is used (its TLS runs on memory buffers, so a record that arrives together with the 101
+    cannot stall it) and the whole exchange has one hard deadline.
+    """
     http_scheme = "https" if scheme == "wss" else "http"
     host = edge.hostnames[0]
     ip, port = edge.resolve(http_scheme, None)
     result = WebSocketResult(url=f"{scheme}://{host}:{port}/ws", source=source)
-    try:
-        sock = socket.create_connection((ip, port), timeout=timeout,
-                                        source_address=(source, 0) if source else None)
-    except OSError as exc:
-        result.error = f"connect failed: {exc}"
-        return result
-    try:
-        with ws_connect(result.url, sock=sock, ssl=_context(edge.ca, True) if scheme == "wss" else None,
-                        server_hostname=host if scheme == "wss" else None, open_timeout=timeout,
-                        close_timeout=1, proxy=None, max_size=2**20) as ws:
+
+    async def exchange() -> None:
+        async with ws_connect(result.url, host=ip, port=port, local_addr=(source, 0) if source else None,
+                              ssl=_context(edge.ca, True) if scheme == "wss" else None,
+                              server_hostname=host if scheme == "wss" else None, open_timeout=timeout,
+                              close_timeout=1, proxy=None, max_size=2**20, ping_interval=None) as ws:
             result.status = 101
-            result.report = json.loads(ws.recv(timeout=timeout))
-            ws.send(TEXT_FRAME)
-            result.text_echoed = ws.recv(timeout=timeout) == TEXT_FRAME
-            ws.send(BINARY_FRAME)
-            result.binary_echoed = ws.recv(timeout=timeout) == BINARY_FRAME
+            result.report = json.loads(await ws.recv())
+            await ws.send(TEXT_FRAME)
+            result.text_echoed = await ws.recv() == TEXT_FRAME
+            await ws.send(BINARY_FRAME)
+            result.binary_echoed = await ws.recv() == BINARY_FRAME
+
+    try:
+        asyncio.run(asyncio.wait_for(exchange(), timeout * 2))
     except (WebSocketException, OSError, ssl.SSLError, TimeoutError, ValueError) as exc:
         refused = _invalid_status(exc)
         if refused is not None:  # the client library may wrap it while trying to follow a redirect
@@ -328,9 +332,7 @@ def websocket(edge: Edge, scheme: str, *, source: str | None = None, timeout: fl
             result.location = refused.response.headers.get("Location")
             result.error = f"HTTP {result.status} instead of 101"
         else:
-            result.error = f"{type(exc).__name__}: {exc}"
-    finally:
-        sock.close()
+            result.error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return result
 
 

@@ -7,7 +7,9 @@
 - L7 load balancers (ALB, Classic ELB HTTP/HTTPS): Envoy, proxies/envoy/l7-load-balancer.yaml.j2.
 - kube-proxy's SNAT (instance targets, externalTrafficPolicy Cluster): HAProxy, proxies/haproxy/kube-proxy.cfg.j2.
 - The ingress controller: Envoy, proxies/envoy/controller.yaml.j2.
-All start at once; the edge is ready when every process answers on its admin/stats/health endpoint.
+
+``plan()`` turns a topology into process plans (rendered configurations, addresses); ``LocalTarget.build()``
+writes them, starts every process at once and waits until each answers on its admin/stats/health endpoint.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +31,9 @@ from ..topology import DEFAULT_IDLE_TIMEOUT, LB_SERVER_HEADER, Topology
 ENVOY_FLAGS = ["--disable-hot-restart", "--concurrency", "1", "--log-level", "warn",
                "--log-format", "[%Y-%m-%d %T.%e][%l] %v"]
 KEEP_WORKDIR = os.environ.get("EDGECONFORM_KEEP_WORKDIR") == "1"
+TRANSPARENT_UNAVAILABLE = (
+    "NLB client-IP preservation is emulated with HAProxy's transparent source (usesrc clientip), which needs "
+    "root or CAP_NET_ADMIN; run as root to measure it")
 
 
 def transparent_source_available() -> bool:
@@ -43,11 +49,50 @@ def transparent_source_available() -> bool:
     return False
 
 
+@dataclass
+class ProcessPlan:
+    """One process of the edge: what it is, its configuration, and where it answers."""
+
+    name: str  # "controller (envoy)", shown in logs and errors
+    program: str  # "envoy", "haproxy" or "echo"
+    ip: str
+    admin_port: int  # Envoy admin, HAProxy stats, or the echo's own port
+    listen_ports: list[int]
+    config_file: str | None = None
+    config: str | None = None
+
+    def argv(self, workdir: Path) -> list[str]:
+        if self.program == "envoy":
+            return [binaries.find("envoy"), "-c", str(workdir / self.config_file), *ENVOY_FLAGS]
+        if self.program == "haproxy":
+            return [binaries.find("haproxy"), "-db", "-f", str(workdir / self.config_file)]
+        return [sys.executable, "-m", "edgeconform.echo", "--listen", f"{self.ip}:{self.admin_port}",
+                "--client-header", headers.CLIENT]
+
+    def ready(self):
+        if self.program == "envoy":
+            return all_of(http_ok(f"http://{self.ip}:{self.admin_port}/ready", "LIVE"),
+                          *(tcp_open(self.ip, port) for port in self.listen_ports))
+        if self.program == "haproxy":
+            # HAProxy binds every frontend before it serves its stats page.
+            return http_ok(f"http://{self.ip}:{self.admin_port}/stats;csv")
+        return http_ok(f"http://{self.ip}:{self.admin_port}/healthz")
+
+
+@dataclass
+class Plan:
+    processes: list[ProcessPlan]
+    endpoints: dict[str, Endpoint]
+    unsupported: dict[str, str] = field(default_factory=dict)
+    lb_server_header: str | None = None
+    controller_admin: str = ""
+
+
 class LocalTarget:
     name = "local"
 
     def build(self, topology: Topology) -> Edge:
-        slot = addresses.claim(_listening(topology))
+        slot = addresses.claim(listening(topology))
         workdir = Path(tempfile.mkdtemp(prefix=f"edgeconform-{topology.name}-"))
         supervisor = Supervisor(workdir)
         edge = Edge(topology=topology, target=self.name, endpoints={}, ca=workdir / "ca.pem", roles=slot.roles(),
@@ -58,7 +103,15 @@ class LocalTarget:
             edge.on_close(remove_tree(workdir))
         edge.on_close(supervisor.stop)
         try:
-            _start(topology, slot, workdir, supervisor, edge)
+            built = plan(topology, slot, workdir)
+            edge.endpoints, edge.unsupported = built.endpoints, built.unsupported
+            edge.lb_server_header, edge.controller_admin = built.lb_server_header, built.controller_admin
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+            for process in built.processes:
+                if process.config is not None:
+                    (workdir / process.config_file).write_text(process.config)
+                supervisor.start(process.name, process.argv(workdir), process.ready(),
+                                 env=env if process.program == "echo" else None)
             edge.ready_seconds = supervisor.wait_ready()
         except BaseException:
             edge.close()
@@ -66,47 +119,44 @@ class LocalTarget:
         return edge
 
 
-def _listening(t: Topology) -> list[tuple[str, str, int]]:
+def listening(t: Topology) -> list[tuple[str, str, int]]:
     """(slot role, description, port) for every socket the edge will listen on, for the pre-flight check."""
+    off = addresses.PORT_OFFSET
     needed = [("lb", "load balancer listener", addresses.public_to_local(item.port)) for item in t.lb.listeners]
-    needed.append(("lb", "load balancer admin", addresses.LB_ADMIN + addresses.PORT_OFFSET))
-    for kind in _controller_kinds(t):
-        needed.append(("controller", f"controller {kind} port", addresses.CONTROLLER_PORT[kind] + addresses.PORT_OFFSET))
+    needed.append(("lb", "load balancer admin", addresses.LB_ADMIN + off))
+    for kind in controller_kinds(t):
+        needed.append(("controller", f"controller {kind} port", addresses.CONTROLLER_PORT[kind] + off))
         if t.node_snat:
-            needed.append(("node", f"node port ({kind})", addresses.NODE_PORT[kind] + addresses.PORT_OFFSET))
+            needed.append(("node", f"node port ({kind})", addresses.NODE_PORT[kind] + off))
     if t.node_snat:
-        needed.append(("node", "kube-proxy stats", addresses.LB_ADMIN + addresses.PORT_OFFSET))
-    needed.append(("controller", "controller admin", addresses.CONTROLLER_ADMIN + addresses.PORT_OFFSET))
-    needed.append(("echo", "echo backend", addresses.ECHO_PORT + addresses.PORT_OFFSET))
+        needed.append(("node", "kube-proxy stats", addresses.LB_ADMIN + off))
+    needed.append(("controller", "controller admin", addresses.CONTROLLER_ADMIN + off))
+    needed.append(("echo", "echo backend", addresses.ECHO_PORT + off))
     return needed
 
 
-def _controller_kinds(t: Topology) -> list[str]:
+def controller_kinds(t: Topology) -> list[str]:
     kinds = {item.target for item in t.lb.listeners}
     return [kind for kind in ("http", "https", "redirect") if kind in kinds]
 
 
-def _start(t: Topology, slot: Slot, workdir: Path, supervisor: Supervisor, edge: Edge) -> None:
+def plan(t: Topology, slot: Slot, workdir: Path, transparent: bool | None = None) -> Plan:
+    """Issue the certificates into ``workdir`` and render every process's configuration for ``slot``."""
     certs.write_ca(workdir)
     cert_dir = workdir / "certs"
     lb_certs = certs.issue(cert_dir, "lb", t.lb.certificates)
     ctl_certs = certs.issue(cert_dir, "controller", t.controller.certificates)
     idle = t.lb.idle_timeout or DEFAULT_IDLE_TIMEOUT[t.lb.model]
     https = t.https_listener
-    https_port = addresses.public_to_local(https.port) if https else addresses.public_to_local(443)
+    https_port = addresses.public_to_local(https.port if https else 443)
+    kinds = controller_kinds(t)
 
     # Where each LB listener sends its traffic: the controller port, or the node port in front of it.
     def target_of(kind: str) -> tuple[str, int]:
         return (slot.node, slot.node_port(kind)) if t.node_snat else (slot.controller, slot.controller_port(kind))
 
-    # --- echo backend ---
-    supervisor.start("echo backend", [sys.executable, "-m", "edgeconform.echo", "--listen",
-                                      f"{slot.echo}:{slot.echo_port}", "--client-header", headers.CLIENT],
-                     ready=http_ok(f"http://{slot.echo}:{slot.echo_port}/healthz"),
-                     env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    processes = [ProcessPlan("echo backend", "echo", slot.echo, slot.echo_port, [slot.echo_port])]
 
-    # --- controller ---
-    kinds = _controller_kinds(t)
     controller_cfg = render(
         "envoy/controller.yaml.j2", topology=t.name, ip=slot.controller, admin_port=slot.controller_admin,
         proxy_protocol=t.controller.proxy_protocol, trusted_hops=t.controller.trusted_hops,
@@ -120,56 +170,66 @@ def _start(t: Topology, slot: Slot, workdir: Path, supervisor: Supervisor, edge:
         default_cert=ctl_certs.get(t.controller.certificates[0]) if t.controller.certificates else None,
         conclusion_headers=headers.ENVOY_VALUES, port_header=headers.PORT,
         backend={"ip": slot.echo, "port": slot.echo_port})
-    _spawn_envoy(supervisor, workdir, "controller (envoy)", controller_cfg, slot.controller, slot.controller_admin,
-                 [slot.controller_port(kind) for kind in kinds])
-    edge.controller_admin = f"http://{slot.controller}:{slot.controller_admin}"
+    processes.append(ProcessPlan("controller (envoy)", "envoy", slot.controller, slot.controller_admin,
+                                 [slot.controller_port(kind) for kind in kinds], "controller-envoy.yaml",
+                                 controller_cfg))
 
-    # --- kube-proxy SNAT hop ---
     if t.node_snat:
         cfg = render("haproxy/kube-proxy.cfg.j2", topology=t.name, ip=slot.node, stats_port=slot.lb_admin,
                      idle_timeout=idle,
                      hops=[{"name": kind, "bind_port": slot.node_port(kind), "target_ip": slot.controller,
                             "target_port": slot.controller_port(kind)} for kind in kinds])
-        _spawn_haproxy(supervisor, workdir, "kube-proxy (haproxy)", cfg, slot.node, slot.lb_admin)
+        processes.append(ProcessPlan("kube-proxy (haproxy)", "haproxy", slot.node, slot.lb_admin,
+                                     [slot.node_port(kind) for kind in kinds], "kube-proxy-haproxy.cfg", cfg))
 
-    # --- load balancer ---
+    result = Plan(processes, endpoints={}, controller_admin=f"http://{slot.controller}:{slot.controller_admin}")
     listen_ports = [addresses.public_to_local(item.port) for item in t.lb.listeners]
     if t.layer == "l4":
-        transparent = t.preserves_client_ip and transparent_source_available()
+        if transparent is None:
+            transparent = transparent_source_available()
+        transparent = transparent and t.preserves_client_ip
         if t.preserves_client_ip and not transparent:
-            edge.unsupported["client_ip"] = (
-                "NLB client-IP preservation is emulated with HAProxy's transparent source (usesrc clientip), "
-                "which needs root or CAP_NET_ADMIN; run as root to measure it")
-        crt_list = None
-        if lb_certs:
-            crt_list = workdir / "lb-crt-list.txt"
-            crt_list.write_text("".join(f"{lb_certs[name].combined_pem}\n" for name in t.lb.certificates))
-        proxy = {"v1": "send-proxy", "v2": "send-proxy-v2", None: None}[t.lb.proxy_protocol]
-        listeners = []
-        for item in t.lb.listeners:
-            ip, port = target_of(item.target)
-            listeners.append({"name": f"listener_{item.port}", "public_port": item.port, "protocol": item.protocol,
-                              "target": item.target, "bind_port": addresses.public_to_local(item.port),
-                              "crt_list": crt_list if item.terminates_tls else None, "transparent": transparent,
-                              "target_ip": ip, "target_port": port, "send_proxy": proxy})
-        cfg = render("haproxy/l4-load-balancer.cfg.j2", topology=t.name, model=t.lb.model, ip=slot.lb,
-                     stats_port=slot.lb_admin, idle_timeout=idle, tls_min_version=t.lb.tls_min_version,
-                     listeners=listeners)
-        _spawn_haproxy(supervisor, workdir, f"{t.lb.model} stand-in (haproxy)", cfg, slot.lb, slot.lb_admin)
+            result.unsupported["client_ip"] = TRANSPARENT_UNAVAILABLE
+        cfg = render("haproxy/l4-load-balancer.cfg.j2",
+                     **_l4_context(t, slot, workdir, lb_certs, idle, transparent, target_of))
+        processes.append(ProcessPlan(f"{t.lb.model} stand-in (haproxy)", "haproxy", slot.lb, slot.lb_admin,
+                                     listen_ports, "lb-haproxy.cfg", cfg))
     else:
         cfg = render("envoy/l7-load-balancer.yaml.j2", **_l7_context(t, slot, lb_certs, idle, https_port, target_of))
-        _spawn_envoy(supervisor, workdir, f"{t.lb.model} stand-in (envoy)", cfg, slot.lb, slot.lb_admin, listen_ports)
-        edge.lb_server_header = LB_SERVER_HEADER
+        processes.append(ProcessPlan(f"{t.lb.model} stand-in (envoy)", "envoy", slot.lb, slot.lb_admin,
+                                     listen_ports, "lb-envoy.yaml", cfg))
+        result.lb_server_header = LB_SERVER_HEADER
 
     for item in t.lb.listeners:
         scheme = "https" if item.terminates_tls or item.target == "https" else "http"
-        if scheme not in edge.endpoints or item.port < edge.endpoints[scheme].public_port:
-            edge.endpoints[scheme] = Endpoint(scheme, item.port, slot.lb, addresses.public_to_local(item.port))
+        if scheme not in result.endpoints or item.port < result.endpoints[scheme].public_port:
+            result.endpoints[scheme] = Endpoint(scheme, item.port, slot.lb, addresses.public_to_local(item.port))
+    return result
+
+
+def _l4_context(t: Topology, slot: Slot, workdir: Path, lb_certs: dict[str, certs.IssuedCert], idle: int,
+                transparent: bool, target_of) -> dict[str, Any]:
+    crt_list = None
+    if lb_certs:  # HAProxy picks by SNI among these; the first line is the default certificate
+        crt_list = workdir / "lb-crt-list.txt"
+        crt_list.write_text("".join(f"{lb_certs[name].combined_pem}\n" for name in t.lb.certificates))
+    proxy = {"v1": "send-proxy", "v2": "send-proxy-v2", None: None}[t.lb.proxy_protocol]
+    listeners = []
+    for item in t.lb.listeners:
+        ip, port = target_of(item.target)
+        listeners.append({"name": f"listener_{item.port}", "public_port": item.port, "protocol": item.protocol,
+                          "target": item.target, "bind_port": addresses.public_to_local(item.port),
+                          "crt_list": crt_list if item.terminates_tls else None, "transparent": transparent,
+                          "target_ip": ip, "target_port": port, "send_proxy": proxy})
+    return dict(topology=t.name, model=t.lb.model, ip=slot.lb, stats_port=slot.lb_admin, idle_timeout=idle,
+                tls_min_version=t.lb.tls_min_version, listeners=listeners)
 
 
 def _l7_context(t: Topology, slot: Slot, lb_certs: dict[str, certs.IssuedCert], idle: int, https_port: int,
                 target_of) -> dict[str, Any]:
     xff = t.xff_mode
+    sni = t.lb.model == "alb"  # ALB: default certificate plus SNI list; Classic ELB: one certificate, no SNI
+    names = t.lb.certificates
     clusters, listeners = {}, []
     for item in t.lb.listeners:
         ip, port = target_of(item.target)
@@ -178,12 +238,9 @@ def _l7_context(t: Topology, slot: Slot, lb_certs: dict[str, certs.IssuedCert], 
         redirect = None
         if t.lb.ssl_redirect and not item.terminates_tls:
             redirect = {"port": https_port, "code": ENVOY_REDIRECT[301]}  # LBC ssl-redirect: 301 [LBC-IA]
-        names = t.lb.certificates
-        sni = t.lb.model == "alb"
         listeners.append({
             "name": f"listener_{item.port}", "bind_port": addresses.public_to_local(item.port),
             "tls": item.terminates_tls, "cluster": name, "redirect": redirect,
-            # ALB: default certificate plus SNI list; Classic ELB: one certificate whatever the name.
             "sni_certs": [lb_certs[n] for n in names[1:]] if (sni and item.terminates_tls) else [],
             "default_cert": lb_certs[names[0]] if item.terminates_tls else None,
             "alpn": ["h2", "http/1.1"] if t.lb.model == "alb" else ["http/1.1"],
@@ -191,22 +248,6 @@ def _l7_context(t: Topology, slot: Slot, lb_certs: dict[str, certs.IssuedCert], 
     return dict(
         topology=t.name, model=t.lb.model, ip=slot.lb, admin_port=slot.lb_admin, xff=xff,
         xff_settings={"use_remote_address": xff == "append", "trusted_hops": 0, "skip_append": xff != "append"},
-        sni=t.lb.model == "alb", websocket=t.lb.model == "alb", idle_timeout=idle,
+        sni=sni, websocket=t.lb.model == "alb", idle_timeout=idle,
         envoy_tls_min=ENVOY_TLS[t.lb.tls_min_version], server_header=LB_SERVER_HEADER,
         listeners=listeners, clusters=list(clusters.values()))
-
-
-def _spawn_envoy(supervisor: Supervisor, workdir: Path, name: str, config: str, ip: str, admin: int,
-                 ports: list[int]) -> None:
-    path = workdir / f"{name.split()[0]}-envoy.yaml"
-    path.write_text(config)
-    ready = all_of(http_ok(f"http://{ip}:{admin}/ready", "LIVE"), *(tcp_open(ip, p) for p in ports))
-    supervisor.start(name, [binaries.find("envoy"), "-c", str(path), *ENVOY_FLAGS], ready=ready)
-
-
-def _spawn_haproxy(supervisor: Supervisor, workdir: Path, name: str, config: str, ip: str, stats: int) -> None:
-    path = workdir / f"{name.split()[0]}-haproxy.cfg"
-    path.write_text(config)
-    # HAProxy binds every frontend before it serves its stats page, so the stats page is the readiness check.
-    supervisor.start(name, [binaries.find("haproxy"), "-db", "-f", str(path)],
-                     ready=http_ok(f"http://{ip}:{stats}/stats;csv"))

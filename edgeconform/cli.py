@@ -1,0 +1,131 @@
+"""The ``edgeconform`` command.
+
+    edgeconform list [--topology-file FILE] [--json]   the catalog with each topology's expectations
+    edgeconform up NAME [--topology-file FILE]         build one topology locally, print one JSON line,
+                                                       stay up until SIGINT/SIGTERM, then tear it down
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from . import __version__, catalog, diagnosis, expectations
+from .addresses import AddressBusy
+from .binaries import MissingBinary
+from .supervisor import ProcessFailed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="edgeconform", description="Ingress edge conformance for Kubernetes on AWS")
+    parser.add_argument("--version", action="version", version=f"edgeconform {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    listing = sub.add_parser("list", help="the topology catalog with each topology's expectations")
+    listing.add_argument("--topology-file", action="append", default=[], metavar="FILE")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+
+    up = sub.add_parser("up", help="build one topology on the local target and keep it up until Ctrl-C/SIGTERM")
+    up.add_argument("name", metavar="NAME")
+    up.add_argument("--topology-file", action="append", default=[], metavar="FILE")
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "list":
+            return cmd_list(args)
+        return cmd_up(args)
+    except catalog.TopologyError as exc:
+        print(f"edgeconform: {exc}", file=sys.stderr)
+        return 2
+
+
+def _load(files: list[str]) -> dict:
+    return catalog.load(files)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    topologies = _load(args.topology_file)
+    if args.json:
+        out = []
+        for t in topologies.values():
+            out.append({
+                "name": t.name, "description": t.description, "origin": t.origin,
+                "topology": t.model_dump(exclude={"origin"}),
+                "derived": {"layer": t.layer, "tls_terminates_at": t.tls_terminates_at,
+                            "preserves_client_ip": t.preserves_client_ip, "node_snat": t.node_snat},
+                "expectations": [{"behaviour": str(e.behaviour), "variant": e.variant, "outcome": e.outcome,
+                                  "summary": e.summary, "reason": e.reason, "sources": list(e.sources)}
+                                 for e in expectations.for_topology(t)],
+                "findings": [{"code": f.code, "message": f.message, "sources": list(f.sources)}
+                             for f in diagnosis.findings(t)],
+            })
+        print(json.dumps(out, indent=2))
+        return 0
+    console = Console(highlight=False)
+    style = {"works": "green", "limited": "yellow", "n/a": "dim"}
+    for t in topologies.values():
+        console.print(f"[bold]{t.name}[/]  [dim]{escape(t.origin)}[/]")
+        console.print(escape(_edge_words(t)), style="cyan")
+        table = Table(box=None, show_header=False, padding=(0, 1), pad_edge=False)
+        table.add_column(no_wrap=True)
+        table.add_column(no_wrap=True)
+        table.add_column(overflow="fold")
+        for e in expectations.for_topology(t):
+            text = e.summary if e.outcome == "works" else e.reason
+            cites = "".join(f"[{k}]" for k in e.sources)
+            table.add_row(escape(f"  {e.cell}"), f"[{style[e.outcome]}]{e.outcome}[/]", f"{escape(text)} [dim]{escape(cites)}[/]")
+        for finding in diagnosis.findings(t):
+            table.add_row("  [red]finding[/]", f"[red]{finding.code}[/]", escape(finding.message))
+        console.print(table)
+        console.print()
+    return 0
+
+
+def _edge_words(t) -> str:
+    listeners = ", ".join(f"{item.port}/{item.protocol}->{item.target}" for item in t.lb.listeners)
+    parts = [f"  {t.lb.model.upper()} {listeners}", f"TLS at {t.tls_terminates_at or '-'}"]
+    if t.lb.proxy_protocol:
+        parts.append(f"PROXY {t.lb.proxy_protocol}")
+    if t.xff_mode:
+        parts.append(f"XFF {t.xff_mode}")
+    if t.lb.model == "nlb":
+        parts.append(f"{t.lb.target_type} targets, preservation {'on' if t.preserves_client_ip else 'off'}")
+    parts.append(f"eTP {t.kubernetes.external_traffic_policy}")
+    ctl = t.controller
+    lb_line = " · ".join(parts)
+    return (f"{lb_line}\n  controller: PROXY {'expected' if ctl.proxy_protocol else 'not expected'}, "
+            f"{ctl.trusted_hops} trusted hop(s), cleartext {ctl.cleartext} ({ctl.redirect_code})")
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from .targets.local import LocalTarget
+
+    topologies = _load(args.topology_file)
+    if args.name not in topologies:
+        print(f"edgeconform: unknown topology {args.name!r}; known: {', '.join(topologies)}", file=sys.stderr)
+        return 2
+    stop_signals = (signal.SIGINT, signal.SIGTERM)
+    # Block the stop signals while building, so a Ctrl-C during start-up still tears everything down.
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+    try:
+        edge = LocalTarget().build(topologies[args.name])
+    except (AddressBusy, MissingBinary, ProcessFailed) as exc:
+        print(f"edgeconform: cannot build {args.name}: {exc}", file=sys.stderr)
+        return 1
+    try:
+        print(edge.to_json(), flush=True)
+        received = signal.sigwait(stop_signals)
+        print(f"edgeconform: {signal.Signals(received).name} received, tearing down {args.name}", file=sys.stderr)
+    finally:
+        edge.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
