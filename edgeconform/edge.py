@@ -63,6 +63,7 @@ class Edge:
     ready_seconds: float = 0.0
     _alive: Callable[[], None] = lambda: None
     _logs: Callable[[], dict[str, str]] = lambda: {}
+    _pids: Callable[[], list[int]] = lambda: []
     _close: list[Callable[[], None]] = field(default_factory=list)
 
     @property
@@ -104,6 +105,10 @@ class Edge:
 
     def logs(self) -> dict[str, str]:
         return self._logs()
+
+    def pids(self) -> list[int]:
+        """Process ids of the processes this edge runs on this machine (none for a remote edge)."""
+        return self._pids()
 
     def on_close(self, action: Callable[[], None]) -> None:
         self._close.append(action)

@@ -97,7 +97,7 @@ class LocalTarget:
         supervisor = Supervisor(workdir)
         edge = Edge(topology=topology, target=self.name, endpoints={}, ca=workdir / "ca.pem", roles=slot.roles(),
                     client_cidr=slot.client_cidr, client_addresses=[slot.client(i) for i in range(8)],
-                    workdir=workdir, _alive=supervisor.check, _logs=supervisor.logs)
+                    workdir=workdir, _alive=supervisor.check, _logs=supervisor.logs, _pids=supervisor.pids)
         edge.on_close(slot.release)
         if not KEEP_WORKDIR:
             edge.on_close(remove_tree(workdir))
