@@ -70,7 +70,8 @@ class Matrix:
         table.add_column("topology")
         for column in columns:
             table.add_column(column)
-        for topology in self.topologies:
+        ran = {t for (t, _) in self.cells}
+        for topology in [t for t in self.topologies if t in ran]:  # deselected topologies have no row
             row = [topology]
             for column in columns:
                 value = self.outcome(topology, column) or "-"
