@@ -56,7 +56,7 @@ def processes_mentioning(text: str) -> list[str]:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if text in cmdline and alive(int(pid)) and "pytest" not in cmdline:
+        if text in cmdline and alive(int(pid)) and " -m pytest " not in cmdline:
             found.append(f"{pid}: {cmdline}")
     return found
 
@@ -180,3 +180,25 @@ def test_a_port_busy_everywhere_names_its_owner():
         assert "EDGECONFORM_PORT_OFFSET" in message
     finally:
         squatter.close()
+
+
+def test_ctrl_c_during_a_suite_run_leaves_no_proxy(tmp_path):
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    run = subprocess.Popen([sys.executable, "-m", "pytest", "suites", "-q", "-p", "no:cacheprovider"],
+                           cwd=Path(__file__).resolve().parent.parent, env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not processes_mentioning(str(tmp_path)) and time.monotonic() < deadline:
+            time.sleep(0.02)  # wait (bounded) until the first edge's proxies run
+        assert processes_mentioning(str(tmp_path)), "no edge started within 30 s"
+        run.send_signal(signal.SIGINT)
+        output, _ = run.communicate(timeout=30)
+    finally:
+        run.kill()
+    assert "KeyboardInterrupt" in output
+    deadline = time.monotonic() + 10
+    while processes_mentioning(str(tmp_path)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert processes_mentioning(str(tmp_path)) == []
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("edgeconform-")]  # work dirs removed too
