@@ -57,6 +57,8 @@ class Edge:
     client_addresses: list[str]
     lb_server_header: str | None = None  # what the LB puts in responses it generates itself
     controller_admin: str | None = None  # Envoy admin URL of the controller, where the target has one
+    controller_name: str | None = None  # the ingress controller (locally: the Envoy standing in), for reports
+    controller_version: str | None = None
     unsupported: dict[str, str] = field(default_factory=dict)  # behaviour -> why it cannot be measured here
     converge: Converge = LOCAL_CONVERGE
     workdir: Path | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,9 +19,9 @@ from .addresses import AddressBusy
 from .binaries import MissingBinary
 from .edge import Edge
 from .expectations import Behaviour, Expectation
-from .matrix import Matrix
+from .matrix import Matrix, verdict_of
 from .topology import Topology
-from .verdicts import LimitedObserved, Verdict, check_or_raise
+from .verdicts import LimitedObserved, Verdict, check_or_raise, describe
 
 MARKERS = {
     "nlb": "edges fronted by a Network Load Balancer",
@@ -60,6 +61,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--converge-consecutive", type=int, default=None, metavar="N",
                     help="override how many consecutive matching observations make a verdict")
     group.addoption("--no-matrix", action="store_true", help="do not print the topology x behaviour matrix")
+    group.addoption("--report", default=None, metavar="DIR",
+                    help="write the run's conformance report to DIR: report.json, report.md, report.html")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -76,9 +79,26 @@ def pytest_configure(config: pytest.Config) -> None:
     if unknown:
         raise pytest.UsageError(f"edgeconform: unknown topology {unknown}; known: {', '.join(topologies)}")
     selected = list(dict.fromkeys(wanted))
-    matrix = Matrix(selected, config.getoption("target", default="local"), show=not config.getoption("no_matrix", default=False))
+    matrix = Matrix(selected, config.getoption("target", default="local"), show=not config.getoption("no_matrix", default=False),
+                    catalog=topologies, report_dir=_report_dir(config))
     config.stash[STATE] = State(topologies, selected, matrix)
     config.pluginmanager.register(matrix, "edgeconform-matrix")
+
+
+def _report_dir(config: pytest.Config) -> Path | None:
+    """--report DIR, checked before any edge is built so a bad path costs nothing."""
+    value = config.getoption("report", default=None)
+    if not value:
+        return None
+    path = Path(value)
+    if path.exists() and not path.is_dir():
+        raise pytest.UsageError(f"edgeconform: --report {value}: is a file; give a directory "
+                                "(it is created if missing)")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise pytest.UsageError(f"edgeconform: --report {value}: cannot create the directory: {exc.strerror}") from None
+    return path
 
 
 def _state(config: pytest.Config) -> State:
@@ -122,7 +142,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             continue
         expectation = expectations.lookup(t, behaviour, variant)
         item.user_properties += [("behaviour", behaviour), ("variant", variant),
-                                 ("expected", expectation.outcome), ("expectation", expectation.describe())]
+                                 ("expected", expectation.outcome), ("expectation", expectation.describe()),
+                                 ("sources", " ".join(expectation.sources))]
         if expectation.outcome == "limited" and behaviour not in t.requires:
             item.add_marker(pytest.mark.xfail(strict=True, raises=LimitedObserved,
                                               reason=f"limited: {expectation.reason}"))
@@ -184,7 +205,8 @@ class Conformance:
         m = verdict.measurement
         self.node.user_properties += [("verdict", verdict.kind), ("message", verdict.message)]
         if m is not None:
-            self.node.user_properties += [("attempts", m.attempts), ("seconds", round(m.seconds, 3))]
+            self.node.user_properties += [("observation", describe(m.observation)), ("attempts", m.attempts),
+                                          ("seconds", round(m.seconds, 3))]
         if verdict.kind == "fail":
             pytest.fail(verdict.message, pytrace=False)
         if verdict.kind == "limited":
@@ -194,6 +216,9 @@ class Conformance:
 
 @pytest.fixture
 def conformance(request: pytest.FixtureRequest, edge: Edge, expectation: Expectation) -> Conformance:
+    if edge.controller_name:
+        request.node.user_properties += [("controller", edge.controller_name),
+                                         ("controller_version", edge.controller_version or "")]
     return Conformance(edge, expectation, request.node)
 
 
@@ -201,6 +226,7 @@ def conformance(request: pytest.FixtureRequest, edge: Edge, expectation: Expecta
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
+    _record_verdict(item, report)
     edge = getattr(item, "funcargs", {}).get("edge")
     if report.failed and isinstance(edge, Edge):
         for name, log in edge.logs().items():
@@ -208,3 +234,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
+def _record_verdict(item: pytest.Item, report: pytest.TestReport) -> None:
+    """A verdict property for cells that never reached a verdict (setup error, skip, a broken test), so JUnit
+    XML (written from the teardown report's properties) carries one for every cell."""
+    props = dict(item.user_properties)
+    if "behaviour" not in props or "verdict" in props:
+        return
+    verdict = verdict_of(report, props)
+    if verdict:
+        item.user_properties.append(("verdict", verdict))
+        report.user_properties.append(("verdict", verdict))

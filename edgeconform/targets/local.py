@@ -106,6 +106,7 @@ class LocalTarget:
             built = plan(topology, slot, workdir)
             edge.endpoints, edge.unsupported = built.endpoints, built.unsupported
             edge.lb_server_header, edge.controller_admin = built.lb_server_header, built.controller_admin
+            edge.controller_name, edge.controller_version = "envoy", binaries.version("envoy")
             env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
             for process in built.processes:
                 if process.config is not None:
