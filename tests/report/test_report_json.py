@@ -6,7 +6,7 @@ import json
 
 import jsonschema
 import pytest
-from suiterun import BROKEN, EDGES, NO_CLEARTEXT, validate
+from suiterun import BROKEN, EDGES, NO_CLEARTEXT, run_suites, validate
 
 from edgeconform import __version__, catalog, expectations, sources
 from edgeconform.report import ReportError, load, schema
@@ -101,3 +101,11 @@ def test_load_reads_a_report_back_and_names_what_is_wrong(full_run, tmp_path):
         load(tmp_path)
     with pytest.raises(ReportError, match="has no report.json"):
         load(tmp_path / "..")
+
+
+def test_deselected_topologies_have_no_row(tmp_path):
+    run = run_suites(tmp_path, "-m", "alb")
+    assert run.proc.returncode == 0, run.output
+    doc = run.json
+    validate(doc)
+    assert [t["name"] for t in doc["topologies"]] == ["alb"] and {r["topology"] for r in doc["results"]} == {"alb"}
