@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import importlib.metadata
+import os
 import re
 from functools import cache
 from pathlib import Path
@@ -56,7 +57,9 @@ def echo(python_image: str, websockets: str | None = None) -> list[dict[str, Any
     return render("echo.yaml.j2", namespace=NAMESPACE, labels=labels(), echo_source=source,
                   echo_sha256=hashlib.sha256(source.encode()).hexdigest(), python_image=python_image,
                   websockets=websockets or importlib.metadata.version("websockets"), port=ECHO_PORT,
-                  client_header=headers.CLIENT)
+                  client_header=headers.CLIENT,
+                  # clusters without PyPI: a mirror for the init container's pip
+                  pip_index_url=os.environ.get("EDGECONFORM_PIP_INDEX_URL", ""))
 
 
 def edge_service(namespace: str, selector: dict[str, str], external_traffic_policy: str,
