@@ -3,6 +3,7 @@
     edgeconform list [--topology-file FILE] [--json]   the catalog with each topology's expectations
     edgeconform up NAME [--topology-file FILE]         build one topology locally, print one JSON line,
                                                        stay up until SIGINT/SIGTERM, then tear it down
+    edgeconform manifests NAME [--controller C]        the Kubernetes objects a real cluster gets for NAME
 """
 
 from __future__ import annotations
@@ -35,10 +36,21 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("name", metavar="NAME")
     up.add_argument("--topology-file", action="append", default=[], metavar="FILE")
 
+    shown = sub.add_parser("manifests", help="print the Kubernetes objects a real cluster (kind, EKS) gets for one "
+                                             "topology: echo backend, controller resources (Secrets elided)")
+    shown.add_argument("name", metavar="NAME")
+    shown.add_argument("--topology-file", action="append", default=[], metavar="FILE")
+    shown.add_argument("--controller", default="emissary", choices=["emissary", "ingress-nginx"])
+    shown.add_argument("--lb-address", default="172.18.0.100", metavar="IP",
+                       help="the load balancer's address the controller trusts (on kind: the stand-in's)")
+
     args = parser.parse_args(argv)
     try:
         if args.command == "list":
             return cmd_list(args)
+        if args.command == "manifests":
+            from .kube.show import cmd_manifests
+            return cmd_manifests(_load(args.topology_file), args.name, args.controller, args.lb_address)
         return cmd_up(args)
     except catalog.TopologyError as exc:
         print(f"edgeconform: {exc}", file=sys.stderr)

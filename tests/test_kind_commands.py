@@ -51,14 +51,14 @@ def test_emissary_helm_commands():
 
 
 def test_load_balancer_containers():
-    lb = containers.load_balancer("nlb-instance-local", "haproxy", "haproxy:2.8.25", Path("/w"), "lb-haproxy.cfg",
+    lb = containers.load_balancer("edgeconform-nlb-instance-local", "haproxy", "haproxy:2.8.25", Path("/w"), "lb-haproxy.cfg",
                                   transparent=True, listener_ports=[80, 443])
     assert (lb.name, lb.image, lb.entrypoint, lb.command) == (
         "edgeconform-nlb-instance-local-lb", "haproxy:2.8.25", ["haproxy"], ["-db", "-f", "/w/lb-haproxy.cfg"])
     assert lb.volumes == (("/w", "/w", "ro"),) and lb.network == "kind" and lb.user == "0"
     assert lb.published == (9901, 80, 443) and lb.cap_add == ("NET_ADMIN",)
     assert lb.sysctls == {"net.ipv4.conf.all.rp_filter": "0", "net.ipv4.conf.default.rp_filter": "0"}
-    l7 = containers.load_balancer("alb", "envoy", "envoyproxy/envoy:v1.40.0", Path("/w"), "lb-envoy.yaml",
+    l7 = containers.load_balancer("edgeconform-alb", "envoy", "envoyproxy/envoy:v1.40.0", Path("/w"), "lb-envoy.yaml",
                                   transparent=False, listener_ports=[80, 443])
     assert l7.entrypoint == ["envoy"] and l7.command == [
         "-c", "/w/lb-envoy.yaml", "--disable-hot-restart", "--concurrency", "1", "--log-level", "warn"]
@@ -66,7 +66,7 @@ def test_load_balancer_containers():
 
 
 def test_client_relay_container():
-    relay = containers.client_relay("nlb-ip", 2, "haproxy:2.8.25", Path("/w"), "client-relay-2.cfg", [80, 443])
+    relay = containers.client_relay("edgeconform-nlb-ip", 2, "haproxy:2.8.25", Path("/w"), "client-relay-2.cfg", [80, 443])
     assert relay.name == "edgeconform-nlb-ip-client-2" and relay.network == "kind"
     assert relay.command == ["-db", "-f", "/w/client-relay-2.cfg"] and relay.published == (9901, 80, 443)
 

@@ -87,3 +87,21 @@ def test_relays_route_each_client_through_its_own_port():
     assert edge.resolve("https", None) == ("127.0.0.1", 40002)  # no source: the endpoint
     with pytest.raises(LookupError, match="no relay from 172.18.0.8 to listener port 8443"):
         edge.resolve("https", 8443, "172.18.0.8")
+
+
+def test_manifests_command_prints_what_a_cluster_gets():
+    import yaml
+    cli = Path(sys.executable).parent / "edgeconform"
+    run = subprocess.run([str(cli), "manifests", "nlb-tls", "--controller", "ingress-nginx", "--lb-address",
+                          "172.18.0.42"], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    objects = [o for o in yaml.safe_load_all(run.stdout) if o]
+    config = next(o for o in objects if o["metadata"]["name"] == "ingress-nginx-controller")
+    assert config["data"]["proxy-real-ip-cidr"] == "172.18.0.42/32"
+    assert "listen 2443 proxy_protocol;" in config["data"]["http-snippet"]
+    assert {o["kind"] for o in objects} >= {"Namespace", "Deployment", "Service", "Ingress", "ConfigMap"}
+    emissary_run = subprocess.run([str(cli), "manifests", "nlb-tls"], capture_output=True, text=True, timeout=60)
+    assert "# cannot be measured on emissary: redirect: Emissary answers its cleartext redirect with 301" \
+        in emissary_run.stdout
+    unknown = subprocess.run([str(cli), "manifests", "no-such-edge"], capture_output=True, text=True, timeout=60)
+    assert unknown.returncode == 2 and "unknown topology 'no-such-edge'" in unknown.stderr

@@ -33,7 +33,7 @@ from .base import ControllerPlan, EdgeFacts, kinds, redirect_code_note, service_
 RELEASE = "emissary-ingress"
 CRDS_RELEASE = "emissary-crds"
 NAMESPACE = "emissary"
-APIEXT_NAMESPACE = "emissary-system"  # where the CRDs chart runs the conversion webhook (emissary-apiext)
+CRDS = [f"{plural}.getambassador.io" for plural in ("listeners", "hosts", "mappings", "tlscontexts", "modules")]
 CONTAINER_PORTS = {"http": 8080, "https": 8443, "redirect": 8081}
 REDIRECT_CODE = 301
 TLS_VERSIONS = {"TLSv1.0": "v1.0", "TLSv1.1": "v1.1", "TLSv1.2": "v1.2", "TLSv1.3": "v1.3"}
@@ -115,8 +115,9 @@ def install(api, run, kubeconfig: str) -> None:
 
     crds, main = install_commands(kubeconfig, CONTROLLER_INSTALL.seconds)
     run(crds, CONTROLLER_INSTALL)
-    # the CRDs chart's conversion webhook must answer before Emissary's own resources are created
-    api.wait(CONTROLLER_READY, "Emissary's CRD conversion webhook (emissary-apiext) becoming ready",
-             api.pods_ready(APIEXT_NAMESPACE, {"app.kubernetes.io/name": "emissary-apiext"}))
+    # v4's CRDs chart serves getambassador.io/v3alpha1 only (no conversion webhook unless
+    # enableLegacyVersions): the resources can be created once their CRDs are established
+    for crd in CRDS:
+        api.wait(CONTROLLER_READY, f"CRD {crd} becoming established", api.crd_established(crd))
     run(main, CONTROLLER_INSTALL)
     api.wait(CONTROLLER_READY, "Emissary-ingress becoming ready", api.pods_ready(NAMESPACE, Emissary.pod_selector))

@@ -17,6 +17,12 @@ Translation of the catalog's controller settings into the controller ConfigMap [
 | certificates              | Ingress tls per name; the first is the controller's --default-ssl-certificate  |
 | tls_min_version           | ssl-protocols                                                                  |
 
+How nginx arrives at the client (its nginx.tmpl): the realip module is on when use-proxy-protocol or
+use-forwarded-headers is (real_ip_header proxy_protocol, else X-Forwarded-For; set_real_ip_from =
+proxy-real-ip-cidr); the backend's X-Forwarded-For is $remote_addr, or, with use-forwarded-headers and
+compute-full-forwarded-for, the incoming list plus $realip_remote_addr (so the last entry is the peer, as
+Envoy's append).
+
 The backend learns what nginx concluded from proxy-set-headers (a ConfigMap of header -> value):
 $remote_addr (after the realip module: PROXY or X-Forwarded-For), $realip_remote_addr (the TCP peer),
 $ssl_protocol, $ssl_server_name, and the port kind from a map in http-snippet.

@@ -46,7 +46,7 @@ class ContainerSpec:
     ready_path: str = ""  # HTTP path on the first published port that answers 200 when ready
 
 
-def load_balancer(topology: str, program: str, image: str, workdir: Path, config_file: str, transparent: bool,
+def load_balancer(prefix: str, program: str, image: str, workdir: Path, config_file: str, transparent: bool,
                   listener_ports: list[int]) -> ContainerSpec:
     config = str(workdir / config_file)
     if program == "haproxy":
@@ -54,7 +54,7 @@ def load_balancer(topology: str, program: str, image: str, workdir: Path, config
     else:
         entrypoint, command, ready = ["envoy"], ["-c", config, *ENVOY_FLAGS], "/ready"
     return ContainerSpec(
-        name=f"edgeconform-{topology}-lb", image=image, entrypoint=entrypoint, command=command,
+        name=f"{prefix}-lb", image=image, entrypoint=entrypoint, command=command,
         # mounted at the same path, so the rendered configuration's certificate paths hold inside
         volumes=((str(workdir), str(workdir), "ro"),), published=(ADMIN_PORT, *listener_ports),
         cap_add=("NET_ADMIN",) if transparent else (),
@@ -62,10 +62,10 @@ def load_balancer(topology: str, program: str, image: str, workdir: Path, config
         ready_path=ready)
 
 
-def client_relay(topology: str, index: int, image: str, workdir: Path, config_file: str,
+def client_relay(prefix: str, index: int, image: str, workdir: Path, config_file: str,
                  public_ports: list[int]) -> ContainerSpec:
     return ContainerSpec(
-        name=f"edgeconform-{topology}-client-{index}", image=image, entrypoint=["haproxy"],
+        name=f"{prefix}-client-{index}", image=image, entrypoint=["haproxy"],
         command=["-db", "-f", str(workdir / config_file)], volumes=((str(workdir), str(workdir), "ro"),),
         published=(ADMIN_PORT, *public_ports), ready_path="/stats;csv")
 
@@ -126,8 +126,8 @@ def start(spec: ContainerSpec) -> Running:
     container = DockerContainer(spec.image).with_name(spec.name).with_command(spec.command)
     for host, inside, mode in spec.volumes:
         container = container.with_volume_mapping(host, inside, mode)
-    for port in spec.published:
-        container = container.with_bind_ports(port, ("127.0.0.1", None))
+    for port in spec.published:  # loopback only, a free port each (docker-py's (address, None) binding)
+        container.ports[str(port)] = ("127.0.0.1", None)
     container = container.with_kwargs(entrypoint=spec.entrypoint, network=spec.network, cap_add=list(spec.cap_add),
                                       sysctls=spec.sysctls or None, user=spec.user, labels=LABELS)
     container.start()

@@ -106,6 +106,18 @@ class Cluster:
             return None
         return check
 
+    def crd_established(self, name: str) -> Callable[[], str | None]:
+        from kubernetes import client
+
+        extensions = client.ApiextensionsV1Api(self.api_client)
+
+        def check() -> str | None:
+            conditions = extensions.read_custom_resource_definition(name).status.conditions or []
+            if any(c.type == "Established" and c.status == "True" for c in conditions):
+                return None
+            return f"CRD {name} is not established yet"
+        return check
+
     # --- addresses ------------------------------------------------------------------------------------
     def nodes(self) -> list[NodeInfo]:
         out = []

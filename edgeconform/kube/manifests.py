@@ -82,6 +82,14 @@ def tls_secret(name: str, namespace: str, cert: certs.IssuedCert, topology: str)
             "data": {"tls.crt": b64(cert.chain_pem), "tls.key": b64(cert.key_pem)}}
 
 
+class _Readable(yaml.SafeDumper):
+    """Multi-line strings (the echo source, nginx snippets) as literal blocks, as a person would write them."""
+
+
+_Readable.add_representer(str, lambda dumper, value: dumper.represent_scalar(
+    "tag:yaml.org,2002:str", value, style="|" if "\n" in value else None))
+
+
 def dump(objects: list[dict[str, Any]]) -> str:
     """YAML of the objects, as `edgeconform kind render` prints them (Secrets' data elided)."""
     shown = []
@@ -89,4 +97,4 @@ def dump(objects: list[dict[str, Any]]) -> str:
         if obj.get("kind") == "Secret":
             obj = {**obj, "data": {key: "<elided>" for key in obj.get("data", {})}}
         shown.append(obj)
-    return yaml.safe_dump_all(shown, sort_keys=False)
+    return yaml.dump_all(shown, Dumper=_Readable, sort_keys=False)

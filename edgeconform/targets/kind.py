@@ -14,6 +14,7 @@ A failing setup fails that topology only, with kind's logs, pod descriptions and
 from __future__ import annotations
 
 import ipaddress
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -51,8 +52,11 @@ class KindTarget:
         self.controller = controllers.get(option("controller", controllers.DEFAULT) or controllers.DEFAULT)
         self.tools = detect(need_helm=self.controller.name == "emissary")  # TargetUnavailable: what to install
         self.workdir = Path(tempfile.mkdtemp(prefix="edgeconform-kind-"))
-        self.cluster = KindCluster(option("cluster_name", None) or DEFAULT_NAME, self.tools, self.workdir,
-                                   keep=bool(option("keep_cluster", False)))
+        name = option("cluster_name", None) or DEFAULT_NAME
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        if worker:  # each pytest-xdist worker gets its own cluster: clusters are not shared across processes
+            name = f"{name}-{worker}"
+        self.cluster = KindCluster(name, self.tools, self.workdir, keep=bool(option("keep_cluster", False)))
         self.api: Cluster | None = None
         self.failed: str | None = None
         if config is not None:
@@ -157,7 +161,8 @@ class KindTarget:
             text = render("envoy/l7-load-balancer.yaml.j2", **l7_context(t, book, lb_certs, idle))
             edge.lb_server_header = LB_SERVER_HEADER
         (workdir / config).write_text(text)
-        lb = containers.start(containers.load_balancer(t.name, program, image, workdir, config, transparent,
+        prefix = f"{self.cluster.name}-{t.name}"
+        lb = containers.start(containers.load_balancer(prefix, program, image, workdir, config, transparent,
                                                        public_ports))
         running.append(lb)
 
@@ -171,7 +176,7 @@ class KindTarget:
             (workdir / cfg).write_text(render("haproxy/client-relay.cfg.j2", name=i, idle_timeout=idle,
                                               stats_port=containers.ADMIN_PORT, lb_ip=lb.ip,
                                               relays=[{"public_port": p} for p in public_ports]))
-            relay = containers.start(containers.client_relay(t.name, i, pins["images"]["haproxy"], workdir, cfg,
+            relay = containers.start(containers.client_relay(prefix, i, pins["images"]["haproxy"], workdir, cfg,
                                                              public_ports))
             running.append(relay)
             relays.append(relay)
