@@ -113,6 +113,16 @@ class Running:
             return f"(no logs: {exc})"
         return "\n".join(text.splitlines()[-lines:]) or "(empty log)"
 
+    def check(self) -> None:
+        """Raise ProcessFailed (with the log) when the container is no longer running."""
+        from ..supervisor import ProcessFailed
+
+        wrapped = self.container.get_wrapped_container()
+        wrapped.reload()
+        if wrapped.status != "running":
+            raise ProcessFailed(f"container {self.spec.name} is {wrapped.status} "
+                                f"(exit {wrapped.attrs.get('State', {}).get('ExitCode')}):\n{self.logs()}")
+
     def stop(self) -> None:
         try:
             self.container.stop()

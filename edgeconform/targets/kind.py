@@ -113,7 +113,7 @@ class KindTarget:
         running: list[containers.Running] = []
         edge = Edge(topology=t, target=self.name, endpoints={}, ca=workdir / "ca.pem", roles={}, client_cidr=None,
                     client_addresses=[], workdir=workdir, converge=KIND_CONVERGE,
-                    _logs=lambda: self._edge_logs(running))
+                    _logs=lambda: self._edge_logs(running), _alive=lambda: [r.check() for r in running])
         edge.on_close(remove_tree(workdir))
         edge.on_close(lambda: self._forget(api, t))
         edge.on_close(lambda: [r.stop() for r in reversed(running)])
@@ -150,17 +150,10 @@ class KindTarget:
             targets = {kind: (pod_ip, ports[kind]) for kind in kinds(t)}
             pod_routes = [(cidr, node.internal_ip) for node in nodes for cidr in node.pod_cidrs]
         public_ports = [item.port for item in t.lb.listeners]
-        book = AddressBook(lb_bind="0.0.0.0", lb_source=None, lb_admin_port=containers.ADMIN_PORT,
-                           listener_ports={port: port for port in public_ports}, targets=targets, https_port=None)
-        transparent = t.layer == "l4" and t.preserves_client_ip
-        if t.layer == "l4":
-            config, program, image = ("lb-haproxy.cfg", "haproxy", pins["images"]["haproxy"])
-            text = render("haproxy/l4-load-balancer.cfg.j2", **l4_context(t, book, workdir, lb_certs, idle, transparent))
-        else:
-            config, program, image = ("lb-envoy.yaml", "envoy", pins["images"]["envoy"])
-            text = render("envoy/l7-load-balancer.yaml.j2", **l7_context(t, book, lb_certs, idle))
+        program, config, transparent = write_lb_config(t, workdir, lb_certs, targets)
+        image = pins["images"][program]
+        if t.layer == "l7":
             edge.lb_server_header = LB_SERVER_HEADER
-        (workdir / config).write_text(text)
         prefix = f"{self.cluster.name}-{t.name}"
         lb = containers.start(containers.load_balancer(prefix, program, image, workdir, config, transparent,
                                                        public_ports))
@@ -173,9 +166,7 @@ class KindTarget:
         relays = []
         for i in range(CLIENTS):
             cfg = f"client-relay-{i}.cfg"
-            (workdir / cfg).write_text(render("haproxy/client-relay.cfg.j2", name=i, idle_timeout=idle,
-                                              stats_port=containers.ADMIN_PORT, lb_ip=lb.ip,
-                                              relays=[{"public_port": p} for p in public_ports]))
+            (workdir / cfg).write_text(relay_config(i, lb.ip, public_ports, idle))
             relay = containers.start(containers.client_relay(prefix, i, pins["images"]["haproxy"], workdir, cfg,
                                                              public_ports))
             running.append(relay)
@@ -229,6 +220,37 @@ class KindTarget:
         for api_version, kind in PER_TOPOLOGY_KINDS:
             for namespace in (manifests.NAMESPACE, self.controller.namespace):
                 _quietly(api.delete_labelled, api_version, kind, selector, namespace)
+
+
+def write_lb_config(t: Topology, workdir: Path, lb_certs: dict, targets: dict[str, tuple[str, int]]
+                    ) -> tuple[str, str, bool]:
+    """Render the load-balancer stand-in for a container: the local target's templates, listening on the real
+    AWS ports on every address, connecting from the container's own. Returns (program, file, transparent)."""
+    idle = t.lb.idle_timeout or DEFAULT_IDLE_TIMEOUT[t.lb.model]
+    book = AddressBook(lb_bind="0.0.0.0", lb_source=None, lb_admin_port=containers.ADMIN_PORT,
+                       listener_ports={item.port: item.port for item in t.lb.listeners}, targets=targets,
+                       https_port=None)
+    transparent = t.layer == "l4" and t.preserves_client_ip
+    if t.layer == "l4":
+        program, config = "haproxy", "lb-haproxy.cfg"
+        text = render("haproxy/l4-load-balancer.cfg.j2", **l4_context(t, book, workdir, lb_certs, idle, transparent))
+    else:
+        program, config = "envoy", "lb-envoy.yaml"
+        text = render("envoy/l7-load-balancer.yaml.j2", **l7_context(t, book, lb_certs, idle))
+    (workdir / config).write_text(text)
+    return program, config, transparent
+
+
+def relay_config(index: int, lb_ip: str, public_ports: list[int], idle: int, *, bind_ip: str = "0.0.0.0",
+                 source_ip: str | None = None, ports: dict[int, tuple[int, int]] | None = None,
+                 stats_port: int = containers.ADMIN_PORT) -> str:
+    """A client relay's HAProxy configuration (proxies/haproxy/client-relay.cfg.j2). In a container it listens on
+    the AWS ports and connects from the container's own address; ``ports`` (AWS port -> (bind port, load
+    balancer port)) and ``source_ip`` place it elsewhere, e.g. on loopback next to the local stand-ins."""
+    ports = ports or {p: (p, p) for p in public_ports}
+    return render("haproxy/client-relay.cfg.j2", name=index, idle_timeout=idle, stats_port=stats_port,
+                  lb_ip=lb_ip, bind_ip=bind_ip, source_ip=source_ip,
+                  relays=[{"public_port": p, "bind_port": ports[p][0], "lb_port": ports[p][1]} for p in public_ports])
 
 
 def _quietly(action, *args) -> None:
