@@ -4,6 +4,7 @@
     edgeconform up NAME [--topology-file FILE]         build one topology locally, print one JSON line,
                                                        stay up until SIGINT/SIGTERM, then tear it down
     edgeconform report merge DIR... -o OUT             merge --report directories into one matrix (drift marked)
+    edgeconform manifests NAME [--controller C]        the Kubernetes objects a real cluster gets for NAME
 """
 
 from __future__ import annotations
@@ -45,6 +46,13 @@ def main(argv: list[str] | None = None) -> int:
     merge.add_argument("-o", "--output", required=True, metavar="OUT",
                        help="directory for the merged report.json, report.md, report.html")
     merge.add_argument("--fail-on-drift", action="store_true", help="exit 1 when any cell drifts")
+    shown = sub.add_parser("manifests", help="print the Kubernetes objects a real cluster (kind, EKS) gets for one "
+                                             "topology: echo backend, controller resources (Secrets elided)")
+    shown.add_argument("name", metavar="NAME")
+    shown.add_argument("--topology-file", action="append", default=[], metavar="FILE")
+    shown.add_argument("--controller", default="emissary", choices=["emissary", "ingress-nginx"])
+    shown.add_argument("--lb-address", default="172.18.0.100", metavar="IP",
+                       help="the load balancer's address the controller trusts (on kind: the stand-in's)")
 
     args = parser.parse_args(argv)
     try:
@@ -52,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_list(args)
         if args.command == "report":
             return cmd_report_merge(args)
+        if args.command == "manifests":
+            from .kube.show import cmd_manifests
+            return cmd_manifests(_load(args.topology_file), args.name, args.controller, args.lb_address)
         return cmd_up(args)
     except catalog.TopologyError as exc:
         print(f"edgeconform: {exc}", file=sys.stderr)

@@ -61,6 +61,9 @@ class Edge:
     controller_version: str | None = None
     unsupported: dict[str, str] = field(default_factory=dict)  # behaviour -> why it cannot be measured here
     converge: Converge = LOCAL_CONVERGE
+    # Targets whose clients cannot bind their own source address (kind): client address -> AWS listener port ->
+    # where a relay that connects from that client address is reached.
+    relays: dict[str, dict[int, tuple[str, int]]] = field(default_factory=dict)
     workdir: Path | None = None
     ready_seconds: float = 0.0
     _alive: Callable[[], None] = lambda: None
@@ -89,17 +92,27 @@ class Edge:
             return "client"
         return "unknown"
 
-    def resolve(self, scheme: str, port: int | None) -> tuple[str, int]:
-        """Where to connect for a URL on one of this edge's hostnames (like curl --resolve)."""
+    def resolve(self, scheme: str, port: int | None, source: str | None = None) -> tuple[str, int]:
+        """Where to connect for a URL on one of this edge's hostnames (like curl --resolve), as ``source``."""
         endpoint = self.endpoints.get(scheme)
         if endpoint is None:
             raise LookupError(f"{self.name} has no {scheme} listener")
+        if source in self.relays:  # the relay for this client address and listener
+            relay = self.relays[source]
+            public = endpoint.public_port if port in (None, endpoint.port) else port
+            if public not in relay:
+                raise LookupError(f"{self.name} has no relay from {source} to listener port {public}")
+            return relay[public]
         if port in (None, endpoint.public_port, endpoint.port):
             return endpoint.ip, endpoint.port
         for other in self.endpoints.values():
             if port in (other.public_port, other.port):
                 return other.ip, other.port
         return endpoint.ip, port
+
+    def bind(self, source: str | None) -> str | None:
+        """The local address a probe binds to appear as ``source``; None when a relay supplies the address."""
+        return None if source in self.relays else source
 
     def check_alive(self) -> None:
         """Raise edgeconform.supervisor.ProcessFailed (with the log) if a process of this edge died."""

@@ -16,6 +16,7 @@ import pytest
 
 from . import catalog, expectations, targets
 from .addresses import AddressBusy
+from .controllers import NAMES as CONTROLLERS
 from .binaries import MissingBinary
 from .edge import Edge
 from .expectations import Behaviour, Expectation
@@ -63,6 +64,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--no-matrix", action="store_true", help="do not print the topology x behaviour matrix")
     group.addoption("--report", default=None, metavar="DIR",
                     help="write the run's conformance report to DIR: report.json, report.md, report.html")
+    # real-cluster targets (kind)
+    group.addoption("--controller", default=None, choices=CONTROLLERS,
+                    help="ingress controller on the kind target: emissary (default) or ingress-nginx")
+    group.addoption("--keep-cluster", action="store_true",
+                    help="kind target: leave the cluster for the next run (it is reused when its config matches)")
+    group.addoption("--cluster-name", default=None, metavar="NAME",
+                    help="kind target: the cluster's name (default: edgeconform)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -107,7 +115,10 @@ def _state(config: pytest.Config) -> State:
 
 def pytest_report_header(config: pytest.Config) -> str:
     state = _state(config)
-    return f"edgeconform: target {config.getoption('target')}, topologies: {', '.join(state.selected)}"
+    target = config.getoption("target")
+    if target == "kind":
+        target += f" ({config.getoption('controller') or 'emissary'})"
+    return f"edgeconform: target {target}, topologies: {', '.join(state.selected)}"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -170,7 +181,7 @@ def edge(request: pytest.FixtureRequest, topology: Topology, edge_target: target
         built = edge_target.build(topology)
     except targets.TargetUnavailable as exc:
         pytest.skip(str(exc))
-    except (AddressBusy, MissingBinary) as exc:
+    except (AddressBusy, MissingBinary, targets.BuildFailed) as exc:
         pytest.fail(f"edgeconform could not build {topology.name}: {exc}", pytrace=False)
     overrides = {k: v for k, v in {"timeout": request.config.getoption("converge_timeout"),
                                    "consecutive": request.config.getoption("converge_consecutive")}.items() if v}
@@ -199,8 +210,9 @@ class Conformance:
         exp = self.expectation
         if exp.outcome == "n/a":
             pytest.skip(f"not applicable to {self.edge.name}: {exp.reason}")
-        if str(exp.behaviour) in self.edge.unsupported:
-            pytest.skip(self.edge.unsupported[str(exp.behaviour)])
+        for key in (exp.cell, str(exp.behaviour)):  # a whole behaviour, or one variant ("websocket[ws]")
+            if key in self.edge.unsupported:
+                pytest.skip(self.edge.unsupported[key])
         verdict = check_or_raise(self.edge, exp, probe)
         m = verdict.measurement
         self.node.user_properties += [("verdict", verdict.kind), ("message", verdict.message)]
