@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -113,7 +114,8 @@ class KindTarget:
         running: list[containers.Running] = []
         edge = Edge(topology=t, target=self.name, endpoints={}, ca=workdir / "ca.pem", roles={}, client_cidr=None,
                     client_addresses=[], workdir=workdir, converge=KIND_CONVERGE,
-                    _logs=lambda: self._edge_logs(running), _alive=lambda: [r.check() for r in running])
+                    _logs=lambda: self._edge_logs(running), _alive=lambda: [r.check() for r in running],
+                    controller_name=self.controller.name, controller_version=_controller_version(self.controller.name))
         edge.on_close(remove_tree(workdir))
         edge.on_close(lambda: self._forget(api, t))
         edge.on_close(lambda: [r.stop() for r in reversed(running)])
@@ -258,3 +260,12 @@ def _quietly(action, *args) -> None:
         action(*args)
     except Exception:
         pass
+
+
+def _controller_version(name: str) -> str | None:
+    """The pinned release of the controller (clusters/kind/versions.yaml), for reports."""
+    pinned = versions()["controllers"][name]
+    if "version" in pinned:
+        return str(pinned["version"])
+    found = re.search(r"controller-v([0-9.]+)/", pinned.get("manifest", ""))
+    return found.group(1) if found else None
