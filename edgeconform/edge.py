@@ -57,6 +57,9 @@ class Edge:
     client_addresses: list[str]
     lb_server_header: str | None = None  # what the LB puts in responses it generates itself
     controller_admin: str | None = None  # Envoy admin URL of the controller, where the target has one
+    # The controller's own listeners ("http"/"https"/"redirect" -> (ip, port)), where a probe can reach them
+    # directly (PROXY-protocol checks); empty when the target hides the controller.
+    controller_listeners: dict[str, tuple[str, int]] = field(default_factory=dict)
     unsupported: dict[str, str] = field(default_factory=dict)  # behaviour -> why it cannot be measured here
     converge: Converge = LOCAL_CONVERGE
     workdir: Path | None = None

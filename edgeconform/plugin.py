@@ -20,7 +20,7 @@ from .edge import Edge
 from .expectations import Behaviour, Expectation
 from .matrix import Matrix
 from .topology import Topology
-from .verdicts import LimitedObserved, Verdict, check_or_raise
+from .verdicts import LimitedObserved, Unmeasurable, Verdict, check_or_raise
 
 MARKERS = {
     "nlb": "edges fronted by a Network Load Balancer",
@@ -102,10 +102,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def cell_of(item: pytest.Item) -> tuple[str | None, str]:
-    """(behaviour, variant) of a suite test, from its behaviour marker and its ``scheme`` parameter."""
+    """(behaviour, variant) of a suite test, from its behaviour marker and its ``scheme`` (websocket) or
+    ``check`` (security) parameter."""
     behaviour = next((m.name for m in item.iter_markers() if m.name in BEHAVIOUR_MARKS), None)
     callspec = getattr(item, "callspec", None)
-    variant = str(callspec.params.get("scheme", "")) if callspec else ""
+    params = callspec.params if callspec else {}
+    variant = str(params.get("scheme", params.get("check", "")))
     return behaviour, variant
 
 
@@ -178,9 +180,13 @@ class Conformance:
         exp = self.expectation
         if exp.outcome == "n/a":
             pytest.skip(f"not applicable to {self.edge.name}: {exp.reason}")
-        if str(exp.behaviour) in self.edge.unsupported:
-            pytest.skip(self.edge.unsupported[str(exp.behaviour)])
-        verdict = check_or_raise(self.edge, exp, probe)
+        for key in (exp.cell, str(exp.behaviour)):
+            if key in self.edge.unsupported:
+                pytest.skip(self.edge.unsupported[key])
+        try:
+            verdict = check_or_raise(self.edge, exp, probe)
+        except Unmeasurable as exc:
+            pytest.skip(f"cannot be measured here: {exc}")
         m = verdict.measurement
         self.node.user_properties += [("verdict", verdict.kind), ("message", verdict.message)]
         if m is not None:

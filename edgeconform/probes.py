@@ -253,10 +253,10 @@ def responder(edge: Edge, result: HttpResult) -> str:
 
 
 def follow_redirects(edge: Edge, host: str, path: str = "/redirect-check?q=1", *, source: str | None = None,
-                     limit: int = 5) -> RedirectTrail:
-    """Start at http://host/path and follow Location headers, at most ``limit`` times."""
-    scheme, port, current = "http", None, path
-    start = f"http://{host}{path}"
+                     limit: int = 5, scheme: str = "http") -> RedirectTrail:
+    """Start at scheme://host/path (http unless told) and follow Location headers, at most ``limit`` times."""
+    port, current = None, path
+    start = f"{scheme}://{host}{path}"
     hops: list[Hop] = []
     seen: set[str] = set()
     while True:

@@ -25,6 +25,10 @@ class LimitedObserved(Exception):
     """The documented limitation was observed: reported as a strict xfail."""
 
 
+class Unmeasurable(Exception):
+    """A probe cannot measure this on this target or client (the message says why): reported as a skip."""
+
+
 @dataclass
 class Measurement:
     observation: Any
@@ -88,7 +92,7 @@ def _failure(header: str, expectation: Expectation, mismatches: list[str], obser
     lines = [f"{header}: FAIL", f"expected: {expectation.describe()}", "observed:"]
     lines += [f"  - {m}" for m in mismatches]
     lines += ["probes:", observed, f"({tried})"]
-    found = diagnosis.for_behaviour(t, expectation.behaviour)
+    found = diagnosis.for_behaviour(t, expectation.behaviour, expectation.variant)
     if found:
         lines.append("likely misconfiguration:")
         lines += [f"  - {finding}" for finding in found]
