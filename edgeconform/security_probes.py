@@ -32,20 +32,20 @@ _CLOSED_BY_PEER = {errno.ECONNRESET, errno.EPIPE, errno.ENOTCONN}
 OVERSIZED_HEADER = 96 * 1024  # above the ALB's 16 KiB per header and Envoy's 60 KiB of headers [ALB-Q]
 
 
-# --- HTTP with raw bytes first --------------------------------------------------------------------------------
-class _Prefixed(httpcore.NetworkBackend):
-    """httpcore's own socket backend, writing ``prefix`` right after connecting, or right after the TLS
-    handshake (a client speaking PROXY inside a TLS listener that the load balancer terminates)."""
+# --- HTTP with raw bytes first, and one deadline for the whole exchange ---------------------------------------
+class _ProbeBackend(httpcore.NetworkBackend):
+    """httpcore's own socket backend, with two additions: ``prefix`` is written right after connecting (or right
+    after the TLS handshake: a client speaking PROXY inside a TLS listener that the load balancer terminates),
+    and every read and write shares one deadline, so a server that trickles bytes cannot stretch the probe."""
 
-    def __init__(self, prefix: bytes, inside_tls: bool):
-        self.prefix, self.inside_tls = prefix, inside_tls
+    def __init__(self, prefix: bytes, inside_tls: bool, deadline: float):
+        self.prefix, self.inside_tls, self.deadline = prefix, inside_tls, deadline
         self._backend = httpcore.SyncBackend()
 
     def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
-        stream = self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
-        if self.inside_tls:
-            return _WriteAfterTls(stream, self.prefix)
-        if self.prefix:
+        stream = _Bounded(self._backend.connect_tcp(host, port, _left(self.deadline, timeout), local_address,
+                                                    socket_options), self.deadline, self.prefix if self.inside_tls else b"")
+        if self.prefix and not self.inside_tls:
             stream.write(self.prefix, timeout)
         return stream
 
@@ -56,23 +56,31 @@ class _Prefixed(httpcore.NetworkBackend):
         time.sleep(seconds)
 
 
-class _WriteAfterTls(httpcore.NetworkStream):
-    def __init__(self, stream: httpcore.NetworkStream, prefix: bytes):
-        self._stream, self._prefix = stream, prefix
+def _left(deadline: float, timeout: float | None) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise httpcore.ReadTimeout("the probe's deadline passed")
+    return min(left, timeout) if timeout else left
+
+
+class _Bounded(httpcore.NetworkStream):
+    def __init__(self, stream: httpcore.NetworkStream, deadline: float, after_tls: bytes = b""):
+        self._stream, self._deadline, self._after_tls = stream, deadline, after_tls
 
     def read(self, max_bytes, timeout=None):
-        return self._stream.read(max_bytes, timeout)
+        return self._stream.read(max_bytes, _left(self._deadline, timeout))
 
     def write(self, buffer, timeout=None):
-        self._stream.write(buffer, timeout)
+        self._stream.write(buffer, _left(self._deadline, timeout))
 
     def close(self):
         self._stream.close()
 
     def start_tls(self, ssl_context, server_hostname=None, timeout=None):
-        tls = self._stream.start_tls(ssl_context, server_hostname, timeout)
-        if self._prefix:
-            tls.write(self._prefix, timeout)
+        tls = _Bounded(self._stream.start_tls(ssl_context, server_hostname, _left(self._deadline, timeout)),
+                       self._deadline)
+        if self._after_tls:
+            tls.write(self._after_tls, timeout)
         return tls
 
     def get_extra_info(self, info):
@@ -82,7 +90,8 @@ class _WriteAfterTls(httpcore.NetworkStream):
 def direct_get(edge: Edge, ip: str, port: int, scheme: str, host: str, path: str = "/", *, sni: str | None = None,
                prefix: bytes = b"", inside_tls: bool = False, source: str | None = None,
                extra_headers: dict[str, str] | None = None, timeout: float = TIMEOUT) -> HttpResult:
-    """GET ``scheme://ip:port/path`` with Host ``host``, optionally after raw bytes; never retried."""
+    """GET ``scheme://ip:port/path`` with Host ``host``, optionally after raw bytes; never retried, and over
+    within ``timeout`` seconds from start to end (each step, and the whole exchange)."""
     sni = (sni or host) if scheme == "https" else None
     result = HttpResult(url=f"{scheme}://{host}:{port}{path} at {ip}", source=source, host=host, sni=sni)
     context = probes._context(edge.ca, True) if scheme == "https" else None
@@ -93,7 +102,7 @@ def direct_get(edge: Edge, ip: str, port: int, scheme: str, host: str, path: str
     started = time.monotonic()
     try:
         with httpcore.ConnectionPool(ssl_context=context, local_address=source, retries=0, max_connections=1,
-                                     network_backend=_Prefixed(prefix, inside_tls)) as pool:
+                                     network_backend=_ProbeBackend(prefix, inside_tls, started + timeout)) as pool:
             with pool.stream("GET", f"{scheme}://{ip}:{port}{path}", headers=headers, extensions=extensions) as response:
                 if scheme == "https":
                     tls = response.extensions["network_stream"].get_extra_info("ssl_object")
@@ -129,14 +138,16 @@ def _describe(exc: BaseException) -> str:
     return f"{kind}: {text}"
 
 
-def through_lb(edge: Edge, scheme: str, host: str, path: str, *, prefix: bytes = b"", source: str | None = None,
-               sni: str | None = None, extra_headers: dict[str, str] | None = None) -> HttpResult:
-    """A request through the load balancer's listener; ``prefix`` goes where a client's own bytes go: inside
-    TLS when the load balancer terminates it, before TLS when TLS passes through to the controller."""
-    ip, port = edge.resolve(scheme, None)
+def through_lb(edge: Edge, scheme: str, host: str, path: str = "/", *, prefix: bytes = b"",
+               source: str | None = None, port: int | None = None, sni: str | None = None,
+               extra_headers: dict[str, str] | None = None, timeout: float = TIMEOUT) -> HttpResult:
+    """A request through the load balancer's listener (the bounded twin of probes.http_get, same arguments);
+    ``prefix`` goes where a client's own bytes go: inside TLS when the load balancer terminates it, before TLS
+    when TLS passes through to the controller."""
+    ip, port = edge.resolve(scheme, port)
     inside = scheme == "https" and edge.topology.tls_terminates_at == "lb"
     result = direct_get(edge, ip, port, scheme, host, path, sni=sni, prefix=prefix, inside_tls=inside, source=source,
-                        extra_headers=extra_headers)
+                        extra_headers=extra_headers, timeout=timeout)
     result.url = f"{scheme}://{host}:{port}{path}"
     return result
 
@@ -329,8 +340,8 @@ def forged_client(edge: Edge) -> list[ClientIpSample]:
     samples = []
     for source in (edge.client_addresses[:2] or [None]):
         before = probes.proxy_counters(edge)
-        result = probes.http_get(edge, scheme, host, f"/forged-client?from={source}", source=source,
-                                 extra_headers=forged)
+        result = through_lb(edge, scheme, host, f"/forged-client?from={source}", source=source,
+                            extra_headers=forged)
         after = probes.proxy_counters(edge)
         moved = [v for v in ("v1", "v2") if after.get(v, 0) > before.get(v, 0)]
         samples.append(ClientIpSample(source, result, moved[0] if len(moved) == 1 else None))
@@ -341,8 +352,8 @@ FORGED_PROTO = {"X-Forwarded-Proto": "https", "X-Forwarded-Port": "443", "Forwar
 
 
 def forged_proto(edge: Edge) -> ForgedProtoObservation:
-    result = probes.http_get(edge, "http", edge.hostnames[0], "/forged-proto?q=1", source=_source(edge),
-                             extra_headers=FORGED_PROTO)
+    result = through_lb(edge, "http", edge.hostnames[0], "/forged-proto?q=1", source=_source(edge),
+                        extra_headers=FORGED_PROTO)
     return ForgedProtoObservation(Hop(result, probes.responder(edge, result)), FORGED_PROTO)
 
 
@@ -392,7 +403,8 @@ def proxy_local(edge: Edge) -> ProxyLocalObservation:
 
 def proxy_forged(edge: Edge) -> ProxyForgedObservation:
     scheme, host, source = _main_scheme(edge), edge.hostnames[0], _source(edge, 2)
-    control = probes.client_ip(edge, sources=1)[0]
+    control = ClientIpSample(_source(edge), through_lb(edge, scheme, host, "/proxy-forged-control",
+                                                       source=_source(edge)), None)
     ip, _ = edge.resolve(scheme, None)
     forged = {}
     for version in ("v1", "v2"):
@@ -455,6 +467,8 @@ def tls_versions(edge: Edge) -> TlsVersionsObservation:
             ctx = certs.client_context(edge.ca, verify_hostname=False, minimum=tls_version, maximum=tls_version)
             shakes[version] = probes.tls_handshake(edge, edge.hostnames[0], source=_source(edge), context=ctx,
                                                    timeout=TIMEOUT)
+            if shakes[version].error:
+                edge.check_alive()  # a refusal, or a dead terminator: tell them apart before the next try
     return TlsVersionsObservation(shakes)
 
 
@@ -467,21 +481,21 @@ def default_cert(edge: Edge) -> DefaultCertObservation:
 def host_sni(edge: Edge) -> HostSniObservation:
     names = edge.hostnames
     host = names[1] if len(names) > 1 else probes.UNKNOWN_NAME
-    return HostSniObservation(probes.http_get(edge, "https", host, "/host-sni", sni=names[0], source=_source(edge)))
+    return HostSniObservation(through_lb(edge, "https", host, "/host-sni", sni=names[0], source=_source(edge)))
 
 
 def redirect_loop(edge: Edge) -> RedirectLoopObservation:
     host, source = edge.hostnames[0], _source(edge)
-    https = probes.follow_redirects(edge, host, "/redirect-loop?q=1", source=source, scheme="https")
-    cleartext = (probes.follow_redirects(edge, host, "/redirect-loop?q=1", source=source)
+    https = probes.follow_redirects(edge, host, "/redirect-loop?q=1", source=source, scheme="https", get=through_lb)
+    cleartext = (probes.follow_redirects(edge, host, "/redirect-loop?q=1", source=source, get=through_lb)
                  if edge.endpoint("http") else None)
     return RedirectLoopObservation(https, cleartext)
 
 
 def hostile_input(edge: Edge) -> HostileInputObservation:
     scheme, host, source = _main_scheme(edge), edge.hostnames[0], _source(edge, 3)
-    oversized = probes.http_get(edge, scheme, host, "/oversized", source=source, timeout=TIMEOUT,
-                                extra_headers={"X-Edgeconform-Oversized": "a" * OVERSIZED_HEADER})
+    oversized = through_lb(edge, scheme, host, "/oversized", source=source,
+                           extra_headers={"X-Edgeconform-Oversized": "a" * OVERSIZED_HEADER})
     # A client that opens a connection and stops half-way through its first bytes (a partial request line, or
     # the first bytes of a TLS record), while another client is served.
     ip, port = edge.resolve(scheme, None)
@@ -491,7 +505,7 @@ def hostile_input(edge: Edge) -> HostileInputObservation:
         with socket.create_connection((ip, port), timeout=TIMEOUT,
                                       source_address=(source, 0) if source else None) as held:
             held.sendall(partial)
-            meanwhile = probes.http_get(edge, scheme, host, "/while-half-open", source=_source(edge), timeout=TIMEOUT)
+            meanwhile = through_lb(edge, scheme, host, "/while-half-open", source=_source(edge))
         half_open = (f"{len(partial)} first bytes to {ip}:{port}, held open for {time.monotonic() - started:.2f} s "
                      "while another client was served")
     except OSError as exc:
@@ -503,7 +517,7 @@ def hostile_input(edge: Edge) -> HostileInputObservation:
         for label, payload in proxy_header.malformed().items():
             for kind, (cip, cport) in edge.controller_listeners.items():
                 malformed.append(raw_exchange(f"{label} ({kind})", cip, cport, payload, source=source))
-    control = probes.http_get(edge, scheme, host, "/after-hostile-input", source=_source(edge), timeout=TIMEOUT)
+    control = through_lb(edge, scheme, host, "/after-hostile-input", source=_source(edge))
     edge.check_alive()
     return HostileInputObservation(oversized, half_open, meanwhile, malformed, control)
 

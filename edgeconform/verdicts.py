@@ -52,6 +52,7 @@ def measure(edge: Edge, expectation: Expectation, probe: Callable[[Edge], Any]) 
     attempts = streak = 0
     while True:
         attempts += 1
+        edge.check_alive()  # a process that already died fails at once, not after every probe's timeout
         observation = probe(edge)
         mismatches = checks.compare(edge, expectation.want, observation)
         streak = 0 if mismatches else streak + 1
