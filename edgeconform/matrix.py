@@ -7,11 +7,13 @@ the matrix and one line per failure at the end of the run.
 from __future__ import annotations
 
 import io
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
 import pytest
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 COLUMNS = ["client_ip", "redirect", "websocket", "sni", "security"]
@@ -58,7 +60,16 @@ class Matrix:
         outcomes = {v: c.outcome for v, c in variants.items()}
         if len(set(outcomes.values())) == 1:
             return next(iter(outcomes.values()))
-        return " ".join(f"{v}:{o}" for v, o in sorted(outcomes.items()))
+        if len(outcomes) <= 2:
+            return " ".join(f"{v}:{o}" for v, o in sorted(outcomes.items()))
+        # Many variants (the security checks): counts, naming every variant that did not pass.
+        parts = [f"{sum(o == 'pass' for o in outcomes.values())} pass"]
+        for kind in ("error", "fail", "limited"):
+            names = sorted(v for v, o in outcomes.items() if o == kind)
+            if names:
+                parts.append(f"{kind}: {', '.join(names)}")
+        skipped = sum(o == "skip" for o in outcomes.values())
+        return "; ".join(parts) + (f"; {skipped} n/a" if skipped else "")
 
     def failures(self) -> list[tuple[str, str, Cell]]:
         return [(t, b, cell) for (t, b), variants in self.cells.items() for cell in variants.values()
@@ -74,15 +85,20 @@ class Matrix:
             row = [topology]
             for column in columns:
                 value = self.outcome(topology, column) or "-"
-                worst = max(value.replace(":", " ").split(), key=lambda word: RANK.get(word, 0))
+                worst = max(re.split(r"[^a-z]+", value), key=lambda word: RANK.get(word, 0))
                 row.append(f"[{STYLE.get(worst, '')}]{value}[/]" if worst in STYLE else value)
             table.add_row(*row)
         console = Console(file=io.StringIO(), width=width, color_system="standard" if color else None,
                           force_terminal=color)
         console.print(table)
-        for topology, behaviour, cell in self.failures():
-            console.print(f"[bold red]{cell.outcome.upper()}[/] {topology} · {behaviour}: {_summary(cell.detail)}",
-                          highlight=False, markup=True, soft_wrap=True)
+        for (topology, behaviour), variants in self.cells.items():
+            for variant, cell in variants.items():
+                if cell.outcome not in ("fail", "error"):
+                    continue
+                name = f"{behaviour}[{variant}]" if variant else behaviour
+                # escaped: source keys like [#1815] are not rich markup
+                console.print(f"[bold red]{cell.outcome.upper()}[/] {escape(f'{topology} · {name}: {_summary(cell.detail)}')}",
+                              highlight=False, markup=True, soft_wrap=True)
         return console.file.getvalue()
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus: int, config: pytest.Config) -> None:

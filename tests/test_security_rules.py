@@ -99,3 +99,17 @@ def test_malformed_headers_are_refused_by_a_parser(name):
 def test_this_client_can_offer_every_tls_version():
     # The tls-versions check skips (Unmeasurable) when it cannot; on this machine it must be able to.
     assert all(security_probes.client_offers(version) for version in security_probes.TLS_VERSIONS)
+
+
+def test_matrix_summarises_many_variants_and_names_the_failures():
+    from edgeconform.matrix import Cell, Matrix
+
+    matrix = Matrix(["edge"], "local", show=True)
+    outcomes = {"forged-client": "fail", "host-sni": "limited", "proxy-local": "skip", "tls-versions": "pass",
+                "default-cert": "pass"}
+    for check, outcome in outcomes.items():
+        detail = "edge: FAIL\nobserved:\n  - forged [#1815] believed\nlikely misconfiguration:\n  - X (CODE)"
+        matrix.cells[("edge", "security")][check] = Cell(outcome, detail, f"id-{check}")
+    assert matrix.outcome("edge", "security") == "2 pass; fail: forged-client; limited: host-sni; 1 n/a"
+    text = matrix.render(width=200)
+    assert "FAIL edge · security[forged-client]: forged [#1815] believed — likely: X (CODE)" in text
