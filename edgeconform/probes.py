@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 from websockets.exceptions import InvalidStatus, WebSocketException
 from websockets.asyncio.client import connect as ws_connect
@@ -139,15 +140,17 @@ def describe_error(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     cause = exc.__cause__ or exc.__context__
     detail = str(cause) if cause and str(cause) and str(cause) not in text else ""
-    if isinstance(exc, httpx.TimeoutException):
+    # httpx's exceptions, and httpcore's for probes that use it directly (edgeconform.security_probes)
+    if isinstance(exc, (httpx.TimeoutException, httpcore.TimeoutException)):
         kind = "timed out"
-    elif isinstance(exc, httpx.ConnectError) and "refused" in text.lower():
+    elif isinstance(exc, (httpx.ConnectError, httpcore.ConnectError)) and "refused" in text.lower():
         kind = "connection refused"
-    elif isinstance(exc, httpx.ConnectError) and ("SSL" in text or "TLS" in text or "certificate" in text):
+    elif isinstance(exc, (httpx.ConnectError, httpcore.ConnectError)) and ("SSL" in text or "TLS" in text
+                                                                            or "certificate" in text):
         kind = "TLS handshake failed"
-    elif isinstance(exc, httpx.RemoteProtocolError) and "without sending" in text:
+    elif isinstance(exc, (httpx.RemoteProtocolError, httpcore.RemoteProtocolError)) and "without sending" in text:
         kind = "the connection was closed without a response"
-    elif isinstance(exc, (httpx.ReadError, ConnectionResetError)):
+    elif isinstance(exc, (httpx.ReadError, httpcore.ReadError, ConnectionResetError)):
         kind = "the connection was reset"
     else:
         kind = type(exc).__name__

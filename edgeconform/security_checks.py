@@ -160,7 +160,7 @@ def redirect_loop(edge: Edge, want: RedirectLoopWant, seen: RedirectLoopObservat
         problems.append(f"no response over https: {first.result.describe()}")
     elif first.at != "backend" or first.result.status != 200:
         where = first.result.location or "?"
-        loop = " and following it looped" if seen.https.loop else ""
+        loop = ", and following it looped" if seen.https.loop else ""
         problems.append(f"an https:// request was answered with {first.result.status} from the {first.at} "
                         f"(-> {where}) instead of being served{loop}")
     if want.cleartext and seen.cleartext is not None:

@@ -116,26 +116,9 @@ def direct_get(edge: Edge, ip: str, port: int, scheme: str, host: str, path: str
             result.report = json.loads(result.body)
     except (httpcore.TimeoutException, httpcore.NetworkError, httpcore.ProtocolError, ssl.SSLError, OSError,
             ValueError) as exc:
-        result.error = _describe(exc)
+        result.error = probes.describe_error(exc)
     result.elapsed = time.monotonic() - started
     return result
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    if isinstance(exc, httpcore.TimeoutException):
-        kind = "timed out"
-    elif "refused" in text.lower():
-        kind = "connection refused"
-    elif isinstance(exc, ssl.SSLError) or "SSL" in text or "TLS" in text:
-        kind = "TLS handshake failed"
-    elif isinstance(exc, httpcore.RemoteProtocolError) and "without sending" in text:
-        kind = "the connection was closed without a response"
-    elif isinstance(exc, (httpcore.ReadError, ConnectionResetError)):
-        kind = "the connection was reset"
-    else:
-        kind = type(exc).__name__
-    return f"{kind}: {text}"
 
 
 def through_lb(edge: Edge, scheme: str, host: str, path: str = "/", *, prefix: bytes = b"",
