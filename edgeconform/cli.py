@@ -3,6 +3,8 @@
     edgeconform list [--topology-file FILE] [--json]   the catalog with each topology's expectations
     edgeconform up NAME [--topology-file FILE]         build one topology locally, print one JSON line,
                                                        stay up until SIGINT/SIGTERM, then tear it down
+    edgeconform report merge DIR... -o OUT             merge --report directories into one matrix (drift marked)
+    edgeconform manifests NAME [--controller C]        the Kubernetes objects a real cluster gets for NAME
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import argparse
 import json
 import signal
 import sys
+from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
@@ -35,10 +38,31 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("name", metavar="NAME")
     up.add_argument("--topology-file", action="append", default=[], metavar="FILE")
 
+    report = sub.add_parser("report", help="conformance reports written by `pytest suites --report DIR`")
+    report_sub = report.add_subparsers(dest="report_command", required=True)
+    merge = report_sub.add_parser("merge", help="merge reports (shards, or local and EKS runs) into one matrix; "
+                                                "cells the runs disagree on are marked as drift")
+    merge.add_argument("inputs", nargs="+", metavar="DIR", help="a --report directory, or its report.json")
+    merge.add_argument("-o", "--output", required=True, metavar="OUT",
+                       help="directory for the merged report.json, report.md, report.html")
+    merge.add_argument("--fail-on-drift", action="store_true", help="exit 1 when any cell drifts")
+    shown = sub.add_parser("manifests", help="print the Kubernetes objects a real cluster (kind, EKS) gets for one "
+                                             "topology: echo backend, controller resources (Secrets elided)")
+    shown.add_argument("name", metavar="NAME")
+    shown.add_argument("--topology-file", action="append", default=[], metavar="FILE")
+    shown.add_argument("--controller", default="emissary", choices=["emissary", "ingress-nginx"])
+    shown.add_argument("--lb-address", default="172.18.0.100", metavar="IP",
+                       help="the load balancer's address the controller trusts (on kind: the stand-in's)")
+
     args = parser.parse_args(argv)
     try:
         if args.command == "list":
             return cmd_list(args)
+        if args.command == "report":
+            return cmd_report_merge(args)
+        if args.command == "manifests":
+            from .kube.show import cmd_manifests
+            return cmd_manifests(_load(args.topology_file), args.name, args.controller, args.lb_address)
         return cmd_up(args)
     except catalog.TopologyError as exc:
         print(f"edgeconform: {exc}", file=sys.stderr)
@@ -125,6 +149,30 @@ def cmd_up(args: argparse.Namespace) -> int:
     finally:
         edge.close()
     return 0
+
+
+def cmd_report_merge(args: argparse.Namespace) -> int:
+    from . import report
+    from .matrix import render
+    from .report.merge import merge
+
+    try:
+        reports = [report.load(path) for path in args.inputs]
+    except report.ReportError as exc:
+        print(f"edgeconform: {exc}", file=sys.stderr)
+        return 2
+    out = Path(args.output)
+    if out.exists() and not out.is_dir():
+        print(f"edgeconform: -o {out}: is a file; give a directory (it is created if missing)", file=sys.stderr)
+        return 2
+    merged = merge(reports)
+    written = report.write(merged, out)
+    console = Console(highlight=False)
+    print(render(merged, width=console.width, color=console.is_terminal), end="")
+    for warning in merged.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"edgeconform report: {', '.join(str(p) for p in written)}")
+    return 1 if args.fail_on_drift and merged.drift() else 0
 
 
 if __name__ == "__main__":

@@ -57,15 +57,21 @@ class Edge:
     client_addresses: list[str]
     lb_server_header: str | None = None  # what the LB puts in responses it generates itself
     controller_admin: str | None = None  # Envoy admin URL of the controller, where the target has one
+    controller_name: str | None = None  # the ingress controller (locally: the Envoy standing in), for reports
+    controller_version: str | None = None
     # The controller's own listeners ("http"/"https"/"redirect" -> (ip, port)), where a probe can reach them
     # directly (PROXY-protocol checks); empty when the target hides the controller.
     controller_listeners: dict[str, tuple[str, int]] = field(default_factory=dict)
     unsupported: dict[str, str] = field(default_factory=dict)  # behaviour -> why it cannot be measured here
     converge: Converge = LOCAL_CONVERGE
+    # Targets whose clients cannot bind their own source address (kind): client address -> AWS listener port ->
+    # where a relay that connects from that client address is reached.
+    relays: dict[str, dict[int, tuple[str, int]]] = field(default_factory=dict)
     workdir: Path | None = None
     ready_seconds: float = 0.0
     _alive: Callable[[], None] = lambda: None
     _logs: Callable[[], dict[str, str]] = lambda: {}
+    _pids: Callable[[], list[int]] = lambda: []
     _close: list[Callable[[], None]] = field(default_factory=list)
 
     @property
@@ -89,11 +95,17 @@ class Edge:
             return "client"
         return "unknown"
 
-    def resolve(self, scheme: str, port: int | None) -> tuple[str, int]:
-        """Where to connect for a URL on one of this edge's hostnames (like curl --resolve)."""
+    def resolve(self, scheme: str, port: int | None, source: str | None = None) -> tuple[str, int]:
+        """Where to connect for a URL on one of this edge's hostnames (like curl --resolve), as ``source``."""
         endpoint = self.endpoints.get(scheme)
         if endpoint is None:
             raise LookupError(f"{self.name} has no {scheme} listener")
+        if source in self.relays:  # the relay for this client address and listener
+            relay = self.relays[source]
+            public = endpoint.public_port if port in (None, endpoint.port) else port
+            if public not in relay:
+                raise LookupError(f"{self.name} has no relay from {source} to listener port {public}")
+            return relay[public]
         if port in (None, endpoint.public_port, endpoint.port):
             return endpoint.ip, endpoint.port
         for other in self.endpoints.values():
@@ -101,12 +113,20 @@ class Edge:
                 return other.ip, other.port
         return endpoint.ip, port
 
+    def bind(self, source: str | None) -> str | None:
+        """The local address a probe binds to appear as ``source``; None when a relay supplies the address."""
+        return None if source in self.relays else source
+
     def check_alive(self) -> None:
         """Raise edgeconform.supervisor.ProcessFailed (with the log) if a process of this edge died."""
         self._alive()
 
     def logs(self) -> dict[str, str]:
         return self._logs()
+
+    def pids(self) -> list[int]:
+        """Process ids of the processes this edge runs on this machine (none for a remote edge)."""
+        return self._pids()
 
     def on_close(self, action: Callable[[], None]) -> None:
         self._close.append(action)

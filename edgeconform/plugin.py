@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from . import catalog, expectations, targets
 from .addresses import AddressBusy
+from .controllers import NAMES as CONTROLLERS
 from .binaries import MissingBinary
 from .edge import Edge
 from .expectations import Behaviour, Expectation
-from .matrix import Matrix
+from .matrix import Matrix, verdict_of
 from .topology import Topology
-from .verdicts import LimitedObserved, Unmeasurable, Verdict, check_or_raise
+from .verdicts import LimitedObserved, Unmeasurable, Verdict, check_or_raise, describe
 
 MARKERS = {
     "nlb": "edges fronted by a Network Load Balancer",
@@ -60,6 +62,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--converge-consecutive", type=int, default=None, metavar="N",
                     help="override how many consecutive matching observations make a verdict")
     group.addoption("--no-matrix", action="store_true", help="do not print the topology x behaviour matrix")
+    group.addoption("--report", default=None, metavar="DIR",
+                    help="write the run's conformance report to DIR: report.json, report.md, report.html")
+    # real-cluster targets (kind)
+    group.addoption("--controller", default=None, choices=CONTROLLERS,
+                    help="ingress controller on the kind target: emissary (default) or ingress-nginx")
+    group.addoption("--keep-cluster", action="store_true",
+                    help="kind target: leave the cluster for the next run (it is reused when its config matches)")
+    group.addoption("--cluster-name", default=None, metavar="NAME",
+                    help="kind target: the cluster's name (default: edgeconform)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -76,9 +87,26 @@ def pytest_configure(config: pytest.Config) -> None:
     if unknown:
         raise pytest.UsageError(f"edgeconform: unknown topology {unknown}; known: {', '.join(topologies)}")
     selected = list(dict.fromkeys(wanted))
-    matrix = Matrix(selected, config.getoption("target", default="local"), show=not config.getoption("no_matrix", default=False))
+    matrix = Matrix(selected, config.getoption("target", default="local"), show=not config.getoption("no_matrix", default=False),
+                    catalog=topologies, report_dir=_report_dir(config))
     config.stash[STATE] = State(topologies, selected, matrix)
     config.pluginmanager.register(matrix, "edgeconform-matrix")
+
+
+def _report_dir(config: pytest.Config) -> Path | None:
+    """--report DIR, checked before any edge is built so a bad path costs nothing."""
+    value = config.getoption("report", default=None)
+    if not value:
+        return None
+    path = Path(value)
+    if path.exists() and not path.is_dir():
+        raise pytest.UsageError(f"edgeconform: --report {value}: is a file; give a directory "
+                                "(it is created if missing)")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise pytest.UsageError(f"edgeconform: --report {value}: cannot create the directory: {exc.strerror}") from None
+    return path
 
 
 def _state(config: pytest.Config) -> State:
@@ -87,7 +115,10 @@ def _state(config: pytest.Config) -> State:
 
 def pytest_report_header(config: pytest.Config) -> str:
     state = _state(config)
-    return f"edgeconform: target {config.getoption('target')}, topologies: {', '.join(state.selected)}"
+    target = config.getoption("target")
+    if target == "kind":
+        target += f" ({config.getoption('controller') or 'emissary'})"
+    return f"edgeconform: target {target}, topologies: {', '.join(state.selected)}"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -124,7 +155,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             continue
         expectation = expectations.lookup(t, behaviour, variant)
         item.user_properties += [("behaviour", behaviour), ("variant", variant),
-                                 ("expected", expectation.outcome), ("expectation", expectation.describe())]
+                                 ("expected", expectation.outcome), ("expectation", expectation.describe()),
+                                 ("sources", " ".join(expectation.sources))]
         if expectation.outcome == "limited" and behaviour not in t.requires:
             item.add_marker(pytest.mark.xfail(strict=True, raises=LimitedObserved,
                                               reason=f"limited: {expectation.reason}"))
@@ -151,7 +183,7 @@ def edge(request: pytest.FixtureRequest, topology: Topology, edge_target: target
         built = edge_target.build(topology)
     except targets.TargetUnavailable as exc:
         pytest.skip(str(exc))
-    except (AddressBusy, MissingBinary) as exc:
+    except (AddressBusy, MissingBinary, targets.BuildFailed) as exc:
         pytest.fail(f"edgeconform could not build {topology.name}: {exc}", pytrace=False)
     overrides = {k: v for k, v in {"timeout": request.config.getoption("converge_timeout"),
                                    "consecutive": request.config.getoption("converge_consecutive")}.items() if v}
@@ -180,7 +212,7 @@ class Conformance:
         exp = self.expectation
         if exp.outcome == "n/a":
             pytest.skip(f"not applicable to {self.edge.name}: {exp.reason}")
-        for key in (exp.cell, str(exp.behaviour)):
+        for key in (exp.cell, str(exp.behaviour)):  # a whole behaviour, or one variant ("websocket[ws]")
             if key in self.edge.unsupported:
                 pytest.skip(self.edge.unsupported[key])
         try:
@@ -190,7 +222,8 @@ class Conformance:
         m = verdict.measurement
         self.node.user_properties += [("verdict", verdict.kind), ("message", verdict.message)]
         if m is not None:
-            self.node.user_properties += [("attempts", m.attempts), ("seconds", round(m.seconds, 3))]
+            self.node.user_properties += [("observation", describe(m.observation)), ("attempts", m.attempts),
+                                          ("seconds", round(m.seconds, 3))]
         if verdict.kind == "fail":
             pytest.fail(verdict.message, pytrace=False)
         if verdict.kind == "limited":
@@ -200,6 +233,9 @@ class Conformance:
 
 @pytest.fixture
 def conformance(request: pytest.FixtureRequest, edge: Edge, expectation: Expectation) -> Conformance:
+    if edge.controller_name:
+        request.node.user_properties += [("controller", edge.controller_name),
+                                         ("controller_version", edge.controller_version or "")]
     return Conformance(edge, expectation, request.node)
 
 
@@ -207,6 +243,7 @@ def conformance(request: pytest.FixtureRequest, edge: Edge, expectation: Expecta
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
+    _record_verdict(item, report)
     edge = getattr(item, "funcargs", {}).get("edge")
     if report.failed and isinstance(edge, Edge):
         for name, log in edge.logs().items():
@@ -214,3 +251,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
+def _record_verdict(item: pytest.Item, report: pytest.TestReport) -> None:
+    """A verdict property for cells that never reached a verdict (setup error, skip, a broken test), so JUnit
+    XML (written from the teardown report's properties) carries one for every cell."""
+    props = dict(item.user_properties)
+    if "behaviour" not in props or "verdict" in props:
+        return
+    verdict = verdict_of(report, props)
+    if verdict:
+        item.user_properties.append(("verdict", verdict))
+        report.user_properties.append(("verdict", verdict))

@@ -109,11 +109,11 @@ def http_get(edge: Edge, scheme: str, host: str, path: str = "/", *, source: str
              port: int | None = None, sni: str | None = None, extra_headers: dict[str, str] | None = None,
              timeout: float = TIMEOUT) -> HttpResult:
     """GET ``scheme://host[:port]path`` through the edge, connecting to the load balancer's address."""
-    ip, real_port = edge.resolve(scheme, port)
+    ip, real_port = edge.resolve(scheme, port, source)
     url = f"{scheme}://{ip}:{real_port}{path}"
     sni = (sni or host) if scheme == "https" else None
     result = HttpResult(url=f"{scheme}://{host}:{real_port}{path}", source=source, host=host, sni=sni)
-    transport = httpx.HTTPTransport(local_address=source, verify=_context(edge.ca, True), retries=0)
+    transport = httpx.HTTPTransport(local_address=edge.bind(source), verify=_context(edge.ca, True), retries=0)
     started = time.monotonic()
     try:
         with httpx.Client(transport=transport, timeout=timeout, trust_env=False) as client:
@@ -315,11 +315,13 @@ def websocket(edge: Edge, scheme: str, *, source: str | None = None, timeout: fl
     """
     http_scheme = "https" if scheme == "wss" else "http"
     host = edge.hostnames[0]
-    ip, port = edge.resolve(http_scheme, None)
-    result = WebSocketResult(url=f"{scheme}://{host}:{port}/ws", source=source)
+    ip, port = edge.resolve(http_scheme, None, source)
+    # Through a relay the URL (and so the Host header) names the AWS listener port, not the relay's.
+    shown = edge.endpoints[http_scheme].public_port if source in edge.relays else port
+    result = WebSocketResult(url=f"{scheme}://{host}:{shown}/ws", source=source)
 
     async def exchange() -> None:
-        async with ws_connect(result.url, host=ip, port=port, local_addr=(source, 0) if source else None,
+        async with ws_connect(result.url, host=ip, port=port, local_addr=(edge.bind(source), 0) if edge.bind(source) else None,
                               ssl=_context(edge.ca, True) if scheme == "wss" else None,
                               server_hostname=host if scheme == "wss" else None, open_timeout=timeout,
                               close_timeout=1, proxy=None, max_size=2**20, ping_interval=None) as ws:
@@ -371,12 +373,12 @@ def tls_handshake(edge: Edge, sni: str, *, source: str | None = None, timeout: f
     """A TLS handshake with ``sni`` against the edge's https listener; the chain is verified, the name is not
     (the point is to see which certificate each name gets). ``timeout`` bounds the whole handshake: a watchdog
     shuts the socket down at the deadline, so a peer that trickles bytes cannot stretch it."""
-    ip, port = edge.resolve("https", None)
+    ip, port = edge.resolve("https", None, source)
     shake = Handshake(sni, source)
     ctx = context or _context(edge.ca, False)
     try:
         with socket.create_connection((ip, port), timeout=timeout,
-                                      source_address=(source, 0) if source else None) as raw:
+                                      source_address=(edge.bind(source), 0) if edge.bind(source) else None) as raw:
             watchdog = threading.Timer(timeout, _shut, args=(raw,))
             watchdog.start()
             try:

@@ -101,8 +101,8 @@ def direct_get(edge: Edge, ip: str, port: int, scheme: str, host: str, path: str
         extensions["sni_hostname"] = sni
     started = time.monotonic()
     try:
-        with httpcore.ConnectionPool(ssl_context=context, local_address=source, retries=0, max_connections=1,
-                                     network_backend=_ProbeBackend(prefix, inside_tls, started + timeout)) as pool:
+        with httpcore.ConnectionPool(ssl_context=context, local_address=edge.bind(source), retries=0,
+                                     max_connections=1, network_backend=_ProbeBackend(prefix, inside_tls, started + timeout)) as pool:
             with pool.stream("GET", f"{scheme}://{ip}:{port}{path}", headers=headers, extensions=extensions) as response:
                 if scheme == "https":
                     tls = response.extensions["network_stream"].get_extra_info("ssl_object")
@@ -127,7 +127,7 @@ def through_lb(edge: Edge, scheme: str, host: str, path: str = "/", *, prefix: b
     """A request through the load balancer's listener (the bounded twin of probes.http_get, same arguments);
     ``prefix`` goes where a client's own bytes go: inside TLS when the load balancer terminates it, before TLS
     when TLS passes through to the controller."""
-    ip, port = edge.resolve(scheme, port)
+    ip, port = edge.resolve(scheme, port, source)
     inside = scheme == "https" and edge.topology.tls_terminates_at == "lb"
     result = direct_get(edge, ip, port, scheme, host, path, sni=sni, prefix=prefix, inside_tls=inside, source=source,
                         extra_headers=extra_headers, timeout=timeout)
@@ -313,7 +313,9 @@ def _main_scheme(edge: Edge) -> str:
 
 
 def _source(edge: Edge, i: int = 0) -> str | None:
-    return edge.client_addresses[i] if edge.client_addresses else None
+    """The i-th client address (wrapping: a target may offer only a few, like kind's relays)."""
+    addresses = edge.client_addresses
+    return addresses[i % len(addresses)] if addresses else None
 
 
 def forged_client(edge: Edge) -> list[ClientIpSample]:
@@ -321,7 +323,7 @@ def forged_client(edge: Edge) -> list[ClientIpSample]:
               "Forwarded": f"for={security.FORGED_FORWARDED};proto=https"}
     scheme, host = _main_scheme(edge), edge.hostnames[0]
     samples = []
-    for source in (edge.client_addresses[:2] or [None]):
+    for source in (edge.client_addresses[:2] or [None]):  # two clients, each must be seen as itself
         before = probes.proxy_counters(edge)
         result = through_lb(edge, scheme, host, f"/forged-client?from={source}", source=source,
                             extra_headers=forged)
@@ -356,7 +358,7 @@ def proxy_required(edge: Edge) -> ProxyRequiredObservation:
     for kind, (ip, port) in _controller_listeners(edge).items():
         scheme = _scheme_of(kind)
         without[kind] = direct_get(edge, ip, port, scheme, host, "/no-proxy-header", source=source)
-        honest = proxy_header.proxy("v2", source or "127.0.0.1", ip, dest_port=port)
+        honest = proxy_header.proxy("v2", source or "127.0.0.1", ip, dest_port=port)  # claims its own address
         with_header[kind] = direct_get(edge, ip, port, scheme, host, "/proxy-header", source=source, prefix=honest)
     return ProxyRequiredObservation(without, with_header)
 
@@ -379,7 +381,7 @@ def proxy_local(edge: Edge) -> ProxyLocalObservation:
                        prefix=proxy_header.local())
     decoy = direct_get(edge, ip, port, _scheme_of(kind), host, "/proxy-local-addresses", source=source,
                        prefix=proxy_header.local_with_addresses(security.LOCAL_DECOY_SOURCE, ip))
-    health = raw_exchange("LOCAL header then FIN", ip, port, proxy_header.local(), source=source)
+    health = raw_exchange("LOCAL header then FIN", ip, port, proxy_header.local(), source=edge.bind(source))
     edge.check_alive()
     return ProxyLocalObservation(kind, source or "?", plain, decoy, health)
 
@@ -388,7 +390,7 @@ def proxy_forged(edge: Edge) -> ProxyForgedObservation:
     scheme, host, source = _main_scheme(edge), edge.hostnames[0], _source(edge, 2)
     control = ClientIpSample(_source(edge), through_lb(edge, scheme, host, "/proxy-forged-control",
                                                        source=_source(edge)), None)
-    ip, _ = edge.resolve(scheme, None)
+    ip, _ = edge.resolve(scheme, None, source)
     forged = {}
     for version in ("v1", "v2"):
         header = proxy_header.proxy(version, security.FORGED_PROXY_SOURCE, ip)
@@ -481,12 +483,13 @@ def hostile_input(edge: Edge) -> HostileInputObservation:
                            extra_headers={"X-Edgeconform-Oversized": "a" * OVERSIZED_HEADER})
     # A client that opens a connection and stops half-way through its first bytes (a partial request line, or
     # the first bytes of a TLS record), while another client is served.
-    ip, port = edge.resolve(scheme, None)
+    ip, port = edge.resolve(scheme, None, source)
     partial = b"\x16\x03\x01\x02\x00" if scheme == "https" else f"GET / HTTP/1.1\r\nHost: {host}\r\n".encode()
     started = time.monotonic()
     try:
+        bound = edge.bind(source)
         with socket.create_connection((ip, port), timeout=TIMEOUT,
-                                      source_address=(source, 0) if source else None) as held:
+                                      source_address=(bound, 0) if bound else None) as held:
             held.sendall(partial)
             meanwhile = through_lb(edge, scheme, host, "/while-half-open", source=_source(edge))
         half_open = (f"{len(partial)} first bytes to {ip}:{port}, held open for {time.monotonic() - started:.2f} s "
@@ -499,7 +502,7 @@ def hostile_input(edge: Edge) -> HostileInputObservation:
     if edge.topology.controller.proxy_protocol and edge.controller_listeners:
         for label, payload in proxy_header.malformed().items():
             for kind, (cip, cport) in edge.controller_listeners.items():
-                malformed.append(raw_exchange(f"{label} ({kind})", cip, cport, payload, source=source))
+                malformed.append(raw_exchange(f"{label} ({kind})", cip, cport, payload, source=edge.bind(source)))
     control = through_lb(edge, scheme, host, "/after-hostile-input", source=_source(edge))
     edge.check_alive()
     return HostileInputObservation(oversized, half_open, meanwhile, malformed, control)

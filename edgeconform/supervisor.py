@@ -94,7 +94,7 @@ class Supervisor:
                 return time.monotonic() - started
             if time.monotonic() - started > timeout:
                 slow = next(proc for proc in self.processes if not proc.is_ready)
-                raise slow.failure(f"was not ready after {timeout:.0f} s (EDGECONFORM_READY_TIMEOUT)")
+                raise slow.failure(f"was not ready after {timeout:g} s (EDGECONFORM_READY_TIMEOUT)")
             time.sleep(delay)
             delay = min(delay * 1.5, 0.05)
 

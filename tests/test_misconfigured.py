@@ -8,14 +8,17 @@ mistake's finding code.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from dataclasses import dataclass
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 from edgeconform import catalog, diagnosis
+from edgeconform.security import CHECKS
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "misconfigured"
@@ -58,16 +61,22 @@ def test_diagnosis_names_the_mistake(file):
     assert EXPECTED[file] in codes
 
 
+@dataclass
+class Run:
+    cells: dict[str, dict[str, tuple[str, str]]]  # topology -> {cell: (outcome, message)}
+    report: dict  # the run's report.json
+
+
 @pytest.fixture(scope="module")
-def outcomes(tmp_path_factory) -> dict[str, dict[str, tuple[str, str]]]:
-    """topology -> {cell: (outcome, message)} from one run of every suite against every example."""
+def run(tmp_path_factory) -> Run:
+    """One run of every suite against every example: outcomes from JUnit, and the report."""
     report = tmp_path_factory.mktemp("misconfigured") / "junit.xml"
     argv = [sys.executable, "-m", "pytest", str(ROOT / "suites"), "-p", "no:cacheprovider", "-q", "--no-matrix",
-            "--converge-timeout", "0.3", f"--junitxml={report}", "-o", "junit_logging=no"]
+            "--converge-timeout", "0.3", f"--junitxml={report}", "-o", "junit_logging=no", "--report", str(report.parent)]
     for file in sorted(EXPECTED):
         argv += ["--topology-file", str(EXAMPLES / file)]
-    run = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert report.exists(), f"the suites did not run:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+    proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert report.exists(), f"the suites did not run:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     found: dict[str, dict[str, tuple[str, str]]] = {}
     for case in ET.parse(report).getroot().iter("testcase"):
         name = case.get("name", "")
@@ -87,13 +96,20 @@ def outcomes(tmp_path_factory) -> dict[str, dict[str, tuple[str, str]]]:
                 message = (element.get("message") or "") + "\n" + (element.text or "")
                 break
         found.setdefault(topology, {})[cell] = (outcome, message)
-    return found
+    return Run(found, json.loads((report.parent / "report.json").read_text()))
+
+
+def test_security_verdicts_reach_the_report(run):
+    security = [r for r in run.report["results"] if r["behaviour"] == "security"]
+    assert {r["variant"] for r in security} == set(CHECKS)
+    forged = next(r for r in security if r["topology"] == "bad-xff-trusted-behind-l4" and r["variant"] == "forged-client")
+    assert forged["verdict"] == "fail" and "XFF_TRUSTED_BEHIND_L4" in forged["diagnosis"]
 
 
 @pytest.mark.parametrize("file", sorted(EXPECTED))
-def test_known_bad_edge_fails_naming_the_mistake(outcomes, file):
+def test_known_bad_edge_fails_naming_the_mistake(run, file):
     topology, code = _topology(file).name, EXPECTED[file]
-    cells = outcomes.get(topology)
+    cells = run.cells.get(topology)
     assert cells, f"no results for {topology}"
     errors = {cell: message for cell, (outcome, message) in cells.items() if outcome == "error"}
     assert not errors, f"{topology}: tests errored instead of failing: {errors}"

@@ -101,15 +101,13 @@ def test_this_client_can_offer_every_tls_version():
     assert all(security_probes.client_offers(version) for version in security_probes.TLS_VERSIONS)
 
 
-def test_matrix_summarises_many_variants_and_names_the_failures():
-    from edgeconform.matrix import Cell, Matrix
+def test_matrix_summarises_many_variants_naming_what_did_not_pass():
+    from edgeconform.report.model import Result, derive_matrix
 
-    matrix = Matrix(["edge"], "local", show=True)
-    outcomes = {"forged-client": "fail", "host-sni": "limited", "proxy-local": "skip", "tls-versions": "pass",
-                "default-cert": "pass"}
-    for check, outcome in outcomes.items():
-        detail = "edge: FAIL\nobserved:\n  - forged [#1815] believed\nlikely misconfiguration:\n  - X (CODE)"
-        matrix.cells[("edge", "security")][check] = Cell(outcome, detail, f"id-{check}")
-    assert matrix.outcome("edge", "security") == "2 pass; fail: forged-client; limited: host-sni; 1 n/a"
-    text = matrix.render(width=200)
-    assert "FAIL edge · security[forged-client]: forged [#1815] believed — likely: X (CODE)" in text
+    verdicts = {"forged-client": "fail", "host-sni": "limited", "proxy-local": "n/a", "proxy-forged": "skip",
+                "tls-versions": "pass", "default-cert": "pass"}
+    results = [Result(topology="t", behaviour="security", variant=check, run="local", target="local", verdict=v,
+                      nodeid=check) for check, v in verdicts.items()]
+    [cell] = derive_matrix(["t"], ["security"], results)
+    assert cell.verdict == "fail"
+    assert cell.text == "2 pass; fail: forged-client; limited: host-sni; 2 n/a"

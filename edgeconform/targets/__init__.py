@@ -16,6 +16,10 @@ class TargetUnavailable(Exception):
     """The target cannot run on this machine; the message says what to install or configure."""
 
 
+class BuildFailed(Exception):
+    """Building one edge failed on a real cluster; the message carries the diagnostics (logs, pod states)."""
+
+
 class Target(Protocol):
     name: str
 
@@ -26,4 +30,7 @@ def get(name: str, config: pytest.Config | None = None) -> Target:
     if name == "local":
         from .local import LocalTarget
         return LocalTarget()
+    if name == "kind":
+        from .kind import KindTarget
+        return KindTarget(config)
     raise TargetUnavailable(f"the {name} target is not available in this version of edgeconform")

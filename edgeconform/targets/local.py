@@ -19,12 +19,11 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
 from .. import addresses, binaries, certs, headers
 from ..addresses import Slot
 from ..edge import Edge, Endpoint, remove_tree
 from ..render import ENVOY_REDIRECT, ENVOY_TLS, render
+from ..standins import AddressBook, l4_context, l7_context
 from ..supervisor import Supervisor, all_of, http_ok, tcp_open
 from ..topology import DEFAULT_IDLE_TIMEOUT, LB_SERVER_HEADER, Topology
 
@@ -98,7 +97,7 @@ class LocalTarget:
         supervisor = Supervisor(workdir)
         edge = Edge(topology=topology, target=self.name, endpoints={}, ca=workdir / "ca.pem", roles=slot.roles(),
                     client_cidr=slot.client_cidr, client_addresses=[slot.client(i) for i in range(8)],
-                    workdir=workdir, _alive=supervisor.check, _logs=supervisor.logs)
+                    workdir=workdir, _alive=supervisor.check, _logs=supervisor.logs, _pids=supervisor.pids)
         edge.on_close(slot.release)
         if not KEEP_WORKDIR:
             edge.on_close(remove_tree(workdir))
@@ -108,6 +107,7 @@ class LocalTarget:
             edge.endpoints, edge.unsupported = built.endpoints, built.unsupported
             edge.lb_server_header, edge.controller_admin = built.lb_server_header, built.controller_admin
             edge.controller_listeners = built.controller_listeners
+            edge.controller_name, edge.controller_version = "envoy", binaries.version("envoy")
             env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
             for process in built.processes:
                 if process.config is not None:
@@ -153,16 +153,13 @@ def plan(t: Topology, slot: Slot, workdir: Path, transparent: bool | None = None
     https_port = addresses.public_to_local(https.port if https else 443)
     kinds = controller_kinds(t)
 
-    # Where each LB listener sends its traffic: the controller port, or the node port in front of it.
-    def target_of(kind: str) -> tuple[str, int]:
-        return (slot.node, slot.node_port(kind)) if t.node_snat else (slot.controller, slot.controller_port(kind))
-
     processes = [ProcessPlan("echo backend", "echo", slot.echo, slot.echo_port, [slot.echo_port])]
 
     controller_cfg = render(
         "envoy/controller.yaml.j2", topology=t.name, ip=slot.controller, admin_port=slot.controller_admin,
         proxy_protocol=t.controller.proxy_protocol, trusted_hops=t.controller.trusted_hops,
-        cleartext=t.controller.cleartext, host_sni_mismatch=t.controller.host_sni_mismatch, idle_timeout=idle, envoy_tls_min=ENVOY_TLS[t.controller.tls_min_version],
+        cleartext=t.controller.cleartext, host_sni_mismatch=t.controller.host_sni_mismatch, idle_timeout=idle,
+        envoy_tls_min=ENVOY_TLS[t.controller.tls_min_version],
         xff_settings={"use_remote_address": True, "trusted_hops": t.controller.trusted_hops, "skip_append": False},
         redirect={"code": t.controller.redirect_code, "envoy_code": ENVOY_REDIRECT[t.controller.redirect_code],
                   "port": https_port},
@@ -186,19 +183,19 @@ def plan(t: Topology, slot: Slot, workdir: Path, transparent: bool | None = None
 
     result = Plan(processes, endpoints={}, controller_admin=f"http://{slot.controller}:{slot.controller_admin}",
                   controller_listeners={kind: (slot.controller, slot.controller_port(kind)) for kind in kinds})
-    listen_ports = [addresses.public_to_local(item.port) for item in t.lb.listeners]
+    book = address_book(t, slot)
+    listen_ports = [book.listener_ports[item.port] for item in t.lb.listeners]
     if t.layer == "l4":
         if transparent is None:
             transparent = transparent_source_available()
         transparent = transparent and t.preserves_client_ip
         if t.preserves_client_ip and not transparent:
             result.unsupported["client_ip"] = TRANSPARENT_UNAVAILABLE
-        cfg = render("haproxy/l4-load-balancer.cfg.j2",
-                     **_l4_context(t, slot, workdir, lb_certs, idle, transparent, target_of))
+        cfg = render("haproxy/l4-load-balancer.cfg.j2", **l4_context(t, book, workdir, lb_certs, idle, transparent))
         processes.append(ProcessPlan(f"{t.lb.model} stand-in (haproxy)", "haproxy", slot.lb, slot.lb_admin,
                                      listen_ports, "lb-haproxy.cfg", cfg))
     else:
-        cfg = render("envoy/l7-load-balancer.yaml.j2", **_l7_context(t, slot, lb_certs, idle, https_port, target_of))
+        cfg = render("envoy/l7-load-balancer.yaml.j2", **l7_context(t, book, lb_certs, idle))
         processes.append(ProcessPlan(f"{t.lb.model} stand-in (envoy)", "envoy", slot.lb, slot.lb_admin,
                                      listen_ports, "lb-envoy.yaml", cfg))
         result.lb_server_header = LB_SERVER_HEADER
@@ -210,47 +207,12 @@ def plan(t: Topology, slot: Slot, workdir: Path, transparent: bool | None = None
     return result
 
 
-def _l4_context(t: Topology, slot: Slot, workdir: Path, lb_certs: dict[str, certs.IssuedCert], idle: int,
-                transparent: bool, target_of) -> dict[str, Any]:
-    crt_list = None
-    if lb_certs:  # HAProxy picks by SNI among these; the first line is the default certificate
-        crt_list = workdir / "lb-crt-list.txt"
-        crt_list.write_text("".join(f"{lb_certs[name].combined_pem}\n" for name in t.lb.certificates))
-    proxy = {"v1": "send-proxy", "v2": "send-proxy-v2", None: None}[t.lb.proxy_protocol]
-    listeners = []
-    for item in t.lb.listeners:
-        ip, port = target_of(item.target)
-        listeners.append({"name": f"listener_{item.port}", "public_port": item.port, "protocol": item.protocol,
-                          "target": item.target, "bind_port": addresses.public_to_local(item.port),
-                          "crt_list": crt_list if item.terminates_tls else None, "transparent": transparent,
-                          "target_ip": ip, "target_port": port, "send_proxy": proxy})
-    return dict(topology=t.name, model=t.lb.model, ip=slot.lb, stats_port=slot.lb_admin, idle_timeout=idle,
-                tls_min_version=t.lb.tls_min_version, listeners=listeners)
-
-
-def _l7_context(t: Topology, slot: Slot, lb_certs: dict[str, certs.IssuedCert], idle: int, https_port: int,
-                target_of) -> dict[str, Any]:
-    xff = t.xff_mode
-    sni = t.lb.model == "alb"  # ALB: default certificate plus SNI list; Classic ELB: one certificate, no SNI
-    names = t.lb.certificates
-    clusters, listeners = {}, []
-    for item in t.lb.listeners:
-        ip, port = target_of(item.target)
-        name = f"targets_{item.target}"
-        clusters[name] = {"name": name, "ip": ip, "port": port}
-        redirect = None
-        if t.lb.ssl_redirect and not item.terminates_tls:
-            redirect = {"port": https_port, "code": ENVOY_REDIRECT[301]}  # LBC ssl-redirect: 301 [LBC-IA]
-        listeners.append({
-            "name": f"listener_{item.port}", "bind_port": addresses.public_to_local(item.port),
-            "tls": item.terminates_tls, "cluster": name, "redirect": redirect,
-            "sni_certs": [lb_certs[n] for n in names[1:]] if (sni and item.terminates_tls) else [],
-            "default_cert": lb_certs[names[0]] if item.terminates_tls else None,
-            "alpn": ["h2", "http/1.1"] if t.lb.model == "alb" else ["http/1.1"],
-        })
-    return dict(
-        topology=t.name, model=t.lb.model, ip=slot.lb, admin_port=slot.lb_admin, xff=xff,
-        xff_settings={"use_remote_address": xff == "append", "trusted_hops": 0, "skip_append": xff != "append"},
-        sni=sni, websocket=t.lb.model == "alb", idle_timeout=idle,
-        envoy_tls_min=ENVOY_TLS[t.lb.tls_min_version], server_header=LB_SERVER_HEADER,
-        listeners=listeners, clusters=list(clusters.values()))
+def address_book(t: Topology, slot: Slot) -> AddressBook:
+    """The loopback slot's addresses as the stand-in templates need them."""
+    https = t.https_listener
+    # Where each LB listener sends its traffic: the controller port, or the node port in front of it.
+    targets = {kind: (slot.node, slot.node_port(kind)) if t.node_snat else (slot.controller, slot.controller_port(kind))
+               for kind in controller_kinds(t)}
+    return AddressBook(lb_bind=slot.lb, lb_source=slot.lb, lb_admin_port=slot.lb_admin,
+                       listener_ports={item.port: addresses.public_to_local(item.port) for item in t.lb.listeners},
+                       targets=targets, https_port=addresses.public_to_local(https.port if https else 443))

@@ -1,0 +1,27 @@
+"""`edgeconform manifests NAME`: what a real cluster gets for one topology, without a cluster."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from .. import certs, controllers
+from ..controllers.base import versions
+from . import manifests
+
+
+def cmd_manifests(topologies: dict, name: str, controller: str, lb_address: str) -> int:
+    if name not in topologies:
+        print(f"edgeconform: unknown topology {name!r}; known: {', '.join(topologies)}", file=sys.stderr)
+        return 2
+    t = topologies[name]
+    with tempfile.TemporaryDirectory(prefix="edgeconform-manifests-") as tmp:
+        issued = certs.issue(Path(tmp), "controller", t.controller.certificates)
+        plan = controllers.get(controller).translate(t, controllers.EdgeFacts((lb_address,), issued))
+    objects = [*manifests.echo(versions()["images"]["python"]), *plan.manifests]
+    print(f"# {name} on {controller}; the load balancer connects from {lb_address}")
+    for key, reason in plan.unsupported.items():
+        print(f"# cannot be measured on {controller}: {key}: {reason}")
+    print(manifests.dump(objects), end="")
+    return 0

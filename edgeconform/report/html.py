@@ -1,0 +1,41 @@
+"""report.html: one self-contained page (inline CSS and script, nothing fetched) with the colour-coded matrix.
+
+Each cell is a link to its detail section (observation, expectation, sources). CSS ``:target`` shows the
+section the address names, so the page works from disk even without JavaScript; a few lines of inline script
+show a clicked cell's section in place, without jumping away from the matrix.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+import jinja2
+
+from .model import Report
+from .text import cell_name, notes, plain_expectation
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), undefined=jinja2.StrictUndefined,
+                             autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(cell_name=cell_name, plain_expectation=plain_expectation, notes=notes, cell_id=cell_id,
+                       topology_id=topology_id)
+    env.filters["pretty"] = lambda value: json.dumps(value, indent=2, sort_keys=False)
+    return env
+
+
+def cell_id(topology: str, behaviour: str) -> str:
+    return f"cell-{topology}--{behaviour}"
+
+
+def topology_id(topology: str) -> str:
+    return f"topology-{topology}"
+
+
+def render(report: Report) -> str:
+    return _environment().get_template("report.html.j2").render(report=report)

@@ -1,0 +1,113 @@
+"""report.json of a real run: the documented schema, and what a design review needs from each cell."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+from suiterun import BROKEN, EDGES, NO_CLEARTEXT, run_suites, validate
+
+from edgeconform import __version__, catalog, expectations, sources
+from edgeconform.report import ReportError, load, schema
+from edgeconform.report.model import Report
+
+
+def test_the_committed_schema_is_the_models_schema():
+    assert schema.PATH.read_text() == schema.text(), "stale schema: run python -m edgeconform.report.schema"
+    jsonschema.Draft202012Validator.check_schema(schema.load())
+
+
+def test_a_full_run_writes_three_files_and_the_json_validates(full_run):
+    for name in ("report.json", "report.md", "report.html"):
+        assert (full_run.directory / name).stat().st_size > 0, name
+    validate(full_run.json)
+    assert f"edgeconform report: {full_run.directory / 'report.json'}" in full_run.output
+
+
+def test_the_schema_rejects_what_is_not_a_report(full_run):
+    broken = full_run.json
+    broken["results"][0]["verdict"] = "passed"
+    with pytest.raises(jsonschema.ValidationError, match="passed"):
+        validate(broken)
+    missing = full_run.json
+    del missing["results"][0]["observation"]
+    with pytest.raises(jsonschema.ValidationError, match="observation"):
+        validate(missing)
+
+
+def test_run_metadata_names_harness_target_and_controller(full_run):
+    doc = full_run.json
+    assert doc["format"] == "edgeconform-report" and doc["harness_version"] == __version__
+    [run] = doc["runs"]
+    assert run["target"] == "local" and run["exit_status"] == 1
+    assert run["controller"]["name"] == "envoy" and run["controller"]["version"].count(".") == 2
+    assert "--report" in run["args"]
+
+
+def test_every_topology_and_behaviour_is_a_cell_with_its_fields(full_run):
+    doc = full_run.json
+    topologies = {**catalog.load(), **catalog.load_file(EDGES)}
+    assert [t["name"] for t in doc["topologies"]] == [*catalog.load(), BROKEN, NO_CLEARTEXT]
+    for record in doc["topologies"]:
+        t = topologies[record["name"]]
+        assert record["fields"]["load_balancer"] == t.lb.model_dump(mode="json")
+        assert record["derived"]["tls_terminates_at"] == t.tls_terminates_at
+    assert doc["behaviours"] == [b.value for b in expectations.Behaviour]
+    assert len(doc["matrix"]) == len(doc["topologies"]) * len(doc["behaviours"])
+    # one result per (topology, expectation): websocket has two variants (ws, wss)
+    assert len(doc["results"]) == sum(len(expectations.for_topology(topologies[t["name"]])) for t in doc["topologies"])
+
+
+def test_each_result_carries_expectation_verdict_observation_attempts_time_and_sources(full_run):
+    doc = full_run.json
+    topologies = {**catalog.load(), **catalog.load_file(EDGES)}
+    for r in doc["results"]:
+        want = expectations.lookup(topologies[r["topology"]], r["behaviour"], r["variant"])
+        assert r["expectation"]["outcome"] == want.outcome
+        assert [s["key"] for s in r["expectation"]["sources"]] == list(want.sources)
+        assert all(s["url"] == sources.url(s["key"]) for s in r["expectation"]["sources"])
+        if r["verdict"] == "n/a":
+            assert want.outcome == "n/a" and r["attempts"] is None and "not applicable" in r["message"]
+            continue
+        assert r["observation"].strip() and r["attempts"] >= 1 and r["seconds"] >= 0, r
+    by_cell = {(r["topology"], r["behaviour"], r["variant"]): r for r in doc["results"]}
+    limited = by_cell[("nlb-ip", "client_ip", "")]
+    assert limited["verdict"] == "limited" and "client-IP preservation is off" in limited["expectation"]["text"]
+    assert "127." in limited["observation"]  # the addresses the backend saw
+    assert by_cell[("nlb-proxy-v2", "client_ip", "")]["verdict"] == "pass"
+    assert by_cell[(NO_CLEARTEXT, "redirect", "")]["verdict"] == "n/a"
+    assert by_cell[(NO_CLEARTEXT, "websocket", "wss")]["verdict"] == "pass"
+
+
+def test_the_misconfigured_edge_fails_with_its_diagnosis(full_run):
+    doc = full_run.json
+    failed = [r for r in doc["results"] if r["verdict"] == "fail"]
+    assert {r["topology"] for r in failed} == {BROKEN}
+    # client_ip, redirect, ws, wss, sni, and every security check that applies (the PROXY mismatch breaks all)
+    measured = [e for e in expectations.for_topology(catalog.load_file(EDGES)[BROKEN]) if e.outcome != "n/a"]
+    assert len(failed) == len(measured)
+    for r in failed:
+        assert "PROXY_NOT_EXPECTED" in r["diagnosis"] and "likely misconfiguration" in r["message"]
+    assert doc["summary"]["fail"] == len(measured)
+    assert {c["verdict"] for c in doc["matrix"] if c["topology"] == BROKEN} == {"fail"}
+
+
+def test_load_reads_a_report_back_and_names_what_is_wrong(full_run, tmp_path):
+    report = load(full_run.directory)
+    assert isinstance(report, Report) and report.runs[0].target == "local"
+    bad = full_run.json
+    bad["results"][2]["attempts"] = "many"
+    (tmp_path / "report.json").write_text(json.dumps(bad))
+    with pytest.raises(ReportError, match=r"report.json: field results.2.attempts: .*integer"):
+        load(tmp_path)
+    with pytest.raises(ReportError, match="has no report.json"):
+        load(tmp_path / "..")
+
+
+def test_deselected_topologies_have_no_row(tmp_path):
+    run = run_suites(tmp_path, "-m", "alb")
+    assert run.proc.returncode == 0, run.output
+    doc = run.json
+    validate(doc)
+    assert [t["name"] for t in doc["topologies"]] == ["alb"] and {r["topology"] for r in doc["results"]} == {"alb"}

@@ -1,0 +1,117 @@
+"""Rendering the stand-in and controller configurations, validated by the real binaries."""
+
+import subprocess
+
+import pytest
+import yaml
+
+from edgeconform import binaries
+from edgeconform.addresses import Slot
+from edgeconform.targets.local import plan
+
+from .test_catalog import REQUIRED
+
+SLOT = Slot(201)
+
+
+@pytest.fixture(scope="module")
+def plans(topologies, tmp_path_factory):
+    out = {}
+    for name in REQUIRED:
+        workdir = tmp_path_factory.mktemp(name)
+        p = plan(topologies[name], SLOT, workdir, transparent=True)
+        for process in p.processes:
+            if process.config is not None:
+                (workdir / process.config_file).write_text(process.config)
+        out[name] = (p, workdir)
+    return out
+
+
+def configs(plans, name, program):
+    p, workdir = plans[name]
+    return [(workdir / proc.config_file, proc.config) for proc in p.processes if proc.program == program]
+
+
+@pytest.mark.parametrize("name", REQUIRED)
+def test_envoy_accepts_every_rendered_config(plans, name):
+    for path, _ in configs(plans, name, "envoy"):
+        run = subprocess.run([binaries.find("envoy"), "--mode", "validate", "-c", str(path),
+                              "--disable-hot-restart", "--log-level", "error"], capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0, f"{path.name}:\n{run.stdout}\n{run.stderr}"
+
+
+@pytest.mark.parametrize("name", REQUIRED)
+def test_haproxy_accepts_every_rendered_config(plans, name):
+    for path, _ in configs(plans, name, "haproxy"):
+        run = subprocess.run([binaries.find("haproxy"), "-c", "-f", str(path)], capture_output=True, text=True,
+                             timeout=30)
+        assert run.returncode == 0, f"{path.name}:\n{run.stdout}\n{run.stderr}"
+
+
+def lb_config(plans, name):
+    p, _ = plans[name]
+    return next(proc.config for proc in p.processes if "stand-in" in proc.name)
+
+
+def controller_config(plans, name):
+    p, _ = plans[name]
+    return yaml.safe_load(next(proc.config for proc in p.processes if proc.name.startswith("controller")))
+
+
+def test_l4_stand_ins_say_what_the_aws_load_balancer_does(plans):
+    assert "send-proxy-v2" in lb_config(plans, "nlb-proxy-v2")
+    assert " send-proxy\n" in lb_config(plans, "clb-tcp-proxy-v1") + "\n"
+    assert "source 0.0.0.0 usesrc clientip" in lb_config(plans, "nlb-instance-local")
+    assert "source 0.0.0.0 usesrc" not in lb_config(plans, "nlb-ip") and f"source {SLOT.lb}" in lb_config(plans, "nlb-ip")
+    assert "send-proxy" not in lb_config(plans, "clb-tcp")
+    tls = lb_config(plans, "nlb-tls")
+    assert "ssl crt-list" in tls and "ssl-min-ver TLSv1.2" in tls
+
+
+def test_kube_proxy_hop_only_where_it_snats(plans):
+    names = {n: [proc.name for proc in plans[n][0].processes] for n in REQUIRED}
+    assert "kube-proxy (haproxy)" in names["nlb-instance-cluster"]
+    assert "kube-proxy (haproxy)" not in names["nlb-instance-local"]
+    assert "kube-proxy (haproxy)" not in names["nlb-ip"]
+
+
+def _listener(config, name):
+    return next(item for item in config["static_resources"]["listeners"] if item["name"] == name)
+
+
+def test_controller_expects_proxy_only_where_configured(plans):
+    def filters(name):
+        return [f["name"] for item in controller_config(plans, name)["static_resources"]["listeners"]
+                for f in item.get("listener_filters", [])]
+    assert "envoy.filters.listener.proxy_protocol" in filters("nlb-proxy-v2")
+    assert "envoy.filters.listener.proxy_protocol" not in filters("nlb-ip")
+
+
+def _hcm(chain):
+    return chain["filters"][0]["typed_config"]
+
+
+def test_controller_trust_settings(plans):
+    alb = _hcm(_listener(controller_config(plans, "alb"), "http")["filter_chains"][0])
+    assert alb["use_remote_address"] is True and alb["xff_num_trusted_hops"] == 1
+    tls = controller_config(plans, "nlb-tls")
+    routes = _hcm(_listener(tls, "redirect")["filter_chains"][0])["route_config"]["virtual_hosts"][0]["routes"]
+    assert routes == [{"match": {"prefix": "/"}, "redirect": {"https_redirect": True, "port_redirect": 8443,
+                                                              "response_code": "PERMANENT_REDIRECT"}}]
+    served = _hcm(_listener(tls, "http")["filter_chains"][0])["route_config"]["virtual_hosts"][0]["routes"]
+    assert all("redirect" not in route for route in served)  # cleartext: serve behind the TLS-terminating NLB
+
+
+def test_l7_stand_ins(plans):
+    alb = yaml.safe_load(lb_config(plans, "alb"))
+    clb = yaml.safe_load(lb_config(plans, "clb-http"))
+    alb_http = _hcm(_listener(alb, "listener_80")["filter_chains"][0])
+    assert alb_http["upgrade_configs"] == [{"upgrade_type": "websocket"}]
+    assert alb_http["route_config"]["virtual_hosts"][0]["routes"][0]["redirect"]["response_code"] == "MOVED_PERMANENTLY"
+    assert "upgrade_configs" not in _hcm(_listener(clb, "listener_80")["filter_chains"][0])
+    alb_https = _listener(alb, "listener_443")
+    assert [c["filter_chain_match"]["server_names"] for c in alb_https["filter_chains"]] == [
+        ["app.edgeconform.test"], ["api.edgeconform.test"]]
+    clb_https = _listener(clb, "listener_443")
+    assert not clb_https["filter_chains"]  # one certificate for every name: only the default chain
+    assert "default.edgeconform.test" in str(alb_https["default_filter_chain"])

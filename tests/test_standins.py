@@ -1,0 +1,194 @@
+"""Each stand-in does what it claims, shown against the real processes.
+
+Here the stand-in under test is started alone (from the same plan the local target uses) and the test itself
+plays the next hop: a raw socket or the echo backend on the controller's address. That way what we read is
+exactly what the stand-in sent, before any controller interprets it.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+from proxyprotocol.detect import ProxyProtocolDetect
+from proxyprotocol.v2 import ProxyProtocolIncompleteError
+
+from edgeconform import addresses, catalog, probes
+from edgeconform.edge import Edge
+from edgeconform.supervisor import Supervisor
+from edgeconform.targets.local import listening, plan
+
+from .test_expectations import _one
+
+
+@pytest.fixture
+def stand_in(tmp_path):
+    """Start only the processes of a topology's plan whose names start with one of ``roles``."""
+    started = []
+
+    def start(topology, roles: tuple[str, ...]):
+        slot = addresses.claim(listening(topology))
+        supervisor = Supervisor(tmp_path)
+        started.append((slot, supervisor))
+        p = plan(topology, slot, tmp_path)
+        for process in p.processes:
+            if process.name.startswith(roles):
+                if process.config is not None:
+                    (tmp_path / process.config_file).write_text(process.config)
+                supervisor.start(process.name, process.argv(tmp_path), process.ready())
+        supervisor.wait_ready()
+        edge = Edge(topology=topology, target="local", endpoints=p.endpoints, ca=tmp_path / "ca.pem",
+                    roles=slot.roles(), client_cidr=slot.client_cidr,
+                    client_addresses=[slot.client(i) for i in range(4)], _alive=supervisor.check)
+        return slot, edge
+
+    yield start
+    for slot, supervisor in started:
+        supervisor.stop()
+        slot.release()
+
+
+def read_proxy_header(conn: socket.socket):
+    """Read exactly one PROXY header (v1 or v2) from ``conn``; returns (parsed header, its raw bytes)."""
+    detect, data = ProxyProtocolDetect(), b""
+    conn.settimeout(5)
+    while True:
+        try:
+            return detect.unpack(data), data
+        except ProxyProtocolIncompleteError as exc:
+            want = exc.want_read
+            data += conn.recv(want.want_bytes) if want.want_bytes else _line(conn)
+
+
+def _line(conn: socket.socket) -> bytes:
+    line = b""
+    while not line.endswith(b"\n"):
+        line += conn.recv(1)
+    return line
+
+
+def listen(ip: str, port: int) -> socket.socket:
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind((ip, port))
+    server.listen(4)
+    server.settimeout(5)
+    return server
+
+
+@pytest.mark.parametrize("name, version", [("nlb-proxy-v2", 2), ("clb-tcp-proxy-v1", 1)])
+def test_proxy_header_carries_the_clients_address(topologies, stand_in, name, version):
+    t = topologies[name]
+    t = t.model_copy(update={"kubernetes": t.kubernetes.model_copy(update={"external_traffic_policy": "Local"}),
+                             "load_balancer": t.lb.model_copy(update={"target_type": "ip"})})
+    slot, edge = stand_in(t, ("nlb stand-in", "clb stand-in"))
+    server = listen(slot.controller, slot.controller_port("http"))
+    client = socket.create_connection((slot.lb, addresses.public_to_local(80)), timeout=5,
+                                      source_address=(slot.client(2), 0))
+    client.sendall(b"payload after the header")
+    conn, peer = server.accept()
+    with client, conn, server:
+        header, raw = read_proxy_header(conn)
+        payload = conn.recv(100)
+        assert (str(header.source[0]), header.source[1]) == client.getsockname()
+        assert str(header.dest[0]) == slot.lb and header.dest[1] == addresses.public_to_local(80)
+        assert peer[0] == slot.lb  # the connection itself comes from the load balancer
+        assert payload == b"payload after the header"
+        signature = b"\r\n\r\n\x00\r\nQUIT\n" if version == 2 else b"PROXY TCP4 "
+        assert raw.startswith(signature), raw
+        if version == 1:  # the Classic ELB's documented format [CLB-PP]
+            src, dst = client.getsockname(), (slot.lb, addresses.public_to_local(80))
+            assert raw == f"PROXY TCP4 {src[0]} {dst[0]} {src[1]} {dst[1]}\r\n".encode()
+
+
+def test_nlb_with_preservation_keeps_the_client_source(topologies, stand_in):
+    slot, edge = stand_in(topologies["nlb-instance-local"], ("nlb stand-in",))
+    server = listen(slot.controller, slot.controller_port("http"))
+    client = socket.create_connection((slot.lb, addresses.public_to_local(80)), timeout=5,
+                                      source_address=(slot.client(1), 0))
+    conn, peer = server.accept()
+    with client, conn, server:
+        assert peer[0] == slot.client(1)
+
+
+def _echo_behind(topology_text: str, stand_in):
+    """An L7 stand-in with the echo backend listening where the controller would be."""
+    t = _one(topology_text)
+    slot, edge = stand_in(t, (f"{t.lb.model} stand-in",))
+    return t, slot, edge
+
+
+def _echo_process(slot, tmp_path):
+    import sys
+    supervisor = Supervisor(tmp_path)
+    supervisor.start("echo backend", [sys.executable, "-m", "edgeconform.echo", "--listen",
+                                      f"{slot.controller}:{slot.controller_port('http')}"],
+                     ready=lambda: socket.create_connection((slot.controller, slot.controller_port("http")), 1).close() or True)
+    supervisor.wait_ready()
+    return supervisor
+
+
+ALB = """
+load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http},
+                {port: 443, protocol: HTTPS, target: http}], certificates: [a.example.test, b.example.test],
+                target_type: ip}
+hostnames: [b.example.test]
+controller: {trusted_hops: 1}
+"""
+
+
+def test_alb_appends_xff_and_overwrites_forwarded_proto(stand_in, tmp_path):
+    t, slot, edge = _echo_behind(ALB, stand_in)
+    echo = _echo_process(slot, tmp_path / "")
+    try:
+        forged = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "http", "X-Forwarded-Port": "1"}
+        for scheme, proto in (("http", "http"), ("https", "https")):
+            r = probes.http_get(edge, scheme, "b.example.test", "/xff", source=slot.client(3), extra_headers=forged)
+            assert r.report is not None, r.describe()
+            assert r.report["forwarded"]["for"] == ["203.0.113.7", slot.client(3)]  # appended, forged kept left
+            assert r.report["forwarded"]["proto"] == proto  # overwritten from the listener
+            assert r.report["forwarded"]["port"] == str(addresses.public_to_local(80 if scheme == "http" else 443))
+            assert r.report["peer"]["ip"] == slot.lb  # the ALB's own connection
+    finally:
+        echo.stop()
+
+
+def test_sni_selects_the_certificate_at_each_tls_stand_in(topologies, stand_in, tmp_path):
+    for name in ("alb", "nlb-tls"):
+        slot, edge = stand_in(topologies[name], (f"{topologies[name].lb.model} stand-in",))
+        got = {n: probes.tls_handshake(edge, n, source=slot.client(0)).cert for n in
+               ("app.edgeconform.test", "api.edgeconform.test", "unknown.example.net")}
+        assert got["app.edgeconform.test"].name == "app.edgeconform.test"
+        assert got["api.edgeconform.test"].name == "api.edgeconform.test"
+        assert got["unknown.example.net"].name == "default.edgeconform.test"
+        assert {cert.served_by for cert in got.values()} == {"lb"}
+
+
+def test_classic_elb_http_listener_refuses_an_upgrade(stand_in, tmp_path):
+    t, slot, edge = _echo_behind("""
+load_balancer: {model: clb, listeners: [{port: 80, protocol: HTTP, target: http}], target_type: ip}
+controller: {trusted_hops: 1, cleartext: serve}
+""", stand_in)
+    echo = _echo_process(slot, tmp_path)
+    try:
+        ws = probes.websocket(edge, "ws", source=slot.client(0))
+        assert ws.status not in (None, 101), ws.describe()
+        plain = probes.http_get(edge, "http", "a.example.test", "/plain", source=slot.client(0))
+        assert plain.status == 200 and plain.report is not None  # the listener works; only the Upgrade fails
+    finally:
+        echo.stop()
+    log = Path(tmp_path / "echo.log").read_text()
+    assert "Upgrade" not in log and "websocket" not in log.lower()
+
+
+def test_alb_passes_the_upgrade(stand_in, tmp_path):
+    t, slot, edge = _echo_behind(ALB, stand_in)
+    echo = _echo_process(slot, tmp_path / "")
+    try:
+        ws = probes.websocket(edge, "wss", source=slot.client(0))
+        assert ws.status == 101 and ws.text_echoed and ws.binary_echoed, ws.describe()
+        assert ws.report["peer"]["ip"] == slot.lb and ws.report["forwarded"]["for"] == [slot.client(0)]
+    finally:
+        echo.stop()

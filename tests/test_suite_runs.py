@@ -1,0 +1,88 @@
+"""Whole pytest runs of the conformance suites, as a user runs them (a subprocess per run)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO
+
+MISMATCH = """
+topologies:
+  nlb-proxy-mismatch:
+    description: the NLB sends PROXY v2, the controller was never told (kubernetes/ingress-nginx#13320)
+    hostnames: [app.edgeconform.test]
+    load_balancer:
+      model: nlb
+      listeners:
+        - {port: 80, protocol: TCP, target: http}
+        - {port: 443, protocol: TCP, target: https}
+      target_type: ip
+      proxy_protocol: v2
+    controller:
+      proxy_protocol: false
+      certificates: [default.edgeconform.test, app.edgeconform.test]
+"""
+
+
+def run_suites(tmp_path: Path, *args: str, name: str = "run") -> tuple[subprocess.CompletedProcess, dict]:
+    junit = tmp_path / f"{name}.xml"
+    # The four behaviour suites (a test's own -m comes later and wins); tests/test_misconfigured.py runs the
+    # security suite against known-bad edges.
+    run = subprocess.run([sys.executable, "-m", "pytest", "suites", "-p", "no:cacheprovider", "-q", "-m", "not security",
+                          f"--junitxml={junit}", *args], cwd=REPO, capture_output=True, text=True, timeout=600)
+    return run, junit_outcomes(junit) if junit.exists() else {}
+
+
+def junit_outcomes(path: Path) -> dict[str, tuple[str, str]]:
+    """test name -> (outcome, message) from a JUnit XML file."""
+    out = {}
+    for case in ET.parse(path).iter("testcase"):
+        outcome, message = "passed", ""
+        for child in case:
+            if child.tag in ("failure", "error"):
+                outcome, message = child.tag, (child.get("message") or "") + (child.text or "")
+            elif child.tag == "skipped":
+                outcome = "xfailed" if child.get("type") == "pytest.xfail" else "skipped"
+                message = child.get("message") or ""
+        out[case.get("name")] = (outcome, message)
+    return out
+
+
+def test_a_user_topology_whose_lb_and_controller_disagree_fails_with_a_diagnosis(tmp_path):
+    edges = tmp_path / "edges.yaml"
+    edges.write_text(MISMATCH)
+    run, outcomes = run_suites(tmp_path, "--topology-file", str(edges), "--converge-timeout", "0.3")
+    assert run.returncode == 1, run.stdout[-3000:]
+    assert len(outcomes) == 5, outcomes
+    for test, (outcome, message) in outcomes.items():
+        assert outcome == "failure", (test, outcome, message)
+        assert "PROXY_NOT_EXPECTED" in message and "expected: works" in message, message
+    assert "FAIL nlb-proxy-mismatch · client_ip" in run.stdout  # the matrix's failure lines
+
+
+def test_marker_selection_runs_only_that_family(tmp_path):
+    run, outcomes = run_suites(tmp_path, "-m", "alb")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert outcomes and all("[alb" in test for test in outcomes)
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--topology", "nope"], "unknown topology ['nope']"),
+    (["--topology-file", "/nonexistent.yaml"], "/nonexistent.yaml: no such file"),
+])
+def test_bad_selection_is_a_usage_error(tmp_path, args, words):
+    run, _ = run_suites(tmp_path, *args)
+    assert run.returncode == 4 and words in run.stderr, run.stderr
+
+
+def test_xdist_gives_the_same_verdicts(tmp_path):
+    serial, one = run_suites(tmp_path, "--no-matrix", name="serial")
+    parallel, two = run_suites(tmp_path, "-n", "2", "--dist", "loadgroup", "--no-matrix", name="parallel")
+    assert serial.returncode == parallel.returncode == 0, parallel.stdout[-3000:]
+    assert {k: v[0] for k, v in one.items()} == {k: v[0] for k, v in two.items()}
+    assert len(one) == 45 and sum(v[0] == "xfailed" for v in one.values()) == 6

