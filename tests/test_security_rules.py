@@ -111,3 +111,11 @@ def test_matrix_summarises_many_variants_naming_what_did_not_pass():
     [cell] = derive_matrix(["t"], ["security"], results)
     assert cell.verdict == "fail"
     assert cell.text == "2 pass; fail: forged-client; limited: host-sni; 2 n/a"
+
+
+def test_kind_controllers_mark_the_421_they_are_not_configured_for():
+    from edgeconform.controllers.base import host_sni_note
+
+    assert "security[host-sni]" in host_sni_note("ingress-nginx", CATALOG["nlb-proxy-v2"])  # TLS at the controller
+    assert host_sni_note("ingress-nginx", CATALOG["alb"]) == {}  # TLS at the load balancer: routed by Host
+    assert host_sni_note("Emissary", _with("nlb-proxy-v2", controller={"host_sni_mismatch": "route"})) == {}
