@@ -124,4 +124,7 @@ def compare(edge: Edge, want: Want, observation) -> list[str]:
         return websocket(edge, want, observation)
     if isinstance(want, SniWant):
         return sni(edge, want, observation)
+    from . import security, security_checks  # the security suite's wants (edgeconform/security.py)
+    if isinstance(want, security.WANTS):
+        return security_checks.compare(edge, want, observation)
     raise TypeError(f"no check for {type(want).__name__}")

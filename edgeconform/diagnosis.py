@@ -20,6 +20,8 @@ class Finding:
     message: str
     sources: tuple[str, ...]
     behaviours: frozenset[Behaviour] = ALL
+    # Security checks (edgeconform.security.CHECKS) it explains; empty: all of them.
+    checks: frozenset[str] = frozenset()
 
     def __str__(self) -> str:
         return f"{self.message} {''.join(f'[{key}]' for key in self.sources)} ({self.code})"
@@ -38,20 +40,23 @@ def findings(t: Topology) -> list[Finding]:
         found.append(Finding(
             "PROXY_NOT_SENT",
             "the controller expects a PROXY header but the load balancer does not send one: every connection is "
-            "dropped as a broken header",
+            "dropped as a broken header, and a client that sends its own PROXY header chooses the address the "
+            "controller believes",
             ("#6996", "#57250", "ENVOY-PP")))
     if t.layer == "l4" and ctl.trusted_hops > 0:
         found.append(Finding(
             "XFF_TRUSTED_BEHIND_L4",
             f"the controller trusts {ctl.trusted_hops} X-Forwarded-For hop(s) behind an L4 load balancer that adds "
             "none: any client can forge its address (and X-Forwarded-Proto)",
-            ("#1815", "#9163", "ENVOY-H"), frozenset({Behaviour.CLIENT_IP, Behaviour.REDIRECT})))
+            ("#1815", "#9163", "ENVOY-H"), frozenset({Behaviour.CLIENT_IP, Behaviour.REDIRECT, Behaviour.SECURITY}),
+            frozenset({"forged-client", "forged-proto"})))
     if t.layer == "l7" and t.xff_mode == "append" and ctl.trusted_hops > 1:
         found.append(Finding(
             "XFF_TOO_MANY_HOPS",
             f"the controller trusts {ctl.trusted_hops} X-Forwarded-For hops behind one L7 hop: without a client-sent "
             "entry it falls back to the load balancer's address, and with one it believes the forged entry",
-            ("ALB-XFH", "ENVOY-H", "#9163"), frozenset({Behaviour.CLIENT_IP})))
+            ("ALB-XFH", "ENVOY-H", "#9163"), frozenset({Behaviour.CLIENT_IP, Behaviour.SECURITY}),
+            frozenset({"forged-client"})))
     if t.layer == "l7" and ctl.trusted_hops == 0:
         found.append(Finding(
             "XFF_NOT_TRUSTED",
@@ -73,12 +78,24 @@ def findings(t: Topology) -> list[Finding]:
             "Classic ELB HTTP/HTTPS listeners break the WebSocket Upgrade; use TCP/SSL listeners (and PROXY v1 for "
             "the client address) for WebSocket traffic",
             ("#3746", "istio#11579", "EMS-AWS"), frozenset({Behaviour.WEBSOCKET})))
+    at = t.tls_terminates_at
+    oldest = t.lb.tls_min_version if at == "lb" else t.controller.tls_min_version
+    if at is not None and oldest in ("TLSv1.0", "TLSv1.1"):
+        where = "load balancer's TLS listener" if at == "lb" else "controller"
+        found.append(Finding(
+            "TLS_POLICY_OUTDATED",
+            f"the {where} accepts {oldest}: the AWS recommended security policies (ELBSecurityPolicy-TLS13-1-2-2021-06) "
+            "accept TLS 1.2 and 1.3 only, while ELBSecurityPolicy-2016-08, the default for listeners created with "
+            "the CLI, CloudFormation or the CDK, still allows TLS 1.0",
+            ("NLB-TLSPOL", "ALB-TLSPOL"), frozenset({Behaviour.SECURITY}), frozenset({"tls-versions"})))
     return found
 
 
-def for_behaviour(t: Topology, behaviour: Behaviour | str) -> list[Finding]:
+def for_behaviour(t: Topology, behaviour: Behaviour | str, variant: str = "") -> list[Finding]:
+    """The findings that explain a failure of ``behaviour`` (for the security behaviour: of the check ``variant``)."""
     behaviour = Behaviour(behaviour)
-    return [f for f in findings(t) if behaviour in f.behaviours]
+    return [f for f in findings(t) if behaviour in f.behaviours
+            and (behaviour is not Behaviour.SECURITY or not f.checks or variant in f.checks)]
 
 
 def _redirects(t: Topology, target: str) -> bool:

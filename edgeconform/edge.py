@@ -59,6 +59,9 @@ class Edge:
     controller_admin: str | None = None  # Envoy admin URL of the controller, where the target has one
     controller_name: str | None = None  # the ingress controller (locally: the Envoy standing in), for reports
     controller_version: str | None = None
+    # The controller's own listeners ("http"/"https"/"redirect" -> (ip, port)), where a probe can reach them
+    # directly (PROXY-protocol checks); empty when the target hides the controller.
+    controller_listeners: dict[str, tuple[str, int]] = field(default_factory=dict)
     unsupported: dict[str, str] = field(default_factory=dict)  # behaviour -> why it cannot be measured here
     converge: Converge = LOCAL_CONVERGE
     # Targets whose clients cannot bind their own source address (kind): client address -> AWS listener port ->

@@ -21,6 +21,7 @@ class Behaviour(StrEnum):
     REDIRECT = "redirect"
     WEBSOCKET = "websocket"
     SNI = "sni"
+    SECURITY = "security"  # variants: edgeconform.security.CHECKS
 
 
 Outcome = Literal["works", "limited", "n/a"]
@@ -201,13 +202,17 @@ def sni(t: Topology) -> Expectation:
 
 def for_topology(t: Topology) -> list[Expectation]:
     """Every expectation of one topology, in matrix order."""
-    return [client_ip(t), redirect(t), websocket(t, "ws"), websocket(t, "wss"), sni(t)]
+    from . import security  # security rules build on the ones above
+    return [client_ip(t), redirect(t), websocket(t, "ws"), websocket(t, "wss"), sni(t), *security.for_topology(t)]
 
 
 def lookup(t: Topology, behaviour: Behaviour | str, variant: str = "") -> Expectation:
     behaviour = Behaviour(behaviour)
     if behaviour is Behaviour.WEBSOCKET:
         return websocket(t, variant or "wss")  # type: ignore[arg-type]
+    if behaviour is Behaviour.SECURITY:
+        from . import security
+        return security.expectation(t, variant)
     return {Behaviour.CLIENT_IP: client_ip, Behaviour.REDIRECT: redirect, Behaviour.SNI: sni}[behaviour](t)
 
 

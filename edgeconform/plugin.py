@@ -22,7 +22,7 @@ from .edge import Edge
 from .expectations import Behaviour, Expectation
 from .matrix import Matrix, verdict_of
 from .topology import Topology
-from .verdicts import LimitedObserved, Verdict, check_or_raise, describe
+from .verdicts import LimitedObserved, Unmeasurable, Verdict, check_or_raise, describe
 
 MARKERS = {
     "nlb": "edges fronted by a Network Load Balancer",
@@ -133,10 +133,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def cell_of(item: pytest.Item) -> tuple[str | None, str]:
-    """(behaviour, variant) of a suite test, from its behaviour marker and its ``scheme`` parameter."""
+    """(behaviour, variant) of a suite test, from its behaviour marker and its ``scheme`` (websocket) or
+    ``check`` (security) parameter."""
     behaviour = next((m.name for m in item.iter_markers() if m.name in BEHAVIOUR_MARKS), None)
     callspec = getattr(item, "callspec", None)
-    variant = str(callspec.params.get("scheme", "")) if callspec else ""
+    params = callspec.params if callspec else {}
+    variant = str(params.get("scheme", params.get("check", "")))
     return behaviour, variant
 
 
@@ -213,7 +215,10 @@ class Conformance:
         for key in (exp.cell, str(exp.behaviour)):  # a whole behaviour, or one variant ("websocket[ws]")
             if key in self.edge.unsupported:
                 pytest.skip(self.edge.unsupported[key])
-        verdict = check_or_raise(self.edge, exp, probe)
+        try:
+            verdict = check_or_raise(self.edge, exp, probe)
+        except Unmeasurable as exc:
+            pytest.skip(f"cannot be measured here: {exc}")
         m = verdict.measurement
         self.node.user_properties += [("verdict", verdict.kind), ("message", verdict.message)]
         if m is not None:

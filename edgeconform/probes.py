@@ -12,13 +12,16 @@ import asyncio
 import json
 import socket
 import ssl
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 from websockets.exceptions import InvalidStatus, WebSocketException
 from websockets.asyncio.client import connect as ws_connect
@@ -137,15 +140,17 @@ def describe_error(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     cause = exc.__cause__ or exc.__context__
     detail = str(cause) if cause and str(cause) and str(cause) not in text else ""
-    if isinstance(exc, httpx.TimeoutException):
+    # httpx's exceptions, and httpcore's for probes that use it directly (edgeconform.security_probes)
+    if isinstance(exc, (httpx.TimeoutException, httpcore.TimeoutException)):
         kind = "timed out"
-    elif isinstance(exc, httpx.ConnectError) and "refused" in text.lower():
+    elif isinstance(exc, (httpx.ConnectError, httpcore.ConnectError)) and "refused" in text.lower():
         kind = "connection refused"
-    elif isinstance(exc, httpx.ConnectError) and ("SSL" in text or "TLS" in text or "certificate" in text):
+    elif isinstance(exc, (httpx.ConnectError, httpcore.ConnectError)) and ("SSL" in text or "TLS" in text
+                                                                            or "certificate" in text):
         kind = "TLS handshake failed"
-    elif isinstance(exc, httpx.RemoteProtocolError) and "without sending" in text:
+    elif isinstance(exc, (httpx.RemoteProtocolError, httpcore.RemoteProtocolError)) and "without sending" in text:
         kind = "the connection was closed without a response"
-    elif isinstance(exc, (httpx.ReadError, ConnectionResetError)):
+    elif isinstance(exc, (httpx.ReadError, httpcore.ReadError, ConnectionResetError)):
         kind = "the connection was reset"
     else:
         kind = type(exc).__name__
@@ -253,14 +258,16 @@ def responder(edge: Edge, result: HttpResult) -> str:
 
 
 def follow_redirects(edge: Edge, host: str, path: str = "/redirect-check?q=1", *, source: str | None = None,
-                     limit: int = 5) -> RedirectTrail:
-    """Start at http://host/path and follow Location headers, at most ``limit`` times."""
-    scheme, port, current = "http", None, path
-    start = f"http://{host}{path}"
+                     limit: int = 5, scheme: str = "http", get: Callable[..., HttpResult] | None = None) -> RedirectTrail:
+    """Start at scheme://host/path (http unless told) and follow Location headers, at most ``limit`` times.
+    ``get`` replaces http_get (same signature) for each hop."""
+    get = get or http_get
+    port, current = None, path
+    start = f"{scheme}://{host}{path}"
     hops: list[Hop] = []
     seen: set[str] = set()
     while True:
-        result = http_get(edge, scheme, host, current, source=source, port=port)
+        result = get(edge, scheme, host, current, source=source, port=port)
         hops.append(Hop(result, responder(edge, result)))
         if result.status is None or not (300 <= result.status < 400) or not result.location:
             return RedirectTrail(start, hops, loop=False, limit=limit)
@@ -364,19 +371,32 @@ class Handshake:
 def tls_handshake(edge: Edge, sni: str, *, source: str | None = None, timeout: float = TIMEOUT,
                   context: ssl.SSLContext | None = None) -> Handshake:
     """A TLS handshake with ``sni`` against the edge's https listener; the chain is verified, the name is not
-    (the point is to see which certificate each name gets)."""
+    (the point is to see which certificate each name gets). ``timeout`` bounds the whole handshake: a watchdog
+    shuts the socket down at the deadline, so a peer that trickles bytes cannot stretch it."""
     ip, port = edge.resolve("https", None, source)
     shake = Handshake(sni, source)
     ctx = context or _context(edge.ca, False)
     try:
         with socket.create_connection((ip, port), timeout=timeout,
                                       source_address=(edge.bind(source), 0) if edge.bind(source) else None) as raw:
-            with ctx.wrap_socket(raw, server_hostname=sni) as tls:
-                shake.version = tls.version()
-                shake.cert = PeerCert.from_der(tls.getpeercert(True))
+            watchdog = threading.Timer(timeout, _shut, args=(raw,))
+            watchdog.start()
+            try:
+                with ctx.wrap_socket(raw, server_hostname=sni) as tls:
+                    shake.version = tls.version()
+                    shake.cert = PeerCert.from_der(tls.getpeercert(True))
+            finally:
+                watchdog.cancel()
     except (ssl.SSLError, OSError) as exc:
         shake.error = f"{type(exc).__name__}: {exc}"
     return shake
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
 
 
 @dataclass

@@ -52,6 +52,12 @@ SOURCES: dict[str, str] = {
     "ENVOY-H": "https://github.com/envoyproxy/envoy/blob/main/docs/root/configuration/http/http_conn_man/headers.rst",
     "ENVOY-PP": "https://www.envoyproxy.io/docs/envoy/latest/configuration/listeners/listener_filters/proxy_protocol",
     "K8S-ETP": "https://kubernetes.github.io/ingress-nginx/user-guide/retaining-client-ipaddress/",
+    # Security suite (edgeconform/security.py): TLS policies and the Host-vs-SNI rule.
+    "NLB-TLSPOL": f"{_B}/network/describe-ssl-policies.html",
+    "ALB-TLSPOL": f"{_B}/application/describe-ssl-policies.html",
+    "CLB-TLSPOL": f"{_B}/classic/elb-security-policy-table.html",
+    "CONTOUR-421": "https://github.com/projectcontour/contour/pull/2483",
+    "RFC9110": "https://www.rfc-editor.org/rfc/rfc9110#name-421-misdirected-request",
 }
 
 # Issues from §6 of the facts sheet, cited as "#n" (or "repo#n" where the number is ambiguous).
@@ -75,6 +81,7 @@ ISSUES: dict[str, str] = {
     "#57250": "https://github.com/kubernetes/kubernetes/issues/57250",
     "#1752": "https://github.com/kubernetes-sigs/aws-load-balancer-controller/issues/1752",
     "#1815": "https://github.com/kubernetes/ingress-nginx/issues/1815",
+    "contour#2347": "https://github.com/projectcontour/contour/issues/2347",
 }
 
 ALL_KEYS = {**SOURCES, **ISSUES}

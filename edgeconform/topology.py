@@ -86,6 +86,9 @@ class Controller(_Strict):
     # Certificate names when TLS terminates at the controller; the first is the default.
     certificates: list[str] = []
     tls_min_version: Literal["TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"] = "TLSv1.2"
+    # Where TLS ends here: an HTTPS request whose Host is not a name of the certificate SNI chose gets
+    # 421 Misdirected Request (Contour) or is routed by Host (Envoy's default, most controllers).
+    host_sni_mismatch: Literal["misdirected", "route"] = "misdirected"
 
 
 class Topology(_Strict):

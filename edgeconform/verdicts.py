@@ -25,6 +25,10 @@ class LimitedObserved(Exception):
     """The documented limitation was observed: reported as a strict xfail."""
 
 
+class Unmeasurable(Exception):
+    """A probe cannot measure this on this target or client (the message says why): reported as a skip."""
+
+
 @dataclass
 class Measurement:
     observation: Any
@@ -48,6 +52,7 @@ def measure(edge: Edge, expectation: Expectation, probe: Callable[[Edge], Any]) 
     attempts = streak = 0
     while True:
         attempts += 1
+        edge.check_alive()  # a process that already died fails at once, not after every probe's timeout
         observation = probe(edge)
         mismatches = checks.compare(edge, expectation.want, observation)
         streak = 0 if mismatches else streak + 1
@@ -88,7 +93,7 @@ def _failure(header: str, expectation: Expectation, mismatches: list[str], obser
     lines = [f"{header}: FAIL", f"expected: {expectation.describe()}", "observed:"]
     lines += [f"  - {m}" for m in mismatches]
     lines += ["probes:", observed, f"({tried})"]
-    found = diagnosis.for_behaviour(t, expectation.behaviour)
+    found = diagnosis.for_behaviour(t, expectation.behaviour, expectation.variant)
     if found:
         lines.append("likely misconfiguration:")
         lines += [f"  - {finding}" for finding in found]

@@ -6,6 +6,7 @@ import pytest
 
 from edgeconform import catalog, certs
 from edgeconform.controllers import EdgeFacts, get
+from edgeconform.controllers.base import host_sni_note
 
 from .kind_helpers import LB_IP
 
@@ -64,6 +65,7 @@ def test_emissary(translated, name):
     # Emissary's redirect is 301 and not configurable: a 308 at the controller cannot be measured
     redirect_at_controller = t.redirect_intended and not t.lb.ssl_redirect
     assert ("redirect" in plan.unsupported) is (redirect_at_controller and t.controller.redirect_code != 301)
+    assert ("security[host-sni]" in plan.unsupported) is (t.tls_terminates_at == "controller")
 
 
 @pytest.mark.parametrize("name", sorted(TABLE))
@@ -94,7 +96,7 @@ def test_ingress_nginx(translated, name):
     headers = next(o for o in plan.manifests if o["metadata"]["name"] == "edgeconform-headers")
     assert headers["data"]["x-edgeconform-client"] == "$remote_addr"
     assert headers["data"]["x-edgeconform-peer"] == "$realip_remote_addr"
-    assert plan.unsupported == {}
+    assert plan.unsupported == host_sni_note("ingress-nginx", t)  # no 421 is configured on it
 
 
 def test_mismatched_proxy_settings_are_translated_faithfully(tmp_path):

@@ -69,3 +69,14 @@ def redirect_code_note(controller: str, fixed: int, t: Topology) -> dict[str, st
               f"{t.name} asks for {t.controller.redirect_code} (set controller.redirect_code: {fixed} in a "
               "topology file to measure the redirect on this controller)")
     return {"redirect": reason, "websocket[ws]": reason}
+
+
+def host_sni_note(controller: str, t: Topology) -> dict[str, str]:
+    """edgeconform does not configure a real controller's answer to a Host that differs from the SNI name, so a
+    topology asking for 421 (controller.host_sni_mismatch: misdirected) cannot be measured on it."""
+    if t.tls_terminates_at != "controller" or t.controller.host_sni_mismatch != "misdirected":
+        return {}
+    return {"security[host-sni]": (
+        f"edgeconform does not set up {controller}'s answer to a Host that differs from the SNI name; {t.name} asks "
+        "for 421 Misdirected Request (set controller.host_sni_mismatch: route in a topology file to measure "
+        "routing by Host on this controller)")}

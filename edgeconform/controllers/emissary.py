@@ -28,7 +28,7 @@ from typing import Any
 from .. import assets, headers
 from ..kube import manifests
 from ..topology import Topology
-from .base import ControllerPlan, EdgeFacts, kinds, redirect_code_note, service_ports, versions
+from .base import ControllerPlan, EdgeFacts, host_sni_note, kinds, redirect_code_note, service_ports, versions
 
 RELEASE = "emissary-ingress"
 CRDS_RELEASE = "emissary-crds"
@@ -93,7 +93,8 @@ class Emissary:
             "hosts": [(host["hostname"], host["group"], host["insecure_action"], host["secret"]) for host in hosts],
         }
         return ControllerPlan(self.name, [*secrets, *objects, *service], {k: CONTAINER_PORTS[k] for k in used},
-                              settings, unsupported=redirect_code_note("Emissary", REDIRECT_CODE, t))
+                              settings, unsupported={**redirect_code_note("Emissary", REDIRECT_CODE, t),
+                                                     **host_sni_note("Emissary", t)})
 
     @staticmethod
     def _hosts(t: Topology, facts: EdgeFacts, group: str, action: str, with_tls: bool) -> list[dict[str, Any]]:

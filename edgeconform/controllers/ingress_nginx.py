@@ -36,7 +36,7 @@ from typing import Any
 from .. import headers
 from ..kube import manifests
 from ..topology import Topology
-from .base import ControllerPlan, EdgeFacts, kinds, service_ports, versions
+from .base import ControllerPlan, EdgeFacts, host_sni_note, kinds, service_ports, versions
 
 NAMESPACE = "ingress-nginx"
 DEPLOYMENT = "ingress-nginx-controller"
@@ -138,7 +138,7 @@ class IngressNginx:
             hostnames=t.hostnames, backend={"service": manifests.ECHO_SERVICE, "port": manifests.ECHO_PORT})
         service = manifests.edge_service(NAMESPACE, self.pod_selector, t.kubernetes.external_traffic_policy,
                                          service_ports(t, CONTAINER_PORTS), t.name)
-        unsupported = {}
+        unsupported = host_sni_note("ingress-nginx", t)
         if t.controller.trusted_hops > 1:
             unsupported["client_ip"] = (
                 f"ingress-nginx trusts X-Forwarded-For by address (proxy-real-ip-cidr), not by a hop count; "

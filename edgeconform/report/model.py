@@ -169,7 +169,20 @@ def _variants_text(results: list[Result]) -> str:
     verdicts = {variant: worst(v) for variant, v in per_variant.items()}
     if len(set(verdicts.values())) == 1:
         return next(iter(verdicts.values()))
-    return " ".join(f"{variant}:{verdict}" for variant, verdict in sorted(verdicts.items()))
+    if len(verdicts) <= 2:
+        return " ".join(f"{variant}:{verdict}" for variant, verdict in sorted(verdicts.items()))
+    # Many variants (the security checks): counts, naming the variants that did not pass when they are few (the
+    # failure lines below the matrix name each one).
+    passed = sum(v == "pass" for v in verdicts.values())
+    parts = [f"{passed} pass"] if passed else []
+    for kind in ("error", "fail", "limited"):
+        names = sorted(variant for variant, verdict in verdicts.items() if verdict == kind)
+        if 0 < len(names) <= 3:
+            parts.append(f"{kind}: {', '.join(names)}")
+        elif names:
+            parts.append(f"{len(names)} {kind}")
+    unmeasured = sum(v in ("skip", "n/a") for v in verdicts.values())
+    return "; ".join(parts) + (f"; {unmeasured} n/a" if unmeasured else "")
 
 
 def _drifts(results: list[Result]) -> bool:

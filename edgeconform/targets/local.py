@@ -85,6 +85,7 @@ class Plan:
     unsupported: dict[str, str] = field(default_factory=dict)
     lb_server_header: str | None = None
     controller_admin: str = ""
+    controller_listeners: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
 class LocalTarget:
@@ -105,6 +106,7 @@ class LocalTarget:
             built = plan(topology, slot, workdir)
             edge.endpoints, edge.unsupported = built.endpoints, built.unsupported
             edge.lb_server_header, edge.controller_admin = built.lb_server_header, built.controller_admin
+            edge.controller_listeners = built.controller_listeners
             edge.controller_name, edge.controller_version = "envoy", binaries.version("envoy")
             env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
             for process in built.processes:
@@ -156,7 +158,8 @@ def plan(t: Topology, slot: Slot, workdir: Path, transparent: bool | None = None
     controller_cfg = render(
         "envoy/controller.yaml.j2", topology=t.name, ip=slot.controller, admin_port=slot.controller_admin,
         proxy_protocol=t.controller.proxy_protocol, trusted_hops=t.controller.trusted_hops,
-        cleartext=t.controller.cleartext, idle_timeout=idle, envoy_tls_min=ENVOY_TLS[t.controller.tls_min_version],
+        cleartext=t.controller.cleartext, host_sni_mismatch=t.controller.host_sni_mismatch, idle_timeout=idle,
+        envoy_tls_min=ENVOY_TLS[t.controller.tls_min_version],
         xff_settings={"use_remote_address": True, "trusted_hops": t.controller.trusted_hops, "skip_append": False},
         redirect={"code": t.controller.redirect_code, "envoy_code": ENVOY_REDIRECT[t.controller.redirect_code],
                   "port": https_port},
@@ -178,7 +181,8 @@ def plan(t: Topology, slot: Slot, workdir: Path, transparent: bool | None = None
         processes.append(ProcessPlan("kube-proxy (haproxy)", "haproxy", slot.node, slot.lb_admin,
                                      [slot.node_port(kind) for kind in kinds], "kube-proxy-haproxy.cfg", cfg))
 
-    result = Plan(processes, endpoints={}, controller_admin=f"http://{slot.controller}:{slot.controller_admin}")
+    result = Plan(processes, endpoints={}, controller_admin=f"http://{slot.controller}:{slot.controller_admin}",
+                  controller_listeners={kind: (slot.controller, slot.controller_port(kind)) for kind in kinds})
     book = address_book(t, slot)
     listen_ports = [book.listener_ports[item.port] for item in t.lb.listeners]
     if t.layer == "l4":

@@ -6,6 +6,8 @@ import xml.etree.ElementTree as ET
 
 from suiterun import run_suites, validate
 
+from edgeconform import catalog, expectations
+
 GROUPING = ("topology", "behaviour", "target", "verdict")
 
 
@@ -37,11 +39,12 @@ def test_a_setup_error_still_carries_a_verdict(tmp_path):
     run = run_suites(tmp_path, "--topology", "nlb-ip", env={"EDGECONFORM_ENVOY": str(tmp_path / "no-envoy")})
     assert run.proc.returncode == 1, run.output
     cases = junit_cases(run.junit)
-    assert len(cases) == 5
+    tests = len(expectations.for_topology(catalog.load()["nlb-ip"]))  # every test of the edge, security included
+    assert len(cases) == tests
     assert {props["verdict"] for props in cases.values()} == {"error"}
     assert all(props["topology"] == "nlb-ip" and props["target"] == "local" for props in cases.values())
     doc = run.json
-    assert doc["summary"] == {"error": 5}
+    assert doc["summary"] == {"error": tests}
     assert all("EDGECONFORM_ENVOY" in r["diagnosis"] for r in doc["results"])
     assert "ERROR nlb-ip · client_ip: " in run.proc.stdout
     validate(doc)

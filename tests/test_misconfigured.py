@@ -1,0 +1,120 @@
+"""The harness fails on known-bad edges, and says why.
+
+Every file in examples/misconfigured/ is one mistake from aws-lb-facts.md §6 (or the TLS policy docs). The
+conformance suites run against all of them in one pytest subprocess (junitxml gives per-test outcomes and
+messages); for each edge this asserts that some tests fail, that none errors, and that every failure names the
+mistake's finding code.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from edgeconform import catalog, diagnosis
+from edgeconform.security import CHECKS
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "misconfigured"
+# file -> the finding that must explain its failures
+EXPECTED = {
+    "proxy-v2-not-expected.yaml": "PROXY_NOT_EXPECTED",
+    "proxy-expected-not-sent.yaml": "PROXY_NOT_SENT",
+    "xff-trusted-behind-l4.yaml": "XFF_TRUSTED_BEHIND_L4",
+    "xff-two-hops-behind-alb.yaml": "XFF_TOO_MANY_HOPS",
+    "tls-at-nlb-redirect-loop.yaml": "REDIRECT_LOOP_TLS_AT_LB",
+    "clb-http-websocket.yaml": "CLB_HTTP_WEBSOCKET",
+    "xff-not-trusted-behind-clb-http.yaml": "XFF_NOT_TRUSTED",
+    "tls-1.0-policy-at-nlb.yaml": "TLS_POLICY_OUTDATED",
+}
+# Checks each mistake must make fail (at least these; others may fail too, always naming the mistake).
+MUST_FAIL = {
+    "proxy-v2-not-expected.yaml": ["client_ip", "security[forged-client]", "security[tls-versions]"],
+    "proxy-expected-not-sent.yaml": ["client_ip", "security[proxy-forged]"],
+    "xff-trusted-behind-l4.yaml": ["security[forged-client]", "security[forged-proto]"],
+    "xff-two-hops-behind-alb.yaml": ["client_ip", "security[forged-client]"],
+    "tls-at-nlb-redirect-loop.yaml": ["redirect", "security[redirect-loop]"],
+    "clb-http-websocket.yaml": ["websocket[ws]", "websocket[wss]"],
+    "xff-not-trusted-behind-clb-http.yaml": ["redirect", "security[redirect-loop]", "security[forged-client]"],
+    "tls-1.0-policy-at-nlb.yaml": ["security[tls-versions]"],
+}
+
+
+def _topology(file: str):
+    (topology,) = catalog.load_file(EXAMPLES / file).values()
+    return topology
+
+
+def test_every_example_is_listed():
+    assert sorted(p.name for p in EXAMPLES.glob("*.yaml")) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("file", sorted(EXPECTED))
+def test_diagnosis_names_the_mistake(file):
+    codes = [finding.code for finding in diagnosis.findings(_topology(file))]
+    assert EXPECTED[file] in codes
+
+
+@dataclass
+class Run:
+    cells: dict[str, dict[str, tuple[str, str]]]  # topology -> {cell: (outcome, message)}
+    report: dict  # the run's report.json
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> Run:
+    """One run of every suite against every example: outcomes from JUnit, and the report."""
+    report = tmp_path_factory.mktemp("misconfigured") / "junit.xml"
+    argv = [sys.executable, "-m", "pytest", str(ROOT / "suites"), "-p", "no:cacheprovider", "-q", "--no-matrix",
+            "--converge-timeout", "0.3", f"--junitxml={report}", "-o", "junit_logging=no", "--report", str(report.parent)]
+    for file in sorted(EXPECTED):
+        argv += ["--topology-file", str(EXAMPLES / file)]
+    proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert report.exists(), f"the suites did not run:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    found: dict[str, dict[str, tuple[str, str]]] = {}
+    for case in ET.parse(report).getroot().iter("testcase"):
+        name = case.get("name", "")
+        params = name[name.index("[") + 1:-1] if "[" in name else ""
+        topology = next((t for t in (_topology(f).name for f in EXPECTED) if params.startswith(t)), None)
+        if topology is None:
+            continue
+        variant = params[len(topology) + 1:]
+        behaviour = case.get("classname", "").rsplit(".", 1)[-1].removeprefix("test_")
+        behaviour = {"cleartext_redirect": "redirect", "tls_sni": "sni"}.get(behaviour, behaviour)
+        cell = f"{behaviour}[{variant}]" if variant else behaviour
+        outcome, message = "passed", ""
+        for kind in ("failure", "error", "skipped"):
+            element = case.find(kind)
+            if element is not None:
+                outcome = kind
+                message = (element.get("message") or "") + "\n" + (element.text or "")
+                break
+        found.setdefault(topology, {})[cell] = (outcome, message)
+    return Run(found, json.loads((report.parent / "report.json").read_text()))
+
+
+def test_security_verdicts_reach_the_report(run):
+    security = [r for r in run.report["results"] if r["behaviour"] == "security"]
+    assert {r["variant"] for r in security} == set(CHECKS)
+    forged = next(r for r in security if r["topology"] == "bad-xff-trusted-behind-l4" and r["variant"] == "forged-client")
+    assert forged["verdict"] == "fail" and "XFF_TRUSTED_BEHIND_L4" in forged["diagnosis"]
+
+
+@pytest.mark.parametrize("file", sorted(EXPECTED))
+def test_known_bad_edge_fails_naming_the_mistake(run, file):
+    topology, code = _topology(file).name, EXPECTED[file]
+    cells = run.cells.get(topology)
+    assert cells, f"no results for {topology}"
+    errors = {cell: message for cell, (outcome, message) in cells.items() if outcome == "error"}
+    assert not errors, f"{topology}: tests errored instead of failing: {errors}"
+    failures = {cell: message for cell, (outcome, message) in cells.items() if outcome == "failure"}
+    missing = [cell for cell in MUST_FAIL[file] if cell not in failures]
+    assert not missing, f"{topology}: expected {missing} to fail; outcomes: { {c: o for c, (o, _) in cells.items()} }"
+    unnamed = [cell for cell, message in failures.items() if code not in message]
+    assert not unnamed, f"{topology}: failures that do not name {code}: {unnamed}"

@@ -1,0 +1,121 @@
+"""Security expectations, findings and PROXY headers: the rules and bytes, without processes."""
+
+from __future__ import annotations
+
+import pytest
+from proxyprotocol.result import ProxyResultLocal
+from proxyprotocol.v1 import ProxyProtocolV1
+from proxyprotocol.v2 import ProxyProtocolV2
+
+from edgeconform import catalog, diagnosis, expectations, proxy_header, security, security_probes, sources
+from edgeconform.expectations import Behaviour
+
+CATALOG = catalog.load()
+
+
+def _with(name: str, **sections) -> "catalog.Topology":
+    data = CATALOG[name].model_dump(exclude={"name", "origin"})
+    for section, fields in sections.items():
+        data[section].update(fields)
+    return catalog.parse({**data, "name": f"{name}-variant"})
+
+
+@pytest.mark.parametrize("name", sorted(CATALOG))
+def test_every_check_has_a_cited_expectation(name):
+    found = [e for e in expectations.for_topology(CATALOG[name]) if e.behaviour is Behaviour.SECURITY]
+    assert [e.variant for e in found] == security.CHECKS
+    for e in found:
+        assert not sources.unknown(e.sources), (e.cell, e.sources)
+        assert e.outcome in ("works", "limited", "n/a")
+        assert (e.want is None) == (e.outcome == "n/a")
+        assert expectations.lookup(CATALOG[name], "security", e.variant) == e
+
+
+def test_unknown_check_is_named():
+    with pytest.raises(ValueError, match="unknown security check 'nope'"):
+        security.expectation(CATALOG["alb"], "nope")
+
+
+def test_proxy_checks_apply_where_the_controller_expects_proxy():
+    for t in CATALOG.values():
+        outcome = security.expectation(t, "proxy-required").outcome
+        assert outcome == ("works" if t.controller.proxy_protocol else "n/a"), t.name
+    assert security.expectation(CATALOG["alb"], "proxy-forged").outcome == "n/a"  # L7: HTTP is parsed
+
+
+def test_forged_client_follows_the_client_ip_expectation():
+    assert security.expectation(CATALOG["nlb-ip"], "forged-client").want.seen_as == "lb"
+    assert security.expectation(CATALOG["nlb-instance-cluster"], "forged-client").want.seen_as == "node"
+    assert security.expectation(CATALOG["alb"], "forged-client").want.seen_as == "client"
+
+
+def test_host_sni_choice():
+    assert security.expectation(CATALOG["nlb-proxy-v2"], "host-sni").want == security.HostSniWant("misdirected")
+    routed = security.expectation(_with("nlb-proxy-v2", controller={"host_sni_mismatch": "route"}), "host-sni")
+    assert routed.outcome == "limited" and routed.ideal == security.HostSniWant("misdirected")
+    for name in ("nlb-tls", "clb-http", "alb"):  # TLS ends at the load balancer
+        assert security.expectation(CATALOG[name], "host-sni").outcome == "limited"
+
+
+def test_tls_baseline_does_not_follow_the_topology_and_the_finding_explains():
+    old = _with("nlb-tls", load_balancer={"tls_min_version": "TLSv1.0"})
+    want = security.expectation(old, "tls-versions").want
+    assert want.refused == ("TLSv1", "TLSv1.1") and want.at == "lb"
+    assert "TLS_POLICY_OUTDATED" in [f.code for f in diagnosis.findings(old)]
+    assert "TLS_POLICY_OUTDATED" not in [f.code for f in diagnosis.findings(CATALOG["nlb-tls"])]
+    # the controller's policy does not matter where TLS ends at the load balancer
+    assert "TLS_POLICY_OUTDATED" not in [f.code for f in diagnosis.findings(
+        _with("nlb-tls", controller={"tls_min_version": "TLSv1.0"}))]
+
+
+def test_findings_are_scoped_to_the_checks_they_explain():
+    t = _with("alb", controller={"trusted_hops": 2})
+    assert [f.code for f in diagnosis.for_behaviour(t, "security", "forged-client")] == ["XFF_TOO_MANY_HOPS"]
+    assert diagnosis.for_behaviour(t, "security", "tls-versions") == []
+    broken = _with("nlb-ip", controller={"proxy_protocol": True})  # everything breaks: named everywhere
+    for check in security.CHECKS:
+        assert "PROXY_NOT_SENT" in [f.code for f in diagnosis.for_behaviour(broken, "security", check)]
+
+
+def test_proxy_headers():
+    assert proxy_header.proxy("v1", "192.0.2.77", "127.1.1.1") == b"PROXY TCP4 192.0.2.77 127.1.1.1 40000 443\r\n"
+    v2 = proxy_header.proxy("v2", "192.0.2.77", "127.1.1.1")
+    assert v2[:12] == proxy_header.V2_SIGNATURE and v2[12] == 0x21 and v2[13] == 0x11  # v2 PROXY, TCP over IPv4
+    assert str(ProxyProtocolV2().unpack(v2).source[0]) == "192.0.2.77"
+    local = proxy_header.local()
+    assert local[12] == 0x20 and isinstance(ProxyProtocolV2().unpack(local), ProxyResultLocal)
+    decoy = proxy_header.local_with_addresses("192.0.2.2", "127.1.1.1")
+    assert decoy[12] == 0x20 and bytes([192, 0, 2, 2]) in decoy  # LOCAL, yet an address block follows
+
+
+@pytest.mark.parametrize("name", sorted(proxy_header.malformed()))
+def test_malformed_headers_are_refused_by_a_parser(name):
+    payload = proxy_header.malformed()[name]
+    parser = ProxyProtocolV1() if payload.startswith(b"PROXY") else ProxyProtocolV2()
+    with pytest.raises(Exception):
+        parser.unpack(payload)
+
+
+def test_this_client_can_offer_every_tls_version():
+    # The tls-versions check skips (Unmeasurable) when it cannot; on this machine it must be able to.
+    assert all(security_probes.client_offers(version) for version in security_probes.TLS_VERSIONS)
+
+
+def test_matrix_summarises_many_variants_naming_what_did_not_pass():
+    from edgeconform.report.model import Result, derive_matrix
+
+    verdicts = {"forged-client": "fail", "host-sni": "limited", "proxy-local": "n/a", "proxy-forged": "skip",
+                "tls-versions": "pass", "default-cert": "pass"}
+    results = [Result(topology="t", behaviour="security", variant=check, run="local", target="local", verdict=v,
+                      nodeid=check) for check, v in verdicts.items()]
+    [cell] = derive_matrix(["t"], ["security"], results)
+    assert cell.verdict == "fail"
+    assert cell.text == "2 pass; fail: forged-client; limited: host-sni; 2 n/a"
+
+
+def test_kind_controllers_mark_the_421_they_are_not_configured_for():
+    from edgeconform.controllers.base import host_sni_note
+
+    assert "security[host-sni]" in host_sni_note("ingress-nginx", CATALOG["nlb-proxy-v2"])  # TLS at the controller
+    assert host_sni_note("ingress-nginx", CATALOG["alb"]) == {}  # TLS at the load balancer: routed by Host
+    assert host_sni_note("Emissary", _with("nlb-proxy-v2", controller={"host_sni_mismatch": "route"})) == {}
