@@ -62,6 +62,9 @@ class Edge:
     # Targets whose clients cannot bind their own source address (kind): client address -> AWS listener port ->
     # where a relay that connects from that client address is reached.
     relays: dict[str, dict[int, tuple[str, int]]] = field(default_factory=dict)
+    # Networks whose addresses belong to one role when no exact address is known (eks: the load balancer's
+    # private addresses somewhere in the VPC): CIDR -> role, consulted after ``roles`` and ``client_cidr``.
+    role_networks: dict[str, str] = field(default_factory=dict)
     workdir: Path | None = None
     ready_seconds: float = 0.0
     _alive: Callable[[], None] = lambda: None
@@ -88,6 +91,9 @@ class Edge:
             return self.roles[ip]
         if self.client_cidr and _in(ip, self.client_cidr):
             return "client"
+        for cidr, role in self.role_networks.items():
+            if _in(ip, cidr):
+                return role
         return "unknown"
 
     def resolve(self, scheme: str, port: int | None, source: str | None = None) -> tuple[str, int]:
