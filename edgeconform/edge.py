@@ -54,7 +54,8 @@ class Edge:
     ca: Path
     roles: dict[str, str]  # address -> role ("lb", "node", "controller", "backend")
     client_cidr: str | None  # where probes bind their source address; None: cannot choose (EKS)
-    client_addresses: list[str]
+    # where probes send from; [None] where the target cannot choose (eks: whatever address NAT gives the runner)
+    client_addresses: list[str | None]
     lb_server_header: str | None = None  # what the LB puts in responses it generates itself
     controller_admin: str | None = None  # Envoy admin URL of the controller, where the target has one
     unsupported: dict[str, str] = field(default_factory=dict)  # behaviour -> why it cannot be measured here

@@ -66,7 +66,11 @@ def cmd_plan(args: argparse.Namespace, settings) -> int:
     from .annotations import CannotExpress
     from .plan import build, localize, new_run_id
 
-    topologies = catalog.load(args.topology_file)
+    try:
+        topologies = catalog.load(args.topology_file)
+    except catalog.TopologyError as exc:
+        print(f"edgeconform: {exc}", file=sys.stderr)
+        return 2
     if args.topology not in topologies:
         print(f"edgeconform: unknown topology {args.topology!r}; known: {', '.join(topologies)}", file=sys.stderr)
         return 2

@@ -13,12 +13,14 @@ namespace. A failed build fails that topology only, with events, pod states and 
 Edge-url mode (``--edge-url TOPOLOGY=URL``) deploys nothing: the edge is the existing load balancer at URL,
 probed as the topology it claims to be.
 
-Probes cannot choose their source address here (the runner's address is whatever NAT makes of it): the Edge has
-no client addresses to bind, and the client-IP ground truth comes from edgeconform.eks.client.
+Probes cannot choose their source address here (the runner's address is whatever NAT makes of it): the Edge's
+one client address is None (probes then bind nothing), and the client-IP ground truth comes from
+edgeconform.eks.client.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -93,7 +95,7 @@ class EksTarget:
                  resolver: waits.Resolver = waits.resolve, connector: bypass.Connector = bypass.connect,
                  interval: float = 10.0, say: Callable[[str], None] | None = None):
         if settings.kubeconfig is None and not settings.edges:
-            raise TargetUnavailable(no_cluster_reason(None))
+            raise TargetUnavailable(no_cluster_reason(os.environ.get("KUBECONFIG")))
         self.settings = settings
         self.timeouts = Profile(settings.timeouts)
         self.run_id = settings.run_id or new_run_id()
@@ -137,7 +139,6 @@ class EksTarget:
             from ..eks.plan import session_objects
             deployment = Deployment(cluster, self.run_id, self.timeouts, keep=self.settings.keep,
                                     interval=self.interval, say=self._say)
-            self.deployment = deployment
             deployment.open(session_objects(self.run_id))
             cluster.wait(self.timeouts["echo-ready"], "the echo backend becoming ready",
                          cluster.pods_ready(manifests.NAMESPACE, ECHO_SELECTOR), self.interval)
@@ -150,6 +151,7 @@ class EksTarget:
             if deployment is not None and deployment.opened:
                 self.problems += deployment.undo(None)
             raise
+        self.deployment = deployment  # only now: a session that failed to open holds nothing to build on
         return cluster
 
     def _controller_ready(self, cluster: Cluster) -> None:
@@ -194,7 +196,7 @@ class EksTarget:
 
     def _edge(self, t: Topology, workdir: Path) -> Edge:
         edge = Edge(topology=t, target=self.name, endpoints={}, ca=self.ca, roles={}, client_cidr=None,
-                    client_addresses=[], lb_server_header=LB_SERVER_HEADER, converge=AWS_CONVERGE, workdir=workdir,
+                    client_addresses=[None], lb_server_header=LB_SERVER_HEADER, converge=AWS_CONVERGE, workdir=workdir,
                     role_networks={cidr: "lb" for cidr in self.settings.vpc_cidrs},
                     _logs=lambda: self._edge_logs(t))
         edge.on_close(remove_tree(workdir))
