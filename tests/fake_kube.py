@@ -54,7 +54,7 @@ class World:
     objects: dict[tuple[str, str | None, str], dict[str, Any]] = field(default_factory=dict)  # (kind, ns, name)
     calls: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)  # (verb, kind, ns, name)
     provision_after: int | None = 1  # reads of a load balancer object before it has a DNS name (None: never)
-    hostname: str = "k8s-edge-0123456789.elb.eu-west-1.amazonaws.com"
+    hostname: str = "k8s-edge-0123456789.elb.eu-west-1.amazonaws.com"  # may contain {name}: the object's name
     finalize_after: int = 1
     webhook_class: str | None = None
     fail_on: dict[tuple[str, str], Exception] = field(default_factory=dict)  # (verb, kind) -> exception
@@ -98,7 +98,8 @@ class World:
         self.reads[key] = self.reads.get(key, 0) + 1
         carries_lb = obj["kind"] == "Ingress" or (obj["kind"] == "Service" and obj["spec"].get("type") == "LoadBalancer")
         if carries_lb and self.provision_after is not None and self.reads[key] > self.provision_after:
-            obj.setdefault("status", {})["loadBalancer"] = {"ingress": [{"hostname": self.hostname}]}
+            hostname = self.hostname.format(name=key[2])  # "{name}" in it: one DNS name per object
+            obj.setdefault("status", {})["loadBalancer"] = {"ingress": [{"hostname": hostname}]}
             obj["metadata"].setdefault("finalizers", ["service.k8s.aws/resources"])
 
     def _delete(self, key: tuple[str, str | None, str]) -> None:

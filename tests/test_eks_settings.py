@@ -212,6 +212,7 @@ def test_a_kubeconfig_in_the_environment_is_not_used_and_the_skip_says_so():
     (["--kubeconfig", "/nonexistent/kubeconfig"], "--kubeconfig /nonexistent/kubeconfig: no such file"),
     (["--eks-timeout", "lb-dsn=5"], "unknown timeout lb-dsn"),
     (["--client-ip", "x"], "client_ip: 'x' does not appear to be an IPv4 or IPv6 address"),
+    (["-n", "2"], "the eks target builds one topology at a time"),
 ])
 def test_bad_eks_options_are_usage_errors(args, words):
     run = run_suites("--target", "eks", *args)

@@ -79,6 +79,9 @@ def pytest_configure(config: pytest.Config) -> None:
         Profile(settings.timeouts)
     except (eks_settings.SettingsError, ValueError) as exc:
         raise pytest.UsageError(f"edgeconform: {exc}") from None
+    if config.getoption("numprocesses", default=None):
+        raise pytest.UsageError("edgeconform: the eks target builds one topology at a time (it reconfigures the "
+                                "cluster's one ingress controller, whose settings are cluster-wide): drop -n")
     if settings.kubeconfig is not None and not Path(settings.kubeconfig).is_file():
         raise pytest.UsageError(f"edgeconform: --kubeconfig {settings.kubeconfig}: no such file")
     config.stash[SETTINGS] = settings
