@@ -211,7 +211,8 @@ class EksTarget:
         edge = self._edge(t, workdir)
         edge.on_close(lambda: self._undo(t.name))
         ready = Readiness(t.name)
-        try:
+
+        def steps() -> None:
             self._refuse_webhook_class(cluster, plan)
             started = time.monotonic()
             deployment.apply(plan.edge, t.name, plan.load_balancer)
@@ -223,41 +224,42 @@ class EksTarget:
             self._finish(edge, ready.addresses[0], cluster)
             edge.unsupported = dict(plan.controller.unsupported)
             ready.phases["lb-targets"] = waits.answering(edge, self.timeouts["lb-targets"], self.interval)
-        except (ClusterError, OSError) as exc:
-            message = (f"building {t.name} on eks (run {self.run_id}, {self.settings.controller}) failed: {exc}\n\n"
-                       f"{self._diagnostics_text(plan)}")
-            edge.close()
-            raise BuildFailed(message) from None
-        except BaseException:  # Ctrl-C or a bug: nothing stays behind
-            edge.close()
-            raise
-        edge.ready_seconds = ready.total
-        self.ready[t.name] = ready
-        self._learn_client(edge)
-        return edge
+
+        return self._bring_up(edge, ready, steps, lambda exc: (
+            f"building {t.name} on eks (run {self.run_id}, {self.settings.controller}) failed: {exc}\n\n"
+            f"{self._diagnostics_text(plan)}"))
 
     def _existing(self, t: Topology, url: str) -> Edge:
         """Edge-url mode: the load balancer at ``url`` is the edge; nothing is deployed."""
         from urllib.parse import urlsplit
 
         host = urlsplit(url).hostname or ""
-        workdir = Path(tempfile.mkdtemp(prefix=f"{t.name}-", dir=self.workdir))
-        edge = self._edge(t, workdir)
+        edge = self._edge(t, Path(tempfile.mkdtemp(prefix=f"{t.name}-", dir=self.workdir)))
         ready = Readiness(t.name, hostname=host)
-        try:
+
+        def steps() -> None:
             ready.addresses, ready.phases["lb-dns"] = waits.dns(host, self.timeouts["lb-dns"], self.interval,
                                                                 self._resolver)
-            cluster = self._read_only_cluster()
-            self._finish(edge, ready.addresses[0], cluster)
+            self._finish(edge, ready.addresses[0], self._read_only_cluster())
             ready.phases["lb-targets"] = waits.answering(edge, self.timeouts["lb-targets"], self.interval)
+
+        return self._bring_up(edge, ready, steps,
+                              lambda exc: f"the existing edge {url} (claimed to be {t.name}) is not answering: {exc}")
+
+    def _bring_up(self, edge: Edge, ready: Readiness, steps: Callable[[], None],
+                  failure: Callable[[Exception], str]) -> Edge:
+        """Run the steps that make ``edge`` ready; on any failure (Ctrl-C included) nothing stays behind."""
+        try:
+            steps()
         except (ClusterError, OSError) as exc:
+            message = failure(exc)
             edge.close()
-            raise BuildFailed(f"the existing edge {url} (claimed to be {t.name}) is not answering: {exc}") from None
-        except BaseException:
+            raise BuildFailed(message) from None
+        except BaseException:  # Ctrl-C or a bug
             edge.close()
             raise
         edge.ready_seconds = ready.total
-        self.ready[t.name] = ready
+        self.ready[edge.name] = ready
         self._learn_client(edge)
         return edge
 
