@@ -63,7 +63,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--no-matrix", action="store_true", help="do not print the topology x behaviour matrix")
     # real-cluster targets (kind)
     group.addoption("--controller", default=None, choices=CONTROLLERS,
-                    help="ingress controller on the kind target: emissary (default) or ingress-nginx")
+                    help="ingress controller on the kind and eks targets: emissary (default) or ingress-nginx")
     group.addoption("--keep-cluster", action="store_true",
                     help="kind target: leave the cluster for the next run (it is reused when its config matches)")
     group.addoption("--cluster-name", default=None, metavar="NAME",

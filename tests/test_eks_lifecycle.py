@@ -280,3 +280,17 @@ def test_edge_url_mode_deploys_nothing(world):
     with pytest.raises(TargetUnavailable, match="needs --kubeconfig"):
         t.node_port_bypass(None)
     t.close()
+
+
+def test_cleanup_without_a_ledger_sweeps_by_the_run_label(world):
+    """A run killed before its ledger was written: the namespace's run label still finds what it created."""
+    run = {RUN_LABEL: "deadbeef", "app.kubernetes.io/managed-by": "edgeconform"}
+    world.seed({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": manifests.NAMESPACE, "labels": run}})
+    world.seed({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "edgeconform-nlb-ip", "namespace": "emissary",
+                                                                     "labels": run}, "spec": {"type": "LoadBalancer"}})
+    world.seed({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "theirs", "namespace": "emissary",
+                                                                     "labels": {RUN_LABEL: "other"}}, "spec": {}})
+    later = Deployment.resume(fake_cluster(world), Profile(FAST), interval=0.01, say=lambda m: None)
+    assert later.run_id == "deadbeef"
+    assert later.undo(None) == []
+    assert leftovers(world) == [("Service", "emissary", "theirs")]

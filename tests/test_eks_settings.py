@@ -222,3 +222,13 @@ def test_bad_eks_options_are_usage_errors(args, words):
 def test_the_node_port_check_is_deselected_on_other_targets():
     run = run_suites("--target", "local", "--topology", "nlb-ip", path="suites/test_node_port_bypass.py")
     assert run.returncode == 5 and "1 deselected" in run.stdout, run.stdout
+
+
+@pytest.mark.parametrize("args, words", [
+    ([], "cleanup needs --kubeconfig FILE"),
+    (["--kubeconfig", "/nonexistent/kubeconfig"], "cannot use kubeconfig /nonexistent/kubeconfig (context current)"),
+])
+def test_cleanup_without_a_usable_kubeconfig_says_so(args, words):
+    run = subprocess.run([sys.executable, "-m", "edgeconform.cli", "cleanup", "--target", "eks", *args],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and words in run.stderr, run.stderr

@@ -98,6 +98,11 @@ def cmd_cleanup(settings) -> int:
         return 2
     try:
         cluster = Cluster(str(settings.kubeconfig), settings.context)
+    except Exception as exc:  # no such file, unknown context, no credentials
+        print(f"edgeconform: cannot use kubeconfig {settings.kubeconfig} (context {settings.context or 'current'}): "
+              f"{exc}", file=sys.stderr)
+        return 2
+    try:
         deployment = Deployment.resume(cluster, Profile(settings.timeouts))
     except ClusterError as exc:
         print(f"edgeconform: {exc}", file=sys.stderr)

@@ -31,7 +31,9 @@ from .timeouts import Profile
 LEDGER = "edgeconform-ledger"
 VOLATILE_METADATA = ("resourceVersion", "uid", "creationTimestamp", "managedFields", "generation", "selfLink",
                      "deletionTimestamp", "deletionGracePeriodSeconds")
-# What a label sweep looks at when no ledger is left (cleanup after a killed run).
+# What a label sweep looks at (objects whose ledger entry was lost): these kinds, in the namespaces the ledger
+# names and the controllers' usual ones.
+SWEEP_NAMESPACES = ("emissary", "ingress-nginx")
 SWEEP_KINDS = [("v1", "Service"), ("networking.k8s.io/v1", "Ingress"), ("v1", "Secret"), ("v1", "ConfigMap"),
                ("getambassador.io/v3alpha1", "Listener"), ("getambassador.io/v3alpha1", "Host"),
                ("getambassador.io/v3alpha1", "Mapping"), ("getambassador.io/v3alpha1", "TLSContext"),
@@ -264,19 +266,18 @@ class Deployment:
         """Delete whatever still carries the run label (objects whose ledger entry was lost)."""
         problems = []
         selector = f"{RUN_LABEL}={self.run_id}"
-        for api_version, kind in SWEEP_KINDS:
+        namespaces = sorted({*SWEEP_NAMESPACES, *(e.namespace for e in self.entries if e.namespace)} - {self.namespace})
+        for (api_version, kind), namespace in ((k, ns) for k in SWEEP_KINDS for ns in namespaces):
             try:
                 resource = self._resource(api_version, kind)
-                leftovers = resource.get(label_selector=selector).to_dict().get("items", [])
+                leftovers = resource.get(namespace=namespace, label_selector=selector).to_dict().get("items", [])
             except Exception as exc:
                 if is_not_found(exc) or "ResourceNotFound" in type(exc).__name__:
-                    continue  # that API is not installed (no Emissary CRDs)
-                problems.append(f"listing {kind} labelled {selector}: {_api_message(exc)}")
+                    continue  # no such namespace, or that API is not installed (no Emissary CRDs)
+                problems.append(f"listing {kind} labelled {selector} in {namespace}: {_api_message(exc)}")
                 continue
             for item in leftovers:
                 meta = item["metadata"]
-                if meta.get("namespace") == self.namespace:
-                    continue  # goes with the namespace
                 try:
                     resource.delete(name=meta["name"], namespace=meta.get("namespace"))
                 except Exception as exc:

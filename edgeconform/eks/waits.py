@@ -36,7 +36,8 @@ def resolve(hostname: str) -> list[str]:
 
 
 def _warnings(cluster: Cluster, ref: LoadBalancerRef) -> list[dict[str, Any]]:
-    events = cluster.dynamic.resources.get(api_version="v1", kind="Event").get(namespace=ref.namespace)
+    events = cluster.dynamic.resources.get(api_version="v1", kind="Event").get(
+        namespace=ref.namespace, field_selector=f"involvedObject.name={ref.name}")
     items = events.to_dict().get("items", [])
     mine = [e for e in items if e.get("type") == "Warning" and (e.get("involvedObject") or {}).get("name") == ref.name
             and (e.get("involvedObject") or {}).get("kind") == ref.kind]
