@@ -13,7 +13,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import jsonschema
@@ -78,7 +77,7 @@ def test_every_emissary_object_of_every_plan_matches_its_crd(plans):
         pytest.skip(f"Emissary v4.1.0 CRDs not found at {path} (shared/schemas)")
     schemas = crd_schemas(path)
     kinds = set()
-    for (name, controller), p in plans.items():
+    for p in plans.values():
         for obj in p.objects():
             if obj["apiVersion"].startswith("getambassador.io/"):
                 jsonschema.validate(obj, schemas[(obj["apiVersion"], obj["kind"])])

@@ -47,6 +47,7 @@ def test_the_config_file_and_the_command_line_combine_the_command_line_wins(tmp_
     ({"scheme": "public"}, "scheme: 'public' is not one of 'internet-facing' or 'internal'"),
     ({"domain": "Example.COM"}, "is not a DNS domain"),
     ({"timeout": ["lb-dns=soon"]}, "--eks-timeout lb-dns=soon: 'soon' is not a number of seconds"),
+    ({"ca_bundle": "/nonexistent/ca.pem"}, "ca_bundle: /nonexistent/ca.pem: no such file"),
 ])
 def test_bad_settings_name_the_setting_and_the_problem(options, words):
     with pytest.raises(eks_settings.SettingsError, match=None) as failed:

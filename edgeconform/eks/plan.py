@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from .. import certs, controllers
 from ..controllers.base import EdgeFacts, kinds, versions

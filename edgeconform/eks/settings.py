@@ -83,6 +83,13 @@ class EksSettings(BaseModel):
                                  "(arn:aws:acm:REGION:ACCOUNT:certificate/ID) nor an IAM server-certificate ARN")
         return value
 
+    @field_validator("ca_bundle")
+    @classmethod
+    def _ca_bundle(cls, value: Path | None) -> Path | None:
+        if value is not None and not Path(value).expanduser().is_file():
+            raise ValueError(f"{value}: no such file (a PEM file of CA certificates)")
+        return Path(value).expanduser() if value is not None else None
+
     @field_validator("client_ip")
     @classmethod
     def _client_ip(cls, value: str | None) -> str | None:

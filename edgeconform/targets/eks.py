@@ -42,7 +42,7 @@ from ..eks import bypass, waits
 from ..eks.annotations import CannotExpress
 from ..eks.client import ClientTruth, can_teach
 from ..eks.deploy import Deployment
-from ..eks.plan import Plan, build as build_plan, localize, new_run_id
+from ..eks.plan import Plan, build as build_plan, localize, new_run_id, session_objects
 from ..eks.settings import EksSettings
 from ..eks.timeouts import AWS_CONVERGE, Profile
 from . import BuildFailed, TargetUnavailable
@@ -136,7 +136,6 @@ class EksTarget:
                                    f"(context {self.settings.context or 'current'}): {_api_message(exc)}") from None
             self.cluster = cluster
             self._controller_ready(cluster)
-            from ..eks.plan import session_objects
             deployment = Deployment(cluster, self.run_id, self.timeouts, keep=self.settings.keep,
                                     interval=self.interval, say=self._say)
             deployment.open(session_objects(self.run_id))
