@@ -5,6 +5,8 @@
                                                        stay up until SIGINT/SIGTERM, then tear it down
     edgeconform report merge DIR... -o OUT             merge --report directories into one matrix (drift marked)
     edgeconform manifests NAME [--controller C]        the Kubernetes objects a real cluster gets for NAME
+    edgeconform plan --target eks --topology NAME      every object an eks run would create (edgeconform/eks/cli.py)
+    edgeconform cleanup --target eks --kubeconfig FILE remove what an interrupted eks run left behind
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from rich.table import Table
 from . import __version__, catalog, diagnosis, expectations
 from .addresses import AddressBusy
 from .binaries import MissingBinary
+from .eks import cli as eks_cli
 from .supervisor import ProcessFailed
 
 
@@ -53,8 +56,11 @@ def main(argv: list[str] | None = None) -> int:
     shown.add_argument("--controller", default="emissary", choices=["emissary", "ingress-nginx"])
     shown.add_argument("--lb-address", default="172.18.0.100", metavar="IP",
                        help="the load balancer's address the controller trusts (on kind: the stand-in's)")
+    eks_cli.add_commands(sub)
 
     args = parser.parse_args(argv)
+    if args.command in eks_cli.COMMANDS:
+        return eks_cli.run(args)
     try:
         if args.command == "list":
             return cmd_list(args)

@@ -54,7 +54,8 @@ class Edge:
     ca: Path
     roles: dict[str, str]  # address -> role ("lb", "node", "controller", "backend")
     client_cidr: str | None  # where probes bind their source address; None: cannot choose (EKS)
-    client_addresses: list[str]
+    # where probes send from; [None] where the target cannot choose (eks: whatever address NAT gives the runner)
+    client_addresses: list[str | None]
     lb_server_header: str | None = None  # what the LB puts in responses it generates itself
     controller_admin: str | None = None  # Envoy admin URL of the controller, where the target has one
     controller_name: str | None = None  # the ingress controller (locally: the Envoy standing in), for reports
@@ -67,6 +68,9 @@ class Edge:
     # Targets whose clients cannot bind their own source address (kind): client address -> AWS listener port ->
     # where a relay that connects from that client address is reached.
     relays: dict[str, dict[int, tuple[str, int]]] = field(default_factory=dict)
+    # Networks whose addresses belong to one role when no exact address is known (eks: the load balancer's
+    # private addresses somewhere in the VPC): CIDR -> role, consulted after ``roles`` and ``client_cidr``.
+    role_networks: dict[str, str] = field(default_factory=dict)
     workdir: Path | None = None
     ready_seconds: float = 0.0
     _alive: Callable[[], None] = lambda: None
@@ -93,6 +97,9 @@ class Edge:
             return self.roles[ip]
         if self.client_cidr and _in(ip, self.client_cidr):
             return "client"
+        for cidr, role in self.role_networks.items():
+            if _in(ip, cidr):
+                return role
         return "unknown"
 
     def resolve(self, scheme: str, port: int | None, source: str | None = None) -> tuple[str, int]:

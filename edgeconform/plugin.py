@@ -66,7 +66,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="write the run's conformance report to DIR: report.json, report.md, report.html")
     # real-cluster targets (kind)
     group.addoption("--controller", default=None, choices=CONTROLLERS,
-                    help="ingress controller on the kind target: emissary (default) or ingress-nginx")
+                    help="ingress controller on the kind and eks targets: emissary (default) or ingress-nginx")
     group.addoption("--keep-cluster", action="store_true",
                     help="kind target: leave the cluster for the next run (it is reused when its config matches)")
     group.addoption("--cluster-name", default=None, metavar="NAME",

@@ -94,7 +94,8 @@ class IngressNginx:
     def settings(self, t: Topology, facts: EdgeFacts) -> dict[str, str]:
         ctl = t.controller
         redirect = ctl.cleartext == "redirect"
-        trusted = ",".join(f"{ip}/32" for ip in facts.lb_addresses) or "0.0.0.0/0"
+        # addresses, or networks (the VPC's CIDRs on eks, where the load balancer's addresses are not known)
+        trusted = ",".join(ip if "/" in ip else f"{ip}/32" for ip in facts.lb_addresses) or "0.0.0.0/0"
         return {
             "use-proxy-protocol": _bool(ctl.proxy_protocol),
             "use-forwarded-headers": _bool(ctl.trusted_hops > 0),

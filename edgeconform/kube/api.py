@@ -62,18 +62,7 @@ class Cluster:
     # --- waits ----------------------------------------------------------------------------------------
     def wait(self, timeout: Timeout, what: str, check: Callable[[], str | None], interval: float = 2.0) -> float:
         """Poll ``check`` (None = done, else the reason it is not) within ``timeout``; returns seconds taken."""
-        started = time.monotonic()
-        last = "not checked yet"
-        while True:
-            try:
-                last = check() or ""
-            except Exception as exc:  # an API hiccup is one more "not yet"
-                last = _api_message(exc)
-            if last == "":
-                return time.monotonic() - started
-            if time.monotonic() - started > timeout.seconds:
-                raise ClusterError(f"{what} did not happen within the {timeout.describe()}; last seen: {last}")
-            time.sleep(interval)
+        return poll(timeout, what, check, interval)
 
     def pods_ready(self, namespace: str, selector: dict[str, str]) -> Callable[[], str | None]:
         label_selector = ",".join(f"{k}={v}" for k, v in selector.items())
@@ -165,6 +154,28 @@ class Cluster:
         except Exception as exc:
             out[f"{namespace} logs"] = f"(could not read logs: {_api_message(exc)})"
         return out
+
+
+def poll(timeout: Timeout, what: str, check: Callable[[], str | None], interval: float = 2.0) -> float:
+    """The bounded wait behind Cluster.wait, for waits that need no cluster (DNS, a load balancer answering).
+
+    ``check`` returns None when done, else the reason it is not; an exception is one more "not yet", except a
+    ClusterError, which says the wait cannot succeed (a load balancer that failed to build) and ends it at once.
+    """
+    started = time.monotonic()
+    last = "not checked yet"
+    while True:
+        try:
+            last = check() or ""
+        except ClusterError:
+            raise
+        except Exception as exc:  # an API hiccup is one more "not yet"
+            last = _api_message(exc)
+        if last == "":
+            return time.monotonic() - started
+        if time.monotonic() - started > timeout.seconds:
+            raise ClusterError(f"{what} did not happen within the {timeout.describe()}; last seen: {last}")
+        time.sleep(interval)
 
 
 def _ready(pod) -> bool:

@@ -33,4 +33,9 @@ def get(name: str, config: pytest.Config | None = None) -> Target:
     if name == "kind":
         from .kind import KindTarget
         return KindTarget(config)
+    if name == "eks":
+        from .eks import EksTarget
+        if config is None:
+            raise TargetUnavailable("the eks target is configured from pytest options (--kubeconfig, --eks-config)")
+        return EksTarget.from_config(config)
     raise TargetUnavailable(f"the {name} target is not available in this version of edgeconform")

@@ -1,0 +1,69 @@
+"""A pytest plugin for the harness's own tests only (``-p tests.eks_fake_world``): the eks target of a suite run
+gets the FAKE Kubernetes API (tests/fake_kube.py), and each load balancer's DNS name resolves to a real local
+edge (edgeconform's stand-ins) built for that topology. Everything else in the run is the real plugin.
+
+Environment:
+    EKS_FAKE_DUMP     write what is left in the fake cluster (JSON) here when the run ends, after all cleanup
+    EKS_FAKE_HANG     "1": load balancers never get a DNS name (a run to interrupt); the file named by
+                      EKS_FAKE_SIGNAL is created when the first load balancer object was applied
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from edgeconform.eks.pytest_plugin import TARGET, settings_of
+from edgeconform.plugin import STATE
+from edgeconform.targets.eks import EksTarget
+from edgeconform.targets.local import LocalTarget
+
+from .fake_kube import World, fake_cluster, node, pod
+
+EMISSARY = {"app.kubernetes.io/name": "emissary-ingress", "app.kubernetes.io/instance": "emissary-ingress"}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    world = World(hostname="{name}.elb.fake")
+    world.seed(pod("emissary-0", "emissary", EMISSARY, "10.1.2.3"))
+    world.seed(node("node-a", "10.0.1.10"))
+    hang = os.environ.get("EKS_FAKE_HANG") == "1"
+    if hang:
+        world.provision_after = None
+        signal_file = Path(os.environ["EKS_FAKE_SIGNAL"])
+        original = world._hook
+
+        def announce(verb, kind, namespace, name):
+            if verb == "apply" and kind == "Service" and namespace == "emissary":
+                signal_file.write_text("applied")
+            original(verb, kind, namespace, name)
+        world._hook = announce
+    local: dict[str, object] = {}
+    dump = os.environ.get("EKS_FAKE_DUMP")
+
+    def finish() -> None:  # registered first, so it runs after every other cleanup (the target's included)
+        for edge in local.values():
+            edge.close()
+        if dump:
+            left = [list(key) for key in world.objects if key[0] not in ("Node", "Pod")]
+            Path(dump).write_text(json.dumps({"left": left, "calls": len(world.calls)}))
+    config.add_cleanup(finish)
+
+    def resolver(hostname: str) -> list[str]:
+        name = hostname.split(".")[0].removeprefix("edgeconform-")
+        if name not in local:
+            local[name] = LocalTarget().build(config.stash[STATE].topologies[name])
+        edge = local[name]
+        return [(edge.endpoint("https") or edge.endpoint("http")).ip]
+
+    def from_config(cls, cfg: pytest.Config) -> EksTarget:
+        target = cls(settings_of(cfg), connect=lambda s: fake_cluster(world), resolver=resolver,
+                     connector=lambda ip, port, timeout: "refused", interval=0.05)
+        cfg.add_cleanup(target.close)
+        cfg.stash[TARGET] = target
+        return target
+    EksTarget.from_config = classmethod(from_config)  # type: ignore[method-assign]
