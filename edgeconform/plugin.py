@@ -151,8 +151,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         t = state.topologies[callspec.params["topology"]]
         behaviour, variant = cell_of(item)
         item.user_properties += [("topology", t.name), ("target", config.getoption("target"))]
-        if behaviour is None:
-            continue
+        if behaviour is None or "expectation" not in getattr(item, "fixturenames", ()):
+            continue  # a test that judges without a derived expectation (e.g. the eks node-port check)
         expectation = expectations.lookup(t, behaviour, variant)
         item.user_properties += [("behaviour", behaviour), ("variant", variant),
                                  ("expected", expectation.outcome), ("expectation", expectation.describe()),

@@ -40,7 +40,8 @@ FORGED_PROXY_SOURCE = "192.0.2.77"
 # An address block inside a LOCAL header, which the receiver must ignore. Measured with Envoy 1.40: a LOCAL
 # header (0x20), with or without an address block, leaves the connection's own peer as the client; the
 # addresses of a v2 header are used only with the PROXY command (0x21).
-LOCAL_DECOY_SOURCE = "192.0.2.2"
+# Not 192.0.2.x: Envoy writes its own host address for a loopback peer, and that is 192.0.2.2 on some machines.
+LOCAL_DECOY_SOURCE = "203.0.113.66"
 FORGED = (*FORGED_XFF, FORGED_REAL_IP, FORGED_FORWARDED, FORGED_PROXY_SOURCE, LOCAL_DECOY_SOURCE)
 
 # The AWS recommended policies (ELBSecurityPolicy-TLS13-1-2-2021-06 and its -Res variant) accept TLS 1.2 and
