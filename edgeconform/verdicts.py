@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from . import checks, diagnosis
+from .probes import via
 from .edge import Edge
 from .expectations import Expectation
 from .supervisor import ProcessFailed
@@ -115,7 +116,6 @@ def describe(observation: Any) -> str:
             view = getattr(sample, "view", None)
             line = f"  {sample.result.describe()}"
             if view is not None:
-                from .probes import via
                 line += (f"\n      backend saw client={view.client} via {via(sample)}; controller peer={view.peer}; "
                          f"X-Forwarded-For={list(view.xff)}")
             parts.append(line)
