@@ -14,7 +14,6 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -105,34 +104,108 @@ class HttpResult:
         return f"GET {self.url} (Host {self.host}) from {self.source}: {self.status}{extra} from {who}"
 
 
-def http_get(edge: Edge, scheme: str, host: str, path: str = "/", *, source: str | None = None,
-             port: int | None = None, sni: str | None = None, extra_headers: dict[str, str] | None = None,
-             timeout: float = TIMEOUT) -> HttpResult:
-    """GET ``scheme://host[:port]path`` through the edge, connecting to the load balancer's address."""
-    ip, real_port = edge.resolve(scheme, port, source)
-    url = f"{scheme}://{ip}:{real_port}{path}"
+# --- HTTP: one connection per probe, one deadline for the whole exchange ---------------------------------------
+class _ProbeBackend(httpcore.NetworkBackend):
+    """httpcore's own socket backend, with two additions: ``prefix`` is written right after connecting (or right
+    after the TLS handshake: a client speaking PROXY inside a TLS listener that the load balancer terminates),
+    and every read and write shares one deadline, so a server that trickles bytes cannot stretch the probe."""
+
+    def __init__(self, prefix: bytes, inside_tls: bool, deadline: float):
+        self.prefix, self.inside_tls, self.deadline = prefix, inside_tls, deadline
+        self._backend = httpcore.SyncBackend()
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        stream = _Bounded(self._backend.connect_tcp(host, port, _left(self.deadline, timeout), local_address,
+                                                    socket_options), self.deadline, self.prefix if self.inside_tls else b"")
+        if self.prefix and not self.inside_tls:
+            stream.write(self.prefix, timeout)
+        return stream
+
+    def connect_unix_socket(self, path, timeout=None, socket_options=None):  # pragma: no cover
+        raise NotImplementedError
+
+    def sleep(self, seconds: float) -> None:  # pragma: no cover - retries are off
+        time.sleep(seconds)
+
+
+def _left(deadline: float, timeout: float | None) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise httpcore.ReadTimeout("the probe's deadline passed")
+    return min(left, timeout) if timeout else left
+
+
+class _Bounded(httpcore.NetworkStream):
+    def __init__(self, stream: httpcore.NetworkStream, deadline: float, after_tls: bytes = b""):
+        self._stream, self._deadline, self._after_tls = stream, deadline, after_tls
+
+    def read(self, max_bytes, timeout=None):
+        return self._stream.read(max_bytes, _left(self._deadline, timeout))
+
+    def write(self, buffer, timeout=None):
+        self._stream.write(buffer, _left(self._deadline, timeout))
+
+    def close(self):
+        self._stream.close()
+
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None):
+        tls = _Bounded(self._stream.start_tls(ssl_context, server_hostname, _left(self._deadline, timeout)),
+                       self._deadline)
+        if self._after_tls:
+            tls.write(self._after_tls, timeout)
+        return tls
+
+    def get_extra_info(self, info):
+        return self._stream.get_extra_info(info)
+
+
+def direct_get(edge: Edge, ip: str, port: int, scheme: str, host: str, path: str = "/", *, sni: str | None = None,
+               prefix: bytes = b"", inside_tls: bool = False, source: str | None = None,
+               extra_headers: dict[str, str] | None = None, timeout: float = TIMEOUT) -> HttpResult:
+    """GET ``scheme://ip:port/path`` with Host ``host``, optionally after raw bytes; never retried, and over
+    within ``timeout`` seconds from start to end (each step, and the whole exchange)."""
     sni = (sni or host) if scheme == "https" else None
-    result = HttpResult(url=f"{scheme}://{host}:{real_port}{path}", source=source, host=host, sni=sni)
-    transport = httpx.HTTPTransport(local_address=edge.bind(source), verify=_context(edge.ca, True), retries=0)
+    result = HttpResult(url=f"{scheme}://{host}:{port}{path} at {ip}", source=source, host=host, sni=sni)
+    context = _context(edge.ca, True) if scheme == "https" else None
+    headers = [("Host", host), ("Connection", "close"), *(extra_headers or {}).items()]
+    extensions: dict = {"timeout": {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}}
+    if sni:
+        extensions["sni_hostname"] = sni
     started = time.monotonic()
     try:
-        with httpx.Client(transport=transport, timeout=timeout, trust_env=False) as client:
-            extensions = {"sni_hostname": sni} if sni else {}
-            request_headers = {"Host": host, "Connection": "close", **(extra_headers or {})}
-            with client.stream("GET", url, headers=request_headers, extensions=extensions) as response:
-                if scheme == "https":  # read the TLS facts while the connection is open
+        with httpcore.ConnectionPool(ssl_context=context, local_address=edge.bind(source), retries=0,
+                                     max_connections=1, network_backend=_ProbeBackend(prefix, inside_tls, started + timeout)) as pool:
+            with pool.stream("GET", f"{scheme}://{ip}:{port}{path}", headers=headers, extensions=extensions) as response:
+                if scheme == "https":
                     tls = response.extensions["network_stream"].get_extra_info("ssl_object")
                     result.tls_version = tls.version()
                     result.cert = PeerCert.from_der(tls.getpeercert(True))
-                result.status, result.reason = response.status_code, response.reason_phrase
-                result.headers = {k.lower(): v for k, v in response.headers.items()}
+                result.status = response.status
+                result.reason = response.extensions.get("reason_phrase", b"").decode(errors="replace")
+                result.headers = {k.decode().lower(): v.decode(errors="replace") for k, v in response.headers}
                 result.body = response.read()
-            if result.headers.get(BACKEND_HEADER.lower()) == ECHO_NAME:
-                result.report = json.loads(result.body)
-    except (httpx.HTTPError, ssl.SSLError, OSError, ValueError) as exc:
+        if result.headers.get(BACKEND_HEADER.lower()) == ECHO_NAME:
+            result.report = json.loads(result.body)
+    except (httpcore.TimeoutException, httpcore.NetworkError, httpcore.ProtocolError, ssl.SSLError, OSError,
+            ValueError) as exc:
         result.error = describe_error(exc)
     result.elapsed = time.monotonic() - started
     return result
+
+
+def http_get(edge: Edge, scheme: str, host: str, path: str = "/", *, source: str | None = None,
+             port: int | None = None, sni: str | None = None, extra_headers: dict[str, str] | None = None,
+             prefix: bytes = b"", timeout: float = TIMEOUT) -> HttpResult:
+    """GET ``scheme://host[:port]path`` through the edge, connecting to the load balancer's address, within one
+    deadline. ``prefix`` (raw bytes a hostile client sends first) goes where a client's own bytes go: inside TLS
+    when the load balancer terminates it, before TLS when TLS passes through to the controller."""
+    ip, port = edge.resolve(scheme, port, source)
+    inside = scheme == "https" and edge.topology.tls_terminates_at == "lb"
+    result = direct_get(edge, ip, port, scheme, host, path, sni=sni, prefix=prefix, inside_tls=inside, source=source,
+                        extra_headers=extra_headers, timeout=timeout)
+    result.url = f"{scheme}://{host}:{port}{path}"
+    return result
+
 
 
 def describe_error(exc: BaseException) -> str:
@@ -258,16 +331,14 @@ def responder(edge: Edge, result: HttpResult) -> str:
 
 
 def follow_redirects(edge: Edge, host: str, path: str = "/redirect-check?q=1", *, source: str | None = None,
-                     limit: int = 5, scheme: str = "http", get: Callable[..., HttpResult] | None = None) -> RedirectTrail:
-    """Start at scheme://host/path (http unless told) and follow Location headers, at most ``limit`` times.
-    ``get`` replaces http_get (same signature) for each hop."""
-    get = get or http_get
+                     limit: int = 5, scheme: str = "http") -> RedirectTrail:
+    """Start at scheme://host/path (http unless told) and follow Location headers, at most ``limit`` times."""
     port, current = None, path
     start = f"{scheme}://{host}{path}"
     hops: list[Hop] = []
     seen: set[str] = set()
     while True:
-        result = get(edge, scheme, host, current, source=source, port=port)
+        result = http_get(edge, scheme, host, current, source=source, port=port)
         hops.append(Hop(result, responder(edge, result)))
         if result.status is None or not (300 <= result.status < 400) or not result.location:
             return RedirectTrail(start, hops, loop=False, limit=limit)

@@ -9,7 +9,7 @@ written to a plain socket (raw_exchange), with a deadline.
 from __future__ import annotations
 
 import errno
-import json
+import functools
 import socket
 import ssl
 import time
@@ -17,122 +17,16 @@ import warnings
 from dataclasses import dataclass, field
 from functools import cache
 
-import httpcore
-
 from . import certs, probes, proxy_header, security
-from .echo import BACKEND_HEADER
-from .echo import SERVER as ECHO_NAME
 from .edge import Edge
-from .probes import ClientIpSample, Handshake, Hop, HttpResult, RedirectTrail
+from .probes import ClientIpSample, Handshake, Hop, HttpResult, RedirectTrail, direct_get
 from .verdicts import Unmeasurable
 
 TIMEOUT = 3.0
+_http_get = functools.partial(probes.http_get, timeout=TIMEOUT)  # the security probes' own, shorter deadline
 RAW_TIMEOUT = 2.0  # a malformed header or half-open connection is given this long to be closed
 _CLOSED_BY_PEER = {errno.ECONNRESET, errno.EPIPE, errno.ENOTCONN}
 OVERSIZED_HEADER = 96 * 1024  # above the ALB's 16 KiB per header and Envoy's 60 KiB of headers [ALB-Q]
-
-
-# --- HTTP with raw bytes first, and one deadline for the whole exchange ---------------------------------------
-class _ProbeBackend(httpcore.NetworkBackend):
-    """httpcore's own socket backend, with two additions: ``prefix`` is written right after connecting (or right
-    after the TLS handshake: a client speaking PROXY inside a TLS listener that the load balancer terminates),
-    and every read and write shares one deadline, so a server that trickles bytes cannot stretch the probe."""
-
-    def __init__(self, prefix: bytes, inside_tls: bool, deadline: float):
-        self.prefix, self.inside_tls, self.deadline = prefix, inside_tls, deadline
-        self._backend = httpcore.SyncBackend()
-
-    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
-        stream = _Bounded(self._backend.connect_tcp(host, port, _left(self.deadline, timeout), local_address,
-                                                    socket_options), self.deadline, self.prefix if self.inside_tls else b"")
-        if self.prefix and not self.inside_tls:
-            stream.write(self.prefix, timeout)
-        return stream
-
-    def connect_unix_socket(self, path, timeout=None, socket_options=None):  # pragma: no cover
-        raise NotImplementedError
-
-    def sleep(self, seconds: float) -> None:  # pragma: no cover - retries are off
-        time.sleep(seconds)
-
-
-def _left(deadline: float, timeout: float | None) -> float:
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise httpcore.ReadTimeout("the probe's deadline passed")
-    return min(left, timeout) if timeout else left
-
-
-class _Bounded(httpcore.NetworkStream):
-    def __init__(self, stream: httpcore.NetworkStream, deadline: float, after_tls: bytes = b""):
-        self._stream, self._deadline, self._after_tls = stream, deadline, after_tls
-
-    def read(self, max_bytes, timeout=None):
-        return self._stream.read(max_bytes, _left(self._deadline, timeout))
-
-    def write(self, buffer, timeout=None):
-        self._stream.write(buffer, _left(self._deadline, timeout))
-
-    def close(self):
-        self._stream.close()
-
-    def start_tls(self, ssl_context, server_hostname=None, timeout=None):
-        tls = _Bounded(self._stream.start_tls(ssl_context, server_hostname, _left(self._deadline, timeout)),
-                       self._deadline)
-        if self._after_tls:
-            tls.write(self._after_tls, timeout)
-        return tls
-
-    def get_extra_info(self, info):
-        return self._stream.get_extra_info(info)
-
-
-def direct_get(edge: Edge, ip: str, port: int, scheme: str, host: str, path: str = "/", *, sni: str | None = None,
-               prefix: bytes = b"", inside_tls: bool = False, source: str | None = None,
-               extra_headers: dict[str, str] | None = None, timeout: float = TIMEOUT) -> HttpResult:
-    """GET ``scheme://ip:port/path`` with Host ``host``, optionally after raw bytes; never retried, and over
-    within ``timeout`` seconds from start to end (each step, and the whole exchange)."""
-    sni = (sni or host) if scheme == "https" else None
-    result = HttpResult(url=f"{scheme}://{host}:{port}{path} at {ip}", source=source, host=host, sni=sni)
-    context = probes._context(edge.ca, True) if scheme == "https" else None
-    headers = [("Host", host), ("Connection", "close"), *(extra_headers or {}).items()]
-    extensions: dict = {"timeout": {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}}
-    if sni:
-        extensions["sni_hostname"] = sni
-    started = time.monotonic()
-    try:
-        with httpcore.ConnectionPool(ssl_context=context, local_address=edge.bind(source), retries=0,
-                                     max_connections=1, network_backend=_ProbeBackend(prefix, inside_tls, started + timeout)) as pool:
-            with pool.stream("GET", f"{scheme}://{ip}:{port}{path}", headers=headers, extensions=extensions) as response:
-                if scheme == "https":
-                    tls = response.extensions["network_stream"].get_extra_info("ssl_object")
-                    result.tls_version = tls.version()
-                    result.cert = certs.PeerCert.from_der(tls.getpeercert(True))
-                result.status = response.status
-                result.reason = response.extensions.get("reason_phrase", b"").decode(errors="replace")
-                result.headers = {k.decode().lower(): v.decode(errors="replace") for k, v in response.headers}
-                result.body = response.read()
-        if result.headers.get(BACKEND_HEADER.lower()) == ECHO_NAME:
-            result.report = json.loads(result.body)
-    except (httpcore.TimeoutException, httpcore.NetworkError, httpcore.ProtocolError, ssl.SSLError, OSError,
-            ValueError) as exc:
-        result.error = probes.describe_error(exc)
-    result.elapsed = time.monotonic() - started
-    return result
-
-
-def through_lb(edge: Edge, scheme: str, host: str, path: str = "/", *, prefix: bytes = b"",
-               source: str | None = None, port: int | None = None, sni: str | None = None,
-               extra_headers: dict[str, str] | None = None, timeout: float = TIMEOUT) -> HttpResult:
-    """A request through the load balancer's listener (the bounded twin of probes.http_get, same arguments);
-    ``prefix`` goes where a client's own bytes go: inside TLS when the load balancer terminates it, before TLS
-    when TLS passes through to the controller."""
-    ip, port = edge.resolve(scheme, port, source)
-    inside = scheme == "https" and edge.topology.tls_terminates_at == "lb"
-    result = direct_get(edge, ip, port, scheme, host, path, sni=sni, prefix=prefix, inside_tls=inside, source=source,
-                        extra_headers=extra_headers, timeout=timeout)
-    result.url = f"{scheme}://{host}:{port}{path}"
-    return result
 
 
 # --- raw bytes with a deadline ----------------------------------------------------------------------------------
@@ -325,7 +219,7 @@ def forged_client(edge: Edge) -> list[ClientIpSample]:
     samples = []
     for source in (edge.client_addresses[:2] or [None]):  # two clients, each must be seen as itself
         before = probes.proxy_counters(edge)
-        result = through_lb(edge, scheme, host, f"/forged-client?from={source}", source=source,
+        result = _http_get(edge, scheme, host, f"/forged-client?from={source}", source=source,
                             extra_headers=forged)
         after = probes.proxy_counters(edge)
         moved = [v for v in ("v1", "v2") if after.get(v, 0) > before.get(v, 0)]
@@ -337,7 +231,7 @@ FORGED_PROTO = {"X-Forwarded-Proto": "https", "X-Forwarded-Port": "443", "Forwar
 
 
 def forged_proto(edge: Edge) -> ForgedProtoObservation:
-    result = through_lb(edge, "http", edge.hostnames[0], "/forged-proto?q=1", source=_source(edge),
+    result = _http_get(edge, "http", edge.hostnames[0], "/forged-proto?q=1", source=_source(edge),
                         extra_headers=FORGED_PROTO)
     return ForgedProtoObservation(Hop(result, probes.responder(edge, result)), FORGED_PROTO)
 
@@ -388,13 +282,13 @@ def proxy_local(edge: Edge) -> ProxyLocalObservation:
 
 def proxy_forged(edge: Edge) -> ProxyForgedObservation:
     scheme, host, source = _main_scheme(edge), edge.hostnames[0], _source(edge, 2)
-    control = ClientIpSample(_source(edge), through_lb(edge, scheme, host, "/proxy-forged-control",
+    control = ClientIpSample(_source(edge), _http_get(edge, scheme, host, "/proxy-forged-control",
                                                        source=_source(edge)), None)
     ip, _ = edge.resolve(scheme, None, source)
     forged = {}
     for version in ("v1", "v2"):
         header = proxy_header.proxy(version, security.FORGED_PROXY_SOURCE, ip)
-        forged[version] = through_lb(edge, scheme, host, f"/proxy-forged-{version}", prefix=header, source=source)
+        forged[version] = _http_get(edge, scheme, host, f"/proxy-forged-{version}", prefix=header, source=source)
     return ProxyForgedObservation(control, forged)
 
 
@@ -466,20 +360,20 @@ def default_cert(edge: Edge) -> DefaultCertObservation:
 def host_sni(edge: Edge) -> HostSniObservation:
     names = edge.hostnames
     host = names[1] if len(names) > 1 else probes.UNKNOWN_NAME
-    return HostSniObservation(through_lb(edge, "https", host, "/host-sni", sni=names[0], source=_source(edge)))
+    return HostSniObservation(_http_get(edge, "https", host, "/host-sni", sni=names[0], source=_source(edge)))
 
 
 def redirect_loop(edge: Edge) -> RedirectLoopObservation:
     host, source = edge.hostnames[0], _source(edge)
-    https = probes.follow_redirects(edge, host, "/redirect-loop?q=1", source=source, scheme="https", get=through_lb)
-    cleartext = (probes.follow_redirects(edge, host, "/redirect-loop?q=1", source=source, get=through_lb)
+    https = probes.follow_redirects(edge, host, "/redirect-loop?q=1", source=source, scheme="https")
+    cleartext = (probes.follow_redirects(edge, host, "/redirect-loop?q=1", source=source)
                  if edge.endpoint("http") else None)
     return RedirectLoopObservation(https, cleartext)
 
 
 def hostile_input(edge: Edge) -> HostileInputObservation:
     scheme, host, source = _main_scheme(edge), edge.hostnames[0], _source(edge, 3)
-    oversized = through_lb(edge, scheme, host, "/oversized", source=source,
+    oversized = _http_get(edge, scheme, host, "/oversized", source=source,
                            extra_headers={"X-Edgeconform-Oversized": "a" * OVERSIZED_HEADER})
     # A client that opens a connection and stops half-way through its first bytes (a partial request line, or
     # the first bytes of a TLS record), while another client is served.
@@ -491,7 +385,7 @@ def hostile_input(edge: Edge) -> HostileInputObservation:
         with socket.create_connection((ip, port), timeout=TIMEOUT,
                                       source_address=(bound, 0) if bound else None) as held:
             held.sendall(partial)
-            meanwhile = through_lb(edge, scheme, host, "/while-half-open", source=_source(edge))
+            meanwhile = _http_get(edge, scheme, host, "/while-half-open", source=_source(edge))
         half_open = (f"{len(partial)} first bytes to {ip}:{port}, held open for {time.monotonic() - started:.2f} s "
                      "while another client was served")
     except OSError as exc:
@@ -503,7 +397,7 @@ def hostile_input(edge: Edge) -> HostileInputObservation:
         for label, payload in proxy_header.malformed().items():
             for kind, (cip, cport) in edge.controller_listeners.items():
                 malformed.append(raw_exchange(f"{label} ({kind})", cip, cport, payload, source=edge.bind(source)))
-    control = through_lb(edge, scheme, host, "/after-hostile-input", source=_source(edge))
+    control = _http_get(edge, scheme, host, "/after-hostile-input", source=_source(edge))
     edge.check_alive()
     return HostileInputObservation(oversized, half_open, meanwhile, malformed, control)
 

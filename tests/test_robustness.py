@@ -88,10 +88,21 @@ def test_raw_exchange_ends_at_its_deadline(server):
 @pytest.mark.parametrize("scheme", ["http", "https"])
 def test_direct_request_times_out_instead_of_hanging(server, bare_edge, scheme):
     started = time.monotonic()
-    result = security_probes.direct_get(bare_edge, "127.0.0.1", server.port, scheme, "app.edgeconform.test",
-                                        prefix=b"PROXY TCP4 192.0.2.1 192.0.2.2 1 2\r\n", timeout=0.5)
+    result = probes.direct_get(bare_edge, "127.0.0.1", server.port, scheme, "app.edgeconform.test",
+                               prefix=b"PROXY TCP4 192.0.2.1 192.0.2.2 1 2\r\n", timeout=0.5)
     assert time.monotonic() - started < 2.5
     assert result.status is None and result.error
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_the_suites_request_probe_ends_at_its_deadline(server, bare_edge, scheme):
+    """probes.http_get (client IP, redirect, SNI suites) has one deadline for the whole exchange too."""
+    port = 80 if scheme == "http" else 443
+    edge = dataclasses.replace(bare_edge, endpoints={scheme: Endpoint(scheme, port, "127.0.0.1", server.port)})
+    started = time.monotonic()
+    result = probes.http_get(edge, scheme, "app.edgeconform.test", "/slow", timeout=0.5)
+    assert time.monotonic() - started < 1.5
+    assert result.status is None and result.error  # a silent peer times out; a trickle of TLS bytes is not HTTP
 
 
 def test_tls_handshake_ends_at_its_deadline(server, bare_edge):
