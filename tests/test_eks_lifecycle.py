@@ -259,6 +259,19 @@ def test_an_undo_that_fails_stays_in_the_ledger_for_cleanup(world):
     assert '"name": "edgeconform-http"' in ledger and '"name": "edgeconform-nlb-proxy-v2"' not in ledger
 
 
+def test_a_load_balancer_whose_delete_failed_is_not_waited_for(world):
+    world.fail_on[("delete", "Service")] = api_error(403, "services is forbidden")
+    t = target(world, timeout=[f"{k}={v}" for k, v in {**FAST, "lb-delete": 30}.items()])
+    started = time.monotonic()
+    with pytest.raises(BuildFailed):
+        t.build(TOPOLOGIES["nlb-proxy-v2"])
+    assert time.monotonic() - started < 10  # nothing is deleting it: waiting out lb-delete would be pointless
+    assert any("Service emissary/edgeconform-nlb-proxy-v2: services is forbidden" in p for p in t.problems)
+    assert not any("lb-delete timeout" in p for p in t.problems)
+    world.fail_on.clear()
+    t.close()
+
+
 def test_missing_certificate_arns_skip_before_touching_the_cluster(world):
     t = target(world)
     with pytest.raises(TargetUnavailable, match="needs ACM certificate ARNs for default.edgeconform.test, "

@@ -100,3 +100,11 @@ def test_cluster_config_has_no_port_mappings():
     assert config["kind"] == "Cluster" and all("extraPortMappings" not in node for node in config["nodes"])
     assert "ingress-ready=true" in config["nodes"][0]["kubeadmConfigPatches"][0]
     assert len(cluster.config_sha256()) == 64
+
+
+def test_the_helm_and_kind_found_are_the_ones_run():
+    from edgeconform.kind.tools import Toolbox
+    tools = Toolbox("docker", "/opt/kind/bin/kind", "/opt/helm/bin/helm")
+    assert tools.command(["helm", "upgrade", "--install", "x"]) == ["/opt/helm/bin/helm", "upgrade", "--install", "x"]
+    assert tools.command(["kind", "get", "clusters"])[0] == "/opt/kind/bin/kind"
+    assert tools.command(["docker", "ps"]) == ["docker", "ps"]

@@ -216,7 +216,7 @@ class Deployment:
                     continue
                 self.entries.remove(entry)
             for entry in mine:
-                if entry.load_balancer:
+                if entry.load_balancer and entry not in self.entries:  # deleted just now: wait until AWS let go
                     problems += self._wait_gone(LoadBalancerRef(entry.api_version, entry.kind, entry.namespace or "",
                                                                 entry.name))
             if topology is None:

@@ -26,6 +26,11 @@ class Toolbox:
     kind: str
     helm: str | None
 
+    def command(self, argv: list[str]) -> list[str]:
+        """``argv`` with "kind"/"helm" replaced by the binaries found (EDGECONFORM_KIND / EDGECONFORM_HELM)."""
+        found = {"kind": self.kind, "helm": self.helm}
+        return [found.get(argv[0]) or argv[0], *argv[1:]]
+
     @property
     def env(self) -> dict[str, str]:
         """Environment for kind: Podman needs KIND_EXPERIMENTAL_PROVIDER."""

@@ -77,7 +77,8 @@ class KindTarget:
                      api.pods_ready(manifests.NAMESPACE, {"app.kubernetes.io/name": manifests.ECHO_SERVICE}))
             install = __import__(f"edgeconform.controllers.{self.controller.name.replace('-', '_')}",
                                  fromlist=["install"]).install
-            install(api, lambda argv, timeout: run(argv, self.tools.env, timeout), self.cluster.kubeconfig)
+            install(api, lambda argv, timeout: run(self.tools.command(argv), self.tools.env, timeout),
+                    self.cluster.kubeconfig)
         except (CommandFailed, ClusterError, OSError) as exc:
             self.failed = f"{exc}\n\n{self._diagnostics_text()}"
             raise BuildFailed(f"preparing kind cluster {self.cluster.name!r} with {self.controller.name} failed: "
