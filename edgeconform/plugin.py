@@ -78,8 +78,9 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{name}: {doc}" if doc else name)
     files = config.getoption("topology_file", default=[]) or []
     try:
-        topologies = catalog.load(files)
-        from_files = list(catalog.load(files, include_default=False)) if files else []
+        users = catalog.load(files, include_default=False)
+        topologies = {**catalog.load(), **users}  # a user's entry overrides the catalog's of the same name
+        from_files = list(users)
     except catalog.TopologyError as exc:
         raise pytest.UsageError(f"edgeconform: {exc}") from None
     wanted = config.getoption("topology", default=[]) or from_files or list(topologies)

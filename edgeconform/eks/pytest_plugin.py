@@ -113,7 +113,8 @@ def _localize_catalog(config: pytest.Config, settings: eks_settings.EksSettings)
     from .plan import localize
 
     state = config.stash[STATE]
-    state.topologies = {name: localize(t, settings) for name, t in state.topologies.items()}
+    # in place: the run record (edgeconform.matrix) reports these same topology objects
+    state.topologies.update({name: localize(t, settings) for name, t in state.topologies.items()})
 
 
 @pytest.hookimpl(trylast=True)
