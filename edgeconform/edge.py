@@ -165,6 +165,16 @@ class Edge:
         return json.dumps(self.describe())
 
 
+def endpoints_for(t: Topology, place: Callable[[int], tuple[str, int]]) -> dict[str, Endpoint]:
+    """The http and https endpoints of a topology; ``place(public port)`` says where that listener is served."""
+    out = {}
+    for scheme, listener in (("http", t.http_listener), ("https", t.https_listener)):
+        if listener is not None:
+            ip, port = place(listener.port)
+            out[scheme] = Endpoint(scheme, listener.port, ip, port)
+    return out
+
+
 def remove_tree(path: Path) -> Callable[[], None]:
     return lambda: shutil.rmtree(path, ignore_errors=True)
 

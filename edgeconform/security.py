@@ -155,7 +155,7 @@ def forged_proto(t: Topology) -> Expectation:
 def proxy_required(t: Topology) -> Expectation:
     if not t.controller.proxy_protocol:
         return _not_applicable(t, "proxy-required", "the controller expects no PROXY header")
-    kinds = tuple(sorted({item.target for item in t.lb.listeners}))
+    kinds = tuple(t.controller_kinds)
     return _make(t, "proxy-required", outcome="works", want=ProxyRequiredWant(kinds), sources=("ENVOY-PP", "NGX-CM"),
                  summary=f"the controller's PROXY listeners ({', '.join(kinds)}) close a connection that starts "
                          "without a PROXY header, and serve one that starts with a valid header")
@@ -249,7 +249,7 @@ def redirect_loop(t: Topology) -> Expectation:
 
 
 def hostile_input(t: Topology) -> Expectation:
-    kinds = tuple(sorted({item.target for item in t.lb.listeners})) if t.controller.proxy_protocol else ()
+    kinds = tuple(t.controller_kinds) if t.controller.proxy_protocol else ()
     proxy = "; malformed PROXY headers are closed by the controller" if kinds else ""
     return _make(t, "hostile-input", outcome="works", want=HostileInputWant(kinds), sources=("ALB-Q", "ENVOY-PP"),
                  summary="an oversized header is refused (4xx or closed), a half-open connection does not stop other "

@@ -151,6 +151,17 @@ class Topology(_Strict):
         return min(tls, key=lambda item: item.port) if tls else None
 
     @property
+    def controller_kinds(self) -> list[str]:
+        """The controller ports the load balancer's listeners land on, in a fixed order."""
+        used = {item.target for item in self.lb.listeners}
+        return [kind for kind in ("http", "https", "redirect") if kind in used]
+
+    @property
+    def idle_timeout(self) -> int:
+        """The load balancer's idle timeout in seconds: the topology's, or the model's AWS default."""
+        return self.lb.idle_timeout or DEFAULT_IDLE_TIMEOUT[self.lb.model]
+
+    @property
     def tls_terminates_at(self) -> Literal["lb", "controller"] | None:
         listener = self.https_listener
         if listener is None:

@@ -9,7 +9,6 @@ as with direct source binding: if a probe bypassed its relay the backend would s
 from __future__ import annotations
 
 import socket
-from pathlib import Path
 
 import pytest
 

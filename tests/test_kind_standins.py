@@ -12,7 +12,7 @@ import subprocess
 import pytest
 
 from edgeconform import binaries, catalog, certs
-from edgeconform.controllers.base import NODE_PORTS, kinds, versions
+from edgeconform.controllers.base import NODE_PORTS, versions
 from edgeconform.targets.kind import relay_config, write_lb_config
 
 NODE_IP, POD_IP, LB_IP = "172.18.0.2", "10.244.0.7", "172.18.0.5"
@@ -21,8 +21,8 @@ POD_PORTS = {"http": 8080, "https": 8443, "redirect": 8081}
 
 def targets_for(t):
     if t.lb.target_type == "instance":
-        return {kind: (NODE_IP, NODE_PORTS[kind]) for kind in kinds(t)}
-    return {kind: (POD_IP, POD_PORTS[kind]) for kind in kinds(t)}
+        return {kind: (NODE_IP, NODE_PORTS[kind]) for kind in t.controller_kinds}
+    return {kind: (POD_IP, POD_PORTS[kind]) for kind in t.controller_kinds}
 
 
 def check(program: str, path) -> None:

@@ -7,7 +7,6 @@ exactly what the stand-in sent, before any controller interprets it.
 
 from __future__ import annotations
 
-import json
 import socket
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 from proxyprotocol.detect import ProxyProtocolDetect
 from proxyprotocol.v2 import ProxyProtocolIncompleteError
 
-from edgeconform import addresses, catalog, probes
+from edgeconform import addresses, probes
 from edgeconform.edge import Edge
 from edgeconform.supervisor import Supervisor
 from edgeconform.targets.local import listening, plan

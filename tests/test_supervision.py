@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from edgeconform import addresses, binaries, catalog, probes, verdicts
+from edgeconform import addresses, binaries, probes, verdicts
 from edgeconform.addresses import AddressBusy
 from edgeconform.binaries import MissingBinary
 from edgeconform.expectations import client_ip
@@ -176,7 +176,7 @@ def test_a_port_busy_everywhere_names_its_owner():
         with pytest.raises(AddressBusy) as caught:
             addresses.claim([("echo", "echo backend", port - addresses.PORT_OFFSET)])
         message = str(caught.value)
-        assert f"echo backend 127." in message and f":{port} is in use by pid {os.getpid()}" in message
+        assert "echo backend 127." in message and f":{port} is in use by pid {os.getpid()}" in message
         assert "EDGECONFORM_PORT_OFFSET" in message
     finally:
         squatter.close()

@@ -43,15 +43,10 @@ class Controller(Protocol):
     def translate(self, t: Topology, facts: EdgeFacts) -> ControllerPlan: ...
 
 
-def kinds(t: Topology) -> list[str]:
-    """The controller ports this topology's listeners use."""
-    used = {item.target for item in t.lb.listeners}
-    return [kind for kind in CONTROLLER_KINDS if kind in used]
-
 
 def service_ports(t: Topology, container_ports: dict[str, int]) -> list[dict[str, Any]]:
     return [{"name": kind, "port": PUBLIC_PORTS[kind], "target_port": container_ports[kind],
-             "node_port": NODE_PORTS[kind]} for kind in kinds(t)]
+             "node_port": NODE_PORTS[kind]} for kind in t.controller_kinds]
 
 
 @cache

@@ -28,7 +28,7 @@ from typing import Any
 from .. import assets, headers
 from ..kube import manifests
 from ..topology import Topology
-from .base import ControllerPlan, EdgeFacts, host_sni_note, kinds, redirect_code_note, service_ports, versions
+from .base import ControllerPlan, EdgeFacts, host_sni_note, redirect_code_note, service_ports, versions
 
 RELEASE = "emissary-ingress"
 CRDS_RELEASE = "emissary-crds"
@@ -63,7 +63,7 @@ class Emissary:
 
     def translate(self, t: Topology, facts: EdgeFacts) -> ControllerPlan:
         ctl = t.controller
-        used = kinds(t)
+        used = t.controller_kinds
         listeners = []
         for kind in used:
             stack = (["PROXY"] if ctl.proxy_protocol else []) + (["TLS"] if kind == "https" else []) + ["HTTP", "TCP"]

@@ -36,7 +36,7 @@ from typing import Any
 from .. import headers
 from ..kube import manifests
 from ..topology import Topology
-from .base import ControllerPlan, EdgeFacts, host_sni_note, kinds, service_ports, versions
+from .base import ControllerPlan, EdgeFacts, host_sni_note, service_ports, versions
 
 NAMESPACE = "ingress-nginx"
 DEPLOYMENT = "ingress-nginx-controller"
@@ -115,7 +115,7 @@ class IngressNginx:
         lines = ["map $server_port $edgeconform_port {"]
         lines += [f"    {port} {kind};" for kind, port in CONTAINER_PORTS.items()]
         lines += ["    default $server_port;", "}"]
-        if "redirect" in kinds(t):
+        if "redirect" in t.controller_kinds:
             proxy = " proxy_protocol" if t.controller.proxy_protocol else ""
             lines += ["# NGX-AWS port split: TLS ends at the load balancer, its port 80 lands here and is always "
                       "redirected",
@@ -124,7 +124,7 @@ class IngressNginx:
         return "\n".join(lines) + "\n"
 
     def translate(self, t: Topology, facts: EdgeFacts) -> ControllerPlan:
-        used = kinds(t)
+        used = t.controller_kinds
         names = list(facts.certificates) if "https" in used else []
         secrets = [manifests.tls_secret(manifests.secret_name(name), manifests.NAMESPACE, facts.certificates[name],
                                         t.name) for name in names[1:]]

@@ -23,7 +23,7 @@ from typing import Any
 
 
 from .. import certs, controllers
-from ..controllers.base import EdgeFacts, kinds, versions
+from ..controllers.base import EdgeFacts, versions
 from ..kube import manifests
 from ..topology import Topology
 from . import annotations
@@ -159,7 +159,7 @@ def load_balancer_objects(t: Topology, settings: EksSettings, controller: contro
                  for item in t.lb.listeners]
     else:  # ALB: one Service port per controller port the listeners use
         ports = [{"name": kind, "port": container_ports[kind], "target_port": container_ports[kind]}
-                 for kind in kinds(t)]
+                 for kind in t.controller_kinds]
     objects = manifests.render(
         "eks/load-balancer.yaml.j2", object=lb_set.object, name=name, namespace=controller.namespace,
         labels=manifests.labels(t.name), annotations=lb_set.as_dict(), selector=controller.pod_selector,

@@ -33,7 +33,7 @@ from typing import Any
 import pytest
 
 from .. import certs
-from ..edge import Edge, Endpoint, remove_tree
+from ..edge import Edge, endpoints_for, remove_tree
 from ..kube import manifests
 from ..kube.api import Cluster, ClusterError, _api_message
 from ..probes import http_get
@@ -273,9 +273,7 @@ class EksTarget:
     def _finish(self, edge: Edge, address: str, cluster: Cluster | None) -> None:
         """Endpoints on the load balancer's address, and the roles of the addresses the backend may report."""
         t = edge.topology
-        for item in sorted(t.lb.listeners, key=lambda listener: listener.port):
-            scheme = "https" if item.terminates_tls or item.target == "https" else "http"
-            edge.endpoints.setdefault(scheme, Endpoint(scheme, item.port, address, item.port))
+        edge.endpoints = endpoints_for(t, lambda port: (address, port))
         if cluster is not None:
             edge.roles.update(self.roles(cluster))
         self.truth.apply(edge)

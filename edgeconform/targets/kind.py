@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 
 from .. import certs, controllers
-from ..controllers.base import EdgeFacts, kinds, versions
-from ..edge import Converge, Edge, Endpoint, remove_tree
+from ..controllers.base import EdgeFacts, versions
+from ..edge import Converge, Edge, endpoints_for, remove_tree
 from ..kind import containers
 from ..kind.cluster import DEFAULT_NAME, CommandFailed, KindCluster, node_container, run
 from ..kind.tools import detect
@@ -33,7 +33,7 @@ from ..kube.api import Cluster, ClusterError
 from ..kube.timeouts import ECHO_READY
 from ..render import render
 from ..standins import AddressBook, l4_context, l7_context
-from ..topology import DEFAULT_IDLE_TIMEOUT, LB_SERVER_HEADER, Topology
+from ..topology import LB_SERVER_HEADER, Topology
 from . import BuildFailed
 
 KIND_CONVERGE = Converge("kind", timeout=60.0, consecutive=3, interval=1.0)
@@ -137,20 +137,20 @@ class KindTarget:
         certs.write_ca(workdir)
         lb_certs = certs.issue(workdir / "certs", "lb", t.lb.certificates)
         ctl_certs = certs.issue(workdir / "certs", "controller", t.controller.certificates)
-        idle = t.lb.idle_timeout or DEFAULT_IDLE_TIMEOUT[t.lb.model]
+        idle = t.idle_timeout
         nodes = api.nodes()
         ports = self.controller_ports(t)
 
         # Where the load balancer sends each listener: NodePorts (instance) or the controller's pod (ip).
         if t.lb.target_type == "instance":
             node_ip = nodes[0].internal_ip
-            targets = {kind: (node_ip, controllers.base.NODE_PORTS[kind]) for kind in kinds(t)}
+            targets = {kind: (node_ip, controllers.base.NODE_PORTS[kind]) for kind in t.controller_kinds}
             pod_routes: list[tuple[str, str]] = []
         else:
             pod_ip = (api.pod_ips(self.controller.namespace, self.controller.pod_selector) or [""])[0]
             if not pod_ip:
                 raise ClusterError(f"no ready {self.controller.name} pod to send ip-target traffic to")
-            targets = {kind: (pod_ip, ports[kind]) for kind in kinds(t)}
+            targets = {kind: (pod_ip, ports[kind]) for kind in t.controller_kinds}
             pod_routes = [(cidr, node.internal_ip) for node in nodes for cidr in node.pod_cidrs]
         public_ports = [item.port for item in t.lb.listeners]
         program, config, transparent = write_lb_config(t, workdir, lb_certs, targets)
@@ -190,10 +190,7 @@ class KindTarget:
         edge.unsupported = dict(plan.unsupported)
         edge.roles = self.roles(api, lb.ip, [r.ip for r in relays], nodes)
         first = relays[0]
-        for item in t.lb.listeners:
-            scheme = "https" if item.terminates_tls or item.target == "https" else "http"
-            if scheme not in edge.endpoints or item.port < edge.endpoints[scheme].public_port:
-                edge.endpoints[scheme] = Endpoint(scheme, item.port, "127.0.0.1", first.ports[item.port])
+        edge.endpoints = endpoints_for(t, lambda port: ("127.0.0.1", first.ports[port]))
 
     def controller_ports(self, t: Topology) -> dict[str, int]:
         module = __import__(f"edgeconform.controllers.{self.controller.name.replace('-', '_')}",
@@ -229,7 +226,7 @@ def write_lb_config(t: Topology, workdir: Path, lb_certs: dict, targets: dict[st
                     ) -> tuple[str, str, bool]:
     """Render the load-balancer stand-in for a container: the local target's templates, listening on the real
     AWS ports on every address, connecting from the container's own. Returns (program, file, transparent)."""
-    idle = t.lb.idle_timeout or DEFAULT_IDLE_TIMEOUT[t.lb.model]
+    idle = t.idle_timeout
     book = AddressBook(lb_bind="0.0.0.0", lb_source=None, lb_admin_port=containers.ADMIN_PORT,
                        listener_ports={item.port: item.port for item in t.lb.listeners}, targets=targets,
                        https_port=None)

@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from .. import addresses, binaries, certs, headers
 from ..addresses import Slot
-from ..edge import Edge, Endpoint, remove_tree
+from ..edge import Edge, Endpoint, endpoints_for, remove_tree
 from ..render import ENVOY_REDIRECT, ENVOY_TLS, render
 from ..standins import AddressBook, l4_context, l7_context
 from ..supervisor import Supervisor, all_of, http_ok, tcp_open
-from ..topology import DEFAULT_IDLE_TIMEOUT, LB_SERVER_HEADER, Topology
+from ..topology import LB_SERVER_HEADER, Topology
 
 ENVOY_FLAGS = ["--disable-hot-restart", "--concurrency", "1", "--log-level", "warn",
                "--log-format", "[%Y-%m-%d %T.%e][%l] %v"]
@@ -126,7 +126,7 @@ def listening(t: Topology) -> list[tuple[str, str, int]]:
     off = addresses.PORT_OFFSET
     needed = [("lb", "load balancer listener", addresses.public_to_local(item.port)) for item in t.lb.listeners]
     needed.append(("lb", "load balancer admin", addresses.LB_ADMIN + off))
-    for kind in controller_kinds(t):
+    for kind in t.controller_kinds:
         needed.append(("controller", f"controller {kind} port", addresses.CONTROLLER_PORT[kind] + off))
         if t.node_snat:
             needed.append(("node", f"node port ({kind})", addresses.NODE_PORT[kind] + off))
@@ -137,21 +137,16 @@ def listening(t: Topology) -> list[tuple[str, str, int]]:
     return needed
 
 
-def controller_kinds(t: Topology) -> list[str]:
-    kinds = {item.target for item in t.lb.listeners}
-    return [kind for kind in ("http", "https", "redirect") if kind in kinds]
-
-
 def plan(t: Topology, slot: Slot, workdir: Path, transparent: bool | None = None) -> Plan:
     """Issue the certificates into ``workdir`` and render every process's configuration for ``slot``."""
     certs.write_ca(workdir)
     cert_dir = workdir / "certs"
     lb_certs = certs.issue(cert_dir, "lb", t.lb.certificates)
     ctl_certs = certs.issue(cert_dir, "controller", t.controller.certificates)
-    idle = t.lb.idle_timeout or DEFAULT_IDLE_TIMEOUT[t.lb.model]
+    idle = t.idle_timeout
     https = t.https_listener
     https_port = addresses.public_to_local(https.port if https else 443)
-    kinds = controller_kinds(t)
+    kinds = t.controller_kinds
 
     processes = [ProcessPlan("echo backend", "echo", slot.echo, slot.echo_port, [slot.echo_port])]
 
@@ -200,10 +195,7 @@ def plan(t: Topology, slot: Slot, workdir: Path, transparent: bool | None = None
                                      listen_ports, "lb-envoy.yaml", cfg))
         result.lb_server_header = LB_SERVER_HEADER
 
-    for item in t.lb.listeners:
-        scheme = "https" if item.terminates_tls or item.target == "https" else "http"
-        if scheme not in result.endpoints or item.port < result.endpoints[scheme].public_port:
-            result.endpoints[scheme] = Endpoint(scheme, item.port, slot.lb, addresses.public_to_local(item.port))
+    result.endpoints = endpoints_for(t, lambda port: (slot.lb, addresses.public_to_local(port)))
     return result
 
 
@@ -212,7 +204,7 @@ def address_book(t: Topology, slot: Slot) -> AddressBook:
     https = t.https_listener
     # Where each LB listener sends its traffic: the controller port, or the node port in front of it.
     targets = {kind: (slot.node, slot.node_port(kind)) if t.node_snat else (slot.controller, slot.controller_port(kind))
-               for kind in controller_kinds(t)}
+               for kind in t.controller_kinds}
     return AddressBook(lb_bind=slot.lb, lb_source=slot.lb, lb_admin_port=slot.lb_admin,
                        listener_ports={item.port: addresses.public_to_local(item.port) for item in t.lb.listeners},
                        targets=targets, https_port=addresses.public_to_local(https.port if https else 443))
