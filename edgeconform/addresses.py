@@ -13,7 +13,6 @@ something else holds is reported with its owner.
 from __future__ import annotations
 
 import errno
-import ipaddress
 import os
 import socket
 from dataclasses import dataclass, field
@@ -92,13 +91,6 @@ class Slot:
 
     def roles(self) -> dict[str, str]:
         return {self.lb: "lb", self.node: "node", self.controller: "controller", self.echo: "backend"}
-
-    def role_of(self, ip: str) -> str:
-        if ip in self.roles():
-            return self.roles()[ip]
-        if ipaddress.ip_address(ip) in ipaddress.ip_network(self.client_cidr):
-            return "client"
-        return "unknown"
 
     def release(self) -> None:
         if self._claim is not None:

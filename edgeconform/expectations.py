@@ -9,7 +9,7 @@ balancer, the observation departs from the expectation and the verdict is a fail
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
@@ -67,7 +67,6 @@ class Expectation:
     variant: str = ""
     reason: str = ""  # why limited / not applicable
     ideal: Want | None = None  # limited only: what an unlimited edge would show (its appearance fails, strict)
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def cell(self) -> str:

@@ -135,9 +135,6 @@ class Topology(_Strict):
         """kube-proxy re-originates from the node: instance targets with externalTrafficPolicy Cluster."""
         return self.lb.target_type == "instance" and self.kubernetes.external_traffic_policy == "Cluster"
 
-    def listener(self, port: int) -> Listener | None:
-        return next((item for item in self.lb.listeners if item.port == port), None)
-
     @property
     def http_listener(self) -> Listener | None:
         """The cleartext listener clients reach with http:// (the lowest non-TLS port)."""

@@ -41,7 +41,7 @@ class Measurement:
 
 @dataclass
 class Verdict:
-    kind: Literal["pass", "limited", "fail", "skip"]
+    kind: Literal["pass", "limited", "fail"]
     message: str
     measurement: Measurement | None = None
 

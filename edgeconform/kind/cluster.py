@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import assets
@@ -81,7 +81,6 @@ class KindCluster:
     keep: bool = False
     created: bool = False
     reused: bool = False
-    notes: list[str] = field(default_factory=list)
 
     @property
     def kubeconfig(self) -> str:
@@ -97,7 +96,6 @@ class KindCluster:
             recorded = self._recorded_sha()
             if recorded == config_sha256():
                 self.reused = True
-                self.notes.append(f"reused kind cluster {self.name!r} (same config)")
                 return
             why = ("was created from another cluster config" if recorded else "was not created by edgeconform")
             raise CommandFailed(
@@ -134,6 +132,5 @@ class KindCluster:
     def close(self) -> None:
         """Delete the cluster unless --keep-cluster asked to leave it for the next run."""
         if self.keep:
-            self.notes.append(f"kept kind cluster {self.name!r} (--keep-cluster)")
             return
         run(delete_command(self.name, self.tools.kind), self.tools.env)
