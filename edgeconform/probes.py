@@ -262,19 +262,22 @@ def proxy_counters(edge: Edge) -> dict[str, int]:
     return counters
 
 
-def client_ip(edge: Edge, sources: int = 3) -> list[ClientIpSample]:
+def client_ip(edge: Edge, sources: int = 3, *, path: str = "/client-ip", extra_headers: dict[str, str] | None = None,
+              timeout: float = TIMEOUT) -> list[ClientIpSample]:
     """Requests from ``sources`` distinct client addresses; what the backend learned about each."""
     endpoint = edge.endpoint("https") or edge.endpoint("http")
     scheme = endpoint.scheme if endpoint else "https"
     host = edge.hostnames[0]
     samples = []
     addresses = edge.client_addresses[:sources] if edge.client_addresses else [None]
+    before = proxy_counters(edge)
     for source in addresses:
-        before = proxy_counters(edge)
-        result = http_get(edge, scheme, host, f"/client-ip?from={source}", source=source)
+        result = http_get(edge, scheme, host, f"{path}?from={source}", source=source, extra_headers=extra_headers,
+                          timeout=timeout)
         after = proxy_counters(edge)
         moved = [v for v in ("v1", "v2") if after.get(v, 0) > before.get(v, 0)]
         samples.append(ClientIpSample(source, result, moved[0] if len(moved) == 1 else None))
+        before = after
     return samples
 
 

@@ -215,16 +215,8 @@ def _source(edge: Edge, i: int = 0) -> str | None:
 def forged_client(edge: Edge) -> list[ClientIpSample]:
     forged = {"X-Forwarded-For": ", ".join(security.FORGED_XFF), "X-Real-IP": security.FORGED_REAL_IP,
               "Forwarded": f"for={security.FORGED_FORWARDED};proto=https"}
-    scheme, host = _main_scheme(edge), edge.hostnames[0]
-    samples = []
-    for source in (edge.client_addresses[:2] or [None]):  # two clients, each must be seen as itself
-        before = probes.proxy_counters(edge)
-        result = _http_get(edge, scheme, host, f"/forged-client?from={source}", source=source,
-                            extra_headers=forged)
-        after = probes.proxy_counters(edge)
-        moved = [v for v in ("v1", "v2") if after.get(v, 0) > before.get(v, 0)]
-        samples.append(ClientIpSample(source, result, moved[0] if len(moved) == 1 else None))
-    return samples
+    # two clients, each must be seen as itself
+    return probes.client_ip(edge, sources=2, path="/forged-client", extra_headers=forged, timeout=TIMEOUT)
 
 
 FORGED_PROTO = {"X-Forwarded-Proto": "https", "X-Forwarded-Port": "443", "Forwarded": "proto=https"}
