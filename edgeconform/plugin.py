@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -22,7 +22,10 @@ from .edge import Edge
 from .expectations import Behaviour, Expectation
 from .matrix import Matrix, verdict_of
 from .topology import Topology
-from .verdicts import LimitedObserved, Unmeasurable, Verdict, check_or_raise, describe
+
+if TYPE_CHECKING:
+    from . import verdicts
+from .outcomes import LimitedObserved, Unmeasurable
 
 MARKERS = {
     "nlb": "edges fronted by a Network Load Balancer",
@@ -209,7 +212,9 @@ class Conformance:
     def __init__(self, edge: Edge, expectation: Expectation, node: pytest.Item):
         self.edge, self.expectation, self.node = edge, expectation, node
 
-    def check(self, probe: Callable[[Edge], Any]) -> Verdict:
+    def check(self, probe: Callable[[Edge], Any]) -> verdicts.Verdict:
+        from . import verdicts  # the probes and their HTTP stack load only when a check runs
+
         exp = self.expectation
         if exp.outcome == "n/a":
             pytest.skip(f"not applicable to {self.edge.name}: {exp.reason}")
@@ -217,13 +222,13 @@ class Conformance:
             if key in self.edge.unsupported:
                 pytest.skip(self.edge.unsupported[key])
         try:
-            verdict = check_or_raise(self.edge, exp, probe)
+            verdict = verdicts.check_or_raise(self.edge, exp, probe)
         except Unmeasurable as exc:
             pytest.skip(f"cannot be measured here: {exc}")
         m = verdict.measurement
         self.node.user_properties += [("verdict", verdict.kind), ("message", verdict.message)]
         if m is not None:
-            self.node.user_properties += [("observation", describe(m.observation)), ("attempts", m.attempts),
+            self.node.user_properties += [("observation", verdicts.describe(m.observation)), ("attempts", m.attempts),
                                           ("seconds", round(m.seconds, 3))]
         if verdict.kind == "fail":
             pytest.fail(verdict.message, pytrace=False)

@@ -20,7 +20,7 @@ from functools import cache
 from . import certs, probes, proxy_header, security
 from .edge import Edge
 from .probes import ClientIpSample, Handshake, Hop, HttpResult, RedirectTrail, direct_get
-from .verdicts import Unmeasurable
+from .outcomes import Unmeasurable
 
 TIMEOUT = 3.0
 _http_get = functools.partial(probes.http_get, timeout=TIMEOUT)  # the security probes' own, shorter deadline

@@ -18,16 +18,9 @@ from typing import Any, Literal
 from . import checks, diagnosis
 from .probes import via
 from .edge import Edge
+from .outcomes import LimitedObserved, Unmeasurable  # noqa: F401 (re-exported)
 from .expectations import Expectation
 from .supervisor import ProcessFailed
-
-
-class LimitedObserved(Exception):
-    """The documented limitation was observed: reported as a strict xfail."""
-
-
-class Unmeasurable(Exception):
-    """A probe cannot measure this on this target or client (the message says why): reported as a skip."""
 
 
 @dataclass
