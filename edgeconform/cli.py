@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from . import __version__, catalog, diagnosis, expectations
+from . import __version__, catalog, diagnosis, expectations, sources
 from .addresses import AddressBusy
 from .binaries import MissingBinary
 from .eks import cli as eks_cli
@@ -108,7 +108,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         table.add_column(overflow="fold")
         for e in expectations.for_topology(t):
             text = e.summary if e.outcome == "works" else e.reason
-            cites = "".join(f"[{k}]" for k in e.sources)
+            cites = sources.cite(e.sources)
             table.add_row(escape(f"  {e.cell}"), f"[{style[e.outcome]}]{e.outcome}[/]", f"{escape(text)} [dim]{escape(cites)}[/]")
         for finding in diagnosis.findings(t):
             table.add_row("  [red]finding[/]", f"[red]{finding.code}[/]", escape(finding.message))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .expectations import Behaviour
+from .sources import cite
 from .topology import Topology
 
 ALL = frozenset(Behaviour)
@@ -24,7 +25,7 @@ class Finding:
     checks: frozenset[str] = frozenset()
 
     def __str__(self) -> str:
-        return f"{self.message} {''.join(f'[{key}]' for key in self.sources)} ({self.code})"
+        return f"{self.message} {cite(self.sources)} ({self.code})"
 
 
 def findings(t: Topology) -> list[Finding]:

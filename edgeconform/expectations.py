@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
+from .sources import cite
 from .topology import Role, Topology
 
 
@@ -73,14 +74,10 @@ class Expectation:
         return f"{self.behaviour}[{self.variant}]" if self.variant else str(self.behaviour)
 
     def describe(self) -> str:
-        cited = "".join(f"[{key}]" for key in self.sources)
+        cited = cite(self.sources)
         if self.outcome == "works":
             return f"works: {self.summary} {cited}"
         return f"{self.outcome}: {self.reason} {cited}".rstrip()
-
-
-def _lb_name(t: Topology) -> str:
-    return {"nlb": "NLB", "clb": "Classic ELB", "alb": "ALB"}[t.lb.model]
 
 
 def _rewriter(t: Topology) -> Role:
@@ -89,7 +86,7 @@ def _rewriter(t: Topology) -> Role:
 
 
 def client_ip(t: Topology) -> Expectation:
-    lb = _lb_name(t)
+    lb = t.lb_title
     make = lambda **kw: Expectation(topology=t.name, behaviour=Behaviour.CLIENT_IP, **kw)  # noqa: E731
     ideal = ClientIpWant("client", "any")
     if t.layer == "l7":
@@ -140,7 +137,7 @@ def redirect(t: Topology) -> Expectation:
     code = t.controller.redirect_code
     if t.layer == "l7":
         keys: tuple[str, ...] = ("CLB-XFH" if t.lb.model == "clb" else "ALB-XFH", "ENVOY-H", "NGX-CM")
-        how = f"by X-Forwarded-Proto from the {_lb_name(t)}"
+        how = f"by X-Forwarded-Proto from the {t.lb_title}"
     elif t.tls_terminates_at == "lb":
         keys, how = ("NGX-AWS",), "on a port that only redirects (TLS ends at the load balancer, no X-Forwarded-Proto)"
     else:
@@ -183,7 +180,7 @@ def sni(t: Topology) -> Expectation:
         return hostname if hostname in certs[1:] else default
 
     want = SniWant(at, tuple((h, best(h)) for h in t.hostnames), default)
-    where = "at the controller" if at == "controller" else f"at the {_lb_name(t)}"
+    where = "at the controller" if at == "controller" else f"at the {t.lb_title}"
     if at == "lb" and t.lb.model == "clb":
         return make(outcome="limited", want=want, sources=("CLB-HTTPS23",),
                     ideal=SniWant(at, tuple((h, h) for h in t.hostnames), default),

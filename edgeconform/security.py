@@ -118,10 +118,6 @@ def _make(t: Topology, check: str, **kw) -> Expectation:
     return Expectation(topology=t.name, behaviour=Behaviour.SECURITY, variant=check, **kw)
 
 
-def _lb_name(t: Topology) -> str:
-    return {"nlb": "NLB", "clb": "Classic ELB", "alb": "ALB"}[t.lb.model]
-
-
 def _not_applicable(t: Topology, check: str, reason: str) -> Expectation:
     return _make(t, check, outcome="n/a", want=None, sources=("NLB-L",), summary="", reason=reason)
 
@@ -131,7 +127,7 @@ def forged_client(t: Topology) -> Expectation:
     seen_as = base.want.seen_as  # type: ignore[union-attr]
     who = "the client's own address" if seen_as == "client" else f"the {seen_as}'s address (the client_ip limitation)"
     if t.layer == "l7":
-        how = (f"only the entry the {_lb_name(t)} appended (the rightmost) is trusted; client-sent entries to its "
+        how = (f"only the entry the {t.lb_title} appended (the rightmost) is trusted; client-sent entries to its "
                "left are not")
         keys: tuple[str, ...] = ("ALB-XFH" if t.lb.model == "alb" else "CLB-XFH", "ENVOY-H")
     else:
@@ -179,7 +175,7 @@ def proxy_forged(t: Topology) -> Expectation:
     seen_as = client_ip(t).want.seen_as  # type: ignore[union-attr]
     keys = ("NLB-TG23", "ENVOY-PP") if t.lb.model == "nlb" else ("CLB-PP", "ENVOY-PP")
     return _make(t, "proxy-forged", outcome="works", want=ProxyForgedWant(seen_as, FORGED_PROXY_SOURCE), sources=keys,
-                 summary=f"a PROXY header sent by the client never becomes the client address: the {_lb_name(t)} "
+                 summary=f"a PROXY header sent by the client never becomes the client address: the {t.lb_title} "
                          "prepends its own and the controller reads the first; the client's header is then a "
                          "malformed request")
 
@@ -189,7 +185,7 @@ def tls_versions(t: Topology) -> Expectation:
     if at is None:
         return _not_applicable(t, "tls-versions", "no TLS listener")
     keys = TLS_POLICY_SOURCES[t.lb.model] if at == "lb" else ("ALB-TLSPOL", "NLB-TLSPOL")
-    where = f"the {_lb_name(t)}" if at == "lb" else "the controller"
+    where = f"the {t.lb_title}" if at == "lb" else "the controller"
     return _make(t, "tls-versions", outcome="works", want=TlsVersionsWant(TLS_REFUSED, TLS_ACCEPTED, at), sources=keys,
                  summary=f"{where} refuses TLS 1.0 and 1.1 and accepts TLS 1.2 and 1.3, as the AWS recommended "
                          "security policies do")
@@ -204,7 +200,7 @@ def default_cert(t: Topology) -> Expectation:
         if at == "lb" else ("NLB-L",) if t.lb.model == "nlb" else ("CLB-L",)
     return _make(t, "default-cert", outcome="works", want=DefaultCertWant(default, at), sources=keys,
                  summary=f"an unknown SNI name and a handshake without SNI both get the default certificate "
-                         f"{default!r} from the {'controller' if at == 'controller' else _lb_name(t)}")
+                         f"{default!r} from the {'controller' if at == 'controller' else t.lb_title}")
 
 
 def host_sni(t: Topology) -> Expectation:
@@ -229,7 +225,7 @@ def host_sni(t: Topology) -> Expectation:
                   "(UNVERIFIED; the stand-in routes by Host)"}[t.lb.model]
     return _make(t, "host-sni", outcome="limited", want=HostSniWant("routed"), ideal=HostSniWant("misdirected"),
                  sources=keys, summary="the request is routed by its Host",
-                 reason=f"TLS ends at the {_lb_name(t)}, so a Host that differs from the SNI name is routed by Host: {why}")
+                 reason=f"TLS ends at the {t.lb_title}, so a Host that differs from the SNI name is routed by Host: {why}")
 
 
 def redirect_loop(t: Topology) -> Expectation:

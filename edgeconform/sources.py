@@ -97,6 +97,11 @@ def url(key: str) -> str:
         raise KeyError(f"unknown source key {key!r}; known keys are listed in edgeconform/sources.py") from None
 
 
+def cite(keys) -> str:
+    """Source keys as they appear in messages: [NLB-TGA][#1825]."""
+    return "".join(f"[{key}]" for key in keys)
+
+
 def unknown(keys: list[str] | tuple[str, ...]) -> list[str]:
     """The keys in ``keys`` that cannot be followed."""
     return [k for k in keys if k not in ALL_KEYS or not _KEY.match(k)]

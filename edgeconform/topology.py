@@ -111,6 +111,11 @@ class Topology(_Strict):
         return self.load_balancer
 
     @property
+    def lb_title(self) -> str:
+        """The load balancer's name in messages: NLB, Classic ELB or ALB."""
+        return {"nlb": "NLB", "clb": "Classic ELB", "alb": "ALB"}[self.lb.model]
+
+    @property
     def layer(self) -> Literal["l4", "l7"]:
         return "l7" if any(listener.is_l7 for listener in self.lb.listeners) else "l4"
 

@@ -15,10 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from . import checks, diagnosis
+from . import checks, diagnosis, sources
 from .probes import via
 from .edge import Edge
-from .outcomes import LimitedObserved, Unmeasurable  # noqa: F401 (re-exported)
 from .expectations import Expectation
 from .supervisor import ProcessFailed
 
@@ -74,7 +73,7 @@ def judge(edge: Edge, expectation: Expectation, measurement: Measurement) -> Ver
             return Verdict("fail", _failure(header, expectation, [f"the topology requires {expectation.behaviour}, "
                                             f"but this edge has a documented limitation: {expectation.reason}"],
                                             observed, tried, t), measurement)
-        return Verdict("limited", f"{header}: {expectation.reason} {_cite(expectation.sources)}", measurement)
+        return Verdict("limited", f"{header}: {expectation.reason} {sources.cite(expectation.sources)}", measurement)
     if expectation.outcome == "limited" and expectation.ideal is not None \
             and not checks.compare(edge, expectation.ideal, measurement.observation):
         return Verdict("fail", f"{header}: unexpected success (strict): the documented limitation did not show.\n"
@@ -95,10 +94,6 @@ def _failure(header: str, expectation: Expectation, mismatches: list[str], obser
         lines.append("likely misconfiguration: none of the known ones matches this topology's settings; compare the "
                      "probes above with the expectation")
     return "\n".join(lines)
-
-
-def _cite(keys: tuple[str, ...]) -> str:
-    return "".join(f"[{key}]" for key in keys)
 
 
 def describe(observation: Any) -> str:
