@@ -39,8 +39,11 @@ class Controller(Protocol):
     name: str
     namespace: str  # where the controller runs
     pod_selector: dict[str, str]
+    container_ports: dict[str, int]  # controller port kind -> the port its pods listen on
 
     def translate(self, t: Topology, facts: EdgeFacts) -> ControllerPlan: ...
+
+    def install(self, api, run, kubeconfig: str) -> None: ...
 
 
 

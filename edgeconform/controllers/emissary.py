@@ -60,6 +60,10 @@ class Emissary:
     name = "emissary"
     namespace = NAMESPACE
     pod_selector = {"app.kubernetes.io/name": RELEASE, "app.kubernetes.io/instance": RELEASE}
+    container_ports = CONTAINER_PORTS
+
+    def install(self, api, run, kubeconfig: str) -> None:
+        install(api, run, kubeconfig)
 
     def translate(self, t: Topology, facts: EdgeFacts) -> ControllerPlan:
         ctl = t.controller

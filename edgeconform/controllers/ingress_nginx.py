@@ -90,6 +90,10 @@ class IngressNginx:
     name = "ingress-nginx"
     namespace = NAMESPACE
     pod_selector = {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}
+    container_ports = CONTAINER_PORTS
+
+    def install(self, api, run, kubeconfig: str) -> None:
+        install(api, run, kubeconfig)
 
     def settings(self, t: Topology, facts: EdgeFacts) -> dict[str, str]:
         ctl = t.controller

@@ -75,10 +75,8 @@ class KindTarget:
             api.apply(manifests.echo(versions()["images"]["python"]))
             api.wait(ECHO_READY, "the echo backend becoming ready",
                      api.pods_ready(manifests.NAMESPACE, {"app.kubernetes.io/name": manifests.ECHO_SERVICE}))
-            install = __import__(f"edgeconform.controllers.{self.controller.name.replace('-', '_')}",
-                                 fromlist=["install"]).install
-            install(api, lambda argv, timeout: run(self.tools.command(argv), self.tools.env, timeout),
-                    self.cluster.kubeconfig)
+            self.controller.install(api, lambda argv, timeout: run(self.tools.command(argv), self.tools.env, timeout),
+                                    self.cluster.kubeconfig)
         except (CommandFailed, ClusterError, OSError) as exc:
             self.failed = f"{exc}\n\n{self._diagnostics_text()}"
             raise BuildFailed(f"preparing kind cluster {self.cluster.name!r} with {self.controller.name} failed: "
@@ -193,9 +191,7 @@ class KindTarget:
         edge.endpoints = endpoints_for(t, lambda port: ("127.0.0.1", first.ports[port]))
 
     def controller_ports(self, t: Topology) -> dict[str, int]:
-        module = __import__(f"edgeconform.controllers.{self.controller.name.replace('-', '_')}",
-                            fromlist=["CONTAINER_PORTS"])
-        return dict(module.CONTAINER_PORTS)
+        return dict(self.controller.container_ports)
 
     def roles(self, api: Cluster, lb_ip: str, clients: list[str], nodes) -> dict[str, str]:
         roles = {lb_ip: "lb", **{ip: "client" for ip in clients}}
