@@ -160,8 +160,9 @@ def websocket(t: Topology, scheme: Literal["ws", "wss"]) -> Expectation:
                     summary="the Upgrade is refused before it reaches the backend",
                     reason="Classic ELB HTTP/HTTPS listeners break the WebSocket Upgrade (a TCP listener passes it)")
     if scheme == "ws" and t.redirect_intended:
-        code = 301 if t.lb.ssl_redirect else t.controller.redirect_code
-        return make(outcome="works", want=WebSocketWant("redirected", code), sources=redirect(t).sources,
+        cleartext = redirect(t)  # the ws:// handshake meets the same redirect as any cleartext request
+        code = cleartext.want.code
+        return make(outcome="works", want=WebSocketWant("redirected", code), sources=cleartext.sources,
                     summary=f"the ws:// handshake gets the cleartext redirect ({code}), like any cleartext request")
     keys = {"nlb": ("NLB-L",), "alb": ("ALB-L",), "clb": ("CLB-L", "EMS-AWS")}[t.lb.model]
     return make(outcome="works", want=WebSocketWant("echo"), sources=keys,

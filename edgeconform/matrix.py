@@ -25,6 +25,7 @@ from . import __version__, sources
 from .expectations import Behaviour
 from .report import model
 from .report.model import RANK, Component, ExpectationRecord, Report, Result, Run, Source, TopologyRecord
+from .report.text import cell_name
 from .topology import Topology
 
 STYLE = {"pass": "green", "limited": "yellow", "fail": "bold red", "error": "bold red", "skip": "dim", "n/a": "dim"}
@@ -126,9 +127,8 @@ def render(report: Report, width: int = 120, color: bool = False) -> str:
                       highlight=False, soft_wrap=True)
     for r in report.results:
         if r.verdict in ("fail", "error"):
-            where = f"{r.behaviour}[{r.variant}]" if r.variant else r.behaviour
             on = f" on {r.target}" if len(report.targets) > 1 else ""
-            console.print(f"[bold red]{r.verdict.upper()}[/] {escape(r.topology)} · {escape(where)}{escape(on)}: "
+            console.print(f"[bold red]{r.verdict.upper()}[/] {escape(r.topology)} · {escape(cell_name(r))}{escape(on)}: "
                           f"{escape(r.diagnosis)}", highlight=False, soft_wrap=True)
     return console.file.getvalue()
 

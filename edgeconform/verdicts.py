@@ -52,9 +52,9 @@ def measure(edge: Edge, expectation: Expectation, probe: Callable[[Edge], Any]) 
         elapsed = time.monotonic() - started
         if streak >= profile.consecutive:
             return Measurement(observation, [], attempts, elapsed, converged=True)
-        if mismatches:
-            edge.check_alive()  # a crashed proxy is the failure, with its log: not a slow mismatch
         if elapsed >= profile.timeout:
+            if mismatches:
+                edge.check_alive()  # a crashed proxy is the failure, with its log: not a slow mismatch
             return Measurement(observation, mismatches, attempts, elapsed, converged=False)
         time.sleep(profile.interval)  # pacing inside the bounded loop
 

@@ -311,11 +311,11 @@ class EksTarget:
                 "enableServiceMutatorWebhook=false (nothing was created)")
 
     def _learn_client(self, edge: Edge) -> None:
-        if self.truth.explicit and not can_teach(edge):
+        """Through an L7 edge, learn the runner's address (_finish already applied what was known)."""
+        if not can_teach(edge):
             return
-        if can_teach(edge):
-            scheme = "https" if edge.endpoint("https") else "http"
-            self.truth.learn(edge, http_get(edge, scheme, edge.hostnames[0], "/edgeconform/client-ip"))
+        scheme = "https" if edge.endpoint("https") else "http"
+        self.truth.learn(edge, http_get(edge, scheme, edge.hostnames[0], "/edgeconform/client-ip"))
         self.truth.apply(edge)
 
     def client_ip_problem(self, edge: Edge) -> str | None:
