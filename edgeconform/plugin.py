@@ -1,60 +1,72 @@
-"""The pytest plugin (registered through the ``pytest11`` entry point): options, markers, fixtures, matrix.
+"""The pytest plugin (the ``pytest11`` entry point): options, markers, fixtures and the matrix. It is the only
+pytest-facing module (with hookspecs.py); everything it calls is plain library code.
 
-Suites only ask for ``conformance`` (or ``edge``/``expectation``); the plugin parametrizes them over the
-selected topologies, builds one edge per topology per session on the chosen target, marks limited cells as
-strict xfail, attaches the edge's process logs to failures, and prints the topology x behaviour matrix.
+Suites ask for ``conformance`` (or ``edge``/``expectation``); the plugin parametrizes them over the selected
+topologies, builds one edge per topology per session on the chosen target, marks limited cells as strict xfail,
+attaches the edge's process logs to failures, and prints the topology x behaviour matrix. What the markers,
+columns and options are comes from the registries: edgeconform.behaviours, edgeconform.load_balancers,
+edgeconform.controllers, and the targets (built in, or added through ``pytest_edgeconform_add_targets``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import signal
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import catalog, expectations, targets
-from .addresses import AddressBusy
-from .controllers import NAMES as CONTROLLERS
+from . import behaviours, catalog, controllers, hookspecs, load_balancers, targets
+from .behaviours import Expectation
 from .binaries import MissingBinary
 from .edge import Edge
-from .expectations import Behaviour, Expectation
-from .matrix import Matrix, verdict_of
+from .outcomes import LimitedObserved, Unmeasurable
+from .report.collect import Collector, render, verdict_of
+from .supervisor import ProcessFailed
+from .targets import TargetRegistry, TargetSpec
+from .targets import builtin as builtin_targets
+from .targets.local.addresses import AddressBusy
 from .topology import Topology
 
 if TYPE_CHECKING:
     from . import verdicts
-from .outcomes import LimitedObserved, Unmeasurable
 
-MARKERS = {
-    "nlb": "edges fronted by a Network Load Balancer",
-    "clb": "edges fronted by a Classic ELB",
-    "alb": "edges fronted by an Application Load Balancer",
-    "l4": "load balancers with L4 listeners (TCP/TLS/SSL)",
-    "l7": "load balancers with L7 listeners (HTTP/HTTPS)",
-    "client_ip": "behaviour: the backend learns the real client address",
-    "redirect": "behaviour: cleartext is redirected to HTTPS, without a loop",
-    "websocket": "behaviour: WebSocket upgrade and echo through the edge",
-    "sni": "behaviour: which certificate each hostname gets, where TLS terminates",
-    "security": "behaviour: forged headers, PROXY abuse, TLS policy, redirect loops",
-    "xdist_group(name): pytest-xdist group (one edge per topology per worker)": "",
-}
-BEHAVIOUR_MARKS = [b.value for b in Behaviour]
+LAYER_MARKERS = {"l4": "load balancers with L4 listeners (TCP/TLS/SSL)",
+                 "l7": "load balancers with L7 listeners (HTTP/HTTPS)"}
 STATE = pytest.StashKey["State"]()
+REGISTRY = pytest.StashKey[TargetRegistry]()
 
 
 @dataclasses.dataclass
 class State:
     topologies: dict[str, Topology]
     selected: list[str]
-    matrix: Matrix
+    spec: TargetSpec
+    controller: str
+    collector: Collector
+    target: targets.Target | None = None
+    unavailable: str = ""  # why the target cannot run here: its tests skip with this
+    report_dir: Path | None = None
+    show_matrix: bool = True
+    written: list[Path] = dataclasses.field(default_factory=list)
+    previous_sigterm: Any = None
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+# --- options and targets ---------------------------------------------------------------------------------------
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     group = parser.getgroup("edgeconform", "edgeconform: ingress edge conformance")
-    group.addoption("--target", default="local", choices=targets.NAMES,
-                    help="where edges are built: local (loopback stand-ins, default), kind, eks")
+    group.addoption("--target", default="local", metavar="NAME",
+                    help="where edges are built: local (real proxies on this machine, the default), kind, eks, or a "
+                         "target another package adds")
+    group.addoption("--controller", default=None, choices=controllers.names(),
+                    help="the ingress controller (default: the target's own; local: envoy, kind and eks: emissary)")
     group.addoption("--topology", action="append", default=[], metavar="NAME",
                     help="run only this topology (repeatable); default: every catalog topology, or every "
                          "topology of the --topology-file files when given")
@@ -67,39 +79,83 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--no-matrix", action="store_true", help="do not print the topology x behaviour matrix")
     group.addoption("--report", default=None, metavar="DIR",
                     help="write the run's conformance report to DIR: report.json, report.md, report.html")
-    # real-cluster targets (kind)
-    group.addoption("--controller", default=None, choices=CONTROLLERS,
-                    help="ingress controller on the kind and eks targets: emissary (default) or ingress-nginx")
-    group.addoption("--keep-cluster", action="store_true",
-                    help="kind target: leave the cluster for the next run (it is reused when its config matches)")
-    group.addoption("--cluster-name", default=None, metavar="NAME",
-                    help="kind target: the cluster's name (default: edgeconform)")
+
+    def add_target_options(spec: TargetSpec) -> None:
+        target_group = parser.getgroup(f"edgeconform-{spec.name}", f"edgeconform: the {spec.name} target")
+        for option in spec.options:
+            target_group.addoption(option.flag, **option.argparse_kwargs())
+
+    registry = TargetRegistry(on_add=add_target_options)
+    pluginmanager._edgeconform_targets = registry  # type: ignore[attr-defined]  # read back in pytest_configure
+    pluginmanager.hook.pytest_edgeconform_add_targets.call_historic(kwargs={"targets": registry})
 
 
+def pytest_edgeconform_add_targets(targets: TargetRegistry) -> None:
+    for spec in builtin_targets():
+        targets.add(spec)
+
+
+# --- configuration ---------------------------------------------------------------------------------------------
 def pytest_configure(config: pytest.Config) -> None:
-    for name, doc in MARKERS.items():
-        config.addinivalue_line("markers", f"{name}: {doc}" if doc else name)
-    files = config.getoption("topology_file", default=[]) or []
+    config.addinivalue_line("markers", "xdist_group(name): pytest-xdist group (one edge per topology per worker)")
+    config.addinivalue_line("markers", "target_only(name): runs on that target only (deselected on the others)")
+    for model in load_balancers.MODELS.values():
+        config.addinivalue_line("markers", f"{model.name}: {model.marker}")
+    for name, doc in LAYER_MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {doc}")
+    for behaviour in behaviours.REGISTRY.values():
+        config.addinivalue_line("markers", f"{behaviour.name}: {behaviour.description}")
+
+    registry: TargetRegistry = config.pluginmanager._edgeconform_targets  # type: ignore[attr-defined]
     try:
-        users = catalog.load(files, include_default=False)
+        spec = registry.get(config.getoption("target"))
+    except targets.TargetUsageError as exc:
+        raise pytest.UsageError(f"edgeconform: --target: {exc}") from None
+    controller = config.getoption("controller") or spec.default_controller
+    if spec.name not in controllers.controller_class(controller).targets:
+        raise pytest.UsageError(f"edgeconform: the {controller} controller does not run on the {spec.name} target; "
+                                f"choose one of {', '.join(controllers.for_target(spec.name))}")
+    if not spec.parallel and config.getoption("numprocesses", default=None):
+        raise pytest.UsageError(f"edgeconform: the {spec.name} target builds one topology at a time (it reconfigures "
+                                "the cluster's one ingress controller, whose settings are cluster-wide): drop -n")
+    topologies, selected = _topologies(config)
+    state = State(topologies, selected, spec, controller, Collector(selected, spec.name, catalog=topologies),
+                  report_dir=_report_dir(config), show_matrix=not config.getoption("no_matrix"))
+    options = {option.dest: config.getoption(option.dest) for option in spec.options}
+    try:
+        state.target = spec.target_class().from_options(options, controller)
+    except targets.TargetUsageError as exc:
+        raise pytest.UsageError(f"edgeconform: {exc}") from None
+    except targets.TargetUnavailable as exc:
+        state.unavailable = str(exc)
+    if state.target is not None:
+        state.topologies.update(state.target.prepare(dict(topologies)))  # in place: the record reports these
+    config.stash[STATE] = state
+    config.pluginmanager.register(_Collect(state.collector), "edgeconform-collect")
+    if threading.current_thread() is threading.main_thread():  # SIGTERM (a cancelled CI job) runs the teardowns
+        state.previous_sigterm = signal.signal(signal.SIGTERM, _terminate)
+
+
+def _terminate(signum, frame):
+    raise KeyboardInterrupt("SIGTERM: tearing down the edges")
+
+
+def _topologies(config: pytest.Config) -> tuple[dict[str, Topology], list[str]]:
+    try:
+        users = catalog.load(config.getoption("topology_file"), include_default=False)
         topologies = {**catalog.load(), **users}  # a user's entry overrides the catalog's of the same name
-        from_files = list(users)
     except catalog.TopologyError as exc:
         raise pytest.UsageError(f"edgeconform: {exc}") from None
-    wanted = config.getoption("topology", default=[]) or from_files or list(topologies)
+    wanted = config.getoption("topology") or list(users) or list(topologies)
     unknown = [name for name in wanted if name not in topologies]
     if unknown:
         raise pytest.UsageError(f"edgeconform: unknown topology {unknown}; known: {', '.join(topologies)}")
-    selected = list(dict.fromkeys(wanted))
-    matrix = Matrix(selected, config.getoption("target", default="local"), show=not config.getoption("no_matrix", default=False),
-                    catalog=topologies, report_dir=_report_dir(config))
-    config.stash[STATE] = State(topologies, selected, matrix)
-    config.pluginmanager.register(matrix, "edgeconform-matrix")
+    return topologies, list(dict.fromkeys(wanted))
 
 
 def _report_dir(config: pytest.Config) -> Path | None:
     """--report DIR, checked before any edge is built so a bad path costs nothing."""
-    value = config.getoption("report", default=None)
+    value = config.getoption("report")
     if not value:
         return None
     path = Path(value)
@@ -117,14 +173,29 @@ def _state(config: pytest.Config) -> State:
     return config.stash[STATE]
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(STATE, None)
+    if state is None:
+        return
+    if state.target is not None:
+        state.target.close()
+    if state.previous_sigterm is not None and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, state.previous_sigterm)
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     state = _state(config)
-    target = config.getoption("target")
-    if target == "kind":
-        target += f" ({config.getoption('controller') or 'emissary'})"
-    return f"edgeconform: target {target}, topologies: {', '.join(state.selected)}"
+    where = state.target.header() if state.target else f"{state.spec.name} (unavailable: {state.unavailable})"
+    return f"edgeconform: target {where or state.spec.name}"
 
 
+def pytest_report_collectionfinish(config: pytest.Config, items: list[pytest.Item]) -> str:
+    """What will run, after -m / -k / --topology have selected (not every topology of the catalog)."""
+    running = list(dict.fromkeys(name for item in items if (name := _topology_of(item))))
+    return f"edgeconform: topologies: {', '.join(running) or 'none'}"
+
+
+# --- collection ------------------------------------------------------------------------------------------------
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "topology" not in metafunc.fixturenames:
         return
@@ -137,36 +208,48 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def cell_of(item: pytest.Item) -> tuple[str | None, str]:
-    """(behaviour, variant) of a suite test, from its behaviour marker and its ``scheme`` (websocket) or
-    ``check`` (security) parameter."""
-    behaviour = next((m.name for m in item.iter_markers() if m.name in BEHAVIOUR_MARKS), None)
+    """(behaviour, variant) of a suite test: its behaviour marker, and its variant parameter (edgeconform.behaviours)."""
+    behaviour = next((m.name for m in item.iter_markers() if m.name in behaviours.REGISTRY), None)
+    if behaviour is None:
+        return None, ""
     callspec = getattr(item, "callspec", None)
-    params = callspec.params if callspec else {}
-    variant = str(params.get("scheme", params.get("check", "")))
-    return behaviour, variant
+    return behaviour, behaviours.cell_of(behaviour, callspec.params if callspec else {})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     state = _state(config)
+    elsewhere = [item for item in items if (m := item.get_closest_marker("target_only")) and m.args[0] != state.spec.name]
+    if elsewhere:
+        config.hook.pytest_deselected(items=elsewhere)
+        items[:] = [item for item in items if item not in elsewhere]
     for item in items:
         callspec = getattr(item, "callspec", None)
         if callspec is None or "topology" not in callspec.params:
             continue
         t = state.topologies[callspec.params["topology"]]
         behaviour, variant = cell_of(item)
-        item.user_properties += [("topology", t.name), ("target", config.getoption("target"))]
+        item.user_properties += [("topology", t.name), ("target", state.spec.name)]
         if behaviour is None or "expectation" not in getattr(item, "fixturenames", ()):
             continue  # a test that judges without a derived expectation (e.g. the eks node-port check)
-        expectation = expectations.lookup(t, behaviour, variant)
+        expectation = behaviours.expectation(t, behaviour, variant)
         item.user_properties += [("behaviour", behaviour), ("variant", variant),
                                  ("expected", expectation.outcome), ("expectation", expectation.describe()),
                                  ("sources", " ".join(expectation.sources))]
         if expectation.outcome == "limited" and behaviour not in t.requires:
             item.add_marker(pytest.mark.xfail(strict=True, raises=LimitedObserved,
                                               reason=f"limited: {expectation.reason}"))
+    if state.target is not None:  # some topologies first (stable: each topology's tests stay together)
+        first = {name for name in state.selected if state.target.runs_first(state.topologies[name])}
+        if first:
+            items.sort(key=lambda item: 0 if _topology_of(item) in first else 1)
 
 
-# --- fixtures ------------------------------------------------------------------------------------------
+def _topology_of(item: pytest.Item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("topology") if callspec else None
+
+
+# --- fixtures --------------------------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def topology(request: pytest.FixtureRequest) -> Topology:
     return _state(request.config).topologies[request.param]
@@ -174,10 +257,10 @@ def topology(request: pytest.FixtureRequest) -> Topology:
 
 @pytest.fixture(scope="session")
 def edge_target(request: pytest.FixtureRequest) -> targets.Target:
-    try:
-        return targets.get(request.config.getoption("target"), request.config)
-    except targets.TargetUnavailable as exc:
-        pytest.skip(str(exc))
+    state = _state(request.config)
+    if state.target is None:
+        pytest.skip(state.unavailable)
+    return state.target
 
 
 @pytest.fixture(scope="session")
@@ -187,7 +270,7 @@ def edge(request: pytest.FixtureRequest, topology: Topology, edge_target: target
         built = edge_target.build(topology)
     except targets.TargetUnavailable as exc:
         pytest.skip(str(exc))
-    except (AddressBusy, MissingBinary, targets.BuildFailed) as exc:
+    except (AddressBusy, MissingBinary, ProcessFailed, targets.BuildFailed) as exc:
         pytest.fail(f"edgeconform could not build {topology.name}: {exc}", pytrace=False)
     overrides = {k: v for k, v in {"timeout": request.config.getoption("converge_timeout"),
                                    "consecutive": request.config.getoption("converge_consecutive")}.items() if v}
@@ -202,25 +285,29 @@ def expectation(request: pytest.FixtureRequest, topology: Topology) -> Expectati
     behaviour, variant = cell_of(request.node)
     if behaviour is None:
         raise pytest.UsageError(f"{request.node.nodeid} asks for an expectation but has no behaviour marker "
-                                f"({', '.join(BEHAVIOUR_MARKS)})")
-    return expectations.lookup(topology, behaviour, variant)
+                                f"({', '.join(behaviours.NAMES)})")
+    return behaviours.expectation(topology, behaviour, variant)
 
 
 class Conformance:
     """The one call a suite test makes: probe the edge and turn the observation into a verdict."""
 
-    def __init__(self, edge: Edge, expectation: Expectation, node: pytest.Item):
-        self.edge, self.expectation, self.node = edge, expectation, node
+    def __init__(self, edge: Edge, expectation: Expectation, node: pytest.Item, target: targets.Target):
+        self.edge, self.expectation, self.node, self.target = edge, expectation, node, target
 
-    def check(self, probe: Callable[[Edge], Any]) -> verdicts.Verdict:
+    def check(self, probe: Callable[[Edge], Any] | None = None) -> verdicts.Verdict:
+        """Measure the cell (with its own probe, or ``probe``) and judge it: pass, limited (xfail) or fail."""
         from . import verdicts  # the probes and their HTTP stack load only when a check runs
 
         exp = self.expectation
         if exp.outcome == "n/a":
             pytest.skip(f"not applicable to {self.edge.name}: {exp.reason}")
-        for key in (exp.cell, str(exp.behaviour)):  # a whole behaviour, or one variant ("websocket[ws]")
+        for key in (exp.cell, exp.behaviour):  # a whole behaviour, or one variant ("websocket[ws]")
             if key in self.edge.unsupported:
                 pytest.skip(self.edge.unsupported[key])
+        problem = self.target.before_check(self.edge, exp.behaviour)
+        if problem:
+            pytest.fail(problem, pytrace=False)
         try:
             verdict = verdicts.check_or_raise(self.edge, exp, probe)
         except Unmeasurable as exc:
@@ -238,14 +325,15 @@ class Conformance:
 
 
 @pytest.fixture
-def conformance(request: pytest.FixtureRequest, edge: Edge, expectation: Expectation) -> Conformance:
+def conformance(request: pytest.FixtureRequest, edge: Edge, expectation: Expectation,
+                edge_target: targets.Target) -> Conformance:
     if edge.controller_name:
         request.node.user_properties += [("controller", edge.controller_name),
                                          ("controller_version", edge.controller_version or "")]
-    return Conformance(edge, expectation, request.node)
+    return Conformance(edge, expectation, request.node, edge_target)
 
 
-# --- reporting -----------------------------------------------------------------------------------------
+# --- reporting -------------------------------------------------------------------------------------------------
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
@@ -267,3 +355,38 @@ def _record_verdict(item: pytest.Item, report: pytest.TestReport) -> None:
     if verdict:
         item.user_properties.append(("verdict", verdict))
         report.user_properties.append(("verdict", verdict))
+
+
+class _Collect:
+    """Every test report reaches the matrix, wherever reports arrive (the xdist controller included). Registered
+    per session as its own plugin object: pytest_runtest_logreport is given no config to find the state in."""
+
+    def __init__(self, collector: Collector):
+        self.collector = collector
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.collector.add(report)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    state = _state(session.config)
+    if hasattr(session.config, "workerinput") or state.collector.empty:
+        return  # an xdist worker: the controller assembles the record
+    state.collector.assemble([str(a) for a in session.config.invocation_params.args], int(exitstatus),
+                             pytest.__version__)
+    if state.report_dir is not None:
+        from .report import write
+        state.written = write(state.collector.report, state.report_dir)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    state = _state(config)
+    if not state.collector.empty:
+        if state.show_matrix:
+            terminalreporter.write_sep("=", "edgeconform matrix")
+            report = state.collector.report or state.collector.assemble()
+            terminalreporter.write(render(report, terminalreporter._tw.fullwidth, terminalreporter.hasmarkup))
+        if state.written:
+            terminalreporter.write_line(f"edgeconform report: {', '.join(str(p) for p in state.written)}")
+    for line in state.target.summary() if state.target is not None else []:
+        terminalreporter.write_line(line)

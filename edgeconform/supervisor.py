@@ -28,6 +28,18 @@ _PR_SET_PDEATHSIG = 1
 _live: weakref.WeakSet[Supervisor] = weakref.WeakSet()
 
 
+@dataclass
+class Process:
+    """One process to run: what it is called in logs and errors, its command line, the files it needs written
+    into the work folder first (its configuration), and how to tell that it is ready."""
+
+    name: str  # "controller (envoy)"
+    argv: list[str]
+    ready: Callable[[], bool]
+    files: dict[str, str] = field(default_factory=dict)  # file name in the work folder -> text
+    env: dict[str, str] | None = None
+
+
 class ProcessFailed(Exception):
     """A supervised process exited or never became ready; the message carries its log tail."""
 
@@ -70,6 +82,12 @@ class Supervisor:
         self.processes: list[Managed] = []
         self._stopped = False
         _live.add(self)
+
+    def run(self, process: Process) -> Managed:
+        """Write the process's files into the work folder, then start it."""
+        for name, text in process.files.items():
+            (self.workdir / name).write_text(text)
+        return self.start(process.name, process.argv, process.ready, env=process.env)
 
     def start(self, name: str, argv: list[str], ready: Callable[[], bool], env: dict | None = None) -> Managed:
         log = self.workdir / f"{name.split()[0]}.log"

@@ -13,20 +13,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-LBModel = Literal["nlb", "clb", "alb"]
+from . import load_balancers
+from .load_balancers import LoadBalancerModel
+
+LBModel = Literal[load_balancers.NAMES]  # type: ignore[valid-type]
 ListenerProtocol = Literal["TCP", "TLS", "SSL", "HTTP", "HTTPS"]
 ControllerPort = Literal["http", "https", "redirect"]
 Role = Literal["client", "lb", "node", "controller", "backend"]
 
 L4_PROTOCOLS = {"TCP", "TLS", "SSL"}
 TLS_PROTOCOLS = {"TLS", "SSL", "HTTPS"}
-ALLOWED_PROTOCOLS: dict[str, set[str]] = {
-    "nlb": {"TCP", "TLS"},
-    "clb": {"TCP", "SSL", "HTTP", "HTTPS"},
-    "alb": {"HTTP", "HTTPS"},
-}
-# Idle timeouts in seconds: NLB TCP 350 [NLB-IT], ALB 60 [ALB-IT], CLB 60 [CLB-IT].
-DEFAULT_IDLE_TIMEOUT = {"nlb": 350, "alb": 60, "clb": 60}
 # What the load balancer itself answers with when it generates a response (ALB redirects, errors).
 LB_SERVER_HEADER = "awselb/2.0"
 
@@ -98,8 +94,9 @@ class Topology(_Strict):
     load_balancer: LoadBalancer
     kubernetes: Kubernetes = Kubernetes()
     controller: Controller = Controller()
-    # Behaviours this edge must deliver: a documented limitation of one of them is then a failure, not a pass.
-    requires: list[Literal["client_ip", "redirect", "websocket", "sni"]] = []
+    # Behaviours this edge must deliver: a documented limitation of one of them is then a failure, not a pass
+    # (names from edgeconform.behaviours, checked by the catalog loader).
+    requires: list[str] = []
     # Field path -> source keys from aws-lb-facts.md (see edgeconform.sources).
     sources: dict[str, list[str]] = {}
     # Where the entry came from (file path); set by the loader, not by users.
@@ -111,9 +108,14 @@ class Topology(_Strict):
         return self.load_balancer
 
     @property
+    def lb_model(self) -> LoadBalancerModel:
+        """What this kind of AWS load balancer can do, with its sources (edgeconform.load_balancers)."""
+        return load_balancers.get(self.lb.model)
+
+    @property
     def lb_title(self) -> str:
         """The load balancer's name in messages: NLB, Classic ELB or ALB."""
-        return {"nlb": "NLB", "clb": "Classic ELB", "alb": "ALB"}[self.lb.model]
+        return self.lb_model.title
 
     @property
     def layer(self) -> Literal["l4", "l7"]:
@@ -129,7 +131,7 @@ class Topology(_Strict):
     @property
     def preserves_client_ip(self) -> bool:
         """Whether the load balancer's packets still carry the client's source address."""
-        if self.lb.model != "nlb":
+        if not self.lb_model.preserves_client_ip_attribute:
             return False  # CLB and ALB always open their own connection [CLB-L][ALB-XFH]
         if self.lb.client_ip_preservation is not None:
             return self.lb.client_ip_preservation
@@ -161,7 +163,7 @@ class Topology(_Strict):
     @property
     def idle_timeout(self) -> int:
         """The load balancer's idle timeout in seconds: the topology's, or the model's AWS default."""
-        return self.lb.idle_timeout or DEFAULT_IDLE_TIMEOUT[self.lb.model]
+        return self.lb.idle_timeout or self.lb_model.default_idle_timeout
 
     @property
     def tls_terminates_at(self) -> Literal["lb", "controller"] | None:

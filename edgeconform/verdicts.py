@@ -5,7 +5,7 @@
 - A *limited* expectation passes as pytest xfail only when the documented limitation is what was observed;
   seeing the ideal outcome instead is an unexpected success and fails (strict).
 - A failure says what was expected (with its source keys), what was observed, and the likely
-  misconfiguration (edgeconform.diagnosis).
+  misconfiguration (edgeconform.findings).
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from . import checks, diagnosis, sources
-from .probes import via
+from . import findings, sources
+from .behaviours import Expectation, get
 from .edge import Edge
-from .expectations import Expectation
 from .supervisor import ProcessFailed
 
 
@@ -38,8 +37,11 @@ class Verdict:
     measurement: Measurement | None = None
 
 
-def measure(edge: Edge, expectation: Expectation, probe: Callable[[Edge], Any]) -> Measurement:
-    """Probe until the observation matches the expectation ``consecutive`` times in a row, or time runs out."""
+def measure(edge: Edge, expectation: Expectation, probe: Callable[[Edge], Any] | None = None) -> Measurement:
+    """Probe until the observation matches the expectation ``consecutive`` times in a row, or time runs out.
+    ``probe`` defaults to the cell's own (edgeconform.behaviours)."""
+    cell = get(expectation.behaviour).cell(expectation.variant)
+    probe = probe or cell.probe
     profile = edge.converge
     started = time.monotonic()
     attempts = streak = 0
@@ -47,7 +49,7 @@ def measure(edge: Edge, expectation: Expectation, probe: Callable[[Edge], Any]) 
         attempts += 1
         edge.check_alive()  # a process that already died fails at once, not after every probe's timeout
         observation = probe(edge)
-        mismatches = checks.compare(edge, expectation.want, observation)
+        mismatches = cell.compare(edge, expectation.want, observation)
         streak = 0 if mismatches else streak + 1
         elapsed = time.monotonic() - started
         if streak >= profile.consecutive:
@@ -61,7 +63,8 @@ def measure(edge: Edge, expectation: Expectation, probe: Callable[[Edge], Any]) 
 
 def judge(edge: Edge, expectation: Expectation, measurement: Measurement) -> Verdict:
     t = edge.topology
-    required = str(expectation.behaviour) in t.requires
+    compare = get(expectation.behaviour).cell(expectation.variant).compare
+    required = expectation.behaviour in t.requires
     header = f"{t.name} · {expectation.cell}"
     observed = describe(measurement.observation)
     tried = (f"{measurement.attempts} attempt(s) in {measurement.seconds:.2f} s, convergence profile "
@@ -75,7 +78,7 @@ def judge(edge: Edge, expectation: Expectation, measurement: Measurement) -> Ver
                                             observed, tried, t), measurement)
         return Verdict("limited", f"{header}: {expectation.reason} {sources.cite(expectation.sources)}", measurement)
     if expectation.outcome == "limited" and expectation.ideal is not None \
-            and not checks.compare(edge, expectation.ideal, measurement.observation):
+            and not compare(edge, expectation.ideal, measurement.observation):
         return Verdict("fail", f"{header}: unexpected success (strict): the documented limitation did not show.\n"
                                f"expected: {expectation.describe()}\nobserved:\n{observed}\n"
                                "The stand-in or the edge does not behave as the topology documents.", measurement)
@@ -86,7 +89,7 @@ def _failure(header: str, expectation: Expectation, mismatches: list[str], obser
     lines = [f"{header}: FAIL", f"expected: {expectation.describe()}", "observed:"]
     lines += [f"  - {m}" for m in mismatches]
     lines += ["probes:", observed, f"({tried})"]
-    found = diagnosis.for_behaviour(t, expectation.behaviour, expectation.variant)
+    found = findings.for_cell(t, expectation.behaviour, expectation.variant)
     if found:
         lines.append("likely misconfiguration:")
         lines += [f"  - {finding}" for finding in found]
@@ -97,23 +100,15 @@ def _failure(header: str, expectation: Expectation, mismatches: list[str], obser
 
 
 def describe(observation: Any) -> str:
-    """A readable rendering of any probe observation."""
+    """A readable rendering of any probe observation (a list: one item per line)."""
     if isinstance(observation, list):
-        parts = []
-        for sample in observation:
-            view = getattr(sample, "view", None)
-            line = f"  {sample.result.describe()}"
-            if view is not None:
-                line += (f"\n      backend saw client={view.client} via {via(sample)}; controller peer={view.peer}; "
-                         f"X-Forwarded-For={list(view.xff)}")
-            parts.append(line)
-        return "\n".join(parts)
+        return "\n".join(describe(item) for item in observation)
     describe_method = getattr(observation, "describe", None)
     text = describe_method() if describe_method else repr(observation)
     return text if text.startswith("  ") else f"  {text}"
 
 
-def check_or_raise(edge: Edge, expectation: Expectation, probe: Callable[[Edge], Any]) -> Verdict:
+def check_or_raise(edge: Edge, expectation: Expectation, probe: Callable[[Edge], Any] | None = None) -> Verdict:
     """Measure and judge; a crashed process becomes a failure carrying its log."""
     try:
         measurement = measure(edge, expectation, probe)

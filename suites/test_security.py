@@ -1,20 +1,16 @@
-"""Security: what a hostile client must not achieve through the edge, and proof that it is refused.
-
-One test per topology and check (edgeconform/security.py lists the checks and their rules): forged
-X-Forwarded-For / X-Real-IP / Forwarded, a forged X-Forwarded-Proto against the cleartext redirect, PROXY
-protocol abuse (no header, LOCAL, a client's own header behind a load balancer that prepends one), the TLS
-policy (1.0/1.1 refused, 1.2/1.3 accepted), the default certificate, Host differing from SNI, redirect loops,
-and hostile input (malformed PROXY headers, oversized headers, half-open connections). Every probe has a
-bounded timeout and a control request; a failure names the likely misconfiguration.
+"""Security: what a hostile client must not achieve through the edge, one test per topology and check
+(edgeconform/behaviours/security/ holds one module per check): forged forwarding headers, a forged
+X-Forwarded-Proto against the cleartext redirect, PROXY protocol abuse, the TLS policy, the default certificate,
+Host differing from SNI, redirect loops and hostile input. Every probe is bounded and carries a control request.
 """
 
 import pytest
 
-from edgeconform import security, security_probes
+from edgeconform import variants
 
 pytestmark = pytest.mark.security
 
 
-@pytest.mark.parametrize("check", security.CHECKS)
+@pytest.mark.parametrize("check", variants("security"))
 def test_security(conformance, check):
-    conformance.check(security_probes.probe(check))
+    conformance.check()

@@ -1,17 +1,14 @@
-"""WebSocket: the Upgrade through the edge, then text and binary frames echoed back unchanged.
-
-Over wss:// wherever the topology has a TLS listener and over ws:// wherever it has a cleartext one; on an edge
-that redirects cleartext, the ws:// handshake must get that redirect (never a 101 that bypasses it). A Classic
-ELB HTTP listener breaks the Upgrade: a documented limitation.
-"""
+"""WebSocket: the Upgrade through the edge over ws:// and wss://, then text and binary frames echoed back
+unchanged; where cleartext is redirected, the ws:// handshake must get that redirect
+(edgeconform/behaviours/websocket.py)."""
 
 import pytest
 
-from edgeconform import probes
+from edgeconform import variants
 
 pytestmark = pytest.mark.websocket
 
 
-@pytest.mark.parametrize("scheme", ["ws", "wss"])
+@pytest.mark.parametrize("scheme", variants("websocket"))
 def test_websocket_upgrade_and_echo(conformance, scheme):
-    conformance.check(lambda edge: probes.websocket(edge, scheme, source=edge.client_addresses[0]))
+    conformance.check()

@@ -1,27 +1,63 @@
-"""Ingress controllers on a real cluster: installing them, and translating a topology's controller settings.
+"""The ingress controller plug-ins, and the one list every CLI choice and option is derived from.
 
-Each controller module turns the catalog's controller fields (PROXY expected, trusted hops, cleartext policy,
-redirect code, certificates) plus the load balancer's addresses into that controller's own resources, and says
-what it cannot express (a behaviour it then cannot be measured on). Install steps are exact command lines
-(helm) or a pinned manifest, so the golden tests show what a run would do.
+Built in:
+- ``envoy``: a hand-configured Envoy acting as a generic controller; local target only, pip-only, the default there.
+- ``emissary``: Emissary-ingress v4 (Helm OCI charts); kind and eks, the default there.
+- ``ingress-nginx``: its kind provider manifest and ConfigMap; kind and eks.
+
+Another package adds one through the ``edgeconform.controllers`` entry-point group (name = "module:Class", the
+class a subclass of edgeconform.controllers.base.Controller). Modules load only when a controller is used.
 """
 
 from __future__ import annotations
 
-from .base import Controller, ControllerPlan, EdgeFacts
+import importlib
+from functools import cache
+from importlib.metadata import entry_points
 
-NAMES = ["emissary", "ingress-nginx"]
-DEFAULT = "emissary"
+from .base import Controller, ControllerPlan, EdgeFacts, LocalController, LocalPlace, Unsupported
+
+ENTRY_POINT_GROUP = "edgeconform.controllers"
+BUILTIN = {
+    "envoy": "edgeconform.controllers.envoy:EnvoyController",
+    "emissary": "edgeconform.controllers.emissary:Emissary",
+    "ingress-nginx": "edgeconform.controllers.ingress_nginx:IngressNginx",
+}
+
+
+@cache
+def available() -> dict[str, str]:
+    """Controller name -> "module:Class": the built-ins, then those other packages register."""
+    found = dict(BUILTIN)
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        found.setdefault(ep.name, ep.value)
+    return found
+
+
+def names() -> list[str]:
+    return list(available())
+
+
+@cache
+def controller_class(name: str) -> type[Controller]:
+    try:
+        module, _, attr = available()[name].partition(":")
+    except KeyError:
+        raise ValueError(f"unknown controller {name!r}; known: {', '.join(available())}") from None
+    cls = getattr(importlib.import_module(module), attr)
+    if not (isinstance(cls, type) and issubclass(cls, Controller)) or getattr(cls, "name", None) != name:
+        raise ValueError(f"controller {name!r} ({available()[name]}) is not a Controller subclass named {name!r}")
+    return cls
 
 
 def get(name: str) -> Controller:
-    if name == "emissary":
-        from .emissary import Emissary
-        return Emissary()
-    if name == "ingress-nginx":
-        from .ingress_nginx import IngressNginx
-        return IngressNginx()
-    raise ValueError(f"unknown controller {name!r}; known: {', '.join(NAMES)}")
+    return controller_class(name)()
 
 
-__all__ = ["NAMES", "DEFAULT", "get", "Controller", "ControllerPlan", "EdgeFacts"]
+def for_target(target: str) -> list[str]:
+    """The controllers that run on ``target``."""
+    return [name for name in available() if target in controller_class(name).targets]
+
+
+__all__ = ["BUILTIN", "Controller", "ControllerPlan", "ENTRY_POINT_GROUP", "EdgeFacts", "LocalController",
+           "LocalPlace", "Unsupported", "available", "controller_class", "for_target", "get", "names"]

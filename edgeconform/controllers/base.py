@@ -1,19 +1,36 @@
-"""What every controller translation takes and gives."""
+"""What an ingress controller plug-in is: where it runs, what it creates, and how it is configured for a topology.
+
+A controller is one class with class-level facts (name, title, the targets it runs on, the Kubernetes kinds it
+creates per topology, the tools its install needs) and the methods of the targets it supports:
+
+- local target: ``local(t, place)`` returns the processes that run it next to the stand-ins, configured from the
+  topology's controller block (the generic ``envoy`` controller; real controllers later);
+- cluster targets (kind, eks): ``install`` once per cluster, ``translate`` per topology into its own resources.
+
+Teardown on kind and the EKS sweep delete exactly ``resource_kinds`` (plus the Secrets and Services every
+controller gets), so another controller's objects never survive into the next topology.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Any, ClassVar
 
-import yaml
-
-from .. import assets, certs
+from .. import certs
+from ..kube.manifests import versions
+from ..supervisor import Process
 from ..topology import Topology
 
 CONTROLLER_KINDS = ("http", "https", "redirect")
 NODE_PORTS = {"http": 30080, "https": 30443, "redirect": 30081}  # the edge Service's fixed NodePorts
 PUBLIC_PORTS = {"http": 80, "https": 443, "redirect": 81}  # the edge Service's own ports
+# What every controller gets per topology on a cluster, besides its own kinds.
+COMMON_KINDS = (("v1", "Secret"), ("v1", "Service"))
+
+
+class Unsupported(Exception):
+    """The controller cannot run on this target (the message says where it can)."""
 
 
 @dataclass(frozen=True)
@@ -26,7 +43,7 @@ class EdgeFacts:
 
 @dataclass
 class ControllerPlan:
-    """One topology translated for one controller."""
+    """One topology translated for one controller on a cluster."""
 
     controller: str
     manifests: list[dict[str, Any]]
@@ -35,27 +52,59 @@ class ControllerPlan:
     unsupported: dict[str, str] = field(default_factory=dict)  # behaviour (or cell) -> why it cannot be measured
 
 
-class Controller(Protocol):
-    name: str
-    namespace: str  # where the controller runs
-    pod_selector: dict[str, str]
-    container_ports: dict[str, int]  # controller port kind -> the port its pods listen on
+@dataclass(frozen=True)
+class LocalPlace:
+    """Where the local target puts the controller: its address and ports, the backend, and what clients see."""
 
-    def translate(self, t: Topology, facts: EdgeFacts) -> ControllerPlan: ...
+    ip: str
+    ports: dict[str, int]  # controller port kind (http/https/redirect) -> port
+    admin_port: int
+    backend: tuple[str, int]  # the echo backend
+    https_port: int  # the https port clients use (in the Location of a cleartext redirect)
+    idle_timeout: int  # the load balancer's, which the controller's keep-alive must exceed
+    certificates: dict[str, certs.IssuedCert]  # the controller's certificates by name (default first)
+    workdir: Path
 
-    def install(self, api, run, kubeconfig: str) -> None: ...
 
+@dataclass
+class LocalController:
+    """The controller's processes on the local target, and what probes may read from it."""
+
+    processes: list[Process]
+    admin_url: str | None = None  # an Envoy admin endpoint (PROXY-protocol counters), where there is one
+    unsupported: dict[str, str] = field(default_factory=dict)
+
+
+class Controller:
+    """Base class of the controller plug-ins (edgeconform.controllers lists them)."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]  # in reports: "Envoy (generic controller)", "Emissary-ingress"
+    targets: ClassVar[tuple[str, ...]]  # where it runs: local, kind, eks
+    resource_kinds: ClassVar[tuple[tuple[str, str], ...]] = ()  # (apiVersion, kind) it creates per topology
+    tools: ClassVar[tuple[str, ...]] = ()  # command-line tools its cluster install needs (helm)
+    # cluster targets
+    namespace: ClassVar[str] = ""
+    pod_selector: ClassVar[dict[str, str]] = {}
+    container_ports: ClassVar[dict[str, int]] = {}
+
+    def version(self) -> str | None:
+        """The version that runs (local: the binary's; clusters: the pinned release)."""
+        return None
+
+    def local(self, t: Topology, place: LocalPlace) -> LocalController:
+        raise Unsupported(f"{self.name} does not run on the local target; it runs on: {', '.join(self.targets)}")
+
+    def install(self, api, run, kubeconfig: str) -> None:
+        raise Unsupported(f"{self.name} does not install on a cluster; it runs on: {', '.join(self.targets)}")
+
+    def translate(self, t: Topology, facts: EdgeFacts) -> ControllerPlan:
+        raise Unsupported(f"{self.name} has no cluster resources; it runs on: {', '.join(self.targets)}")
 
 
 def service_ports(t: Topology, container_ports: dict[str, int]) -> list[dict[str, Any]]:
     return [{"name": kind, "port": PUBLIC_PORTS[kind], "target_port": container_ports[kind],
              "node_port": NODE_PORTS[kind]} for kind in t.controller_kinds]
-
-
-@cache
-def versions() -> dict[str, Any]:
-    """clusters/kind/versions.yaml: the pinned versions of everything a cluster target installs."""
-    return yaml.safe_load(assets.path("clusters/kind/versions.yaml").read_text())
 
 
 def redirect_code_note(controller: str, fixed: int, t: Topology) -> dict[str, str]:
@@ -78,3 +127,8 @@ def host_sni_note(controller: str, t: Topology) -> dict[str, str]:
         f"edgeconform does not set up {controller}'s answer to a Host that differs from the SNI name; {t.name} asks "
         "for 421 Misdirected Request (set controller.host_sni_mismatch: route in a topology file to measure "
         "routing by Host on this controller)")}
+
+
+__all__ = ["COMMON_KINDS", "CONTROLLER_KINDS", "Controller", "ControllerPlan", "EdgeFacts", "LocalController",
+           "LocalPlace", "NODE_PORTS", "PUBLIC_PORTS", "Unsupported", "host_sni_note", "redirect_code_note",
+           "service_ports", "versions"]

@@ -28,7 +28,7 @@ from typing import Any
 from .. import assets, headers
 from ..kube import manifests
 from ..topology import Topology
-from .base import ControllerPlan, EdgeFacts, host_sni_note, redirect_code_note, service_ports, versions
+from .base import Controller, ControllerPlan, EdgeFacts, host_sni_note, redirect_code_note, service_ports, versions
 
 RELEASE = "emissary-ingress"
 CRDS_RELEASE = "emissary-crds"
@@ -56,11 +56,19 @@ def install_commands(kubeconfig: str, timeout: float) -> list[list[str]]:
     ]
 
 
-class Emissary:
+class Emissary(Controller):
     name = "emissary"
+    title = "Emissary-ingress"
+    targets = ("kind", "eks")
+    resource_kinds = tuple(("getambassador.io/v3alpha1", kind)
+                           for kind in ("Listener", "Host", "Mapping", "TLSContext", "Module"))
+    tools = ("helm",)
     namespace = NAMESPACE
     pod_selector = {"app.kubernetes.io/name": RELEASE, "app.kubernetes.io/instance": RELEASE}
     container_ports = CONTAINER_PORTS
+
+    def version(self) -> str:
+        return str(versions()["controllers"]["emissary"]["version"])
 
     def install(self, api, run, kubeconfig: str) -> None:
         install(api, run, kubeconfig)

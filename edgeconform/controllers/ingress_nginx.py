@@ -31,12 +31,13 @@ $ssl_protocol, $ssl_server_name, and the port kind from a map in http-snippet.
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from .. import headers
 from ..kube import manifests
 from ..topology import Topology
-from .base import ControllerPlan, EdgeFacts, host_sni_note, service_ports, versions
+from .base import Controller, ControllerPlan, EdgeFacts, host_sni_note, service_ports, versions
 
 NAMESPACE = "ingress-nginx"
 DEPLOYMENT = "ingress-nginx-controller"
@@ -86,11 +87,19 @@ def webhook_probe(namespace: str) -> dict[str, Any]:
                     "name": manifests.ECHO_SERVICE, "port": {"number": manifests.ECHO_PORT}}}}]}}]}}
 
 
-class IngressNginx:
+class IngressNginx(Controller):
     name = "ingress-nginx"
+    title = "ingress-nginx"
+    targets = ("kind", "eks")
+    resource_kinds = (("networking.k8s.io/v1", "Ingress"), ("v1", "ConfigMap"))  # the ConfigMap: proxy-set-headers
     namespace = NAMESPACE
     pod_selector = {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}
     container_ports = CONTAINER_PORTS
+
+    def version(self) -> str | None:
+        """The pinned release, from the manifest's URL (controller-vX.Y.Z)."""
+        found = re.search(r"controller-v([0-9.]+)/", manifest_url())
+        return found.group(1) if found else None
 
     def install(self, api, run, kubeconfig: str) -> None:
         install(api, run, kubeconfig)

@@ -27,6 +27,12 @@ MANAGED_BY = {"app.kubernetes.io/managed-by": "edgeconform"}
 TOPOLOGY_LABEL = "edgeconform.dev/topology"
 
 
+@cache
+def versions() -> dict[str, Any]:
+    """clusters/kind/versions.yaml: the pinned versions of everything a cluster target installs."""
+    return yaml.safe_load(assets.path("clusters/kind/versions.yaml").read_text())
+
+
 def labels(topology: str | None = None) -> dict[str, str]:
     out = dict(MANAGED_BY)
     if topology:

@@ -9,7 +9,7 @@ are not comparable.
 from __future__ import annotations
 
 from .. import __version__
-from ..expectations import Behaviour
+from .. import behaviours as registry
 from . import model
 from .model import Report
 
@@ -49,7 +49,7 @@ def merge(reports: list[Report]) -> Report:
                         "may have changed between them")
     return model.assemble(generated_at=model.iso(),
                           harness_version=__version__, runs=runs, topologies=list(topologies.values()),
-                          behaviours=model.order_behaviours(behaviours, [b.value for b in Behaviour]),
+                          behaviours=model.order_behaviours(behaviours, list(registry.NAMES)),
                           results=results, warnings=warnings)
 
 

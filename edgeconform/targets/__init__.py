@@ -1,41 +1,50 @@
-"""Targets build Edges: ``local`` (loopback stand-ins), ``kind`` and ``eks`` (real clusters)."""
+"""Targets build Edges: ``local`` (real proxies on this machine, no Docker, no Kubernetes), ``kind`` (a real
+controller in a kind cluster behind the same stand-ins) and ``eks`` (a real cluster and real AWS load balancers
+through a kubeconfig). More come from other packages through the ``pytest_edgeconform_add_targets`` hook.
+
+    registry.add(spec)      register a TargetSpec (its options become command-line options)
+    registry.get("kind")    the spec; spec.target_class() loads the implementation
+"""
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable
 
-import pytest
-
-from ..edge import Edge
-from ..topology import Topology
-
-NAMES = ["local", "kind", "eks"]
+from .base import BuildFailed, Option, Target, TargetSpec, TargetUnavailable, TargetUsageError
 
 
-class TargetUnavailable(Exception):
-    """The target cannot run on this machine; the message says what to install or configure."""
+class TargetRegistry:
+    """The targets of a session, in the order they were added; ``on_add`` sees each (the plugin adds options)."""
+
+    def __init__(self, on_add: Callable[[TargetSpec], None] | None = None):
+        self._specs: dict[str, TargetSpec] = {}
+        self._on_add = on_add
+
+    def add(self, spec: TargetSpec) -> None:
+        if spec.name in self._specs:
+            raise ValueError(f"a target named {spec.name!r} is registered twice")
+        self._specs[spec.name] = spec
+        if self._on_add:
+            self._on_add(spec)
+
+    def get(self, name: str) -> TargetSpec:
+        try:
+            return self._specs[name]
+        except KeyError:
+            raise TargetUsageError(f"unknown target {name!r}; known: {', '.join(self._specs)}") from None
+
+    def names(self) -> list[str]:
+        return list(self._specs)
 
 
-class BuildFailed(Exception):
-    """Building one edge failed on a real cluster; the message carries the diagnostics (logs, pod states)."""
+def builtin() -> list[TargetSpec]:
+    """The targets that come with edgeconform (each package's spec is light: its class loads on use)."""
+    from .eks.options import SPEC as EKS
+    from .kind.options import SPEC as KIND
+    from .local.options import SPEC as LOCAL
+
+    return [LOCAL, KIND, EKS]
 
 
-class Target(Protocol):
-    name: str
-
-    def build(self, topology: Topology) -> Edge: ...
-
-
-def get(name: str, config: pytest.Config | None = None) -> Target:
-    if name == "local":
-        from .local import LocalTarget
-        return LocalTarget()
-    if name == "kind":
-        from .kind import KindTarget
-        return KindTarget(config)
-    if name == "eks":
-        from .eks import EksTarget
-        if config is None:
-            raise TargetUnavailable("the eks target is configured from pytest options (--kubeconfig, --eks-config)")
-        return EksTarget.from_config(config)
-    raise TargetUnavailable(f"the {name} target is not available in this version of edgeconform")
+__all__ = ["BuildFailed", "Option", "Target", "TargetRegistry", "TargetSpec", "TargetUnavailable",
+           "TargetUsageError", "builtin"]

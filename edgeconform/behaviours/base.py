@@ -1,0 +1,96 @@
+"""What a behaviour is, as data: its cells (one per variant), and for each cell the rule that derives its
+expectation from a topology, the probe that observes it on an edge, and the comparison that turns the
+observation into mismatches (in words).
+
+- An **expectation** is *works* (with the observable), *limited* (a documented limitation, with its reason and
+  source; ``ideal`` is what an unlimited edge would show, and seeing it fails strictly) or *n/a*.
+- A **probe** is one client action against an Edge and what came back; it must end within its own deadline.
+- **compare** returns the mismatches between a *want* and an observation: an empty list means a match. It judges
+  the limited expectation's ideal too, which is how an unexpected success is caught.
+- **explained_by** names the findings (edgeconform.findings) that can explain a failure of this cell, beyond
+  those that break every cell of an edge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from ..sources import cite
+
+if TYPE_CHECKING:
+    from ..edge import Edge
+    from ..topology import Topology
+
+Outcome = Literal["works", "limited", "n/a"]
+Want = Any  # each behaviour's own frozen dataclass
+
+
+@dataclass(frozen=True)
+class Expectation:
+    topology: str
+    behaviour: str
+    outcome: Outcome
+    summary: str  # the observable, in words
+    want: Want | None
+    sources: tuple[str, ...]
+    variant: str = ""
+    reason: str = ""  # why limited / not applicable
+    ideal: Want | None = None  # limited only: what an unlimited edge would show (its appearance fails, strict)
+
+    @property
+    def cell(self) -> str:
+        return f"{self.behaviour}[{self.variant}]" if self.variant else self.behaviour
+
+    def describe(self) -> str:
+        cited = cite(self.sources)
+        if self.outcome == "works":
+            return f"works: {self.summary} {cited}"
+        return f"{self.outcome}: {self.reason} {cited}".rstrip()
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One measurable cell of the matrix: a behaviour, or one variant of it (websocket[ws], security[tls-versions])."""
+
+    rule: Callable[[Topology], Expectation]
+    probe: Callable[[Edge], Any]
+    compare: Callable[[Edge, Want, Any], list[str]]
+    explained_by: tuple[str, ...] = ()  # finding codes
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """One column of the matrix: its pytest marker, its cells, and how the suites name its variants."""
+
+    name: str  # the marker, the matrix column, the name a topology's ``requires`` uses
+    description: str  # the marker's help text
+    cells: Mapping[str, Cell]  # variant -> cell; one cell under "" when the behaviour has no variants
+    variant_param: str = ""  # the suite's parameter that carries the variant ("scheme", "check")
+    requirable: bool = True  # whether a topology can list it in ``requires``
+
+    def __post_init__(self) -> None:
+        variants = list(self.cells)
+        if not variants or (variants != [""] and ("" in variants or not self.variant_param)):
+            raise ValueError(f"behaviour {self.name!r}: give one cell under '' or named variants with a variant_param")
+
+    @property
+    def variants(self) -> tuple[str, ...]:
+        return tuple(v for v in self.cells if v)
+
+    def cell(self, variant: str = "") -> Cell:
+        try:
+            return self.cells[variant]
+        except KeyError:
+            known = ", ".join(self.variants) or "none"
+            raise KeyError(f"behaviour {self.name!r} has no variant {variant!r} (variants: {known})") from None
+
+    def expect(self, t: Topology, variant: str = "") -> Expectation:
+        return self.cell(variant).rule(t)
+
+
+def role_words(role: str) -> str:
+    """An observed role in words: whose address the backend saw."""
+    return {"lb": "load balancer's address", "node": "node's address (kube-proxy SNAT)", "client": "client's address",
+            "controller": "controller's address", "backend": "backend's address"}[role]

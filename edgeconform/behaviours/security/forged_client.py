@@ -1,0 +1,64 @@
+"""security[forged-client]: forged X-Forwarded-For, X-Real-IP and Forwarded never become the client address.
+
+At L7 only the entry the load balancer appended (the rightmost, ALB/CLB append mode) counts; at L4 the
+controller must trust no header at all. Two clients send the forged headers; each must be seen as itself (or as
+the address the client_ip limitation documents).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .. import client_ip
+from ..base import Cell, Expectation
+from ..client_ip import ClientIpSample, ClientIpWant
+from .common import FORGED, FORGED_FORWARDED, FORGED_REAL_IP, FORGED_XFF, TIMEOUT, make
+
+if TYPE_CHECKING:
+    from ...edge import Edge
+    from ...topology import Role, Topology
+
+NAME = "forged-client"
+
+
+@dataclass(frozen=True)
+class ForgedClientWant:
+    seen_as: Role  # whose address the controller must conclude (the client_ip expectation's)
+    forged: tuple[str, ...]
+
+
+def rule(t: Topology) -> Expectation:
+    seen_as = client_ip.rule(t).want.seen_as  # type: ignore[union-attr]
+    who = "the client's own address" if seen_as == "client" else f"the {seen_as}'s address (the client_ip limitation)"
+    if t.layer == "l7":
+        how = (f"only the entry the {t.lb_title} appended (the rightmost) is trusted; client-sent entries to its "
+               "left are not")
+        keys: tuple[str, ...] = (*t.lb_model.cite("xff"), "ENVOY-H")
+    else:
+        how = "an L4 load balancer adds no headers, so the controller trusts none"
+        keys = ("ENVOY-H", "#1815", "#9163")
+    return make(t, NAME, outcome="works", want=ForgedClientWant(seen_as, FORGED), sources=keys,
+                summary=f"forged X-Forwarded-For, X-Real-IP and Forwarded are ignored: the backend sees {who}; {how}")
+
+
+def probe(edge: Edge) -> list[ClientIpSample]:
+    forged = {"X-Forwarded-For": ", ".join(FORGED_XFF), "X-Real-IP": FORGED_REAL_IP,
+              "Forwarded": f"for={FORGED_FORWARDED};proto=https"}
+    # two clients, each must be seen as itself
+    return client_ip.samples(edge, 2, path="/forged-client", extra_headers=forged, timeout=TIMEOUT)
+
+
+def compare(edge: Edge, want: ForgedClientWant, samples: list[ClientIpSample]) -> list[str]:
+    problems = []
+    for sample in samples:
+        view = sample.view
+        if view is not None and view.client in want.forged:
+            problems.append(f"probe from {sample.source}: the controller took the forged {view.client} for the client "
+                            "(a client-sent header was trusted)")
+    if problems:
+        return problems
+    return client_ip.compare(edge, ClientIpWant(want.seen_as, "any"), samples)
+
+
+CHECK = Cell(rule, probe, compare, explained_by=("XFF_TRUSTED_BEHIND_L4", "XFF_TOO_MANY_HOPS"))

@@ -1,0 +1,81 @@
+"""security[host-sni]: an HTTPS request whose Host differs from its SNI name is answered as documented: 421
+Misdirected Request where TLS ends at the controller (as Contour does), routed by Host where it ends at the load
+balancer (a documented limitation)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from ..base import Cell, Expectation
+from .common import get, lines, make, not_applicable, source
+
+if TYPE_CHECKING:
+    from ...edge import Edge
+    from ...probing.http import HttpResult
+    from ...topology import Topology
+
+NAME = "host-sni"
+
+
+@dataclass(frozen=True)
+class HostSniWant:
+    result: Literal["misdirected", "routed"]  # 421 Misdirected Request, or served for the Host asked
+
+
+@dataclass
+class HostSniObservation:
+    result: HttpResult
+
+    def describe(self) -> str:
+        r = self.result
+        return lines([f"SNI {r.sni}, Host {r.host}: {r.describe()}"
+                      + (f" (backend saw Host {r.report.get('host')})" if r.report else "")])
+
+
+def rule(t: Topology) -> Expectation:
+    at = t.tls_terminates_at
+    if at is None:
+        return not_applicable(t, NAME, "no TLS listener")
+    if at == "controller":
+        if t.controller.host_sni_mismatch == "misdirected":
+            return make(t, NAME, outcome="works", want=HostSniWant("misdirected"),
+                        sources=("CONTOUR-421", "contour#2347", "RFC9110"),
+                        summary="the controller answers 421 Misdirected Request when the Host is not a name of "
+                                "the certificate SNI selected, so one host's TLS settings cannot be borrowed for "
+                                "another")
+        return make(t, NAME, outcome="limited", want=HostSniWant("routed"), ideal=HostSniWant("misdirected"),
+                    sources=("contour#2347", "RFC9110"), summary="the request is routed by its Host",
+                    reason="the controller routes by Host whatever the SNI (controller.host_sni_mismatch: route): a "
+                           "client can reach one host over a connection set up for another")
+    model = t.lb_model
+    return make(t, NAME, outcome="limited", want=HostSniWant("routed"), ideal=HostSniWant("misdirected"),
+                sources=model.cite("host_sni"), summary="the request is routed by its Host",
+                reason=f"TLS ends at the {model.title}, so a Host that differs from the SNI name is routed by Host: "
+                       f"{model.host_sni_reason}")
+
+
+def probe(edge: Edge) -> HostSniObservation:
+    from ...probing.tls import UNKNOWN_NAME
+
+    names = edge.hostnames
+    host = names[1] if len(names) > 1 else UNKNOWN_NAME
+    return HostSniObservation(get(edge, "https", host, "/host-sni", sni=names[0], source=source(edge)))
+
+
+def compare(edge: Edge, want: HostSniWant, seen: HostSniObservation) -> list[str]:
+    result = seen.result
+    if result.status is None:
+        return [f"no response: {result.describe()}"]
+    if want.result == "misdirected":
+        if result.status == 421 and result.report is None:
+            return []
+        return [f"expected 421 Misdirected Request for Host {result.host} on a connection set up for SNI "
+                f"{result.sni}, got {result.status} from {'the backend' if result.report else result.server}"]
+    if result.report is not None and result.status == 200 and result.report.get("host", "").split(":")[0] == result.host:
+        return []
+    return [f"expected the request to be routed by its Host {result.host} to the backend, got {result.status}"
+            f" from {'the backend' if result.report else result.server}"]
+
+
+CHECK = Cell(rule, probe, compare)

@@ -1,0 +1,37 @@
+"""The Application Load Balancer: HTTP/HTTPS listeners, X-Forwarded-For modes, SNI certificate list, a
+redirect action (LBC ssl-redirect), WebSockets passed."""
+
+from .base import LoadBalancerModel
+
+MODEL = LoadBalancerModel(
+    name="alb",
+    title="ALB",
+    article="an ALB",
+    marker="edges fronted by an Application Load Balancer",
+    protocols=frozenset({"HTTP", "HTTPS"}),
+    default_idle_timeout=60,  # [ALB-IT]
+    sni=True,  # a default certificate plus an SNI list [ALB-HTTPS23]
+    max_certificates=26,  # the default plus at most 25 more [ALB-Q]
+    proxy_protocol=None,  # an ALB does not send PROXY protocol [ALB-L]
+    xff_modes=("append", "preserve", "remove"),  # routing.http.xff_header_processing.mode [ALB-XFH]
+    l7_upgrade="pass",  # WebSockets are native on HTTP and HTTPS listeners [ALB-L]
+    h2_on_tls=True,  # HTTP/2 on HTTPS listeners [ALB-ATTR]
+    preserves_client_ip_attribute=False,
+    redirect_action=True,  # LBC ssl-redirect: a 301 to HTTPS on every HTTP listener [LBC-IA][LBC-CODE]
+    sources={
+        "listeners": ("ALB-L",),
+        "proxy": ("ALB-L",),
+        "xff": ("ALB-XFH",),
+        "redirect": ("LBC-IA", "LBC-CODE", "ALB-L23"),
+        "websocket": ("ALB-L",),
+        "tls_policy": ("ALB-TLSPOL",),
+        "lb_certificate": ("ALB-HTTPS23", "LBC-IA"),
+        "certificate_limit": ("ALB-Q",),
+        "host_sni": ("ALB-HTTPS23",),
+        "idle_timeout": ("ALB-IT",),
+    },
+    host_sni_reason="the ALB picks a certificate by SNI and routes by Host; no Host-vs-SNI check is documented "
+                    "(UNVERIFIED; the stand-in routes by Host)",
+    standins={"l7": "envoy/l7-load-balancer.yaml.j2"},
+    annotation_set="alb",
+)

@@ -1,0 +1,92 @@
+"""What one AWS load-balancer model is, as one frozen value: the facts the catalog checks, the expectation rules
+read and the stand-ins follow, each with the source keys of its documentation.
+
+A model module (nlb.py, clb.py, alb.py) builds one ``LoadBalancerModel``. A missing or misspelt piece fails
+when that module is imported, with the model's name and what is missing, never later as a KeyError in a rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+# Facts every model must cite (``LoadBalancerModel.sources``). The rules and the catalog look them up by name.
+CITED_FACTS = (
+    "listeners",       # which listener protocols it has
+    "proxy",           # its PROXY protocol header (or that it sends none)
+    "websocket",       # that WebSocket Upgrades pass its listeners
+    "tls_policy",      # its TLS security policies
+    "lb_certificate",  # how it picks a certificate where TLS ends at it (SNI list or one certificate)
+    "host_sni",        # what it does with a Host that differs from the SNI name where TLS ends at it
+    "idle_timeout",    # its idle timeout
+)
+# Facts a model cites only when it has the feature: L4 listeners (what a target sees, TLS passed through),
+# L7 listeners (X-Forwarded-* handling), a redirect action, a broken Upgrade, a certificate limit.
+CITED_IF = {"l4_client_ip": "l4", "passthrough": "l4", "xff": "l7", "redirect": "redirect_action",
+            "websocket_break": "breaks_upgrade", "certificate_limit": "max_certificates"}
+
+
+class ModelError(Exception):
+    """A load-balancer model module that leaves out a piece (raised at import, naming the model and the piece)."""
+
+
+@dataclass(frozen=True)
+class LoadBalancerModel:
+    name: str  # the catalog's load_balancer.model and the pytest marker: nlb, clb, alb
+    title: str  # in messages: NLB, Classic ELB, ALB
+    article: str  # "an NLB", "a Classic ELB": messages read as English
+    marker: str  # the pytest marker's description
+    protocols: frozenset[str]  # listener protocols AWS offers on this model
+    default_idle_timeout: int  # seconds
+    # Certificates where TLS ends at the load balancer: SNI picks among a list (NLB, ALB), or one certificate
+    # serves every name (Classic ELB). ``max_certificates`` counts the default too.
+    sni: bool
+    max_certificates: int | None
+    proxy_protocol: Literal["v1", "v2"] | None  # the PROXY version it can send
+    xff_modes: tuple[str, ...]  # what its L7 listeners can do with X-Forwarded-For; () without L7 listeners
+    # What its L7 listeners do with a WebSocket Upgrade: pass it, or break it (Classic ELB HTTP listeners).
+    l7_upgrade: Literal["pass", "break", "n/a"]
+    # Whether it negotiates HTTP/2 with clients on TLS listeners (ALPN h2).
+    h2_on_tls: bool
+    preserves_client_ip_attribute: bool  # the NLB target-group attribute preserve_client_ip.enabled
+    redirect_action: bool  # it can answer cleartext with a redirect itself (ALB ssl-redirect)
+    sources: Mapping[str, tuple[str, ...]]  # fact -> source keys (edgeconform.sources)
+    # Why a Host that differs from the SNI name is routed by Host when TLS ends at this load balancer.
+    host_sni_reason: str
+    # The stand-in template per listener layer (files under proxies/), and the EKS annotation set's name
+    # (a section of clusters/eks/annotations.yaml).
+    standins: Mapping[str, str] = field(default_factory=dict)
+    annotation_set: str = ""
+
+    def __post_init__(self) -> None:
+        layers = self.layers
+        has = lambda when: when in layers if when in ("l4", "l7") else bool(getattr(self, when))  # noqa: E731
+        needed = [*CITED_FACTS, *(fact for fact, when in CITED_IF.items() if has(when))]
+        missing = [fact for fact in needed if not self.sources.get(fact)]
+        if missing:
+            raise ModelError(f"load-balancer model {self.name!r}: no source keys for {', '.join(missing)} "
+                             f"(LoadBalancerModel.sources)")
+        if set(self.standins) != layers:
+            raise ModelError(f"load-balancer model {self.name!r}: stand-in templates for layers "
+                             f"{sorted(self.standins)}, but its listeners are {sorted(layers)}")
+        if ("l7" in layers) != bool(self.xff_modes) or ("l7" in layers) != (self.l7_upgrade != "n/a"):
+            raise ModelError(f"load-balancer model {self.name!r}: xff_modes and l7_upgrade describe L7 listeners; "
+                             "give them exactly when the model has HTTP/HTTPS listeners")
+        if not self.annotation_set:
+            raise ModelError(f"load-balancer model {self.name!r}: no EKS annotation set (annotation_set)")
+
+    @property
+    def layers(self) -> frozenset[str]:
+        return frozenset("l4" if p in ("TCP", "TLS", "SSL") else "l7" for p in self.protocols)
+
+    @property
+    def breaks_upgrade(self) -> bool:
+        return self.l7_upgrade == "break"
+
+    def cite(self, *facts: str) -> tuple[str, ...]:
+        """The source keys of ``facts``, in order, without repeats."""
+        keys: list[str] = []
+        for fact in facts:
+            keys += [k for k in self.sources[fact] if k not in keys]
+        return tuple(keys)

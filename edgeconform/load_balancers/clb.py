@@ -1,0 +1,38 @@
+"""The Classic ELB: TCP/SSL listeners (no headers, PROXY v1) or HTTP/HTTPS listeners (X-Forwarded-* appended,
+one certificate, no SNI, the WebSocket Upgrade broken)."""
+
+from .base import LoadBalancerModel
+
+MODEL = LoadBalancerModel(
+    name="clb",
+    title="Classic ELB",
+    article="a Classic ELB",
+    marker="edges fronted by a Classic ELB",
+    protocols=frozenset({"TCP", "SSL", "HTTP", "HTTPS"}),
+    default_idle_timeout=60,  # [CLB-IT]
+    sni=False,  # "Classic Load Balancers do not support SNI" [CLB-HTTPS23]
+    max_certificates=1,
+    proxy_protocol="v1",  # ProxyProtocolPolicyType on the instance port [CLB-PP]
+    xff_modes=("append",),  # HTTP/HTTPS listeners always append [CLB-XFH]
+    l7_upgrade="break",  # HTTP/HTTPS listeners break the Upgrade [EMS-AWS][#3746]; TCP passes it
+    h2_on_tls=False,
+    preserves_client_ip_attribute=False,  # it always opens its own connection [CLB-L]
+    redirect_action=False,  # it cannot redirect [CLB-L]
+    sources={
+        "listeners": ("CLB-L",),
+        "l4_client_ip": ("CLB-L",),
+        "passthrough": ("CLB-L",),
+        "proxy": ("CLB-PP",),
+        "xff": ("CLB-XFH",),
+        "websocket": ("CLB-L", "EMS-AWS"),
+        "websocket_break": ("EMS-AWS", "#3746", "istio#11579", "CLB-L"),
+        "tls_policy": ("CLB-TLSPOL",),
+        "lb_certificate": ("CLB-HTTPS23",),
+        "certificate_limit": ("CLB-HTTPS23",),
+        "host_sni": ("CLB-HTTPS23",),
+        "idle_timeout": ("CLB-IT",),
+    },
+    host_sni_reason="Classic Load Balancers do not support SNI: the Host cannot be compared with it",
+    standins={"l4": "haproxy/l4-load-balancer.cfg.j2", "l7": "envoy/l7-load-balancer.yaml.j2"},
+    annotation_set="clb",
+)

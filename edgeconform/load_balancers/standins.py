@@ -1,0 +1,100 @@
+"""The load-balancer stand-ins: which template a model uses for a topology, and its context, for any target.
+
+The HAProxy (L4) and Envoy (L7) templates under proxies/ describe one AWS load balancer (each model names its
+template per listener layer: ``LoadBalancerModel.standins``). What differs between
+targets is only where things are: the local target listens on a loopback slot (127.n.1.1:8080 for AWS port 80)
+and connects from that address; the kind target runs the same templates in a container on the `kind` docker
+network, listening on the real ports and connecting from the container's own address. An AddressBook carries
+exactly that difference, so both targets render the same files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import certs
+from ..render import ENVOY_REDIRECT, ENVOY_TLS, render
+from ..topology import LB_SERVER_HEADER, Topology
+
+
+@dataclass(frozen=True)
+class AddressBook:
+    """Where a load-balancer stand-in listens, what it connects from, and where its targets are."""
+
+    lb_bind: str  # the address its listeners and admin bind ("0.0.0.0" in a container)
+    lb_source: str | None  # the address it connects to targets from; None: the container's own (kernel's choice)
+    lb_admin_port: int
+    listener_ports: dict[int, int]  # AWS listener port -> the port it is served on
+    targets: dict[str, tuple[str, int]]  # controller port kind (http/https/redirect) -> target (ip, port)
+    https_port: int | None  # the port in an LB-generated https redirect; None: the scheme's default (443)
+
+
+@dataclass(frozen=True)
+class StandIn:
+    """One stand-in's rendered configuration: which program runs it and the file it reads."""
+
+    program: str  # "haproxy" or "envoy"
+    config_name: str
+    config: str
+
+
+def render_standin(t: Topology, book: AddressBook, workdir: Path, lb_certs: dict[str, certs.IssuedCert],
+                   transparent: bool) -> StandIn:
+    """The stand-in of ``t``'s load balancer, from the template its model names for the topology's layer."""
+    template = t.lb_model.standins[t.layer]
+    idle = t.idle_timeout
+    if t.layer == "l4":
+        return StandIn("haproxy", "lb-haproxy.cfg",
+                       render(template, **l4_context(t, book, workdir, lb_certs, idle, transparent)))
+    return StandIn("envoy", "lb-envoy.yaml", render(template, **l7_context(t, book, lb_certs, idle)))
+
+
+def l4_context(t: Topology, book: AddressBook, workdir: Path, lb_certs: dict[str, certs.IssuedCert], idle: int,
+               transparent: bool) -> dict[str, Any]:
+    """Context for proxies/haproxy/l4-load-balancer.cfg.j2 (NLB, Classic ELB TCP/SSL)."""
+    crt_list = None
+    if lb_certs:  # HAProxy picks by SNI among these; the first line is the default certificate
+        crt_list = workdir / "lb-crt-list.txt"
+        crt_list.write_text("".join(f"{lb_certs[name].combined_pem}\n" for name in t.lb.certificates))
+    proxy = {"v1": "send-proxy", "v2": "send-proxy-v2", None: None}[t.lb.proxy_protocol]
+    listeners = []
+    for item in t.lb.listeners:
+        ip, port = book.targets[item.target]
+        listeners.append({"name": f"listener_{item.port}", "public_port": item.port, "protocol": item.protocol,
+                          "target": item.target, "bind_port": book.listener_ports[item.port],
+                          "crt_list": crt_list if item.terminates_tls else None, "transparent": transparent,
+                          "target_ip": ip, "target_port": port, "send_proxy": proxy})
+    return dict(topology=t.name, model=t.lb.model, ip=book.lb_bind, source_ip=book.lb_source,
+                stats_port=book.lb_admin_port, idle_timeout=idle, tls_min_version=t.lb.tls_min_version,
+                listeners=listeners)
+
+
+def l7_context(t: Topology, book: AddressBook, lb_certs: dict[str, certs.IssuedCert], idle: int) -> dict[str, Any]:
+    """Context for proxies/envoy/l7-load-balancer.yaml.j2 (ALB, Classic ELB HTTP/HTTPS)."""
+    xff = t.xff_mode
+    model = t.lb_model
+    sni = model.sni  # ALB: default certificate plus SNI list; Classic ELB: one certificate, no SNI
+    names = t.lb.certificates
+    clusters, listeners = {}, []
+    for item in t.lb.listeners:
+        ip, port = book.targets[item.target]
+        name = f"targets_{item.target}"
+        clusters[name] = {"name": name, "ip": ip, "port": port}
+        redirect = None
+        if t.lb.ssl_redirect and not item.terminates_tls:
+            redirect = {"port": book.https_port, "code": ENVOY_REDIRECT[301]}  # LBC ssl-redirect: 301 [LBC-IA]
+        listeners.append({
+            "name": f"listener_{item.port}", "bind_port": book.listener_ports[item.port],
+            "tls": item.terminates_tls, "cluster": name, "redirect": redirect,
+            "sni_certs": [lb_certs[n] for n in names[1:]] if (sni and item.terminates_tls) else [],
+            "default_cert": lb_certs[names[0]] if item.terminates_tls else None,
+            "alpn": ["h2", "http/1.1"] if model.h2_on_tls else ["http/1.1"],
+        })
+    return dict(
+        topology=t.name, model=t.lb.model, ip=book.lb_bind, source_ip=book.lb_source, admin_port=book.lb_admin_port,
+        xff=xff, xff_settings={"use_remote_address": xff == "append", "trusted_hops": 0, "skip_append": xff != "append"},
+        sni=sni, websocket=model.l7_upgrade == "pass", idle_timeout=idle,
+        envoy_tls_min=ENVOY_TLS[t.lb.tls_min_version], server_header=LB_SERVER_HEADER,
+        listeners=listeners, clusters=list(clusters.values()))

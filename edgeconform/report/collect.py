@@ -1,0 +1,192 @@
+"""Collecting a run's results from test reports (works under pytest-xdist too: reports arrive on the controller).
+
+The plugin hands every test report to a Collector. It turns each into a result of the run record
+(edgeconform.report.model), from the user properties the plugin recorded: topology, behaviour, variant,
+expectation, verdict, observation, attempts, seconds. At the end of the session the record is assembled once;
+the terminal shows the matrix and one line per failure (``render``), and ``--report DIR`` writes report.json,
+report.md and report.html from the same record. Test reports are read by their attributes (when, nodeid,
+passed/failed/skipped, user_properties, longrepr), so nothing here imports pytest.
+"""
+
+from __future__ import annotations
+
+import io
+import platform
+import textwrap
+import time
+from datetime import datetime, timezone
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from .. import __version__, behaviours, sources
+from ..topology import Topology
+from . import model
+from .model import RANK, Component, ExpectationRecord, Report, Result, Run, Source, TopologyRecord
+from .text import cell_name
+
+STYLE = {"pass": "green", "limited": "yellow", "fail": "bold red", "error": "bold red", "skip": "dim", "n/a": "dim"}
+MAX_TEXT = 8000  # a traceback in a result is for reading, not archiving
+
+
+class Collector:
+    def __init__(self, topologies: list[str], target: str, *, catalog: dict[str, Topology] | None = None):
+        self.topologies, self.target = topologies, target
+        self.catalog = catalog or {}
+        self.results: dict[str, Result] = {}  # nodeid -> the worst phase's result
+        self.controller: Component | None = None
+        self.started_at = datetime.now(timezone.utc)
+        self._started = time.monotonic()
+        self.report: Report | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not self.results
+
+    def add(self, report) -> None:
+        """One test report (any phase), wherever reports arrive (the xdist controller included)."""
+        props = dict(report.user_properties)
+        topology, behaviour = props.get("topology"), props.get("behaviour")
+        if not topology or not behaviour:
+            return
+        verdict = verdict_of(report, props)
+        if verdict is None:
+            return
+        if props.get("controller") and self.controller is None:
+            self.controller = Component(name=str(props["controller"]), version=props.get("controller_version") or None)
+        current = self.results.get(report.nodeid)
+        if current is not None and RANK[verdict] <= RANK[current.verdict]:
+            current.duration = round(current.duration + report.duration, 3)
+            return
+        result = _result(report, props, verdict, self.target)
+        if current is not None:
+            result.duration = round(current.duration + report.duration, 3)
+        self.results[report.nodeid] = result
+
+    def assemble(self, args: list[str] | None = None, exit_status: int | None = None,
+                 pytest_version: str = "") -> Report:
+        run = Run(id=self.target, target=self.target, harness_version=__version__, controller=self.controller,
+                  started_at=model.iso(self.started_at), seconds=round(time.monotonic() - self._started, 3),
+                  exit_status=exit_status, python=platform.python_version(), pytest=pytest_version,
+                  args=[str(a) for a in args or []])
+        results = list(self.results.values())
+        columns = model.order_behaviours([r.behaviour for r in results], list(behaviours.NAMES))
+        ran = {r.topology for r in results}  # deselected topologies (-m nlb, -k) have no row
+        rows = [topology_record(self.catalog[n]) for n in self.topologies if n in ran and n in self.catalog]
+        self.report = model.assemble(generated_at=model.iso(), harness_version=__version__,
+                                     runs=[run], topologies=rows, behaviours=columns, results=results)
+        return self.report
+
+
+def render(report: Report, width: int = 120, color: bool = False) -> str:
+    """The terminal view: the matrix, then one line per failure with its diagnosis."""
+    table = Table(caption=f"target: {', '.join(report.targets)}", caption_justify="left")
+    table.add_column("topology", no_wrap=True, min_width=max((len(t.name) for t in report.topologies), default=8))
+    for column in report.behaviours:
+        table.add_column(column)
+    for t in report.topologies:
+        row = [t.name]
+        for column in report.behaviours:
+            cell = report.cell(t.name, column)
+            if cell is None:
+                row.append("-")
+                continue
+            text = escape(cell.text) + (" [bold magenta]≠ drift[/]" if cell.drift else "")
+            row.append(f"[{STYLE[cell.verdict]}]{text}[/]")
+        table.add_row(*row)
+    console = Console(file=io.StringIO(), width=width, color_system="standard" if color else None,
+                      force_terminal=color)
+    console.print(table)
+    for cell in report.drift():
+        console.print(f"[bold magenta]DRIFT[/] {escape(cell.topology)} · {escape(cell.behaviour)}: "
+                      + escape(", ".join(f"{target} says {verdict}" for target, verdict in cell.by_target.items())),
+                      highlight=False, soft_wrap=True)
+    for r in report.results:
+        if r.verdict in ("fail", "error"):
+            on = f" on {r.target}" if len(report.targets) > 1 else ""
+            console.print(f"[bold red]{r.verdict.upper()}[/] {escape(r.topology)} · {escape(cell_name(r))}{escape(on)}: "
+                          f"{escape(r.diagnosis)}", highlight=False, soft_wrap=True)
+    return console.file.getvalue()
+
+
+def topology_record(t: Topology) -> TopologyRecord:
+    return TopologyRecord(name=t.name, description=t.description, origin=t.origin,
+                          fields=t.model_dump(mode="json", exclude={"name", "description", "origin"}),
+                          derived={"layer": t.layer, "tls_terminates_at": t.tls_terminates_at,
+                                   "preserves_client_ip": t.preserves_client_ip, "node_snat": t.node_snat})
+
+
+def source_records(keys: str) -> list[Source]:
+    return [Source(key=k, url=sources.ALL_KEYS.get(k)) for k in keys.split()]
+
+
+def verdict_of(report, props: dict) -> str | None:
+    """The verdict a phase's report carries (None: this phase says nothing)."""
+    if report.when == "setup":
+        if report.failed:
+            return "error"
+        if report.skipped:
+            return "n/a" if props.get("expected") == "n/a" else "skip"
+        return None
+    if report.when == "call":
+        if report.skipped:
+            if hasattr(report, "wasxfail"):
+                return "limited"
+            return "n/a" if props.get("expected") == "n/a" else "skip"
+        if report.failed:
+            # A failure without a verdict is the test breaking before it judged anything.
+            return "fail" if props.get("verdict") == "fail" else "error"
+        return "pass"
+    return "error" if report.failed else None
+
+
+def _result(report, props: dict, verdict: str, target: str) -> Result:
+    expected = props.get("expected")
+    expectation = None
+    if expected:
+        expectation = ExpectationRecord(outcome=expected, text=str(props.get("expectation", "")),
+                                        sources=source_records(str(props.get("sources", ""))))
+    message = str(props.get("message") or "")
+    if not message or verdict in ("error", "skip", "n/a"):
+        message = _reason(report) or message
+    diagnosis = ""
+    if verdict in ("fail", "error"):
+        diagnosis = summary(message) if props.get("verdict") == "fail" else _last_line(message)
+    attempts = props.get("attempts")
+    seconds = props.get("seconds")
+    return Result(topology=str(props["topology"]), behaviour=str(props["behaviour"]),
+                  variant=str(props.get("variant") or ""), run=target, target=str(props.get("target") or target),
+                  verdict=verdict, expectation=expectation,
+                  observation=textwrap.dedent(str(props.get("observation") or ""))[:MAX_TEXT],
+                  message=message[:MAX_TEXT], diagnosis=diagnosis, attempts=int(attempts) if attempts else None,
+                  seconds=float(seconds) if seconds is not None else None, duration=round(report.duration, 3),
+                  nodeid=report.nodeid)
+
+
+def _reason(report) -> str:
+    """A skip's reason, an xfail's reason, or a failure's text."""
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:  # skips: (path, line, "Skipped: reason")
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    if getattr(report, "wasxfail", ""):
+        return str(report.wasxfail)
+    return report.longreprtext or ""
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def summary(detail: str) -> str:
+    """One line: the first observed mismatch and the first likely misconfiguration."""
+    lines = [line.strip() for line in detail.splitlines()]
+    observed = next((lines[i + 1].lstrip("- ") for i, line in enumerate(lines[:-1]) if line == "observed:"),
+                    lines[0] if lines else "")
+    likely = next((lines[i + 1].lstrip("- ") for i, line in enumerate(lines[:-1])
+                   if line == "likely misconfiguration:"), "")
+    if not likely:  # the verdict names no known misconfiguration inline
+        likely = next((line.removeprefix("likely misconfiguration:").strip() for line in lines
+                       if line.startswith("likely misconfiguration:") and line != "likely misconfiguration:"), "")
+    return observed + (f" — likely: {likely}" if likely else "")

@@ -1,0 +1,113 @@
+"""The eks commands of the ``edgeconform`` CLI.
+
+    edgeconform plan --target eks --topology NAME [--controller C] [--acm-cert NAME=ARN] [--eks-config FILE] ...
+        every object a run would create or change for that topology, as YAML, for review before a run
+        (no cluster needed; Secrets' data and the echo's source are elided)
+    edgeconform cleanup --target eks --kubeconfig FILE [--context NAME]
+        finish what an interrupted run (or --keep) left: put back the objects it changed, delete what it
+        created, wait until its load balancers are gone, delete the throwaway namespace
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+COMMANDS = ("plan", "cleanup")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--target", default="eks", choices=["eks"],
+                        help="where the plan is for (eks: a real cluster through a kubeconfig)")
+    parser.add_argument("--eks-config", default=None, metavar="FILE", help="eks settings (YAML)")
+    parser.add_argument("--controller", default=None, choices=["emissary", "ingress-nginx"],
+                        help="the installed ingress controller (default: emissary)")
+
+
+def add_commands(sub) -> None:
+    plan = sub.add_parser("plan", help="print every object a run would create for one topology (--target eks)")
+    _common(plan)
+    plan.add_argument("--topology", required=True, metavar="NAME")
+    plan.add_argument("--topology-file", action="append", default=[], metavar="FILE")
+    plan.add_argument("--acm-cert", action="append", default=[], metavar="NAME=ARN")
+    plan.add_argument("--client-ip", default=None, metavar="ADDR")
+    plan.add_argument("--eks-scheme", default=None, choices=["internet-facing", "internal"])
+    plan.add_argument("--eks-domain", default=None, metavar="DOMAIN")
+    plan.add_argument("--run-id", default=None, metavar="ID",
+                      help="the run label's value (default: a fresh random one, as a run would get)")
+
+    cleanup = sub.add_parser("cleanup", help="remove what an interrupted or --keep eks run left on a cluster")
+    _common(cleanup)
+    cleanup.add_argument("--kubeconfig", default=None, metavar="FILE")
+    cleanup.add_argument("--context", default=None, metavar="NAME")
+
+
+def run(args: argparse.Namespace) -> int:
+    from . import settings as eks_settings
+
+    try:
+        if args.command == "plan":
+            settings = eks_settings.load(args.eks_config, controller=args.controller, acm_cert=args.acm_cert,
+                                         client_ip=args.client_ip, scheme=args.eks_scheme, domain=args.eks_domain,
+                                         run_id=args.run_id)
+            return cmd_plan(args, settings)
+        settings = eks_settings.load(args.eks_config, controller=args.controller, kubeconfig=args.kubeconfig,
+                                     context=args.context)
+        return cmd_cleanup(settings)
+    except eks_settings.SettingsError as exc:
+        print(f"edgeconform: {exc}", file=sys.stderr)
+        return 2
+
+
+def cmd_plan(args: argparse.Namespace, settings) -> int:
+    from ... import catalog
+    from .annotations import CannotExpress
+    from .plan import build, localize, new_run_id
+
+    try:
+        topologies = catalog.load(args.topology_file)
+    except catalog.TopologyError as exc:
+        print(f"edgeconform: {exc}", file=sys.stderr)
+        return 2
+    if args.topology not in topologies:
+        print(f"edgeconform: unknown topology {args.topology!r}; known: {', '.join(topologies)}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="edgeconform-plan-") as workdir:
+        try:
+            plan = build(localize(topologies[args.topology], settings), settings, settings.run_id or new_run_id(),
+                         Path(workdir))
+        except CannotExpress as exc:
+            print(f"edgeconform: {exc}", file=sys.stderr)
+            return 2
+    sys.stdout.write(plan.dump())
+    for name in plan.annotations.missing_arns:
+        print(f"edgeconform: no ARN for certificate {name} (shown as a placeholder): a run needs "
+              f"--acm-cert {name}=ARN", file=sys.stderr)
+    return 0
+
+
+def cmd_cleanup(settings) -> int:
+    from ...kube.api import Cluster, ClusterError
+    from .deploy import Deployment
+    from .timeouts import Profile
+
+    if settings.kubeconfig is None:
+        print("edgeconform: cleanup needs --kubeconfig FILE (or kubeconfig: in --eks-config)", file=sys.stderr)
+        return 2
+    try:
+        cluster = Cluster(str(settings.kubeconfig), settings.context)
+    except Exception as exc:  # no such file, unknown context, no credentials
+        print(f"edgeconform: cannot use kubeconfig {settings.kubeconfig} (context {settings.context or 'current'}): "
+              f"{exc}", file=sys.stderr)
+        return 2
+    try:
+        deployment = Deployment.resume(cluster, Profile(settings.timeouts))
+    except ClusterError as exc:
+        print(f"edgeconform: {exc}", file=sys.stderr)
+        return 0 if "nothing of an edgeconform run is left" in str(exc) else 1
+    print(f"edgeconform: cleaning up run {deployment.run_id or '?'}: {len(deployment.entries)} recorded object(s)",
+          file=sys.stderr)
+    problems = deployment.undo(None)
+    return 1 if problems else 0

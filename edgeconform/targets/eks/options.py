@@ -1,0 +1,33 @@
+"""The eks target's spec and options (the ingress controller is the shared --controller option)."""
+
+from ..base import Option, TargetSpec
+from .timeouts import NAMES as TIMEOUT_NAMES
+
+SPEC = TargetSpec(
+    name="eks",
+    description="a real cluster and real AWS load balancers through a kubeconfig (costs money; docs/eks.md)",
+    load="edgeconform.targets.eks.target:EksTarget",
+    options=(
+        Option("--kubeconfig", "eks target: the cluster (only this option or the config file; $KUBECONFIG is not "
+                               "used)", metavar="FILE"),
+        Option("--context", "eks target: the kubeconfig context", metavar="NAME"),
+        Option("--keep", "eks target: keep the namespace, load balancers and controller settings after the run",
+               default=False, action="store_true"),
+        Option("--edge-url", "eks target: probe the existing load balancer at URL as TOPOLOGY, deploying nothing "
+                             "(repeatable)", default=[], metavar="TOPOLOGY=URL", action="append"),
+        Option("--acm-cert", "eks target: the ACM certificate ARN for a load-balancer certificate name (repeatable)",
+               default=[], metavar="NAME=ARN", action="append"),
+        Option("--client-ip", "eks target: the runner's address as the internet sees it (client-IP ground truth)",
+               metavar="ADDR"),
+        Option("--eks-config", "eks target: YAML settings (kubeconfig, certificates, domain, client_ip, timeouts, "
+                               "edges...)", metavar="FILE"),
+        Option("--eks-timeout", f"eks target: override one timeout of the aws profile ({', '.join(TIMEOUT_NAMES)})",
+               default=[], metavar="NAME=SECONDS", action="append"),
+        Option("--eks-scheme", "eks target: load-balancer scheme (default internet-facing; internal when the runner "
+                               "is in the VPC)", choices=("internet-facing", "internal")),
+        Option("--eks-domain", "eks target: replace edgeconform.test in hostnames and certificate names (your ACM "
+                               "domain)", metavar="DOMAIN"),
+    ),
+    default_controller="emissary",
+    parallel=False,  # it reconfigures the cluster's one ingress controller, whose settings are cluster-wide
+)

@@ -1,0 +1,248 @@
+"""The kind target: the same suites against a real ingress controller in a kind cluster.
+
+    probe (host) -> client relay 10.x (container, kind network) -> LB stand-in (container, kind network)
+                 -> node IP:NodePort [kube-proxy, externalTrafficPolicy] or pod IP (ip targets)
+                 -> Emissary-ingress / ingress-nginx pod -> echo backend pod
+
+Per session: create or reuse the cluster (clusters/kind/cluster.yaml), deploy the echo backend, install the
+controller. Per topology: translate the controller settings (edgeconform/controllers), apply them with the
+topology's certificates as Secrets, start the load-balancer stand-in and the client relays as containers on
+the `kind` network, and hand the suites an Edge whose client addresses are the relays' addresses.
+A failing setup fails that topology only, with kind's logs, pod descriptions and controller logs attached.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from ... import certs, controllers
+from ...controllers.base import COMMON_KINDS, NODE_PORTS, EdgeFacts
+from ...edge import Converge, Edge, endpoints_for, remove_tree
+from . import containers
+from .cluster import DEFAULT_NAME, CommandFailed, KindCluster, node_container, run
+from .tools import detect
+from ...kube import manifests
+from ...kube.api import Cluster, ClusterError
+from ...kube.timeouts import ECHO_READY
+from ...render import render
+from ...standins import AddressBook, l4_context, l7_context
+from ...topology import LB_SERVER_HEADER, Topology
+from ... import BuildFailed
+
+KIND_CONVERGE = Converge("kind", timeout=60.0, consecutive=3, interval=1.0)
+CLIENTS = 3
+
+
+class KindTarget(Target):
+    name = "kind"
+
+    @classmethod
+    def from_options(cls, options, controller: str) -> KindTarget:
+        return cls(controller, keep=bool(options.get("keep_cluster")), cluster_name=options.get("cluster_name"))
+
+    def __init__(self, controller: str = "emissary", *, keep: bool = False, cluster_name: str | None = None):
+        self.controller = controllers.get(controller)
+        self.tools = detect(need_helm="helm" in self.controller.tools)  # TargetUnavailable: what to install
+        self.workdir = Path(tempfile.mkdtemp(prefix="edgeconform-kind-"))
+        name = cluster_name or DEFAULT_NAME
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        if worker:  # each pytest-xdist worker gets its own cluster: clusters are not shared across processes
+            name = f"{name}-{worker}"
+        self.cluster = KindCluster(name, self.tools, self.workdir, keep=keep)
+        self.api: Cluster | None = None
+        self.failed: str | None = None
+
+    def header(self) -> str:
+        return f"kind ({self.controller.name})"
+
+    # --- the session's cluster ---------------------------------------------------------------------
+    def _ensure_cluster(self) -> Cluster:
+        if self.api is not None:
+            return self.api
+        if self.failed:
+            raise BuildFailed(f"the kind cluster could not be prepared earlier in this session:\n{self.failed}")
+        try:
+            self.cluster.ensure()
+            api = Cluster(self.cluster.kubeconfig)
+            api.apply(manifests.echo(versions()["images"]["python"]))
+            api.wait(ECHO_READY, "the echo backend becoming ready",
+                     api.pods_ready(manifests.NAMESPACE, {"app.kubernetes.io/name": manifests.ECHO_SERVICE}))
+            self.controller.install(api, lambda argv, timeout: run(self.tools.command(argv), self.tools.env, timeout),
+                                    self.cluster.kubeconfig)
+        except (CommandFailed, ClusterError, OSError) as exc:
+            self.failed = f"{exc}\n\n{self._diagnostics_text()}"
+            raise BuildFailed(f"preparing kind cluster {self.cluster.name!r} with {self.controller.name} failed: "
+                              f"{self.failed}") from None
+        self.api = api
+        return api
+
+    def _diagnostics(self) -> dict[str, str]:
+        out = {"kind export logs": self.cluster.export_logs()}
+        try:
+            api = self.api or Cluster(self.cluster.kubeconfig)
+        except Exception as exc:
+            return {**out, "cluster": f"(no API access: {exc})"}
+        for namespace in (self.controller.namespace, manifests.NAMESPACE):
+            out[f"pods in {namespace}"] = api.describe_pods(namespace)
+        out.update(api.logs(self.controller.namespace, self.controller.pod_selector))
+        return out
+
+    def _diagnostics_text(self) -> str:
+        return "\n".join(f"--- {name} ---\n{text}" for name, text in self._diagnostics().items())
+
+    def close(self) -> None:
+        try:
+            if self.cluster.created or self.cluster.reused:
+                self.cluster.close()
+        finally:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    # --- one topology ------------------------------------------------------------------------------
+    def build(self, topology: Topology) -> Edge:
+        api = self._ensure_cluster()
+        t = topology
+        workdir = Path(tempfile.mkdtemp(prefix=f"edgeconform-kind-{t.name}-"))
+        running: list[containers.Running] = []
+        edge = Edge(topology=t, target=self.name, endpoints={}, ca=workdir / "ca.pem", roles={}, client_cidr=None,
+                    client_addresses=[], workdir=workdir, converge=KIND_CONVERGE,
+                    _logs=lambda: self._edge_logs(running), _alive=lambda: [r.check() for r in running],
+                    controller_name=self.controller.name, controller_version=self.controller.version())
+        edge.on_close(remove_tree(workdir))
+        edge.on_close(lambda: self._forget(api, t))
+        edge.on_close(lambda: [r.stop() for r in reversed(running)])
+        try:
+            self._build(api, t, workdir, edge, running)
+        except BuildFailed:
+            edge.close()
+            raise
+        except Exception as exc:  # a container, command or API step failed: this topology only
+            message = f"building {t.name} on kind with {self.controller.name} failed: {exc}\n\n{self._diagnostics_text()}"
+            message += "".join(f"\n--- {r.spec.name} ---\n{r.logs()}" for r in running)
+            edge.close()
+            raise BuildFailed(message) from None
+        return edge
+
+    def _build(self, api: Cluster, t: Topology, workdir: Path, edge: Edge, running: list) -> None:
+        pins = versions()
+        certs.write_ca(workdir)
+        lb_certs = certs.issue(workdir / "certs", "lb", t.lb.certificates)
+        ctl_certs = certs.issue(workdir / "certs", "controller", t.controller.certificates)
+        idle = t.idle_timeout
+        nodes = api.nodes()
+        ports = self.controller_ports(t)
+
+        # Where the load balancer sends each listener: NodePorts (instance) or the controller's pod (ip).
+        if t.lb.target_type == "instance":
+            node_ip = nodes[0].internal_ip
+            targets = {kind: (node_ip, NODE_PORTS[kind]) for kind in t.controller_kinds}
+            pod_routes: list[tuple[str, str]] = []
+        else:
+            pod_ip = (api.pod_ips(self.controller.namespace, self.controller.pod_selector) or [""])[0]
+            if not pod_ip:
+                raise ClusterError(f"no ready {self.controller.name} pod to send ip-target traffic to")
+            targets = {kind: (pod_ip, ports[kind]) for kind in t.controller_kinds}
+            pod_routes = [(cidr, node.internal_ip) for node in nodes for cidr in node.pod_cidrs]
+        public_ports = [item.port for item in t.lb.listeners]
+        standin, transparent = write_lb_config(t, workdir, lb_certs, targets)
+        program, config = standin.program, standin.config_name
+        image = pins["images"][program]
+        if t.layer == "l7":
+            edge.lb_server_header = LB_SERVER_HEADER
+        prefix = f"{self.cluster.name}-{t.name}"
+        lb = containers.start(containers.load_balancer(prefix, program, image, workdir, config, transparent,
+                                                       public_ports))
+        running.append(lb)
+
+        # The controller learns the load balancer's address (trusted for PROXY / X-Forwarded-For).
+        plan = self.controller.translate(t, EdgeFacts((lb.ip,), ctl_certs))
+        api.apply(plan.manifests)
+
+        relays = []
+        for i in range(CLIENTS):
+            cfg = f"client-relay-{i}.cfg"
+            (workdir / cfg).write_text(relay_config(i, lb.ip, public_ports, idle))
+            relay = containers.start(containers.client_relay(prefix, i, pins["images"]["haproxy"], workdir, cfg,
+                                                             public_ports))
+            running.append(relay)
+            relays.append(relay)
+        if transparent or pod_routes:
+            containers.run_once(containers.netns_helper(lb.spec.name, pins["node_image"],
+                                                        containers.transparent_setup_script(pod_routes, transparent)))
+        if transparent:
+            node = node_container(self.cluster.name)
+            for argv in containers.node_route_commands(self.tools.engine, node, [r.ip for r in relays], lb.ip, True):
+                run(argv, self.tools.env)
+            undo = containers.node_route_commands(self.tools.engine, node, [r.ip for r in relays], lb.ip, False)
+            edge.on_close(lambda: [_quietly(run, argv, self.tools.env) for argv in undo])
+        edge.ready_seconds = containers.wait_ready(running)
+
+        edge.relays = {r.ip: {p: ("127.0.0.1", r.ports[p]) for p in public_ports} for r in relays}
+        edge.client_addresses = [r.ip for r in relays]
+        edge.unsupported = dict(plan.unsupported)
+        edge.roles = self.roles(api, lb.ip, [r.ip for r in relays], nodes)
+        first = relays[0]
+        edge.endpoints = endpoints_for(t, lambda port: ("127.0.0.1", first.ports[port]))
+
+    def controller_ports(self, t: Topology) -> dict[str, int]:
+        return dict(self.controller.container_ports)
+
+    def roles(self, api: Cluster, lb_ip: str, clients: list[str], nodes) -> dict[str, str]:
+        roles = {lb_ip: "lb", **{ip: "client" for ip in clients}}
+        for node in nodes:
+            roles[node.internal_ip] = "node"
+            for cidr in node.pod_cidrs:  # kube-proxy's SNAT may use the node's pod-network gateway address
+                roles[str(next(ipaddress.ip_network(cidr).hosts()))] = "node"
+        for ip in api.pod_ips(self.controller.namespace, self.controller.pod_selector):
+            roles[ip] = "controller"
+        for ip in api.pod_ips(manifests.NAMESPACE, {"app.kubernetes.io/name": manifests.ECHO_SERVICE}):
+            roles[ip] = "backend"
+        return roles
+
+    def _edge_logs(self, running: list) -> dict[str, str]:
+        logs = {r.spec.name: r.logs() for r in running}
+        if self.api is not None:
+            logs.update(self.api.logs(self.controller.namespace, self.controller.pod_selector, tail=40))
+        return logs
+
+    def _forget(self, api: Cluster, t: Topology) -> None:
+        """Delete what this topology created: exactly the kinds its controller declares, by the topology's label."""
+        selector = f"{manifests.TOPOLOGY_LABEL}={t.name}"
+        for api_version, kind in (*self.controller.resource_kinds, *COMMON_KINDS):
+            for namespace in (manifests.NAMESPACE, self.controller.namespace):
+                _quietly(api.delete_labelled, api_version, kind, selector, namespace)
+
+
+def write_lb_config(t: Topology, workdir: Path, lb_certs: dict, targets: dict[str, tuple[str, int]]
+                    ) -> tuple[StandIn, bool]:
+    """Render the load-balancer stand-in for a container: the local target's templates, listening on the real
+    AWS ports on every address, connecting from the container's own. Returns (the stand-in, transparent)."""
+    book = AddressBook(lb_bind="0.0.0.0", lb_source=None, lb_admin_port=containers.ADMIN_PORT,
+                       listener_ports={item.port: item.port for item in t.lb.listeners}, targets=targets,
+                       https_port=None)
+    transparent = t.layer == "l4" and t.preserves_client_ip
+    standin = render_standin(t, book, workdir, lb_certs, transparent)
+    (workdir / standin.config_name).write_text(standin.config)
+    return standin, transparent
+
+
+def relay_config(index: int, lb_ip: str, public_ports: list[int], idle: int, *, bind_ip: str = "0.0.0.0",
+                 source_ip: str | None = None, ports: dict[int, tuple[int, int]] | None = None,
+                 stats_port: int = containers.ADMIN_PORT) -> str:
+    """A client relay's HAProxy configuration (proxies/haproxy/client-relay.cfg.j2). In a container it listens on
+    the AWS ports and connects from the container's own address; ``ports`` (AWS port -> (bind port, load
+    balancer port)) and ``source_ip`` place it elsewhere, e.g. on loopback next to the local stand-ins."""
+    ports = ports or {p: (p, p) for p in public_ports}
+    return render("haproxy/client-relay.cfg.j2", name=index, idle_timeout=idle, stats_port=stats_port,
+                  lb_ip=lb_ip, bind_ip=bind_ip, source_ip=source_ip,
+                  relays=[{"public_port": p, "bind_port": ports[p][0], "lb_port": ports[p][1]} for p in public_ports])
+
+
+def _quietly(action, *args) -> None:
+    try:
+        action(*args)
+    except Exception:
+        pass
