@@ -1,89 +1,153 @@
-"""Benchmark of the local target: one topology's bring-up, and the full local matrix.
+"""Benchmark of the local target: each topology's bring-up, the full local matrix, and (optionally) the harness's
+own tests, for this checkout and, with --baseline, for another commit in the same run.
 
-    python benchmarks/bench_local.py [--rounds 5] [--matrix-rounds 3] [--topology NAME ...] [--json]
+    python benchmarks/bench_local.py [--rounds 5] [--matrix-rounds 3] [--topology NAME ...]
+                                     [--baseline REF] [--tests] [--json]
 
-Bring-up is timed from LocalTarget.build() until every process answers on its admin/stats/health endpoint
-(the edge is ready), per topology. The matrix is timed as a user runs it: `pytest suites` in a subprocess,
-every catalog topology x the four behaviours, then with the security suite too, serially and with
-pytest-xdist -n 2. Targets on a 2-core machine: a
-topology up in under 0.5 s, the full matrix in under 20 s.
+- bring-up: from LocalTarget.build() until every process answers on its admin/stats/health endpoint;
+- the matrix as a user runs it: `pytest suites` in a subprocess (interpreter start included), every catalog
+  topology x the four behaviours, then with the security suite too, serially and with pytest-xdist -n 2;
+- --tests: `pytest tests` once per tree (minutes);
+- --baseline REF: the same measures for REF, from a temporary git worktree run with this venv, the two trees
+  taking turns round by round so both see the same machine load. The worktree is removed at the end.
+
+Targets on a 2-core machine: a topology up in under 0.5 s, the full matrix in under 20 s serial.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+import tomllib
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+REPO = Path(__file__).resolve().parent.parent
+FOUR = ["-m", "not security"]  # the four behaviours of the matrix
+MODES = {"matrix, 4 behaviours, serial": FOUR,
+         "matrix, 4 behaviours, -n 2": [*FOUR, "-n", "2", "--dist", "loadgroup"],
+         "matrix with security, serial": [],
+         "matrix with security, -n 2": ["-n", "2", "--dist", "loadgroup"]}
+# Runs in a subprocess with the tree's own package first on sys.path: bring-up of each topology, in seconds.
+BRING_UP = """
+import json, sys, time
 from edgeconform import catalog
 from edgeconform.targets.local import LocalTarget
-
-REPO = Path(__file__).resolve().parent.parent
-
-
-def bring_up(names: list[str], rounds: int) -> dict[str, list[float]]:
-    topologies = catalog.load()
-    times: dict[str, list[float]] = {}
-    target = LocalTarget()
-    for name in names:
-        for _ in range(rounds):
-            started = time.perf_counter()
-            edge = target.build(topologies[name])
-            times.setdefault(name, []).append(time.perf_counter() - started)
-            edge.close()
-    return times
-
-
-def matrix(rounds: int, extra: list[str]) -> list[float]:
-    times = []
+names, rounds = json.loads(sys.argv[1]), int(sys.argv[2])
+topologies, target, out = catalog.load(), LocalTarget(), {}
+for name in names:
     for _ in range(rounds):
         started = time.perf_counter()
-        run = subprocess.run([sys.executable, "-m", "pytest", "suites", "-q", "-p", "no:cacheprovider",
-                              "--no-matrix", *extra], cwd=REPO, capture_output=True, text=True)
-        times.append(time.perf_counter() - started)
+        edge = target.build(topologies[name])
+        out.setdefault(name, []).append(time.perf_counter() - started)
+        edge.close()
+print(json.dumps(out))
+"""
+
+
+class Tree:
+    """A checkout to measure: this one, or a baseline commit in a temporary worktree."""
+
+    def __init__(self, label: str, root: Path):
+        self.label, self.root = label, root
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "PYTHONPATH": str(self.root), "PYTHONDONTWRITEBYTECODE": "1"}
+
+    def plugins(self) -> list[str]:
+        """The tree's own pytest plugins, loaded by name (this venv's entry points are this checkout's)."""
+        declared = tomllib.loads((self.root / "pyproject.toml").read_text())["project"]["entry-points"]["pytest11"]
+        return [arg for module in declared.values() if module != "edgeconform.plugin" for arg in ("-p", module)]
+
+    def pytest(self, *args: str) -> float:
+        started = time.perf_counter()
+        run = subprocess.run([sys.executable, "-m", "pytest", *args, "-q", "-p", "no:cacheprovider", *self.plugins()],
+                             cwd=self.root, env=self.env(), capture_output=True, text=True)
+        elapsed = time.perf_counter() - started
         if run.returncode != 0:
-            raise SystemExit(f"the matrix run failed:\n{run.stdout[-3000:]}")
-    return times
+            raise SystemExit(f"{self.label}: pytest {' '.join(args)} failed:\n{run.stdout[-3000:]}")
+        return elapsed
+
+    def bring_up(self, names: list[str], rounds: int) -> dict[str, list[float]]:
+        run = subprocess.run([sys.executable, "-c", BRING_UP, json.dumps(names), str(rounds)], cwd=self.root,
+                             env=self.env(), capture_output=True, text=True)
+        if run.returncode != 0:
+            raise SystemExit(f"{self.label}: bring-up failed:\n{run.stderr[-3000:]}")
+        return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def worktree(ref: str) -> Path:
+    path = Path(tempfile.mkdtemp(prefix="bench-baseline-"))
+    subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(path), ref], cwd=REPO, check=True)
+    return path
+
+
+def remove_worktree(path: Path) -> None:
+    subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=REPO, capture_output=True)
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def measure(trees: list[Tree], names: list[str], args: argparse.Namespace) -> dict[str, dict[str, list[float]]]:
+    """measure name -> tree label -> seconds per run; the trees take turns."""
+    out: dict[str, dict[str, list[float]]] = {}
+    for tree in trees:
+        for name, times in tree.bring_up(names, args.rounds).items():
+            out.setdefault(f"bring-up {name}", {})[tree.label] = times
+    for mode, extra in MODES.items():
+        for _ in range(args.matrix_rounds):
+            for tree in trees:
+                out.setdefault(mode, {}).setdefault(tree.label, []).append(
+                    tree.pytest("suites", "--no-matrix", *extra))
+    if args.tests:
+        for tree in trees:
+            out.setdefault("pytest tests (the harness's own tests)", {})[tree.label] = [tree.pytest("tests")]
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="bring-ups per topology")
-    parser.add_argument("--matrix-rounds", type=int, default=3, help="full matrix runs per mode")
-    parser.add_argument("--topology", action="append", help="topologies to bring up (default: all)")
+    parser.add_argument("--matrix-rounds", type=int, default=3, help="full matrix runs per mode and tree")
+    parser.add_argument("--topology", action="append", help="topologies to bring up (default: all of the catalog)")
+    parser.add_argument("--baseline", metavar="REF", help="also measure this commit (a temporary git worktree)")
+    parser.add_argument("--tests", action="store_true", help="also time `pytest tests` once per tree")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
+    sys.path.insert(0, str(REPO))
+    from edgeconform import catalog
+
     names = args.topology or list(catalog.load())
-    ups = bring_up(names, args.rounds)
-    four = ["-m", "not security"]  # the four behaviours of the matrix target
-    modes = {"4 behaviours, serial": four, "4 behaviours, -n 2": [*four, "-n", "2", "--dist", "loadgroup"],
-             "with security, serial": [], "with security, -n 2": ["-n", "2", "--dist", "loadgroup"]}
-    runs = {mode: matrix(args.matrix_rounds, extra) for mode, extra in modes.items()}
-    result = {
-        "bring_up_seconds": {n: {"median": statistics.median(t), "min": min(t), "max": max(t)} for n, t in ups.items()},
-        "matrix_seconds": {mode: {"median": statistics.median(t), "runs": t} for mode, t in runs.items()},
-    }
+    trees = [Tree("this checkout", REPO)]
+    baseline = worktree(args.baseline) if args.baseline else None
+    try:
+        if baseline is not None:
+            trees.append(Tree(f"baseline {args.baseline}", baseline))
+        results = measure(trees, names, args)
+    finally:
+        if baseline is not None:
+            remove_worktree(baseline)
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(json.dumps({"trees": [t.label for t in trees], "seconds": results}, indent=2))
         return
-    console = Console()
-    table = Table(title=f"bring-up to ready ({args.rounds} rounds each)")
-    for column in ("topology", "median s", "min s", "max s"):
-        table.add_column(column, justify="right" if column != "topology" else "left")
-    for name, stats in result["bring_up_seconds"].items():
-        table.add_row(name, *(f"{stats[k]:.3f}" for k in ("median", "min", "max")))
-    console.print(table)
-    for mode, stats in result["matrix_seconds"].items():
-        runs = ", ".join(f"{t:.1f}" for t in stats["runs"])
-        console.print(f"full local matrix ({mode}): median {stats['median']:.1f} s (runs: {runs})")
+    table = Table(title=f"edgeconform local benchmark (median seconds; bring-up x{args.rounds}, "
+                        f"matrix x{args.matrix_rounds})")
+    table.add_column("measure")
+    for tree in trees:
+        table.add_column(tree.label, justify="right")
+    for name, by_tree in results.items():
+        table.add_row(name, *(f"{statistics.median(by_tree[t.label]):.3f}" if name.startswith("bring-up")
+                              else f"{statistics.median(by_tree[t.label]):.1f}" for t in trees))
+    Console().print(table)
 
 
 if __name__ == "__main__":

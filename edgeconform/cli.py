@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     up = sub.add_parser("up", help="build one topology on the local target and keep it up until Ctrl-C/SIGTERM")
     up.add_argument("name", metavar="NAME")
     up.add_argument("--topology-file", action="append", default=[], metavar="FILE")
-    up.add_argument("--controller", default="envoy", choices=controllers.for_target("local"),
+    up.add_argument("--controller", default="envoy", choices=controllers.for_place("local"),
                     help="the ingress controller (default: envoy)")
 
     report = sub.add_parser("report", help="conformance reports written by `pytest suites --report DIR`")
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
                                              "topology: echo backend, controller resources (Secrets elided)")
     shown.add_argument("name", metavar="NAME")
     shown.add_argument("--topology-file", action="append", default=[], metavar="FILE")
-    shown.add_argument("--controller", default="emissary", choices=controllers.for_target("kind"))
+    shown.add_argument("--controller", default="emissary", choices=controllers.for_place("cluster"))
     shown.add_argument("--lb-address", default="172.18.0.100", metavar="IP",
                        help="the load balancer's address the controller trusts (on kind: the stand-in's)")
     eks_cli.add_commands(sub)

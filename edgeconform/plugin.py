@@ -111,10 +111,10 @@ def pytest_configure(config: pytest.Config) -> None:
         spec = registry.get(config.getoption("target"))
     except targets.TargetUsageError as exc:
         raise pytest.UsageError(f"edgeconform: --target: {exc}") from None
-    controller = config.getoption("controller") or spec.default_controller
-    if spec.name not in controllers.controller_class(controller).targets:
-        raise pytest.UsageError(f"edgeconform: the {controller} controller does not run on the {spec.name} target; "
-                                f"choose one of {', '.join(controllers.for_target(spec.name))}")
+    controller = config.getoption("controller") or spec.default_controller or controllers.for_place(spec.place)[0]
+    if spec.place not in controllers.controller_class(controller).runs_on:
+        raise pytest.UsageError(f"edgeconform: the {controller} controller does not run on the {spec.name} target "
+                                f"({spec.place}); choose one of {', '.join(controllers.for_place(spec.place))}")
     if not spec.parallel and config.getoption("numprocesses", default=None):
         raise pytest.UsageError(f"edgeconform: the {spec.name} target builds one topology at a time (it reconfigures "
                                 "the cluster's one ingress controller, whose settings are cluster-wide): drop -n")
@@ -189,10 +189,10 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"edgeconform: target {where or state.spec.name}"
 
 
-def pytest_report_collectionfinish(config: pytest.Config, items: list[pytest.Item]) -> str:
+def pytest_report_collectionfinish(config: pytest.Config, items: list[pytest.Item]) -> str:  # noqa: ARG001
     """What will run, after -m / -k / --topology have selected (not every topology of the catalog)."""
     running = list(dict.fromkeys(name for item in items if (name := _topology_of(item))))
-    return f"edgeconform: topologies: {', '.join(running) or 'none'}"
+    return f"edgeconform: topologies: {', '.join(running)}" if running else ""
 
 
 # --- collection ------------------------------------------------------------------------------------------------

@@ -1,9 +1,11 @@
 """The ingress controller plug-ins, and the one list every CLI choice and option is derived from.
 
 Built in:
-- ``envoy``: a hand-configured Envoy acting as a generic controller; local target only, pip-only, the default there.
-- ``emissary``: Emissary-ingress v4 (Helm OCI charts); kind and eks, the default there.
-- ``ingress-nginx``: its kind provider manifest and ConfigMap; kind and eks.
+- ``envoy``: a hand-configured Envoy acting as a generic controller; local processes, pip-only, the local default.
+- ``emissary``: Emissary-ingress v4 (Helm OCI charts); in a cluster (kind, eks), the default there.
+- ``ingress-nginx``: its kind provider manifest and ConfigMap; in a cluster.
+
+A target says where its controllers run (TargetSpec.place); a controller says where it can (Controller.runs_on).
 
 Another package adds one through the ``edgeconform.controllers`` entry-point group (name = "module:Class", the
 class a subclass of edgeconform.controllers.base.Controller). Modules load only when a controller is used.
@@ -54,10 +56,13 @@ def get(name: str) -> Controller:
     return controller_class(name)()
 
 
-def for_target(target: str) -> list[str]:
-    """The controllers that run on ``target``."""
-    return [name for name in available() if target in controller_class(name).targets]
+PLACES = ("local", "cluster")
+
+
+def for_place(place: str) -> list[str]:
+    """The controllers that run at ``place``: "local" (processes on this machine) or "cluster" (in Kubernetes)."""
+    return [name for name in available() if place in controller_class(name).runs_on]
 
 
 __all__ = ["BUILTIN", "Controller", "ControllerPlan", "ENTRY_POINT_GROUP", "EdgeFacts", "LocalController",
-           "LocalPlace", "Unsupported", "available", "controller_class", "for_target", "get", "names"]
+           "LocalPlace", "Unsupported", "available", "controller_class", "for_place", "get", "names"]

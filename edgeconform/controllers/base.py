@@ -3,9 +3,10 @@
 A controller is one class with class-level facts (name, title, the targets it runs on, the Kubernetes kinds it
 creates per topology, the tools its install needs) and the methods of the targets it supports:
 
-- local target: ``local(t, place)`` returns the processes that run it next to the stand-ins, configured from the
-  topology's controller block (the generic ``envoy`` controller; real controllers later);
-- cluster targets (kind, eks): ``install`` once per cluster, ``translate`` per topology into its own resources.
+- where it runs (``runs_on``): ``local``, as processes next to the stand-ins (the local target): ``local(t, place)``
+  returns them, configured from the topology's controller block; ``cluster``, installed in a Kubernetes cluster
+  (kind, eks, or a cluster target another package adds): ``install`` once per cluster, ``translate`` per
+  topology into its own resources.
 
 Teardown on kind and the EKS sweep delete exactly ``resource_kinds`` (plus the Secrets and Services every
 controller gets), so another controller's objects never survive into the next topology.
@@ -80,7 +81,7 @@ class Controller:
 
     name: ClassVar[str]
     title: ClassVar[str]  # in reports: "Envoy (generic controller)", "Emissary-ingress"
-    targets: ClassVar[tuple[str, ...]]  # where it runs: local, kind, eks
+    runs_on: ClassVar[tuple[str, ...]]  # "local" (processes on this machine), "cluster" (installed in Kubernetes)
     resource_kinds: ClassVar[tuple[tuple[str, str], ...]] = ()  # (apiVersion, kind) it creates per topology
     tools: ClassVar[tuple[str, ...]] = ()  # command-line tools its cluster install needs (helm)
     # cluster targets
@@ -93,13 +94,13 @@ class Controller:
         return None
 
     def local(self, t: Topology, place: LocalPlace) -> LocalController:
-        raise Unsupported(f"{self.name} does not run on the local target; it runs on: {', '.join(self.targets)}")
+        raise Unsupported(f"{self.name} does not run as local processes; it runs on: {', '.join(self.runs_on)}")
 
     def install(self, api, run, kubeconfig: str) -> None:
-        raise Unsupported(f"{self.name} does not install on a cluster; it runs on: {', '.join(self.targets)}")
+        raise Unsupported(f"{self.name} does not install on a cluster; it runs on: {', '.join(self.runs_on)}")
 
     def translate(self, t: Topology, facts: EdgeFacts) -> ControllerPlan:
-        raise Unsupported(f"{self.name} has no cluster resources; it runs on: {', '.join(self.targets)}")
+        raise Unsupported(f"{self.name} has no cluster resources; it runs on: {', '.join(self.runs_on)}")
 
 
 def service_ports(t: Topology, container_ports: dict[str, int]) -> list[dict[str, Any]]:

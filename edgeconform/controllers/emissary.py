@@ -59,7 +59,7 @@ def install_commands(kubeconfig: str, timeout: float) -> list[list[str]]:
 class Emissary(Controller):
     name = "emissary"
     title = "Emissary-ingress"
-    targets = ("kind", "eks")
+    runs_on = ("cluster",)
     resource_kinds = tuple(("getambassador.io/v3alpha1", kind)
                            for kind in ("Listener", "Host", "Mapping", "TLSContext", "Module"))
     tools = ("helm",)

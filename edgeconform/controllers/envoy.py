@@ -34,7 +34,7 @@ CONFIG = "controller-envoy.yaml"
 class EnvoyController(Controller):
     name: ClassVar[str] = "envoy"
     title: ClassVar[str] = "Envoy (generic controller)"
-    targets: ClassVar[tuple[str, ...]] = ("local",)
+    runs_on: ClassVar[tuple[str, ...]] = ("local",)
 
     def version(self) -> str | None:
         return binaries.version("envoy")

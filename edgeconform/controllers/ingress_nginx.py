@@ -90,7 +90,7 @@ def webhook_probe(namespace: str) -> dict[str, Any]:
 class IngressNginx(Controller):
     name = "ingress-nginx"
     title = "ingress-nginx"
-    targets = ("kind", "eks")
+    runs_on = ("cluster",)
     resource_kinds = (("networking.k8s.io/v1", "Ingress"), ("v1", "ConfigMap"))  # the ConfigMap: proxy-set-headers
     namespace = NAMESPACE
     pod_selector = {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}

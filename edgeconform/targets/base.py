@@ -62,7 +62,8 @@ class TargetSpec:
     description: str
     load: str  # "module:Class" of its Target, imported when the target is used
     options: tuple[Option, ...] = ()
-    default_controller: str = "envoy"
+    default_controller: str | None = None  # None: the first controller that runs at its place
+    place: str = "local"  # where its controllers run: "local" processes, or installed in a "cluster"
     parallel: bool = True  # whether pytest-xdist workers may each build edges
 
     def target_class(self) -> type[Target]:

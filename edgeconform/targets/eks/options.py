@@ -29,5 +29,6 @@ SPEC = TargetSpec(
                                "domain)", metavar="DOMAIN"),
     ),
     default_controller="emissary",
+    place="cluster",
     parallel=False,  # it reconfigures the cluster's one ingress controller, whose settings are cluster-wide
 )

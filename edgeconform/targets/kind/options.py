@@ -13,4 +13,5 @@ SPEC = TargetSpec(
         Option("--cluster-name", "kind target: the cluster's name (default: edgeconform)", metavar="NAME"),
     ),
     default_controller="emissary",
+    place="cluster",
 )

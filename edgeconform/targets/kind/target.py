@@ -22,16 +22,17 @@ from pathlib import Path
 from ... import certs, controllers
 from ...controllers.base import COMMON_KINDS, NODE_PORTS, EdgeFacts
 from ...edge import Converge, Edge, endpoints_for, remove_tree
+from ...kube import manifests
+from ...kube.api import Cluster, ClusterError
+from ...kube.manifests import versions
+from ...kube.timeouts import ECHO_READY
+from ...load_balancers.standins import AddressBook, StandIn, render_standin
+from ...render import render
+from ...topology import LB_SERVER_HEADER, Topology
+from ..base import BuildFailed, Target
 from . import containers
 from .cluster import DEFAULT_NAME, CommandFailed, KindCluster, node_container, run
 from .tools import detect
-from ...kube import manifests
-from ...kube.api import Cluster, ClusterError
-from ...kube.timeouts import ECHO_READY
-from ...render import render
-from ...standins import AddressBook, l4_context, l7_context
-from ...topology import LB_SERVER_HEADER, Topology
-from ... import BuildFailed
 
 KIND_CONVERGE = Converge("kind", timeout=60.0, consecutive=3, interval=1.0)
 CLIENTS = 3

@@ -70,9 +70,9 @@ class LocalTarget(Target):
 
     def __init__(self, controller: str = "envoy"):
         self.controller = controllers.get(controller)
-        if "local" not in self.controller.targets:
+        if "local" not in self.controller.runs_on:
             raise controllers.Unsupported(f"the {controller} controller does not run on the local target; choose "
-                                          f"one of {', '.join(controllers.for_target('local'))}")
+                                          f"one of {', '.join(controllers.for_place('local'))}")
 
     def header(self) -> str:
         return f"local ({self.controller.name})"

@@ -1,0 +1,237 @@
+"""The registries agree: behaviours with their suites, findings and markers; load-balancer models with their
+sources, templates and annotation sets; controllers with the targets and the kinds they create; targets with the
+hook that adds them. docs/extending.md names these tests: a new piece that is only half-registered fails here."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from edgeconform import assets, behaviours, catalog, controllers, findings, load_balancers, sources
+from edgeconform.controllers.base import COMMON_KINDS, Controller, EdgeFacts
+from edgeconform.load_balancers.base import CITED_FACTS, LoadBalancerModel, ModelError
+from edgeconform.targets import TargetRegistry, TargetSpec, builtin
+from edgeconform.targets.base import Target
+from edgeconform.topology import LBModel
+
+REPO = Path(__file__).resolve().parent.parent
+pytest_plugins = ["pytester"]
+
+
+# --- behaviours ----------------------------------------------------------------------------------------------------
+def _suite_declarations() -> dict[str, tuple[str, set[str]]]:
+    """Suite module -> (its behaviour marker, the names its tests parametrize)."""
+    out = {}
+    for path in sorted((REPO / "suites").glob("test_*.py")):
+        tree = ast.parse(path.read_text())
+        marker, params = None, set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "pytestmark" for t in node.targets):
+                marks = [n.attr for n in ast.walk(node.value) if isinstance(n, ast.Attribute)
+                         and isinstance(n.value, ast.Attribute) and n.value.attr == "mark"]
+                marker = next((m for m in marks if m in behaviours.REGISTRY), None)
+            if isinstance(node, ast.Call) and ast.unparse(node.func).endswith("mark.parametrize"):
+                params.add(ast.literal_eval(node.args[0]))
+        out[path.name] = (marker, params)
+    return out
+
+
+def test_every_behaviour_has_a_suite_and_every_suite_a_behaviour():
+    suites = _suite_declarations()
+    measured = {marker for marker, _ in suites.values()}
+    assert set(behaviours.NAMES) <= measured, f"behaviours without a suite: {set(behaviours.NAMES) - measured}"
+    unknown = {name: m for name, (m, _) in suites.items() if m is None and name != "test_node_port_bypass.py"}
+    assert not unknown, f"suites without a registered behaviour marker: {unknown}"
+
+
+@pytest.mark.parametrize("name", behaviours.NAMES)
+def test_a_suite_parametrizes_exactly_by_its_behaviours_variant_param(name):
+    b = behaviours.get(name)
+    params = {p for marker, ps in _suite_declarations().values() if marker == name for p in ps}
+    assert params == ({b.variant_param} if b.variant_param else set()), (
+        f"the {name} suite parametrizes {params}; the behaviour names its variants by {b.variant_param!r}")
+
+
+def test_finding_codes_and_cells_agree():
+    listed = {code for b in behaviours.REGISTRY.values() for cell in b.cells.values() for code in cell.explained_by}
+    assert listed <= set(findings.CODES), f"cells name unknown findings: {listed - set(findings.CODES)}"
+    everywhere = set()
+    produced = set()
+    for t in _topologies_with_every_finding():
+        for f in findings.findings(t):
+            produced.add(f.code)
+            if f.everywhere:
+                everywhere.add(f.code)
+    assert produced == set(findings.CODES), f"codes never produced: {set(findings.CODES) - produced}"
+    orphans = set(findings.CODES) - listed - everywhere
+    assert not orphans, f"findings that explain no cell: {orphans}"
+
+
+def _topologies_with_every_finding():
+    found = list(catalog.load().values())
+    for path in sorted((REPO / "examples" / "misconfigured").glob("*.yaml")):
+        found += list(catalog.load_file(path).values())
+    return found
+
+
+def test_requirable_behaviours_are_behaviours_and_the_catalog_uses_only_them():
+    assert set(behaviours.REQUIRABLE) <= set(behaviours.NAMES)
+    for t in catalog.load().values():
+        assert set(t.requires) <= set(behaviours.REQUIRABLE), t.name
+
+
+def test_for_topology_covers_every_cell_in_registry_order():
+    t = catalog.load()["alb"]
+    cells = [e.cell for e in behaviours.for_topology(t)]
+    expected = [f"{b.name}[{v}]" if v else b.name for b in behaviours.REGISTRY.values() for v in b.cells]
+    assert cells == expected
+
+
+def test_a_behaviour_needs_its_cells_named_consistently():
+    cell = behaviours.get("sni").cell()
+    with pytest.raises(ValueError, match="variant_param"):
+        behaviours.Behaviour("broken", "x", {"a": cell, "b": cell})
+    with pytest.raises(KeyError, match="no variant 'wsx'.*ws, wss"):
+        behaviours.get("websocket").cell("wsx")
+
+
+# --- load-balancer models ------------------------------------------------------------------------------------------
+def test_the_topology_model_field_lists_exactly_the_registered_models():
+    assert set(LBModel.__args__) == set(load_balancers.NAMES)
+
+
+@pytest.mark.parametrize("name", load_balancers.NAMES)
+def test_a_model_cites_known_sources_and_its_assets_exist(name):
+    model = load_balancers.get(name)
+    for fact, keys in model.sources.items():
+        assert not sources.unknown(list(keys)), f"{name}.{fact}: unknown keys {sources.unknown(list(keys))}"
+    for layer, template in model.standins.items():
+        assert (assets.path("proxies") / template).is_file(), f"{name} {layer} stand-in {template} is missing"
+    import yaml
+    data = yaml.safe_load(assets.path("clusters/eks/annotations.yaml").read_text())
+    for section in ("models", "annotations", "refuse"):
+        assert model.annotation_set in data[section], f"clusters/eks/annotations.yaml has no {section}.{name}"
+
+
+def test_a_model_missing_a_piece_fails_when_it_is_defined():
+    nlb = load_balancers.get("nlb")
+    with pytest.raises(ModelError, match=r"'nlb-lite': no source keys for websocket"):
+        dataclasses.replace(nlb, name="nlb-lite", sources={k: v for k, v in nlb.sources.items() if k != "websocket"})
+    with pytest.raises(ModelError, match=r"stand-in templates for layers \['l4'\], but its listeners are \['l4', 'l7'\]"):
+        dataclasses.replace(nlb, name="mixed", protocols=frozenset({"TCP", "HTTP"}), xff_modes=("append",),
+                            l7_upgrade="pass", sources={**nlb.sources, "xff": ("ALB-XFH",)})
+    assert set(CITED_FACTS) <= set(nlb.sources)
+
+
+# --- controllers ---------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", controllers.names())
+def test_a_controller_loads_and_says_where_it_runs(name):
+    cls = controllers.controller_class(name)
+    assert issubclass(cls, Controller) and cls.name == name and cls.title
+    assert cls.runs_on and set(cls.runs_on) <= set(controllers.PLACES), f"{name} runs on {cls.runs_on}"
+    if "cluster" in cls.runs_on:
+        assert cls.namespace and cls.pod_selector and cls.container_ports and cls.resource_kinds
+    if "local" in cls.runs_on:
+        assert cls.local is not Controller.local, f"{name} runs locally but has no local()"
+
+
+def test_every_target_runs_its_default_controller():
+    for spec in builtin():
+        assert spec.place in controllers.PLACES, spec.name
+        assert spec.default_controller and spec.place in controllers.controller_class(spec.default_controller).runs_on
+
+
+@pytest.mark.parametrize("name", controllers.for_place("cluster"))
+def test_a_controller_declares_every_kind_it_creates(name, tmp_path):
+    """Teardown and the EKS sweep delete exactly the declared kinds: an undeclared one would leak into the next
+    topology (and past the end of an EKS run)."""
+    from edgeconform import certs
+
+    controller = controllers.get(name)
+    declared = {*controller.resource_kinds, *COMMON_KINDS}
+    for t in catalog.load().values():
+        issued = certs.issue(tmp_path, "controller", t.controller.certificates)
+        plan = controller.translate(t, EdgeFacts(("10.0.0.5",), issued))
+        made = {(obj["apiVersion"], obj["kind"]) for obj in plan.manifests
+                if (obj["metadata"].get("labels") or {}).get("edgeconform.dev/topology") == t.name}
+        assert made <= declared, f"{name} creates {made - declared} for {t.name} without declaring them"
+
+
+def test_a_controller_can_come_from_another_package(tmp_path, monkeypatch):
+    (tmp_path / "other_controller.py").write_text(textwrap.dedent("""
+        from edgeconform.controllers.base import Controller
+
+        class Other(Controller):
+            name = "other"
+            title = "Other controller"
+            runs_on = ("local",)
+    """))
+    dist = tmp_path / "other_controller-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: other-controller\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[edgeconform.controllers]\nother = other_controller:Other\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    controllers.available.cache_clear()
+    controllers.controller_class.cache_clear()
+    try:
+        assert "other" in controllers.names() and "other" in controllers.for_place("local")
+        assert controllers.get("other").title == "Other controller"
+    finally:
+        monkeypatch.undo()
+        controllers.available.cache_clear()
+        controllers.controller_class.cache_clear()
+    assert "other" not in controllers.names()
+
+
+# --- targets -------------------------------------------------------------------------------------------------------
+def test_builtin_targets_load_their_classes_and_own_their_options():
+    seen: dict[str, str] = {}
+    for spec in builtin():
+        cls = spec.target_class()
+        assert issubclass(cls, Target) and cls.name == spec.name
+        for option in spec.options:
+            assert option.dest not in seen, f"{option.flag} of {spec.name} clashes with {seen[option.dest]}'s"
+            seen[option.dest] = spec.name
+
+
+def test_the_registry_refuses_a_second_target_of_the_same_name():
+    registry = TargetRegistry()
+    registry.add(TargetSpec("x", "a target", "mod:Cls"))
+    with pytest.raises(ValueError, match="registered twice"):
+        registry.add(TargetSpec("x", "another", "mod:Cls"))
+
+
+@pytest.mark.integration
+def test_a_target_can_come_from_another_plugin_without_touching_the_plugin(pytester):
+    """A pytest plugin adds a target and its option through the hook; --target selects it; its tests skip with
+    its own reason (this fake target has nowhere to build)."""
+    pytester.makeconftest("""
+        from edgeconform.targets.base import Option, Target, TargetSpec, TargetUnavailable
+
+        class Nowhere(Target):
+            name = "nowhere"
+
+            @classmethod
+            def from_options(cls, options, controller):
+                raise TargetUnavailable(f"nowhere has no room (region {options['nowhere_region']})")
+
+        def pytest_edgeconform_add_targets(targets):
+            targets.add(TargetSpec("nowhere", "a target that cannot build", "conftest:Nowhere", place="cluster",
+                                   options=(Option("--nowhere-region", "where", default="far"),)))
+    """)
+    pytester.makepyfile(test_x="""
+        import pytest
+        pytestmark = pytest.mark.sni
+
+        def test_cert(conformance):
+            conformance.check()
+    """)
+    result = pytester.runpytest_subprocess("--target", "nowhere", "--nowhere-region", "moon", "--topology", "alb",
+                                           "-p", "no:cacheprovider", "-rs")
+    result.stdout.fnmatch_lines(["*nowhere has no room (region moon)*", "*1 skipped*"])
+    unknown = pytester.runpytest_subprocess("--target", "elsewhere", "-p", "no:cacheprovider")
+    unknown.stderr.fnmatch_lines(["*unknown target 'elsewhere'; known: local, kind, eks, nowhere*"])
