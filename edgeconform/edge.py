@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import shutil
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,6 +78,11 @@ class Edge:
     _logs: Callable[[], dict[str, str]] = lambda: {}
     _pids: Callable[[], list[int]] = lambda: []
     _close: list[Callable[[], None]] = field(default_factory=list)
+    # Opens a TCP socket to (ip, port) from (source ip, 0) within a timeout: a plain socket of this machine, or
+    # one made inside the edge's own network namespace.
+    _connect: Callable[[str, int, str | None, float], socket.socket] = field(
+        default=lambda ip, port, source, timeout: socket.create_connection(
+            (ip, port), timeout=timeout, source_address=(source, 0) if source else None))
 
     @property
     def name(self) -> str:
@@ -123,6 +129,15 @@ class Edge:
     def bind(self, source: str | None) -> str | None:
         """The local address a probe binds to appear as ``source``; None when a relay supplies the address."""
         return None if source in self.relays else source
+
+    def connect(self, ip: str, port: int, *, source: str | None = None, timeout: float) -> socket.socket:
+        """A TCP connection to ``ip:port`` that the edge sees coming from ``source`` (bound where the edge allows
+        it). Every probe connects through here, so a target decides where sockets are made."""
+        return self._connect(ip, port, self.bind(source), timeout)
+
+    def admin_connect(self, ip: str, port: int, timeout: float) -> socket.socket:
+        """A connection to an admin or stats endpoint of the edge (readiness, counters): no particular source."""
+        return self._connect(ip, port, None, timeout)
 
     def check_alive(self) -> None:
         """Raise edgeconform.supervisor.ProcessFailed (with the log) if a process of this edge died."""

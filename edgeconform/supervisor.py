@@ -3,7 +3,9 @@
 - Each process runs in its own process group with PR_SET_PDEATHSIG, so it dies with the harness even when the
   harness is SIGKILLed; an atexit hook and SIGTERM handling cover the normal and Ctrl-C paths.
 - Readiness is a bounded convergence loop over each process's own admin/stats/health endpoint; a process that
-  exits during start-up fails at once with its log tail, never after the timeout.
+  exits during start-up fails at once with its log tail, never after the timeout. A readiness check is given the
+  function that opens connections (``connect``), so the same checks work where the edge lives in a network
+  namespace of its own.
 - Logs go to one file per process in the edge's work directory, so a failing test can attach them.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import ctypes
+import http.client
 import os
 import signal
 import socket
@@ -20,10 +23,13 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import httpx
+from urllib.parse import urlsplit
 
 READY_TIMEOUT = float(os.environ.get("EDGECONFORM_READY_TIMEOUT", "10"))
+# Opens a TCP connection to (ip, port) within ``timeout`` seconds: a plain socket here, or one made inside the
+# edge's network namespace.
+Connect = Callable[[str, int, float], socket.socket]
+Check = Callable[[Connect], bool]  # a readiness check, given the way to connect
 _PR_SET_PDEATHSIG = 1
 _live: weakref.WeakSet[Supervisor] = weakref.WeakSet()
 
@@ -35,7 +41,7 @@ class Process:
 
     name: str  # "controller (envoy)"
     argv: list[str]
-    ready: Callable[[], bool]
+    ready: Check
     files: dict[str, str] = field(default_factory=dict)  # file name in the work folder -> text
     env: dict[str, str] | None = None
 
@@ -57,7 +63,7 @@ class Managed:
     name: str
     argv: list[str]
     log: Path
-    ready: Callable[[], bool]
+    ready: Check
     popen: subprocess.Popen = field(repr=False)
     is_ready: bool = False
 
@@ -76,9 +82,14 @@ class Managed:
                              f"{self.tail()}")
 
 
+def host_connect(ip: str, port: int, timeout: float) -> socket.socket:
+    """A TCP connection from this machine's own network namespace."""
+    return socket.create_connection((ip, port), timeout=timeout)
+
+
 class Supervisor:
-    def __init__(self, workdir: Path):
-        self.workdir = workdir
+    def __init__(self, workdir: Path, connect: Connect = host_connect):
+        self.workdir, self.connect = workdir, connect
         self.processes: list[Managed] = []
         self._stopped = False
         _live.add(self)
@@ -89,7 +100,7 @@ class Supervisor:
             (self.workdir / name).write_text(text)
         return self.start(process.name, process.argv, process.ready, env=process.env)
 
-    def start(self, name: str, argv: list[str], ready: Callable[[], bool], env: dict | None = None) -> Managed:
+    def start(self, name: str, argv: list[str], ready: Check, env: dict | None = None) -> Managed:
         log = self.workdir / f"{name.split()[0]}.log"
         with open(log, "ab") as out:
             popen = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -107,7 +118,7 @@ class Supervisor:
                 if not proc.alive():
                     raise proc.failure(f"exited during start-up with code {proc.popen.returncode}")
                 if not proc.is_ready:
-                    proc.is_ready = _safely(proc.ready)
+                    proc.is_ready = _safely(lambda: proc.ready(self.connect))
             if all(proc.is_ready for proc in self.processes):
                 return time.monotonic() - started
             if time.monotonic() - started > timeout:
@@ -154,7 +165,7 @@ def _signal_group(popen: subprocess.Popen, sig: int) -> None:
 def _safely(check: Callable[[], bool]) -> bool:
     try:
         return bool(check())
-    except (OSError, httpx.HTTPError):
+    except (OSError, http.client.HTTPException):
         return False
 
 
@@ -165,22 +176,39 @@ def stop_all() -> None:
 
 
 # --- readiness checks ---------------------------------------------------------------------------------
-_http = httpx.Client(timeout=0.5, trust_env=False)
+CHECK_TIMEOUT = 0.5
 
 
-def http_ok(url: str, expect: str | None = None) -> Callable[[], bool]:
-    def check() -> bool:
-        response = _http.get(url)
-        return response.status_code == 200 and (expect is None or expect in response.text)
+def http_get(connect: Connect, url: str, timeout: float = CHECK_TIMEOUT) -> tuple[int, str]:
+    """(status, body) of a plain-HTTP GET on an admin/stats/health endpoint, over a connection from ``connect``."""
+    parts = urlsplit(url)
+
+    class Connection(http.client.HTTPConnection):
+        def connect(self) -> None:
+            self.sock = connect(parts.hostname, parts.port or 80, timeout)
+
+    conn = Connection(parts.hostname, parts.port or 80, timeout=timeout)
+    try:
+        conn.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""))
+        response = conn.getresponse()
+        return response.status, response.read().decode(errors="replace")
+    finally:
+        conn.close()
+
+
+def http_ok(url: str, expect: str | None = None) -> Check:
+    def check(connect: Connect) -> bool:
+        status, body = http_get(connect, url)
+        return status == 200 and (expect is None or expect in body)
     return check
 
 
-def tcp_open(ip: str, port: int) -> Callable[[], bool]:
-    def check() -> bool:
-        with socket.create_connection((ip, port), timeout=0.5):
-            return True
+def tcp_open(ip: str, port: int) -> Check:
+    def check(connect: Connect) -> bool:
+        connect(ip, port, CHECK_TIMEOUT).close()
+        return True
     return check
 
 
-def all_of(*checks: Callable[[], bool]) -> Callable[[], bool]:
-    return lambda: all(check() for check in checks)
+def all_of(*checks: Check) -> Check:
+    return lambda connect: all(check(connect) for check in checks)

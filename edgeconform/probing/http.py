@@ -10,6 +10,7 @@ SNI name would otherwise carry another), and has a bounded timeout.
 from __future__ import annotations
 
 import json
+import socket
 import ssl
 import time
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit
 
 import httpcore
 import httpx
+from httpcore._backends.sync import SyncStream  # httpcore's own socket stream (httpx is pinned below 0.29)
 
 from .. import headers as H
 from ..certs import PeerCert, client_context
@@ -100,17 +102,24 @@ class HttpResult:
 
 # --- HTTP: one connection per probe, one deadline for the whole exchange ---------------------------------------
 class _ProbeBackend(httpcore.NetworkBackend):
-    """httpcore's own socket backend, with two additions: ``prefix`` is written right after connecting (or right
-    after the TLS handshake: a client speaking PROXY inside a TLS listener that the load balancer terminates),
-    and every read and write shares one deadline, so a server that trickles bytes cannot stretch the probe."""
+    """httpcore's socket stream over a connection the edge opens (Edge.connect: here, or inside the edge's network
+    namespace), with two additions: ``prefix`` is written right after connecting (or right after the TLS
+    handshake: a client speaking PROXY inside a TLS listener that the load balancer terminates), and every read
+    and write shares one deadline, so a server that trickles bytes cannot stretch the probe."""
 
-    def __init__(self, prefix: bytes, inside_tls: bool, deadline: float):
+    def __init__(self, edge: Edge, source: str | None, prefix: bytes, inside_tls: bool, deadline: float):
+        self.edge, self.source = edge, source
         self.prefix, self.inside_tls, self.deadline = prefix, inside_tls, deadline
-        self._backend = httpcore.SyncBackend()
 
     def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
-        stream = _Bounded(self._backend.connect_tcp(host, port, _left(self.deadline, timeout), local_address,
-                                                    socket_options), self.deadline, self.prefix if self.inside_tls else b"")
+        try:
+            sock = self.edge.connect(host, port, source=self.source, timeout=_left(self.deadline, timeout))
+        except TimeoutError as exc:
+            raise httpcore.ConnectTimeout(exc) from exc
+        except OSError as exc:
+            raise httpcore.ConnectError(exc) from exc
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        stream = _Bounded(SyncStream(sock), self.deadline, self.prefix if self.inside_tls else b"")
         if self.prefix and not self.inside_tls:
             stream.write(self.prefix, timeout)
         return stream
@@ -167,8 +176,9 @@ def direct_get(edge: Edge, ip: str, port: int, scheme: str, host: str, path: str
         extensions["sni_hostname"] = sni
     started = time.monotonic()
     try:
-        with httpcore.ConnectionPool(ssl_context=context, local_address=edge.bind(source), retries=0,
-                                     max_connections=1, network_backend=_ProbeBackend(prefix, inside_tls, started + timeout)) as pool:
+        backend = _ProbeBackend(edge, source, prefix, inside_tls, started + timeout)
+        with httpcore.ConnectionPool(ssl_context=context, retries=0, max_connections=1,
+                                     network_backend=backend) as pool:
             with pool.stream("GET", f"{scheme}://{ip}:{port}{path}", headers=headers, extensions=extensions) as response:
                 if scheme == "https":
                     tls = response.extensions["network_stream"].get_extra_info("ssl_object")
@@ -225,16 +235,15 @@ def describe_error(exc: BaseException) -> str:
 
 
 
-_admin = httpx.Client(timeout=2, trust_env=False, verify=False)  # plain-HTTP admin endpoints on loopback
-
-
 def proxy_counters(edge: Edge) -> dict[str, int]:
     """The controller's PROXY-protocol counters (local target: Envoy admin stats), summed over listeners."""
+    from ..supervisor import http_get as admin_get
+
     if not edge.controller_admin:
         return {}
     try:
-        text = _admin.get(f"{edge.controller_admin}/stats?filter=proxy_proto").text
-    except httpx.HTTPError:
+        _, text = admin_get(edge.admin_connect, f"{edge.controller_admin}/stats?filter=proxy_proto", timeout=2)
+    except (OSError, ValueError):
         return {}
     counters = {"v1": 0, "v2": 0}
     for line in text.splitlines():

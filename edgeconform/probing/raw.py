@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 RAW_TIMEOUT = 2.0  # a malformed header or half-open connection is given this long to be closed
@@ -35,15 +36,21 @@ class RawResult:
         return f"{self.label} -> {self.target}: {got}, {end} after {self.elapsed:.2f} s{extra}"
 
 
+def _host_connect(ip: str, port: int, *, source: str | None = None, timeout: float) -> socket.socket:
+    return socket.create_connection((ip, port), timeout=timeout, source_address=(source, 0) if source else None)
+
+
 def raw_exchange(label: str, ip: str, port: int, payload: bytes, *, source: str | None = None,
-                 timeout: float = RAW_TIMEOUT, half_close: bool = True) -> RawResult:
-    """Send ``payload`` (then FIN when ``half_close``) and read until the peer closes or ``timeout`` passes."""
+                 timeout: float = RAW_TIMEOUT, half_close: bool = True,
+                 connect: Callable[..., socket.socket] = _host_connect) -> RawResult:
+    """Send ``payload`` (then FIN when ``half_close``) and read until the peer closes or ``timeout`` passes.
+    ``connect(ip, port, source=, timeout=)`` opens the connection (an edge's Edge.connect)."""
     result = RawResult(label, f"{ip}:{port}")
     started = time.monotonic()
     deadline = started + timeout
     try:
-        with socket.create_connection((ip, port), timeout=timeout,
-                                      source_address=(source, 0) if source else None) as sock:
+        with connect(ip, port, source=source, timeout=timeout) as sock:
+            sock.settimeout(timeout)
             sock.sendall(payload)
             if half_close:
                 sock.shutdown(socket.SHUT_WR)

@@ -43,8 +43,7 @@ def tls_handshake(edge: Edge, sni: str, *, source: str | None = None, timeout: f
     shake = Handshake(sni, source)
     ctx = context or client_tls(edge.ca, False)
     try:
-        with socket.create_connection((ip, port), timeout=timeout,
-                                      source_address=(edge.bind(source), 0) if edge.bind(source) else None) as raw:
+        with edge.connect(ip, port, source=source, timeout=timeout) as raw:
             watchdog = threading.Timer(timeout, _shut, args=(raw,))
             watchdog.start()
             try:

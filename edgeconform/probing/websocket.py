@@ -52,7 +52,9 @@ def websocket(edge: Edge, scheme: str, *, source: str | None = None, timeout: fl
     result = WebSocketResult(url=f"{scheme}://{host}:{shown}/ws", source=source)
 
     async def exchange() -> None:
-        async with ws_connect(result.url, host=ip, port=port, local_addr=(edge.bind(source), 0) if edge.bind(source) else None,
+        sock = edge.connect(ip, port, source=source, timeout=timeout)  # the edge decides where sockets are made
+        sock.setblocking(False)
+        async with ws_connect(result.url, sock=sock,
                               ssl=client_tls(edge.ca, True) if scheme == "wss" else None,
                               server_hostname=host if scheme == "wss" else None, open_timeout=timeout,
                               close_timeout=1, proxy=None, max_size=2**20, ping_interval=None) as ws:

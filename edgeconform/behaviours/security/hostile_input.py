@@ -52,7 +52,6 @@ def rule(t: Topology) -> Expectation:
 
 
 def probe(edge: Edge) -> HostileInputObservation:
-    import socket
     import time
 
     from ...probing import http, proxy_header, raw  # the HTTP stack loads when a probe runs
@@ -66,9 +65,7 @@ def probe(edge: Edge) -> HostileInputObservation:
     partial = b"\x16\x03\x01\x02\x00" if scheme == "https" else f"GET / HTTP/1.1\r\nHost: {host}\r\n".encode()
     started = time.monotonic()
     try:
-        bound = edge.bind(client)
-        with socket.create_connection((ip, port), timeout=TIMEOUT,
-                                      source_address=(bound, 0) if bound else None) as held:
+        with edge.connect(ip, port, source=client, timeout=TIMEOUT) as held:
             held.sendall(partial)
             meanwhile = get(edge, scheme, host, "/while-half-open", source=source(edge))
         half_open = (f"{len(partial)} first bytes to {ip}:{port}, held open for {time.monotonic() - started:.2f} s "
@@ -81,7 +78,8 @@ def probe(edge: Edge) -> HostileInputObservation:
     if edge.topology.controller.proxy_protocol and edge.controller_listeners:
         for label, payload in proxy_header.malformed().items():
             for kind, (cip, cport) in edge.controller_listeners.items():
-                malformed.append(raw.raw_exchange(f"{label} ({kind})", cip, cport, payload, source=edge.bind(client)))
+                malformed.append(raw.raw_exchange(f"{label} ({kind})", cip, cport, payload, source=client,
+                                                  connect=edge.connect))
     control = get(edge, scheme, host, "/after-hostile-input", source=source(edge))
     edge.check_alive()
     return HostileInputObservation(oversized, half_open, meanwhile, malformed, control)

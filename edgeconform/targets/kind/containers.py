@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ...kube.timeouts import STANDIN_READY
-from ...supervisor import http_ok
+from ...supervisor import host_connect, http_ok
 
 NETWORK = "kind"
 ADMIN_PORT = 9901
@@ -183,6 +183,6 @@ def wait_ready(running: list[Running]) -> float:
 
 def _answers(r: Running) -> bool:
     try:
-        return http_ok(f"http://127.0.0.1:{r.ports[r.spec.published[0]]}{r.spec.ready_path}")()
+        return http_ok(f"http://127.0.0.1:{r.ports[r.spec.published[0]]}{r.spec.ready_path}")(host_connect)
     except Exception:
         return False
