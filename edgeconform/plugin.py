@@ -302,7 +302,8 @@ class Conformance:
         exp = self.expectation
         if exp.outcome == "n/a":
             pytest.skip(f"not applicable to {self.edge.name}: {exp.reason}")
-        for key in (exp.cell, exp.behaviour):  # a whole behaviour, or one variant ("websocket[ws]")
+        depends_on = behaviours.get(exp.behaviour).cell(exp.variant).depends_on
+        for key in (exp.cell, exp.behaviour, *depends_on):  # the cell, its behaviour, what it builds on
             if key in self.edge.unsupported:
                 pytest.skip(self.edge.unsupported[key])
         problem = self.target.before_check(self.edge, exp.behaviour)

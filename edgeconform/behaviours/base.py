@@ -9,6 +9,8 @@ observation into mismatches (in words).
   the limited expectation's ideal too, which is how an unexpected success is caught.
 - **explained_by** names the findings (edgeconform.findings) that can explain a failure of this cell, beyond
   those that break every cell of an edge.
+- **depends_on** names the behaviours whose measurement this cell builds on: where a target cannot measure one
+  of them, this cell is not measured either, for the same reason.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ class Cell:
     probe: Callable[[Edge], Any]
     compare: Callable[[Edge, Want, Any], list[str]]
     explained_by: tuple[str, ...] = ()  # finding codes
+    depends_on: tuple[str, ...] = ()  # behaviours (or cells) it builds on
 
 
 @dataclass(frozen=True)

@@ -83,4 +83,4 @@ def compare(edge: Edge, want: ProxyForgedWant, seen: ProxyForgedObservation) -> 
     return problems
 
 
-CHECK = Cell(rule, probe, compare)
+CHECK = Cell(rule, probe, compare, depends_on=("client_ip",))
