@@ -88,8 +88,12 @@ def host_connect(ip: str, port: int, timeout: float) -> socket.socket:
 
 
 class Supervisor:
-    def __init__(self, workdir: Path, connect: Connect = host_connect):
-        self.workdir, self.connect = workdir, connect
+    def __init__(self, workdir: Path, connect: Connect = host_connect,
+                 popen_kwargs: Callable[[], dict] | None = None):
+        """``connect`` opens the readiness checks' connections; ``popen_kwargs()`` gives the Popen arguments that
+        start a process where the edge lives (its own network namespace), replacing the default group and
+        parent-death setup."""
+        self.workdir, self.connect, self.popen_kwargs = workdir, connect, popen_kwargs
         self.processes: list[Managed] = []
         self._stopped = False
         _live.add(self)
@@ -103,8 +107,10 @@ class Supervisor:
     def start(self, name: str, argv: list[str], ready: Check, env: dict | None = None) -> Managed:
         log = self.workdir / f"{name.split()[0]}.log"
         with open(log, "ab") as out:
+            where = self.popen_kwargs() if self.popen_kwargs else {"start_new_session": True,
+                                                                   "preexec_fn": _die_with_parent}
             popen = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     cwd=self.workdir, env=env, start_new_session=True, preexec_fn=_die_with_parent)
+                                     cwd=self.workdir, env=env, **where)
         managed = Managed(name, argv, log, ready, popen)
         self.processes.append(managed)
         return managed

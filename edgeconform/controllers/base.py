@@ -61,7 +61,7 @@ class LocalPlace:
     ports: dict[str, int]  # controller port kind (http/https/redirect) -> port
     admin_port: int
     backend: tuple[str, int]  # the echo backend
-    https_port: int  # the https port clients use (in the Location of a cleartext redirect)
+    https_port: int | None  # the https port clients use in a redirect's Location; None: the default, 443
     idle_timeout: int  # the load balancer's, which the controller's keep-alive must exceed
     certificates: dict[str, certs.IssuedCert]  # the controller's certificates by name (default first)
     workdir: Path

@@ -16,11 +16,11 @@ if TYPE_CHECKING:
 BEHAVIOUR = "security"
 TIMEOUT = 3.0  # the security probes' own deadline, shorter than the suites'
 
-# Values a hostile client puts in forwarding headers and PROXY headers. Documentation ranges (RFC 5737): they
-# are only ever written into headers, never connected to.
-FORGED_XFF = ("198.51.100.7", "203.0.113.9")
-FORGED_REAL_IP = "198.51.100.8"
-FORGED_FORWARDED = "198.51.100.9"
+# Values a hostile client puts in forwarding headers and PROXY headers. Documentation ranges (RFC 5737), outside
+# the clients' own 198.51.100.0/24: they are only ever written into headers, never connected to.
+FORGED_XFF = ("203.0.113.7", "203.0.113.9")
+FORGED_REAL_IP = "203.0.113.8"
+FORGED_FORWARDED = "203.0.113.10"
 FORGED_PROXY_SOURCE = "192.0.2.77"
 # An address block inside a LOCAL header, which the receiver must ignore. Measured with Envoy 1.40: a LOCAL
 # header (0x20), with or without an address block, leaves the connection's own peer as the client; the

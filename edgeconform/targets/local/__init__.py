@@ -1,13 +1,19 @@
-"""The local target: real processes on loopback stand in for AWS and the cluster; the controller is a plug-in.
+"""The local target: real processes stand in for AWS and the cluster; the controller is a plug-in.
 
-    client 127.n.10.x -> LB stand-in 127.n.1.1 -> [kube-proxy stand-in 127.n.2.1] -> controller 127.n.3.1
-                      -> echo backend 127.n.4.1
+Each edge lives in a network namespace of its own (edgeconform.targets.local.netns; a user + network namespace for
+a normal user, so nobody needs root), with AWS-like addresses that exist only inside it::
+
+    client 198.51.100.11.. -> LB 10.0.1.17:80/443 -> [kube-proxy 10.0.2.11] -> controller 10.0.3.21 -> echo 10.0.4.31
 
 - The load balancer: the stand-in its model names (edgeconform.load_balancers: HAProxy for L4 listeners, Envoy
   for L7 ones), rendered by edgeconform.load_balancers.standins.
 - kube-proxy's SNAT (instance targets, externalTrafficPolicy Cluster): HAProxy, proxies/haproxy/kube-proxy.cfg.j2.
 - The ingress controller: the chosen controller plug-in's processes (``--controller``; the default ``envoy`` is
   a hand-configured Envoy, proxies/envoy/controller.yaml.j2).
+
+The harness reaches the edge through sockets made inside the namespace (Edge.connect). Where no namespace can be
+made, each edge gets a loopback slot of the host instead (edgeconform.targets.local.addresses); NLB client-IP
+preservation then needs root, and its cells skip naming why, once per session.
 
 ``plan()`` turns a topology into processes (rendered configurations, addresses); ``LocalTarget.build()`` starts
 them all at once and waits until each answers on its admin/stats/health endpoint.
@@ -17,7 +23,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,18 +33,18 @@ from ...load_balancers.standins import AddressBook, render_standin
 from ...render import render
 from ...supervisor import Process, Supervisor, all_of, http_ok, tcp_open
 from ...topology import LB_SERVER_HEADER, Topology
-from ..base import Target
-from . import addresses
-from .addresses import Slot
+from ..base import Target, TargetUsageError
+from . import addresses, netns, workdirs
+from .addresses import NamespacePlace, Place
 
 KEEP_WORKDIR = os.environ.get("EDGECONFORM_KEEP_WORKDIR") == "1"
 TRANSPARENT_UNAVAILABLE = (
-    "NLB client-IP preservation is emulated with HAProxy's transparent source (usesrc clientip), which needs "
-    "root or CAP_NET_ADMIN; run as root to measure it")
+    "NLB client-IP preservation is emulated with HAProxy's transparent source (usesrc clientip), which needs a "
+    "network namespace of the edge's own or, on the loopback fallback, root or CAP_NET_ADMIN")
 
 
 def transparent_source_available() -> bool:
-    """HAProxy's `usesrc clientip` needs IP_TRANSPARENT: root or CAP_NET_ADMIN."""
+    """HAProxy's `usesrc clientip` in the host's namespace needs IP_TRANSPARENT: root or CAP_NET_ADMIN."""
     if os.geteuid() == 0:
         return True
     try:
@@ -66,30 +71,48 @@ class LocalTarget(Target):
 
     @classmethod
     def from_options(cls, options, controller: str) -> LocalTarget:
+        try:
+            for program in ("envoy", "haproxy"):
+                binaries.version(program)  # a wrong EDGECONFORM_ENVOY/_HAPROXY is one clear error, before anything
+        except binaries.MissingBinary as exc:
+            raise TargetUsageError(str(exc)) from None
         return cls(controller)
 
-    def __init__(self, controller: str = "envoy"):
+    def __init__(self, controller: str = "envoy", *, isolation: str | None = None):
         self.controller = controllers.get(controller)
         if "local" not in self.controller.runs_on:
             raise controllers.Unsupported(f"the {controller} controller does not run on the local target; choose "
                                           f"one of {', '.join(controllers.for_place('local'))}")
+        if isolation is None:
+            ok, self.why_not_namespace = netns.available()
+            isolation = "namespace" if ok else "loopback"
+        else:
+            self.why_not_namespace = "" if isolation == "namespace" else "the loopback fallback was asked for"
+        self.isolation = isolation  # "namespace" (each edge its own network namespace) or "loopback"
+        workdirs.sweep()  # what a killed run of the loopback fallback left behind
 
     def header(self) -> str:
-        return f"local ({self.controller.name})"
+        if self.isolation == "namespace":
+            mode = "user + network" if os.geteuid() != 0 else "network"
+            return f"local ({self.controller.name}; each edge in a {mode} namespace of its own)"
+        return f"local ({self.controller.name}; loopback fallback: {self.why_not_namespace})"
 
     def build(self, topology: Topology) -> Edge:
-        slot = addresses.claim(listening(topology))
-        workdir = Path(tempfile.mkdtemp(prefix=f"edgeconform-{topology.name}-"))
-        supervisor = Supervisor(workdir)
-        edge = Edge(topology=topology, target=self.name, endpoints={}, ca=workdir / "ca.pem", roles=slot.roles(),
-                    client_cidr=slot.client_cidr, client_addresses=[slot.client(i) for i in range(8)],
-                    workdir=workdir, _alive=supervisor.check, _logs=supervisor.logs, _pids=supervisor.pids)
-        edge.on_close(slot.release)
-        if not KEEP_WORKDIR:
+        place, workdir = self._place(topology)
+        supervisor = Supervisor(workdir, connect=lambda ip, port, timeout: place.connect(ip, port, None, timeout),
+                                popen_kwargs=place.popen_kwargs)
+        edge = Edge(topology=topology, target=self.name, endpoints={}, ca=workdir / "ca.pem", roles=place.roles(),
+                    client_cidr=place.client_cidr, client_addresses=place.clients(), workdir=workdir,
+                    _alive=supervisor.check, _logs=supervisor.logs, _pids=supervisor.pids, _connect=place.connect)
+        edge.on_close(place.release)  # last: the namespace goes with everything in it (and its folder)
+        if not KEEP_WORKDIR and not isinstance(place, NamespacePlace):
             edge.on_close(remove_tree(workdir))
         edge.on_close(supervisor.stop)
         try:
-            built = plan(topology, slot, workdir, controller=self.controller)
+            transparent = isinstance(place, NamespacePlace) or transparent_source_available()
+            built = plan(topology, place, workdir, transparent=transparent, controller=self.controller)
+            if "client_ip" in built.unsupported and not isinstance(place, NamespacePlace):
+                built.unsupported["client_ip"] += f" ({self.why_not_namespace})"
             edge.endpoints, edge.unsupported = built.endpoints, built.unsupported
             edge.lb_server_header, edge.controller_admin = built.lb_server_header, built.controller_admin
             edge.controller_listeners = built.controller_listeners
@@ -102,68 +125,71 @@ class LocalTarget(Target):
             raise
         return edge
 
+    def _place(self, t: Topology) -> tuple[Place, Path]:
+        if self.isolation == "namespace":
+            ns = netns.Namespace(prefix=f"edgeconform-{t.name}-", keep=KEEP_WORKDIR)
+            return NamespacePlace(ns), Path(ns.workdir)
+        slot = addresses.claim(lambda place: listening(t, place))
+        return slot, workdirs.make(f"edgeconform-{t.name}-")
 
-def listening(t: Topology) -> list[tuple[str, str, int]]:
-    """(slot role, description, port) for every socket the edge will listen on, for the pre-flight check."""
-    off = addresses.PORT_OFFSET
-    needed = [("lb", "load balancer listener", addresses.public_to_local(item.port)) for item in t.lb.listeners]
-    needed.append(("lb", "load balancer admin", addresses.LB_ADMIN + off))
+
+def listening(t: Topology, place: Place) -> list[tuple[str, tuple[str, int]]]:
+    """(description, (address, port)) for every socket the edge will listen on, for the pre-flight check."""
+    needed = [("load balancer listener", (place.lb, place.listener_port(item.port))) for item in t.lb.listeners]
+    needed.append(("load balancer admin", (place.lb, place.lb_admin)))
     for kind in t.controller_kinds:
-        needed.append(("controller", f"controller {kind} port", addresses.CONTROLLER_PORT[kind] + off))
+        needed.append((f"controller {kind} port", (place.controller, place.controller_port(kind))))
         if t.node_snat:
-            needed.append(("node", f"node port ({kind})", addresses.NODE_PORT[kind] + off))
+            needed.append((f"node port ({kind})", (place.node, place.node_port(kind))))
     if t.node_snat:
-        needed.append(("node", "kube-proxy stats", addresses.LB_ADMIN + off))
-    needed.append(("controller", "controller admin", addresses.CONTROLLER_ADMIN + off))
-    needed.append(("echo", "echo backend", addresses.ECHO_PORT + off))
+        needed.append(("kube-proxy stats", (place.node, place.lb_admin)))
+    needed.append(("controller admin", (place.controller, place.controller_admin)))
+    needed.append(("echo backend", (place.echo, place.echo_port)))
     return needed
 
 
-def plan(t: Topology, slot: Slot, workdir: Path, transparent: bool | None = None,
+def plan(t: Topology, place: Place, workdir: Path, transparent: bool = True,
          controller: controllers.Controller | None = None) -> Plan:
-    """Issue the certificates into ``workdir`` and render every process's configuration for ``slot``."""
+    """Issue the certificates into ``workdir`` and render every process's configuration for the edge's ``place``.
+    ``transparent``: whether HAProxy can keep the client's source address (NLB client-IP preservation)."""
     controller = controller or controllers.get("envoy")
     certs.write_ca(workdir)
     cert_dir = workdir / "certs"
     lb_certs = certs.issue(cert_dir, "lb", t.lb.certificates)
     ctl_certs = certs.issue(cert_dir, "controller", t.controller.certificates)
     idle = t.idle_timeout
-    https = t.https_listener
     kinds = t.controller_kinds
 
-    processes = [echo_process(slot.echo, slot.echo_port)]
-    place = LocalPlace(ip=slot.controller, ports={kind: slot.controller_port(kind) for kind in kinds},
-                       admin_port=slot.controller_admin, backend=(slot.echo, slot.echo_port),
-                       https_port=addresses.public_to_local(https.port if https else 443), idle_timeout=idle,
-                       certificates=ctl_certs, workdir=workdir)
-    local = controller.local(t, place)
+    processes = [echo_process(place.echo, place.echo_port)]
+    at_controller = LocalPlace(ip=place.controller, ports={kind: place.controller_port(kind) for kind in kinds},
+                               admin_port=place.controller_admin, backend=(place.echo, place.echo_port),
+                               https_port=redirect_port(t, place), idle_timeout=idle, certificates=ctl_certs,
+                               workdir=workdir)
+    local = controller.local(t, at_controller)
     processes += local.processes
 
     if t.node_snat:
-        cfg = render("haproxy/kube-proxy.cfg.j2", topology=t.name, ip=slot.node, stats_port=slot.lb_admin,
+        cfg = render("haproxy/kube-proxy.cfg.j2", topology=t.name, ip=place.node, stats_port=place.lb_admin,
                      idle_timeout=idle,
-                     hops=[{"name": kind, "bind_port": slot.node_port(kind), "target_ip": slot.controller,
-                            "target_port": slot.controller_port(kind)} for kind in kinds])
-        processes.append(haproxy_process("kube-proxy (haproxy)", workdir, "kube-proxy-haproxy.cfg", cfg, slot.node,
-                                         slot.lb_admin))
+                     hops=[{"name": kind, "bind_port": place.node_port(kind), "target_ip": place.controller,
+                            "target_port": place.controller_port(kind)} for kind in kinds])
+        processes.append(haproxy_process("kube-proxy (haproxy)", workdir, "kube-proxy-haproxy.cfg", cfg, place.node,
+                                         place.lb_admin))
 
     result = Plan(processes, endpoints={}, unsupported=dict(local.unsupported), controller_admin=local.admin_url,
-                  controller_listeners={kind: (slot.controller, port) for kind, port in place.ports.items()})
-    if t.layer == "l4" and t.preserves_client_ip:
-        if transparent is None:
-            transparent = transparent_source_available()
-        if not transparent:
-            result.unsupported["client_ip"] = TRANSPARENT_UNAVAILABLE
-    standin = render_standin(t, address_book(t, slot), workdir, lb_certs, bool(transparent) and t.preserves_client_ip)
+                  controller_listeners={kind: (place.controller, port) for kind, port in at_controller.ports.items()})
+    if t.layer == "l4" and t.preserves_client_ip and not transparent:
+        result.unsupported["client_ip"] = TRANSPARENT_UNAVAILABLE
+    standin = render_standin(t, address_book(t, place), workdir, lb_certs, transparent and t.preserves_client_ip)
     name = f"{t.lb.model} stand-in ({standin.program})"
     if standin.program == "haproxy":
-        processes.append(haproxy_process(name, workdir, standin.config_name, standin.config, slot.lb, slot.lb_admin))
+        processes.append(haproxy_process(name, workdir, standin.config_name, standin.config, place.lb, place.lb_admin))
     else:
-        processes.append(envoy_process(name, workdir, standin.config_name, standin.config, slot.lb, slot.lb_admin,
-                                       [addresses.public_to_local(item.port) for item in t.lb.listeners]))
+        processes.append(envoy_process(name, workdir, standin.config_name, standin.config, place.lb, place.lb_admin,
+                                       [place.listener_port(item.port) for item in t.lb.listeners]))
         result.lb_server_header = LB_SERVER_HEADER
 
-    result.endpoints = endpoints_for(t, lambda port: (slot.lb, addresses.public_to_local(port)))
+    result.endpoints = endpoints_for(t, lambda port: (place.lb, place.listener_port(port)))
     return result
 
 
@@ -185,12 +211,19 @@ def envoy_process(name: str, workdir: Path, config_name: str, config: str, ip: s
     return Process(name, binaries.envoy_argv(workdir / config_name), ready, {config_name: config})
 
 
-def address_book(t: Topology, slot: Slot) -> AddressBook:
-    """The loopback slot's addresses as the stand-in templates need them."""
+def address_book(t: Topology, place: Place) -> AddressBook:
+    """The place's addresses as the stand-in templates need them."""
     https = t.https_listener
     # Where each LB listener sends its traffic: the controller port, or the node port in front of it.
-    targets = {kind: (slot.node, slot.node_port(kind)) if t.node_snat else (slot.controller, slot.controller_port(kind))
+    targets = {kind: (place.node, place.node_port(kind)) if t.node_snat else (place.controller, place.controller_port(kind))
                for kind in t.controller_kinds}
-    return AddressBook(lb_bind=slot.lb, lb_source=slot.lb, lb_admin_port=slot.lb_admin,
-                       listener_ports={item.port: addresses.public_to_local(item.port) for item in t.lb.listeners},
-                       targets=targets, https_port=addresses.public_to_local(https.port if https else 443))
+    return AddressBook(lb_bind=place.lb, lb_source=place.lb, lb_admin_port=place.lb_admin,
+                       listener_ports={item.port: place.listener_port(item.port) for item in t.lb.listeners},
+                       targets=targets, https_port=redirect_port(t, place))
+
+
+def redirect_port(t: Topology, place: Place) -> int | None:
+    """The port in the Location of an https redirect: where the https listener is served, None for 443."""
+    https = t.https_listener
+    port = place.listener_port(https.port if https else 443)
+    return None if port == 443 else port

@@ -1,13 +1,21 @@
-"""Loopback address plan for the local target: every role has its own address.
+"""Where the local target puts one edge: every role on its own address, so "whose address did the backend see"
+has one answer.
 
-A slot is one second octet ``n`` of 127.0.0.0/8 (all of which is local on Linux)::
+In a network namespace of the edge's own (the default; edgeconform.targets.local.netns), the roles carry
+AWS-like addresses that exist nowhere else, and the load balancer listens on the real AWS ports::
 
-    client 127.n.10.x -> LB 127.n.1.1 -> [node 127.n.2.1] -> controller 127.n.3.1 -> echo 127.n.4.1
+    client 198.51.100.11.. -> LB 10.0.1.17:80/443 -> [node 10.0.2.11] -> controller 10.0.3.21 -> echo 10.0.4.31
 
-so "whose address did the backend see" has one answer. Slots are claimed by binding a socket on
-127.n.0.1:CLAIM_PORT and holding it for the edge's life: the kernel releases it when the process dies, so
-parallel workers (pytest-xdist) and crashed runs never collide. Ports inside a slot are fixed; a port that
-something else holds is reported with its owner.
+Every edge has the same addresses and ports: namespaces never collide, so parallel workers need no claiming.
+
+Where no namespace can be made (user namespaces disabled, a container without CAP_SYS_ADMIN), the fallback is a
+loopback slot of the host, one second octet ``n`` of 127.0.0.0/8::
+
+    client 127.n.10.x -> LB 127.n.1.1:8080/8443 -> [node 127.n.2.1] -> controller 127.n.3.1 -> echo 127.n.4.1
+
+Slots are claimed by binding a socket on 127.n.0.1:CLAIM_PORT and holding it for the edge's life (the kernel
+releases it when the process dies); a port something else holds is reported with its owner, and
+EDGECONFORM_PORT_OFFSET moves every port of the fallback.
 """
 
 from __future__ import annotations
@@ -15,82 +23,145 @@ from __future__ import annotations
 import errno
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from .netns import Namespace
 
 CLAIM_PORT = 47000
-PORT_OFFSET = int(os.environ.get("EDGECONFORM_PORT_OFFSET", "0"))
+PORT_OFFSET = int(os.environ.get("EDGECONFORM_PORT_OFFSET", "0"))  # the loopback fallback only
 
-# Fixed ports inside a slot (before EDGECONFORM_PORT_OFFSET).
+# Fixed ports inside a place (the loopback fallback adds EDGECONFORM_PORT_OFFSET).
 LB_ADMIN = 9901  # Envoy admin (L7 stand-in) or HAProxy stats (L4 stand-in)
 NODE_PORT = {"http": 30080, "https": 30443, "redirect": 30081}
 CONTROLLER_PORT = {"http": 8080, "https": 8443, "redirect": 8081}
 CONTROLLER_ADMIN = 9901
 ECHO_PORT = 9000
-
-
-def public_to_local(port: int) -> int:
-    """Where the local stand-in serves an AWS listener port: 80 -> 8080, 443 -> 8443 (no root needed)."""
-    return (port + 8000 if port < 1000 else port) + PORT_OFFSET
-
-
-def _p(port: int) -> int:
-    return port + PORT_OFFSET
+CLIENTS = 8  # client addresses per edge
 
 
 class AddressBusy(Exception):
     """An address the edge needs is held by another process; the message names the owner and the fix."""
 
 
-@dataclass
-class Slot:
-    n: int
-    _claim: socket.socket | None = field(default=None, repr=False)
+class Place:
+    """The addresses and ports of one edge's roles, and how to reach and start things there."""
+
+    lb: str
+    node: str
+    controller: str
+    echo: str
+    client_cidr: str
+    offset: int = 0
+
+    def client(self, i: int) -> str:
+        raise NotImplementedError
+
+    def listener_port(self, public: int) -> int:
+        """Where the load balancer serves an AWS listener port."""
+        raise NotImplementedError
+
+    def controller_port(self, kind: str) -> int:
+        return CONTROLLER_PORT[kind] + self.offset
+
+    def node_port(self, kind: str) -> int:
+        return NODE_PORT[kind] + self.offset
 
     @property
-    def lb(self) -> str:
+    def controller_admin(self) -> int:
+        return CONTROLLER_ADMIN + self.offset
+
+    @property
+    def lb_admin(self) -> int:
+        return LB_ADMIN + self.offset
+
+    @property
+    def echo_port(self) -> int:
+        return ECHO_PORT + self.offset
+
+    def roles(self) -> dict[str, str]:
+        return {self.lb: "lb", self.node: "node", self.controller: "controller", self.echo: "backend"}
+
+    def clients(self) -> list[str]:
+        return [self.client(i) for i in range(CLIENTS)]
+
+    # how the harness reaches the place, and starts processes in it
+    def connect(self, ip: str, port: int, source: str | None, timeout: float) -> socket.socket:
+        raise NotImplementedError
+
+    def popen_kwargs(self) -> dict[str, Any] | None:
+        """subprocess.Popen arguments that start a process there (None: the supervisor's own)."""
+        return None
+
+    def release(self) -> None:
+        pass
+
+
+class NamespacePlace(Place):
+    """The edge in a network namespace of its own: AWS-like addresses, real ports, nothing reaches out."""
+
+    lb, node, controller, echo = "10.0.1.17", "10.0.2.11", "10.0.3.21", "10.0.4.31"
+    client_cidr = "198.51.100.0/24"
+
+    def __init__(self, namespace: Namespace):
+        self.ns = namespace
+
+    def client(self, i: int) -> str:
+        return f"198.51.100.{11 + i}"
+
+    def listener_port(self, public: int) -> int:
+        return public
+
+    def connect(self, ip: str, port: int, source: str | None, timeout: float) -> socket.socket:
+        return self.ns.connect(source, ip, port, timeout)
+
+    def popen_kwargs(self) -> dict[str, Any]:
+        return self.ns.popen_kwargs()
+
+    def release(self) -> None:
+        self.ns.close()
+
+
+@dataclass
+class Slot(Place):
+    """The loopback fallback: a claimed slot 127.n of the host's own loopback."""
+
+    n: int
+    _claim: socket.socket | None = field(default=None, repr=False)
+    offset: int = PORT_OFFSET
+
+    @property
+    def lb(self) -> str:  # type: ignore[override]
         return f"127.{self.n}.1.1"
 
     @property
-    def node(self) -> str:
+    def node(self) -> str:  # type: ignore[override]
         return f"127.{self.n}.2.1"
 
     @property
-    def controller(self) -> str:
+    def controller(self) -> str:  # type: ignore[override]
         return f"127.{self.n}.3.1"
 
     @property
-    def echo(self) -> str:
+    def echo(self) -> str:  # type: ignore[override]
         return f"127.{self.n}.4.1"
 
     @property
-    def client_cidr(self) -> str:
+    def client_cidr(self) -> str:  # type: ignore[override]
         return f"127.{self.n}.10.0/24"
 
     def client(self, i: int) -> str:
         """The i-th client source address (i from 0)."""
         return f"127.{self.n}.10.{11 + i}"
 
-    def controller_port(self, kind: str) -> int:
-        return _p(CONTROLLER_PORT[kind])
+    def listener_port(self, public: int) -> int:
+        """80 -> 8080, 443 -> 8443: no privileged port is needed in the host's namespace."""
+        return (public + 8000 if public < 1000 else public) + self.offset
 
-    def node_port(self, kind: str) -> int:
-        return _p(NODE_PORT[kind])
-
-    @property
-    def controller_admin(self) -> int:
-        return _p(CONTROLLER_ADMIN)
-
-    @property
-    def lb_admin(self) -> int:
-        return _p(LB_ADMIN)
-
-    @property
-    def echo_port(self) -> int:
-        return _p(ECHO_PORT)
-
-    def roles(self) -> dict[str, str]:
-        return {self.lb: "lb", self.node: "node", self.controller: "controller", self.echo: "backend"}
+    def connect(self, ip: str, port: int, source: str | None, timeout: float) -> socket.socket:
+        return socket.create_connection((ip, port), timeout=timeout, source_address=(source, 0) if source else None)
 
     def release(self) -> None:
         if self._claim is not None:
@@ -98,23 +169,23 @@ class Slot:
             self._claim = None
 
 
-def claim(needed: list[tuple[str, str, int]] | None = None, first: int = 1) -> Slot:
-    """Claim a free slot whose listening addresses are all free.
+def claim(needed: Callable[[Place], list[tuple[str, int]]] | None = None, first: int = 1) -> Slot:
+    """Claim a free loopback slot whose listening addresses are all free.
 
-    ``needed`` lists (role attribute, description, port) pairs the edge will listen on; each is test-bound
-    before the slot is returned, so a busy port moves us to the next slot and a port busy everywhere (a
-    wildcard listener) becomes an error naming the process that holds it.
+    ``needed(slot)`` lists (description, address:port) pairs the edge will listen on; each is test-bound before the
+    slot is returned, so a busy port moves us to the next slot and a port busy everywhere (a wildcard listener)
+    becomes an error naming the process that holds it.
     """
     busy: list[str] = []
     for n in range(first, 255):
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
-            sock.bind((f"127.{n}.0.1", _p(CLAIM_PORT)))
+            sock.bind((f"127.{n}.0.1", CLAIM_PORT + PORT_OFFSET))
         except OSError:
             sock.close()
             continue  # another edge holds this slot
         slot = Slot(n, sock)
-        conflict = next((c for c in (_try_bind(getattr(slot, role), port, what) for role, what, port in needed or [])
+        conflict = next((c for c in (_try_bind(ip, port, what) for what, (ip, port) in (needed(slot) if needed else []))
                          if c), None)
         if conflict is None:
             return slot
@@ -122,7 +193,12 @@ def claim(needed: list[tuple[str, str, int]] | None = None, first: int = 1) -> S
         busy.append(conflict)
         if len(busy) >= 3 and len({b.split(":", 1)[1] for b in busy}) == 1:
             break  # the same port is busy in every slot: a wildcard listener
-    detail = "; ".join(busy[:3]) or "every slot 127.1-254.0.1 is claimed by other edges"
+    if not busy:
+        holder = owner_of(CLAIM_PORT + PORT_OFFSET)
+        detail = (f"port {CLAIM_PORT + PORT_OFFSET}, where edges claim their slot, is held on every loopback address"
+                  f"{holder} (a wildcard listener)" if holder else "every slot 127.1-254.0.1 is claimed by other edges")
+    else:
+        detail = "; ".join(busy[:3])
     raise AddressBusy(
         f"no free loopback slot for the edge: {detail}. Stop the process holding the port, or move the "
         f"harness's ports with EDGECONFORM_PORT_OFFSET=1000 (current offset {PORT_OFFSET}).")
