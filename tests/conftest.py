@@ -6,6 +6,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
 from edgeconform import catalog
 
@@ -25,3 +26,14 @@ def write_topologies(tmp_path):
         path.write_text(textwrap.dedent(text))
         return path
     return write
+
+
+@pytest.fixture
+def synthetic():
+    """A topology from the YAML text of one catalog entry (hostnames default to [a.example.test])."""
+    def parse(text: str):
+        data = yaml.safe_load(textwrap.dedent(text).strip())
+        data.setdefault("hostnames", ["a.example.test"])
+        data.setdefault("name", "synthetic")
+        return catalog.parse(data)
+    return parse
