@@ -16,7 +16,7 @@ from edgeconform.controllers import emissary, ingress_nginx
 from edgeconform.controllers.base import versions
 from edgeconform.kube import manifests
 
-from .kind_helpers import crd_schemas, emissary_crds, plans
+from kind_helpers import crd_schemas, emissary_crds, plans
 
 K8S_VERSION = str(versions()["kubernetes"])
 EMISSARY_KINDS = {"Listener", "Host", "Mapping", "TLSContext", "Module"}
