@@ -149,13 +149,30 @@ def test_a_missing_binary_gets_the_install_hint(monkeypatch):
 
 @pytest.mark.integration
 def test_a_failed_build_leaves_no_process(tmp_path):
-    """The controller starts, then the stand-in's binary is missing: the build fails and stops the others."""
+    """The stand-in's binary is missing: the build fails, saying so, and nothing runs. (The local target's plan
+    finds every binary before it starts anything; the next test fails a build after processes started.)"""
     env = {**os.environ, "EDGECONFORM_HAPROXY": "/nonexistent/haproxy", "TMPDIR": str(tmp_path)}
     run = subprocess.run([sys.executable, "-m", "edgeconform.cli", "up", "nlb-proxy-v2"], capture_output=True,
                          text=True, env=env, timeout=60)
     assert run.returncode == 1
     assert "EDGECONFORM_HAPROXY=/nonexistent/haproxy is not an executable file" in run.stderr
     assert processes_mentioning(str(tmp_path)) == []
+
+
+@pytest.mark.integration
+def test_a_build_that_fails_after_processes_started_stops_them(tmp_path):
+    """The echo and the controller start, then the stand-in exits at start-up: the build fails with the stand-in's
+    log and stops the others."""
+    broken = tmp_path / "haproxy"
+    broken.write_text("#!/bin/sh\necho 'broken stand-in' >&2\nexit 3\n")
+    broken.chmod(0o755)
+    env = {**os.environ, "EDGECONFORM_HAPROXY": str(broken), "TMPDIR": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-m", "edgeconform.cli", "up", "nlb-proxy-v2"], capture_output=True,
+                         text=True, env=env, timeout=60)
+    assert run.returncode == 1, run.stderr
+    assert "exited during start-up with code 3" in run.stderr and "broken stand-in" in run.stderr
+    assert processes_mentioning(str(tmp_path)) == []
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("edgeconform-")]  # its work folder is gone
 
 
 @pytest.mark.integration
