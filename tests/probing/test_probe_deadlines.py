@@ -23,6 +23,9 @@ from edgeconform.behaviours.security import CHECKS
 from edgeconform.edge import Edge, Endpoint
 from edgeconform.probing import http, raw, tls
 
+# Real sockets, real servers (threads) and real deadlines: each test waits out a probe's bound.
+pytestmark = pytest.mark.integration
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
