@@ -1,15 +1,65 @@
-"""Shared helpers for the harness's own tests."""
+"""Shared helpers for the harness's own tests, and the guard that keeps the integration marker honest.
+
+Tests that start real processes (HAProxy, Envoy, the echo backend, pytest or the CLI in a subprocess) are marked
+``integration``; ``pytest tests -m "not integration"`` runs the rest in seconds. Any other test that starts a
+process fails, naming the process: while a test that is not marked integration is set up and runs,
+edgeconform.supervisor.Supervisor.start and subprocess.Popen refuse to start anything. (A hook around setup and
+call rather than an autouse fixture: an autouse fixture is set up after the module- and session-scoped
+fixtures of a test, which could then start processes unguarded.)
+"""
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
 import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
-from edgeconform import catalog
+from edgeconform import catalog, supervisor
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+class RealProcessStarted(BaseException):
+    """A test that is not marked integration started a real process. A BaseException, so that no
+    ``except Exception`` on the way (a target turning errors into BuildFailed) hides it."""
+
+
+@contextlib.contextmanager
+def _no_real_processes(item: pytest.Item):
+    if item.get_closest_marker("integration"):
+        yield
+        return
+
+    def refuse(what: str):
+        raise RealProcessStarted(f"this test starts a real process: mark it integration "
+                                 f"(@pytest.mark.integration or pytestmark). It started {what}")
+
+    def supervised(self, name, argv, *args, **kwargs):
+        refuse(f"{name!r} through Supervisor.start: {' '.join(map(str, argv))}")
+
+    def spawned(self, args, *rest, **kwargs):
+        refuse(f"a subprocess: {args if isinstance(args, (str, bytes)) else ' '.join(map(str, args))}")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(supervisor.Supervisor, "start", supervised)
+        patch.setattr(subprocess.Popen, "_execute_child", spawned)
+        yield
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item):
+    with _no_real_processes(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    with _no_real_processes(item):
+        return (yield)
 
 
 @pytest.fixture(scope="session")
@@ -25,3 +75,14 @@ def write_topologies(tmp_path):
         path.write_text(textwrap.dedent(text))
         return path
     return write
+
+
+@pytest.fixture
+def synthetic():
+    """A topology from the YAML text of one catalog entry (hostnames default to [a.example.test])."""
+    def parse(text: str):
+        data = yaml.safe_load(textwrap.dedent(text).strip())
+        data.setdefault("hostnames", ["a.example.test"])
+        data.setdefault("name", "synthetic")
+        return catalog.parse(data)
+    return parse

@@ -13,9 +13,10 @@ import pytest
 from edgeconform.certs import client_context
 
 from .test_catalog import REQUIRED
-from .test_supervision import alive, wait_gone
+from .test_supervisor import alive, wait_gone
 
 CLI = [sys.executable, "-m", "edgeconform.cli"]
+pytestmark = pytest.mark.integration  # every test runs the command in a subprocess (up: real proxies too)
 
 
 def test_list_shows_every_topology_with_its_expectations():

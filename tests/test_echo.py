@@ -11,8 +11,10 @@ import httpx
 import pytest
 from websockets.asyncio.client import connect
 
-from edgeconform import addresses
 from edgeconform.supervisor import Supervisor, http_ok
+from edgeconform.targets.local import addresses
+
+pytestmark = pytest.mark.integration  # the echo backend runs as a real process
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ a cycle is still a cycle in the design. Imports under ``if TYPE_CHECKING:`` are 
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+@cache
 def modules() -> dict[str, Path]:
     return {module_name(p): p for p in PACKAGE.rglob("*.py")}
 
@@ -56,6 +58,7 @@ def imports(path: Path, known: dict[str, Path]) -> set[str]:
     return found
 
 
+@cache
 def graph() -> dict[str, set[str]]:
     known = modules()
     return {name: {m for m in imports(path, known) if m in known and m != name} for name, path in known.items()}

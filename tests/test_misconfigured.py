@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from edgeconform import catalog, diagnosis
-from edgeconform.security import CHECKS
+from edgeconform import catalog, findings
+from edgeconform.behaviours.security import CHECKS
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "misconfigured"
@@ -57,7 +57,7 @@ def test_every_example_is_listed():
 
 @pytest.mark.parametrize("file", sorted(EXPECTED))
 def test_diagnosis_names_the_mistake(file):
-    codes = [finding.code for finding in diagnosis.findings(_topology(file))]
+    codes = [finding.code for finding in findings.findings(_topology(file))]
     assert EXPECTED[file] in codes
 
 
@@ -69,7 +69,8 @@ class Run:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory) -> Run:
-    """One run of every suite against every example: outcomes from JUnit, and the report."""
+    """One run of every suite against every example (a pytest subprocess building real edges: the tests that use
+    it are marked integration): outcomes from JUnit, and the report."""
     report = tmp_path_factory.mktemp("misconfigured") / "junit.xml"
     argv = [sys.executable, "-m", "pytest", str(ROOT / "suites"), "-p", "no:cacheprovider", "-q", "--no-matrix",
             "--converge-timeout", "0.3", f"--junitxml={report}", "-o", "junit_logging=no", "--report", str(report.parent)]
@@ -99,6 +100,7 @@ def run(tmp_path_factory) -> Run:
     return Run(found, json.loads((report.parent / "report.json").read_text()))
 
 
+@pytest.mark.integration
 def test_security_verdicts_reach_the_report(run):
     security = [r for r in run.report["results"] if r["behaviour"] == "security"]
     assert {r["variant"] for r in security} == set(CHECKS)
@@ -106,6 +108,7 @@ def test_security_verdicts_reach_the_report(run):
     assert forged["verdict"] == "fail" and "XFF_TRUSTED_BEHIND_L4" in forged["diagnosis"]
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("file", sorted(EXPECTED))
 def test_known_bad_edge_fails_naming_the_mistake(run, file):
     topology, code = _topology(file).name, EXPECTED[file]

@@ -1,4 +1,5 @@
-"""Whole pytest runs of the conformance suites, as a user runs them (a subprocess per run)."""
+"""The pytest plugin (edgeconform.plugin), through whole pytest runs of the conformance suites as a user runs them
+(a subprocess per run, building real edges)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from .conftest import REPO
+
+pytestmark = pytest.mark.integration
 
 MISMATCH = """
 topologies:

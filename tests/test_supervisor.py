@@ -1,11 +1,11 @@
-"""Process supervision: nothing is left behind, failures name their cause, busy addresses are explained."""
+"""Process supervision (edgeconform.supervisor) and the binaries it runs: nothing is left behind, failures name
+their cause. Busy addresses are explained in targets/local/test_addresses.py."""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from edgeconform import addresses, binaries, probes, verdicts
-from edgeconform.addresses import AddressBusy
+from edgeconform import binaries, verdicts
+from edgeconform.behaviours import client_ip
 from edgeconform.binaries import MissingBinary
-from edgeconform.expectations import client_ip
 from edgeconform.supervisor import ProcessFailed, Supervisor
 from edgeconform.targets.local import LocalTarget
 
@@ -61,9 +60,12 @@ def processes_mentioning(text: str) -> list[str]:
     return found
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("name", ["nlb-instance-cluster", "alb"])
-def test_killing_the_harness_mid_run_leaves_no_proxy(name):
-    harness = subprocess.Popen([sys.executable, "-c", BUILD_AND_WAIT, name], stdout=subprocess.PIPE, text=True)
+def test_killing_the_harness_mid_run_leaves_no_proxy(name, tmp_path):
+    # TMPDIR: the killed harness cannot remove its work folder; pytest's tmp_path takes it away
+    harness = subprocess.Popen([sys.executable, "-c", BUILD_AND_WAIT, name], stdout=subprocess.PIPE, text=True,
+                               env={**os.environ, "TMPDIR": str(tmp_path)})
     try:
         started = json.loads(harness.stdout.readline())
         assert len(started["pids"]) >= 4 and all(alive(pid) for pid in started["pids"])
@@ -73,6 +75,7 @@ def test_killing_the_harness_mid_run_leaves_no_proxy(name):
     assert wait_gone(started["pids"]) == [], processes_mentioning(started["workdir"])
 
 
+@pytest.mark.integration
 def test_a_crashed_proxy_becomes_a_failure_with_its_log(topologies):
     edge = LocalTarget().build(topologies["nlb-proxy-v2"])
     try:
@@ -89,7 +92,7 @@ def test_a_crashed_proxy_becomes_a_failure_with_its_log(topologies):
                 crash = str(exc)
         assert crash and "controller (envoy) crashed (exit code -9)" in crash
         started = time.monotonic()
-        verdict = verdicts.check_or_raise(edge, client_ip(edge.topology), lambda e: probes.client_ip(e, sources=1))
+        verdict = verdicts.check_or_raise(edge, client_ip.rule(edge.topology), lambda e: client_ip.samples(e, 1))
         assert time.monotonic() - started < 10
         assert verdict.kind == "fail" and "died during the probe" in verdict.message
         assert "last lines of" in verdict.message
@@ -97,11 +100,12 @@ def test_a_crashed_proxy_becomes_a_failure_with_its_log(topologies):
         edge.close()
 
 
+@pytest.mark.integration
 def test_a_proxy_that_exits_at_start_up_is_reported_with_its_log(tmp_path):
     bad = tmp_path / "bad.cfg"
     bad.write_text("frontend broken\n    bind 127.0.0.1:notaport\n")
     supervisor = Supervisor(tmp_path)
-    supervisor.start("lb stand-in (haproxy)", [binaries.find("haproxy"), "-db", "-f", str(bad)], ready=lambda: False)
+    supervisor.start("lb stand-in (haproxy)", [binaries.find("haproxy"), "-db", "-f", str(bad)], ready=lambda *_: False)
     started = time.monotonic()
     with pytest.raises(ProcessFailed) as caught:
         supervisor.wait_ready(timeout=20)
@@ -111,9 +115,10 @@ def test_a_proxy_that_exits_at_start_up_is_reported_with_its_log(tmp_path):
     supervisor.stop()
 
 
+@pytest.mark.integration
 def test_a_process_that_never_gets_ready_is_named(tmp_path):
     supervisor = Supervisor(tmp_path)
-    supervisor.start("sleeper", [sys.executable, "-c", "import time; time.sleep(60)"], ready=lambda: False)
+    supervisor.start("sleeper", [sys.executable, "-c", "import time; time.sleep(60)"], ready=lambda *_: False)
     with pytest.raises(ProcessFailed, match="sleeper was not ready after 0.5 s"):
         supervisor.wait_ready(timeout=0.5)
     supervisor.stop()
@@ -142,8 +147,10 @@ def test_a_missing_binary_gets_the_install_hint(monkeypatch):
         binaries.find.cache_clear()
 
 
+@pytest.mark.integration
 def test_a_failed_build_leaves_no_process(tmp_path):
-    """The controller starts, then the stand-in's binary is missing: the build fails and stops the others."""
+    """The stand-in's binary is missing: the build fails, saying so, and nothing runs. (The local target's plan
+    finds every binary before it starts anything; the next test fails a build after processes started.)"""
     env = {**os.environ, "EDGECONFORM_HAPROXY": "/nonexistent/haproxy", "TMPDIR": str(tmp_path)}
     run = subprocess.run([sys.executable, "-m", "edgeconform.cli", "up", "nlb-proxy-v2"], capture_output=True,
                          text=True, env=env, timeout=60)
@@ -152,36 +159,23 @@ def test_a_failed_build_leaves_no_process(tmp_path):
     assert processes_mentioning(str(tmp_path)) == []
 
 
-def test_a_busy_port_moves_the_edge_to_another_slot():
-    first = addresses.claim()
-    n = first.n
-    first.release()
-    squatter = socket.socket()
-    squatter.bind((f"127.{n}.1.1", 12345))
-    squatter.listen(1)
-    try:
-        slot = addresses.claim([("lb", "load balancer listener", 12345 - addresses.PORT_OFFSET)], first=n)
-        assert slot.n != n
-        slot.release()
-    finally:
-        squatter.close()
+@pytest.mark.integration
+def test_a_build_that_fails_after_processes_started_stops_them(tmp_path):
+    """The echo and the controller start, then the stand-in exits at start-up: the build fails with the stand-in's
+    log and stops the others."""
+    broken = tmp_path / "haproxy"
+    broken.write_text("#!/bin/sh\necho 'broken stand-in' >&2\nexit 3\n")
+    broken.chmod(0o755)
+    env = {**os.environ, "EDGECONFORM_HAPROXY": str(broken), "TMPDIR": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-m", "edgeconform.cli", "up", "nlb-proxy-v2"], capture_output=True,
+                         text=True, env=env, timeout=60)
+    assert run.returncode == 1, run.stderr
+    assert "exited during start-up with code 3" in run.stderr and "broken stand-in" in run.stderr
+    assert processes_mentioning(str(tmp_path)) == []
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("edgeconform-")]  # its work folder is gone
 
 
-def test_a_port_busy_everywhere_names_its_owner():
-    squatter = socket.socket()
-    squatter.bind(("0.0.0.0", 0))
-    squatter.listen(1)
-    port = squatter.getsockname()[1]
-    try:
-        with pytest.raises(AddressBusy) as caught:
-            addresses.claim([("echo", "echo backend", port - addresses.PORT_OFFSET)])
-        message = str(caught.value)
-        assert "echo backend 127." in message and f":{port} is in use by pid {os.getpid()}" in message
-        assert "EDGECONFORM_PORT_OFFSET" in message
-    finally:
-        squatter.close()
-
-
+@pytest.mark.integration
 def test_ctrl_c_during_a_suite_run_leaves_no_proxy(tmp_path):
     env = {**os.environ, "TMPDIR": str(tmp_path)}
     run = subprocess.Popen([sys.executable, "-m", "pytest", "suites", "-q", "-p", "no:cacheprovider"],

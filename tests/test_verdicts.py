@@ -1,17 +1,19 @@
 """Verdict logic: pass, limited (strict), fail with diagnosis, required-but-limited, unexpected success.
 
 The observations here are written out by hand to pin the judge's rules; the same judge runs on real
-observations in the suites and in test_local_edges.py.
+observations in the suites.
 """
 
 from pathlib import Path
 
 import pytest
 
-from edgeconform import expectations, verdicts
-from edgeconform.addresses import Slot
+from edgeconform import verdicts
+from edgeconform.behaviours import client_ip
+from edgeconform.behaviours.client_ip import ClientIpSample
 from edgeconform.edge import Converge, Edge
-from edgeconform.probes import ClientIpSample, HttpResult
+from edgeconform.probing.http import HttpResult
+from edgeconform.targets.local.addresses import Slot
 
 SLOT = Slot(200)
 
@@ -30,8 +32,8 @@ def sample(source, client, peer, xff, proxy=None):
 
 def judge(topology, observation):
     e = edge_for(topology)
-    return verdicts.judge(e, expectations.client_ip(topology), verdicts.Measurement(
-        observation, verdicts.checks.client_ip(e, expectations.client_ip(topology).want, observation), 1, 0.0, False))
+    return verdicts.judge(e, client_ip.rule(topology), verdicts.Measurement(
+        observation, client_ip.compare(e, client_ip.rule(topology).want, observation), 1, 0.0, False))
 
 
 def test_works_and_observed_is_a_pass(topologies):
@@ -91,7 +93,7 @@ def test_measure_retries_only_within_its_bound(topologies):
         c = SLOT.client(0)
         return [sample(c, c, c, [c])]  # never what nlb-ip documents
 
-    m = verdicts.measure(e, expectations.client_ip(e.topology), probe)
+    m = verdicts.measure(e, client_ip.rule(e.topology), probe)
     assert not m.converged and m.mismatches and 2 <= m.attempts == len(calls) < 40
     assert 0.2 <= m.seconds < 1.0
 
@@ -107,5 +109,5 @@ def test_measure_needs_consecutive_matches(topologies, good_after):
         c = SLOT.client(0)
         return [sample(c, SLOT.lb, SLOT.lb, [SLOT.lb])] if len(n) > good_after else [sample(c, c, c, [c])]
 
-    m = verdicts.measure(e, expectations.client_ip(e.topology), probe)
+    m = verdicts.measure(e, client_ip.rule(e.topology), probe)
     assert m.converged and m.attempts == good_after + 2

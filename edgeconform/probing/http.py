@@ -217,7 +217,7 @@ def describe_error(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     cause = exc.__cause__ or exc.__context__
     detail = str(cause) if cause and str(cause) and str(cause) not in text else ""
-    # httpx's exceptions, and httpcore's for probes that use it directly (edgeconform.security_probes)
+    # httpx's exceptions, and httpcore's for probes that use it directly (direct_get)
     if isinstance(exc, (httpx.TimeoutException, httpcore.TimeoutException)):
         kind = "timed out"
     elif isinstance(exc, (httpx.ConnectError, httpcore.ConnectError)) and "refused" in text.lower():

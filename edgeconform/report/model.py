@@ -75,7 +75,7 @@ class TopologyRecord(_Model):
 
 
 class ExpectationRecord(_Model):
-    """What the topology's fields say the behaviour should look like (edgeconform.expectations)."""
+    """What the topology's fields say the behaviour should look like (edgeconform.behaviours)."""
 
     outcome: Expected
     text: str = Field(description="the observable when it works, or the documented limitation, with source keys")

@@ -1,4 +1,4 @@
-"""Each stand-in does what it claims, shown against the real processes.
+"""Each load-balancer stand-in does what its model claims, shown against the real processes.
 
 Here the stand-in under test is started alone (from the same plan the local target uses) and the test itself
 plays the next hop: a raw socket or the echo backend on the controller's address. That way what we read is
@@ -14,12 +14,14 @@ import pytest
 from proxyprotocol.detect import ProxyProtocolDetect
 from proxyprotocol.v2 import ProxyProtocolIncompleteError
 
-from edgeconform import addresses, probes
 from edgeconform.edge import Edge
-from edgeconform.supervisor import Supervisor
-from edgeconform.targets.local import listening, plan
+from edgeconform.probing.http import http_get
+from edgeconform.probing.tls import tls_handshake
+from edgeconform.probing.websocket import websocket
+from edgeconform.supervisor import Supervisor, tcp_open
+from edgeconform.targets.local import addresses, listening, plan
 
-from .test_expectations import _one
+pytestmark = pytest.mark.integration  # HAProxy, Envoy and the echo backend run for real
 
 
 @pytest.fixture
@@ -34,9 +36,7 @@ def stand_in(tmp_path):
         p = plan(topology, slot, tmp_path)
         for process in p.processes:
             if process.name.startswith(roles):
-                if process.config is not None:
-                    (tmp_path / process.config_file).write_text(process.config)
-                supervisor.start(process.name, process.argv(tmp_path), process.ready())
+                supervisor.run(process)
         supervisor.wait_ready()
         edge = Edge(topology=topology, target="local", endpoints=p.endpoints, ca=tmp_path / "ca.pem",
                     roles=slot.roles(), client_cidr=slot.client_cidr,
@@ -112,9 +112,8 @@ def test_nlb_with_preservation_keeps_the_client_source(topologies, stand_in):
         assert peer[0] == slot.client(1)
 
 
-def _echo_behind(topology_text: str, stand_in):
+def _echo_behind(t, stand_in):
     """An L7 stand-in with the echo backend listening where the controller would be."""
-    t = _one(topology_text)
     slot, edge = stand_in(t, (f"{t.lb.model} stand-in",))
     return t, slot, edge
 
@@ -124,7 +123,7 @@ def _echo_process(slot, tmp_path):
     supervisor = Supervisor(tmp_path)
     supervisor.start("echo backend", [sys.executable, "-m", "edgeconform.echo", "--listen",
                                       f"{slot.controller}:{slot.controller_port('http')}"],
-                     ready=lambda: socket.create_connection((slot.controller, slot.controller_port("http")), 1).close() or True)
+                     ready=tcp_open(slot.controller, slot.controller_port("http")))
     supervisor.wait_ready()
     return supervisor
 
@@ -138,13 +137,13 @@ controller: {trusted_hops: 1}
 """
 
 
-def test_alb_appends_xff_and_overwrites_forwarded_proto(stand_in, tmp_path):
-    t, slot, edge = _echo_behind(ALB, stand_in)
+def test_alb_appends_xff_and_overwrites_forwarded_proto(stand_in, synthetic, tmp_path):
+    t, slot, edge = _echo_behind(synthetic(ALB), stand_in)
     echo = _echo_process(slot, tmp_path / "")
     try:
         forged = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "http", "X-Forwarded-Port": "1"}
         for scheme, proto in (("http", "http"), ("https", "https")):
-            r = probes.http_get(edge, scheme, "b.example.test", "/xff", source=slot.client(3), extra_headers=forged)
+            r = http_get(edge, scheme, "b.example.test", "/xff", source=slot.client(3), extra_headers=forged)
             assert r.report is not None, r.describe()
             assert r.report["forwarded"]["for"] == ["203.0.113.7", slot.client(3)]  # appended, forged kept left
             assert r.report["forwarded"]["proto"] == proto  # overwritten from the listener
@@ -157,7 +156,7 @@ def test_alb_appends_xff_and_overwrites_forwarded_proto(stand_in, tmp_path):
 def test_sni_selects_the_certificate_at_each_tls_stand_in(topologies, stand_in, tmp_path):
     for name in ("alb", "nlb-tls"):
         slot, edge = stand_in(topologies[name], (f"{topologies[name].lb.model} stand-in",))
-        got = {n: probes.tls_handshake(edge, n, source=slot.client(0)).cert for n in
+        got = {n: tls_handshake(edge, n, source=slot.client(0)).cert for n in
                ("app.edgeconform.test", "api.edgeconform.test", "unknown.example.net")}
         assert got["app.edgeconform.test"].name == "app.edgeconform.test"
         assert got["api.edgeconform.test"].name == "api.edgeconform.test"
@@ -165,16 +164,16 @@ def test_sni_selects_the_certificate_at_each_tls_stand_in(topologies, stand_in, 
         assert {cert.served_by for cert in got.values()} == {"lb"}
 
 
-def test_classic_elb_http_listener_refuses_an_upgrade(stand_in, tmp_path):
-    t, slot, edge = _echo_behind("""
+def test_classic_elb_http_listener_refuses_an_upgrade(stand_in, synthetic, tmp_path):
+    t, slot, edge = _echo_behind(synthetic("""
 load_balancer: {model: clb, listeners: [{port: 80, protocol: HTTP, target: http}], target_type: ip}
 controller: {trusted_hops: 1, cleartext: serve}
-""", stand_in)
+"""), stand_in)
     echo = _echo_process(slot, tmp_path)
     try:
-        ws = probes.websocket(edge, "ws", source=slot.client(0))
+        ws = websocket(edge, "ws", source=slot.client(0))
         assert ws.status not in (None, 101), ws.describe()
-        plain = probes.http_get(edge, "http", "a.example.test", "/plain", source=slot.client(0))
+        plain = http_get(edge, "http", "a.example.test", "/plain", source=slot.client(0))
         assert plain.status == 200 and plain.report is not None  # the listener works; only the Upgrade fails
     finally:
         echo.stop()
@@ -182,11 +181,11 @@ controller: {trusted_hops: 1, cleartext: serve}
     assert "Upgrade" not in log and "websocket" not in log.lower()
 
 
-def test_alb_passes_the_upgrade(stand_in, tmp_path):
-    t, slot, edge = _echo_behind(ALB, stand_in)
+def test_alb_passes_the_upgrade(stand_in, synthetic, tmp_path):
+    t, slot, edge = _echo_behind(synthetic(ALB), stand_in)
     echo = _echo_process(slot, tmp_path / "")
     try:
-        ws = probes.websocket(edge, "wss", source=slot.client(0))
+        ws = websocket(edge, "wss", source=slot.client(0))
         assert ws.status == 101 and ws.text_echoed and ws.binary_echoed, ws.describe()
         assert ws.report["peer"]["ip"] == slot.lb and ws.report["forwarded"]["for"] == [slot.client(0)]
     finally:

@@ -1,4 +1,5 @@
-"""Rendering the stand-in and controller configurations, validated by the real binaries."""
+"""Rendering the stand-in configurations (edgeconform.load_balancers.standins) as the local target plans them,
+with the controller's and kube-proxy's next to them, validated by the real binaries."""
 
 import subprocess
 
@@ -6,10 +7,9 @@ import pytest
 import yaml
 
 from edgeconform import binaries
-from edgeconform.addresses import Slot
 from edgeconform.targets.local import plan
-
-from .test_catalog import REQUIRED
+from edgeconform.targets.local.addresses import Slot
+from tests.test_catalog import REQUIRED
 
 SLOT = Slot(201)
 
@@ -21,17 +21,26 @@ def plans(topologies, tmp_path_factory):
         workdir = tmp_path_factory.mktemp(name)
         p = plan(topologies[name], SLOT, workdir, transparent=True)
         for process in p.processes:
-            if process.config is not None:
-                (workdir / process.config_file).write_text(process.config)
+            for file, text in process.files.items():
+                (workdir / file).write_text(text)
         out[name] = (p, workdir)
     return out
 
 
 def configs(plans, name, program):
+    """(path, text) of every configuration file of the processes that run ``program`` (envoy, haproxy)."""
     p, workdir = plans[name]
-    return [(workdir / proc.config_file, proc.config) for proc in p.processes if proc.program == program]
+    return [(workdir / file, text) for proc in p.processes if proc.argv[0] == binaries.find(program)
+            for file, text in proc.files.items()]
 
 
+def config_of(proc) -> str:
+    """The one configuration file of a process."""
+    (text,) = proc.files.values()
+    return text
+
+
+@pytest.mark.integration
 @pytest.mark.parametrize("name", REQUIRED)
 def test_envoy_accepts_every_rendered_config(plans, name):
     for path, _ in configs(plans, name, "envoy"):
@@ -40,6 +49,7 @@ def test_envoy_accepts_every_rendered_config(plans, name):
         assert run.returncode == 0, f"{path.name}:\n{run.stdout}\n{run.stderr}"
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("name", REQUIRED)
 def test_haproxy_accepts_every_rendered_config(plans, name):
     for path, _ in configs(plans, name, "haproxy"):
@@ -50,12 +60,12 @@ def test_haproxy_accepts_every_rendered_config(plans, name):
 
 def lb_config(plans, name):
     p, _ = plans[name]
-    return next(proc.config for proc in p.processes if "stand-in" in proc.name)
+    return next(config_of(proc) for proc in p.processes if "stand-in" in proc.name)
 
 
 def controller_config(plans, name):
     p, _ = plans[name]
-    return yaml.safe_load(next(proc.config for proc in p.processes if proc.name.startswith("controller")))
+    return yaml.safe_load(next(config_of(proc) for proc in p.processes if proc.name.startswith("controller")))
 
 
 def test_l4_stand_ins_say_what_the_aws_load_balancer_does(plans):

@@ -18,10 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from edgeconform import catalog, certs, probes, security_probes
+from edgeconform import catalog, certs
+from edgeconform.behaviours.security import CHECKS
 from edgeconform.edge import Edge, Endpoint
+from edgeconform.probing import http, raw, tls
 
-ROOT = Path(__file__).resolve().parent.parent
+# Real sockets, real servers (threads) and real deadlines: each test waits out a probe's bound.
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class MisbehavingServer:
@@ -34,7 +39,8 @@ class MisbehavingServer:
         self.port = self.sock.getsockname()[1]
         self.stop = threading.Event()
         self.clients: list[socket.socket] = []
-        threading.Thread(target=self._serve, daemon=True).start()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
 
     def _serve(self) -> None:
         self.sock.settimeout(0.1)
@@ -56,6 +62,7 @@ class MisbehavingServer:
 
     def close(self) -> None:
         self.stop.set()
+        self.thread.join(timeout=5)  # before closing its socket: an accept() on a closed socket raises in the thread
         for conn in self.clients:
             conn.close()
         self.sock.close()
@@ -78,7 +85,7 @@ def bare_edge(tmp_path_factory) -> Edge:
 
 def test_raw_exchange_ends_at_its_deadline(server):
     started = time.monotonic()
-    result = security_probes.raw_exchange("malformed PROXY", "127.0.0.1", server.port, b"PROXY garbage\r\n",
+    result = raw.raw_exchange("malformed PROXY", "127.0.0.1", server.port, b"PROXY garbage\r\n",
                                           timeout=0.5)
     assert time.monotonic() - started < 1.5
     assert not result.closed and not result.answered_http
@@ -88,7 +95,7 @@ def test_raw_exchange_ends_at_its_deadline(server):
 @pytest.mark.parametrize("scheme", ["http", "https"])
 def test_direct_request_times_out_instead_of_hanging(server, bare_edge, scheme):
     started = time.monotonic()
-    result = probes.direct_get(bare_edge, "127.0.0.1", server.port, scheme, "app.edgeconform.test",
+    result = http.direct_get(bare_edge, "127.0.0.1", server.port, scheme, "app.edgeconform.test",
                                prefix=b"PROXY TCP4 192.0.2.1 192.0.2.2 1 2\r\n", timeout=0.5)
     assert time.monotonic() - started < 2.5
     assert result.status is None and result.error
@@ -96,11 +103,11 @@ def test_direct_request_times_out_instead_of_hanging(server, bare_edge, scheme):
 
 @pytest.mark.parametrize("scheme", ["http", "https"])
 def test_the_suites_request_probe_ends_at_its_deadline(server, bare_edge, scheme):
-    """probes.http_get (client IP, redirect, SNI suites) has one deadline for the whole exchange too."""
+    """http_get (the client IP, redirect and SNI probes) has one deadline for the whole exchange too."""
     port = 80 if scheme == "http" else 443
     edge = dataclasses.replace(bare_edge, endpoints={scheme: Endpoint(scheme, port, "127.0.0.1", server.port)})
     started = time.monotonic()
-    result = probes.http_get(edge, scheme, "app.edgeconform.test", "/slow", timeout=0.5)
+    result = http.http_get(edge, scheme, "app.edgeconform.test", "/slow", timeout=0.5)
     assert time.monotonic() - started < 1.5
     assert result.status is None and result.error  # a silent peer times out; a trickle of TLS bytes is not HTTP
 
@@ -108,7 +115,7 @@ def test_the_suites_request_probe_ends_at_its_deadline(server, bare_edge, scheme
 def test_tls_handshake_ends_at_its_deadline(server, bare_edge):
     edge = dataclasses.replace(bare_edge, endpoints={"https": Endpoint("https", 443, "127.0.0.1", server.port)})
     started = time.monotonic()
-    shake = probes.tls_handshake(edge, "app.edgeconform.test", timeout=0.5)
+    shake = tls.tls_handshake(edge, "app.edgeconform.test", timeout=0.5)
     assert time.monotonic() - started < 1.5
     assert shake.error and shake.cert is None
 
@@ -142,6 +149,7 @@ def pytest_runtest_call(item):
 '''
 
 
+@pytest.mark.integration
 def test_controller_killed_mid_run_fails_with_its_log(tmp_path):
     record = tmp_path / "workdir.txt"
     (tmp_path / "edge_killer.py").write_text(KILLER.format(at="tls-versions", record=record))
@@ -149,7 +157,9 @@ def test_controller_killed_mid_run_fails_with_its_log(tmp_path):
     argv = [sys.executable, "-m", "pytest", str(ROOT / "suites" / "test_security.py"), "-p", "no:cacheprovider",
             "-p", "edge_killer", "-q", "--no-matrix", "--topology", "nlb-proxy-v2", "--converge-timeout", "0.3",
             f"--junitxml={report}"]
-    env = {**__import__("os").environ, "PYTHONPATH": str(tmp_path), "EDGECONFORM_KEEP_WORKDIR": "1"}
+    # the edge's work folder is kept (to look for its processes afterwards), under tmp_path
+    env = {**__import__("os").environ, "PYTHONPATH": str(tmp_path), "EDGECONFORM_KEEP_WORKDIR": "1",
+           "TMPDIR": str(tmp_path)}
     started = time.monotonic()
     subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
     assert time.monotonic() - started < 60
@@ -157,8 +167,8 @@ def test_controller_killed_mid_run_fails_with_its_log(tmp_path):
     for case in ET.parse(report).getroot().iter("testcase"):
         failure = case.find("failure")
         outcomes[case.get("name")] = (failure.get("message", "") + (failure.text or "")) if failure is not None else None
-    killed_at = security_probes.security.CHECKS.index("tls-versions")
-    for i, check in enumerate(security_probes.security.CHECKS):
+    killed_at = CHECKS.index("tls-versions")
+    for i, check in enumerate(CHECKS):
         message = outcomes[f"test_security[nlb-proxy-v2-{check}]"]
         if i < killed_at:
             assert message is None, f"{check} failed before the kill: {message}"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+import pytest
 from suiterun import run_suites, validate
 
-from edgeconform import catalog, expectations
+from edgeconform import behaviours, catalog
 
 GROUPING = ("topology", "behaviour", "target", "verdict")
+pytestmark = pytest.mark.integration  # conformance runs in pytest subprocesses, real edges
 
 
 def junit_cases(path) -> dict[str, dict[str, str]]:
@@ -39,7 +41,7 @@ def test_a_setup_error_still_carries_a_verdict(tmp_path):
     run = run_suites(tmp_path, "--topology", "nlb-ip", env={"EDGECONFORM_ENVOY": str(tmp_path / "no-envoy")})
     assert run.proc.returncode == 1, run.output
     cases = junit_cases(run.junit)
-    tests = len(expectations.for_topology(catalog.load()["nlb-ip"]))  # every test of the edge, security included
+    tests = len(behaviours.for_topology(catalog.load()["nlb-ip"]))  # every test of the edge, security included
     assert len(cases) == tests
     assert {props["verdict"] for props in cases.values()} == {"error"}
     assert all(props["topology"] == "nlb-ip" and props["target"] == "local" for props in cases.values())

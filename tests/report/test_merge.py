@@ -10,6 +10,8 @@ import sys
 import pytest
 from suiterun import BROKEN, EDGES, REPO, run_suites, validate
 
+pytestmark = pytest.mark.integration  # conformance runs and the merge command in subprocesses
+
 
 def merge(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "edgeconform.cli", "report", "merge", *map(str, args)],
@@ -70,7 +72,7 @@ def test_a_cell_local_and_eks_disagree_on_is_drift(full_run, tmp_path):
     md = (out / "report.md").read_text()
     assert "| `nlb-instance-local` | local: pass \\| eks: limited ≠ |" in md
     assert "- **nlb-instance-local · client_ip**: local says pass, eks says limited" in md
-    assert "- **clb-http · sni** on local, eks: limited: Classic Load Balancers do not support SNI" in md  # one note
+    assert "- **clb-http · sni** on local, eks: limited: Classic ELBs do not support SNI" in md  # one note
     html = (out / "report.html").read_text()
     assert 'class="cell v-limited drift" data-topology="nlb-instance-local" data-behaviour="client_ip"' in html
     assert merge(full_run.directory, eks, "-o", tmp_path / "again", "--fail-on-drift").returncode == 1

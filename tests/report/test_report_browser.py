@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from suiterun import BROKEN, REPO
 
+pytestmark = pytest.mark.integration  # a real conformance run, and Chromium
+
 CHROMIUM = os.environ.get("EDGECONFORM_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("EDGECONFORM_CHROMEDRIVER", "/usr/bin/chromedriver")
 INSTALL = "apt-get install -y chromium chromium-driver (or run .ci/install-browser)"

@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 from suiterun import BROKEN, EDGES, NO_CLEARTEXT, run_suites, validate
 
-from edgeconform import __version__, catalog, expectations, sources
+from edgeconform import __version__, behaviours, catalog, sources
 from edgeconform.report import ReportError, load, schema
 from edgeconform.report.model import Report
 
@@ -18,6 +18,7 @@ def test_the_committed_schema_is_the_models_schema():
     jsonschema.Draft202012Validator.check_schema(schema.load())
 
 
+@pytest.mark.integration
 def test_a_full_run_writes_three_files_and_the_json_validates(full_run):
     for name in ("report.json", "report.md", "report.html"):
         assert (full_run.directory / name).stat().st_size > 0, name
@@ -25,6 +26,7 @@ def test_a_full_run_writes_three_files_and_the_json_validates(full_run):
     assert f"edgeconform report: {full_run.directory / 'report.json'}" in full_run.output
 
 
+@pytest.mark.integration
 def test_the_schema_rejects_what_is_not_a_report(full_run):
     broken = full_run.json
     broken["results"][0]["verdict"] = "passed"
@@ -36,6 +38,7 @@ def test_the_schema_rejects_what_is_not_a_report(full_run):
         validate(missing)
 
 
+@pytest.mark.integration
 def test_run_metadata_names_harness_target_and_controller(full_run):
     doc = full_run.json
     assert doc["format"] == "edgeconform-report" and doc["harness_version"] == __version__
@@ -45,6 +48,7 @@ def test_run_metadata_names_harness_target_and_controller(full_run):
     assert "--report" in run["args"]
 
 
+@pytest.mark.integration
 def test_every_topology_and_behaviour_is_a_cell_with_its_fields(full_run):
     doc = full_run.json
     topologies = {**catalog.load(), **catalog.load_file(EDGES)}
@@ -53,17 +57,18 @@ def test_every_topology_and_behaviour_is_a_cell_with_its_fields(full_run):
         t = topologies[record["name"]]
         assert record["fields"]["load_balancer"] == t.lb.model_dump(mode="json")
         assert record["derived"]["tls_terminates_at"] == t.tls_terminates_at
-    assert doc["behaviours"] == [b.value for b in expectations.Behaviour]
+    assert doc["behaviours"] == list(behaviours.NAMES)
     assert len(doc["matrix"]) == len(doc["topologies"]) * len(doc["behaviours"])
     # one result per (topology, expectation): websocket has two variants (ws, wss)
-    assert len(doc["results"]) == sum(len(expectations.for_topology(topologies[t["name"]])) for t in doc["topologies"])
+    assert len(doc["results"]) == sum(len(behaviours.for_topology(topologies[t["name"]])) for t in doc["topologies"])
 
 
+@pytest.mark.integration
 def test_each_result_carries_expectation_verdict_observation_attempts_time_and_sources(full_run):
     doc = full_run.json
     topologies = {**catalog.load(), **catalog.load_file(EDGES)}
     for r in doc["results"]:
-        want = expectations.lookup(topologies[r["topology"]], r["behaviour"], r["variant"])
+        want = behaviours.expectation(topologies[r["topology"]], r["behaviour"], r["variant"])
         assert r["expectation"]["outcome"] == want.outcome
         assert [s["key"] for s in r["expectation"]["sources"]] == list(want.sources)
         assert all(s["url"] == sources.url(s["key"]) for s in r["expectation"]["sources"])
@@ -80,12 +85,13 @@ def test_each_result_carries_expectation_verdict_observation_attempts_time_and_s
     assert by_cell[(NO_CLEARTEXT, "websocket", "wss")]["verdict"] == "pass"
 
 
+@pytest.mark.integration
 def test_the_misconfigured_edge_fails_with_its_diagnosis(full_run):
     doc = full_run.json
     failed = [r for r in doc["results"] if r["verdict"] == "fail"]
     assert {r["topology"] for r in failed} == {BROKEN}
     # client_ip, redirect, ws, wss, sni, and every security check that applies (the PROXY mismatch breaks all)
-    measured = [e for e in expectations.for_topology(catalog.load_file(EDGES)[BROKEN]) if e.outcome != "n/a"]
+    measured = [e for e in behaviours.for_topology(catalog.load_file(EDGES)[BROKEN]) if e.outcome != "n/a"]
     assert len(failed) == len(measured)
     for r in failed:
         assert "PROXY_NOT_EXPECTED" in r["diagnosis"] and "likely misconfiguration" in r["message"]
@@ -93,6 +99,7 @@ def test_the_misconfigured_edge_fails_with_its_diagnosis(full_run):
     assert {c["verdict"] for c in doc["matrix"] if c["topology"] == BROKEN} == {"fail"}
 
 
+@pytest.mark.integration
 def test_load_reads_a_report_back_and_names_what_is_wrong(full_run, tmp_path):
     report = load(full_run.directory)
     assert isinstance(report, Report) and report.runs[0].target == "local"
@@ -105,6 +112,7 @@ def test_load_reads_a_report_back_and_names_what_is_wrong(full_run, tmp_path):
         load(tmp_path / "..")
 
 
+@pytest.mark.integration
 def test_deselected_topologies_have_no_row(tmp_path):
     run = run_suites(tmp_path, "-m", "alb")
     assert run.proc.returncode == 0, run.output

@@ -6,9 +6,12 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+import pytest
 from suiterun import BROKEN, NO_CLEARTEXT
 
 from edgeconform import catalog
+
+pytestmark = pytest.mark.integration  # every test reads a real conformance run (a pytest subprocess)
 
 
 def test_markdown_has_the_matrix_and_one_note_per_limited_or_failed_cell(full_run):

@@ -9,7 +9,7 @@ what the eks target applies, in order.
   (a Service selects pods of its own namespace only).
 
 Every object carries the run label, so a run can be found and removed by label; objects that exist before the
-run (the controller's ConfigMap, Emissary's Module) are restored afterwards instead (edgeconform.eks.deploy).
+run (the controller's ConfigMap, Emissary's Module) are restored afterwards instead (edgeconform.targets.eks.deploy).
 """
 
 from __future__ import annotations

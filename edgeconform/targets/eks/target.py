@@ -4,7 +4,7 @@
                                -> the installed Emissary-ingress / ingress-nginx -> echo backend pod
 
 Per session: connect, check that the controller is installed and ready, create the throwaway namespace with
-the echo backend. Per topology: apply the plan (edgeconform.eks.plan: the controller's settings and the
+the echo backend. Per topology: apply the plan (edgeconform.targets.eks.plan: the controller's settings and the
 annotated Service or Ingress), wait for the load balancer's DNS name, for DNS, and for the echo answering
 through it (the aws timeout profile), then hand the suites an Edge on the load balancer's address. Closing the
 edge removes the topology's objects and waits until its load balancer is gone; the session's end removes the
@@ -15,7 +15,7 @@ probed as the topology it claims to be.
 
 Probes cannot choose their source address here (the runner's address is whatever NAT makes of it): the Edge's
 one client address is None (probes then bind nothing), and the client-IP ground truth comes from
-edgeconform.eks.client.
+edgeconform.targets.eks.client.
 """
 
 from __future__ import annotations

@@ -7,10 +7,16 @@ from proxyprotocol.result import ProxyResultLocal
 from proxyprotocol.v1 import ProxyProtocolV1
 from proxyprotocol.v2 import ProxyProtocolV2
 
-from edgeconform import catalog, diagnosis, expectations, proxy_header, security, security_probes, sources
-from edgeconform.expectations import Behaviour
+from edgeconform import behaviours, catalog, findings, sources
+from edgeconform.behaviours import security
+from edgeconform.behaviours.security.host_sni import HostSniWant
+from edgeconform.probing import proxy_header, tls
 
 CATALOG = catalog.load()
+
+
+def expectation(t, check: str):
+    return behaviours.expectation(t, "security", check)
 
 
 def _with(name: str, **sections) -> "catalog.Topology":
@@ -22,59 +28,59 @@ def _with(name: str, **sections) -> "catalog.Topology":
 
 @pytest.mark.parametrize("name", sorted(CATALOG))
 def test_every_check_has_a_cited_expectation(name):
-    found = [e for e in expectations.for_topology(CATALOG[name]) if e.behaviour is Behaviour.SECURITY]
-    assert [e.variant for e in found] == security.CHECKS
+    found = [e for e in behaviours.for_topology(CATALOG[name]) if e.behaviour == "security"]
+    assert [e.variant for e in found] == list(security.CHECKS)
     for e in found:
         assert not sources.unknown(e.sources), (e.cell, e.sources)
         assert e.outcome in ("works", "limited", "n/a")
         assert (e.want is None) == (e.outcome == "n/a")
-        assert expectations.lookup(CATALOG[name], "security", e.variant) == e
+        assert behaviours.expectation(CATALOG[name], "security", e.variant) == e
 
 
 def test_unknown_check_is_named():
-    with pytest.raises(ValueError, match="unknown security check 'nope'"):
-        security.expectation(CATALOG["alb"], "nope")
+    with pytest.raises(KeyError, match=r"no variant 'nope' \(variants: forged-client, forged-proto, "):
+        behaviours.expectation(CATALOG["alb"], "security", "nope")
 
 
 def test_proxy_checks_apply_where_the_controller_expects_proxy():
     for t in CATALOG.values():
-        outcome = security.expectation(t, "proxy-required").outcome
+        outcome = expectation(t, "proxy-required").outcome
         assert outcome == ("works" if t.controller.proxy_protocol else "n/a"), t.name
-    assert security.expectation(CATALOG["alb"], "proxy-forged").outcome == "n/a"  # L7: HTTP is parsed
+    assert expectation(CATALOG["alb"], "proxy-forged").outcome == "n/a"  # L7: HTTP is parsed
 
 
 def test_forged_client_follows_the_client_ip_expectation():
-    assert security.expectation(CATALOG["nlb-ip"], "forged-client").want.seen_as == "lb"
-    assert security.expectation(CATALOG["nlb-instance-cluster"], "forged-client").want.seen_as == "node"
-    assert security.expectation(CATALOG["alb"], "forged-client").want.seen_as == "client"
+    assert expectation(CATALOG["nlb-ip"], "forged-client").want.seen_as == "lb"
+    assert expectation(CATALOG["nlb-instance-cluster"], "forged-client").want.seen_as == "node"
+    assert expectation(CATALOG["alb"], "forged-client").want.seen_as == "client"
 
 
 def test_host_sni_choice():
-    assert security.expectation(CATALOG["nlb-proxy-v2"], "host-sni").want == security.HostSniWant("misdirected")
-    routed = security.expectation(_with("nlb-proxy-v2", controller={"host_sni_mismatch": "route"}), "host-sni")
-    assert routed.outcome == "limited" and routed.ideal == security.HostSniWant("misdirected")
+    assert expectation(CATALOG["nlb-proxy-v2"], "host-sni").want == HostSniWant("misdirected")
+    routed = expectation(_with("nlb-proxy-v2", controller={"host_sni_mismatch": "route"}), "host-sni")
+    assert routed.outcome == "limited" and routed.ideal == HostSniWant("misdirected")
     for name in ("nlb-tls", "clb-http", "alb"):  # TLS ends at the load balancer
-        assert security.expectation(CATALOG[name], "host-sni").outcome == "limited"
+        assert expectation(CATALOG[name], "host-sni").outcome == "limited"
 
 
 def test_tls_baseline_does_not_follow_the_topology_and_the_finding_explains():
     old = _with("nlb-tls", load_balancer={"tls_min_version": "TLSv1.0"})
-    want = security.expectation(old, "tls-versions").want
+    want = expectation(old, "tls-versions").want
     assert want.refused == ("TLSv1", "TLSv1.1") and want.at == "lb"
-    assert "TLS_POLICY_OUTDATED" in [f.code for f in diagnosis.findings(old)]
-    assert "TLS_POLICY_OUTDATED" not in [f.code for f in diagnosis.findings(CATALOG["nlb-tls"])]
+    assert "TLS_POLICY_OUTDATED" in [f.code for f in findings.findings(old)]
+    assert "TLS_POLICY_OUTDATED" not in [f.code for f in findings.findings(CATALOG["nlb-tls"])]
     # the controller's policy does not matter where TLS ends at the load balancer
-    assert "TLS_POLICY_OUTDATED" not in [f.code for f in diagnosis.findings(
+    assert "TLS_POLICY_OUTDATED" not in [f.code for f in findings.findings(
         _with("nlb-tls", controller={"tls_min_version": "TLSv1.0"}))]
 
 
 def test_findings_are_scoped_to_the_checks_they_explain():
     t = _with("alb", controller={"trusted_hops": 2})
-    assert [f.code for f in diagnosis.for_behaviour(t, "security", "forged-client")] == ["XFF_TOO_MANY_HOPS"]
-    assert diagnosis.for_behaviour(t, "security", "tls-versions") == []
+    assert [f.code for f in findings.for_cell(t, "security", "forged-client")] == ["XFF_TOO_MANY_HOPS"]
+    assert findings.for_cell(t, "security", "tls-versions") == []
     broken = _with("nlb-ip", controller={"proxy_protocol": True})  # everything breaks: named everywhere
     for check in security.CHECKS:
-        assert "PROXY_NOT_SENT" in [f.code for f in diagnosis.for_behaviour(broken, "security", check)]
+        assert "PROXY_NOT_SENT" in [f.code for f in findings.for_cell(broken, "security", check)]
 
 
 def test_proxy_headers():
@@ -98,7 +104,7 @@ def test_malformed_headers_are_refused_by_a_parser(name):
 
 def test_this_client_can_offer_every_tls_version():
     # The tls-versions check skips (Unmeasurable) when it cannot; on this machine it must be able to.
-    assert all(security_probes.client_offers(version) for version in security_probes.TLS_VERSIONS)
+    assert all(tls.client_offers(version) for version in tls.TLS_VERSIONS)
 
 
 def test_matrix_summarises_many_variants_naming_what_did_not_pass():

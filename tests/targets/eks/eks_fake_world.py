@@ -1,6 +1,8 @@
-"""A pytest plugin for the harness's own tests only (``-p tests.eks_fake_world``): the eks target of a suite run
-gets the FAKE Kubernetes API (tests/fake_kube.py), and each load balancer's DNS name resolves to a real local
-edge (edgeconform's stand-ins) built for that topology. Everything else in the run is the real plugin.
+"""A pytest plugin for the harness's own tests only (``-p tests.targets.eks.eks_fake_world``): the eks target of a
+suite run gets the FAKE Kubernetes API (fake_kube.py, next to this file), and each load balancer's DNS name
+resolves to a real local edge (edgeconform's stand-ins) built for that topology. Everything else in the run is
+the real plugin: the eks target's spec and options, and the target class it loads, here a subclass of EksTarget
+given the fake cluster, the resolver and a node-port connector that is always refused.
 
 Environment:
     EKS_FAKE_DUMP     write what is left in the fake cluster (JSON) here when the run ends, after all cleanup
@@ -16,9 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from edgeconform.eks.pytest_plugin import TARGET, settings_of
 from edgeconform.plugin import STATE
-from edgeconform.targets.eks import EksTarget
+from edgeconform.targets.eks import target as eks_target
 from edgeconform.targets.local import LocalTarget
 
 from .fake_kube import World, fake_cluster, node, pod
@@ -26,7 +27,7 @@ from .fake_kube import World, fake_cluster, node, pod
 EMISSARY = {"app.kubernetes.io/name": "emissary-ingress", "app.kubernetes.io/instance": "emissary-ingress"}
 
 
-@pytest.hookimpl(trylast=True)
+@pytest.hookimpl(tryfirst=True)  # before edgeconform's plugin loads the target class and makes the session's target
 def pytest_configure(config: pytest.Config) -> None:
     world = World(hostname="{name}.elb.fake")
     world.seed(pod("emissary-0", "emissary", EMISSARY, "10.1.2.3"))
@@ -60,10 +61,12 @@ def pytest_configure(config: pytest.Config) -> None:
         edge = local[name]
         return [(edge.endpoint("https") or edge.endpoint("http")).ip]
 
-    def from_config(cls, cfg: pytest.Config) -> EksTarget:
-        target = cls(settings_of(cfg), connect=lambda s: fake_cluster(world), resolver=resolver,
-                     connector=lambda ip, port, timeout: "refused", interval=0.05)
-        cfg.add_cleanup(target.close)
-        cfg.stash[TARGET] = target
-        return target
-    EksTarget.from_config = classmethod(from_config)  # type: ignore[method-assign]
+    class FakeWorldEksTarget(eks_target.EksTarget):
+        """The eks target of this run: EksTarget.from_options makes it from the real options."""
+
+        def __init__(self, settings, **kwargs):
+            super().__init__(settings, connect=lambda s: fake_cluster(world), resolver=resolver,
+                             connector=lambda ip, port, timeout: "refused", interval=0.05)
+
+    # the eks TargetSpec loads "edgeconform.targets.eks.target:EksTarget" when the session's target is made
+    eks_target.EksTarget = FakeWorldEksTarget  # type: ignore[misc]

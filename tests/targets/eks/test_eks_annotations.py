@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from edgeconform import catalog, sources
-from edgeconform.eks import annotations, plan, settings as eks_settings
+from edgeconform.targets.eks import annotations, plan, settings as eks_settings
 from edgeconform.topology import Topology
 
 TOPOLOGIES = catalog.load()

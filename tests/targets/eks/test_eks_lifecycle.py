@@ -1,9 +1,9 @@
-"""The eks target's waits and cleanup, against the FAKE Kubernetes API (tests/fake_kube.py).
+"""The eks target's waits and cleanup, against the FAKE Kubernetes API (fake_kube.py, next to this file).
 
 No API server and no AWS account can be reached here, so the cluster is the one allowed fake; everything else
 is real (the plan, the ledger, the waits and their timeouts, signal handling). The load balancer never answers
 in these tests (the fake resolver points at a closed loopback port) unless a test says otherwise: the ready
-path through real proxies is tests/test_eks_local_edge.py.
+path through real proxies is test_eks_local_edge.py.
 """
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ import time
 import pytest
 
 from edgeconform import catalog
-from edgeconform.eks import settings as eks_settings
-from edgeconform.eks.deploy import LEDGER, Deployment
-from edgeconform.eks.plan import RUN_LABEL
-from edgeconform.eks.timeouts import Profile
 from edgeconform.kube import manifests
 from edgeconform.targets import BuildFailed, TargetUnavailable
-from edgeconform.targets.eks import EksTarget
+from edgeconform.targets.eks import settings as eks_settings
+from edgeconform.targets.eks.deploy import LEDGER, Deployment
+from edgeconform.targets.eks.plan import RUN_LABEL
+from edgeconform.targets.eks.target import EksTarget
+from edgeconform.targets.eks.timeouts import Profile
 
-from .fake_kube import World, api_error, fake_cluster, node, pod, warning
+from fake_kube import World, api_error, fake_cluster, node, pod, warning
 
 TOPOLOGIES = catalog.load()
 EMISSARY = {"app.kubernetes.io/name": "emissary-ingress", "app.kubernetes.io/instance": "emissary-ingress"}
@@ -257,6 +257,8 @@ def test_an_undo_that_fails_stays_in_the_ledger_for_cleanup(world):
     assert [e.name for e in t.deployment.entries if e.kind == "Listener"] == ["edgeconform-http", "edgeconform-https"]
     ledger = world.objects[("ConfigMap", "edgeconform", LEDGER)]["data"]["entries"]
     assert '"name": "edgeconform-http"' in ledger and '"name": "edgeconform-nlb-proxy-v2"' not in ledger
+    world.fail_on.clear()
+    t.close()  # its work folder too
 
 
 def test_a_load_balancer_whose_delete_failed_is_not_waited_for(world):

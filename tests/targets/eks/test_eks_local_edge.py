@@ -1,6 +1,6 @@
 """The eks target end to end, with the two things this machine cannot have replaced by stand-ins:
 
-- the Kubernetes API: the FAKE of tests/fake_kube.py (its LoadBalancer Service gets a DNS name);
+- the Kubernetes API: the FAKE of fake_kube.py, next to this file (its LoadBalancer Service gets a DNS name);
 - the AWS load balancer: a real local edge (edgeconform's HAProxy/Envoy stand-ins, Envoy controller, echo),
   which the fake DNS name resolves to, on loopback.
 
@@ -17,17 +17,21 @@ X-Forwarded-For is involved; on EKS the runner's public address is no loopback a
 
 from __future__ import annotations
 
-import pytest
-
 import dataclasses
 
-from edgeconform import catalog, expectations, probes
-from edgeconform.eks import settings as eks_settings
-from edgeconform.targets.eks import EksTarget
+import pytest
+
+from edgeconform import behaviours, catalog
+from edgeconform.behaviours import client_ip
+from edgeconform.probing.http import http_get
+from edgeconform.targets.eks import settings as eks_settings
+from edgeconform.targets.eks.target import EksTarget
 from edgeconform.targets.local import LocalTarget, transparent_source_available
 from edgeconform.verdicts import check_or_raise
 
-from .fake_kube import World, fake_cluster, node, pod
+from fake_kube import World, fake_cluster, node, pod
+
+pytestmark = pytest.mark.integration  # real local edges play the AWS load balancers
 
 TOPOLOGIES = catalog.load()
 EMISSARY = {"app.kubernetes.io/name": "emissary-ingress", "app.kubernetes.io/instance": "emissary-ingress"}
@@ -89,14 +93,13 @@ def test_an_nlb_with_proxy_v2_measured_through_the_eks_path(world, local):
         assert edge.client_addresses == [None] and edge.endpoint("https").port == 8443
         assert set(target.ready["nlb-proxy-v2"].phases) == {"apply", "lb-provision", "lb-dns", "lb-targets"}
         assert target.ready["nlb-proxy-v2"].hostname == world.hostname
-        for behaviour, variant, probe in [
-                ("sni", "", lambda e: probes.sni(e, source=e.client_addresses[0])),
-                ("websocket", "wss", lambda e: probes.websocket(e, "wss", source=e.client_addresses[0]))]:
-            verdict = check_or_raise(edge, expectations.lookup(edge.topology, behaviour, variant), probe)
+        # the cells' own probes, from edge.client_addresses[0] (None here)
+        for behaviour, variant in [("sni", ""), ("websocket", "wss")]:
+            verdict = check_or_raise(edge, behaviours.expectation(edge.topology, behaviour, variant))
             assert verdict.kind == "pass", verdict.message
         # client IP: the controller took the runner's address from the PROXY v2 header, and the eks edge names it
         # the client by the --client-ip ground truth (the "via" classification reads X-Forwarded-For: see above)
-        sample = probes.client_ip(edge, sources=3)[0]
+        sample = client_ip.samples(edge, 3)[0]
         assert sample.source is None and sample.view.client == "127.0.0.1" and sample.view.peer != "127.0.0.1"
         assert edge.role_of(sample.view.client) == "client"
         report = target.node_port_bypass(edge)
@@ -114,13 +117,11 @@ def test_an_alb_teaches_the_runner_address_and_redirects_at_the_load_balancer(wo
                         acm_cert=[f"{name}={ARN.format(i)}" for i, name in enumerate(t.lb.certificates)])
     edge = quick(target.build(t))
     try:
-        leftmost = probes.http_get(edge, "https", edge.hostnames[0], "/").view.xff[0]
+        leftmost = http_get(edge, "https", edge.hostnames[0], "/").view.xff[0]
         assert target.truth.address == leftmost and "learned through alb" in target.truth.how
-        # the suites' own probe calls, source=edge.client_addresses[0] (None here) included
-        for behaviour, probe in [("client_ip", lambda e: probes.client_ip(e, sources=3)),
-                                 ("redirect", lambda e: probes.follow_redirects(e, e.hostnames[0],
-                                                                                source=e.client_addresses[0]))]:
-            verdict = check_or_raise(edge, expectations.lookup(edge.topology, behaviour), probe)
+        # the suites' own probes (the cells'), source=edge.client_addresses[0] (None here) included
+        for behaviour in ("client_ip", "redirect"):
+            verdict = check_or_raise(edge, behaviours.expectation(edge.topology, behaviour))
             assert verdict.kind == "pass", verdict.message
         annotations = world.objects[("Ingress", "emissary", "edgeconform-alb")]["metadata"]["annotations"]
         assert annotations["alb.ingress.kubernetes.io/listen-ports"] == '[{"HTTP":8080},{"HTTPS":8443}]'
@@ -140,7 +141,7 @@ def test_without_ground_truth_the_client_ip_check_cannot_pass(world, local):
     edge = quick(target.build(t))
     try:
         assert "client-IP ground truth unknown" in target.client_ip_problem(edge)
-        verdict = check_or_raise(edge, expectations.lookup(edge.topology, "client_ip"), probes.client_ip)
+        verdict = check_or_raise(edge, client_ip.rule(edge.topology), client_ip.probe)
         assert verdict.kind == "fail" and "(unknown)" in verdict.message
     finally:
         edge.close()

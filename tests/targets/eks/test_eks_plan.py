@@ -3,8 +3,9 @@ against the real schemas, and the printed plan golden-tested.
 
 - Kubernetes objects: kubernetes-validate (the API's OpenAPI schemas, strict: unknown fields fail).
 - Emissary objects: the openAPIV3Schema of Emissary v4.1.0's CRDs (shared/schemas, as the kind tests use).
-- Goldens: tests/golden/eks-plan/<topology>.<controller>.yaml. Regenerate after an intended change with
-  EDGECONFORM_UPDATE_GOLDEN=1 pytest tests/test_eks_plan.py, and review the diff: it is what a run would create.
+- Goldens: tests/targets/eks/golden/eks-plan/<topology>.<controller>.yaml. Regenerate after an intended change with
+  EDGECONFORM_UPDATE_GOLDEN=1 pytest tests/targets/eks/test_eks_plan.py, and review the diff: it is what a run
+  would create.
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ import yaml
 
 from edgeconform import catalog
 from edgeconform.cli import main
-from edgeconform.controllers import NAMES as CONTROLLERS
+from edgeconform.controllers import for_place
 from edgeconform.controllers.base import versions
-from edgeconform.eks import plan as eks_plan, settings as eks_settings
 from edgeconform.kube import manifests
-
-from .kind_helpers import crd_schemas, emissary_crds
+from edgeconform.targets.eks import plan as eks_plan, settings as eks_settings
+from tests.targets.kind.kind_helpers import crd_schemas, emissary_crds
+from tests.schema_check import validate_crd, validate_kubernetes
 
 K8S_VERSION = str(versions()["kubernetes"])
 TOPOLOGIES = catalog.load()
@@ -39,6 +40,7 @@ ARNS = {  # certificate name -> a made-up ARN (account 123456789012 is AWS's doc
     "api.edgeconform.test": "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000003",
     "*.edgeconform.test": "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000004",
 }
+CONTROLLERS = for_place("cluster")  # the controllers the eks target configures
 CASES = [(name, controller) for name in TOPOLOGIES for controller in CONTROLLERS]
 
 
@@ -63,8 +65,8 @@ def test_every_kubernetes_object_of_every_plan_is_valid(plans):
             if obj["apiVersion"].startswith("getambassador.io/"):
                 continue
             try:
-                kubernetes_validate.validate(obj, K8S_VERSION, strict=True)
-            except kubernetes_validate.ValidationError as exc:
+                validate_kubernetes(obj, K8S_VERSION)
+            except jsonschema.ValidationError as exc:
                 pytest.fail(f"{name}/{controller}: {obj['kind']} {obj['metadata']['name']}: {exc.message} "
                             f"at {list(exc.path)}")
             checked += 1
@@ -80,7 +82,7 @@ def test_every_emissary_object_of_every_plan_matches_its_crd(plans):
     for p in plans.values():
         for obj in p.objects():
             if obj["apiVersion"].startswith("getambassador.io/"):
-                jsonschema.validate(obj, schemas[(obj["apiVersion"], obj["kind"])])
+                validate_crd(obj, schemas[(obj["apiVersion"], obj["kind"])])
                 kinds.add(obj["kind"])
     assert kinds == {"Listener", "Host", "Mapping", "TLSContext", "Module"}
 
@@ -142,6 +144,7 @@ def test_plan_output_matches_the_golden_file(name, controller, capsys):
     assert docs and all("apiVersion" in doc for doc in docs)
 
 
+@pytest.mark.integration
 def test_plan_without_arns_shows_placeholders_and_says_so():
     run = subprocess.run([*CLI, "plan", "--target", "eks", "--topology", "nlb-tls", "--run-id", "x"],
                          capture_output=True, text=True, timeout=60)
@@ -150,6 +153,7 @@ def test_plan_without_arns_shows_placeholders_and_says_so():
     assert "no ARN for certificate default.edgeconform.test" in run.stderr
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("args, words", [
     (["--topology", "nope"], "unknown topology 'nope'"),
     (["--topology", "alb", "--acm-cert", "default.edgeconform.test=arn:aws:s3:::bucket"], "is not an ACM certificate ARN"),
@@ -161,6 +165,7 @@ def test_plan_refuses_bad_input_with_the_cause(args, words):
     assert run.returncode == 2 and words in run.stderr, run.stderr
 
 
+@pytest.mark.integration
 def test_plan_refuses_a_topology_aws_cannot_build(tmp_path):
     edges = tmp_path / "edges.yaml"
     edges.write_text("topologies:\n  clb-ip:\n    hostnames: [a.edgeconform.test]\n    load_balancer:\n"
@@ -177,6 +182,7 @@ def test_plan_refuses_a_topology_aws_cannot_build(tmp_path):
     assert run.returncode == 2 and run.stderr.startswith(f"edgeconform: {broken}: topology 'x'"), run.stderr
 
 
+@pytest.mark.integration
 def test_the_config_file_carries_domain_certificates_and_scheme(tmp_path):
     config = tmp_path / "eks.yaml"
     config.write_text("scheme: internal\ndomain: edge.example.com\ncontroller: ingress-nginx\n"

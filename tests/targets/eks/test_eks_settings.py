@@ -12,12 +12,12 @@ import pytest
 
 from edgeconform import catalog
 from edgeconform.edge import Edge, Endpoint
-from edgeconform.eks import bypass, settings as eks_settings
-from edgeconform.eks.client import ClientTruth
-from edgeconform.eks.timeouts import Profile
-from edgeconform.probes import HttpResult
+from edgeconform.probing.http import HttpResult
+from edgeconform.targets.eks import bypass, settings as eks_settings
+from edgeconform.targets.eks.client import ClientTruth
+from edgeconform.targets.eks.timeouts import Profile
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[3]
 TOPOLOGIES = catalog.load()
 ARN = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000001"
 
@@ -194,6 +194,7 @@ def run_suites(*args: str, env: dict | None = None, path: str = "suites") -> sub
                           env={**environment, **(env or {})})
 
 
+@pytest.mark.integration
 def test_without_a_kubeconfig_every_eks_test_skips_with_the_reason():
     run = run_suites("--target", "eks", "-m", "nlb")
     assert run.returncode == 0, run.stdout + run.stderr
@@ -204,6 +205,7 @@ def test_without_a_kubeconfig_every_eks_test_skips_with_the_reason():
     assert "$KUBECONFIG" not in run.stdout
 
 
+@pytest.mark.integration
 def test_a_kubeconfig_in_the_environment_is_not_used_and_the_skip_says_so():
     run = run_suites("--target", "eks", "--topology", "nlb-ip", env={"KUBECONFIG": "/root/.kube/config"})
     summary = run.stdout.strip().splitlines()[-1]
@@ -211,6 +213,7 @@ def test_a_kubeconfig_in_the_environment_is_not_used_and_the_skip_says_so():
     assert "$KUBECONFIG is set to /root/.kube/config, but the eks target uses only an explicit --kubeconfig" in run.stdout
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("args, words", [
     (["--kubeconfig", "/nonexistent/kubeconfig"], "--kubeconfig /nonexistent/kubeconfig: no such file"),
     (["--eks-timeout", "lb-dsn=5"], "unknown timeout lb-dsn"),
@@ -222,11 +225,13 @@ def test_bad_eks_options_are_usage_errors(args, words):
     assert run.returncode == 4 and words in run.stderr, run.stderr
 
 
+@pytest.mark.integration
 def test_the_node_port_check_is_deselected_on_other_targets():
     run = run_suites("--target", "local", "--topology", "nlb-ip", path="suites/test_node_port_bypass.py")
     assert run.returncode == 5 and "1 deselected" in run.stdout, run.stdout
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("args, words", [
     ([], "cleanup needs --kubeconfig FILE"),
     (["--kubeconfig", "/nonexistent/kubeconfig"], "cannot use kubeconfig /nonexistent/kubeconfig (context current)"),

@@ -1,6 +1,6 @@
 """The conformance suites run with --target eks, through the real pytest plugin, against the FAKE Kubernetes API
-and real local edges in the role of AWS's load balancers (tests/eks_fake_world.py): the run's order, the
-client-IP rule at test time, the time-to-ready report, and that nothing is left after a normal end, a
+and real local edges in the role of AWS's load balancers (eks_fake_world.py, next to this file): the run's order,
+the client-IP rule at test time, the time-to-ready report, and that nothing is left after a normal end, a
 failure, or SIGTERM."""
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 
 from edgeconform import catalog
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[3]
+pytestmark = pytest.mark.integration  # pytest runs in subprocesses, real local edges as the load balancers
 ARN = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-00000000000{}"
 
 
@@ -41,12 +43,14 @@ def command(tmp_path: Path, names: list[str], *extra: str) -> list[str]:
     arns = [f"--acm-cert={n}={ARN.format(i)}" for i, n in enumerate(["default.edgeconform.test",
                                                                         "app.edgeconform.test",
                                                                         "api.edgeconform.test"])]
-    return [sys.executable, "-m", "pytest", "suites", "-p", "tests.eks_fake_world", "-p", "no:cacheprovider", "-rfEs",
-            "--target", "eks", "--kubeconfig", str(kubeconfig), "--topology-file", str(high_port_topologies(tmp_path, names)),
+    return [sys.executable, "-m", "pytest", "suites", "-p", "tests.targets.eks.eks_fake_world", "-p", "no:cacheprovider",
+            "-rfEs", "--target", "eks", "--kubeconfig", str(kubeconfig),
+            "--topology-file", str(high_port_topologies(tmp_path, names)),
             "--eks-scheme", "internal", "--converge-timeout", "3", *arns,
             "--eks-timeout", "lb-targets=20", "--eks-timeout", "lb-delete=5",
-            # the lifecycle is under test here; the generic security checks have their own tests
-            "-m", "not security or eks_only", *extra]
+            # the lifecycle is under test here; the generic security checks have their own tests (the node-port
+            # bypass check, marked target_only("eks"), stays)
+            "-m", "not security or target_only", *extra]
 
 
 def run(tmp_path: Path, names: list[str], *extra: str) -> tuple[subprocess.CompletedProcess, dict]:
@@ -81,14 +85,19 @@ def test_without_ground_truth_the_client_ip_cell_fails_saying_how_to_fix_it(tmp_
 
 
 def test_l7_topologies_run_first_when_the_client_ip_must_be_learned(tmp_path):
+    # the order comes from the session's EksTarget (runs_first), which needs a cluster; collecting connects to none
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text("# never read: collecting connects to nothing\n")
     done = subprocess.run([sys.executable, "-m", "pytest", "suites", "--collect-only", "-q", "-p", "no:cacheprovider",
-                           "--target", "eks"], cwd=REPO, capture_output=True, text=True, timeout=120)
+                           "--target", "eks", "--kubeconfig", str(kubeconfig)],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
     ids = [line for line in done.stdout.splitlines() if "::" in line]
     first_l4 = next(i for i, test in enumerate(ids) if "[nlb" in test)
     l7 = [test for test in ids if "[alb" in test or "[clb-http" in test]
     assert l7 and ids[:first_l4] == l7, ids[:first_l4 + 2]  # every L7 test, and only those, before the first L4
     explicit = subprocess.run([sys.executable, "-m", "pytest", "suites", "--collect-only", "-q", "-p",
-                               "no:cacheprovider", "--target", "eks", "--client-ip", "203.0.113.7"],
+                               "no:cacheprovider", "--target", "eks", "--kubeconfig", str(kubeconfig),
+                               "--client-ip", "203.0.113.7"],
                               cwd=REPO, capture_output=True, text=True, timeout=120)
     assert "[nlb-instance-local" in [line for line in explicit.stdout.splitlines() if "::" in line][0]
 

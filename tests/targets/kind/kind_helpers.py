@@ -1,4 +1,5 @@
-"""Shared pieces of the kind-target tests: every topology translated for every controller."""
+"""Shared pieces of the kind-target tests (and of the eks plan's): every topology translated for every controller
+that runs in a cluster, and Emissary's CRD schemas."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from pathlib import Path
 import yaml
 
 from edgeconform import catalog, certs
-from edgeconform.controllers import NAMES, EdgeFacts, get
+from edgeconform.controllers import EdgeFacts, for_place, get
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[3]
 LB_IP = "172.18.0.9"
 CRDS_FILE = "schemas/emissary-crds-v4.1.0.yaml"
 
@@ -24,11 +25,11 @@ def emissary_crds() -> Path:
 
 
 def plans(tmp: Path):
-    """(topology, controller name, ControllerPlan) for every catalog topology and controller."""
+    """(topology, controller name, ControllerPlan) for every catalog topology and cluster controller."""
     out = []
     for name, t in catalog.load().items():
         issued = certs.issue(tmp / name, "controller", t.controller.certificates)
-        for controller in NAMES:
+        for controller in for_place("cluster"):
             out.append((t, controller, get(controller).translate(t, EdgeFacts((LB_IP,), issued))))
     return out
 

@@ -8,7 +8,7 @@ import pytest
 
 from edgeconform import assets
 from edgeconform.controllers import emissary
-from edgeconform.kind import cluster, containers
+from edgeconform.targets.kind import cluster, containers
 from edgeconform.kube import timeouts
 
 NODE_IMAGE = "kindest/node:v1.35.8@sha256:07b2536e30b803ed61d1677a79df6115f798ce64c80f9e22f6ed45afd09323c0"
@@ -103,7 +103,7 @@ def test_cluster_config_has_no_port_mappings():
 
 
 def test_the_helm_and_kind_found_are_the_ones_run():
-    from edgeconform.kind.tools import Toolbox
+    from edgeconform.targets.kind.tools import Toolbox
     tools = Toolbox("docker", "/opt/kind/bin/kind", "/opt/helm/bin/helm")
     assert tools.command(["helm", "upgrade", "--install", "x"]) == ["/opt/helm/bin/helm", "upgrade", "--install", "x"]
     assert tools.command(["kind", "get", "clusters"])[0] == "/opt/kind/bin/kind"

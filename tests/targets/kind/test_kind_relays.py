@@ -12,12 +12,14 @@ import socket
 
 import pytest
 
-from edgeconform import addresses, binaries, catalog, expectations, probes
+from edgeconform import behaviours, binaries, catalog
+from edgeconform.behaviours import client_ip
 from edgeconform.supervisor import Supervisor, http_ok
-from edgeconform.targets.kind import relay_config
-from edgeconform.targets.local import LocalTarget, transparent_source_available
+from edgeconform.targets.kind.target import relay_config
+from edgeconform.targets.local import LocalTarget, addresses, transparent_source_available
 from edgeconform.verdicts import check_or_raise
 
+pytestmark = pytest.mark.integration  # a real local edge, and the relays as real HAProxy processes
 RELAYS = 3
 
 
@@ -60,17 +62,13 @@ def relayed_edge(request, tmp_path):
                                                ("websocket", "ws"), ("sni", "")])
 def test_verdicts_through_relays(relayed_edge, behaviour, variant):
     edge = relayed_edge
-    expectation = expectations.lookup(edge.topology, behaviour, variant)
+    expectation = behaviours.expectation(edge.topology, behaviour, variant)
     if expectation.outcome == "n/a":
         pytest.skip(expectation.reason)
     source = edge.client_addresses[0]
-    probe = {
-        "client_ip": lambda e: probes.client_ip(e, sources=RELAYS),
-        "redirect": lambda e: probes.follow_redirects(e, e.hostnames[0], source=source),
-        "websocket": lambda e: probes.websocket(e, variant, source=source),
-        "sni": lambda e: probes.sni(e, source=source),
-    }[behaviour]
-    verdict = check_or_raise(edge, expectation, probe)
+    # the cell's own probe, as the suites run it: client_ip from the first 3 (= RELAYS) client addresses, the
+    # others from the first one
+    verdict = check_or_raise(edge, expectation)
     assert verdict.kind == ("pass" if expectation.outcome == "works" else "limited"), verdict.message
     assert edge.bind(source) is None  # the probes never bound the client address themselves
 
@@ -84,7 +82,6 @@ def test_a_probe_that_bypasses_its_relay_is_caught(relayed_edge):
     lb = {e.public_port: (e.ip, e.port) for e in edge.endpoints.values()}
     edge.relays = {ip: dict(lb) for ip in edge.relays}
     edge.converge = type(edge.converge)("test", timeout=0.3, consecutive=1, interval=0.05)
-    verdict = check_or_raise(edge, expectations.lookup(edge.topology, "client_ip"),
-                             lambda e: probes.client_ip(e, sources=1))
+    verdict = check_or_raise(edge, client_ip.rule(edge.topology), lambda e: client_ip.samples(e, 1))
     assert verdict.kind == "fail", verdict.message
     assert "the backend saw 127.0.0.1" in verdict.message

@@ -13,8 +13,9 @@ import pytest
 
 from edgeconform import binaries, catalog, certs
 from edgeconform.controllers.base import NODE_PORTS, versions
-from edgeconform.targets.kind import relay_config, write_lb_config
+from edgeconform.targets.kind.target import relay_config, write_lb_config
 
+pytestmark = pytest.mark.integration  # the real haproxy and envoy binaries check every configuration
 NODE_IP, POD_IP, LB_IP = "172.18.0.2", "10.244.0.7", "172.18.0.5"
 POD_PORTS = {"http": 8080, "https": 8443, "redirect": 8081}
 
@@ -45,7 +46,8 @@ def test_load_balancer_config_for_a_container(tmp_path, name):
     t = catalog.load()[name]
     certs.write_ca(tmp_path)
     lb_certs = certs.issue(tmp_path / "certs", "lb", t.lb.certificates)
-    program, config, transparent = write_lb_config(t, tmp_path, lb_certs, targets_for(t))
+    standin, transparent = write_lb_config(t, tmp_path, lb_certs, targets_for(t))
+    program, config = standin.program, standin.config_name
     text = (tmp_path / config).read_text()
     check(program, tmp_path / config)
     assert transparent is (t.layer == "l4" and t.preserves_client_ip)

@@ -15,10 +15,10 @@ import pytest
 
 from edgeconform import catalog
 from edgeconform.edge import Edge, Endpoint
-from edgeconform.kind import tools
 from edgeconform.targets import TargetUnavailable
+from edgeconform.targets.kind import tools
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[3]
 
 
 def run_suites(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -27,6 +27,7 @@ def run_suites(*args: str, env: dict | None = None) -> subprocess.CompletedProce
                           env={**os.environ, **(env or {})})
 
 
+@pytest.mark.integration
 def test_without_kind_every_test_skips_with_the_install_hint(tmp_path):
     run = run_suites("--target", "kind", "--topology", "nlb-ip", env={"PATH": str(Path(sys.executable).parent)
                                                                       + os.pathsep + "/usr/bin:/bin"})
@@ -35,6 +36,7 @@ def test_without_kind_every_test_skips_with_the_install_hint(tmp_path):
     assert "needs the kind CLI (v0.33.0), which is not on PATH: install it" in run.stdout
 
 
+@pytest.mark.integration
 def test_without_a_container_engine_the_skip_says_so(tmp_path):
     fake = tmp_path / "bin"
     fake.mkdir()
@@ -62,14 +64,24 @@ def test_emissary_without_helm_says_install_helm(tmp_path, monkeypatch):
         tools.detect(need_helm=True)
 
 
+@pytest.mark.integration
 def test_unknown_controller_is_a_usage_error():
     run = run_suites("--target", "kind", "--controller", "traefik")
     assert run.returncode == 4 and "invalid choice: 'traefik'" in run.stderr
 
 
+@pytest.mark.integration
 def test_local_target_is_unaffected_by_the_kind_options():
-    run = run_suites("--topology", "nlb-proxy-v2", "-m", "client_ip", "--controller", "ingress-nginx")
+    # the kind target's own options (--controller is shared by every target: see the next test)
+    run = run_suites("--topology", "nlb-proxy-v2", "-m", "client_ip", "--keep-cluster", "--cluster-name", "other")
     assert run.returncode == 0 and "1 passed" in run.stdout, run.stdout + run.stderr
+
+
+@pytest.mark.integration
+def test_a_cluster_controller_on_the_local_target_is_a_usage_error():
+    run = run_suites("--topology", "nlb-proxy-v2", "-m", "client_ip", "--controller", "ingress-nginx")
+    assert run.returncode == 4, run.stdout + run.stderr
+    assert "the ingress-nginx controller does not run on the local target" in run.stderr and "envoy" in run.stderr
 
 
 def test_relays_route_each_client_through_its_own_port():
@@ -89,6 +101,7 @@ def test_relays_route_each_client_through_its_own_port():
         edge.resolve("https", 8443, "172.18.0.8")
 
 
+@pytest.mark.integration
 def test_manifests_command_prints_what_a_cluster_gets():
     import yaml
     cli = Path(sys.executable).parent / "edgeconform"

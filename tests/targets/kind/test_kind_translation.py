@@ -8,7 +8,7 @@ from edgeconform import catalog, certs
 from edgeconform.controllers import EdgeFacts, get
 from edgeconform.controllers.base import host_sni_note
 
-from .kind_helpers import LB_IP
+from kind_helpers import LB_IP
 
 # topology: (PROXY expected, trusted hops, cleartext, controller ports, TLS at the controller)
 TABLE = {
