@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 
 
-VERSION_TIMEOUT = 20.0
+VERSION_TIMEOUT = float(os.environ.get("EDGECONFORM_VERSION_TIMEOUT", "20"))  # seconds for `--version`
 
 
 class MissingBinary(Exception):

@@ -42,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--topology-file", action="append", default=[], metavar="FILE")
     up.add_argument("--controller", default="envoy", choices=controllers.for_place("local"),
                     help="the ingress controller (default: envoy)")
+    up.add_argument("--loopback", action="store_true",
+                    help="build it on a loopback slot of this machine instead of a network namespace of its own, "
+                         "so curl reaches it directly (NLB client-IP preservation then needs root)")
 
     report = sub.add_parser("report", help="conformance reports written by `pytest suites --report DIR`")
     report_sub = report.add_subparsers(dest="report_command", required=True)
@@ -146,7 +149,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     # Block the stop signals while building, so a Ctrl-C during start-up still tears everything down.
     signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
     try:
-        edge = LocalTarget(args.controller).build(topologies[args.name])
+        edge = LocalTarget(args.controller, isolation="loopback" if args.loopback else None).build(
+            topologies[args.name])
     except (AddressBusy, MissingBinary, ProcessFailed) as exc:
         print(f"edgeconform: cannot build {args.name}: {exc}", file=sys.stderr)
         return 1

@@ -74,6 +74,9 @@ class Edge:
     role_networks: dict[str, str] = field(default_factory=dict)
     workdir: Path | None = None
     ready_seconds: float = 0.0
+    # A command prefix that runs a program where the edge's addresses are reachable (nsenter into its network
+    # namespace); empty when they are reachable from here.
+    enter: list[str] = field(default_factory=list)
     _alive: Callable[[], None] = lambda: None
     _logs: Callable[[], dict[str, str]] = lambda: {}
     _pids: Callable[[], list[int]] = lambda: []
@@ -174,6 +177,7 @@ class Edge:
             "unsupported": self.unsupported,
             "ready_seconds": round(self.ready_seconds, 3),
             "workdir": str(self.workdir) if self.workdir else None,
+            "enter": self.enter,
         }
 
     def to_json(self) -> str:

@@ -24,7 +24,7 @@ from .behaviours import Expectation
 from .binaries import MissingBinary
 from .edge import Edge
 from .outcomes import LimitedObserved, Unmeasurable
-from .report.collect import Collector, render, verdict_of
+from .report.collect import BUILD_FAILED, Collector, render, verdict_of
 from .supervisor import ProcessFailed
 from .targets import TargetRegistry, TargetSpec
 from .targets import builtin as builtin_targets
@@ -266,12 +266,15 @@ def edge_target(request: pytest.FixtureRequest) -> targets.Target:
 @pytest.fixture(scope="session")
 def edge(request: pytest.FixtureRequest, topology: Topology, edge_target: targets.Target):
     """The topology built on the selected target, shared by every test of that topology in this session."""
+    failure = None
     try:
         built = edge_target.build(topology)
     except targets.TargetUnavailable as exc:
         pytest.skip(str(exc))
     except (AddressBusy, MissingBinary, ProcessFailed, targets.BuildFailed) as exc:
-        pytest.fail(f"edgeconform could not build {topology.name}: {exc}", pytrace=False)
+        failure = f"{BUILD_FAILED} {topology.name}: {exc}"
+    if failure:  # outside the except: the message alone, not chained to the exception it explains
+        pytest.fail(failure, pytrace=False)
     overrides = {k: v for k, v in {"timeout": request.config.getoption("converge_timeout"),
                                    "consecutive": request.config.getoption("converge_consecutive")}.items() if v}
     if overrides:

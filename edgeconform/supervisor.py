@@ -107,8 +107,8 @@ class Supervisor:
     def start(self, name: str, argv: list[str], ready: Check, env: dict | None = None) -> Managed:
         log = self.workdir / f"{name.split()[0]}.log"
         with open(log, "ab") as out:
-            where = self.popen_kwargs() if self.popen_kwargs else {"start_new_session": True,
-                                                                   "preexec_fn": _die_with_parent}
+            where = (self.popen_kwargs() if self.popen_kwargs else None) or {"start_new_session": True,
+                                                                             "preexec_fn": _die_with_parent}
             popen = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                      cwd=self.workdir, env=env, **where)
         managed = Managed(name, argv, log, ready, popen)

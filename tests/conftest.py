@@ -11,6 +11,7 @@ fixtures of a test, which could then start processes unguarded.)
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import textwrap
 from pathlib import Path
@@ -20,7 +21,11 @@ import yaml
 
 from edgeconform import catalog, supervisor
 
+from . import netguard  # noqa: F401  (installs itself: no connection from this namespace leaves loopback)
+
 REPO = Path(__file__).resolve().parent.parent
+# Every pytest a test starts (suite runs, report runs, the eks fake world) carries the same guard.
+os.environ["PYTEST_ADDOPTS"] = " ".join(filter(None, [os.environ.get("PYTEST_ADDOPTS", ""), "-p tests.netguard"]))
 
 
 class RealProcessStarted(BaseException):

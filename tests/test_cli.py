@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -49,21 +50,38 @@ def test_up_rejects_an_unknown_topology():
     assert run.returncode == 2 and "unknown topology 'nope'; known: nlb-instance-local" in run.stderr
 
 
-@pytest.mark.parametrize("name, stop", [("nlb-proxy-v2", signal.SIGINT), ("alb", signal.SIGTERM)])
-def test_up_serves_until_a_stop_signal_then_tears_down(name, stop):
-    up = subprocess.Popen([*CLI, "up", name], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+# A client run where the edge is reachable: `enter` (nsenter into the edge's namespace) or this machine (loopback).
+UP_CLIENT = r"""
+import json, sys, httpx
+from edgeconform.certs import client_context
+line, source = json.loads(sys.argv[1]), sys.argv[2]
+transport = httpx.HTTPTransport(local_address=source, verify=client_context(line["ca"]))
+with httpx.Client(transport=transport, trust_env=False, timeout=5) as client:
+    r = client.get(line["https"] + "up-check", headers={"Host": "app.edgeconform.test"},
+                   extensions={"sni_hostname": "app.edgeconform.test"})
+print(json.dumps([r.status_code, r.json()["client"]]))
+"""
+
+
+@pytest.mark.parametrize("name, stop, loopback", [("nlb-proxy-v2", signal.SIGINT, False),
+                                                  ("alb", signal.SIGTERM, False),
+                                                  ("nlb-instance-local", signal.SIGTERM, True)])
+def test_up_serves_until_a_stop_signal_then_tears_down(name, stop, loopback):
+    if not loopback and not shutil.which("nsenter"):
+        pytest.skip("nsenter (util-linux) is not installed: nothing here can enter the edge's namespace")
+    up = subprocess.Popen([*CLI, "up", name, *(["--loopback"] if loopback else [])], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True)
     try:
         line = json.loads(up.stdout.readline())
         for key in ("http", "https", "ca", "hostnames", "client_cidr"):
             assert line[key], key
         assert line["hostnames"] == ["app.edgeconform.test", "api.edgeconform.test"]
+        assert bool(line["enter"]) != loopback  # a namespace of its own unless asked for loopback
         source = line["client_cidr"].replace("0/24", "99")
-        ctx = client_context(line["ca"])
-        transport = httpx.HTTPTransport(local_address=source, verify=ctx)
-        with httpx.Client(transport=transport, trust_env=False, timeout=5) as client:
-            r = client.get(line["https"] + "up-check", headers={"Host": "app.edgeconform.test"},
-                           extensions={"sni_hostname": "app.edgeconform.test"})
-        assert r.status_code == 200 and r.json()["client"] == source
+        client = subprocess.run([*line["enter"], sys.executable, "-c", UP_CLIENT, json.dumps(line), source],
+                                capture_output=True, text=True, timeout=30)
+        assert client.returncode == 0, client.stderr
+        assert json.loads(client.stdout) == [200, source]
         pids = [int(p) for p in subprocess.run(["pgrep", "-P", str(up.pid)], capture_output=True,
                                                text=True).stdout.split()]
         assert len(pids) >= 3 and all(alive(pid) for pid in pids)

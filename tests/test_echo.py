@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration  # the echo backend runs as a real process
 
 @pytest.fixture
 def echo(tmp_path):
-    slot = addresses.claim([("echo", "echo backend", addresses.ECHO_PORT)])
+    slot = addresses.claim(lambda s: [("echo backend", (s.echo, s.echo_port))])  # a loopback slot of the host
     supervisor = Supervisor(tmp_path)
     supervisor.start("echo backend", [sys.executable, "-m", "edgeconform.echo", "--listen",
                                       f"{slot.echo}:{slot.echo_port}", "--client-header", "x-test-client"],

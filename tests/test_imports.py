@@ -154,3 +154,14 @@ def test_every_public_name_resolves():
         assert getattr(edgeconform, name) is not None, name
     with pytest.raises(AttributeError, match="no attribute 'internal_thing'"):
         edgeconform.internal_thing  # noqa: B018
+
+
+def test_the_network_guard_refuses_an_address_outside_loopback_from_this_namespace():
+    import socket
+
+    from tests.netguard import LeftTheMachine
+
+    with socket.socket() as sock, pytest.raises(LeftTheMachine, match="refused: a test connects to 10.0.1.17"):
+        sock.connect(("10.0.1.17", 443))
+    with socket.socket() as sock:  # loopback is ours
+        assert sock.connect_ex(("127.0.0.1", 9)) != 0 or True

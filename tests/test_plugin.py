@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -32,12 +34,14 @@ topologies:
 """
 
 
-def run_suites(tmp_path: Path, *args: str, name: str = "run") -> tuple[subprocess.CompletedProcess, dict]:
+def run_suites(tmp_path: Path, *args: str, name: str = "run",
+               env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess, dict]:
     junit = tmp_path / f"{name}.xml"
     # The four behaviour suites (a test's own -m comes later and wins); tests/test_misconfigured.py runs the
     # security suite against known-bad edges.
     run = subprocess.run([sys.executable, "-m", "pytest", "suites", "-p", "no:cacheprovider", "-q", "-m", "not security",
-                          f"--junitxml={junit}", *args], cwd=REPO, capture_output=True, text=True, timeout=600)
+                          f"--junitxml={junit}", *args], cwd=REPO, capture_output=True, text=True, timeout=600,
+                         env={**os.environ, **(env or {})})
     return run, junit_outcomes(junit) if junit.exists() else {}
 
 
@@ -81,6 +85,23 @@ def test_marker_selection_runs_only_that_family(tmp_path):
 def test_bad_selection_is_a_usage_error(tmp_path, args, words):
     run, _ = run_suites(tmp_path, *args)
     assert run.returncode == 4 and words in run.stderr, run.stderr
+
+
+@pytest.mark.parametrize("setting, words", [
+    ("missing", "EDGECONFORM_ENVOY={path} is not an executable file; fix the path or unset EDGECONFORM_ENVOY"),
+    ("hangs", "{path} did not answer `envoy --version` within 1 s: it is not a working envoy; point EDGECONFORM_ENVOY"),
+])
+def test_a_bad_binary_setting_is_one_clear_error(tmp_path, setting, words):
+    """One cause, one line: no per-topology tracebacks, nothing built."""
+    path = tmp_path / "envoy"
+    if setting == "hangs":
+        path.write_text("#!/bin/sh\nsleep 30\n")
+        path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    run, outcomes = run_suites(tmp_path, "-m", "nlb", env={"EDGECONFORM_ENVOY": str(path),
+                                                            "EDGECONFORM_VERSION_TIMEOUT": "1"})
+    assert run.returncode == 4 and not outcomes, run.stdout[-2000:]
+    assert words.format(path=path) in run.stderr, run.stderr
+    assert len(run.stderr.strip().splitlines()) <= 2 and "Traceback" not in run.stderr + run.stdout, run.stderr
 
 
 def test_xdist_gives_the_same_verdicts(tmp_path):

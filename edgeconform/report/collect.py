@@ -152,7 +152,7 @@ def _result(report, props: dict, verdict: str, target: str) -> Result:
         message = _reason(report) or message
     diagnosis = ""
     if verdict in ("fail", "error"):
-        diagnosis = summary(message) if props.get("verdict") == "fail" else _last_line(message)
+        diagnosis = summary(message) if props.get("verdict") == "fail" else _cause(message)
     attempts = props.get("attempts")
     seconds = props.get("seconds")
     return Result(topology=str(props["topology"]), behaviour=str(props["behaviour"]),
@@ -172,6 +172,18 @@ def _reason(report) -> str:
     if getattr(report, "wasxfail", ""):
         return str(report.wasxfail)
     return report.longreprtext or ""
+
+
+def _cause(text: str) -> str:
+    """The one line that says why a cell errored: the harness's own build message leads with its cause (a log
+    tail follows); a traceback ends with it."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if lines and lines[0].startswith(BUILD_FAILED):
+        return lines[0]
+    return _last_line(text)
+
+
+BUILD_FAILED = "edgeconform could not build"  # the edge fixture's message (edgeconform.plugin)
 
 
 def _last_line(text: str) -> str:

@@ -19,19 +19,22 @@ from edgeconform.probing.http import http_get
 from edgeconform.probing.tls import tls_handshake
 from edgeconform.probing.websocket import websocket
 from edgeconform.supervisor import Supervisor, tcp_open
-from edgeconform.targets.local import addresses, listening, plan
+from edgeconform.targets.local import netns, plan
+from edgeconform.targets.local.addresses import NamespacePlace
 
 pytestmark = pytest.mark.integration  # HAProxy, Envoy and the echo backend run for real
 
 
 @pytest.fixture
 def stand_in(tmp_path):
-    """Start only the processes of a topology's plan whose names start with one of ``roles``."""
+    """Start only the processes of a topology's plan whose names start with one of ``roles``, in a network
+    namespace of their own (the local target's place); the test plays the other roles with sockets made there."""
     started = []
 
     def start(topology, roles: tuple[str, ...]):
-        slot = addresses.claim(listening(topology))
-        supervisor = Supervisor(tmp_path)
+        slot = NamespacePlace(netns.Namespace())
+        supervisor = Supervisor(tmp_path, connect=lambda ip, port, timeout: slot.connect(ip, port, None, timeout),
+                                popen_kwargs=slot.popen_kwargs)
         started.append((slot, supervisor))
         p = plan(topology, slot, tmp_path)
         for process in p.processes:
@@ -40,7 +43,8 @@ def stand_in(tmp_path):
         supervisor.wait_ready()
         edge = Edge(topology=topology, target="local", endpoints=p.endpoints, ca=tmp_path / "ca.pem",
                     roles=slot.roles(), client_cidr=slot.client_cidr,
-                    client_addresses=[slot.client(i) for i in range(4)], _alive=supervisor.check)
+                    client_addresses=[slot.client(i) for i in range(4)], _alive=supervisor.check,
+                    _connect=slot.connect)
         return slot, edge
 
     yield start
@@ -68,8 +72,9 @@ def _line(conn: socket.socket) -> bytes:
     return line
 
 
-def listen(ip: str, port: int) -> socket.socket:
-    server = socket.socket()
+def listen(slot: NamespacePlace, ip: str, port: int) -> socket.socket:
+    """A listening socket of the edge's namespace, where the test plays a role (the controller)."""
+    server = slot.ns.socket()
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     server.bind((ip, port))
     server.listen(4)
@@ -83,30 +88,28 @@ def test_proxy_header_carries_the_clients_address(topologies, stand_in, name, ve
     t = t.model_copy(update={"kubernetes": t.kubernetes.model_copy(update={"external_traffic_policy": "Local"}),
                              "load_balancer": t.lb.model_copy(update={"target_type": "ip"})})
     slot, edge = stand_in(t, ("nlb stand-in", "clb stand-in"))
-    server = listen(slot.controller, slot.controller_port("http"))
-    client = socket.create_connection((slot.lb, addresses.public_to_local(80)), timeout=5,
-                                      source_address=(slot.client(2), 0))
+    server = listen(slot, slot.controller, slot.controller_port("http"))
+    client = slot.connect(slot.lb, slot.listener_port(80), slot.client(2), 5)
     client.sendall(b"payload after the header")
     conn, peer = server.accept()
     with client, conn, server:
         header, raw = read_proxy_header(conn)
         payload = conn.recv(100)
         assert (str(header.source[0]), header.source[1]) == client.getsockname()
-        assert str(header.dest[0]) == slot.lb and header.dest[1] == addresses.public_to_local(80)
+        assert str(header.dest[0]) == slot.lb and header.dest[1] == slot.listener_port(80)
         assert peer[0] == slot.lb  # the connection itself comes from the load balancer
         assert payload == b"payload after the header"
         signature = b"\r\n\r\n\x00\r\nQUIT\n" if version == 2 else b"PROXY TCP4 "
         assert raw.startswith(signature), raw
         if version == 1:  # the Classic ELB's documented format [CLB-PP]
-            src, dst = client.getsockname(), (slot.lb, addresses.public_to_local(80))
+            src, dst = client.getsockname(), (slot.lb, slot.listener_port(80))
             assert raw == f"PROXY TCP4 {src[0]} {dst[0]} {src[1]} {dst[1]}\r\n".encode()
 
 
 def test_nlb_with_preservation_keeps_the_client_source(topologies, stand_in):
     slot, edge = stand_in(topologies["nlb-instance-local"], ("nlb stand-in",))
-    server = listen(slot.controller, slot.controller_port("http"))
-    client = socket.create_connection((slot.lb, addresses.public_to_local(80)), timeout=5,
-                                      source_address=(slot.client(1), 0))
+    server = listen(slot, slot.controller, slot.controller_port("http"))
+    client = slot.connect(slot.lb, slot.listener_port(80), slot.client(1), 5)
     conn, peer = server.accept()
     with client, conn, server:
         assert peer[0] == slot.client(1)
@@ -120,7 +123,8 @@ def _echo_behind(t, stand_in):
 
 def _echo_process(slot, tmp_path):
     import sys
-    supervisor = Supervisor(tmp_path)
+    supervisor = Supervisor(tmp_path, connect=lambda ip, port, timeout: slot.connect(ip, port, None, timeout),
+                            popen_kwargs=slot.popen_kwargs)
     supervisor.start("echo backend", [sys.executable, "-m", "edgeconform.echo", "--listen",
                                       f"{slot.controller}:{slot.controller_port('http')}"],
                      ready=tcp_open(slot.controller, slot.controller_port("http")))
@@ -147,7 +151,7 @@ def test_alb_appends_xff_and_overwrites_forwarded_proto(stand_in, synthetic, tmp
             assert r.report is not None, r.describe()
             assert r.report["forwarded"]["for"] == ["203.0.113.7", slot.client(3)]  # appended, forged kept left
             assert r.report["forwarded"]["proto"] == proto  # overwritten from the listener
-            assert r.report["forwarded"]["port"] == str(addresses.public_to_local(80 if scheme == "http" else 443))
+            assert r.report["forwarded"]["port"] == str(slot.listener_port(80 if scheme == "http" else 443))
             assert r.report["peer"]["ip"] == slot.lb  # the ALB's own connection
     finally:
         echo.stop()

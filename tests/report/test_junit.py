@@ -36,9 +36,9 @@ def test_every_testcase_carries_the_grouping_properties(full_run):
 
 
 def test_a_setup_error_still_carries_a_verdict(tmp_path):
-    """An edge that cannot be built (the Envoy binary is missing) errors in setup: verdict error, in JUnit and in
-    the report, which still validates."""
-    run = run_suites(tmp_path, "--topology", "nlb-ip", env={"EDGECONFORM_ENVOY": str(tmp_path / "no-envoy")})
+    """An edge that cannot be built (its processes are given no time to become ready) errors in setup: verdict
+    error, in JUnit and in the report, which still validates."""
+    run = run_suites(tmp_path, "--topology", "nlb-ip", env={"EDGECONFORM_READY_TIMEOUT": "0.001"})
     assert run.proc.returncode == 1, run.output
     cases = junit_cases(run.junit)
     tests = len(behaviours.for_topology(catalog.load()["nlb-ip"]))  # every test of the edge, security included
@@ -47,6 +47,6 @@ def test_a_setup_error_still_carries_a_verdict(tmp_path):
     assert all(props["topology"] == "nlb-ip" and props["target"] == "local" for props in cases.values())
     doc = run.json
     assert doc["summary"] == {"error": tests}
-    assert all("EDGECONFORM_ENVOY" in r["diagnosis"] for r in doc["results"])
+    assert all("EDGECONFORM_READY_TIMEOUT" in r["diagnosis"] for r in doc["results"])
     assert "ERROR nlb-ip · client_ip: " in run.proc.stdout
     validate(doc)

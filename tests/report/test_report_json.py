@@ -79,7 +79,7 @@ def test_each_result_carries_expectation_verdict_observation_attempts_time_and_s
     by_cell = {(r["topology"], r["behaviour"], r["variant"]): r for r in doc["results"]}
     limited = by_cell[("nlb-ip", "client_ip", "")]
     assert limited["verdict"] == "limited" and "client-IP preservation is off" in limited["expectation"]["text"]
-    assert "127." in limited["observation"]  # the addresses the backend saw
+    assert "198.51.100." in limited["observation"]  # the addresses the backend saw (the edge's namespace)
     assert by_cell[("nlb-proxy-v2", "client_ip", "")]["verdict"] == "pass"
     assert by_cell[(NO_CLEARTEXT, "redirect", "")]["verdict"] == "n/a"
     assert by_cell[(NO_CLEARTEXT, "websocket", "wss")]["verdict"] == "pass"

@@ -105,6 +105,8 @@ class LocalTarget(Target):
                     client_cidr=place.client_cidr, client_addresses=place.clients(), workdir=workdir,
                     _alive=supervisor.check, _logs=supervisor.logs, _pids=supervisor.pids, _connect=place.connect)
         edge.on_close(place.release)  # last: the namespace goes with everything in it (and its folder)
+        if isinstance(place, NamespacePlace):
+            edge.enter = place.enter()
         if not KEEP_WORKDIR and not isinstance(place, NamespacePlace):
             edge.on_close(remove_tree(workdir))
         edge.on_close(supervisor.stop)

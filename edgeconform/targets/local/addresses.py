@@ -21,6 +21,7 @@ EDGECONFORM_PORT_OFFSET moves every port of the fallback.
 from __future__ import annotations
 
 import errno
+import ipaddress
 import os
 import socket
 from collections.abc import Callable
@@ -120,6 +121,12 @@ class NamespacePlace(Place):
     def popen_kwargs(self) -> dict[str, Any]:
         return self.ns.popen_kwargs()
 
+    def enter(self) -> list[str]:
+        """nsenter's command line into this namespace, for a person with curl (util-linux's nsenter)."""
+        pid = str(self.ns.holder.pid)
+        return ["nsenter", "--target", pid, "--user", "--preserve-credentials", "--net"] if self.ns.userns else \
+            ["nsenter", "--target", pid, "--net"]
+
     def release(self) -> None:
         self.ns.close()
 
@@ -161,6 +168,8 @@ class Slot(Place):
         return (public + 8000 if public < 1000 else public) + self.offset
 
     def connect(self, ip: str, port: int, source: str | None, timeout: float) -> socket.socket:
+        if not ipaddress.ip_address(ip).is_loopback:  # in this machine's namespace only loopback is ours
+            raise ConnectionRefusedError(f"{ip} is not a loopback address: the loopback fallback never leaves it")
         return socket.create_connection((ip, port), timeout=timeout, source_address=(source, 0) if source else None)
 
     def release(self) -> None:

@@ -57,7 +57,8 @@ def pytest_configure(config: pytest.Config) -> None:
     def resolver(hostname: str) -> list[str]:
         name = hostname.split(".")[0].removeprefix("edgeconform-")
         if name not in local:
-            local[name] = LocalTarget().build(config.stash[STATE].topologies[name])
+            # loopback: the eks path connects from this machine, where only loopback is ours to reach
+            local[name] = LocalTarget(isolation="loopback").build(config.stash[STATE].topologies[name])
         edge = local[name]
         return [(edge.endpoint("https") or edge.endpoint("http")).ip]
 

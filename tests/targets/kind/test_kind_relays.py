@@ -16,7 +16,7 @@ from edgeconform import behaviours, binaries, catalog
 from edgeconform.behaviours import client_ip
 from edgeconform.supervisor import Supervisor, http_ok
 from edgeconform.targets.kind.target import relay_config
-from edgeconform.targets.local import LocalTarget, addresses, transparent_source_available
+from edgeconform.targets.local import LocalTarget, transparent_source_available
 from edgeconform.verdicts import check_or_raise
 
 pytestmark = pytest.mark.integration  # a real local edge, and the relays as real HAProxy processes
@@ -34,7 +34,7 @@ def relayed_edge(request, tmp_path):
     t = catalog.load()[request.param]
     if t.preserves_client_ip and not transparent_source_available():
         pytest.skip("client-IP preservation needs HAProxy's transparent source: run as root")
-    edge = LocalTarget().build(t)
+    edge = LocalTarget(isolation="loopback").build(t)  # the relays run on this machine's loopback
     supervisor = Supervisor(tmp_path)
     try:
         lb_ip = edge.endpoints["http"].ip
@@ -42,7 +42,8 @@ def relayed_edge(request, tmp_path):
         relay_ips = [ip.rsplit(".", 1)[0] + f".{int(ip.rsplit('.', 1)[1]) + 5}" for ip in edge.client_addresses[:RELAYS]]
         relays = {}
         for i, ip in enumerate(relay_ips):
-            ports = {item.port: (free_port(ip), addresses.public_to_local(item.port)) for item in t.lb.listeners}
+            served = {endpoint.public_port: endpoint.port for endpoint in edge.endpoints.values()}
+            ports = {item.port: (free_port(ip), served[item.port]) for item in t.lb.listeners}
             stats = free_port(ip)
             config = tmp_path / f"client-relay-{i}.cfg"
             config.write_text(relay_config(i, lb_ip, list(ports), 60, bind_ip=ip, source_ip=ip, ports=ports,

@@ -1,15 +1,26 @@
-"""The local target's loopback slots (edgeconform.targets.local.addresses): a busy address moves an edge to
-another slot, and a port busy everywhere names its owner."""
+"""Where the local target puts an edge (edgeconform.targets.local.addresses): the namespace's fixed AWS-like plan,
+and the loopback fallback's slots: a busy address moves an edge to another slot, and a port busy everywhere (or a
+wildcard listener on the port slots are claimed by) names its owner."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 
 import pytest
 
 from edgeconform.targets.local import addresses
-from edgeconform.targets.local.addresses import AddressBusy
+from edgeconform.targets.local.addresses import AddressBusy, NamespacePlace
+
+
+def test_the_namespace_plan_reads_like_aws():
+    place = NamespacePlace(namespace=None)  # the plan only: no namespace is made
+    assert ipaddress.ip_address(place.lb) in ipaddress.ip_network("10.0.0.0/16")
+    assert all(ipaddress.ip_address(c) in ipaddress.ip_network(place.client_cidr) for c in place.clients())
+    assert ipaddress.ip_network(place.client_cidr).subnet_of(ipaddress.ip_network("198.51.100.0/24"))
+    assert place.listener_port(443) == 443 and place.listener_port(80) == 80  # the real AWS ports
+    assert len(set(place.roles())) == 4
 
 
 def test_a_busy_port_moves_the_edge_to_another_slot():
@@ -20,7 +31,7 @@ def test_a_busy_port_moves_the_edge_to_another_slot():
     squatter.bind((f"127.{n}.1.1", 12345))
     squatter.listen(1)
     try:
-        slot = addresses.claim([("lb", "load balancer listener", 12345 - addresses.PORT_OFFSET)], first=n)
+        slot = addresses.claim(lambda s: [("load balancer listener", (s.lb, 12345))], first=n)
         assert slot.n != n
         slot.release()
     finally:
@@ -34,9 +45,28 @@ def test_a_port_busy_everywhere_names_its_owner():
     port = squatter.getsockname()[1]
     try:
         with pytest.raises(AddressBusy) as caught:
-            addresses.claim([("echo", "echo backend", port - addresses.PORT_OFFSET)])
+            addresses.claim(lambda s: [("echo backend", (s.echo, port))])
         message = str(caught.value)
         assert "echo backend 127." in message and f":{port} is in use by pid {os.getpid()}" in message
         assert "EDGECONFORM_PORT_OFFSET" in message
+    finally:
+        squatter.close()
+
+
+def test_a_wildcard_listener_on_the_claim_port_is_named():
+    squatter = socket.socket()
+    squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        squatter.bind(("0.0.0.0", addresses.CLAIM_PORT + addresses.PORT_OFFSET))
+    except OSError:
+        squatter.close()
+        pytest.skip("the claim port is taken already (an edge of another run holds a slot)")
+    squatter.listen(1)
+    try:
+        with pytest.raises(AddressBusy) as caught:
+            addresses.claim()
+        message = str(caught.value)
+        assert f"is held on every loopback address by pid {os.getpid()}" in message, message
+        assert "claimed by other edges" not in message
     finally:
         squatter.close()
