@@ -67,6 +67,33 @@ def pytest_runtest_call(item: pytest.Item):
         return (yield)
 
 
+# --- nothing left behind -----------------------------------------------------------------------------------------
+_BEFORE = pytest.StashKey[set]()
+
+
+def _work_folders() -> set[Path]:
+    import tempfile
+
+    return {p for p in Path(tempfile.gettempdir()).glob("edgeconform-*") if p.is_dir() and p.stat().st_uid == os.getuid()}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_BEFORE] = _work_folders()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A run of the harness's tests leaves no work folder (they hold the test CA's keys): the run fails if one
+    appeared during it and is still there."""
+    if hasattr(session.config, "workerinput"):
+        return  # the controller checks, after every worker has finished
+    left = sorted(_work_folders() - session.config.stash.get(_BEFORE, set()))
+    if left:
+        session.config.get_terminal_writer().line(
+            "edgeconform tests: work folders were left behind (some exit path does not clean up):\n  "
+            + "\n  ".join(map(str, left)), red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 @pytest.fixture(scope="session")
 def topologies():
     return catalog.load()
