@@ -183,6 +183,11 @@ class Controller:
         """What ``t`` asks that this controller cannot express (load-time findings)."""
         return []
 
+    def deciding(self, t: Topology, behaviour: str, variant: str = "") -> list[str]:
+        """Its own settings that decide one cell on ``t`` ("entryPoints.web.proxyProtocol: {...}"), named in a
+        failure so that a controller behaving unlike its documentation is told with the setting it ignored."""
+        return []
+
     def local(self, t: Topology, place: LocalPlace) -> LocalController:
         raise Unsupported(f"{self.name} does not run as local processes; it runs on: {', '.join(self.runs_on)}")
 

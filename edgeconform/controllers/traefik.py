@@ -371,6 +371,9 @@ class Traefik(Controller):
     def limits(self, t: Topology) -> list[Limit]:
         return limits(t)
 
+    def deciding(self, t: Topology, behaviour: str, variant: str = "") -> list[str]:
+        return deciding(t, f"{behaviour}[{variant}]" if variant else behaviour)
+
     # --- local target --------------------------------------------------------------------------------------------
     def local(self, t: Topology, place: LocalPlace) -> LocalController:
         settings = settings_of(t)
@@ -473,6 +476,46 @@ def unsupported(t: Topology) -> dict[str, str]:
     if t.tls_terminates_at == "controller" and t.controller.host_sni_mismatch == "misdirected":
         return {"security[host-sni]": HOST_SNI_REASON}
     return {}
+
+
+# What decides each cell, among Traefik's settings: entry point keys ("http": redirections and middlewares), and
+# whether the middlewares' and TLS options' definitions matter.
+_TRUST = ("proxyProtocol", "forwardedHeaders")
+_DECIDES: dict[str, tuple[tuple[str, ...], bool, bool]] = {
+    "client_ip": (_TRUST, False, False),
+    "redirect": (("forwardedHeaders", "http"), True, False),
+    "websocket[ws]": (("forwardedHeaders", "http"), True, False),
+    "websocket[wss]": (("proxyProtocol",), False, False),
+    "sni": ((), False, True),
+    "security[forged-client]": (_TRUST, False, False),
+    "security[forged-proto]": (("forwardedHeaders", "http"), True, False),
+    "security[proxy-required]": (("proxyProtocol",), False, False),
+    "security[proxy-local]": (("proxyProtocol",), False, False),
+    "security[proxy-forged]": (("proxyProtocol",), False, False),
+    "security[tls-versions]": ((), False, True),
+    "security[default-cert]": ((), False, True),
+    "security[host-sni]": ((), False, True),
+    "security[redirect-loop]": (("forwardedHeaders", "http"), True, False),
+    "security[hostile-input]": (("proxyProtocol",), False, False),
+}
+
+
+def deciding(t: Topology, cell: str) -> list[str]:
+    """Traefik's settings that decide ``cell`` on ``t``, as written or as translated from the abstract block."""
+    keys, middlewares, tls = _DECIDES.get(cell, (_TRUST, True, True))
+    dumped = settings_of(t).dump()
+    how = "as written" if written_natively(t) else "translated from the abstract block"
+    out = []
+    for name in entry_points(t):
+        ep = dumped.get("entryPoints", {}).get(name, {})
+        for key in keys:
+            value = {k: v for k, v in (ep.get(key) or {}).items() if k != "tls"} if key == "http" else ep.get(key)
+            out.append(f"entryPoints.{name}.{key}: {json.dumps(value) if value else '(not set: Traefik default)'}")
+    if middlewares:
+        out += [f"http.middlewares.{name}: {json.dumps(mw)}" for name, mw in dumped.get("http", {}).get("middlewares", {}).items()]
+    if tls:
+        out += [f"tls.options.{name}: {json.dumps(option)}" for name, option in _tls_options(settings_of(t)).items()]
+    return [f"({how})", *out] if out else []
 
 
 # --- rendering: the local target's static and dynamic configuration --------------------------------------------
