@@ -110,6 +110,7 @@ class ControllerPlan:
     container_ports: dict[str, int]  # controller port kind -> the pod's port
     settings: dict[str, Any]  # the controller-specific settings, for reports and the translation tests
     unsupported: dict[str, str] = field(default_factory=dict)  # behaviour (or cell) -> why it cannot be measured
+    notes: list[str] = field(default_factory=list)  # what a cluster the harness did not install must already have
 
 
 @dataclass(frozen=True)

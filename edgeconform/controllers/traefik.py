@@ -410,9 +410,12 @@ class Traefik(Controller):
         service = manifests.edge_service(NAMESPACE, self.pod_selector, t.kubernetes.external_traffic_policy,
                                          service_ports(t, CONTAINER_PORTS), t.name)
         values = helm_values(t, settings, facts)
+        note = ("Traefik's entry points are static configuration of its installation: on a cluster edgeconform did "
+                "not install, the release must already run with these Helm values (kind applies them itself): "
+                + json.dumps(values, sort_keys=True))
         return ControllerPlan(self.name, [*secrets, *objects, *service],
                               {kind: CONTAINER_PORTS[kind] for kind in t.controller_kinds},
-                              {"values": values, "native": settings.dump()}, unsupported=unsupported(t))
+                              {"values": values, "native": settings.dump()}, unsupported=unsupported(t), notes=[note])
 
     def configure(self, api, run, kubeconfig: str, plan: ControllerPlan, workdir: Path) -> None:
         """Traefik's entry points are static configuration: an upgrade of the release with the topology's values

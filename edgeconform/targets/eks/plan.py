@@ -144,7 +144,7 @@ def build(topology: Topology, settings: EksSettings, run_id: str, workdir: Path)
                if not (obj["kind"] == "Service" and obj["metadata"]["name"] == KIND_EDGE_SERVICE)]
     lb_objects, ref = load_balancer_objects(t, settings, controller, translated.container_ports, lb_set)
     notes = [f"no ARN for certificate {name}: pass --acm-cert {name}=ARN (or certificates: in --eks-config)"
-             for name in lb_set.missing_arns]
+             for name in lb_set.missing_arns] + list(translated.notes)
     if t.lb.model == "clb":
         notes.append("a Classic ELB comes from the legacy provider: with the AWS Load Balancer Controller's Service "
                      "webhook on, the Service would get an NLB instead (the build checks this with a dry run)")

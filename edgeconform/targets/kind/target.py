@@ -47,7 +47,8 @@ class KindTarget(Target):
 
     def __init__(self, controller: str = "emissary", *, keep: bool = False, cluster_name: str | None = None):
         self.controller = controllers.get(controller)
-        self.tools = detect(need_helm="helm" in self.controller.tools)  # TargetUnavailable: what to install
+        self.tools = detect(need_helm="helm" in self.controller.tools,  # TargetUnavailable: what to install
+                            controller=self.controller.title)
         self.workdir = Path(tempfile.mkdtemp(prefix="edgeconform-kind-"))
         name = cluster_name or DEFAULT_NAME
         worker = os.environ.get("PYTEST_XDIST_WORKER")
