@@ -387,7 +387,7 @@ class Traefik(Controller):
         env = {key: value for key, value in os.environ.items() if not key.startswith("TRAEFIK_")}
         process = Process("controller (traefik)", [binaries.find("traefik"), f"--configFile={place.workdir / STATIC}"],
                           ready, {STATIC: static, DYNAMIC: dynamic}, env=env)
-        return LocalController([process], unsupported=unsupported(t))
+        return LocalController([process], unsupported={**unsupported(t), **_fallback_notes(t, settings, place)})
 
     # --- clusters (kind: Helm chart, then per topology an upgrade with its entry points and the CRD resources) ----
     def install(self, api, run, kubeconfig: str) -> None:
@@ -521,6 +521,20 @@ def deciding(t: Topology, cell: str) -> list[str]:
     return [f"({how})", *out] if out else []
 
 
+def _fallback_notes(t: Topology, settings: TraefikSettings, place: LocalPlace) -> dict[str, str]:
+    """On the loopback fallback clients reach HTTPS on port 8443, not 443. A redirectScheme middleware compares the
+    request's URL, port included, with the one it would redirect to: a WebSocket client names 8443 in Host (an HTTP
+    probe, like a client of port 443, names none), so wss:// is redirected there and would not be Traefik's doing
+    on AWS. That cell is not measured on the fallback; in a network namespace the ports are AWS's own."""
+    if place.https_port is None or not any(settings.middleware(m) for ep in settings.entryPoints.values()
+                                           for m in ep.http.middlewares):
+        return {}
+    return {"websocket[wss]": (
+        f"on the loopback fallback the HTTPS listener is port {place.https_port}, which the WebSocket client names in "
+        "Host; Traefik's redirectScheme compares that port with its own and redirects, which it would not do behind "
+        "an AWS load balancer on 443 (run where a network namespace can be made to measure it)")}
+
+
 # --- rendering: the local target's static and dynamic configuration --------------------------------------------
 def at_place(cidrs: list[str], place: LocalPlace) -> list[str]:
     """Trusted networks as written for the edge's place. In a network namespace the VPC's addresses are real and
@@ -624,11 +638,10 @@ def _default_secret(t: Topology) -> str | None:
 
 def render_dynamic(t: Topology, settings: TraefikSettings, place: LocalPlace, eps: dict[str, str],
                    middleware_suffix: str = "@file") -> str:
+    # A redirectScheme middleware stays as written: it compares the request's URL (whose Host carries no port, as
+    # clients of port 443 send it, also from the probes on the loopback fallback) with the one it would redirect
+    # to, so rendering the fallback's own port there would redirect every HTTPS request again.
     middlewares = _middlewares(t, settings, eps)
-    for middleware in middlewares.values():
-        scheme = middleware.get("redirectScheme")
-        if scheme is not None and scheme.get("port", "") in ("", str(t.https_listener.port if t.https_listener else 443)):
-            scheme["port"] = str(place.https_port or 443)  # the public HTTPS port, as clients reach it here
     certificates = [place.certificates[name] for name in t.controller.certificates] \
         if t.tls_terminates_at == "controller" else []
     return render("traefik/dynamic.yaml.j2", topology=t.name, routers=_routers(t, settings, eps),

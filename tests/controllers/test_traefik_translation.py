@@ -297,4 +297,8 @@ def test_on_the_loopback_fallback_the_vpc_stands_for_the_places_load_balancer_an
     static = yaml.safe_load(traefik.render_static(t, traefik.native(t), fallback, traefik.entry_points(t)))
     assert static["entryPoints"]["web"]["forwardedHeaders"]["trustedIPs"] == ["127.5.1.1/32", "127.5.2.1/32"]
     dynamic = yaml.safe_load(traefik.render_dynamic(t, traefik.native(t), fallback, traefik.entry_points(t)))
-    assert dynamic["http"]["middlewares"]["redirect-to-https"]["redirectScheme"]["port"] == "8443"
+    # as written: Traefik compares the URL (Host without a port) with the target's, so 443 keeps HTTPS served
+    assert dynamic["http"]["middlewares"]["redirect-to-https"]["redirectScheme"]["port"] == "443"
+    # ... and a client that names the fallback's 8443 in Host (the WebSocket client) would be redirected: unmeasured
+    assert "port 8443" in traefik._fallback_notes(t, traefik.native(t), fallback)["websocket[wss]"]
+    assert traefik._fallback_notes(t, traefik.native(t), place(tmp_path / "ns2")) == {}
