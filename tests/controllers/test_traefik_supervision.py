@@ -17,7 +17,7 @@ import pytest
 from edgeconform import binaries, catalog, verdicts
 from edgeconform.behaviours import client_ip
 from edgeconform.controllers import traefik
-from edgeconform.supervisor import Process, ProcessFailed, Supervisor, tcp_open
+from edgeconform.supervisor import Process, ProcessFailed, Supervisor
 from edgeconform.targets.base import TargetUnavailable
 from edgeconform.targets.local import LocalTarget
 
