@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .behaviours import get as behaviour
+from .controllers import limits_of, semantics_of
 from .sources import cite
 
 if TYPE_CHECKING:
@@ -24,13 +25,18 @@ class Finding:
     message: str
     sources: tuple[str, ...]
     everywhere: bool = False  # explains a failure of any cell, not only of the cells that list it
+    cells: tuple[str, ...] = ()  # cells it explains besides those that list it ("redirect", "security[host-sni]")
 
     def __str__(self) -> str:
         return f"{self.message} {cite(self.sources)} ({self.code})"
 
 
 CODES = ("PROXY_NOT_EXPECTED", "PROXY_NOT_SENT", "XFF_TRUSTED_BEHIND_L4", "XFF_TOO_MANY_HOPS", "XFF_NOT_TRUSTED",
-         "REDIRECT_LOOP_TLS_AT_LB", "CLB_HTTP_WEBSOCKET", "TLS_POLICY_OUTDATED")
+         "REDIRECT_LOOP_TLS_AT_LB", "CLB_HTTP_WEBSOCKET", "TLS_POLICY_OUTDATED",
+         # Traefik's limits (edgeconform.controllers.traefik.limits): what it cannot express for a topology, and the
+         # X-Real-Ip it keeps from a trusted forwarder
+         "TRAEFIK_CANNOT_EXPRESS", "TRAEFIK_KEEPS_REAL_IP")
+
 
 
 def findings(t: Topology) -> list[Finding]:
@@ -43,12 +49,15 @@ def findings(t: Topology) -> list[Finding]:
             "the header as the start of the request and every connection fails",
             ("#13320", "#57250", "NLB-TG23"), everywhere=True))
     if ctl.proxy_protocol and not lb.proxy_protocol:
+        semantics = semantics_of(t)
+        outage = ("every connection is dropped as a broken header" if semantics.proxy_protocol == "required" else
+                  f"{ctl.kind} serves connections without one too (its PROXY header is optional), so nothing breaks "
+                  "visibly")
         found.append(Finding(
             "PROXY_NOT_SENT",
-            "the controller expects a PROXY header but the load balancer does not send one: every connection is "
-            "dropped as a broken header, and a client that sends its own PROXY header chooses the address the "
-            "controller believes",
-            ("#6996", "#57250", "ENVOY-PP"), everywhere=True))
+            f"the controller expects a PROXY header but the load balancer does not send one: {outage}, and a client "
+            "that sends its own PROXY header chooses the address the controller believes",
+            ("#6996", "#57250", "ENVOY-PP", *semantics.sources.get("proxy_protocol", ())), everywhere=True))
     hops = t.forwarded_hops
     if t.layer == "l4" and hops > 0:
         found.append(Finding(
@@ -93,13 +102,17 @@ def findings(t: Topology) -> list[Finding]:
             "accept TLS 1.2 and 1.3 only, while ELBSecurityPolicy-2016-08, the default for listeners created with "
             "the CLI, CloudFormation or the CDK, still allows TLS 1.0",
             ("NLB-TLSPOL", "ALB-TLSPOL")))
+    for limit in limits_of(t):  # what the controller cannot express: explains the cells the limit names
+        found.append(Finding(limit.code, f"{t.controller.kind}: {limit.message}", limit.sources,
+                             everywhere=not limit.cells, cells=limit.cells))
     return found
 
 
 def for_cell(t: Topology, name: str, variant: str = "") -> list[Finding]:
     """The findings that explain a failure of one cell: those that break everything, and those the cell lists."""
     listed = behaviour(name).cell(variant).explained_by
-    return [f for f in findings(t) if f.everywhere or f.code in listed]
+    cell = f"{name}[{variant}]" if variant else name
+    return [f for f in findings(t) if f.everywhere or f.code in listed or cell in f.cells]
 
 
 def _hops(t: Topology) -> str:

@@ -82,12 +82,30 @@ def judge(edge: Edge, expectation: Expectation, measurement: Measurement) -> Ver
         return Verdict("fail", f"{header}: unexpected success (strict): the documented limitation did not show.\n"
                                f"expected: {expectation.describe()}\nobserved:\n{observed}\n"
                                "The stand-in or the edge does not behave as the topology documents.", measurement)
-    return Verdict("fail", _failure(header, expectation, measurement.mismatches, observed, tried, t), measurement)
+    return Verdict("fail", _failure(header, expectation, measurement.mismatches, observed, tried, t,
+                                    _controller_lines(edge, expectation)), measurement)
 
 
-def _failure(header: str, expectation: Expectation, mismatches: list[str], observed: str, tried: str, t) -> str:
+def _controller_lines(edge: Edge, expectation: Expectation) -> list[str]:
+    """A real controller with settings of its own: its name, version and the settings the cell rests on."""
+    from . import controllers
+
+    name = edge.controller_name
+    if not name or name not in controllers.available():
+        return []
+    controller = controllers.get(name)
+    settings = controller.deciding(edge.topology, expectation.behaviour, expectation.variant)
+    if not settings:
+        return []
+    return [f"controller: {controller.title} {edge.controller_version or '(version unknown)'}, with the settings "
+            "this cell rests on:", *(f"  - {line}" for line in settings)]
+
+
+def _failure(header: str, expectation: Expectation, mismatches: list[str], observed: str, tried: str, t,
+             controller: list[str] = ()) -> str:
     lines = [f"{header}: FAIL", f"expected: {expectation.describe()}", "observed:"]
     lines += [f"  - {m}" for m in mismatches]
+    lines += list(controller)
     lines += ["probes:", observed, f"({tried})"]
     found = findings.for_cell(t, expectation.behaviour, expectation.variant)
     if found:

@@ -48,6 +48,9 @@ EXPLAINS = {
     "XFF_TOO_MANY_HOPS": {"client_ip", "security[forged-client]"},
     "CLB_HTTP_WEBSOCKET": {"websocket[ws]", "websocket[wss]"},
     "TLS_POLICY_OUTDATED": {"security[tls-versions]"},
+    # Traefik's limits name the cells they concern (the trigger's: a 308 redirect it answers GET with 301)
+    "TRAEFIK_CANNOT_EXPRESS": {"redirect", "websocket[ws]", "security[forged-proto]", "security[redirect-loop]"},
+    "TRAEFIK_KEEPS_REAL_IP": {"security[forged-client]"},
 }
 EVERYWHERE = {"PROXY_NOT_EXPECTED", "PROXY_NOT_SENT", "XFF_NOT_TRUSTED", "REDIRECT_LOOP_TLS_AT_LB"}
 TRIGGERS = {  # one topology per finding code
@@ -67,6 +70,10 @@ TRIGGERS = {  # one topology per finding code
                                "certificates: [a.example.test]}\ncontroller: {cleartext: redirect}",
     "TLS_POLICY_OUTDATED": "load_balancer: {model: nlb, listeners: [{port: 443, protocol: TLS, target: http}], "
                            "certificates: [a.example.test], tls_min_version: TLSv1.0}\ncontroller: {cleartext: serve}",
+    "TRAEFIK_CANNOT_EXPRESS": "load_balancer: {model: nlb, listeners: [{port: 80, protocol: TCP, target: http}]}\n"
+                              "controller: {kind: traefik, redirect_code: 308}",
+    "TRAEFIK_KEEPS_REAL_IP": "load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}]}\n"
+                             "controller: {kind: traefik, trusted_hops: 1, cleartext: serve}",
 }
 
 

@@ -22,7 +22,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", default="eks", choices=["eks"],
                         help="where the plan is for (eks: a real cluster through a kubeconfig)")
     parser.add_argument("--eks-config", default=None, metavar="FILE", help="eks settings (YAML)")
-    parser.add_argument("--controller", default=None, choices=["emissary", "ingress-nginx"],
+    from ... import controllers
+
+    parser.add_argument("--controller", default=None, choices=controllers.for_place("cluster"),
                         help="the installed ingress controller (default: emissary)")
 
 

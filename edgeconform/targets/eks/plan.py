@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 
-from ... import certs, controllers
+from ... import certs, controllers, headers
 from ...controllers.base import EdgeFacts, versions
 from ...kube import manifests
 from ...topology import Topology
@@ -122,9 +122,10 @@ def _labelled(obj: dict[str, Any], run_id: str) -> dict[str, Any]:
     return out
 
 
-def session_objects(run_id: str) -> list[dict[str, Any]]:
-    """The throwaway namespace and the echo backend in it."""
-    return [_labelled(obj, run_id) for obj in manifests.echo(versions()["images"]["python"])]
+def session_objects(run_id: str, client_header: str = headers.CLIENT) -> list[dict[str, Any]]:
+    """The throwaway namespace and the echo backend in it (reading the client from where the controller states it)."""
+    return [_labelled(obj, run_id) for obj in manifests.echo(versions()["images"]["python"],
+                                                             client_header=client_header)]
 
 
 def controller_certificates(t: Topology, workdir: Path) -> dict[str, certs.IssuedCert]:
@@ -143,11 +144,11 @@ def build(topology: Topology, settings: EksSettings, run_id: str, workdir: Path)
                if not (obj["kind"] == "Service" and obj["metadata"]["name"] == KIND_EDGE_SERVICE)]
     lb_objects, ref = load_balancer_objects(t, settings, controller, translated.container_ports, lb_set)
     notes = [f"no ARN for certificate {name}: pass --acm-cert {name}=ARN (or certificates: in --eks-config)"
-             for name in lb_set.missing_arns]
+             for name in lb_set.missing_arns] + list(translated.notes)
     if t.lb.model == "clb":
         notes.append("a Classic ELB comes from the legacy provider: with the AWS Load Balancer Controller's Service "
                      "webhook on, the Service would get an NLB instead (the build checks this with a dry run)")
-    return Plan(t, settings, run_id, translated, lb_set, session_objects(run_id),
+    return Plan(t, settings, run_id, translated, lb_set, session_objects(run_id, controller.client_header),
                 [_labelled(obj, run_id) for obj in [*objects, *lb_objects]], ref, notes)
 
 

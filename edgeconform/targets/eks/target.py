@@ -188,7 +188,9 @@ class EksTarget(Target):
             self._controller_ready(cluster)
             deployment = Deployment(cluster, self.run_id, self.timeouts, keep=self.settings.keep,
                                     interval=self.interval, say=self._say)
-            deployment.open(session_objects(self.run_id))
+            from ... import controllers
+
+            deployment.open(session_objects(self.run_id, controllers.get(self.settings.controller).client_header))
             cluster.wait(self.timeouts["echo-ready"], "the echo backend becoming ready",
                          cluster.pods_ready(manifests.NAMESPACE, ECHO_SELECTOR), self.interval)
         except ClusterError as exc:

@@ -21,7 +21,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from edgeconform import catalog
+from edgeconform import catalog, controllers
 from edgeconform.cli import main
 from edgeconform.controllers import for_place
 from edgeconform.controllers.base import versions
@@ -62,7 +62,7 @@ def test_every_kubernetes_object_of_every_plan_is_valid(plans):
     checked = 0
     for (name, controller), p in plans.items():
         for obj in p.objects():
-            if obj["apiVersion"].startswith("getambassador.io/"):
+            if obj["apiVersion"].startswith(("getambassador.io/", "traefik.io/")):  # custom resources: their CRDs
                 continue
             try:
                 validate_kubernetes(obj, K8S_VERSION)
@@ -99,7 +99,7 @@ def test_the_load_balancer_object_is_what_the_validator_rejects_when_broken(plan
 def test_everything_carries_the_run_label_and_stays_in_the_namespace_or_the_controllers(plans):
     for (name, controller), p in plans.items():
         namespaces = {obj["metadata"].get("namespace") for obj in p.objects()}
-        controller_ns = {"emissary": "emissary", "ingress-nginx": "ingress-nginx"}[controller]
+        controller_ns = controllers.controller_class(controller).namespace
         assert namespaces <= {None, manifests.NAMESPACE, controller_ns}, (name, namespaces)
         cluster_scoped = [o for o in p.objects() if o["metadata"].get("namespace") is None]
         assert [o["kind"] for o in cluster_scoped] == ["Namespace"], (name, cluster_scoped)
