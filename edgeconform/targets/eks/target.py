@@ -292,6 +292,14 @@ class EksTarget(Target):
         together. A topology that fails is remembered (its build raises) and its objects go; the others go on."""
         todo = [t for t in dict((t.name, t) for t in topologies).values()
                 if t.name not in self.prepared and t.name not in self.failures]
+        if self.failed:
+            raise BuildFailed(f"the cluster could not be prepared earlier in this session:\n{self.failed}")
+        for t in list(todo):  # what needs no cluster to know: missing ARNs, an explicit mode's refusals
+            try:
+                self._precheck(t)
+            except (TargetUnavailable, BuildFailed) as exc:
+                self.failures[t.name] = exc
+                todo.remove(t)
         if not todo:
             return
         cluster = self._cluster()
@@ -383,6 +391,20 @@ class EksTarget(Target):
         if t.name in self.failures:
             raise self.failures[t.name]
         return self._activate(self.prepared[t.name])
+
+    def _precheck(self, t: Topology) -> None:
+        from .annotations import missing_arns
+        from .modes import get as mode
+
+        if self.mode is not None:
+            refused = mode(self.mode).refusals(t, self.settings)
+            if refused:
+                raise BuildFailed(str(CannotBuild(t, self.mode, refused)))
+        missing = missing_arns(t, self.settings) if any(item.terminates_tls for item in t.lb.listeners) else ()
+        if missing:
+            raise TargetUnavailable(f"{t.name} terminates TLS at the load balancer and needs ACM certificate ARNs "
+                                    f"for {', '.join(missing)}: pass --acm-cert NAME=ARN (or certificates: in "
+                                    "--eks-config); the harness cannot mint AWS certificates")
 
     def plan(self, t: Topology, workdir: Path) -> Plan:
         try:
