@@ -59,7 +59,7 @@ class World:
     objects: dict[tuple[str, str | None, str], dict[str, Any]] = field(default_factory=dict)  # (kind, ns, name)
     calls: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)  # (verb, kind, ns, name)
     provision_after: int | None = 1  # reads of a load balancer object before it has a DNS name (None: never)
-    provision_seconds: float | None = None  # instead: seconds from its creation to its DNS name
+    provision_seconds: float | dict[str, float] | None = None  # instead: seconds from creation to its DNS name (by name)
     finalize_seconds: float | None = None  # instead of finalize_after: seconds from deletion until it is gone
     clock: Any = time.monotonic
     created: dict[tuple[str, str | None, str], float] = field(default_factory=dict)
@@ -115,7 +115,9 @@ class World:
         self.reads[key] = self.reads.get(key, 0) + 1
         carries_lb = obj["kind"] in LB_KINDS or (obj["kind"] == "Service" and obj["spec"].get("type") == "LoadBalancer")
         if self.provision_seconds is not None:
-            ready = self.clock() - self.created.get(key, self.clock()) >= self.provision_seconds
+            wanted = self.provision_seconds
+            wanted = wanted.get(key[2]) if isinstance(wanted, dict) else wanted
+            ready = wanted is not None and self.clock() - self.created.get(key, self.clock()) >= wanted
         else:
             ready = self.provision_after is not None and self.reads[key] > self.provision_after
         if carries_lb and ready:
@@ -288,3 +290,45 @@ def warning(namespace: str, kind: str, name: str, reason: str, message: str) -> 
             "metadata": {"name": f"{name}.{reason.lower()}", "namespace": namespace},
             "involvedObject": {"kind": kind, "name": name, "namespace": namespace},
             "lastTimestamp": "2026-11-26T08:00:00Z"}
+
+
+def crd(name: str, versions: tuple[str, ...] = ("v1",)) -> dict[str, Any]:
+    """A CustomResourceDefinition as detection reads it: its name and the versions it serves."""
+    return {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition", "metadata": {"name": name},
+            "spec": {"versions": [{"name": v, "served": True} for v in versions]}}
+
+
+def lbc_deployment(version: str, args: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The AWS Load Balancer Controller's Deployment as its Helm chart names it (image tag = version)."""
+    return {"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "aws-load-balancer-controller", "namespace": "kube-system",
+                         "labels": {"app.kubernetes.io/name": "aws-load-balancer-controller"}},
+            "spec": {"template": {"metadata": {"labels": {}}, "spec": {"containers": [
+                {"name": "aws-load-balancer-controller",
+                 "image": f"public.ecr.aws/eks/aws-load-balancer-controller:{version}", "args": list(args)}]}}}}
+
+
+ALB_CLASS = {"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": {"name": "alb"},
+             "spec": {"controller": "ingress.k8s.aws/alb"}}
+GATEWAY_CRDS = [crd(f"{plural}.gateway.networking.k8s.io", ("v1", "v1beta1") if plural != "tcproutes" else ("v1",))
+                for plural in ("gatewayclasses", "gateways", "httproutes", "tcproutes", "tlsroutes", "udproutes")]
+LBC_GATEWAY_CRDS = [crd(f"{plural}.gateway.k8s.aws", ("v1", "v1beta1"))
+                    for plural in ("loadbalancerconfigurations", "targetgroupconfigurations", "listenerruleconfigurations")]
+
+
+def seed_mode(world: World, mode: str) -> None:
+    """What a cluster of each mode shows: the AWS Load Balancer Controller v3.5.0 with its CRDs and IngressClass
+    (lbc-annotations, lbc-gateway: the Gateway API CRDs too), or EKS Auto Mode's webhook and CRDs."""
+    if mode in ("lbc-annotations", "lbc-gateway"):
+        world.webhook_class = "service.k8s.aws/nlb"
+        world.seed(lbc_deployment("v3.5.0"))
+        world.seed(ALB_CLASS)
+        for name in ("targetgroupbindings.elbv2.k8s.aws", "ingressclassparams.elbv2.k8s.aws"):
+            world.seed(crd(name, ("v1beta1",)))
+    if mode == "lbc-gateway":
+        for obj in [*GATEWAY_CRDS, *LBC_GATEWAY_CRDS]:
+            world.seed(obj)
+    if mode == "auto-mode":
+        world.webhook_class = "eks.amazonaws.com/nlb"
+        for name in ("ingressclassparams.eks.amazonaws.com", "targetgroupbindings.eks.amazonaws.com"):
+            world.seed(crd(name))

@@ -24,15 +24,13 @@ from edgeconform.targets.eks.plan import RUN_LABEL
 from edgeconform.targets.eks.target import EksTarget
 from edgeconform.targets.eks.timeouts import Profile
 
-from fake_kube import World, api_error, fake_cluster, node, pod, warning
+from fake_kube import ALB_CLASS, World, api_error, fake_cluster, node, pod, warning
 
 TOPOLOGIES = catalog.load()
 EMISSARY = {"app.kubernetes.io/name": "emissary-ingress", "app.kubernetes.io/instance": "emissary-ingress"}
 NGINX = {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}
 CLOSED = "127.0.0.1"  # nothing listens on 127.0.0.1:80/443 here: "the load balancer does not answer yet"
 FAST = {"echo-ready": 1, "lb-provision": 1, "lb-dns": 1, "lb-targets": 0.3, "lb-delete": 1, "namespace-delete": 1}
-ALB_CLASS = {"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": {"name": "alb"},
-             "spec": {"controller": "ingress.k8s.aws/alb"}}
 USER_MODULE = {"apiVersion": "getambassador.io/v3alpha1", "kind": "Module",
                "metadata": {"name": "ambassador", "namespace": "emissary", "resourceVersion": "7",
                             "labels": {"team": "edge"}},
