@@ -18,6 +18,17 @@ EMISSARY = {"app.kubernetes.io/name": "emissary-ingress", "app.kubernetes.io/ins
 FAST = ["echo-ready=1", "lb-provision=1", "lb-dns=1", "lb-targets=0.3", "lb-delete=1", "namespace-delete=1"]
 
 
+OPEN: list[EksTarget] = []
+
+
+@pytest.fixture(autouse=True)
+def _closed():
+    """A test that fails half-way still closes its targets (their work folders hold the test CA's keys)."""
+    yield
+    while OPEN:
+        OPEN.pop().close()
+
+
 @pytest.fixture
 def world() -> World:
     w = World()
@@ -32,6 +43,7 @@ def target(world: World, **extra) -> EksTarget:
     t = EksTarget(s, connect=lambda _: fake_cluster(world), resolver=lambda host: ["127.0.0.1"],
                   connector=lambda ip, port, timeout: "refused", interval=0.01, say=said.append)
     t.said = said  # type: ignore[attr-defined]
+    OPEN.append(t)
     return t
 
 
