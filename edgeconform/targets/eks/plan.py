@@ -22,6 +22,7 @@ import copy
 import hashlib
 import secrets
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -147,7 +148,13 @@ def _labelled(obj: dict[str, Any], run_id: str) -> dict[str, Any]:
 
 def session_objects(run_id: str) -> list[dict[str, Any]]:
     """The throwaway namespace and the echo backend in it."""
-    return [_labelled(obj, run_id) for obj in manifests.echo(versions()["images"]["python"])]
+    return [_labelled(obj, run_id) for obj in _echo()]
+
+
+@cache
+def _echo() -> tuple[dict[str, Any], ...]:
+    """Rendered once per process (the same for every plan of a run; _labelled copies before labelling)."""
+    return tuple(manifests.echo(versions()["images"]["python"]))
 
 
 def controller_certificates(t: Topology, workdir: Path) -> dict[str, certs.IssuedCert]:
