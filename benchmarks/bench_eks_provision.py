@@ -132,13 +132,13 @@ def main() -> None:
     args = parser.parse_args()
 
     from edgeconform import catalog
-    from edgeconform.targets.eks import modes
+    from edgeconform.targets.eks import builders
     from edgeconform.targets.eks.settings import EksSettings
     from edgeconform.targets.local import LocalTarget
 
     catalog_topologies = catalog.load()
     names = args.topology or [n for n, t in catalog_topologies.items()
-                              if not modes.get(args.mode).refusals(t, EksSettings(certificates={}))]
+                              if not builders.get(args.mode).refusals(t, EksSettings(certificates={}))]
     topologies = [high_ports(catalog_topologies[name]) for name in names]
     local_edges: dict = {}
     results: dict = {"concurrent": [], "serial": []}

@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import jinja2
 import yaml
 
 from ... import assets
 from ...kube import manifests
 from ...topology import Topology
-from .modes import CannotBuild, LoadBalancerPart, LoadBalancerRef, Mode, ModeFacts, Refusal, Setting
+from .modes import CannotBuild, LoadBalancerPart, LoadBalancerRef, Mode, ModeFacts, Refusal, Setting, holds, render
 from .settings import EksSettings
 
 MISSING_ARN = "<missing: --acm-cert {name}=ARN>"
@@ -58,11 +57,6 @@ def data() -> dict[str, Any]:
     return yaml.safe_load(assets.path("clusters/eks/annotations.yaml").read_text())
 
 
-@cache
-def _jinja() -> jinja2.Environment:
-    return jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
-
-
 def context(t: Topology, settings: EksSettings) -> dict[str, Any]:
     """What the ``when`` and ``value`` expressions see."""
     lb = t.lb
@@ -95,16 +89,6 @@ class _SettingsView:
     def __init__(self, settings: EksSettings):
         self.scheme = settings.scheme
         self.allow_from = settings.source_ranges
-
-
-def holds(expression: Any, ctx: dict[str, Any]) -> bool:
-    """A ``when`` of the data files, evaluated against ``context``."""
-    return bool(_jinja().compile_expression(str(expression))(**ctx))
-
-
-def render(template: Any, ctx: dict[str, Any]) -> str:
-    """A ``value`` of the data files, rendered against ``context``."""
-    return _jinja().from_string(str(template)).render(**ctx)
 
 
 def refusals(t: Topology, settings: EksSettings) -> list[Refusal]:

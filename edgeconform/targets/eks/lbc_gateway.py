@@ -27,7 +27,8 @@ from ... import assets
 from ...kube import manifests
 from ...topology import Topology
 from . import annotations
-from .modes import CannotBuild, LoadBalancerPart, LoadBalancerRef, Mode, ModeFacts, Refusal, Setting, refusals_from, rules
+from .modes import (CannotBuild, LoadBalancerPart, LoadBalancerRef, Mode, ModeFacts, Refusal, Setting, refusals_from,
+                    render, rules)
 from .settings import EksSettings
 
 MODE = "lbc-gateway"
@@ -43,7 +44,7 @@ def _key_values(entries: list[dict[str, Any]], ctx: dict[str, Any], where: str,
                 settings: list[Setting]) -> list[dict[str, str]]:
     out = []
     for entry in rules(entries, ctx):
-        value = annotations.render(entry["value"], ctx)
+        value = render(entry["value"], ctx)
         out.append({"key": entry["key"], "value": value})
         settings.append(Setting(where, entry["key"], value, tuple(entry.get("encodes", [])),
                                 tuple(entry.get("sources", [])), " ".join(str(entry.get("why", "")).split())))

@@ -7,7 +7,8 @@
 A mode answers two questions for a topology: what it cannot build (``refusals``: asked for every topology before
 anything is created), and which objects ask AWS for the load balancer (``build``: a LoadBalancerPart). The
 ingress controller's own resources are the controller plug-in's business (edgeconform.controllers, ``translate``),
-the same in every mode. Which mode a cluster is in: edgeconform.targets.eks.detect.
+the same in every mode. Which mode a cluster is in: edgeconform.targets.eks.detect; the modes by name:
+edgeconform.targets.eks.builders.
 """
 
 from __future__ import annotations
@@ -16,14 +17,14 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, ClassVar
 
+import jinja2
 import yaml
 
 from ... import assets
 from ...sources import cite
 from ...topology import Topology
+from .options import MODES as NAMES  # the one list, kept in the light options module
 from .settings import EksSettings
-
-from .options import MODES as NAMES  # noqa: E402  (one list, kept light in options)
 
 
 @cache
@@ -122,10 +123,23 @@ class Mode:
             raise CannotBuild(t, self.name, problems)
 
 
+@cache
+def _jinja() -> jinja2.Environment:
+    return jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+
+
+def holds(expression: Any, ctx: dict[str, Any]) -> bool:
+    """A ``when`` of the data files, evaluated against the context (edgeconform.targets.eks.annotations.context)."""
+    return bool(_jinja().compile_expression(str(expression))(**ctx))
+
+
+def render(template: Any, ctx: dict[str, Any]) -> str:
+    """A ``value`` of the data files, rendered against the context."""
+    return _jinja().from_string(str(template)).render(**ctx)
+
+
 def rules(entries: list[dict[str, Any]], ctx: dict[str, Any]) -> list[dict[str, Any]]:
     """The entries of a data file whose ``when`` holds (no ``when``: always)."""
-    from .annotations import holds
-
     return [entry for entry in entries or [] if "when" not in entry or holds(entry["when"], ctx)]
 
 
@@ -134,22 +148,5 @@ def refusals_from(entries: list[dict[str, Any]], ctx: dict[str, Any]) -> list[Re
             for e in rules(entries, ctx)]
 
 
-def get(name: str) -> Mode:
-    if name == "lbc-annotations":
-        from .annotations import AnnotationsMode
-        return AnnotationsMode()
-    if name == "lbc-gateway":
-        from .lbc_gateway import GatewayMode
-        return GatewayMode()
-    if name == "auto-mode":
-        from .auto_mode import AutoMode
-        return AutoMode()
-    raise ValueError(f"unknown eks mode {name!r}; known: {', '.join(NAMES)}")
-
-
-def title(name: str) -> str:
-    return data()["modes"][name]["title"]
-
-
-def builds(name: str) -> list[str]:
-    return list(data()["modes"][name]["builds"])
+__all__ = ["CannotBuild", "LoadBalancerPart", "LoadBalancerRef", "Mode", "ModeFacts", "NAMES", "Refusal", "Setting",
+           "data", "holds", "refusals_from", "render", "rules"]

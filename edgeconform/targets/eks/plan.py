@@ -31,7 +31,7 @@ from ... import certs, controllers
 from ...controllers.base import EdgeFacts, versions
 from ...kube import manifests
 from ...topology import Topology
-from . import modes
+from . import builders
 from .modes import CannotBuild, LoadBalancerPart, LoadBalancerRef, ModeFacts
 from .settings import EksSettings
 
@@ -168,7 +168,7 @@ def build(topology: Topology, settings: EksSettings, run_id: str, workdir: Path,
     Raises modes.CannotBuild, naming what the mode cannot build and the source that says so."""
     t = topology
     mode = mode or settings.mode or DEFAULT_MODE
-    builder = modes.get(mode)
+    builder = builders.get(mode)
     builder.check(t, settings)  # before anything else: a refused topology costs nothing
     controller = controllers.get(settings.controller)
     facts_ = EdgeFacts(tuple(settings.vpc_cidrs), controller_certificates(t, workdir))

@@ -394,7 +394,7 @@ class EksTarget(Target):
 
     def _precheck(self, t: Topology) -> None:
         from .annotations import missing_arns
-        from .modes import get as mode
+        from .builders import get as mode
 
         if self.mode is not None:
             refused = mode(self.mode).refusals(t, self.settings)

@@ -27,7 +27,7 @@ from edgeconform import catalog, sources
 from edgeconform.cli import main
 from edgeconform.controllers import for_place
 from edgeconform.controllers.base import versions
-from edgeconform.targets.eks import auto_mode, modes, plan as eks_plan, settings as eks_settings
+from edgeconform.targets.eks import auto_mode, builders, modes, plan as eks_plan, settings as eks_settings
 from edgeconform.targets.eks.annotations import Annotation, AnnotationSet
 from edgeconform.targets.eks.modes import CannotBuild
 from edgeconform.topology import Topology
@@ -81,7 +81,7 @@ def registry():
 def test_each_mode_refuses_exactly_what_it_cannot_build_naming_the_field_and_the_source(mode):
     refused = {}
     for name, t in TOPOLOGIES.items():
-        problems = modes.get(mode).refusals(t, settings())
+        problems = builders.get(mode).refusals(t, settings())
         if problems:
             refused[name] = problems
     assert set(refused) == REFUSED[mode]
@@ -133,7 +133,7 @@ def test_auto_mode_refuses_an_annotation_it_does_not_support_naming_it_and_the_s
 
 def test_auto_mode_passes_on_what_the_annotation_sets_cannot_express():
     bad = _with_lb("nlb-proxy-v2", proxy_protocol="v1")
-    problems = modes.get("auto-mode").refusals(bad, settings())
+    problems = builders.get("auto-mode").refusals(bad, settings())
     assert problems and "PROXY v2 only" in problems[0].describe()
 
 
