@@ -49,19 +49,20 @@ def findings(t: Topology) -> list[Finding]:
             "dropped as a broken header, and a client that sends its own PROXY header chooses the address the "
             "controller believes",
             ("#6996", "#57250", "ENVOY-PP"), everywhere=True))
-    if t.layer == "l4" and ctl.trusted_hops > 0:
+    hops = t.forwarded_hops
+    if t.layer == "l4" and hops > 0:
         found.append(Finding(
             "XFF_TRUSTED_BEHIND_L4",
-            f"the controller trusts {ctl.trusted_hops} X-Forwarded-For hop(s) behind an L4 load balancer that adds "
+            f"the controller trusts {_hops(t)} behind an L4 load balancer that adds "
             "none: any client can forge its address (and X-Forwarded-Proto)",
             ("#1815", "#9163", "ENVOY-H")))
-    if t.layer == "l7" and t.xff_mode == "append" and ctl.trusted_hops > 1:
+    if t.layer == "l7" and t.xff_mode == "append" and hops > 1:
         found.append(Finding(
             "XFF_TOO_MANY_HOPS",
-            f"the controller trusts {ctl.trusted_hops} X-Forwarded-For hops behind one L7 hop: without a client-sent "
+            f"the controller trusts {_hops(t)} behind one L7 hop: without a client-sent "
             "entry it falls back to the load balancer's address, and with one it believes the forged entry",
             ("ALB-XFH", "ENVOY-H", "#9163")))
-    if t.layer == "l7" and ctl.trusted_hops == 0:
+    if t.layer == "l7" and hops == 0:
         found.append(Finding(
             "XFF_NOT_TRUSTED",
             "the controller trusts no X-Forwarded-* hop behind an L7 load balancer: it takes the load balancer "
@@ -99,6 +100,14 @@ def for_cell(t: Topology, name: str, variant: str = "") -> list[Finding]:
     """The findings that explain a failure of one cell: those that break everything, and those the cell lists."""
     listed = behaviour(name).cell(variant).explained_by
     return [f for f in findings(t) if f.everywhere or f.code in listed]
+
+
+def _hops(t: Topology) -> str:
+    """The controller's trust in words: its hop count, or the networks it trusts."""
+    ctl = t.controller
+    if ctl.trusted_cidrs:
+        return f"X-Forwarded-For from {', '.join(ctl.trusted_cidrs)}"
+    return f"{ctl.trusted_hops} X-Forwarded-For hop(s)"
 
 
 def _redirects(t: Topology, target: str) -> bool:
