@@ -167,6 +167,9 @@ def build(topology: Topology, settings: EksSettings, run_id: str, workdir: Path,
     """The plan for one topology (already localized) in ``mode`` (default: the settings', else lbc-annotations).
     Raises modes.CannotBuild, naming what the mode cannot build and the source that says so."""
     t = topology
+    mismatch = controller_mismatch(t, settings)
+    if mismatch:
+        raise ValueError(mismatch)
     mode = mode or settings.mode or DEFAULT_MODE
     builder = builders.get(mode)
     builder.check(t, settings)  # before anything else: a refused topology costs nothing
@@ -186,6 +189,16 @@ def build(topology: Topology, settings: EksSettings, run_id: str, workdir: Path,
     return Plan(t, settings, run_id, mode, translated, part, session_objects(run_id),
                 [_labelled(obj, run_id) for obj in part.shared], [_labelled(obj, run_id) for obj in part.objects],
                 [_labelled(obj, run_id) for obj in controller_objects], notes)
+
+
+def controller_mismatch(t: Topology, settings: EksSettings) -> str | None:
+    """A topology written in another controller's terms than the installed one the run configures."""
+    kind = t.controller.kind
+    if kind in (None, settings.controller):
+        return None
+    return (f"topology {t.name!r} is written for the {kind} controller (controller.kind), but this run configures the "
+            f"installed {settings.controller} (--controller): run it with --controller {kind} on a cluster where {kind} "
+            "is installed")
 
 
 def _clashes(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> str | None:

@@ -51,7 +51,8 @@ from . import bypass, detect, waits
 from .client import ClientTruth, can_teach
 from .deploy import Deployment
 from .modes import CannotBuild, ModeFacts
-from .plan import DEFAULT_MODE, RUN_LABEL, Plan, build as build_plan, localize, new_run_id, session_objects
+from .plan import (DEFAULT_MODE, RUN_LABEL, Plan, build as build_plan, controller_mismatch, localize, new_run_id,
+                   session_objects)
 from .provision import Pending, Readiness, wait_together
 from .settings import EksSettings
 from .timeouts import AWS_CONVERGE, Profile
@@ -396,6 +397,9 @@ class EksTarget(Target):
         from .annotations import missing_arns
         from .builders import get as mode
 
+        mismatch = controller_mismatch(t, self.settings)
+        if mismatch:
+            raise BuildFailed(mismatch)
         if self.mode is not None:
             refused = mode(self.mode).refusals(t, self.settings)
             if refused:

@@ -371,3 +371,12 @@ def test_plan_refuses_a_classic_elb_in_the_modes_without_one(mode, capsys):
     _, stderr = capsys.readouterr()
     assert code == 2
     assert f"topology 'clb-http' cannot be built on AWS (clb, mode {mode}): load_balancer.model:" in stderr
+
+
+def test_a_topology_written_for_another_controller_is_refused_naming_both():
+    t = TOPOLOGIES["nlb-ip"].with_controller("ingress-nginx")
+    with pytest.raises(ValueError, match=r"topology 'nlb-ip' is written for the ingress-nginx controller "
+                                         r"\(controller.kind\), but this run configures the installed emissary "
+                                         r"\(--controller\): run it with --controller ingress-nginx"):
+        build(t, "lbc-annotations")
+    assert build(TOPOLOGIES["nlb-ip"].with_controller("emissary"), "lbc-gateway").controller.controller == "emissary"
