@@ -127,6 +127,7 @@ class EksTarget(Target):
         self.provisioned_in: list[tuple[int, float, float]] = []  # (load balancers, wall seconds, sum of their times)
         self.deleted_in: float | None = None
         self._run_started: float | None = None  # when this run applied its first load balancer
+        self._echo_is_ready = False
         self.workdir = Path(tempfile.mkdtemp(prefix="edgeconform-eks-"))
         self.ca = ca_bundle(self.workdir, settings.ca_bundle)
 
@@ -320,6 +321,7 @@ class EksTarget(Target):
             return
         deployment = self._open(cluster)
         applied: list[Prepared] = []
+        applied_at: dict[str, float] = {}  # each load balancer's provisioning starts when its objects are applied
         started = time.monotonic()
         if self._run_started is None:
             self._run_started = started
@@ -331,11 +333,12 @@ class EksTarget(Target):
                     began = time.monotonic()
                     applied.append(item)
                     deployment.apply(item.plan.lb_objects, t.name, item.plan.load_balancer)
-                    item.readiness.phases["apply"] = time.monotonic() - began
+                    applied_at[t.name] = time.monotonic()
+                    item.readiness.phases["apply"] = applied_at[t.name] - began
                 except ClusterError as exc:
                     self._fail(item, exc)
-            self._echo_ready(cluster)
-            pending = [Pending(item.plan.load_balancer, item.readiness, since=time.monotonic())
+            self._echo_ready(cluster)  # meanwhile AWS provisions: the wait below counts from each one's apply
+            pending = [Pending(item.plan.load_balancer, item.readiness, since=applied_at[item.topology.name])
                        for item in applied if item.topology.name not in self.failures]
             wait_together(cluster, pending, self.timeouts, self.interval, self._resolver)  # 4. all at once
         except BaseException:  # Ctrl-C (or a bug): everything this provisioning applied goes, now
@@ -360,7 +363,7 @@ class EksTarget(Target):
 
     def _echo_ready(self, cluster: Cluster) -> None:
         """The echo backend ready (while the load balancers provision): once per run."""
-        if getattr(self, "_echo_is_ready", False):
+        if self._echo_is_ready:
             return
         try:
             cluster.wait(self.timeouts["echo-ready"], "the echo backend becoming ready",
