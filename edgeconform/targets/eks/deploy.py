@@ -151,28 +151,39 @@ class Deployment:
 
     def apply(self, objects: list[dict[str, Any]], topology: str | None,
               load_balancer: LoadBalancerRef | None = None) -> None:
-        for obj in objects:
-            meta = obj["metadata"]
-            resource = self._resource(obj["apiVersion"], obj["kind"])
-            namespace = meta.get("namespace") if resource.namespaced else None
-            current = self.get(obj["apiVersion"], obj["kind"], meta["name"], namespace)
-            body = obj
-            if current is None:
-                carries_lb = load_balancer is not None and (obj["kind"], namespace, meta["name"]) == (
-                    load_balancer.kind, load_balancer.namespace, load_balancer.name)
-                entry = Entry("created", obj["apiVersion"], obj["kind"], namespace, meta["name"], topology,
-                              load_balancer=carries_lb)
-            elif (current["metadata"].get("labels") or {}).get(RUN_LABEL) == self.run_id:
-                entry = None  # ours already (applied again): nothing new to remember
-            else:  # somebody else's object (the controller's ConfigMap, Emissary's Module): changed, put back later
-                entry = Entry("modified", obj["apiVersion"], obj["kind"], namespace, meta["name"], topology,
-                              snapshot(current))
-                body = {**obj, "metadata": {**meta, "labels": {k: v for k, v in (meta.get("labels") or {}).items()
-                                                               if k != RUN_LABEL}}}
-            if entry is not None:  # remembered before it happens: a failed apply is still undone
-                self.entries.append(entry)
-            self.cluster.apply([body])
-            if entry is not None:
+        """Apply in order, remembering each object first. The ledger's mirror is written once per call (a run
+        applies dozens of objects at once), except before changing somebody else's object: its snapshot is in
+        the ledger before the object changes. Created objects carry the run label, which the sweep finds even if
+        the process dies before the mirror is written."""
+        unmirrored = False
+        try:
+            for obj in objects:
+                meta = obj["metadata"]
+                resource = self._resource(obj["apiVersion"], obj["kind"])
+                namespace = meta.get("namespace") if resource.namespaced else None
+                current = self.get(obj["apiVersion"], obj["kind"], meta["name"], namespace)
+                body = obj
+                if current is None:
+                    carries_lb = load_balancer is not None and (obj["kind"], namespace, meta["name"]) == (
+                        load_balancer.kind, load_balancer.namespace, load_balancer.name)
+                    entry = Entry("created", obj["apiVersion"], obj["kind"], namespace, meta["name"], topology,
+                                  load_balancer=carries_lb)
+                elif (current["metadata"].get("labels") or {}).get(RUN_LABEL) == self.run_id:
+                    entry = None  # ours already (applied again): nothing new to remember
+                else:  # somebody else's object (the controller's ConfigMap, Emissary's Module): put back later
+                    entry = Entry("modified", obj["apiVersion"], obj["kind"], namespace, meta["name"], topology,
+                                  snapshot(current))
+                    body = {**obj, "metadata": {**meta, "labels": {k: v for k, v in (meta.get("labels") or {}).items()
+                                                                   if k != RUN_LABEL}}}
+                if entry is not None:  # remembered before it happens: a failed apply is still undone
+                    self.entries.append(entry)
+                    unmirrored = True
+                    if entry.action == "modified":
+                        self._mirror()
+                        unmirrored = False
+                self.cluster.apply([body])
+        finally:
+            if unmirrored:
                 self._mirror()
 
     def _mirror(self) -> None:
