@@ -327,7 +327,7 @@ class Deployment:
                 resource = self._resource(api_version, kind)
                 leftovers = resource.get(namespace=namespace, label_selector=selector).to_dict().get("items", [])
             except Exception as exc:
-                if is_not_found(exc) or "ResourceNotFound" in type(exc).__name__ or "NotFound" in str(exc)[:80]:
+                if is_not_found(exc) or "ResourceNotFound" in type(exc).__name__:
                     continue  # no such namespace, or that API is not installed (no Emissary CRDs)
                 problems.append(f"listing {kind} labelled {selector} in {namespace}: {_api_message(exc)}")
                 continue
