@@ -58,6 +58,23 @@ SOURCES: dict[str, str] = {
     "CLB-TLSPOL": f"{_B}/classic/elb-security-policy-table.html",
     "CONTOUR-421": "https://github.com/projectcontour/contour/pull/2483",
     "RFC9110": "https://www.rfc-editor.org/rfc/rfc9110#name-421-misdirected-request",
+    # The eks target's modes (clusters/eks/): the AWS Load Balancer Controller's Gateway API (v3.x) and EKS Auto Mode.
+    "LBC-GW": f"{_LBC}/gateway/gateway.md",
+    "LBC-GW-L4": f"{_LBC}/gateway/l4gateway.md",
+    "LBC-GW-L7": f"{_LBC}/gateway/l7gateway.md",
+    "LBC-GW-LBCFG": f"{_LBC}/gateway/loadbalancerconfig.md",
+    "LBC-GW-TGCFG": f"{_LBC}/gateway/targetgroupconfig.md",
+    "LBC-GW-HC": "https://github.com/kubernetes-sigs/aws-load-balancer-controller/blob/main/pkg/gateway/routeutils/"
+    "backend_service.go",
+    "LBC-WEBHOOK": "https://github.com/kubernetes-sigs/aws-load-balancer-controller/blob/main/docs/deploy/installation.md",
+    "LBC-HELM": "https://github.com/kubernetes-sigs/aws-load-balancer-controller/blob/main/helm/"
+    "aws-load-balancer-controller/values.yaml",
+    "GWAPI-HTTPROUTE": "https://github.com/kubernetes-sigs/gateway-api/blob/v1.6.3/apis/v1/httproute_types.go",
+    "ALB-REDIRECT": "https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_RedirectActionConfig.html",
+    "EKS-AUTO-NLB": "https://docs.aws.amazon.com/eks/latest/userguide/auto-configure-nlb.html",
+    "EKS-AUTO-ALB": "https://docs.aws.amazon.com/eks/latest/userguide/auto-configure-alb.html",
+    "EKS-AUTO-LB": "https://docs.aws.amazon.com/eks/latest/userguide/auto-networking.html",
+    "EKS-AUTO-POLICY": "https://docs.aws.amazon.com/eks/latest/userguide/access-policy-reference.html",
 }
 
 # Issues from §6 of the facts sheet, cited as "#n" (or "repo#n" where the number is ambiguous).

@@ -174,7 +174,8 @@ def test_plan_refuses_a_topology_aws_cannot_build(tmp_path):
     run = subprocess.run([*CLI, "plan", "--target", "eks", "--topology", "clb-ip", "--topology-file", str(edges)],
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 2, run.stderr
-    assert "topology 'clb-ip' cannot be built on AWS (clb): a Classic ELB registers instances only" in run.stderr
+    assert ("topology 'clb-ip' cannot be built on AWS (clb, mode lbc-annotations): a Classic ELB registers instances "
+            "only") in run.stderr
     broken = tmp_path / "broken.yaml"
     broken.write_text("topologies:\n  x:\n    hostnames: [a.test]\n    load_balancer: {model: elb, listeners: []}\n")
     run = subprocess.run([*CLI, "plan", "--target", "eks", "--topology", "x", "--topology-file", str(broken)],
