@@ -68,30 +68,43 @@ def pytest_runtest_call(item: pytest.Item):
 
 
 # --- nothing left behind -----------------------------------------------------------------------------------------
-_BEFORE = pytest.StashKey[set]()
+# Each run of the harness's tests (and every process it starts) works under a temporary folder of its own, so that
+# "nothing was left behind" is about this run alone, even while other runs share the machine.
+_RUN_TMP = pytest.StashKey[Path]()
 
 
-def _work_folders() -> set[Path]:
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config, "workerinput"):
+        return  # xdist workers inherit the controller's TMPDIR
     import tempfile
 
-    return {p for p in Path(tempfile.gettempdir()).glob("edgeconform-*") if p.is_dir() and p.stat().st_uid == os.getuid()}
-
-
-def pytest_sessionstart(session: pytest.Session) -> None:
-    session.config.stash[_BEFORE] = _work_folders()
+    run_tmp = Path(tempfile.mkdtemp(prefix="harness-tests-"))
+    run_tmp.chmod(0o711)  # others may pass through (an unprivileged account's run), not list; what is inside is 0700
+    os.environ["TMPDIR"] = str(run_tmp)
+    tempfile.tempdir = str(run_tmp)
+    config.stash[_RUN_TMP] = run_tmp
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """A run of the harness's tests leaves no work folder (they hold the test CA's keys): the run fails if one
-    appeared during it and is still there."""
-    if hasattr(session.config, "workerinput"):
-        return  # the controller checks, after every worker has finished
-    left = sorted(_work_folders() - session.config.stash.get(_BEFORE, set()))
+    """A run of the harness's tests leaves no work folder (they hold the test CA's keys): the run fails if one of
+    edgeconform's folders is still there when it ends."""
+    run_tmp = session.config.stash.get(_RUN_TMP, None)
+    if run_tmp is None:
+        return  # an xdist worker: the controller checks, after every worker has finished
+    left = sorted(p for p in run_tmp.rglob("edgeconform-*") if p.is_dir() and "pytest-of-" not in str(p))
     if left:
         session.config.get_terminal_writer().line(
             "edgeconform tests: work folders were left behind (some exit path does not clean up):\n  "
             + "\n  ".join(map(str, left)), red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    import shutil
+
+    run_tmp = config.stash.get(_RUN_TMP, None)
+    if run_tmp is not None:
+        shutil.rmtree(run_tmp, ignore_errors=True)
 
 
 @pytest.fixture
