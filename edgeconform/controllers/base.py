@@ -61,6 +61,8 @@ class Semantics:
     proxy_protocol: Literal["required", "optional"]  # a PROXY listener refuses, or serves, a connection without one
     host_sni: Literal["misdirected", "route"]  # its answer to a Host that differs from the SNI name, by default
     sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # fact -> source keys
+    # Further documented facts its translation and rules follow (fact -> words; each cited in ``sources``).
+    notes: Mapping[str, str] = field(default_factory=dict)
 
 
 # edgeconform's own generic controller (a hand-configured Envoy): what the abstract controller block means.
@@ -76,6 +78,7 @@ class Limit:
     field: str  # the controller block's field (or cell) it concerns
     message: str
     sources: tuple[str, ...]
+    cells: tuple[str, ...] = ()  # the cells whose failure it can explain ("client_ip", "security[forged-proto]")
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,9 @@ class LocalPlace:
     idle_timeout: int  # the load balancer's, which the controller's keep-alive must exceed
     certificates: dict[str, certs.IssuedCert]  # the controller's certificates by name (default first)
     workdir: Path
+    # The networks the load balancer and the nodes connect from (the VPC): what a controller that trusts by
+    # address is given for the load balancer, whatever private network a topology's own settings name.
+    vpc: tuple[str, ...] = ("10.0.0.0/16",)
 
 
 @dataclass
@@ -118,6 +124,7 @@ class LocalController:
     processes: list[Process]
     admin_url: str | None = None  # an Envoy admin endpoint (PROXY-protocol counters), where there is one
     unsupported: dict[str, str] = field(default_factory=dict)
+    version: str | None = None  # what reports name as its version here, when it is not ``Controller.version()``
 
 
 class Controller:
@@ -128,6 +135,7 @@ class Controller:
     runs_on: ClassVar[tuple[str, ...]]  # "local" (processes on this machine), "cluster" (installed in Kubernetes)
     resource_kinds: ClassVar[tuple[tuple[str, str], ...]] = ()  # (apiVersion, kind) it creates per topology
     tools: ClassVar[tuple[str, ...]] = ()  # command-line tools its cluster install needs (helm)
+    binaries: ClassVar[tuple[str, ...]] = ()  # programs its local processes run (edgeconform.binaries names)
     # its own vocabulary (None: the abstract controller block is all it takes) and documented semantics
     settings_model: ClassVar[type[BaseModel] | None] = None
     semantics: ClassVar[Semantics] = GENERIC
