@@ -24,13 +24,14 @@ class Finding:
     message: str
     sources: tuple[str, ...]
     everywhere: bool = False  # explains a failure of any cell, not only of the cells that list it
+    cells: tuple[str, ...] = ()  # further cells it explains (a controller's limit names them)
 
     def __str__(self) -> str:
         return f"{self.message} {cite(self.sources)} ({self.code})"
 
 
 CODES = ("PROXY_NOT_EXPECTED", "PROXY_NOT_SENT", "XFF_TRUSTED_BEHIND_L4", "XFF_TOO_MANY_HOPS", "XFF_NOT_TRUSTED",
-         "REDIRECT_LOOP_TLS_AT_LB", "CLB_HTTP_WEBSOCKET", "TLS_POLICY_OUTDATED")
+         "REDIRECT_LOOP_TLS_AT_LB", "CLB_HTTP_WEBSOCKET", "TLS_POLICY_OUTDATED", "CONTROLLER_LIMIT")
 
 
 def findings(t: Topology) -> list[Finding]:
@@ -57,10 +58,11 @@ def findings(t: Topology) -> list[Finding]:
             "none: any client can forge its address (and X-Forwarded-Proto)",
             ("#1815", "#9163", "ENVOY-H")))
     if t.layer == "l7" and t.xff_mode == "append" and hops > 1:
+        how = ("it walks past every entry it trusts, so a client-sent one is believed" if ctl.trusted_cidrs else
+               "without a client-sent entry it falls back to the load balancer's address, and with one it believes "
+               "the forged entry")
         found.append(Finding(
-            "XFF_TOO_MANY_HOPS",
-            f"the controller trusts {_hops(t)} behind one L7 hop: without a client-sent "
-            "entry it falls back to the load balancer's address, and with one it believes the forged entry",
+            "XFF_TOO_MANY_HOPS", f"the controller trusts {_hops(t)} behind one L7 hop: {how}",
             ("ALB-XFH", "ENVOY-H", "#9163")))
     if t.layer == "l7" and hops == 0:
         found.append(Finding(
@@ -70,7 +72,8 @@ def findings(t: Topology) -> list[Finding]:
             "requests too and loops",
             ("#1957", "ENVOY-H", "NGX-CM"), everywhere=True))
     https = t.https_listener
-    if https is not None and https.terminates_tls and t.layer == "l4" and _redirects(t, https.target):
+    if https is not None and https.terminates_tls and t.layer == "l4" and _redirects(t, https.target) \
+            and not _https_by_proxy_port(t, https.port):
         found.append(Finding(
             "REDIRECT_LOOP_TLS_AT_LB",
             f"TLS ends at the load balancer (port {https.port}) and the plaintext lands on a controller port that "
@@ -93,13 +96,27 @@ def findings(t: Topology) -> list[Finding]:
             "accept TLS 1.2 and 1.3 only, while ELBSecurityPolicy-2016-08, the default for listeners created with "
             "the CLI, CloudFormation or the CDK, still allows TLS 1.0",
             ("NLB-TLSPOL", "ALB-TLSPOL")))
+    found += _controller_limits(t)
     return found
+
+
+def _controller_limits(t: Topology) -> list[Finding]:
+    """What the topology asks that its controller cannot express, or does differently than the settings suggest
+    (Controller.limits), as findings naming the controller and the setting."""
+    from . import controllers
+
+    if not t.controller.kind:
+        return []
+    name = t.controller.kind
+    return [Finding("CONTROLLER_LIMIT", f"{name}: {limit.field}: {limit.message}", limit.sources, cells=limit.cells)
+            for limit in controllers.get(name).limits(t)]
 
 
 def for_cell(t: Topology, name: str, variant: str = "") -> list[Finding]:
     """The findings that explain a failure of one cell: those that break everything, and those the cell lists."""
     listed = behaviour(name).cell(variant).explained_by
-    return [f for f in findings(t) if f.everywhere or f.code in listed]
+    cell = f"{name}[{variant}]" if variant else name
+    return [f for f in findings(t) if f.everywhere or f.code in listed or cell in f.cells]
 
 
 def _hops(t: Topology) -> str:
@@ -108,6 +125,15 @@ def _hops(t: Topology) -> str:
     if ctl.trusted_cidrs:
         return f"X-Forwarded-For from {', '.join(ctl.trusted_cidrs)}"
     return f"{ctl.trusted_hops} X-Forwarded-For hop(s)"
+
+
+def _https_by_proxy_port(t: Topology, port: int) -> bool:
+    """A controller that takes a PROXY header's destination port 443 for https (ingress-nginx) does not loop when
+    TLS ends at the load balancer's 443 and PROXY reaches it."""
+    from .controllers import semantics_of
+
+    return (port == 443 and t.lb.proxy_protocol is not None and t.controller.proxy_protocol
+            and semantics_of(t).https_by_proxy_port)
 
 
 def _redirects(t: Topology, target: str) -> bool:

@@ -1,9 +1,10 @@
 """The harness fails on known-bad edges, and says why.
 
-Every file in examples/misconfigured/ is one mistake from aws-lb-facts.md §6 (or the TLS policy docs). The
-conformance suites run against all of them in one pytest subprocess (junitxml gives per-test outcomes and
-messages); for each edge this asserts that some tests fail, that none errors, and that every failure names the
-mistake's finding code.
+Every file in examples/misconfigured/ is one mistake from aws-lb-facts.md §6 (or the TLS policy docs), written in
+the abstract controller terms; examples/misconfigured/ingress-nginx/ holds the same mistakes in ingress-nginx's
+ConfigMap keys (run on its edge semantics on nginx), plus one only its settings can make. The conformance suites
+run against all of them in one pytest subprocess (junitxml gives per-test outcomes and messages); for each edge
+this asserts that some tests fail, that none errors, and that every failure names the mistake's finding code.
 """
 
 from __future__ import annotations
@@ -32,6 +33,16 @@ EXPECTED = {
     "clb-http-websocket.yaml": "CLB_HTTP_WEBSOCKET",
     "xff-not-trusted-behind-clb-http.yaml": "XFF_NOT_TRUSTED",
     "tls-1.0-policy-at-nlb.yaml": "TLS_POLICY_OUTDATED",
+    # the same mistakes in ingress-nginx's own terms
+    "ingress-nginx/proxy-v2-not-expected.yaml": "PROXY_NOT_EXPECTED",
+    "ingress-nginx/proxy-expected-not-sent.yaml": "PROXY_NOT_SENT",
+    "ingress-nginx/xff-trusted-behind-l4.yaml": "XFF_TRUSTED_BEHIND_L4",
+    "ingress-nginx/xff-two-hops-behind-alb.yaml": "XFF_TOO_MANY_HOPS",
+    "ingress-nginx/tls-at-nlb-redirect-loop.yaml": "REDIRECT_LOOP_TLS_AT_LB",
+    "ingress-nginx/clb-http-websocket.yaml": "CLB_HTTP_WEBSOCKET",
+    "ingress-nginx/xff-not-trusted-behind-clb-http.yaml": "XFF_NOT_TRUSTED",
+    "ingress-nginx/tls-1.0-policy-at-nlb.yaml": "TLS_POLICY_OUTDATED",
+    "ingress-nginx/forwarded-headers-with-proxy-behind-nlb.yaml": "CONTROLLER_LIMIT",
 }
 # Checks each mistake must make fail (at least these; others may fail too, always naming the mistake).
 MUST_FAIL = {
@@ -43,6 +54,18 @@ MUST_FAIL = {
     "clb-http-websocket.yaml": ["websocket[ws]", "websocket[wss]"],
     "xff-not-trusted-behind-clb-http.yaml": ["redirect", "security[redirect-loop]", "security[forged-client]"],
     "tls-1.0-policy-at-nlb.yaml": ["security[tls-versions]"],
+    "ingress-nginx/proxy-v2-not-expected.yaml": ["client_ip", "security[forged-client]", "security[tls-versions]"],
+    "ingress-nginx/proxy-expected-not-sent.yaml": ["client_ip", "security[proxy-forged]"],
+    "ingress-nginx/xff-trusted-behind-l4.yaml": ["security[forged-client]", "security[forged-proto]"],
+    # trusting every address, nginx walks X-Forwarded-For to its leftmost entry: the client's own when it forged
+    # none (client_ip passes), the forged one otherwise
+    "ingress-nginx/xff-two-hops-behind-alb.yaml": ["security[forged-client]"],
+    "ingress-nginx/tls-at-nlb-redirect-loop.yaml": ["redirect", "security[redirect-loop]"],
+    "ingress-nginx/clb-http-websocket.yaml": ["websocket[ws]", "websocket[wss]"],
+    "ingress-nginx/xff-not-trusted-behind-clb-http.yaml": ["redirect", "security[redirect-loop]",
+                                                           "security[forged-client]"],
+    "ingress-nginx/tls-1.0-policy-at-nlb.yaml": ["security[tls-versions]"],
+    "ingress-nginx/forwarded-headers-with-proxy-behind-nlb.yaml": ["security[forged-proto]"],
 }
 
 
@@ -52,7 +75,16 @@ def _topology(file: str):
 
 
 def test_every_example_is_listed():
-    assert sorted(p.name for p in EXAMPLES.glob("*.yaml")) == sorted(EXPECTED)
+    assert sorted(str(p.relative_to(EXAMPLES)) for p in EXAMPLES.rglob("*.yaml")) == sorted(EXPECTED)
+
+
+def test_the_ingress_nginx_examples_run_on_it_in_its_own_terms():
+    """Each mistake of the catalog's vocabulary has its twin in ingress-nginx's ConfigMap keys."""
+    twins = [file for file in EXPECTED if file.startswith("ingress-nginx/")]
+    assert {file.removeprefix("ingress-nginx/") for file in twins} >= {f for f in EXPECTED if "/" not in f}
+    for file in twins:
+        t = _topology(file)
+        assert t.controller.kind == "ingress-nginx" and t.controller.settings, file
 
 
 @pytest.mark.parametrize("file", sorted(EXPECTED))

@@ -61,6 +61,9 @@ class Semantics:
     proxy_protocol: Literal["required", "optional"]  # a PROXY listener refuses, or serves, a connection without one
     host_sni: Literal["misdirected", "route"]  # its answer to a Host that differs from the SNI name, by default
     sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # fact -> source keys
+    # A PROXY header whose destination port is 443 means the client spoke TLS to the load balancer, so a request on
+    # the http port is not redirected (ingress-nginx's Lua); otherwise only the connection itself says so.
+    https_by_proxy_port: bool = False
     # Further documented facts its translation and rules follow (fact -> words; each cited in ``sources``).
     notes: Mapping[str, str] = field(default_factory=dict)
 

@@ -69,6 +69,7 @@ CONCLUSION_HEADERS = {
     headers.TLS: "$ssl_protocol",
     headers.SNI: "$ssl_server_name",
     headers.PORT: "$edgeconform_port",  # a map of the port the request arrived on (http-snippet / the template)
+    headers.CONNECTION: "$edgeconform_connection",  # the PROXY source, else the TCP peer (a map likewise)
 }
 CONFIG = "ingress-nginx.conf"
 
@@ -211,8 +212,8 @@ def localize(cidrs: list[str], vpc: tuple[str, ...] | list[str]) -> list[str]:
 
 
 SEMANTICS = Semantics(
-    redirect_default=308, proxy_protocol="required", host_sni="route",
-    sources={"redirect_default": ("NGX-CMGO", "NGX-CFG", "NGX-LUA"), "proxy_protocol": ("NGX-TGO", "NGX-TMPL", "#13320"),
+    redirect_default=308, proxy_protocol="required", host_sni="route", https_by_proxy_port=True,
+    sources={"https_by_proxy_port": ("NGX-LUA",), "redirect_default": ("NGX-CMGO", "NGX-CFG", "NGX-LUA"), "proxy_protocol": ("NGX-TGO", "NGX-TMPL", "#13320"),
              "host_sni": ("NGX-CERT", "NGX-TMPL"), "trust": ("NGX-TMPL", "NGX-CMGO", "NGX-CM"),
              "ssl_redirect": ("NGX-LUA", "NGX-CERT", "NGX-CM"), "forwarded_proto": ("NGX-LUA", "#9163")},
     notes={
@@ -227,6 +228,8 @@ SEMANTICS = Semantics(
                         "redirects every host, with or without certificates",
         "forwarded_proto": "use-forwarded-headers trusts X-Forwarded-Proto, -Port and -Host from any peer: "
                            "proxy-real-ip-cidr gates X-Forwarded-For only",
+        "https_by_proxy_port": "with use-proxy-protocol, a PROXY header whose destination port is 443 makes the "
+                               "request https (TLS ended at the load balancer): no redirect, X-Forwarded-Proto https",
     })
 
 
@@ -361,6 +364,8 @@ class IngressNginx(Controller):
         lines = ["map $server_port $edgeconform_port {"]
         lines += [f"    {port} {kind};" for kind, port in CONTAINER_PORTS.items()]
         lines += ["    default $server_port;", "}"]
+        lines += ["map $proxy_protocol_addr $edgeconform_connection {", "    '' $realip_remote_addr;",
+                  "    default $proxy_protocol_addr;", "}"]
         if "redirect" in t.controller_kinds:
             proxy = " proxy_protocol" if s.on("use-proxy-protocol") else ""
             lines += ["# NGX-AWS port split: TLS ends at the load balancer, its port 80 lands here and is always "
