@@ -161,7 +161,7 @@ class Controller:
         """Its own settings for ``t``: as written (``kind`` + ``settings``), else translated from the abstract block."""
         if self.settings_model is None:
             return None
-        if t.controller.kind == self.name and t.controller.settings:
+        if t.controller.kind == self.name and t.controller.settings is not None:
             return self.settings_model.model_validate(t.controller.settings)
         raise NotImplementedError(f"{self.name}: translating the abstract controller block is not written yet")
 

@@ -270,7 +270,7 @@ class IngressNginx(Controller):
         """The ConfigMap keys for ``t``: as written, or translated from the abstract block (the keys the cluster
         translation has always set)."""
         ctl = t.controller
-        if ctl.kind == self.name and ctl.settings:
+        if ctl.kind == self.name and ctl.settings is not None:
             return Settings.model_validate(ctl.settings)
         redirect = ctl.cleartext == "redirect"
         return Settings.model_validate({
@@ -287,7 +287,7 @@ class IngressNginx(Controller):
 
     def limits(self, t: Topology) -> list[Limit]:
         s, ctl, found = self.to_native(t), t.controller, []
-        written = bool(ctl.settings)
+        written = ctl.settings is not None
         if not written and ctl.trusted_hops > 1:
             found.append(Limit("controller.trusted_hops", (
                 f"ingress-nginx trusts X-Forwarded-For by address (proxy-real-ip-cidr), not by a hop count: "
@@ -304,7 +304,7 @@ class IngressNginx(Controller):
                 "with its own X-Forwarded-Proto: https escapes the cleartext redirect"),
                 ("#9163", "NGX-LUA", "NGX-CM"), cells=("redirect", "security[forged-proto]", "security[redirect-loop]")))
         if s.on("use-forwarded-headers") and s.on("use-proxy-protocol"):
-            found.append(Limit("controller.settings.use-forwarded-headers", (
+            found.append(Limit("controller.settings.forwarded-for-proxy-protocol-header", (
                 f"with use-proxy-protocol, the realip module reads {s.forwarded_for_proxy_protocol_header} before "
                 "the template's more_set_input_headers fills it, so a client that sends that header itself chooses "
                 "its address, and a trusted PROXY source without X-Forwarded-For leaves the load balancer's "
