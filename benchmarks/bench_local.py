@@ -2,11 +2,13 @@
 own tests, for this checkout and, with --baseline, for another commit in the same run.
 
     python benchmarks/bench_local.py [--rounds 5] [--matrix-rounds 3] [--topology NAME ...]
-                                     [--baseline REF] [--tests] [--json]
+                                     [--controller NAME ...] [--baseline REF] [--tests] [--json]
 
 - bring-up: from LocalTarget.build() until every process answers on its admin/stats/health endpoint;
 - the matrix as a user runs it: `pytest suites` in a subprocess (interpreter start included), every catalog
   topology x the four behaviours, then with the security suite too, serially and with pytest-xdist -n 2;
+- --controller NAME (repeatable; default envoy): measure with these local controllers (ingress-nginx: its edge
+  semantics on nginx), one row per measure and controller;
 - --tests: `pytest tests` once per tree (minutes);
 - --baseline REF: the same measures for REF, from a temporary git worktree run with this venv, the two trees
   taking turns round by round so both see the same machine load. The worktree is removed at the end.
@@ -42,12 +44,12 @@ BRING_UP = """
 import json, sys, time
 from edgeconform import catalog
 from edgeconform.targets.local import LocalTarget
-names, rounds = json.loads(sys.argv[1]), int(sys.argv[2])
-topologies, target, out = catalog.load(), LocalTarget(), {}
+names, rounds, controller = json.loads(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+topologies, target, out = catalog.load(), LocalTarget(controller), {}
 for name in names:
     for _ in range(rounds):
         started = time.perf_counter()
-        edge = target.build(topologies[name])
+        edge = target.build(topologies[name].with_controller(controller))
         out.setdefault(name, []).append(time.perf_counter() - started)
         edge.close()
 print(json.dumps(out))
@@ -77,8 +79,9 @@ class Tree:
             raise SystemExit(f"{self.label}: pytest {' '.join(args)} failed:\n{run.stdout[-3000:]}")
         return elapsed
 
-    def bring_up(self, names: list[str], rounds: int) -> dict[str, list[float]]:
-        run = subprocess.run([sys.executable, "-c", BRING_UP, json.dumps(names), str(rounds)], cwd=self.root,
+    def bring_up(self, names: list[str], rounds: int, controller: str) -> dict[str, list[float]]:
+        run = subprocess.run([sys.executable, "-c", BRING_UP, json.dumps(names), str(rounds), controller],
+                             cwd=self.root,
                              env=self.env(), capture_output=True, text=True)
         if run.returncode != 0:
             raise SystemExit(f"{self.label}: bring-up failed:\n{run.stderr[-3000:]}")
@@ -99,14 +102,17 @@ def remove_worktree(path: Path) -> None:
 def measure(trees: list[Tree], names: list[str], args: argparse.Namespace) -> dict[str, dict[str, list[float]]]:
     """measure name -> tree label -> seconds per run; the trees take turns."""
     out: dict[str, dict[str, list[float]]] = {}
-    for tree in trees:
-        for name, times in tree.bring_up(names, args.rounds).items():
-            out.setdefault(f"bring-up {name}", {})[tree.label] = times
-    for mode, extra in MODES.items():
-        for _ in range(args.matrix_rounds):
-            for tree in trees:
-                out.setdefault(mode, {}).setdefault(tree.label, []).append(
-                    tree.pytest("suites", "--no-matrix", *extra))
+    controllers = args.controller or ["envoy"]
+    for controller in controllers:
+        shown = "" if controllers == ["envoy"] else f" ({controller})"
+        for tree in trees:
+            for name, times in tree.bring_up(names, args.rounds, controller).items():
+                out.setdefault(f"bring-up {name}{shown}", {})[tree.label] = times
+        for mode, extra in MODES.items():
+            for _ in range(args.matrix_rounds):
+                for tree in trees:
+                    out.setdefault(f"{mode}{shown}", {}).setdefault(tree.label, []).append(
+                        tree.pytest("suites", "--no-matrix", "--controller", controller, *extra))
     if args.tests:
         for tree in trees:
             out.setdefault("pytest tests (the harness's own tests)", {})[tree.label] = [tree.pytest("tests")]
@@ -118,6 +124,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="bring-ups per topology")
     parser.add_argument("--matrix-rounds", type=int, default=3, help="full matrix runs per mode and tree")
     parser.add_argument("--topology", action="append", help="topologies to bring up (default: all of the catalog)")
+    parser.add_argument("--controller", action="append", help="local controllers to measure with (default: envoy)")
     parser.add_argument("--baseline", metavar="REF", help="also measure this commit (a temporary git worktree)")
     parser.add_argument("--tests", action="store_true", help="also time `pytest tests` once per tree")
     parser.add_argument("--json", action="store_true")

@@ -147,6 +147,32 @@ def test_a_local_header_is_served_and_keeps_the_peer_as_the_client(build):
     assert served.status == 200 and served.view.client == lb == served.view.connection, served.describe()
 
 
+def test_proxy_with_forwarded_headers_reads_an_intermediate_header_a_client_can_send_12768(build):
+    """use-proxy-protocol + use-forwarded-headers (#12768): the realip module reads X-Forwarded-For-Proxy-Protocol
+    before headers-more fills it, so through the NLB a client chooses its address with that header (the
+    plug-in's limit; reproduced here on nginx, unconfirmed on a running controller)."""
+    edge = build("ngx-pp-xff", NLB_PROXY, {"use-proxy-protocol": "true", "use-forwarded-headers": "true",
+                                           "proxy-real-ip-cidr": "10.0.0.0/16", "ssl-redirect": "false"})
+    client = edge.client_addresses[0]
+    plain = http_get(edge, "http", APP, "/", source=client)
+    assert plain.view.client == client, plain.describe()  # an untrusted PROXY source is the client
+    forged = http_get(edge, "http", APP, "/", source=client,
+                      extra_headers={"X-Forwarded-For-Proxy-Protocol": "192.0.2.66"})
+    assert forged.view.client == "192.0.2.66", forged.describe()
+
+
+def test_proxy_with_forwarded_headers_and_the_default_cidr_believes_the_clients_xff(build):
+    """With proxy-real-ip-cidr at its default 0.0.0.0/0 every PROXY source is trusted, so the client's own
+    X-Forwarded-For decides. The upstream e2e test that claims otherwise ("should not trust X-Forwarded headers
+    when the client IP address is not trusted") checks a substring: "x-forwarded-for=192.168.0.1" is also found in
+    "x-forwarded-for=192.168.0.111" [NGX-E2E-PP]."""
+    edge = build("ngx-pp-xff-default", NLB_PROXY, {"use-proxy-protocol": "true", "use-forwarded-headers": "true",
+                                                   "ssl-redirect": "false"})
+    forged = http_get(edge, "http", APP, "/", source=edge.client_addresses[0],
+                      extra_headers={"X-Forwarded-For": "192.0.2.111"})
+    assert forged.view.client == "192.0.2.111", forged.describe()
+
+
 # --- X-Forwarded-For -------------------------------------------------------------------------------------------------
 def test_forwarded_for_is_trusted_from_the_vpc_only_and_walked_from_the_right(build):
     # written as a real VPC (172.31.0.0/16, AWS's default VPC): a private network stands for this edge's VPC

@@ -211,3 +211,22 @@ def test_settings_and_abstract_fields_together_are_refused(write_topologies):
     with pytest.raises(TopologyError, match="field 'controller.proxy_protocol': proxy_protocol follows from the "
                                             "ingress-nginx settings"):
         catalog.load_file(write_topologies(yaml.safe_dump({"topologies": {"mine": entry}})))
+
+
+# --- bad input before anything runs --------------------------------------------------------------------------------
+@pytest.mark.integration  # the check asks Envoy and HAProxy for their versions first
+def test_a_wrong_nginx_binary_is_one_error_before_anything_runs(tmp_path, monkeypatch):
+    from edgeconform import binaries
+    from edgeconform.targets import TargetUsageError
+    from edgeconform.targets.local import LocalTarget
+
+    monkeypatch.setenv("EDGECONFORM_NGINX", str(tmp_path / "no-nginx"))
+    binaries.find.cache_clear()
+    binaries.version.cache_clear()
+    try:
+        with pytest.raises(TargetUsageError, match=r"EDGECONFORM_NGINX=.*no-nginx is not an executable file; fix the "
+                                                   r"path or unset EDGECONFORM_NGINX"):
+            LocalTarget.from_options({}, "ingress-nginx")
+    finally:
+        binaries.find.cache_clear()
+        binaries.version.cache_clear()
