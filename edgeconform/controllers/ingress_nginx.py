@@ -213,9 +213,10 @@ def localize(cidrs: list[str], vpc: tuple[str, ...] | list[str]) -> list[str]:
 
 SEMANTICS = Semantics(
     redirect_default=308, proxy_protocol="required", host_sni="route", https_by_proxy_port=True,
-    sources={"https_by_proxy_port": ("NGX-LUA",), "redirect_default": ("NGX-CMGO", "NGX-CFG", "NGX-LUA"), "proxy_protocol": ("NGX-TGO", "NGX-TMPL", "#13320"),
-             "host_sni": ("NGX-CERT", "NGX-TMPL"), "trust": ("NGX-TMPL", "NGX-CMGO", "NGX-CM"),
-             "ssl_redirect": ("NGX-LUA", "NGX-CERT", "NGX-CM"), "forwarded_proto": ("NGX-LUA", "#9163")},
+    sources={"redirect_default": ("NGX-CMGO", "NGX-CFG", "NGX-LUA"),
+             "proxy_protocol": ("NGX-TGO", "NGX-TMPL", "#13320"), "host_sni": ("NGX-CERT", "NGX-TMPL"), "trust": ("NGX-TMPL", "NGX-CMGO", "NGX-CM"),
+             "ssl_redirect": ("NGX-LUA", "NGX-CERT", "NGX-CM"), "forwarded_proto": ("NGX-LUA", "#9163"),
+             "https_by_proxy_port": ("NGX-LUA",)},
     notes={
         "redirect_default": "http-redirect-code (default 308) answers ssl-redirect and force-ssl-redirect alike; "
                             "configmap.md's \"redirects (301)\" for ssl-redirect is out of date",
@@ -302,7 +303,8 @@ class IngressNginx(Controller):
                 "use-forwarded-headers trusts X-Forwarded-Proto, -Port and -Host from any peer: proxy-real-ip-cidr "
                 f"({s.proxy_real_ip_cidr}) gates X-Forwarded-For only, so a client that reaches the controller "
                 "with its own X-Forwarded-Proto: https escapes the cleartext redirect"),
-                ("#9163", "NGX-LUA", "NGX-CM"), cells=("redirect", "security[forged-proto]", "security[redirect-loop]")))
+                ("#9163", "NGX-LUA", "NGX-CM"),
+                cells=("redirect", "security[forged-proto]", "security[redirect-loop]")))
         if s.on("use-forwarded-headers") and s.on("use-proxy-protocol"):
             found.append(Limit("controller.settings.forwarded-for-proxy-protocol-header", (
                 f"with use-proxy-protocol, the realip module reads {s.forwarded_for_proxy_protocol_header} before "

@@ -159,6 +159,13 @@ def test_proxy_with_forwarded_headers_reads_an_intermediate_header_a_client_can_
     forged = http_get(edge, "http", APP, "/", source=client,
                       extra_headers={"X-Forwarded-For-Proxy-Protocol": "192.0.2.66"})
     assert forged.view.client == "192.0.2.66", forged.describe()
+    # a PROXY source inside proxy-real-ip-cidr (a client in the VPC) without X-Forwarded-For: the header is set
+    # empty, realip declines, and the client is the load balancer's address
+    ip, port = edge.controller_listeners["http"]
+    lb = lb_address(edge)
+    inside = direct_get(edge, ip, port, "http", APP, "/", prefix=proxy_header.proxy("v2", "10.0.9.9", ip, 1, 80),
+                        source=lb)
+    assert inside.view.client == lb, inside.describe()
 
 
 def test_proxy_with_forwarded_headers_and_the_default_cidr_believes_the_clients_xff(build):
@@ -234,6 +241,9 @@ def test_forwarded_proto_from_any_peer_stops_the_redirect_9163(build):
     assert forged.status == 200, forged.describe()  # the client is outside the VPC, and still believed
     plain = http_get(edge, "http", APP, "/", source=edge.client_addresses[0])
     assert plain.status == 308
+    upper = http_get(edge, "http", APP, "/", source=edge.client_addresses[0],
+                     extra_headers={"X-Forwarded-Proto": "HTTP"})
+    assert upper.status == 200  # Lua compares with "http", case-sensitively
 
 
 # --- TLS at the load balancer ----------------------------------------------------------------------------------------
