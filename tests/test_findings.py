@@ -48,6 +48,8 @@ EXPLAINS = {
     "XFF_TOO_MANY_HOPS": {"client_ip", "security[forged-client]"},
     "CLB_HTTP_WEBSOCKET": {"websocket[ws]", "websocket[wss]"},
     "TLS_POLICY_OUTDATED": {"security[tls-versions]"},
+    # a controller's limit explains the cells it names (here ingress-nginx's enable-real-ip without forwarded headers)
+    "CONTROLLER_LIMIT": {"redirect", "security[redirect-loop]"},
 }
 EVERYWHERE = {"PROXY_NOT_EXPECTED", "PROXY_NOT_SENT", "XFF_NOT_TRUSTED", "REDIRECT_LOOP_TLS_AT_LB"}
 TRIGGERS = {  # one topology per finding code
@@ -67,6 +69,9 @@ TRIGGERS = {  # one topology per finding code
                                "certificates: [a.example.test]}\ncontroller: {cleartext: redirect}",
     "TLS_POLICY_OUTDATED": "load_balancer: {model: nlb, listeners: [{port: 443, protocol: TLS, target: http}], "
                            "certificates: [a.example.test], tls_min_version: TLSv1.0}\ncontroller: {cleartext: serve}",
+    "CONTROLLER_LIMIT": "load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}]}\n"
+                        "controller: {kind: ingress-nginx, settings: {enable-real-ip: 'true', "
+                        "proxy-real-ip-cidr: 10.0.0.0/8}}",
 }
 
 
