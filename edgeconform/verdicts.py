@@ -79,7 +79,9 @@ def judge(edge: Edge, expectation: Expectation, measurement: Measurement) -> Ver
         return Verdict("limited", f"{header}: {expectation.reason} {sources.cite(expectation.sources)}", measurement)
     if expectation.outcome == "limited" and expectation.ideal is not None \
             and not compare(edge, expectation.ideal, measurement.observation):
+        who = controller_words(edge)
         return Verdict("fail", f"{header}: unexpected success (strict): the documented limitation did not show.\n"
+                               + (f"{who}\n" if who else "") +
                                f"expected: {expectation.describe()}\nobserved:\n{observed}\n"
                                "The stand-in or the edge does not behave as the topology documents.", measurement)
     return Verdict("fail", _failure(header, expectation, measurement.mismatches, observed, tried, t,
