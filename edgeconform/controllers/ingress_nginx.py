@@ -130,7 +130,15 @@ def _text_header(value: Any) -> str:
     return text
 
 
+def _text_ciphers(value: Any) -> str:
+    text = str(value).strip()
+    if not re.fullmatch(r"[A-Za-z0-9:+!@=._-]+", text):  # an OpenSSL cipher list, nothing nginx would parse further
+        raise ValueError(f"{value!r} is not an OpenSSL cipher list")
+    return text
+
+
 Bool = Annotated[str, BeforeValidator(_text_bool)]
+Ciphers = Annotated[str, BeforeValidator(_text_ciphers)]
 Int = Annotated[str, BeforeValidator(_text_int)]
 Cidrs = Annotated[str, BeforeValidator(_text_cidrs)]
 Header = Annotated[str, BeforeValidator(_text_header)]
@@ -164,7 +172,7 @@ class Settings(BaseModel):
     use_port_in_redirects: Bool = Field("false", alias="use-port-in-redirects")
     # TLS and SNI [NGX-TMPL] (http-level ssl_*), [NGX-CERT]
     ssl_protocols: Protocols = Field("TLSv1.2 TLSv1.3", alias="ssl-protocols")
-    ssl_ciphers: str = Field(DEFAULT_CIPHERS, alias="ssl-ciphers")
+    ssl_ciphers: Ciphers = Field(DEFAULT_CIPHERS, alias="ssl-ciphers")
     ssl_reject_handshake: Bool = Field("false", alias="ssl-reject-handshake")
     use_http2: Bool = Field("true", alias="use-http2")
     hsts: Bool = Field("true", alias="hsts")

@@ -196,6 +196,7 @@ ENTRY = {"hostnames": ["a.test"], "load_balancer": {"model": "nlb", "listeners":
     ({"ssl-protocols": "SSLv3 TLSv1.2"}, "controller.settings.ssl-protocols", "lists TLS versions"),
     ({"proxy-read-timeout": "60s"}, "controller.settings.proxy-read-timeout", "not a whole number"),
     ({"forwarded-for-header": "X Forwarded"}, "controller.settings.forwarded-for-header", "not an HTTP header name"),
+    ({"ssl-ciphers": "HIGH'; include /etc/passwd; '"}, "controller.settings.ssl-ciphers", "not an OpenSSL cipher list"),
 ])
 def test_a_wrong_setting_names_file_entry_and_field(write_topologies, settings, field, words):
     entry = {**ENTRY, "controller": {"kind": "ingress-nginx", "settings": settings}}
