@@ -103,15 +103,17 @@ def measure(trees: list[Tree], names: list[str], args: argparse.Namespace) -> di
     """measure name -> tree label -> seconds per run; the trees take turns."""
     out: dict[str, dict[str, list[float]]] = {}
     controllers = args.controller or ["envoy"]
-    for controller in controllers:
-        shown = "" if controllers == ["envoy"] else f" ({controller})"
-        for tree in trees:
-            for name, times in tree.bring_up(names, args.rounds, controller).items():
-                out.setdefault(f"bring-up {name}{shown}", {})[tree.label] = times
-        for mode, extra in MODES.items():
-            for _ in range(args.matrix_rounds):
+    shown = {c: "" if controllers == ["envoy"] else f" ({c})" for c in controllers}
+    for _ in range(args.rounds):  # controllers and trees take turns, so they all see the same machine load
+        for controller in controllers:
+            for tree in trees:
+                for name, times in tree.bring_up(names, 1, controller).items():
+                    out.setdefault(f"bring-up {name}{shown[controller]}", {}).setdefault(tree.label, []).extend(times)
+    for mode, extra in MODES.items():
+        for _ in range(args.matrix_rounds):
+            for controller in controllers:
                 for tree in trees:
-                    out.setdefault(f"{mode}{shown}", {}).setdefault(tree.label, []).append(
+                    out.setdefault(f"{mode}{shown[controller]}", {}).setdefault(tree.label, []).append(
                         tree.pytest("suites", "--no-matrix", "--controller", controller, *extra))
     if args.tests:
         for tree in trees:
