@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import platform
+import re
 import shutil
 import subprocess
 from functools import cache
@@ -114,6 +115,8 @@ def version(name: str) -> str:
     """The binary's version; a binary that does not answer (a wrong EDGECONFORM_* path, a hung wrapper) is a
     MissingBinary naming it and the fix."""
     binary = find(name)
+    if name in TOOLS:
+        return _tool_version(name, binary)
     env_var, _module, _inside, dist = _SPEC[name]
     flag = "--version" if name == "envoy" else "-v"
     try:
@@ -131,3 +134,27 @@ def version(name: str) -> str:
     if name == "nginx":  # "nginx version: nginx/1.31.3"
         return out.strip().rpartition("/")[2] if out.startswith("nginx version:") else out.strip()
     return out.split()[2] if out.startswith("HAProxy") else out.strip()  # "HAProxy version 2.8.25-..."
+
+
+_TOOL_VERSION = {"traefik": r"^\s*Version:\s*v?(\S+)"}  # tool -> its version in `NAME version`
+
+
+def _tool_version(name: str, binary: str) -> str:
+    """A controller built from its Go module: `traefik version` says "Version:      v3.6.12"."""
+    env_var = TOOLS[name]
+    try:
+        out = subprocess.run([binary, "version"], capture_output=True, text=True, timeout=VERSION_TIMEOUT).stdout
+    except subprocess.TimeoutExpired:
+        raise MissingBinary(f"{binary} did not answer `{name} version` within {VERSION_TIMEOUT:g} s: it is not a working "
+                            f"{name}; rebuild it with `./dev tools`, or point {env_var} at a release binary") from None
+    except OSError as exc:
+        raise MissingBinary(f"{binary} cannot run ({exc.strerror}); rebuild it with `./dev tools`, or point {env_var} "
+                            "at a release binary") from None
+    pattern = _TOOL_VERSION.get(name)
+    if pattern is None:
+        return out.strip().splitlines()[0] if out.strip() else "unknown"
+    found = re.search(pattern, out, re.MULTILINE)
+    if not found:
+        raise MissingBinary(f"{binary} does not answer `{name} version` as {name} does (got {out.strip()[:80]!r}); "
+                            f"rebuild it with `./dev tools`, or point {env_var} at a release binary")
+    return found.group(1)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .behaviours import get as behaviour
+from .controllers import limits_of, semantics_of
 from .sources import cite
 
 if TYPE_CHECKING:
@@ -24,14 +25,19 @@ class Finding:
     message: str
     sources: tuple[str, ...]
     everywhere: bool = False  # explains a failure of any cell, not only of the cells that list it
-    cells: tuple[str, ...] = ()  # further cells it explains (a controller's limit names them)
+    cells: tuple[str, ...] = ()  # cells it explains besides those that list it ("redirect", "security[host-sni]")
 
     def __str__(self) -> str:
         return f"{self.message} {cite(self.sources)} ({self.code})"
 
 
 CODES = ("PROXY_NOT_EXPECTED", "PROXY_NOT_SENT", "XFF_TRUSTED_BEHIND_L4", "XFF_TOO_MANY_HOPS", "XFF_NOT_TRUSTED",
-         "REDIRECT_LOOP_TLS_AT_LB", "CLB_HTTP_WEBSOCKET", "TLS_POLICY_OUTDATED", "CONTROLLER_LIMIT")
+         "REDIRECT_LOOP_TLS_AT_LB", "CLB_HTTP_WEBSOCKET", "TLS_POLICY_OUTDATED",
+         # a controller's limit (Controller.limits; ingress-nginx's, edgeconform.controllers.ingress_nginx)
+         "CONTROLLER_LIMIT",
+         # Traefik's limits (edgeconform.controllers.traefik.limits): what it cannot express for a topology, and the
+         # X-Real-Ip it keeps from a trusted forwarder
+         "TRAEFIK_CANNOT_EXPRESS", "TRAEFIK_KEEPS_REAL_IP")
 
 
 def findings(t: Topology) -> list[Finding]:
@@ -44,12 +50,15 @@ def findings(t: Topology) -> list[Finding]:
             "the header as the start of the request and every connection fails",
             ("#13320", "#57250", "NLB-TG23"), everywhere=True))
     if ctl.proxy_protocol and not lb.proxy_protocol:
+        semantics = semantics_of(t)
+        outage = ("every connection is dropped as a broken header" if semantics.proxy_protocol == "required" else
+                  f"{ctl.kind} serves connections without one too (its PROXY header is optional), so nothing breaks "
+                  "visibly")
         found.append(Finding(
             "PROXY_NOT_SENT",
-            "the controller expects a PROXY header but the load balancer does not send one: every connection is "
-            "dropped as a broken header, and a client that sends its own PROXY header chooses the address the "
-            "controller believes",
-            ("#6996", "#57250", "ENVOY-PP"), everywhere=True))
+            f"the controller expects a PROXY header but the load balancer does not send one: {outage}, and a client "
+            "that sends its own PROXY header chooses the address the controller believes",
+            ("#6996", "#57250", "ENVOY-PP", *semantics.sources.get("proxy_protocol", ())), everywhere=True))
     hops = t.forwarded_hops
     if t.layer == "l4" and hops > 0:
         found.append(Finding(
@@ -96,20 +105,10 @@ def findings(t: Topology) -> list[Finding]:
             "accept TLS 1.2 and 1.3 only, while ELBSecurityPolicy-2016-08, the default for listeners created with "
             "the CLI, CloudFormation or the CDK, still allows TLS 1.0",
             ("NLB-TLSPOL", "ALB-TLSPOL")))
-    found += _controller_limits(t)
+    for limit in limits_of(t):  # what the controller cannot express: explains the cells the limit names
+        found.append(Finding(limit.code, f"{t.controller.kind}: {limit.message}", limit.sources,
+                             everywhere=not limit.cells, cells=limit.cells))
     return found
-
-
-def _controller_limits(t: Topology) -> list[Finding]:
-    """What the topology asks that its controller cannot express, or does differently than the settings suggest
-    (Controller.limits), as findings naming the controller and the setting."""
-    from . import controllers
-
-    if not t.controller.kind:
-        return []
-    name = t.controller.kind
-    return [Finding("CONTROLLER_LIMIT", f"{name}: {limit.field}: {limit.message}", limit.sources, cells=limit.cells)
-            for limit in controllers.get(name).limits(t)]
 
 
 def for_cell(t: Topology, name: str, variant: str = "") -> list[Finding]:
@@ -130,8 +129,6 @@ def _hops(t: Topology) -> str:
 def _https_by_proxy_port(t: Topology, port: int) -> bool:
     """A controller that takes a PROXY header's destination port 443 for https (ingress-nginx) does not loop when
     TLS ends at the load balancer's 443 and PROXY reaches it."""
-    from .controllers import semantics_of
-
     return (port == 443 and t.lb.proxy_protocol is not None and t.controller.proxy_protocol
             and semantics_of(t).https_by_proxy_port)
 

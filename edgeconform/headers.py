@@ -2,6 +2,11 @@
 
 The local controller (Envoy) sets them from its own state; on kind the controller is configured to set the
 same names. Each is overwritten at the controller, so a client cannot forge them.
+
+A controller whose headers cannot carry variables states what it can (edgeconform.controllers.base.Controller:
+``reports``, ``client_header``): Traefik's client is its own X-Real-Ip (the TCP peer after PROXY, or what a
+trusted sender passed on), the port and "TLS ended here" come from a headers middleware per entry point, and the
+other names are removed there; see docs/controllers/traefik.md.
 """
 
 CLIENT = "x-edgeconform-client"  # the client address the controller determined (PROXY, XFF or peer)

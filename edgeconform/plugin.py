@@ -248,6 +248,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             items.sort(key=lambda item: 0 if _topology_of(item) in first else 1)
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Tell the target which topologies the session will build, in test order (after -m / -k / deselection)."""
+    state = session.config.stash.get(STATE, None)
+    if state is None or state.target is None:
+        return
+    running = list(dict.fromkeys(name for item in session.items if (name := _topology_of(item))))
+    state.target.will_build([state.topologies[name] for name in running])
+
+
 def _topology_of(item: pytest.Item) -> str | None:
     callspec = getattr(item, "callspec", None)
     return callspec.params.get("topology") if callspec else None

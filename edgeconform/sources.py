@@ -70,6 +70,23 @@ SOURCES: dict[str, str] = {
     "CLB-TLSPOL": f"{_B}/classic/elb-security-policy-table.html",
     "CONTOUR-421": "https://github.com/projectcontour/contour/pull/2483",
     "RFC9110": "https://www.rfc-editor.org/rfc/rfc9110#name-421-misdirected-request",
+    # The eks target's modes (clusters/eks/): the AWS Load Balancer Controller's Gateway API (v3.x) and EKS Auto Mode.
+    "LBC-GW": f"{_LBC}/gateway/gateway.md",
+    "LBC-GW-L4": f"{_LBC}/gateway/l4gateway.md",
+    "LBC-GW-L7": f"{_LBC}/gateway/l7gateway.md",
+    "LBC-GW-LBCFG": f"{_LBC}/gateway/loadbalancerconfig.md",
+    "LBC-GW-TGCFG": f"{_LBC}/gateway/targetgroupconfig.md",
+    "LBC-GW-HC": "https://github.com/kubernetes-sigs/aws-load-balancer-controller/blob/main/pkg/gateway/routeutils/"
+    "backend_service.go",
+    "LBC-WEBHOOK": "https://github.com/kubernetes-sigs/aws-load-balancer-controller/blob/main/docs/deploy/installation.md",
+    "LBC-HELM": "https://github.com/kubernetes-sigs/aws-load-balancer-controller/blob/main/helm/"
+    "aws-load-balancer-controller/values.yaml",
+    "GWAPI-HTTPROUTE": "https://github.com/kubernetes-sigs/gateway-api/blob/v1.6.3/apis/v1/httproute_types.go",
+    "ALB-REDIRECT": "https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_RedirectActionConfig.html",
+    "EKS-AUTO-NLB": "https://docs.aws.amazon.com/eks/latest/userguide/auto-configure-nlb.html",
+    "EKS-AUTO-ALB": "https://docs.aws.amazon.com/eks/latest/userguide/auto-configure-alb.html",
+    "EKS-AUTO-LB": "https://docs.aws.amazon.com/eks/latest/userguide/auto-networking.html",
+    "EKS-AUTO-POLICY": "https://docs.aws.amazon.com/eks/latest/userguide/access-policy-reference.html",
 }
 
 # Issues from §6 of the facts sheet, cited as "#n" (or "repo#n" where the number is ambiguous).
@@ -97,7 +114,36 @@ ISSUES: dict[str, str] = {
     "contour#2347": "https://github.com/projectcontour/contour/issues/2347",
 }
 
-ALL_KEYS = {**SOURCES, **ISSUES}
+# Traefik (edgeconform/controllers/traefik.py): its documentation for the release it pins (v3.6), and the source
+# where the documentation is silent (X-Real-Ip from a trusted forwarder).
+_TRAEFIK_DOC = "https://doc.traefik.io/traefik/v3.6/reference"
+_TRAEFIK_SRC = "https://github.com/traefik/traefik/blob/v3.6.12"
+TRAEFIK: dict[str, str] = {
+    # entryPoints: proxyProtocol (optional header), forwardedHeaders (trust by address), http.redirections
+    "TRAEFIK-EP": f"{_TRAEFIK_DOC}/install-configuration/entrypoints/",
+    # the generated reference of every static option with its default (redirections.entrypoint.permanent: true)
+    "TRAEFIK-OPTS": f"{_TRAEFIK_DOC}/install-configuration/configuration-options/",
+    # RedirectScheme: redirects when the scheme (X-Forwarded-Proto from trusted hops) differs; permanent
+    "TRAEFIK-RS": f"{_TRAEFIK_DOC}/routing-configuration/http/middlewares/redirectscheme/",
+    # the Middleware CRD: "permanent: for HTTP GET requests a 301 is returned, otherwise a 308"
+    "TRAEFIK-MW-CRD": f"{_TRAEFIK_SRC}/docs/content/reference/dynamic-configuration/traefik.io_middlewares.yaml",
+    # the headers Traefik adds: client's IP in X-Forwarded-For and X-Real-Ip
+    "TRAEFIK-HDR": f"{_TRAEFIK_DOC}/routing-configuration/http/middlewares/headers/",
+    # X-Real-Ip is set only when absent: kept as sent by a trusted forwarder
+    "TRAEFIK-FH": f"{_TRAEFIK_SRC}/pkg/middlewares/forwardedheaders/forwarded_header.go",
+    # TLS options (minVersion; chosen per Host rule) and 421 when Host and SNI map to different options
+    "TRAEFIK-TLSOPT": f"{_TRAEFIK_DOC}/routing-configuration/http/tls/tls-options/",
+    "TRAEFIK-DOMFRONT": f"{_TRAEFIK_DOC}/routing-configuration/kubernetes/crd/http/ingressroute/",
+    # certificates by SNI, the default store's default certificate
+    "TRAEFIK-CERTS": f"{_TRAEFIK_DOC}/routing-configuration/http/tls/tls-certificates/",
+    # the ingress-nginx compatibility provider: annotations only, no ConfigMap keys
+    "TRAEFIK-NGINX": f"{_TRAEFIK_DOC}/routing-configuration/kubernetes/ingress-nginx/",
+    # the Helm chart the kind target installs (ports.<name>.* values, redirections rendered as :exposedPort)
+    "TRAEFIK-HELM": "https://github.com/traefik/traefik-helm-chart/blob/v39.0.7/traefik/values.yaml",
+    "traefik#12588": "https://github.com/traefik/traefik/issues/12588",
+}
+
+ALL_KEYS = {**SOURCES, **ISSUES, **TRAEFIK}
 
 _KEY = re.compile(r"^(#\d+|[a-z]+#\d+|[A-Z0-9]+(-[A-Z0-9]+)*)$")
 

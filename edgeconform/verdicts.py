@@ -75,43 +75,39 @@ def judge(edge: Edge, expectation: Expectation, measurement: Measurement) -> Ver
         if required:
             return Verdict("fail", _failure(header, expectation, [f"the topology requires {expectation.behaviour}, "
                                             f"but this edge has a documented limitation: {expectation.reason}"],
-                                            observed, tried, t, controller_words(edge)), measurement)
+                                            observed, tried, t, _controller_lines(edge, expectation)),
+                           measurement)
         return Verdict("limited", f"{header}: {expectation.reason} {sources.cite(expectation.sources)}", measurement)
     if expectation.outcome == "limited" and expectation.ideal is not None \
             and not compare(edge, expectation.ideal, measurement.observation):
-        who = controller_words(edge)
+        who = "".join(f"{line}\n" for line in _controller_lines(edge, expectation))
         return Verdict("fail", f"{header}: unexpected success (strict): the documented limitation did not show.\n"
-                               + (f"{who}\n" if who else "") +
-                               f"expected: {expectation.describe()}\nobserved:\n{observed}\n"
+                               f"{who}expected: {expectation.describe()}\nobserved:\n{observed}\n"
                                "The stand-in or the edge does not behave as the topology documents.", measurement)
     return Verdict("fail", _failure(header, expectation, measurement.mismatches, observed, tried, t,
-                                    controller_words(edge)), measurement)
+                                    _controller_lines(edge, expectation)), measurement)
 
 
-def controller_words(edge: Edge) -> str:
-    """The controller that ran, its version and, where it has a vocabulary of its own, the settings it ran with: a
-    failure names them, so an observation that contradicts a controller's documented semantics points at them."""
+def _controller_lines(edge: Edge, expectation: Expectation) -> list[str]:
+    """A real controller with settings of its own: its name, version and the settings the cell rests on."""
     from . import controllers
 
-    if not edge.controller_name:
-        return ""
-    words = f"controller: {edge.controller_name} {edge.controller_version or ''}".rstrip()
-    t = edge.topology
-    try:
-        native = controllers.get(edge.controller_name).to_native(t.with_controller(edge.controller_name))
-    except (NotImplementedError, ValueError):
-        native = None
-    if native is not None:
-        data = native.model_dump(by_alias=True, exclude_unset=True)
-        words += "; settings: " + ", ".join(f"{key}={value}" for key, value in data.items())
-    return words
+    name = edge.controller_name
+    if not name or name not in controllers.available():
+        return []
+    controller = controllers.get(name)
+    settings = controller.deciding(edge.topology, expectation.behaviour, expectation.variant)
+    if not settings:
+        return []
+    return [f"controller: {controller.title} {edge.controller_version or '(version unknown)'}, with the settings "
+            "this cell rests on:", *(f"  - {line}" for line in settings)]
 
 
 def _failure(header: str, expectation: Expectation, mismatches: list[str], observed: str, tried: str, t,
-             controller: str = "") -> str:
-    lines = [f"{header}: FAIL", *([controller] if controller else []), f"expected: {expectation.describe()}",
-             "observed:"]
+             controller: list[str] = ()) -> str:
+    lines = [f"{header}: FAIL", f"expected: {expectation.describe()}", "observed:"]
     lines += [f"  - {m}" for m in mismatches]
+    lines += list(controller)
     lines += ["probes:", observed, f"({tried})"]
     found = findings.for_cell(t, expectation.behaviour, expectation.variant)
     if found:

@@ -41,6 +41,8 @@ GATEWAY_API = ("sigs.k8s.io/gateway-api", "v1.6.3")
 # v1beta1) of the v3.5.0 tag; they serve v1beta1 only, so v1 is registered as an alias of v1beta1.
 LBC = ("github.com/kubernetes-sigs/aws-load-balancer-controller", "v0.0.0-20260423195125-93ff3b5fdaad")
 ENVOY_GATEWAY = ("github.com/envoyproxy/gateway", "v1.9.1")
+# Traefik's CRDs (traefik.io/v1alpha1) ship with its documentation in the module the local target builds from.
+TRAEFIK = ("github.com/traefik/traefik/v3", "v3.6.12")
 
 CRD_GLOBS = {
     "gateway-api-standard": (GATEWAY_API, "config/crd/standard/gateway.networking.k8s.io_*.yaml"),
@@ -48,6 +50,7 @@ CRD_GLOBS = {
     "lbc-gateway": (LBC, "config/crd/gateway/gateway.k8s.aws_*.yaml"),
     "lbc-elbv2": (LBC, "config/crd/bases/elbv2.k8s.aws_*.yaml"),
     "envoy-gateway": (ENVOY_GATEWAY, "charts/gateway-helm/charts/crds/crds/generated/gateway.envoyproxy.io_*.yaml"),
+    "traefik": (TRAEFIK, "docs/content/reference/dynamic-configuration/traefik.io_*.yaml"),
 }
 LBC_V1_ALIAS = {("gateway.k8s.aws", "v1"): "v1beta1"}
 

@@ -1,10 +1,14 @@
 """The harness fails on known-bad edges, and says why.
 
-Every file in examples/misconfigured/ is one mistake from aws-lb-facts.md §6 (or the TLS policy docs), written in
-the abstract controller terms; examples/misconfigured/ingress-nginx/ holds the same mistakes in ingress-nginx's
-ConfigMap keys (run on its edge semantics on nginx), plus one only its settings can make. The conformance suites
-run against all of them in one pytest subprocess (junitxml gives per-test outcomes and messages); for each edge
-this asserts that some tests fail, that none errors, and that every failure names the mistake's finding code.
+Every file in examples/misconfigured/ is one mistake from aws-lb-facts.md §6 (or the TLS policy docs). The
+conformance suites run against all of them in one pytest subprocess (junitxml gives per-test outcomes and
+messages); for each edge this asserts that some tests fail, that none errors, and that every failure names the
+mistake's finding code.
+
+examples/misconfigured/traefik/ makes the same mistakes in Traefik's own settings: each must fail with the real
+Traefik too, every failure naming the mistake or a weakness of Traefik's own that its findings name.
+examples/misconfigured/ingress-nginx/ makes them in ingress-nginx's ConfigMap keys (run on its edge semantics on
+nginx), plus one only its settings can make.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from edgeconform.behaviours.security import CHECKS
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "misconfigured"
+TRAEFIK_EXAMPLES = EXAMPLES / "traefik"  # the same mistakes in Traefik's settings (same file names)
+NGINX_EXAMPLES = EXAMPLES / "ingress-nginx"  # the same mistakes in ingress-nginx's ConfigMap keys (same file names)
 # file -> the finding that must explain its failures
 EXPECTED = {
     "proxy-v2-not-expected.yaml": "PROXY_NOT_EXPECTED",
@@ -33,16 +39,6 @@ EXPECTED = {
     "clb-http-websocket.yaml": "CLB_HTTP_WEBSOCKET",
     "xff-not-trusted-behind-clb-http.yaml": "XFF_NOT_TRUSTED",
     "tls-1.0-policy-at-nlb.yaml": "TLS_POLICY_OUTDATED",
-    # the same mistakes in ingress-nginx's own terms
-    "ingress-nginx/proxy-v2-not-expected.yaml": "PROXY_NOT_EXPECTED",
-    "ingress-nginx/proxy-expected-not-sent.yaml": "PROXY_NOT_SENT",
-    "ingress-nginx/xff-trusted-behind-l4.yaml": "XFF_TRUSTED_BEHIND_L4",
-    "ingress-nginx/xff-two-hops-behind-alb.yaml": "XFF_TOO_MANY_HOPS",
-    "ingress-nginx/tls-at-nlb-redirect-loop.yaml": "REDIRECT_LOOP_TLS_AT_LB",
-    "ingress-nginx/clb-http-websocket.yaml": "CLB_HTTP_WEBSOCKET",
-    "ingress-nginx/xff-not-trusted-behind-clb-http.yaml": "XFF_NOT_TRUSTED",
-    "ingress-nginx/tls-1.0-policy-at-nlb.yaml": "TLS_POLICY_OUTDATED",
-    "ingress-nginx/forwarded-headers-with-proxy-behind-nlb.yaml": "CONTROLLER_LIMIT",
 }
 # Checks each mistake must make fail (at least these; others may fail too, always naming the mistake).
 MUST_FAIL = {
@@ -54,37 +50,17 @@ MUST_FAIL = {
     "clb-http-websocket.yaml": ["websocket[ws]", "websocket[wss]"],
     "xff-not-trusted-behind-clb-http.yaml": ["redirect", "security[redirect-loop]", "security[forged-client]"],
     "tls-1.0-policy-at-nlb.yaml": ["security[tls-versions]"],
-    "ingress-nginx/proxy-v2-not-expected.yaml": ["client_ip", "security[forged-client]", "security[tls-versions]"],
-    "ingress-nginx/proxy-expected-not-sent.yaml": ["client_ip", "security[proxy-forged]"],
-    "ingress-nginx/xff-trusted-behind-l4.yaml": ["security[forged-client]", "security[forged-proto]"],
-    # trusting every address, nginx walks X-Forwarded-For to its leftmost entry: the client's own when it forged
-    # none (client_ip passes), the forged one otherwise
-    "ingress-nginx/xff-two-hops-behind-alb.yaml": ["security[forged-client]"],
-    "ingress-nginx/tls-at-nlb-redirect-loop.yaml": ["redirect", "security[redirect-loop]"],
-    "ingress-nginx/clb-http-websocket.yaml": ["websocket[ws]", "websocket[wss]"],
-    "ingress-nginx/xff-not-trusted-behind-clb-http.yaml": ["redirect", "security[redirect-loop]",
-                                                           "security[forged-client]"],
-    "ingress-nginx/tls-1.0-policy-at-nlb.yaml": ["security[tls-versions]"],
-    "ingress-nginx/forwarded-headers-with-proxy-behind-nlb.yaml": ["security[forged-proto]"],
 }
 
 
-def _topology(file: str):
-    (topology,) = catalog.load_file(EXAMPLES / file).values()
+def _topology(file: str, folder: Path = EXAMPLES):
+    (topology,) = catalog.load_file(folder / file).values()
     return topology
 
 
 def test_every_example_is_listed():
-    assert sorted(str(p.relative_to(EXAMPLES)) for p in EXAMPLES.rglob("*.yaml")) == sorted(EXPECTED)
-
-
-def test_the_ingress_nginx_examples_run_on_it_in_its_own_terms():
-    """Each mistake of the catalog's vocabulary has its twin in ingress-nginx's ConfigMap keys."""
-    twins = [file for file in EXPECTED if file.startswith("ingress-nginx/")]
-    assert {file.removeprefix("ingress-nginx/") for file in twins} >= {f for f in EXPECTED if "/" not in f}
-    for file in twins:
-        t = _topology(file)
-        assert t.controller.kind == "ingress-nginx" and t.controller.settings, file
+    assert sorted(p.name for p in EXAMPLES.glob("*.yaml")) == sorted(EXPECTED)
+    assert sorted(p.name for p in NGINX_EXAMPLES.glob("*.yaml")) == sorted(NGINX_EXPECTED)
 
 
 @pytest.mark.parametrize("file", sorted(EXPECTED))
@@ -103,18 +79,41 @@ class Run:
 def run(tmp_path_factory) -> Run:
     """One run of every suite against every example (a pytest subprocess building real edges: the tests that use
     it are marked integration): outcomes from JUnit, and the report."""
-    report = tmp_path_factory.mktemp("misconfigured") / "junit.xml"
+    return _run_examples(tmp_path_factory.mktemp("misconfigured"), EXAMPLES)
+
+
+@pytest.fixture(scope="module")
+def traefik_run(tmp_path_factory) -> Run:
+    """The same, for the examples written in Traefik's settings, with the real Traefik."""
+    from edgeconform import binaries
+
+    try:
+        binaries.version("traefik")
+    except binaries.MissingBinary as exc:
+        pytest.skip(str(exc))
+    return _run_examples(tmp_path_factory.mktemp("misconfigured-traefik"), TRAEFIK_EXAMPLES)
+
+
+@pytest.fixture(scope="module")
+def nginx_run(tmp_path_factory) -> Run:
+    """The same, for the examples written in ingress-nginx's ConfigMap keys, on its edge semantics on nginx."""
+    return _run_examples(tmp_path_factory.mktemp("misconfigured-nginx"), NGINX_EXAMPLES, NGINX_EXPECTED)
+
+
+def _run_examples(directory: Path, folder: Path, files: dict[str, str] = EXPECTED) -> Run:
+    report = directory / "junit.xml"
     argv = [sys.executable, "-m", "pytest", str(ROOT / "suites"), "-p", "no:cacheprovider", "-q", "--no-matrix",
             "--converge-timeout", "0.3", f"--junitxml={report}", "-o", "junit_logging=no", "--report", str(report.parent)]
-    for file in sorted(EXPECTED):
-        argv += ["--topology-file", str(EXAMPLES / file)]
+    for file in sorted(files):
+        argv += ["--topology-file", str(folder / file)]
     proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert report.exists(), f"the suites did not run:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    names = sorted((_topology(f, folder).name for f in files), key=len, reverse=True)  # longest prefix first
     found: dict[str, dict[str, tuple[str, str]]] = {}
     for case in ET.parse(report).getroot().iter("testcase"):
         name = case.get("name", "")
         params = name[name.index("[") + 1:-1] if "[" in name else ""
-        topology = next((t for t in (_topology(f).name for f in EXPECTED) if params.startswith(t)), None)
+        topology = next((t for t in names if params.startswith(t)), None)
         if topology is None:
             continue
         variant = params[len(topology) + 1:]
@@ -153,3 +152,87 @@ def test_known_bad_edge_fails_naming_the_mistake(run, file):
     assert not missing, f"{topology}: expected {missing} to fail; outcomes: { {c: o for c, (o, _) in cells.items()} }"
     unnamed = [cell for cell, message in failures.items() if code not in message]
     assert not unnamed, f"{topology}: failures that do not name {code}: {unnamed}"
+
+
+# --- the same mistakes in Traefik's own settings, with the real Traefik -----------------------------------------
+# Where Traefik's documented semantics differ, a mistake shows in other cells: its PROXY header is optional (no
+# outage when the load balancer sends none, but a forged header through it is believed), a forged
+# X-Forwarded-Proto meets an entry point redirection that answers 418, and X-Real-Ip is kept from trusted senders.
+TRAEFIK_MUST_FAIL = {
+    "proxy-v2-not-expected.yaml": ["client_ip", "security[forged-client]", "security[tls-versions]"],
+    "proxy-expected-not-sent.yaml": ["security[proxy-forged]"],
+    "xff-trusted-behind-l4.yaml": ["security[forged-client]", "security[forged-proto]"],
+    "xff-two-hops-behind-alb.yaml": ["security[forged-client]"],
+    "tls-at-nlb-redirect-loop.yaml": ["redirect", "security[redirect-loop]"],
+    "clb-http-websocket.yaml": ["websocket[ws]", "websocket[wss]"],
+    "xff-not-trusted-behind-clb-http.yaml": ["redirect", "security[redirect-loop]", "security[forged-client]"],
+    "tls-1.0-policy-at-nlb.yaml": ["security[tls-versions]"],
+}
+
+
+def test_every_mistake_is_also_made_in_traefiks_settings():
+    assert sorted(p.name for p in TRAEFIK_EXAMPLES.glob("*.yaml")) == sorted(EXPECTED) == sorted(TRAEFIK_MUST_FAIL)
+    for file in EXPECTED:
+        t = _topology(file, TRAEFIK_EXAMPLES)
+        assert t.controller.kind == "traefik" and t.controller.settings, f"{file} is not written in Traefik's settings"
+        assert EXPECTED[file] in [finding.code for finding in findings.findings(t)], file
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("file", sorted(EXPECTED))
+def test_known_bad_edge_fails_with_traefik_naming_the_mistake(traefik_run, file):
+    t = _topology(file, TRAEFIK_EXAMPLES)
+    code = EXPECTED[file]
+    own = {f.code for f in findings.findings(t) if f.code.startswith("TRAEFIK_")}  # Traefik's documented weaknesses
+    cells = traefik_run.cells.get(t.name)
+    assert cells, f"no results for {t.name}"
+    errors = {cell: message for cell, (outcome, message) in cells.items() if outcome == "error"}
+    assert not errors, f"{t.name}: tests errored instead of failing: {errors}"
+    failures = {cell: message for cell, (outcome, message) in cells.items() if outcome == "failure"}
+    missing = [cell for cell in TRAEFIK_MUST_FAIL[file] if cell not in failures]
+    assert not missing, f"{t.name}: expected {missing} to fail; outcomes: { {c: o for c, (o, _) in cells.items()} }"
+    unnamed = [cell for cell, message in failures.items() if code not in message and not any(o in message for o in own)]
+    assert not unnamed, f"{t.name}: failures that name neither {code} nor {sorted(own)}: {unnamed}"
+    from edgeconform import binaries
+
+    assert [run["controller"] for run in traefik_run.report["runs"]] == [
+        {"name": "traefik", "version": binaries.version("traefik")}]  # the report names the real controller
+
+
+# --- the same mistakes in ingress-nginx's ConfigMap keys, on its edge semantics on nginx -------------------------------
+# Where ingress-nginx's documented semantics differ, a mistake shows in other cells: trusting every address
+# (proxy-real-ip-cidr left at 0.0.0.0/0), it walks X-Forwarded-For to its leftmost entry, the client's own when none
+# is forged (client_ip passes); its redirect loop needs TLS at the NLB without PROXY (a PROXY destination port of
+# 443 means https). One more mistake only its settings make: forwarded headers with PROXY behind an NLB (#9163).
+NGINX_EXPECTED = {**EXPECTED, "forwarded-headers-with-proxy-behind-nlb.yaml": "CONTROLLER_LIMIT"}
+NGINX_MUST_FAIL = {
+    **MUST_FAIL,
+    "xff-two-hops-behind-alb.yaml": ["security[forged-client]"],
+    "forwarded-headers-with-proxy-behind-nlb.yaml": ["security[forged-proto]"],
+}
+
+
+def test_every_mistake_is_also_made_in_ingress_nginx_settings():
+    assert sorted(NGINX_EXPECTED) == sorted(NGINX_MUST_FAIL)
+    for file, code in NGINX_EXPECTED.items():
+        t = _topology(file, NGINX_EXAMPLES)
+        assert t.controller.kind == "ingress-nginx" and t.controller.settings is not None, file
+        assert code in [finding.code for finding in findings.findings(t)], file
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("file", sorted(NGINX_EXPECTED))
+def test_known_bad_edge_fails_with_ingress_nginx_naming_the_mistake(nginx_run, file):
+    t = _topology(file, NGINX_EXAMPLES)
+    code = NGINX_EXPECTED[file]
+    cells = nginx_run.cells.get(t.name)
+    assert cells, f"no results for {t.name}"
+    errors = {cell: message for cell, (outcome, message) in cells.items() if outcome == "error"}
+    assert not errors, f"{t.name}: tests errored instead of failing: {errors}"
+    failures = {cell: message for cell, (outcome, message) in cells.items() if outcome == "failure"}
+    missing = [cell for cell in NGINX_MUST_FAIL[file] if cell not in failures]
+    assert not missing, f"{t.name}: expected {missing} to fail; outcomes: { {c: o for c, (o, _) in cells.items()} }"
+    unnamed = [cell for cell, message in failures.items() if code not in message]
+    assert not unnamed, f"{t.name}: failures that do not name {code}: {unnamed}"
+    (controller,) = [run["controller"] for run in nginx_run.report["runs"]]
+    assert controller["name"] == "ingress-nginx" and "edge semantics on nginx" in controller["version"]

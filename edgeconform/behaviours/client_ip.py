@@ -25,6 +25,9 @@ NAME = "client_ip"
 class ClientIpWant:
     seen_as: Role  # whose address the controller concludes is the client
     via: str  # "peer", "proxy-v1", "proxy-v2", "xff", or "any"
+    # Whose address X-Forwarded-For carries just before the entry the controller appends (the hop in front of it
+    # wrote it): checked where the controller passes the list on instead of concluding from it. None: not checked.
+    forwarded: Role | None = None
 
 
 @dataclass
@@ -43,7 +46,7 @@ class ClientIpSample:
         line = f"  {self.result.describe()}"
         view = self.view
         if view is not None:
-            line += (f"\n      backend saw client={view.client} via {via(self)}; controller peer={view.peer}; "
+            line += (f"\n      backend saw client={view.client} via {via(self)}; controller peer={view.peer or 'not stated'}; "
                      f"X-Forwarded-For={list(view.xff)}")
         return line
 
@@ -55,11 +58,23 @@ def rewriter(t: Topology) -> Role:
 
 
 def rule(t: Topology) -> Expectation:
+    from ..controllers import semantics_of
+
     model = t.lb_model
     make = lambda **kw: Expectation(topology=t.name, behaviour=NAME, **kw)  # noqa: E731
     ideal = ClientIpWant("client", "any")
     if t.layer == "l7":
         keys = model.cite("xff")
+        semantics = semantics_of(t)
+        if t.xff_mode == "append" and not semantics.client_from_xff:
+            who = rewriter(t)
+            return make(outcome="limited", want=ClientIpWant(who, "peer", forwarded="client"), ideal=ideal,
+                        sources=keys + semantics.sources.get("client", ()),
+                        summary=f"the controller states the {role_words(who)} as the client; the client's address "
+                                f"reaches the backend in X-Forwarded-For, in the entry the {model.title} appended",
+                        reason=f"{t.controller.kind} concludes no client from X-Forwarded-For: it states its TCP peer "
+                               f"(the {role_words(who)}) and passes the list on, so the client's address is the "
+                               f"entry the {model.title} appended, just before the peer's")
         if t.xff_mode == "append":
             return make(outcome="works", want=ClientIpWant("client", "xff"), sources=keys + ("ENVOY-H",),
                         summary=f"the backend sees the client's address, taken from the X-Forwarded-For entry the "
@@ -119,10 +134,13 @@ def probe(edge: Edge) -> list[ClientIpSample]:
 
 
 def via(sample: ClientIpSample) -> str:
-    """How the controller got the address it settled on: peer, proxy-v1/v2 (or proxy), or xff."""
+    """How the controller got the address it settled on: peer, proxy-v1/v2 (or proxy), or xff; "unreported" when
+    the controller states no TCP peer (edgeconform.controllers.base.Controller.reports)."""
     view = sample.view
     if view is None or not view.client:
         return "unknown"
+    if view.peer is None:
+        return "unreported"
     if view.connection and view.peer and view.connection != view.peer and view.client == view.connection:
         return f"proxy-{sample.proxy_version}" if sample.proxy_version else "proxy"
     if view.client == view.peer:
@@ -153,9 +171,25 @@ def compare(edge: Edge, want: ClientIpWant, observed: list[ClientIpSample]) -> l
         if role != want.seen_as:
             problems.append(f"probe from {sample.source}: the backend saw {seen} ({role}), expected the "
                             f"{want.seen_as}'s address")
-        elif want.via != "any" and not _same_via(how, want.via):
+        elif want.via != "any" and not _same_via(how, want.via) and not (how == "unreported" and
+                                                                        not _reports_peer(edge)):
             problems.append(f"probe from {sample.source}: the backend saw {seen} via {how}, expected via {want.via}")
+        if want.forwarded is not None:
+            entry = view.xff[-2] if len(view.xff) >= 2 else None
+            whose = "client" if entry is not None and entry == sample.source else (edge.role_of(entry) if entry else None)
+            if whose != want.forwarded:
+                problems.append(f"probe from {sample.source}: X-Forwarded-For {list(view.xff)} does not carry the "
+                                f"{want.forwarded}'s address before the controller's own entry")
     return problems
+
+
+def _reports_peer(edge: Edge) -> bool:
+    """Whether the edge's controller states its TCP peer to the backend (how an address arrived needs it)."""
+    from ..controllers import available, controller_class
+
+    if not edge.controller_name or edge.controller_name not in available():
+        return True
+    return "peer" in controller_class(edge.controller_name).reports
 
 
 def _same_via(seen: str, wanted: str) -> bool:

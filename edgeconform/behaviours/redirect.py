@@ -42,7 +42,15 @@ def rule(t: Topology) -> Expectation:
     if not t.redirect_intended:
         return make(outcome="works", want=RedirectWant("serve"), sources=("NGX-CM",),
                     summary="cleartext is served as is: no redirect is configured")
-    code = t.controller.redirect_code
+    from ..controllers import semantics_of
+
+    semantics = semantics_of(t)
+    asked = t.controller.redirect_code
+    code = semantics.get_redirect_code(asked)  # the code a GET gets (the probe's method)
+    method = ""
+    if code != asked:
+        method = (f" ({t.controller.kind}'s redirect codes follow the method: a redirect set up as {asked} answers "
+                  f"GET with {code})")
     if t.layer == "l7":
         keys: tuple[str, ...] = (*model.cite("xff"), "ENVOY-H", "NGX-CM")
         how = f"by X-Forwarded-Proto from the {model.title}"
@@ -50,9 +58,11 @@ def rule(t: Topology) -> Expectation:
         keys, how = ("NGX-AWS",), "on a port that only redirects (TLS ends at the load balancer, no X-Forwarded-Proto)"
     else:
         keys, how = ("NGX-CM",), "which sees the cleartext connection itself"
+    if code != asked:
+        keys = (*keys, *semantics.sources.get("redirect", ()))
     return make(outcome="works", want=RedirectWant("redirect", code, "controller"), sources=keys,
                 summary=f"cleartext gets {code} to https at the controller, {how}; following it ends in one "
-                        f"TLS response, no loop")
+                        f"TLS response, no loop{method}")
 
 
 def probe(edge: Edge) -> RedirectTrail:

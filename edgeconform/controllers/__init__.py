@@ -4,6 +4,8 @@ Built in:
 - ``envoy``: a hand-configured Envoy acting as a generic controller; local processes, pip-only, the local default.
 - ``emissary``: Emissary-ingress v4 (Helm OCI charts); in a cluster (kind, eks), the default there.
 - ``ingress-nginx``: its kind provider manifest and ConfigMap; in a cluster.
+- ``traefik``: Traefik v3 in its own vocabulary (entry points, middlewares, TLS options); the real binary with the
+  file provider locally (built by ``./dev tools``), its Helm chart in a cluster.
 
 A target says where its controllers run (TargetSpec.place); a controller says where it can (Controller.runs_on).
 
@@ -30,6 +32,7 @@ BUILTIN = {
     "envoy": "edgeconform.controllers.envoy:EnvoyController",
     "emissary": "edgeconform.controllers.emissary:Emissary",
     "ingress-nginx": "edgeconform.controllers.ingress_nginx:IngressNginx",
+    "traefik": "edgeconform.controllers.traefik:Traefik",
 }
 
 
@@ -71,6 +74,13 @@ def semantics_of(t: Topology) -> Semantics:
     return controller_class(t.controller.kind or DEFAULT).semantics
 
 
+def limits_of(t: Topology) -> list[Limit]:
+    """What ``t`` asks that the controller running it cannot express (its block's kind; none for the generic one)."""
+    if not t.controller.kind:
+        return []
+    return controller_class(t.controller.kind)().limits(t)
+
+
 def for_place(place: str) -> list[str]:
     """The controllers that run at ``place``: "local" (processes on this machine) or "cluster" (in Kubernetes)."""
     return [name for name in available() if place in controller_class(name).runs_on]
@@ -78,4 +88,4 @@ def for_place(place: str) -> list[str]:
 
 __all__ = ["BUILTIN", "DEFAULT", "GENERIC", "Controller", "ControllerPlan", "ENTRY_POINT_GROUP", "EdgeFacts", "Limit",
            "LocalController", "LocalPlace", "Semantics", "SettingsError", "Unsupported", "available",
-           "controller_class", "for_place", "get", "names", "semantics_of"]
+           "controller_class", "for_place", "get", "limits_of", "names", "semantics_of"]

@@ -29,7 +29,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel
 
-from .. import certs
+from .. import certs, headers
 from ..kube.manifests import versions
 from ..supervisor import Process
 from ..topology import Topology
@@ -61,11 +61,23 @@ class Semantics:
     proxy_protocol: Literal["required", "optional"]  # a PROXY listener refuses, or serves, a connection without one
     host_sni: Literal["misdirected", "route"]  # its answer to a Host that differs from the SNI name, by default
     sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # fact -> source keys
+    # The code a GET gets where the controller's redirect codes depend on the method: asked code -> GET's code
+    # (Traefik: a permanent redirect is 301 for GET and 308 otherwise). Missing: every method gets the code asked.
+    redirect_for_get: Mapping[int, int] = field(default_factory=dict)
+    # Whose X-Forwarded-* it trusts: a number of hops, or senders by address (networks)
+    forwarded_trust: Literal["hops", "addresses"] = "hops"
+    # Whether it concludes the client from X-Forwarded-For (False: it states its TCP peer and passes the list on)
+    client_from_xff: bool = True
+
     # A PROXY header whose destination port is 443 means the client spoke TLS to the load balancer, so a request on
     # the http port is not redirected (ingress-nginx's Lua); otherwise only the connection itself says so.
     https_by_proxy_port: bool = False
     # Further documented facts its translation and rules follow (fact -> words; each cited in ``sources``).
     notes: Mapping[str, str] = field(default_factory=dict)
+
+    def get_redirect_code(self, asked: int) -> int:
+        """The code a GET request gets from a redirect configured (in abstract terms) with ``asked``."""
+        return self.redirect_for_get.get(asked, asked)
 
 
 # edgeconform's own generic controller (a hand-configured Envoy): what the abstract controller block means.
@@ -76,12 +88,14 @@ GENERIC = Semantics(redirect_default=308, proxy_protocol="required", host_sni="m
 
 @dataclass(frozen=True)
 class Limit:
-    """Something a topology asks that the controller cannot express: shown at load time, with its source."""
+    """Something a topology asks that the controller cannot express: shown at load time, with its source, as the
+    finding ``code`` (edgeconform.findings lists the codes)."""
 
     field: str  # the controller block's field (or cell) it concerns
     message: str
     sources: tuple[str, ...]
-    cells: tuple[str, ...] = ()  # the cells whose failure it can explain ("client_ip", "security[forged-proto]")
+    code: str = "CONTROLLER_LIMIT"
+    cells: tuple[str, ...] = ()  # the cells whose failure it can explain ("redirect"); none: any cell
 
 
 @dataclass(frozen=True)
@@ -90,6 +104,7 @@ class EdgeFacts:
 
     lb_addresses: tuple[str, ...]  # where the load balancer connects from (trusted for PROXY / X-Forwarded-*)
     certificates: dict[str, certs.IssuedCert]  # the controller's certificates by name (default first)
+    node_addresses: tuple[str, ...] = ()  # where kube-proxy's SNAT makes traffic come from (the cluster's nodes)
 
 
 @dataclass
@@ -101,6 +116,7 @@ class ControllerPlan:
     container_ports: dict[str, int]  # controller port kind -> the pod's port
     settings: dict[str, Any]  # the controller-specific settings, for reports and the translation tests
     unsupported: dict[str, str] = field(default_factory=dict)  # behaviour (or cell) -> why it cannot be measured
+    notes: list[str] = field(default_factory=list)  # what a cluster the harness did not install must already have
 
 
 @dataclass(frozen=True)
@@ -115,9 +131,12 @@ class LocalPlace:
     idle_timeout: int  # the load balancer's, which the controller's keep-alive must exceed
     certificates: dict[str, certs.IssuedCert]  # the controller's certificates by name (default first)
     workdir: Path
-    # The networks the load balancer and the nodes connect from (the VPC): what a controller that trusts by
-    # address is given for the load balancer, whatever private network a topology's own settings name.
-    vpc: tuple[str, ...] = ("10.0.0.0/16",)
+    # Who connects to the controller at this place: the load balancer and kube-proxy's node (the VPC's addresses)
+    lb_addresses: tuple[str, ...] = ()
+    node_addresses: tuple[str, ...] = ()
+    # The VPC those addresses are in (no client's is): what a private network in a controller's trusted networks
+    # stands for here, whatever network a topology's own settings name (ingress-nginx's proxy-real-ip-cidr).
+    vpc: tuple[str, ...] = ()
 
 
 @dataclass
@@ -142,6 +161,13 @@ class Controller:
     # its own vocabulary (None: the abstract controller block is all it takes) and documented semantics
     settings_model: ClassVar[type[BaseModel] | None] = None
     semantics: ClassVar[Semantics] = GENERIC
+    # What it tells the backend about each request (edgeconform.headers): the client it concluded, its TCP peer,
+    # the TLS version and SNI name it saw, the port. A controller that cannot state one leaves it out, and the
+    # behaviours then do not judge what only that report could show (client_ip: how the address arrived).
+    reports: ClassVar[frozenset[str]] = frozenset({"client", "peer", "tls", "sni", "port"})
+    # The request header in which it states the client it concluded (the echo backend reports it as "client"):
+    # edgeconform's own, set from the controller's variables, or one the controller sets itself (Traefik: X-Real-Ip).
+    client_header: ClassVar[str] = headers.CLIENT
     # cluster targets
     namespace: ClassVar[str] = ""
     pod_selector: ClassVar[dict[str, str]] = {}
@@ -169,11 +195,21 @@ class Controller:
         """What ``t`` asks that this controller cannot express (load-time findings)."""
         return []
 
+    def deciding(self, t: Topology, behaviour: str, variant: str = "") -> list[str]:
+        """Its own settings that decide one cell on ``t`` ("entryPoints.web.proxyProtocol: {...}"), named in a
+        failure so that a controller behaving unlike its documentation is told with the setting it ignored."""
+        return []
+
     def local(self, t: Topology, place: LocalPlace) -> LocalController:
         raise Unsupported(f"{self.name} does not run as local processes; it runs on: {', '.join(self.runs_on)}")
 
     def install(self, api, run, kubeconfig: str) -> None:
         raise Unsupported(f"{self.name} does not install on a cluster; it runs on: {', '.join(self.runs_on)}")
+
+    def configure(self, api, run, kubeconfig: str, plan: ControllerPlan, workdir: Path) -> None:
+        """Put one topology's plan in place on a cluster the harness installed the controller on (kind): its
+        manifests. A controller whose settings live in its installation (Traefik's entry points) also upgrades it."""
+        api.apply(plan.manifests)
 
     def translate(self, t: Topology, facts: EdgeFacts) -> ControllerPlan:
         raise Unsupported(f"{self.name} has no cluster resources; it runs on: {', '.join(self.runs_on)}")

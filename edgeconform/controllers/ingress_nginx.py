@@ -72,6 +72,19 @@ CONCLUSION_HEADERS = {
     headers.CONNECTION: "$edgeconform_connection",  # the PROXY source, else the TCP peer (a map likewise)
 }
 CONFIG = "ingress-nginx.conf"
+_CLIENT = ("use-proxy-protocol", "use-forwarded-headers", "enable-real-ip", "proxy-real-ip-cidr", "forwarded-for-header",
+           "compute-full-forwarded-for")
+_REDIRECT = ("ssl-redirect", "force-ssl-redirect", "http-redirect-code", "use-forwarded-headers", "use-proxy-protocol")
+# The keys that decide each cell (behaviour, or behaviour[variant]): what a failure names.
+DECIDES: dict[str, tuple[str, ...]] = {
+    "client_ip": _CLIENT, "redirect": _REDIRECT, "sni": ("ssl-protocols", "ssl-reject-handshake"),
+    "websocket": ("proxy-read-timeout", "proxy-send-timeout", "upstream-keepalive-connections", *_REDIRECT),
+    "security[forged-client]": _CLIENT, "security[forged-proto]": ("use-forwarded-headers", *_REDIRECT[:3]),
+    "security[proxy-required]": ("use-proxy-protocol",), "security[proxy-local]": ("use-proxy-protocol",),
+    "security[proxy-forged]": ("use-proxy-protocol", "proxy-real-ip-cidr"),
+    "security[tls-versions]": ("ssl-protocols", "ssl-ciphers"), "security[default-cert]": ("ssl-reject-handshake",),
+    "security[redirect-loop]": _REDIRECT, "security[hostile-input]": ("use-proxy-protocol",),
+}
 
 
 # --- its vocabulary: ConfigMap keys, as strings ---------------------------------------------------------------
@@ -220,7 +233,8 @@ def localize(cidrs: list[str], vpc: tuple[str, ...] | list[str]) -> list[str]:
 
 
 SEMANTICS = Semantics(
-    redirect_default=308, proxy_protocol="required", host_sni="route", https_by_proxy_port=True,
+    redirect_default=308, proxy_protocol="required", host_sni="route", forwarded_trust="addresses",
+    https_by_proxy_port=True,
     sources={"redirect_default": ("NGX-CMGO", "NGX-CFG", "NGX-LUA"),
              "proxy_protocol": ("NGX-TGO", "NGX-TMPL", "#13320"), "host_sni": ("NGX-CERT", "NGX-TMPL"), "trust": ("NGX-TMPL", "NGX-CMGO", "NGX-CM"),
              "ssl_redirect": ("NGX-LUA", "NGX-CERT", "NGX-CM"), "forwarded_proto": ("NGX-LUA", "#9163"),
@@ -301,11 +315,12 @@ class IngressNginx(Controller):
             found.append(Limit("controller.trusted_hops", (
                 f"ingress-nginx trusts X-Forwarded-For by address (proxy-real-ip-cidr), not by a hop count: "
                 f"{ctl.trusted_hops} trusted hops cannot be expressed, so client_ip is not measured"),
-                ("NGX-TMPL", "NGX-CM")))
+                ("NGX-TMPL", "NGX-CM"), cells=("client_ip", "security[forged-client]")))
         if not written and t.tls_terminates_at == "controller" and ctl.host_sni_mismatch == "misdirected":
             found.append(Limit("controller.host_sni_mismatch", (
                 "ingress-nginx has no setting that answers a Host other than the SNI name with 421: it routes by "
-                "Host, so security[host-sni] is not measured"), ("NGX-CERT", "NGX-TMPL")))
+                "Host, so security[host-sni] is not measured"), ("NGX-CERT", "NGX-TMPL"),
+                cells=("security[host-sni]",)))
         if s.on("use-forwarded-headers"):
             found.append(Limit("controller.settings.use-forwarded-headers", (
                 "use-forwarded-headers trusts X-Forwarded-Proto, -Port and -Host from any peer: proxy-real-ip-cidr "
@@ -332,6 +347,17 @@ class IngressNginx(Controller):
                 "the controller sees the load balancer, and a client's own header passes through to decide it"),
                 ("NGX-TMPL", "ALB-XFH", "CLB-XFH"), cells=("client_ip", "security[forged-client]")))
         return found
+
+    def deciding(self, t: Topology, behaviour: str, variant: str = "") -> list[str]:
+        """The ConfigMap keys that decide one cell, as this edge ran them (written, translated, or the default)."""
+        s = self.to_native(t)
+        cell = f"{behaviour}[{variant}]" if variant else behaviour
+        keys = DECIDES.get(cell) or DECIDES.get(behaviour, ())
+        written = s.configmap()
+        how = "as written" if t.controller.settings is not None else "translated from the abstract block"
+        out = [f"{key}: {written[key]}" if key in written else f"{key}: {s.model_dump(by_alias=True)[key]} (default)"
+               for key in keys]
+        return [f"({how}; ingress-nginx's edge semantics on nginx)", *out] if out else []
 
     def unsupported(self, t: Topology) -> dict[str, str]:
         """Cells this controller cannot be set up to measure for ``t`` (see ``limits``)."""
@@ -422,7 +448,8 @@ def local_context(t: Topology, place: LocalPlace, s: Settings) -> dict[str, Any]
     workdir = place.workdir
     return {
         "topology": t.name, "source_tag": SOURCE_TAG, "s": s, "configmap": s.configmap(),
-        "trusted": localize(s.cidrs, place.vpc),
+        "trusted": localize(s.cidrs, place.vpc or tuple(f"{ip}/32" for ip in (*place.lb_addresses,
+                                                                               *place.node_addresses))),
         "listen": {kind: f"{place.ip}:{place.ports[kind]}" for kind in kinds},
         "ports": {kind: place.ports[kind] for kind in kinds},
         "status": f"{place.ip}:{place.admin_port}",

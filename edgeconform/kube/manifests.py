@@ -57,13 +57,14 @@ def echo_source() -> str:
     return Path(__import__("edgeconform.echo", fromlist=["echo"]).__file__).read_text()
 
 
-def echo(python_image: str, websockets: str | None = None) -> list[dict[str, Any]]:
-    """Namespace, ConfigMap (echo.py), Deployment and Service of the echo backend."""
+def echo(python_image: str, websockets: str | None = None, client_header: str = headers.CLIENT) -> list[dict[str, Any]]:
+    """Namespace, ConfigMap (echo.py), Deployment and Service of the echo backend; it reports as the client the
+    ``client_header`` the controller states it in (edgeconform.controllers.base.Controller.client_header)."""
     source = echo_source()
     return render("echo.yaml.j2", namespace=NAMESPACE, labels=labels(), echo_source=source,
                   echo_sha256=hashlib.sha256(source.encode()).hexdigest(), python_image=python_image,
                   websockets=websockets or importlib.metadata.version("websockets"), port=ECHO_PORT,
-                  client_header=headers.CLIENT,
+                  client_header=client_header,
                   # clusters without PyPI: a mirror for the init container's pip
                   pip_index_url=os.environ.get("EDGECONFORM_PIP_INDEX_URL", ""))
 

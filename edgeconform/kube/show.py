@@ -19,9 +19,12 @@ def cmd_manifests(topologies: dict, name: str, controller: str, lb_address: str)
     with tempfile.TemporaryDirectory(prefix="edgeconform-manifests-") as tmp:
         issued = certs.issue(Path(tmp), "controller", t.controller.certificates)
         plan = controllers.get(controller).translate(t, controllers.EdgeFacts((lb_address,), issued))
-    objects = [*manifests.echo(versions()["images"]["python"]), *plan.manifests]
+    client_header = controllers.controller_class(controller).client_header
+    objects = [*manifests.echo(versions()["images"]["python"], client_header=client_header), *plan.manifests]
     print(f"# {name} on {controller}; the load balancer connects from {lb_address}")
     for key, reason in plan.unsupported.items():
         print(f"# cannot be measured on {controller}: {key}: {reason}")
+    for note in plan.notes:
+        print(f"# note: {note}")
     print(manifests.dump(objects), end="")
     return 0

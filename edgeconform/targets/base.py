@@ -87,6 +87,12 @@ class Target:
         """The topologies as this target will build them (eks: renamed to the cluster's domain)."""
         return topologies
 
+    def will_build(self, topologies: list[Topology]) -> None:
+        """The topologies this session's tests will ask ``build`` for, in the order they run (called once the tests
+        are collected, before any is built, also by --collect-only: build nothing here). A target whose edges take
+        minutes to come up (eks) can start them all at the first ``build`` and hand each out when asked; the
+        default builds each on demand."""
+
     def header(self) -> str:
         """One line for pytest's header: where the edges go."""
         return ""

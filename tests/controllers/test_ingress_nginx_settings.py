@@ -233,16 +233,18 @@ def test_a_wrong_nginx_binary_is_one_error_before_anything_runs(tmp_path, monkey
         binaries.version.cache_clear()
 
 
-def test_a_failure_names_the_controller_its_version_and_its_settings(tmp_path):
+def test_a_failure_names_the_controller_its_version_and_the_settings_the_cell_rests_on(tmp_path):
+    from edgeconform.behaviours import expectation
     from edgeconform.edge import Edge
-    from edgeconform.verdicts import controller_words
+    from edgeconform.verdicts import _controller_lines
 
     t = native(CATALOG["nlb-proxy-v2"], {"use-proxy-protocol": "true", "use-forwarded-headers": "true"})
     edge = Edge(topology=t, target="local", endpoints={}, ca=tmp_path / "ca.pem", roles={}, client_cidr=None,
                 client_addresses=[None], controller_name="ingress-nginx",
                 controller_version="1.15.1 (edge semantics on nginx 1.31.3)")
-    assert controller_words(edge) == ("controller: ingress-nginx 1.15.1 (edge semantics on nginx 1.31.3); settings: "
-                                      "use-proxy-protocol=true, use-forwarded-headers=true")
-    abstract = Edge(topology=CATALOG["alb"], target="local", endpoints={}, ca=tmp_path / "ca.pem", roles={},
-                    client_cidr=None, client_addresses=[None], controller_name="envoy", controller_version="1.40.0")
-    assert controller_words(abstract) == "controller: envoy 1.40.0"  # no vocabulary of its own
+    lines = _controller_lines(edge, expectation(t, "security", "forged-proto"))
+    assert lines[0] == ("controller: ingress-nginx 1.15.1 (edge semantics on nginx 1.31.3), with the settings this "
+                        "cell rests on:")
+    assert "  - use-forwarded-headers: true" in lines and "  - force-ssl-redirect: false (default)" in lines
+    assert "  - proxy-read-timeout: 60 (default)" in _controller_lines(edge, expectation(t, "websocket", "ws"))
+    assert NGINX.deciding(CATALOG["alb"], "client_ip")[0].startswith("(translated from the abstract block")

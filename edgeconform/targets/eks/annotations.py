@@ -1,8 +1,9 @@
-"""The AWS annotation sets (clusters/eks/annotations.yaml), evaluated for one topology.
+"""Mode lbc-annotations: the AWS annotation sets (clusters/eks/annotations.yaml), evaluated for one topology.
 
 The data says which annotation encodes which topology field and cites its source; this module only evaluates
 the ``when`` conditions and ``value`` templates against the topology and the run's settings, and refuses a
-topology whose fields the model's annotations cannot express.
+topology whose fields the model's annotations cannot express. The other modes evaluate their data files with
+the same context (``context``, ``holds``, ``render``); auto-mode starts from these sets.
 """
 
 from __future__ import annotations
@@ -12,18 +13,22 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import jinja2
 import yaml
 
 from ... import assets
+from ...kube import manifests
 from ...topology import Topology
+from .modes import CannotBuild, LoadBalancerPart, LoadBalancerRef, Mode, ModeFacts, Refusal, Setting, holds, render
 from .settings import EksSettings
 
 MISSING_ARN = "<missing: --acm-cert {name}=ARN>"
+MODE = "lbc-annotations"
+# The loadBalancerClass a Service of this mode may carry after admission: none (the type annotation chooses the
+# reconciler), or the one the AWS Load Balancer Controller's webhook gives it (it reconciles that class too).
+WEBHOOK_CLASSES = {"nlb": (None, "service.k8s.aws/nlb"), "clb": (None,)}
 
-
-class CannotExpress(Exception):
-    """The topology asks for something its load balancer's annotations cannot produce."""
+# Kept for the callers that know it by this name: a topology the annotation sets cannot express.
+CannotExpress = CannotBuild
 
 
 @dataclass(frozen=True)
@@ -50,11 +55,6 @@ class AnnotationSet:
 @cache
 def data() -> dict[str, Any]:
     return yaml.safe_load(assets.path("clusters/eks/annotations.yaml").read_text())
-
-
-@cache
-def _jinja() -> jinja2.Environment:
-    return jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
 
 
 def context(t: Topology, settings: EksSettings) -> dict[str, Any]:
@@ -91,25 +91,84 @@ class _SettingsView:
         self.allow_from = settings.source_ranges
 
 
-def refusals(t: Topology, settings: EksSettings) -> list[str]:
+def refusals(t: Topology, settings: EksSettings) -> list[Refusal]:
     ctx = context(t, settings)
-    return [rule["reason"] for rule in data()["refuse"].get(t.lb.model, [])
-            if _jinja().compile_expression(str(rule["when"]))(**ctx)]
+    return [Refusal(str(rule["reason"]), rule.get("field", ""), tuple(rule.get("sources", [])))
+            for rule in data()["refuse"].get(t.lb.model, []) if holds(rule["when"], ctx)]
+
+
+def missing_arns(t: Topology, settings: EksSettings) -> tuple[str, ...]:
+    return tuple(settings.rename(name) for name in t.lb.certificates if settings.arn_for(name) is None)
 
 
 def for_topology(t: Topology, settings: EksSettings) -> AnnotationSet:
-    """The annotations that make ``t`` on AWS; CannotExpress when some field of ``t`` cannot be made."""
+    """The annotations that make ``t`` on AWS; CannotBuild when some field of ``t`` cannot be made."""
     problems = refusals(t, settings)
     if problems:
-        raise CannotExpress(f"topology {t.name!r} cannot be built on AWS ({t.lb.model}): " + "; ".join(problems))
+        raise CannotBuild(t, MODE, problems)
     model = data()["models"][t.lb.model]
     ctx = context(t, settings)
     items = []
     for entry in data()["annotations"][t.lb.model]:
-        if "when" in entry and not _jinja().compile_expression(str(entry["when"]))(**ctx):
+        if "when" in entry and not holds(entry["when"], ctx):
             continue
-        value = _jinja().from_string(str(entry["value"])).render(**ctx)
-        items.append(Annotation(entry["key"], value, tuple(entry.get("encodes", [])), tuple(entry["sources"]),
-                                entry.get("why", "")))
-    missing = tuple(settings.rename(name) for name in t.lb.certificates if settings.arn_for(name) is None)
-    return AnnotationSet(t.lb.model, model["object"], model["reconciler"], tuple(items), missing)
+        items.append(Annotation(entry["key"], render(entry["value"], ctx), tuple(entry.get("encodes", [])),
+                                tuple(entry["sources"]), entry.get("why", "")))
+    return AnnotationSet(t.lb.model, model["object"], model["reconciler"], tuple(items), missing_arns(t, settings))
+
+
+def resource_name(t: Topology) -> str:
+    """The name of every object that asks AWS for ``t``'s load balancer, in every mode."""
+    return f"edgeconform-{t.name}"[:63].rstrip("-")
+
+
+def service_ports(t: Topology, object_kind: str, container_ports: dict[str, int]) -> list[dict[str, Any]]:
+    """The Service's ports: one per listener for a load-balancer Service (AWS listener port -> controller port),
+    one per controller port the listeners use behind an Ingress or a Gateway's routes."""
+    if object_kind == "Service":
+        return [{"name": f"port-{item.port}", "port": item.port, "target_port": container_ports[item.target]}
+                for item in t.lb.listeners]
+    return [{"name": kind, "port": container_ports[kind], "target_port": container_ports[kind]}
+            for kind in t.controller_kinds]
+
+
+def objects(t: Topology, settings: EksSettings, lb_set: AnnotationSet, namespace: str, selector: dict[str, str],
+            container_ports: dict[str, int], *, load_balancer_class: str | None = None,
+            ingress_class: str | None = None) -> tuple[list[dict[str, Any]], LoadBalancerRef]:
+    """The annotated Service (NLB, Classic ELB) or Ingress and its Service (ALB): load-balancer.yaml.j2."""
+    name = resource_name(t)
+    objs = manifests.render(
+        "eks/load-balancer.yaml.j2", object=lb_set.object, name=name, namespace=namespace,
+        labels=manifests.labels(t.name), annotations=lb_set.as_dict(), selector=selector,
+        external_traffic_policy=t.kubernetes.external_traffic_policy,
+        ports=service_ports(t, lb_set.object, container_ports), node_ports=t.lb.target_type == "instance",
+        source_ranges=settings.source_ranges if lb_set.object == "Service" else [],
+        ingress_class=ingress_class or settings.alb_ingress_class, hostnames=t.hostnames,
+        load_balancer_class=load_balancer_class)
+    api_version = "v1" if lb_set.object == "Service" else "networking.k8s.io/v1"
+    return objs, LoadBalancerRef(api_version, lb_set.object, namespace, name)
+
+
+def settings_of(lb_set: AnnotationSet) -> list[Setting]:
+    return [Setting(f"{lb_set.object} annotation", item.key, item.value, item.encodes, item.sources, item.why)
+            for item in lb_set.items]
+
+
+class AnnotationsMode(Mode):
+    """Today's way: the AWS Load Balancer Controller's (and the legacy provider's) annotations."""
+
+    name = MODE
+
+    def refusals(self, t: Topology, settings: EksSettings) -> list[Refusal]:
+        return refusals(t, settings)
+
+    def build(self, t: Topology, settings: EksSettings, namespace: str, selector: dict[str, str],
+              container_ports: dict[str, int], facts: ModeFacts) -> LoadBalancerPart:
+        lb_set = for_topology(t, settings)
+        objs, ref = objects(t, settings, lb_set, namespace, selector, container_ports)
+        notes = []
+        if t.lb.model == "clb":
+            notes.append("a Classic ELB comes from the legacy provider: with the AWS Load Balancer Controller's Service "
+                         "webhook on, the Service would get an NLB instead (the build checks this with a dry run)")
+        return LoadBalancerPart(MODE, lb_set.reconciler, objs, ref, settings_of(lb_set), notes=notes,
+                                missing_arns=lb_set.missing_arns, webhook_classes=WEBHOOK_CLASSES.get(t.lb.model))

@@ -1,8 +1,10 @@
 """The eks commands of the ``edgeconform`` CLI.
 
-    edgeconform plan --target eks --topology NAME [--controller C] [--acm-cert NAME=ARN] [--eks-config FILE] ...
-        every object a run would create or change for that topology, as YAML, for review before a run
-        (no cluster needed; Secrets' data and the echo's source are elided)
+    edgeconform plan --target eks --topology NAME [--eks-mode M] [--controller C] [--acm-cert NAME=ARN] ...
+        every object a run would create or change for that topology in mode M (lbc-annotations, the default
+        without a cluster to ask; lbc-gateway; auto-mode), as YAML, for review before a run (no cluster needed;
+        Secrets' data and the echo's source are elided); a topology the mode cannot build is refused with the
+        field or annotation and the documentation that says so
     edgeconform cleanup --target eks --kubeconfig FILE [--context NAME]
         finish what an interrupted run (or --keep) left: put back the objects it changed, delete what it
         created, wait until its load balancers are gone, delete the throwaway namespace
@@ -15,6 +17,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .options import MODES
+
 COMMANDS = ("plan", "cleanup")
 
 
@@ -22,7 +26,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", default="eks", choices=["eks"],
                         help="where the plan is for (eks: a real cluster through a kubeconfig)")
     parser.add_argument("--eks-config", default=None, metavar="FILE", help="eks settings (YAML)")
-    parser.add_argument("--controller", default=None, choices=["emissary", "ingress-nginx"],
+    from ... import controllers
+
+    parser.add_argument("--controller", default=None, choices=controllers.for_place("cluster"),
                         help="the installed ingress controller (default: emissary)")
 
 
@@ -35,6 +41,8 @@ def add_commands(sub) -> None:
     plan.add_argument("--client-ip", default=None, metavar="ADDR")
     plan.add_argument("--eks-scheme", default=None, choices=["internet-facing", "internal"])
     plan.add_argument("--eks-domain", default=None, metavar="DOMAIN")
+    plan.add_argument("--eks-mode", default=None, choices=MODES,
+                      help="how the cluster builds load balancers (default: mode: in --eks-config, else lbc-annotations)")
     plan.add_argument("--run-id", default=None, metavar="ID",
                       help="the run label's value (default: a fresh random one, as a run would get)")
 
@@ -51,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         if args.command == "plan":
             settings = eks_settings.load(args.eks_config, controller=args.controller, acm_cert=args.acm_cert,
                                          client_ip=args.client_ip, scheme=args.eks_scheme, domain=args.eks_domain,
-                                         run_id=args.run_id)
+                                         run_id=args.run_id, mode=args.eks_mode)
             return cmd_plan(args, settings)
         settings = eks_settings.load(args.eks_config, controller=args.controller, kubeconfig=args.kubeconfig,
                                      context=args.context)
@@ -63,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
 
 def cmd_plan(args: argparse.Namespace, settings) -> int:
     from ... import catalog
-    from .annotations import CannotExpress
+    from .modes import CannotBuild
     from .plan import build, localize, new_run_id
 
     try:
@@ -78,11 +86,11 @@ def cmd_plan(args: argparse.Namespace, settings) -> int:
         try:
             plan = build(localize(topologies[args.topology], settings), settings, settings.run_id or new_run_id(),
                          Path(workdir))
-        except CannotExpress as exc:
+        except (CannotBuild, ValueError) as exc:
             print(f"edgeconform: {exc}", file=sys.stderr)
             return 2
     sys.stdout.write(plan.dump())
-    for name in plan.annotations.missing_arns:
+    for name in plan.missing_arns:
         print(f"edgeconform: no ARN for certificate {name} (shown as a placeholder): a run needs "
               f"--acm-cert {name}=ARN", file=sys.stderr)
     return 0

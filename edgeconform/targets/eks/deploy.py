@@ -6,8 +6,10 @@
   already there (then with a snapshot). The ledger is mirrored into a ConfigMap in the throwaway namespace, so
   `edgeconform cleanup --target eks` can finish the job after a run that was killed.
 - Undo goes backwards: objects that existed are put back as they were, created ones are deleted; a load
-  balancer's Service or Ingress is waited for until it is gone (its controller deletes the AWS load balancer
-  first, behind a finalizer), so a run does not end with billable load balancers behind it.
+  balancer's Service, Ingress or Gateway is waited for until it is gone (its controller deletes the AWS load
+  balancer first, behind a finalizer), so a run does not end with billable load balancers behind it. Deletions
+  overlap: a topology's undo can leave its load balancer deleting (``wait=False``, still in the ledger as
+  deleting) and the run's end waits for every one of them in one loop.
 - Undo runs with Ctrl-C held off (a second Ctrl-C would otherwise leave load balancers behind), and only
   touches what the ledger names; a label sweep over the run label follows as a safety net.
 """
@@ -27,7 +29,8 @@ from ... import controllers
 from ...controllers.base import COMMON_KINDS
 from ...kube import manifests
 from ...kube.api import Cluster, ClusterError, _api_message
-from .plan import RUN_LABEL, LoadBalancerRef
+from .modes import LoadBalancerRef, data as modes_data
+from .plan import RUN_LABEL
 from .timeouts import Profile
 
 LEDGER = "edgeconform-ledger"
@@ -37,11 +40,18 @@ VOLATILE_METADATA = ("resourceVersion", "uid", "creationTimestamp", "managedFiel
 
 def sweep_scope() -> tuple[list[str], list[tuple[str, str]]]:
     """What a label sweep looks at (objects whose ledger entry was lost): the namespaces of the controllers that
-    run on eks, and exactly the kinds they declare (plus the Secrets and Services every controller gets)."""
+    run on eks, and exactly the kinds they declare (plus the Secrets and Services every controller gets) and the
+    kinds the modes create (clusters/eks/modes.yaml)."""
     runs_here = [controllers.controller_class(name) for name in controllers.for_place("cluster")]
     namespaces = list(dict.fromkeys(cls.namespace for cls in runs_here))
-    kinds = list(dict.fromkeys([*COMMON_KINDS, *(kind for cls in runs_here for kind in cls.resource_kinds)]))
+    kinds = list(dict.fromkeys([*COMMON_KINDS, *(kind for cls in runs_here for kind in cls.resource_kinds),
+                                *(tuple(kind) for kind in modes_data()["kinds"]["namespaced"])]))
     return namespaces, kinds
+
+
+def cluster_sweep_kinds() -> list[tuple[str, str]]:
+    """Cluster-scoped kinds a mode creates (GatewayClass, IngressClass, IngressClassParams)."""
+    return [tuple(kind) for kind in modes_data()["kinds"]["cluster"]]
 
 
 @dataclass
@@ -54,6 +64,7 @@ class Entry:
     topology: str | None
     snapshot: dict[str, Any] | None = None  # modified: the object as it was
     load_balancer: bool = False  # created, and carries an AWS load balancer (wait until it is gone)
+    deleting: bool = False  # deleted, its load balancer not gone yet
 
     def describe(self) -> str:
         return f"{self.kind} {self.namespace + '/' if self.namespace else ''}{self.name}"
@@ -140,28 +151,39 @@ class Deployment:
 
     def apply(self, objects: list[dict[str, Any]], topology: str | None,
               load_balancer: LoadBalancerRef | None = None) -> None:
-        for obj in objects:
-            meta = obj["metadata"]
-            resource = self._resource(obj["apiVersion"], obj["kind"])
-            namespace = meta.get("namespace") if resource.namespaced else None
-            current = self.get(obj["apiVersion"], obj["kind"], meta["name"], namespace)
-            body = obj
-            if current is None:
-                carries_lb = load_balancer is not None and (obj["kind"], namespace, meta["name"]) == (
-                    load_balancer.kind, load_balancer.namespace, load_balancer.name)
-                entry = Entry("created", obj["apiVersion"], obj["kind"], namespace, meta["name"], topology,
-                              load_balancer=carries_lb)
-            elif (current["metadata"].get("labels") or {}).get(RUN_LABEL) == self.run_id:
-                entry = None  # ours already (applied again): nothing new to remember
-            else:  # somebody else's object (the controller's ConfigMap, Emissary's Module): changed, put back later
-                entry = Entry("modified", obj["apiVersion"], obj["kind"], namespace, meta["name"], topology,
-                              snapshot(current))
-                body = {**obj, "metadata": {**meta, "labels": {k: v for k, v in (meta.get("labels") or {}).items()
-                                                               if k != RUN_LABEL}}}
-            if entry is not None:  # remembered before it happens: a failed apply is still undone
-                self.entries.append(entry)
-            self.cluster.apply([body])
-            if entry is not None:
+        """Apply in order, remembering each object first. The ledger's mirror is written once per call (a run
+        applies dozens of objects at once), except before changing somebody else's object: its snapshot is in
+        the ledger before the object changes. Created objects carry the run label, which the sweep finds even if
+        the process dies before the mirror is written."""
+        unmirrored = False
+        try:
+            for obj in objects:
+                meta = obj["metadata"]
+                resource = self._resource(obj["apiVersion"], obj["kind"])
+                namespace = meta.get("namespace") if resource.namespaced else None
+                current = self.get(obj["apiVersion"], obj["kind"], meta["name"], namespace)
+                body = obj
+                if current is None:
+                    carries_lb = load_balancer is not None and (obj["kind"], namespace, meta["name"]) == (
+                        load_balancer.kind, load_balancer.namespace, load_balancer.name)
+                    entry = Entry("created", obj["apiVersion"], obj["kind"], namespace, meta["name"], topology,
+                                  load_balancer=carries_lb)
+                elif (current["metadata"].get("labels") or {}).get(RUN_LABEL) == self.run_id:
+                    entry = None  # ours already (applied again): nothing new to remember
+                else:  # somebody else's object (the controller's ConfigMap, Emissary's Module): put back later
+                    entry = Entry("modified", obj["apiVersion"], obj["kind"], namespace, meta["name"], topology,
+                                  snapshot(current))
+                    body = {**obj, "metadata": {**meta, "labels": {k: v for k, v in (meta.get("labels") or {}).items()
+                                                                   if k != RUN_LABEL}}}
+                if entry is not None:  # remembered before it happens: a failed apply is still undone
+                    self.entries.append(entry)
+                    unmirrored = True
+                    if entry.action == "modified":
+                        self._mirror()
+                        unmirrored = False
+                self.cluster.apply([body])
+        finally:
+            if unmirrored:
                 self._mirror()
 
     def _mirror(self) -> None:
@@ -196,10 +218,12 @@ class Deployment:
         return deployment
 
     # --- undo -----------------------------------------------------------------------------------------
-    def undo(self, topology: str | None) -> list[str]:
+    def undo(self, topology: str | None, *, wait: bool = True) -> list[str]:
         """Put back what ``topology`` changed and delete what it created (everything when None).
 
-        Returns what could not be undone (also said on stderr); with keep=True, only says what is kept.
+        ``wait``: also wait until its load balancers are gone (all of them in one loop); without, they stay in the
+        ledger as deleting, for a later ``wait_deleted`` (the run's end always waits). Returns what could not be
+        undone (also said on stderr); with keep=True, only says what is kept.
         """
         mine = [e for e in self.entries if topology is None or e.topology == topology]
         if self.keep:
@@ -211,23 +235,34 @@ class Deployment:
         problems: list[str] = []
         with ctrl_c_held(self.say):
             for entry in reversed(mine):
-                if entry.kind == "Namespace":
-                    continue  # last of all, below
+                if entry.kind == "Namespace" or entry.deleting:
+                    continue  # the namespace last of all, below; a deleting one is waited for below
                 try:
                     self._undo_one(entry)
                 except Exception as exc:  # stays in the ledger, for `edgeconform cleanup`
                     problems.append(f"{entry.describe()}: {_api_message(exc)}")
                     continue
-                self.entries.remove(entry)
-            for entry in mine:
-                if entry.load_balancer and entry not in self.entries:  # deleted just now: wait until AWS let go
-                    problems += self._wait_gone(LoadBalancerRef(entry.api_version, entry.kind, entry.namespace or "",
-                                                                entry.name))
+                if entry.load_balancer:
+                    entry.deleting = True  # deleted: in the ledger until AWS let go
+                else:
+                    self.entries.remove(entry)
+            if wait or topology is None:
+                problems += self._wait_gone([e for e in self.entries if e.deleting
+                                             and (topology is None or e.topology == topology)])
             if topology is None:
                 problems += self._sweep()
                 problems += self._delete_namespace()
             else:
                 self._mirror()
+        for problem in problems:
+            self.say(f"edgeconform: cleanup of run {self.run_id}: {problem}")
+        return problems
+
+    def wait_deleted(self) -> list[str]:
+        """Wait until every load balancer deleted so far is gone (one loop over all of them)."""
+        with ctrl_c_held(self.say):
+            problems = self._wait_gone([e for e in self.entries if e.deleting])
+            self._mirror()
         for problem in problems:
             self.say(f"edgeconform: cleanup of run {self.run_id}: {problem}")
         return problems
@@ -249,21 +284,34 @@ class Deployment:
             if not is_not_found(exc):
                 raise
 
-    def _wait_gone(self, ref: LoadBalancerRef) -> list[str]:
+    def _wait_gone(self, deleting: list[Entry]) -> list[str]:
+        """One loop over every load balancer being deleted, under the lb-delete timeout; each gone one leaves the
+        ledger. Returns one problem per load balancer still there at the end."""
+        left = list(deleting)
+        seen: dict[str, list[str]] = {}
+
         def check() -> str | None:
-            obj = self.get(ref.api_version, ref.kind, ref.name, ref.namespace)
-            if obj is None:
+            for entry in list(left):
+                obj = self.get(entry.api_version, entry.kind, entry.name, entry.namespace)
+                if obj is not None:
+                    seen[entry.name] = obj["metadata"].get("finalizers") or []
+                if obj is None:
+                    left.remove(entry)
+                    if entry in self.entries:
+                        self.entries.remove(entry)
+            if not left:
                 return None
-            finalizers = obj["metadata"].get("finalizers") or []
-            return f"{ref.describe()} still there (finalizers: {', '.join(finalizers) or 'none'})"
+            return "; ".join(f"{e.describe()} still there (finalizers: {', '.join(seen.get(e.name) or []) or 'none'})"
+                             for e in left)
+        if not left:
+            return []
         timeout = self.timeouts["lb-delete"]
         try:
-            self.cluster.wait(timeout, f"{ref.describe()} and its AWS load balancer being deleted", check,
-                              self.interval)
+            self.cluster.wait(timeout, f"{len(left)} load balancer(s) being deleted ({', '.join(e.describe() for e in left)})",
+                              check, self.interval)
         except ClusterError as exc:
-            return [f"{exc}. Its load balancer may still exist in AWS: look for the tag "
-                    f"kubernetes.io/service-name={ref.namespace}/{ref.name} (Classic ELB) or "
-                    f"service.k8s.aws/stack / ingress.k8s.aws/stack={ref.namespace}/{ref.name} and delete it there"]
+            return [f"{exc}. Its load balancer may still exist in AWS: look for the tag {_aws_tag(e)} and delete it "
+                    f"there" for e in left]
         return []
 
     def _sweep(self) -> list[str]:
@@ -273,7 +321,8 @@ class Deployment:
         controller_namespaces, sweep_kinds = sweep_scope()
         namespaces = sorted({*controller_namespaces, *(e.namespace for e in self.entries if e.namespace)}
                             - {self.namespace})
-        for (api_version, kind), namespace in ((k, ns) for k in sweep_kinds for ns in namespaces):
+        scopes = [*((k, ns) for k in sweep_kinds for ns in namespaces), *((k, None) for k in cluster_sweep_kinds())]
+        for (api_version, kind), namespace in scopes:
             try:
                 resource = self._resource(api_version, kind)
                 leftovers = resource.get(namespace=namespace, label_selector=selector).to_dict().get("items", [])
@@ -313,3 +362,13 @@ class Deployment:
         self.entries = [e for e in self.entries if e.kind != "Namespace"]
         return []
 
+
+
+def _aws_tag(entry: Entry) -> str:
+    """The tag AWS carries for the load balancer of ``entry``'s object [LBC-SA][CPA]."""
+    where = f"{entry.namespace}/{entry.name}"
+    if entry.kind == "Service":
+        return f"kubernetes.io/service-name={where} (Classic ELB) or service.k8s.aws/stack={where}"
+    if entry.kind == "Ingress":
+        return f"ingress.k8s.aws/stack={where}"
+    return f"elbv2.k8s.aws/cluster and the {entry.kind} {where} (its controller's stack tags)"

@@ -3,6 +3,8 @@
 from ..base import Option, TargetSpec
 from .timeouts import NAMES as TIMEOUT_NAMES
 
+MODES = ("lbc-annotations", "lbc-gateway", "auto-mode")  # edgeconform.targets.eks.modes (kept light here)
+
 SPEC = TargetSpec(
     name="eks",
     description="a real cluster and real AWS load balancers through a kubeconfig (costs money; docs/eks.md)",
@@ -25,6 +27,9 @@ SPEC = TargetSpec(
                default=[], metavar="NAME=SECONDS", action="append"),
         Option("--eks-scheme", "eks target: load-balancer scheme (default internet-facing; internal when the runner "
                                "is in the VPC)", choices=("internet-facing", "internal")),
+        Option("--eks-mode", "eks target: how the cluster builds load balancers: lbc-annotations (Service/Ingress "
+                             "annotations), lbc-gateway (the AWS Load Balancer Controller's Gateway API), auto-mode "
+                             "(EKS Auto Mode); default: what the cluster tells", choices=MODES),
         Option("--eks-domain", "eks target: replace edgeconform.test in hostnames and certificate names (your ACM "
                                "domain)", metavar="DOMAIN"),
     ),

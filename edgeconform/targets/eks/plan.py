@@ -2,11 +2,15 @@
 what the eks target applies, in order.
 
 - session objects, once per run: the throwaway namespace and the echo backend in it (edgeconform.kube.manifests);
-- the controller's resources for the topology (edgeconform.controllers: Emissary Listeners/Hosts/Mapping/Module,
-  or ingress-nginx's ConfigMaps and Ingress), without the kind target's fixed-NodePort Service;
-- the object that asks AWS for the load balancer: a Service of type LoadBalancer (NLB, Classic ELB) or an
-  Ingress with its Service (ALB), annotated from clusters/eks/annotations.yaml, in the controller's namespace
-  (a Service selects pods of its own namespace only).
+- shared objects, once per run: cluster-wide objects several topologies use (mode lbc-gateway's GatewayClasses);
+- the load balancer, in the run's mode (edgeconform.targets.eks.modes): an annotated Service or Ingress
+  (lbc-annotations), a Gateway with its routes and configurations (lbc-gateway), a Service of Auto Mode's class or
+  an Ingress of its IngressClass (auto-mode); in the controller's namespace (a Service selects pods of its own
+  namespace only). Every topology's load balancer is applied at the start of a run and waited for together;
+- the controller's resources for the topology (edgeconform.controllers, ``translate``: Emissary
+  Listeners/Hosts/Mapping/Module, ingress-nginx's ConfigMaps and Ingress, or any controller plug-in that runs in a
+  cluster), without the kind target's fixed-NodePort Service. The controller is one installation with
+  cluster-wide settings, so these are applied when the topology's tests start and removed when they end.
 
 Every object carries the run label, so a run can be found and removed by label; objects that exist before the
 run (the controller's ConfigMap, Emissary's Module) are restored afterwards instead (edgeconform.targets.eks.deploy).
@@ -18,16 +22,20 @@ import copy
 import hashlib
 import secrets
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 
-from ... import certs, controllers
+from ... import certs, controllers, headers
 from ...controllers.base import EdgeFacts, versions
 from ...kube import manifests
 from ...topology import Topology
-from . import annotations
+from . import builders
+from .modes import CannotBuild, LoadBalancerPart, LoadBalancerRef, ModeFacts
 from .settings import EksSettings
+
+DEFAULT_MODE = "lbc-annotations"  # without a cluster to ask (edgeconform plan) and without --eks-mode
 
 RUN_LABEL = "edgeconform.dev/run"
 KIND_EDGE_SERVICE = "edgeconform-edge"  # the kind target's fixed-NodePort Service: not wanted on a real cluster
@@ -49,62 +57,78 @@ def localize(t: Topology, settings: EksSettings) -> Topology:
     })
 
 
-@dataclass(frozen=True)
-class LoadBalancerRef:
-    """The object whose status carries the load balancer's DNS name."""
-
-    api_version: str
-    kind: str
-    namespace: str
-    name: str
-
-    def describe(self) -> str:
-        return f"{self.kind} {self.namespace}/{self.name}"
-
-
 @dataclass
 class Plan:
     topology: Topology
     settings: EksSettings
     run_id: str
+    mode: str
     controller: controllers.ControllerPlan
-    annotations: annotations.AnnotationSet
+    lb: LoadBalancerPart
     session: list[dict[str, Any]]
-    edge: list[dict[str, Any]]
-    load_balancer: LoadBalancerRef
+    shared: list[dict[str, Any]]  # cluster-wide, shared by the run's topologies (applied once, removed at the end)
+    lb_objects: list[dict[str, Any]]  # the load balancer: applied for every topology at the start of a run
+    controller_objects: list[dict[str, Any]]  # the controller's settings: applied when the topology's tests start
     notes: list[str] = field(default_factory=list)
 
     @property
     def namespace(self) -> str:
         return manifests.NAMESPACE
 
+    @property
+    def load_balancer(self) -> LoadBalancerRef:
+        return self.lb.ref
+
+    @property
+    def missing_arns(self) -> tuple[str, ...]:
+        return self.lb.missing_arns
+
+    @property
+    def edge(self) -> list[dict[str, Any]]:
+        """This topology's own objects (the controller's settings and the load balancer)."""
+        return [*self.controller_objects, *self.lb_objects]
+
     def objects(self) -> list[dict[str, Any]]:
-        return [*self.session, *self.edge]
+        return [*self.session, *self.shared, *self.lb_objects, *self.controller_objects]
 
     def outside_namespace(self) -> list[dict[str, Any]]:
         return [obj for obj in self.objects() if obj["metadata"].get("namespace") not in (None, self.namespace)
-                or obj["kind"] == "Namespace" and obj["metadata"]["name"] != self.namespace]
+                or obj["metadata"].get("namespace") is None and not (obj["kind"] == "Namespace"
+                                                                     and obj["metadata"]["name"] == self.namespace)]
 
     def dump(self) -> str:
         """The YAML a user reviews: a header saying what happens, then every object (Secrets' data elided)."""
         t, s = self.topology, self.settings
-        lines = [f"# edgeconform plan: topology {t.name} on eks, controller {s.controller}, scheme {s.scheme}",
-                 f"# load balancer: {t.lb.model.upper()} from {'an' if self.annotations.object[0] in 'AEIOU' else 'a'} "
-                 f"{self.annotations.object}, reconciled by "
-                 f"{self.annotations.reconciler}",
+        lines = [f"# edgeconform plan: topology {t.name} on eks, mode {self.mode}, controller {s.controller}, "
+                 f"scheme {s.scheme}",
+                 f"# load balancer: {t.lb.model.upper()} from {_a(self.load_balancer.kind)} {self.load_balancer.kind}, "
+                 f"reconciled by {self.lb.reconciler}",
                  f"# every object is labelled {RUN_LABEL}={self.run_id} and removed after the run (--keep keeps it);",
                  f"# created in the throwaway namespace {self.namespace}: "
                  f"{len(self.objects()) - len(self.outside_namespace())} objects; elsewhere (restored if they existed):"]
         lines += [f"#   {obj['kind']} {obj['metadata'].get('namespace', '')}/{obj['metadata']['name']}"
                   for obj in self.outside_namespace()]
+        lines += ["# what encodes what (topology field <- value [sources]):"]
+        lines += [f"#   {', '.join(item.encodes) or '-'} <- {item.where} {item.key}: {item.value} "
+                  f"{''.join(f'[{k}]' for k in item.sources)}" for item in self.lb.settings]
         lines += [f"# note: {note}" for note in self.notes]
-        return "\n".join(lines) + "\n---\n" + manifests.dump([_elide_echo(obj) for obj in self.objects()])
+        sections = [("the session: once per run", self.session),
+                    ("shared by the run's topologies: applied once, removed at the end", self.shared),
+                    ("the load balancer: applied with every other topology's at the start of the run, waited for "
+                     "together", self.lb_objects),
+                    (f"the controller's settings ({s.controller}): applied when this topology's tests start, removed "
+                     "when they end", self.controller_objects)]
+        body = "".join(f"# --- {title}\n" + manifests.dump([_elide_echo(obj) for obj in objs]) + "---\n"
+                       for title, objs in sections if objs)
+        return "\n".join(lines) + "\n---\n" + body.removesuffix("---\n")
 
     def load_balancer_yaml(self) -> str:
-        """Just the object that asks AWS for the load balancer (for failure messages)."""
-        ref = self.load_balancer
-        return manifests.dump([obj for obj in self.edge if obj["metadata"]["name"] == ref.name
-                               and obj["metadata"].get("namespace") == ref.namespace])
+        """Just the objects that ask AWS for the load balancer (for failure messages)."""
+        return manifests.dump(self.lb_objects)
+
+
+def _a(word: str) -> str:
+    return "an" if word[0] in "AEIOU" else "a"
 
 
 def _elide_echo(obj: dict[str, Any]) -> dict[str, Any]:
@@ -122,9 +146,15 @@ def _labelled(obj: dict[str, Any], run_id: str) -> dict[str, Any]:
     return out
 
 
-def session_objects(run_id: str) -> list[dict[str, Any]]:
-    """The throwaway namespace and the echo backend in it."""
-    return [_labelled(obj, run_id) for obj in manifests.echo(versions()["images"]["python"])]
+def session_objects(run_id: str, client_header: str = headers.CLIENT) -> list[dict[str, Any]]:
+    """The throwaway namespace and the echo backend in it (reading the client from where the controller states it)."""
+    return [_labelled(obj, run_id) for obj in _echo(client_header)]
+
+
+@cache
+def _echo(client_header: str) -> tuple[dict[str, Any], ...]:
+    """Rendered once per process and header (the same for every plan of a run; _labelled copies before labelling)."""
+    return tuple(manifests.echo(versions()["images"]["python"], client_header=client_header))
 
 
 def controller_certificates(t: Topology, workdir: Path) -> dict[str, certs.IssuedCert]:
@@ -132,41 +162,50 @@ def controller_certificates(t: Topology, workdir: Path) -> dict[str, certs.Issue
     return certs.issue(workdir / "certs", "controller", t.controller.certificates)
 
 
-def build(topology: Topology, settings: EksSettings, run_id: str, workdir: Path) -> Plan:
-    """The plan for one topology (already localized). Raises annotations.CannotExpress."""
+def build(topology: Topology, settings: EksSettings, run_id: str, workdir: Path, mode: str | None = None,
+          facts: ModeFacts | None = None) -> Plan:
+    """The plan for one topology (already localized) in ``mode`` (default: the settings', else lbc-annotations).
+    Raises modes.CannotBuild, naming what the mode cannot build and the source that says so."""
     t = topology
-    lb_set = annotations.for_topology(t, settings)
+    mismatch = controller_mismatch(t, settings)
+    if mismatch:
+        raise ValueError(mismatch)
+    mode = mode or settings.mode or DEFAULT_MODE
+    builder = builders.get(mode)
+    builder.check(t, settings)  # before anything else: a refused topology costs nothing
     controller = controllers.get(settings.controller)
-    facts = EdgeFacts(tuple(settings.vpc_cidrs), controller_certificates(t, workdir))
-    translated = controller.translate(t, facts)
-    objects = [obj for obj in translated.manifests
-               if not (obj["kind"] == "Service" and obj["metadata"]["name"] == KIND_EDGE_SERVICE)]
-    lb_objects, ref = load_balancer_objects(t, settings, controller, translated.container_ports, lb_set)
+    facts_ = EdgeFacts(tuple(settings.vpc_cidrs), controller_certificates(t, workdir))
+    translated = controller.translate(t, facts_)
+    controller_objects = [obj for obj in translated.manifests
+                          if not (obj["kind"] == "Service" and obj["metadata"]["name"] == KIND_EDGE_SERVICE)]
+    part = builder.build(t, settings, controller.namespace, controller.pod_selector, translated.container_ports,
+                         facts or ModeFacts())
+    clash = _clashes(controller_objects, [*part.objects, *part.shared])
+    if clash:
+        raise ValueError(f"the {settings.controller} controller's resources for {t.name} and the {mode} load balancer "
+                         f"both name {clash}: rename one of them")
     notes = [f"no ARN for certificate {name}: pass --acm-cert {name}=ARN (or certificates: in --eks-config)"
-             for name in lb_set.missing_arns]
-    if t.lb.model == "clb":
-        notes.append("a Classic ELB comes from the legacy provider: with the AWS Load Balancer Controller's Service "
-                     "webhook on, the Service would get an NLB instead (the build checks this with a dry run)")
-    return Plan(t, settings, run_id, translated, lb_set, session_objects(run_id),
-                [_labelled(obj, run_id) for obj in [*objects, *lb_objects]], ref, notes)
+             for name in part.missing_arns] + part.notes + list(translated.notes)
+    return Plan(t, settings, run_id, mode, translated, part, session_objects(run_id, controller.client_header),
+                [_labelled(obj, run_id) for obj in part.shared], [_labelled(obj, run_id) for obj in part.objects],
+                [_labelled(obj, run_id) for obj in controller_objects], notes)
 
 
-def load_balancer_objects(t: Topology, settings: EksSettings, controller: controllers.Controller,
-                          container_ports: dict[str, int], lb_set: annotations.AnnotationSet):
-    name = f"edgeconform-{t.name}"[:63].rstrip("-")
-    if lb_set.object == "Service":
-        ports = [{"name": f"port-{item.port}", "port": item.port, "target_port": container_ports[item.target]}
-                 for item in t.lb.listeners]
-    else:  # ALB: one Service port per controller port the listeners use
-        ports = [{"name": kind, "port": container_ports[kind], "target_port": container_ports[kind]}
-                 for kind in t.controller_kinds]
-    objects = manifests.render(
-        "eks/load-balancer.yaml.j2", object=lb_set.object, name=name, namespace=controller.namespace,
-        labels=manifests.labels(t.name), annotations=lb_set.as_dict(), selector=controller.pod_selector,
-        external_traffic_policy=t.kubernetes.external_traffic_policy, ports=ports,
-        node_ports=t.lb.target_type == "instance", source_ranges=settings.source_ranges if lb_set.object == "Service" else [],
-        ingress_class=settings.alb_ingress_class, hostnames=t.hostnames)
-    api_version = "v1" if lb_set.object == "Service" else "networking.k8s.io/v1"
-    return objects, LoadBalancerRef(api_version, lb_set.object, controller.namespace, name)
+def controller_mismatch(t: Topology, settings: EksSettings) -> str | None:
+    """A topology written in another controller's terms than the installed one the run configures."""
+    kind = t.controller.kind
+    if kind in (None, settings.controller):
+        return None
+    return (f"topology {t.name!r} is written for the {kind} controller (controller.kind), but this run configures the "
+            f"installed {settings.controller} (--controller): run it with --controller {kind} on a cluster where {kind} "
+            "is installed")
 
 
+def _clashes(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> str | None:
+    key = lambda o: (o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"])  # noqa: E731
+    both = {key(o) for o in a} & {key(o) for o in b}
+    return ", ".join(f"{k} {ns or ''}/{n}" for k, ns, n in sorted(both, key=str)) if both else None
+
+
+__all__ = ["CannotBuild", "DEFAULT_MODE", "LoadBalancerRef", "Plan", "RUN_LABEL", "build", "localize", "new_run_id",
+           "session_objects"]

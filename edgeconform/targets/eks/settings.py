@@ -4,7 +4,9 @@ The config file (``--eks-config FILE``, YAML) carries what does not change betwe
 
     kubeconfig: ~/.kube/config        # the cluster; no default on purpose (the target creates billable LBs)
     context: prod-edge-test
-    controller: emissary              # the installed ingress controller: emissary | ingress-nginx
+    controller: emissary              # the installed ingress controller (one that runs in a cluster)
+    mode: lbc-gateway                 # how load balancers are built: lbc-annotations | lbc-gateway | auto-mode
+                                      # (default: what the cluster tells, edgeconform.targets.eks.detect)
     scheme: internet-facing           # or internal, when the runner is inside the VPC
     domain: edge.example.com          # replaces edgeconform.test in every hostname and certificate name
     certificates:                     # certificate name -> ACM (or IAM server certificate) ARN
@@ -62,6 +64,7 @@ class EksSettings(BaseModel):
     context: str | None = None
     keep: bool = False
     controller: str = "emissary"  # one of the controllers that run on eks (edgeconform.controllers)
+    mode: Literal["lbc-annotations", "lbc-gateway", "auto-mode"] | None = None  # None: detected from the cluster
     scheme: Literal["internet-facing", "internal"] = "internet-facing"
     domain: str | None = None
     certificates: dict[str, str] = {}

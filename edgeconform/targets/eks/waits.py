@@ -1,13 +1,15 @@
 """The waits between "applied" and "ready" on a real cloud, each bounded by a timeout of the aws profile.
 
-1. lb-provision: the Service's or Ingress's status names the load balancer's DNS name. Meanwhile the last
-   Warning event on the object is what the user sees if it runs out (a wrong certificate ARN, no subnets...);
-   a FailedBuildModel event (the controller cannot even model the load balancer from the annotations) ends
-   the wait at once, since no amount of waiting fixes the annotations.
+1. lb-provision: the Service's or Ingress's status.loadBalancer, or the Gateway's status.addresses (type
+   Hostname), names the load balancer's DNS name. Meanwhile the last Warning event on the object (or a Gateway's
+   Programmed condition) is what the user sees if it runs out (a wrong certificate ARN, no subnets...); a
+   FailedBuildModel event (the controller cannot even model the load balancer from its objects) or a Gateway
+   whose Accepted condition is False ends the wait at once, since no amount of waiting fixes the objects.
 2. lb-dns: that name resolves (a new load balancer's name takes minutes to appear in DNS).
 3. lb-targets: the echo backend answers through the load balancer (targets registered and healthy, the
    controller configured).
-Each returns what it found; the seconds each took go into the time-to-ready report.
+``read_hostname`` and ``read_dns`` look once (edgeconform.targets.eks.provision asks every load balancer of a run
+in one loop); ``lb_hostname`` and ``dns`` wait for one. The seconds each took go into the time-to-ready report.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 from ...edge import Edge
 from ...kube.api import Cluster, ClusterError, poll
 from ...probing.http import http_get
-from .plan import LoadBalancerRef
+from .modes import LoadBalancerRef
 from .timeouts import CloudTimeout
 
 # Warning reasons that mean the load balancer will not come, however long one waits.
@@ -44,43 +46,77 @@ def _warnings(cluster: Cluster, ref: LoadBalancerRef) -> list[dict[str, Any]]:
     return sorted(mine, key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "")
 
 
+def _names(obj: dict[str, Any]) -> list[str]:
+    status = obj.get("status") or {}
+    if obj.get("kind") == "Gateway":  # the controller writes the DNS name as an address of type Hostname [LBC-GW]
+        return [a["value"] for a in status.get("addresses") or [] if a.get("value")]
+    ingress = (status.get("loadBalancer") or {}).get("ingress") or []
+    return [item.get("hostname") or item.get("ip") for item in ingress if item.get("hostname") or item.get("ip")]
+
+
+def _condition(obj: dict[str, Any], kind: str) -> dict[str, Any] | None:
+    return next((c for c in (obj.get("status") or {}).get("conditions") or [] if c.get("type") == kind), None)
+
+
+def read_hostname(cluster: Cluster, ref: LoadBalancerRef) -> tuple[str | None, str]:
+    """(the load balancer's DNS name, or None and what is seen instead); ClusterError when it will not come."""
+    obj = cluster.dynamic.resources.get(api_version=ref.api_version, kind=ref.kind).get(
+        name=ref.name, namespace=ref.namespace).to_dict()
+    names = _names(obj)
+    if names:
+        return names[0], ""
+    warnings = _warnings(cluster, ref)
+    if warnings and warnings[-1].get("reason") in FATAL_REASONS:
+        last = warnings[-1]
+        raise ClusterError(f"the load balancer for {ref.describe()} cannot be built: {last.get('reason')}: "
+                           f"{last.get('message')}")
+    accepted = _condition(obj, "Accepted") if ref.kind == "Gateway" else None
+    if accepted and accepted.get("status") == "False":
+        raise ClusterError(f"the load balancer for {ref.describe()} cannot be built: the Gateway is not accepted: "
+                           f"{accepted.get('reason')}: {accepted.get('message')}")
+    if warnings:
+        return None, f"no load balancer yet; last warning {warnings[-1].get('reason')}: {warnings[-1].get('message')}"
+    programmed = _condition(obj, "Programmed") if ref.kind == "Gateway" else None
+    if programmed and programmed.get("status") != "True":
+        return None, f"the Gateway is not programmed yet: {programmed.get('reason')}: {programmed.get('message')}"
+    return None, f"no load balancer in {ref.describe()}'s status yet"
+
+
 def lb_hostname(cluster: Cluster, ref: LoadBalancerRef, timeout: CloudTimeout, interval: float) -> tuple[str, float]:
     """Wait until ``ref``'s status names its load balancer; returns (DNS name, seconds)."""
     found: dict[str, str] = {}
-    resource = cluster.dynamic.resources.get(api_version=ref.api_version, kind=ref.kind)
 
     def check() -> str | None:
-        obj = resource.get(name=ref.name, namespace=ref.namespace).to_dict()
-        ingress = ((obj.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
-        names = [item.get("hostname") or item.get("ip") for item in ingress if item.get("hostname") or item.get("ip")]
-        if names:
-            found["name"] = names[0]
+        name, last = read_hostname(cluster, ref)
+        if name:
+            found["name"] = name
             return None
-        warnings = _warnings(cluster, ref)
-        if warnings and warnings[-1].get("reason") in FATAL_REASONS:
-            last = warnings[-1]
-            raise ClusterError(f"the load balancer for {ref.describe()} cannot be built: {last.get('reason')}: "
-                               f"{last.get('message')}")
-        if warnings:
-            return f"no load balancer yet; last warning {warnings[-1].get('reason')}: {warnings[-1].get('message')}"
-        return f"no load balancer in {ref.describe()}'s status yet"
+        return last
 
     seconds = cluster.wait(timeout, f"the load balancer of {ref.describe()} being provisioned", check, interval)
     return found["name"], seconds
+
+
+def read_dns(hostname: str, resolver: Resolver = resolve) -> tuple[list[str] | None, str]:
+    """(the addresses ``hostname`` resolves to, or None and why not)."""
+    try:
+        addresses = resolver(hostname)
+    except OSError as exc:
+        return None, f"{hostname} does not resolve yet ({exc})"
+    if not addresses:
+        return None, f"{hostname} resolves to no address yet"
+    return addresses, ""
 
 
 def dns(hostname: str, timeout: CloudTimeout, interval: float, resolver: Resolver = resolve) -> tuple[list[str], float]:
     found: dict[str, list[str]] = {}
 
     def check() -> str | None:
-        try:
-            addresses = resolver(hostname)
-        except OSError as exc:
-            return f"{hostname} does not resolve yet ({exc})"
-        if not addresses:
-            return f"{hostname} resolves to no address yet"
-        found["addresses"] = addresses
-        return None
+        addresses, last = read_dns(hostname, resolver)
+        if addresses:
+            found["addresses"] = addresses
+            return None
+        return last
 
     seconds = poll(timeout, f"{hostname} resolving (DNS)", check, interval)
     return found["addresses"], seconds

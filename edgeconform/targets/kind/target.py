@@ -47,7 +47,8 @@ class KindTarget(Target):
 
     def __init__(self, controller: str = "emissary", *, keep: bool = False, cluster_name: str | None = None):
         self.controller = controllers.get(controller)
-        self.tools = detect(need_helm="helm" in self.controller.tools)  # TargetUnavailable: what to install
+        self.tools = detect(need_helm="helm" in self.controller.tools,  # TargetUnavailable: what to install
+                            controller=self.controller.title)
         self.workdir = Path(tempfile.mkdtemp(prefix="edgeconform-kind-"))
         name = cluster_name or DEFAULT_NAME
         worker = os.environ.get("PYTEST_XDIST_WORKER")
@@ -69,7 +70,7 @@ class KindTarget(Target):
         try:
             self.cluster.ensure()
             api = Cluster(self.cluster.kubeconfig)
-            api.apply(manifests.echo(versions()["images"]["python"]))
+            api.apply(manifests.echo(versions()["images"]["python"], client_header=self.controller.client_header))
             api.wait(ECHO_READY, "the echo backend becoming ready",
                      api.pods_ready(manifests.NAMESPACE, {"app.kubernetes.io/name": manifests.ECHO_SERVICE}))
             self.controller.install(api, lambda argv, timeout: run(self.tools.command(argv), self.tools.env, timeout),
@@ -159,8 +160,12 @@ class KindTarget(Target):
         running.append(lb)
 
         # The controller learns the load balancer's address (trusted for PROXY / X-Forwarded-For).
-        plan = self.controller.translate(t, EdgeFacts((lb.ip,), ctl_certs))
-        api.apply(plan.manifests)
+        node_addresses = tuple(dict.fromkeys([node.internal_ip for node in nodes] +
+                                             [str(next(ipaddress.ip_network(cidr).hosts())) for node in nodes
+                                              for cidr in node.pod_cidrs]))  # kube-proxy's SNAT sources
+        plan = self.controller.translate(t, EdgeFacts((lb.ip,), ctl_certs, node_addresses=node_addresses))
+        self.controller.configure(api, lambda argv, timeout: run(self.tools.command(argv), self.tools.env, timeout),
+                                  self.cluster.kubeconfig, plan, workdir)
 
         relays = []
         for i in range(CLIENTS):

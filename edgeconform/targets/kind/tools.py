@@ -68,7 +68,7 @@ def engine() -> str:
         "EDGECONFORM_CONTAINER_ENGINE=podman), then run again")
 
 
-def detect(need_helm: bool) -> Toolbox:
+def detect(need_helm: bool, controller: str = "Emissary-ingress") -> Toolbox:
     missing = [dist for module, dist in (("kubernetes", "kubernetes"), ("testcontainers", "testcontainers"))
                if importlib.util.find_spec(module) is None]
     if missing:
@@ -80,6 +80,6 @@ def detect(need_helm: bool) -> Toolbox:
                                 f"install it ({KIND_INSTALL}) or point EDGECONFORM_KIND at it")
     helm = shutil.which(os.environ.get("EDGECONFORM_HELM", "helm"))
     if need_helm and helm is None:
-        raise TargetUnavailable(f"Emissary-ingress installs with Helm (3.8+, for OCI charts), which is not on PATH: "
+        raise TargetUnavailable(f"{controller} installs with Helm (3.8+, for OCI charts), which is not on PATH: "
                                 f"install it ({HELM_INSTALL}), or run with --controller ingress-nginx")
     return Toolbox(engine(), kind, helm)

@@ -33,7 +33,7 @@ from ...load_balancers.standins import AddressBook, render_standin
 from ...render import render
 from ...supervisor import Process, Supervisor, all_of, http_ok, tcp_open
 from ...topology import LB_SERVER_HEADER, Topology
-from ..base import Target, TargetUsageError
+from ..base import Target, TargetUnavailable, TargetUsageError
 from . import addresses, netns, workdirs
 from .addresses import NamespacePlace, Place
 
@@ -78,6 +78,11 @@ class LocalTarget(Target):
                 binaries.version(program)
         except binaries.MissingBinary as exc:
             raise TargetUsageError(str(exc)) from None
+        try:  # a real controller built by ./dev tools: without it, its tests skip naming how to get it
+            if controller in binaries.TOOLS:
+                binaries.version(controller)
+        except binaries.MissingBinary as exc:
+            raise TargetUnavailable(f"the {controller} controller cannot run here: {exc}") from None
         return cls(controller)
 
     def __init__(self, controller: str = "envoy", *, isolation: str | None = None):
@@ -173,13 +178,14 @@ def plan(t: Topology, place: Place, workdir: Path, transparent: bool = True,
     idle = t.idle_timeout
     kinds = t.controller_kinds
 
-    processes = [echo_process(place.echo, place.echo_port)]
     at_controller = LocalPlace(ip=place.controller, ports={kind: place.controller_port(kind) for kind in kinds},
                                admin_port=place.controller_admin, backend=(place.echo, place.echo_port),
                                https_port=redirect_port(t, place), idle_timeout=idle, certificates=ctl_certs,
-                               workdir=workdir, vpc=place.vpc)
+                               workdir=workdir, lb_addresses=(place.lb,), node_addresses=(place.node,),
+                               vpc=place.vpc)
     local = controller.local(t, at_controller)
-    processes += local.processes
+    # the echo reads the client from the header in which this controller states it
+    processes = [echo_process(place.echo, place.echo_port, controller.client_header), *local.processes]
 
     if t.node_snat:
         cfg = render("haproxy/kube-proxy.cfg.j2", topology=t.name, ip=place.node, stats_port=place.lb_admin,
@@ -207,8 +213,8 @@ def plan(t: Topology, place: Place, workdir: Path, transparent: bool = True,
     return result
 
 
-def echo_process(ip: str, port: int) -> Process:
-    argv = [sys.executable, "-m", "edgeconform.echo", "--listen", f"{ip}:{port}", "--client-header", headers.CLIENT]
+def echo_process(ip: str, port: int, client_header: str = headers.CLIENT) -> Process:
+    argv = [sys.executable, "-m", "edgeconform.echo", "--listen", f"{ip}:{port}", "--client-header", client_header]
     return Process("echo backend", argv, http_ok(f"http://{ip}:{port}/healthz"),
                    env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
 

@@ -8,6 +8,8 @@ Environment:
     EKS_FAKE_DUMP     write what is left in the fake cluster (JSON) here when the run ends, after all cleanup
     EKS_FAKE_HANG     "1": load balancers never get a DNS name (a run to interrupt); the file named by
                       EKS_FAKE_SIGNAL is created when the first load balancer object was applied
+    EKS_FAKE_MODE     lbc-annotations | lbc-gateway | auto-mode: the fake cluster shows that mode's signals
+                      (fake_kube.seed_mode); default: only the AWS Load Balancer Controller's IngressClass alb
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from edgeconform.plugin import STATE
 from edgeconform.targets.eks import target as eks_target
 from edgeconform.targets.local import LocalTarget
 
-from .fake_kube import World, fake_cluster, node, pod
+from .fake_kube import ALB_CLASS, World, fake_cluster, node, pod, seed_mode
 
 EMISSARY = {"app.kubernetes.io/name": "emissary-ingress", "app.kubernetes.io/instance": "emissary-ingress"}
 
@@ -32,6 +34,10 @@ def pytest_configure(config: pytest.Config) -> None:
     world = World(hostname="{name}.elb.fake")
     world.seed(pod("emissary-0", "emissary", EMISSARY, "10.1.2.3"))
     world.seed(node("node-a", "10.0.1.10"))
+    if os.environ.get("EKS_FAKE_MODE"):
+        seed_mode(world, os.environ["EKS_FAKE_MODE"])
+    else:
+        world.seed(ALB_CLASS)
     hang = os.environ.get("EKS_FAKE_HANG") == "1"
     if hang:
         world.provision_after = None
@@ -39,10 +45,11 @@ def pytest_configure(config: pytest.Config) -> None:
         original = world._hook
 
         def announce(verb, kind, namespace, name):
-            if verb == "apply" and kind == "Service" and namespace == "emissary":
+            if verb == "apply" and kind in ("Service", "Gateway") and namespace == "emissary":
                 signal_file.write_text("applied")
             original(verb, kind, namespace, name)
         world._hook = announce
+    seeded = set(world.objects)  # what the cluster had before the run
     local: dict[str, object] = {}
     dump = os.environ.get("EKS_FAKE_DUMP")
 
@@ -50,7 +57,7 @@ def pytest_configure(config: pytest.Config) -> None:
         for edge in local.values():
             edge.close()
         if dump:
-            left = [list(key) for key in world.objects if key[0] not in ("Node", "Pod")]
+            left = [list(key) for key in world.objects if key not in seeded and key[0] != "Pod"]
             Path(dump).write_text(json.dumps({"left": left, "calls": len(world.calls)}))
     config.add_cleanup(finish)
 

@@ -7,8 +7,11 @@ are plain dicts in one store; the typed calls return the kubernetes package's ow
 
 A few scripted behaviours of the real world, each off unless a test asks for it:
 - a Deployment gets one ready Pod (so "pods ready" waits end);
-- a LoadBalancer Service / an Ingress gets its DNS name after ``provision_after`` reads of it;
-- deleting an object with finalizers leaves it for ``finalize_after`` reads (the AWS controller at work);
+- a LoadBalancer Service / an Ingress / a Gateway gets its DNS name after ``provision_after`` reads of it, or
+  ``provision_seconds`` after it was created (simulated provisioning time, for the concurrency benchmark);
+- deleting an object with finalizers leaves it for ``finalize_after`` reads, or ``finalize_seconds`` (the AWS
+  controller at work);
+- a NodePort or LoadBalancer Service gets node ports (unless allocateLoadBalancerNodePorts is false);
 - a namespace's deletion takes its objects with it;
 - ``webhook_class`` is what a mutating webhook puts into a LoadBalancer Service's spec.loadBalancerClass;
 - ``fail_on`` / ``interrupt_on``: an exception or KeyboardInterrupt at a chosen call.
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +30,8 @@ from kubernetes.client.exceptions import ApiException
 
 from edgeconform.kube.api import Cluster
 
-CLUSTER_SCOPED = {"Namespace", "Node", "IngressClass"}
+CLUSTER_SCOPED = {"Namespace", "Node", "IngressClass", "GatewayClass", "IngressClassParams", "CustomResourceDefinition"}
+LB_KINDS = {"Ingress", "Gateway"}  # and Services of type LoadBalancer
 
 
 def api_error(status: int, message: str) -> ApiException:
@@ -54,6 +59,11 @@ class World:
     objects: dict[tuple[str, str | None, str], dict[str, Any]] = field(default_factory=dict)  # (kind, ns, name)
     calls: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)  # (verb, kind, ns, name)
     provision_after: int | None = 1  # reads of a load balancer object before it has a DNS name (None: never)
+    provision_seconds: float | dict[str, float] | None = None  # instead: seconds from creation to its DNS name (by name)
+    finalize_seconds: float | None = None  # instead of finalize_after: seconds from deletion until it is gone
+    clock: Any = time.monotonic
+    created: dict[tuple[str, str | None, str], float] = field(default_factory=dict)
+    deleted: dict[tuple[str, str | None, str], float] = field(default_factory=dict)
     hostname: str = "k8s-edge-0123456789.elb.eu-west-1.amazonaws.com"  # may contain {name}: the object's name
     finalize_after: int = 1
     webhook_class: str | None = None
@@ -80,6 +90,12 @@ class World:
 
     # --- what controllers in a real cluster would do ---------------------------------------------------
     def _after_write(self, obj: dict[str, Any]) -> None:
+        key = (obj["kind"], obj["metadata"].get("namespace"), obj["metadata"]["name"])
+        self.created.setdefault(key, self.clock())
+        if obj["kind"] == "Service" and (obj["spec"].get("type") == "NodePort" or (
+                obj["spec"].get("type") == "LoadBalancer" and obj["spec"].get("allocateLoadBalancerNodePorts", True))):
+            for i, port in enumerate(obj["spec"].get("ports") or []):
+                port.setdefault("nodePort", 30000 + (len(self.objects) * 7 + i) % 2700)
         if obj["kind"] == "Deployment":
             template = obj["spec"]["template"]
             ns, name = obj["metadata"]["namespace"], obj["metadata"]["name"]
@@ -91,27 +107,43 @@ class World:
             return
         if key in self.doomed:
             self.doomed[key] -= 1
-            if self.doomed[key] <= 0:
+            timed_out = self.finalize_seconds is None or self.clock() - self.deleted[key] >= self.finalize_seconds
+            if self.doomed[key] <= 0 and timed_out:
                 del self.doomed[key]
-                del self.objects[key]
+                self._remove(key)
             return
         self.reads[key] = self.reads.get(key, 0) + 1
-        carries_lb = obj["kind"] == "Ingress" or (obj["kind"] == "Service" and obj["spec"].get("type") == "LoadBalancer")
-        if carries_lb and self.provision_after is not None and self.reads[key] > self.provision_after:
+        carries_lb = obj["kind"] in LB_KINDS or (obj["kind"] == "Service" and obj["spec"].get("type") == "LoadBalancer")
+        if self.provision_seconds is not None:
+            wanted = self.provision_seconds
+            wanted = wanted.get(key[2]) if isinstance(wanted, dict) else wanted
+            ready = wanted is not None and self.clock() - self.created.get(key, self.clock()) >= wanted
+        else:
+            ready = self.provision_after is not None and self.reads[key] > self.provision_after
+        if carries_lb and ready:
             hostname = self.hostname.format(name=key[2])  # "{name}" in it: one DNS name per object
-            obj.setdefault("status", {})["loadBalancer"] = {"ingress": [{"hostname": hostname}]}
+            if obj["kind"] == "Gateway":
+                obj.setdefault("status", {})["addresses"] = [{"type": "Hostname", "value": hostname}]
+            else:
+                obj.setdefault("status", {})["loadBalancer"] = {"ingress": [{"hostname": hostname}]}
             obj["metadata"].setdefault("finalizers", ["service.k8s.aws/resources"])
+
+    def _remove(self, key: tuple[str, str | None, str]) -> None:
+        del self.objects[key]
+        self.created.pop(key, None)
+        self.deleted.pop(key, None)
 
     def _delete(self, key: tuple[str, str | None, str]) -> None:
         obj = self.objects[key]
         if obj["kind"] == "Namespace":
             for other in [k for k in self.objects if k[1] == key[2]]:
-                del self.objects[other]
+                self._remove(other)
         if obj["metadata"].get("finalizers"):
             obj["metadata"]["deletionTimestamp"] = "now"
-            self.doomed[key] = self.finalize_after
+            self.doomed.setdefault(key, self.finalize_after)
+            self.deleted.setdefault(key, self.clock())
         else:
-            del self.objects[key]
+            self._remove(key)
 
 
 class FakeResource:
@@ -141,6 +173,11 @@ class FakeResource:
         obj["metadata"]["resourceVersion"] = str(int((current or {}).get("metadata", {}).get("resourceVersion", 0)) + 1)
         if current is not None and "status" in current:
             obj["status"] = current["status"]
+        if current is not None and obj["kind"] == "Service":  # node ports stay what they were
+            ports = {p.get("name"): p.get("nodePort") for p in current["spec"].get("ports") or []}
+            for port in obj["spec"].get("ports") or []:
+                if ports.get(port.get("name")):
+                    port["nodePort"] = ports[port.get("name")]
         self.world.objects[key] = obj
         self.world._after_write(obj)
         return Instance(copy.deepcopy(obj))
@@ -253,3 +290,45 @@ def warning(namespace: str, kind: str, name: str, reason: str, message: str) -> 
             "metadata": {"name": f"{name}.{reason.lower()}", "namespace": namespace},
             "involvedObject": {"kind": kind, "name": name, "namespace": namespace},
             "lastTimestamp": "2026-11-26T08:00:00Z"}
+
+
+def crd(name: str, versions: tuple[str, ...] = ("v1",)) -> dict[str, Any]:
+    """A CustomResourceDefinition as detection reads it: its name and the versions it serves."""
+    return {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition", "metadata": {"name": name},
+            "spec": {"versions": [{"name": v, "served": True} for v in versions]}}
+
+
+def lbc_deployment(version: str, args: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The AWS Load Balancer Controller's Deployment as its Helm chart names it (image tag = version)."""
+    return {"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "aws-load-balancer-controller", "namespace": "kube-system",
+                         "labels": {"app.kubernetes.io/name": "aws-load-balancer-controller"}},
+            "spec": {"template": {"metadata": {"labels": {}}, "spec": {"containers": [
+                {"name": "aws-load-balancer-controller",
+                 "image": f"public.ecr.aws/eks/aws-load-balancer-controller:{version}", "args": list(args)}]}}}}
+
+
+ALB_CLASS = {"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": {"name": "alb"},
+             "spec": {"controller": "ingress.k8s.aws/alb"}}
+GATEWAY_CRDS = [crd(f"{plural}.gateway.networking.k8s.io", ("v1", "v1beta1") if plural != "tcproutes" else ("v1",))
+                for plural in ("gatewayclasses", "gateways", "httproutes", "tcproutes", "tlsroutes", "udproutes")]
+LBC_GATEWAY_CRDS = [crd(f"{plural}.gateway.k8s.aws", ("v1", "v1beta1"))
+                    for plural in ("loadbalancerconfigurations", "targetgroupconfigurations", "listenerruleconfigurations")]
+
+
+def seed_mode(world: World, mode: str) -> None:
+    """What a cluster of each mode shows: the AWS Load Balancer Controller v3.5.0 with its CRDs and IngressClass
+    (lbc-annotations, lbc-gateway: the Gateway API CRDs too), or EKS Auto Mode's webhook and CRDs."""
+    if mode in ("lbc-annotations", "lbc-gateway"):
+        world.webhook_class = "service.k8s.aws/nlb"
+        world.seed(lbc_deployment("v3.5.0"))
+        world.seed(ALB_CLASS)
+        for name in ("targetgroupbindings.elbv2.k8s.aws", "ingressclassparams.elbv2.k8s.aws"):
+            world.seed(crd(name, ("v1beta1",)))
+    if mode == "lbc-gateway":
+        for obj in [*GATEWAY_CRDS, *LBC_GATEWAY_CRDS]:
+            world.seed(obj)
+    if mode == "auto-mode":
+        world.webhook_class = "eks.amazonaws.com/nlb"
+        for name in ("ingressclassparams.eks.amazonaws.com", "targetgroupbindings.eks.amazonaws.com"):
+            world.seed(crd(name))

@@ -8,6 +8,7 @@ path through real proxies is test_eks_local_edge.py.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -23,7 +24,7 @@ from edgeconform.targets.eks.plan import RUN_LABEL
 from edgeconform.targets.eks.target import EksTarget
 from edgeconform.targets.eks.timeouts import Profile
 
-from fake_kube import World, api_error, fake_cluster, node, pod, warning
+from fake_kube import ALB_CLASS, World, api_error, fake_cluster, node, pod, warning
 
 TOPOLOGIES = catalog.load()
 EMISSARY = {"app.kubernetes.io/name": "emissary-ingress", "app.kubernetes.io/instance": "emissary-ingress"}
@@ -42,6 +43,7 @@ def world() -> World:
     w.seed(pod("emissary-0", "emissary", EMISSARY, "10.1.2.3"))
     w.seed(pod("nginx-0", "ingress-nginx", NGINX, "10.1.2.4"))
     w.seed(node("node-a", "10.0.1.10", "54.1.2.3"))
+    w.seed(ALB_CLASS)  # the AWS Load Balancer Controller's chart installs it
     return w
 
 
@@ -60,7 +62,8 @@ def target(world: World, **extra) -> EksTarget:
 
 def leftovers(world: World) -> list[tuple]:
     """Everything in the fake cluster that the tests did not seed."""
-    return sorted(k for k in world.objects if k[0] not in ("Node", "Event") and not (k[0] == "Pod" and k[1] != "edgeconform"))
+    return sorted(k for k in world.objects if k[0] not in ("Node", "Event", "IngressClass")
+                  and not (k[0] == "Pod" and k[1] != "edgeconform"))
 
 
 def test_a_target_that_never_gets_ready_fails_that_topology_and_leaves_nothing(world):
@@ -72,9 +75,12 @@ def test_a_target_that_never_gets_ready_fails_that_topology_and_leaves_nothing(w
            "EDGECONFORM_EKS_LB_TARGETS_TIMEOUT)" in message
     assert "connection refused" in message and "pods and events in emissary" in message
     assert "kind: Service" in message  # the load balancer object, for the reader
-    # the topology's objects are gone; the session's namespace stays until the session ends
+    # the topology's objects are gone, its load balancer deleting (the session's end waits for every one); the
+    # session's namespace stays until the session ends
     assert {k[0] for k in leftovers(world)} <= {"Namespace", "ConfigMap", "Deployment", "Service", "Pod"}
-    assert not [k for k in world.objects if k[1] == "emissary" and k[0] != "Pod"]
+    assert [k for k in world.objects if k[1] == "emissary" and k[0] != "Pod"] == [
+        ("Service", "emissary", "edgeconform-nlb-proxy-v2")]
+    assert world.objects[("Service", "emissary", "edgeconform-nlb-proxy-v2")]["metadata"]["deletionTimestamp"]
     t.close()
     assert leftovers(world) == []
     deletes = [c for c in world.calls if c[0] == "delete"]
@@ -154,18 +160,16 @@ def test_objects_that_existed_before_are_put_back_not_deleted(world):
 
 def test_the_run_label_never_lands_on_someone_elses_object(world):
     world.seed(USER_MODULE)
-    world.provision_after = None
     during = {}
     original = world._hook
 
-    def look_then_stop(verb, kind, namespace, name):  # inside the lb-provision wait: everything is applied
-        if (verb, kind) == ("get", "Event"):
+    def look(verb, kind, namespace, name):  # the last Pod listing is the edge's roles, after everything is applied
+        if (verb, kind) == ("list", "Pod"):
             during.update({key: dict(obj["metadata"].get("labels") or {}) for key, obj in world.objects.items()})
-            raise KeyboardInterrupt
         original(verb, kind, namespace, name)
-    world._hook = look_then_stop
+    world._hook = look
     t = target(world)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(BuildFailed):
         t.build(TOPOLOGIES["nlb-proxy-v2"])
     assert RUN_LABEL not in during[("Module", "emissary", "ambassador")]  # changed, but not ours to sweep
     assert during[("Listener", "emissary", "edgeconform-https")][RUN_LABEL] == t.run_id
@@ -231,10 +235,11 @@ def test_the_load_balancer_is_waited_for_until_its_controller_deleted_it(world):
     t = target(world)
     with pytest.raises(BuildFailed):
         t.build(TOPOLOGIES["nlb-proxy-v2"])
+    t.close()  # the session's end waits for every load balancer being deleted
     reads = [c for c in world.calls if c[:2] == ("get", "Service") and c[3] == "edgeconform-nlb-proxy-v2"]
     assert len(reads) >= 3
     assert ("Service", "emissary", "edgeconform-nlb-proxy-v2") not in world.objects
-    t.close()
+    assert t.problems == []
 
 
 def test_a_load_balancer_that_outlives_the_delete_timeout_is_reported_with_where_to_look(world):
@@ -242,7 +247,9 @@ def test_a_load_balancer_that_outlives_the_delete_timeout_is_reported_with_where
     t = target(world, timeout=[f"{k}={v}" for k, v in {**FAST, "lb-delete": 0.2}.items()])
     with pytest.raises(BuildFailed):
         t.build(TOPOLOGIES["nlb-proxy-v2"])
-    assert any("lb-delete timeout" in p and "service.k8s.aws/stack" in p for p in t.problems)
+    problems = t.deployment.wait_deleted()
+    assert any("lb-delete timeout" in p and "service.k8s.aws/stack" in p for p in problems), problems
+    assert [e.name for e in t.deployment.entries if e.deleting] == ["edgeconform-nlb-proxy-v2"]  # still in the ledger
     world.finalize_after = 0
     world.doomed.clear()
     t.close()
@@ -255,8 +262,9 @@ def test_an_undo_that_fails_stays_in_the_ledger_for_cleanup(world):
         t.build(TOPOLOGIES["nlb-proxy-v2"])
     assert any("Listener emissary/edgeconform-http: listeners.getambassador.io is forbidden" in p for p in t.problems)
     assert [e.name for e in t.deployment.entries if e.kind == "Listener"] == ["edgeconform-http", "edgeconform-https"]
-    ledger = world.objects[("ConfigMap", "edgeconform", LEDGER)]["data"]["entries"]
-    assert '"name": "edgeconform-http"' in ledger and '"name": "edgeconform-nlb-proxy-v2"' not in ledger
+    ledger = json.loads(world.objects[("ConfigMap", "edgeconform", LEDGER)]["data"]["entries"])
+    names = {e["name"]: e for e in ledger}
+    assert "edgeconform-http" in names and names["edgeconform-nlb-proxy-v2"]["deleting"]  # deleting, not gone yet
     world.fail_on.clear()
     t.close()  # its work folder too
 

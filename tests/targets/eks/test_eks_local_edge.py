@@ -29,7 +29,7 @@ from edgeconform.targets.eks.target import EksTarget
 from edgeconform.targets.local import LocalTarget, transparent_source_available
 from edgeconform.verdicts import check_or_raise
 
-from fake_kube import World, fake_cluster, node, pod
+from fake_kube import ALB_CLASS, World, fake_cluster, node, pod
 
 pytestmark = pytest.mark.integration  # real local edges play the AWS load balancers
 
@@ -50,6 +50,7 @@ def world():
     w = World(hostname="k8s-emissary-edgecon-0123456789.elb.eu-west-1.amazonaws.com")
     w.seed(pod("emissary-0", "emissary", EMISSARY, "10.1.2.3"))
     w.seed(node("node-a", "10.0.1.10"))
+    w.seed(ALB_CLASS)
     return w
 
 
@@ -91,7 +92,7 @@ def test_an_nlb_with_proxy_v2_measured_through_the_eks_path(world, local):
     edge = quick(target.build(t))
     try:
         assert edge.client_addresses == [None] and edge.endpoint("https").port == 8443
-        assert set(target.ready["nlb-proxy-v2"].phases) == {"apply", "lb-provision", "lb-dns", "lb-targets"}
+        assert set(target.ready["nlb-proxy-v2"].phases) == {"apply", "lb-provision", "lb-dns", "controller", "lb-targets"}
         assert target.ready["nlb-proxy-v2"].hostname == world.hostname
         # the cells' own probes, from edge.client_addresses[0] (None here)
         for behaviour, variant in [("sni", ""), ("websocket", "wss")]:
@@ -107,7 +108,7 @@ def test_an_nlb_with_proxy_v2_measured_through_the_eks_path(world, local):
     finally:
         edge.close()
         target.close()
-    assert sorted(k for k in world.objects if k[0] not in ("Node", "Pod")) == []
+    assert sorted(k for k in world.objects if k[0] not in ("Node", "Pod", "IngressClass")) == []
 
 
 def test_an_alb_teaches_the_runner_address_and_redirects_at_the_load_balancer(world, local):
@@ -128,7 +129,7 @@ def test_an_alb_teaches_the_runner_address_and_redirects_at_the_load_balancer(wo
     finally:
         edge.close()
         target.close()
-    assert sorted(k for k in world.objects if k[0] not in ("Node", "Pod")) == []
+    assert sorted(k for k in world.objects if k[0] not in ("Node", "Pod", "IngressClass")) == []
 
 
 @pytest.mark.skipif(not transparent_source_available(), reason="the local NLB stand-in needs root for preservation")

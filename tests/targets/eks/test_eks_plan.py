@@ -21,7 +21,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from edgeconform import catalog
+from edgeconform import catalog, controllers
 from edgeconform.cli import main
 from edgeconform.controllers import for_place
 from edgeconform.controllers.base import versions
@@ -62,7 +62,7 @@ def test_every_kubernetes_object_of_every_plan_is_valid(plans):
     checked = 0
     for (name, controller), p in plans.items():
         for obj in p.objects():
-            if obj["apiVersion"].startswith("getambassador.io/"):
+            if obj["apiVersion"].startswith(("getambassador.io/", "traefik.io/")):  # custom resources: their CRDs
                 continue
             try:
                 validate_kubernetes(obj, K8S_VERSION)
@@ -99,7 +99,7 @@ def test_the_load_balancer_object_is_what_the_validator_rejects_when_broken(plan
 def test_everything_carries_the_run_label_and_stays_in_the_namespace_or_the_controllers(plans):
     for (name, controller), p in plans.items():
         namespaces = {obj["metadata"].get("namespace") for obj in p.objects()}
-        controller_ns = {"emissary": "emissary", "ingress-nginx": "ingress-nginx"}[controller]
+        controller_ns = controllers.controller_class(controller).namespace
         assert namespaces <= {None, manifests.NAMESPACE, controller_ns}, (name, namespaces)
         cluster_scoped = [o for o in p.objects() if o["metadata"].get("namespace") is None]
         assert [o["kind"] for o in cluster_scoped] == ["Namespace"], (name, cluster_scoped)
@@ -174,7 +174,8 @@ def test_plan_refuses_a_topology_aws_cannot_build(tmp_path):
     run = subprocess.run([*CLI, "plan", "--target", "eks", "--topology", "clb-ip", "--topology-file", str(edges)],
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 2, run.stderr
-    assert "topology 'clb-ip' cannot be built on AWS (clb): a Classic ELB registers instances only" in run.stderr
+    assert ("topology 'clb-ip' cannot be built on AWS (clb, mode lbc-annotations): a Classic ELB registers instances "
+            "only") in run.stderr
     broken = tmp_path / "broken.yaml"
     broken.write_text("topologies:\n  x:\n    hostnames: [a.test]\n    load_balancer: {model: elb, listeners: []}\n")
     run = subprocess.run([*CLI, "plan", "--target", "eks", "--topology", "x", "--topology-file", str(broken)],

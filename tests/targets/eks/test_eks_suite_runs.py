@@ -119,3 +119,28 @@ def test_sigterm_during_the_load_balancer_wait_removes_everything(tmp_path):
             proc.kill()
     assert proc.returncode != 0
     assert json.loads(dump.read_text())["left"] == [], out[-3000:] + err[-3000:]
+
+
+@pytest.mark.parametrize("mode, option", [("lbc-gateway", ["--eks-mode", "lbc-gateway"]), ("auto-mode", [])])
+def test_a_run_in_each_mode_provisions_together_learns_the_client_ip_and_checks_node_ports(tmp_path, mode, option):
+    """lbc-gateway chosen on the command line, auto-mode told by the (fake) cluster: both load balancers applied
+    and waited for together, the runner's address learned through the ALB (its client-IP cell judged with it), the
+    node-port bypass check on each edge, every other cell of both edges, nothing left.
+
+    The NLB's client-IP cell is left out: on loopback the ALB stand-in (Envoy) appends its own host address for a
+    peer of 127.0.0.1, so the address it teaches is not the one the NLB's backend sees, and the backend's "via"
+    reads X-Forwarded-For (test_eks_local_edge.py measures that cell's samples directly)."""
+    dump = tmp_path / "left.json"
+    env = {**os.environ, "EKS_FAKE_DUMP": str(dump), "EKS_FAKE_MODE": mode}
+    done = subprocess.run(command(tmp_path, ["alb", "nlb-proxy-v2"], *option, "--deselect",
+                                  "suites/test_client_ip.py::test_backend_sees_client_address[nlb-proxy-v2]"),
+                          cwd=REPO, capture_output=True, text=True, timeout=300, env=env)
+    out = done.stdout
+    assert done.returncode == 0, out[-4000:] + done.stderr[-2000:]
+    assert f"(mode {mode})" in out and "2 load balancer(s) provisioned together" in out
+    assert "client-IP ground truth:" in out and "learned through alb" in out
+    summary = out.strip().splitlines()[-1]
+    # alb: 5 cells + its node-port check; nlb-proxy-v2: sni and wss + its node-port check, the two redirect cells
+    # skipped (Emissary's fixed 301 against the topology's 308)
+    assert " 9 passed, 2 skipped" in summary and "failed" not in summary, summary
+    assert json.loads(dump.read_text())["left"] == []
