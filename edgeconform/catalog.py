@@ -122,14 +122,14 @@ def _own_vocabulary(t: Topology, written: dict[str, Any], path: str) -> Topology
 
     ctl = t.controller
     if ctl.kind is None:
-        if ctl.settings:
+        if ctl.settings is not None:
             raise TopologyError(path, "settings are a controller's own: name the controller with controller.kind "
                                       f"({', '.join(controllers.names())})", entry=t.name, field="controller.settings")
         return t
     if ctl.kind not in controllers.available():
         raise TopologyError(path, f"unknown controller {ctl.kind!r}; known: {', '.join(controllers.names())}",
                             entry=t.name, field="controller.kind")
-    if not ctl.settings:
+    if ctl.settings is None:
         return t  # abstract terms: the block only says which controller runs the edge
     cls = controllers.controller_class(ctl.kind)
     if cls.settings_model is None:

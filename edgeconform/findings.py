@@ -33,10 +33,11 @@ class Finding:
 
 CODES = ("PROXY_NOT_EXPECTED", "PROXY_NOT_SENT", "XFF_TRUSTED_BEHIND_L4", "XFF_TOO_MANY_HOPS", "XFF_NOT_TRUSTED",
          "REDIRECT_LOOP_TLS_AT_LB", "CLB_HTTP_WEBSOCKET", "TLS_POLICY_OUTDATED",
+         # a controller's limit (Controller.limits; ingress-nginx's, edgeconform.controllers.ingress_nginx)
+         "CONTROLLER_LIMIT",
          # Traefik's limits (edgeconform.controllers.traefik.limits): what it cannot express for a topology, and the
          # X-Real-Ip it keeps from a trusted forwarder
          "TRAEFIK_CANNOT_EXPRESS", "TRAEFIK_KEEPS_REAL_IP")
-
 
 
 def findings(t: Topology) -> list[Finding]:
@@ -66,10 +67,11 @@ def findings(t: Topology) -> list[Finding]:
             "none: any client can forge its address (and X-Forwarded-Proto)",
             ("#1815", "#9163", "ENVOY-H")))
     if t.layer == "l7" and t.xff_mode == "append" and hops > 1:
+        how = ("it walks past every entry it trusts, so a client-sent one is believed" if ctl.trusted_cidrs else
+               "without a client-sent entry it falls back to the load balancer's address, and with one it believes "
+               "the forged entry")
         found.append(Finding(
-            "XFF_TOO_MANY_HOPS",
-            f"the controller trusts {_hops(t)} behind one L7 hop: without a client-sent "
-            "entry it falls back to the load balancer's address, and with one it believes the forged entry",
+            "XFF_TOO_MANY_HOPS", f"the controller trusts {_hops(t)} behind one L7 hop: {how}",
             ("ALB-XFH", "ENVOY-H", "#9163")))
     if t.layer == "l7" and hops == 0:
         found.append(Finding(
@@ -79,7 +81,8 @@ def findings(t: Topology) -> list[Finding]:
             "requests too and loops",
             ("#1957", "ENVOY-H", "NGX-CM"), everywhere=True))
     https = t.https_listener
-    if https is not None and https.terminates_tls and t.layer == "l4" and _redirects(t, https.target):
+    if https is not None and https.terminates_tls and t.layer == "l4" and _redirects(t, https.target) \
+            and not _https_by_proxy_port(t, https.port):
         found.append(Finding(
             "REDIRECT_LOOP_TLS_AT_LB",
             f"TLS ends at the load balancer (port {https.port}) and the plaintext lands on a controller port that "
@@ -121,6 +124,13 @@ def _hops(t: Topology) -> str:
     if ctl.trusted_cidrs:
         return f"X-Forwarded-For from {', '.join(ctl.trusted_cidrs)}"
     return f"{ctl.trusted_hops} X-Forwarded-For hop(s)"
+
+
+def _https_by_proxy_port(t: Topology, port: int) -> bool:
+    """A controller that takes a PROXY header's destination port 443 for https (ingress-nginx) does not loop when
+    TLS ends at the load balancer's 443 and PROXY reaches it."""
+    return (port == 443 and t.lb.proxy_protocol is not None and t.controller.proxy_protocol
+            and semantics_of(t).https_by_proxy_port)
 
 
 def _redirects(t: Topology, target: str) -> bool:

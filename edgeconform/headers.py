@@ -14,6 +14,10 @@ PEER = "x-edgeconform-peer"  # the controller's TCP peer (the physical connectio
 TLS = "x-edgeconform-tls"  # TLS version of the client's connection to the controller; empty when cleartext
 SNI = "x-edgeconform-sni"  # SNI name the controller received
 PORT = "x-edgeconform-port"  # which controller port the request arrived on: http, https or redirect
+# The client address of the controller's connection once PROXY is read (the TCP peer without PROXY). Optional: a
+# controller that appends it to X-Forwarded-For (Envoy) need not send it; one that replaces X-Forwarded-For with
+# its conclusion (ingress-nginx without compute-full-forwarded-for) must, or PROXY and X-Forwarded-For look alike.
+CONNECTION = "x-edgeconform-connection"
 
 # Envoy command operators that produce them.
 ENVOY_VALUES: list[tuple[str, str]] = [

@@ -11,6 +11,7 @@ import re
 _B = "https://docs.aws.amazon.com/elasticloadbalancing/latest"
 _AD = "https://github.com/awsdocs/elb-{guide}-load-balancers-user-guide/blob/main/doc_source/{page}"
 _LBC = "https://github.com/kubernetes-sigs/aws-load-balancer-controller/blob/main/docs/guide"
+_NGX = "https://github.com/kubernetes/ingress-nginx/blob/controller-v1.15.1"
 
 SOURCES: dict[str, str] = {
     "NLB-TGA": f"{_B}/network/edit-target-group-attributes.html",
@@ -47,6 +48,17 @@ SOURCES: dict[str, str] = {
     "NGX-AWS": "https://github.com/kubernetes/ingress-nginx/blob/main/hack/manifest-templates/provider/aws/"
     "nlb-with-tls-termination/values.yaml",
     "NGX-DEPLOY": "https://github.com/kubernetes/ingress-nginx/blob/main/docs/deploy/index.md",
+    # ingress-nginx's final release: what its template and Lua code do with the ConfigMap keys (the local
+    # ingress-nginx controller renders these; docs/controllers/ingress-nginx.md maps each key).
+    "NGX-TMPL": f"{_NGX}/rootfs/etc/nginx/template/nginx.tmpl",
+    "NGX-LUA": f"{_NGX}/rootfs/etc/nginx/lua/lua_ingress.lua",
+    "NGX-CERT": f"{_NGX}/rootfs/etc/nginx/lua/certificate.lua",
+    "NGX-TGO": f"{_NGX}/internal/ingress/controller/template/template.go",
+    "NGX-CFG": f"{_NGX}/internal/ingress/controller/config/config.go",
+    "NGX-CMGO": f"{_NGX}/internal/ingress/controller/template/configmap.go",
+    "NGX-ANN": f"{_NGX}/docs/user-guide/nginx-configuration/annotations.md",
+    "NGX-WS": f"{_NGX}/docs/user-guide/miscellaneous.md",
+    "NGX-E2E-PP": f"{_NGX}/test/e2e/settings/proxy_protocol.go",
     "EMS-MOD": "https://github.com/emissary-ingress/emissary/blob/master/docs/topics/running/ambassador.md",
     "EMS-AWS": "https://github.com/emissary-ingress/emissary/blob/master/docs/topics/running/ambassador-with-aws.md",
     "ENVOY-H": "https://github.com/envoyproxy/envoy/blob/main/docs/root/configuration/http/http_conn_man/headers.rst",
@@ -98,6 +110,7 @@ ISSUES: dict[str, str] = {
     "#57250": "https://github.com/kubernetes/kubernetes/issues/57250",
     "#1752": "https://github.com/kubernetes-sigs/aws-load-balancer-controller/issues/1752",
     "#1815": "https://github.com/kubernetes/ingress-nginx/issues/1815",
+    "#12768": "https://github.com/kubernetes/ingress-nginx/pull/12768",
     "contour#2347": "https://github.com/projectcontour/contour/issues/2347",
 }
 

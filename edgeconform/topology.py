@@ -89,8 +89,9 @@ class Controller(_Strict):
     # The controller this block is written for, and that runs this edge (edgeconform.controllers); None: the
     # run's --controller.
     kind: str | None = None
-    # That controller's own settings, exactly as a user writes them in the cluster (checked by its plug-in).
-    settings: dict[str, Any] = {}
+    # That controller's own settings, exactly as a user writes them in the cluster (checked by its plug-in). None:
+    # not given (the abstract fields below say it all); {} given: the controller's defaults, all of them.
+    settings: dict[str, Any] | None = None
     # Expects a PROXY header (v1 or v2, auto-detected) on every listener.
     proxy_protocol: bool = False
     # X-Forwarded-For / X-Forwarded-Proto hops it trusts (Envoy xff_num_trusted_hops, Emissary l7Depth).

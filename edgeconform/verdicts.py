@@ -75,12 +75,14 @@ def judge(edge: Edge, expectation: Expectation, measurement: Measurement) -> Ver
         if required:
             return Verdict("fail", _failure(header, expectation, [f"the topology requires {expectation.behaviour}, "
                                             f"but this edge has a documented limitation: {expectation.reason}"],
-                                            observed, tried, t), measurement)
+                                            observed, tried, t, _controller_lines(edge, expectation)),
+                           measurement)
         return Verdict("limited", f"{header}: {expectation.reason} {sources.cite(expectation.sources)}", measurement)
     if expectation.outcome == "limited" and expectation.ideal is not None \
             and not compare(edge, expectation.ideal, measurement.observation):
+        who = "".join(f"{line}\n" for line in _controller_lines(edge, expectation))
         return Verdict("fail", f"{header}: unexpected success (strict): the documented limitation did not show.\n"
-                               f"expected: {expectation.describe()}\nobserved:\n{observed}\n"
+                               f"{who}expected: {expectation.describe()}\nobserved:\n{observed}\n"
                                "The stand-in or the edge does not behave as the topology documents.", measurement)
     return Verdict("fail", _failure(header, expectation, measurement.mismatches, observed, tried, t,
                                     _controller_lines(edge, expectation)), measurement)

@@ -48,6 +48,8 @@ EXPLAINS = {
     "XFF_TOO_MANY_HOPS": {"client_ip", "security[forged-client]"},
     "CLB_HTTP_WEBSOCKET": {"websocket[ws]", "websocket[wss]"},
     "TLS_POLICY_OUTDATED": {"security[tls-versions]"},
+    # a controller's limit explains the cells it names (here ingress-nginx's enable-real-ip without forwarded headers)
+    "CONTROLLER_LIMIT": {"redirect", "security[redirect-loop]"},
     # Traefik's limits name the cells they concern (the trigger's: a 308 redirect it answers GET with 301)
     "TRAEFIK_CANNOT_EXPRESS": {"redirect", "websocket[ws]", "security[forged-proto]", "security[redirect-loop]"},
     "TRAEFIK_KEEPS_REAL_IP": {"security[forged-client]"},
@@ -70,6 +72,9 @@ TRIGGERS = {  # one topology per finding code
                                "certificates: [a.example.test]}\ncontroller: {cleartext: redirect}",
     "TLS_POLICY_OUTDATED": "load_balancer: {model: nlb, listeners: [{port: 443, protocol: TLS, target: http}], "
                            "certificates: [a.example.test], tls_min_version: TLSv1.0}\ncontroller: {cleartext: serve}",
+    "CONTROLLER_LIMIT": "load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}]}\n"
+                        "controller: {kind: ingress-nginx, settings: {enable-real-ip: 'true', "
+                        "proxy-real-ip-cidr: 10.0.0.0/8}}",
     "TRAEFIK_CANNOT_EXPRESS": "load_balancer: {model: nlb, listeners: [{port: 80, protocol: TCP, target: http}]}\n"
                               "controller: {kind: traefik, redirect_code: 308}",
     "TRAEFIK_KEEPS_REAL_IP": "load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}]}\n"

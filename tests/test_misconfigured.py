@@ -7,6 +7,8 @@ mistake's finding code.
 
 examples/misconfigured/traefik/ makes the same mistakes in Traefik's own settings: each must fail with the real
 Traefik too, every failure naming the mistake or a weakness of Traefik's own that its findings name.
+examples/misconfigured/ingress-nginx/ makes them in ingress-nginx's ConfigMap keys (run on its edge semantics on
+nginx), plus one only its settings can make.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from edgeconform.behaviours.security import CHECKS
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "misconfigured"
 TRAEFIK_EXAMPLES = EXAMPLES / "traefik"  # the same mistakes in Traefik's settings (same file names)
+NGINX_EXAMPLES = EXAMPLES / "ingress-nginx"  # the same mistakes in ingress-nginx's ConfigMap keys (same file names)
 # file -> the finding that must explain its failures
 EXPECTED = {
     "proxy-v2-not-expected.yaml": "PROXY_NOT_EXPECTED",
@@ -57,6 +60,7 @@ def _topology(file: str, folder: Path = EXAMPLES):
 
 def test_every_example_is_listed():
     assert sorted(p.name for p in EXAMPLES.glob("*.yaml")) == sorted(EXPECTED)
+    assert sorted(p.name for p in NGINX_EXAMPLES.glob("*.yaml")) == sorted(NGINX_EXPECTED)
 
 
 @pytest.mark.parametrize("file", sorted(EXPECTED))
@@ -90,15 +94,21 @@ def traefik_run(tmp_path_factory) -> Run:
     return _run_examples(tmp_path_factory.mktemp("misconfigured-traefik"), TRAEFIK_EXAMPLES)
 
 
-def _run_examples(directory: Path, folder: Path) -> Run:
+@pytest.fixture(scope="module")
+def nginx_run(tmp_path_factory) -> Run:
+    """The same, for the examples written in ingress-nginx's ConfigMap keys, on its edge semantics on nginx."""
+    return _run_examples(tmp_path_factory.mktemp("misconfigured-nginx"), NGINX_EXAMPLES, NGINX_EXPECTED)
+
+
+def _run_examples(directory: Path, folder: Path, files: dict[str, str] = EXPECTED) -> Run:
     report = directory / "junit.xml"
     argv = [sys.executable, "-m", "pytest", str(ROOT / "suites"), "-p", "no:cacheprovider", "-q", "--no-matrix",
             "--converge-timeout", "0.3", f"--junitxml={report}", "-o", "junit_logging=no", "--report", str(report.parent)]
-    for file in sorted(EXPECTED):
+    for file in sorted(files):
         argv += ["--topology-file", str(folder / file)]
     proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert report.exists(), f"the suites did not run:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-    names = [_topology(f, folder).name for f in EXPECTED]
+    names = sorted((_topology(f, folder).name for f in files), key=len, reverse=True)  # longest prefix first
     found: dict[str, dict[str, tuple[str, str]]] = {}
     for case in ET.parse(report).getroot().iter("testcase"):
         name = case.get("name", "")
@@ -187,3 +197,42 @@ def test_known_bad_edge_fails_with_traefik_naming_the_mistake(traefik_run, file)
 
     assert [run["controller"] for run in traefik_run.report["runs"]] == [
         {"name": "traefik", "version": binaries.version("traefik")}]  # the report names the real controller
+
+
+# --- the same mistakes in ingress-nginx's ConfigMap keys, on its edge semantics on nginx -------------------------------
+# Where ingress-nginx's documented semantics differ, a mistake shows in other cells: trusting every address
+# (proxy-real-ip-cidr left at 0.0.0.0/0), it walks X-Forwarded-For to its leftmost entry, the client's own when none
+# is forged (client_ip passes); its redirect loop needs TLS at the NLB without PROXY (a PROXY destination port of
+# 443 means https). One more mistake only its settings make: forwarded headers with PROXY behind an NLB (#9163).
+NGINX_EXPECTED = {**EXPECTED, "forwarded-headers-with-proxy-behind-nlb.yaml": "CONTROLLER_LIMIT"}
+NGINX_MUST_FAIL = {
+    **MUST_FAIL,
+    "xff-two-hops-behind-alb.yaml": ["security[forged-client]"],
+    "forwarded-headers-with-proxy-behind-nlb.yaml": ["security[forged-proto]"],
+}
+
+
+def test_every_mistake_is_also_made_in_ingress_nginx_settings():
+    assert sorted(NGINX_EXPECTED) == sorted(NGINX_MUST_FAIL)
+    for file, code in NGINX_EXPECTED.items():
+        t = _topology(file, NGINX_EXAMPLES)
+        assert t.controller.kind == "ingress-nginx" and t.controller.settings is not None, file
+        assert code in [finding.code for finding in findings.findings(t)], file
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("file", sorted(NGINX_EXPECTED))
+def test_known_bad_edge_fails_with_ingress_nginx_naming_the_mistake(nginx_run, file):
+    t = _topology(file, NGINX_EXAMPLES)
+    code = NGINX_EXPECTED[file]
+    cells = nginx_run.cells.get(t.name)
+    assert cells, f"no results for {t.name}"
+    errors = {cell: message for cell, (outcome, message) in cells.items() if outcome == "error"}
+    assert not errors, f"{t.name}: tests errored instead of failing: {errors}"
+    failures = {cell: message for cell, (outcome, message) in cells.items() if outcome == "failure"}
+    missing = [cell for cell in NGINX_MUST_FAIL[file] if cell not in failures]
+    assert not missing, f"{t.name}: expected {missing} to fail; outcomes: { {c: o for c, (o, _) in cells.items()} }"
+    unnamed = [cell for cell, message in failures.items() if code not in message]
+    assert not unnamed, f"{t.name}: failures that do not name {code}: {unnamed}"
+    (controller,) = [run["controller"] for run in nginx_run.report["runs"]]
+    assert controller["name"] == "ingress-nginx" and "edge semantics on nginx" in controller["version"]

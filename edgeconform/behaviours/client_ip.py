@@ -147,6 +147,8 @@ def via(sample: ClientIpSample) -> str:
         return "peer"
     if view.client in view.xff[:-1]:
         return "xff"
+    if view.connection_stated and view.client != view.connection:
+        return "xff"  # a controller that replaces X-Forwarded-For with its conclusion (ingress-nginx's default)
     return "unknown"
 
 

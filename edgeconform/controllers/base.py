@@ -69,6 +69,12 @@ class Semantics:
     # Whether it concludes the client from X-Forwarded-For (False: it states its TCP peer and passes the list on)
     client_from_xff: bool = True
 
+    # A PROXY header whose destination port is 443 means the client spoke TLS to the load balancer, so a request on
+    # the http port is not redirected (ingress-nginx's Lua); otherwise only the connection itself says so.
+    https_by_proxy_port: bool = False
+    # Further documented facts its translation and rules follow (fact -> words; each cited in ``sources``).
+    notes: Mapping[str, str] = field(default_factory=dict)
+
     def get_redirect_code(self, asked: int) -> int:
         """The code a GET request gets from a redirect configured (in abstract terms) with ``asked``."""
         return self.redirect_for_get.get(asked, asked)
@@ -128,6 +134,9 @@ class LocalPlace:
     # Who connects to the controller at this place: the load balancer and kube-proxy's node (the VPC's addresses)
     lb_addresses: tuple[str, ...] = ()
     node_addresses: tuple[str, ...] = ()
+    # The VPC those addresses are in (no client's is): what a private network in a controller's trusted networks
+    # stands for here, whatever network a topology's own settings name (ingress-nginx's proxy-real-ip-cidr).
+    vpc: tuple[str, ...] = ()
 
 
 @dataclass
@@ -137,6 +146,7 @@ class LocalController:
     processes: list[Process]
     admin_url: str | None = None  # an Envoy admin endpoint (PROXY-protocol counters), where there is one
     unsupported: dict[str, str] = field(default_factory=dict)
+    version: str | None = None  # what reports name as its version here, when it is not ``Controller.version()``
 
 
 class Controller:
@@ -147,6 +157,7 @@ class Controller:
     runs_on: ClassVar[tuple[str, ...]]  # "local" (processes on this machine), "cluster" (installed in Kubernetes)
     resource_kinds: ClassVar[tuple[tuple[str, str], ...]] = ()  # (apiVersion, kind) it creates per topology
     tools: ClassVar[tuple[str, ...]] = ()  # command-line tools its cluster install needs (helm)
+    binaries: ClassVar[tuple[str, ...]] = ()  # programs its local processes run (edgeconform.binaries names)
     # its own vocabulary (None: the abstract controller block is all it takes) and documented semantics
     settings_model: ClassVar[type[BaseModel] | None] = None
     semantics: ClassVar[Semantics] = GENERIC
@@ -176,7 +187,7 @@ class Controller:
         """Its own settings for ``t``: as written (``kind`` + ``settings``), else translated from the abstract block."""
         if self.settings_model is None:
             return None
-        if t.controller.kind == self.name and t.controller.settings:
+        if t.controller.kind == self.name and t.controller.settings is not None:
             return self.settings_model.model_validate(t.controller.settings)
         raise NotImplementedError(f"{self.name}: translating the abstract controller block is not written yet")
 

@@ -43,7 +43,7 @@ class BackendView:
 
     client: str | None  # the client address the controller determined
     peer: str | None  # the controller's TCP peer
-    connection: str | None  # the controller's connection address after PROXY (the XFF entry it appended)
+    connection: str | None  # the controller's connection address after PROXY (its header, or the XFF entry it appended)
     xff: tuple[str, ...]
     xfp: str | None
     tls: str | None  # TLS version the controller saw; None when the controller received cleartext
@@ -51,16 +51,19 @@ class BackendView:
     port: str | None  # controller port kind
     backend_peer: str | None  # the echo's own TCP peer
     headers: tuple[tuple[str, str], ...] = ()
+    connection_stated: bool = False  # the controller named its connection's address (x-edgeconform-connection)
 
     @classmethod
     def from_echo(cls, report: dict[str, Any]) -> BackendView:
         hdrs = {name: value for name, value in report.get("headers", [])}
         xff = tuple(report.get("forwarded", {}).get("for", []))
         return cls(client=report.get("client") or None, peer=hdrs.get(H.PEER) or None,
-                   connection=xff[-1] if xff else None, xff=xff, xfp=report.get("forwarded", {}).get("proto"),
+                   connection=hdrs.get(H.CONNECTION) or (xff[-1] if xff else None), xff=xff,
+                   xfp=report.get("forwarded", {}).get("proto"),
                    tls=hdrs.get(H.TLS) or None, sni=hdrs.get(H.SNI) or None, port=hdrs.get(H.PORT) or None,
                    backend_peer=(report.get("peer") or {}).get("ip"),
-                   headers=tuple((n, v) for n, v in report.get("headers", [])))
+                   headers=tuple((n, v) for n, v in report.get("headers", [])),
+                   connection_stated=bool(hdrs.get(H.CONNECTION)))
 
 
 # --- HTTP -------------------------------------------------------------------------------------------

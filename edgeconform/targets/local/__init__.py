@@ -64,6 +64,7 @@ class Plan:
     lb_server_header: str | None = None
     controller_admin: str | None = None
     controller_listeners: dict[str, tuple[str, int]] = field(default_factory=dict)
+    controller_version: str | None = None
 
 
 class LocalTarget(Target):
@@ -72,8 +73,9 @@ class LocalTarget(Target):
     @classmethod
     def from_options(cls, options, controller: str) -> LocalTarget:
         try:
-            for program in ("envoy", "haproxy"):
-                binaries.version(program)  # a wrong EDGECONFORM_ENVOY/_HAPROXY is one clear error, before anything
+            # a wrong EDGECONFORM_ENVOY/_HAPROXY/_NGINX is one clear error, before anything
+            for program in dict.fromkeys(("envoy", "haproxy", *controllers.controller_class(controller).binaries)):
+                binaries.version(program)
         except binaries.MissingBinary as exc:
             raise TargetUsageError(str(exc)) from None
         try:  # a real controller built by ./dev tools: without it, its tests skip naming how to get it
@@ -131,7 +133,8 @@ class LocalTarget(Target):
             edge.endpoints, edge.unsupported = built.endpoints, built.unsupported
             edge.lb_server_header, edge.controller_admin = built.lb_server_header, built.controller_admin
             edge.controller_listeners = built.controller_listeners
-            edge.controller_name, edge.controller_version = controller.name, controller.version()
+            edge.controller_name = controller.name
+            edge.controller_version = built.controller_version or controller.version()
             for process in built.processes:
                 supervisor.run(process)
             edge.ready_seconds = supervisor.wait_ready()
@@ -178,7 +181,8 @@ def plan(t: Topology, place: Place, workdir: Path, transparent: bool = True,
     at_controller = LocalPlace(ip=place.controller, ports={kind: place.controller_port(kind) for kind in kinds},
                                admin_port=place.controller_admin, backend=(place.echo, place.echo_port),
                                https_port=redirect_port(t, place), idle_timeout=idle, certificates=ctl_certs,
-                               workdir=workdir, lb_addresses=(place.lb,), node_addresses=(place.node,))
+                               workdir=workdir, lb_addresses=(place.lb,), node_addresses=(place.node,),
+                               vpc=place.vpc)
     local = controller.local(t, at_controller)
     # the echo reads the client from the header in which this controller states it
     processes = [echo_process(place.echo, place.echo_port, controller.client_header), *local.processes]
@@ -192,7 +196,8 @@ def plan(t: Topology, place: Place, workdir: Path, transparent: bool = True,
                                          place.lb_admin))
 
     result = Plan(processes, endpoints={}, unsupported=dict(local.unsupported), controller_admin=local.admin_url,
-                  controller_listeners={kind: (place.controller, port) for kind, port in at_controller.ports.items()})
+                  controller_listeners={kind: (place.controller, port) for kind, port in at_controller.ports.items()},
+                  controller_version=local.version)
     if t.layer == "l4" and t.preserves_client_ip and not transparent:
         result.unsupported["client_ip"] = TRANSPARENT_UNAVAILABLE
     standin = render_standin(t, address_book(t, place), workdir, lb_certs, transparent and t.preserves_client_ip)

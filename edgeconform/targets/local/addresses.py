@@ -82,6 +82,11 @@ class Place:
     def echo_port(self) -> int:
         return ECHO_PORT + self.offset
 
+    @property
+    def vpc(self) -> tuple[str, ...]:
+        """The networks the load balancer and the node connect from, and no client does."""
+        return (f"{self.lb}/32", f"{self.node}/32")
+
     def roles(self) -> dict[str, str]:
         return {self.lb: "lb", self.node: "node", self.controller: "controller", self.echo: "backend"}
 
@@ -105,6 +110,7 @@ class NamespacePlace(Place):
 
     lb, node, controller, echo = "10.0.1.17", "10.0.2.11", "10.0.3.21", "10.0.4.31"
     client_cidr = "198.51.100.0/24"
+    vpc = ("10.0.0.0/16",)  # type: ignore[assignment]  # a VPC-like range: the load balancer, nodes, pods
 
     def __init__(self, namespace: Namespace):
         self.ns = namespace

@@ -79,9 +79,9 @@ def test_local_target_is_unaffected_by_the_kind_options():
 
 @pytest.mark.integration
 def test_a_cluster_controller_on_the_local_target_is_a_usage_error():
-    run = run_suites("--topology", "nlb-proxy-v2", "-m", "client_ip", "--controller", "ingress-nginx")
+    run = run_suites("--topology", "nlb-proxy-v2", "-m", "client_ip", "--controller", "emissary")
     assert run.returncode == 4, run.stdout + run.stderr
-    assert "the ingress-nginx controller does not run on the local target" in run.stderr and "envoy" in run.stderr
+    assert "the emissary controller does not run on the local target" in run.stderr and "envoy" in run.stderr
 
 
 def test_relays_route_each_client_through_its_own_port():

@@ -68,9 +68,10 @@ def nlb_verdicts(report: Path) -> dict[str, str]:
     return {f"{r['topology']} {r['behaviour']}[{r['variant']}]": r["verdict"] for r in results}
 
 
-def run_nlb_suite(argv_prefix: list[str], report: Path, env: dict[str, str], user=None) -> subprocess.CompletedProcess:
+def run_nlb_suite(argv_prefix: list[str], report: Path, env: dict[str, str], user=None,
+                  controller: str = "envoy") -> subprocess.CompletedProcess:
     argv = [*argv_prefix, "-m", "pytest", "suites", "-m", "nlb", "-q", "-p", "no:cacheprovider", "--report",
-            str(report)]
+            str(report), "--controller", controller]
     if user is None:
         return subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     return as_user(user, argv, cwd=REPO, env=env, timeout=600)
@@ -84,7 +85,9 @@ def request_cleanup():
         shutil.rmtree(path, ignore_errors=True)
 
 
-def test_an_unprivileged_user_gets_roots_verdicts(account, tmp_path, request_cleanup):
+# envoy: the generic controller; ingress-nginx: nginx as uid 0 of the user namespace (`user root; master_process off`)
+@pytest.mark.parametrize("controller", ["envoy", "ingress-nginx"])
+def test_an_unprivileged_user_gets_roots_verdicts(account, tmp_path, request_cleanup, controller):
     python = interpreter(account)
     site = sysconfig.get_paths()["purelib"]  # this venv's packages: the same CPython ABI as `python`
     home = Path(tempfile.mkdtemp(prefix="unprivileged-run-"))  # pytest's own tmp_path is root's alone
@@ -96,13 +99,15 @@ def test_an_unprivileged_user_gets_roots_verdicts(account, tmp_path, request_cle
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "PYTHONDONTWRITEBYTECODE": "1",
            "PYTHONPATH": os.pathsep.join([str(REPO), site]), "TMPDIR": str(home)}
     theirs = home / "report"
-    user_run = run_nlb_suite([python], theirs, env, account)
+    user_run = run_nlb_suite([python], theirs, env, account, controller)
     assert user_run.returncode == 0, user_run.stdout[-4000:] + user_run.stderr[-2000:]
 
     ours = tmp_path / "root-report"
-    root_run = run_nlb_suite([sys.executable], ours, {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    root_run = run_nlb_suite([sys.executable], ours, {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}, None, controller)
     assert root_run.returncode == 0, root_run.stdout[-4000:]
 
+    (ran,) = [run["controller"] for run in json.loads((theirs / "report.json").read_text())["runs"]]
+    assert ran["name"] == controller, ran
     user_verdicts, root_verdicts = nlb_verdicts(theirs), nlb_verdicts(ours)
     assert user_verdicts == root_verdicts
     client_ip = {cell: v for cell, v in user_verdicts.items() if " client_ip[" in cell}
