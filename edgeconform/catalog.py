@@ -163,6 +163,8 @@ def consistency_problems(t: Topology) -> list[tuple[str, str]]:
         add(("load_balancer.certificates", f"{model.article} takes {limit} {cites('certificate_limit')}"))
     if any(listener.target == "https" for listener in lb.listeners) and not t.controller.certificates:
         add(("controller.certificates", "a listener forwards TLS to the controller's https port, which needs certificates"))
+    problems += _idle_timeout_problems(t)
+    problems += _tls_policy_problems(t)
     for i, name in enumerate(t.requires):
         if name not in REQUIRABLE:
             add((f"requires.{i}", f"unknown behaviour {name!r}; a topology can require {', '.join(REQUIRABLE)}"))
@@ -172,6 +174,63 @@ def consistency_problems(t: Topology) -> list[tuple[str, str]]:
         if bad:
             add((f"sources.{field}", f"unknown source key(s) {bad}; see edgeconform/sources.py"))
     return problems
+
+
+def _idle_timeout_problems(t: Topology) -> list[tuple[str, str]]:
+    """Idle timeouts AWS cannot set: per model and listener protocol [NLB-IT][ALB-IT][CLB-IT]."""
+    lb, model, problems = t.lb, t.lb_model, []
+    keys = sources.cite(model.cite("idle_timeout"))
+    per_listener = set(model.idle_timeouts) - {p for p, (lo, hi) in model.idle_timeouts.items() if lo == hi}
+    if lb.idle_timeout is not None and lb.idle_timeout < 1:
+        return [("load_balancer.idle_timeout", f"an idle timeout is a number of seconds, at least 1; got {lb.idle_timeout}")]
+    for i, listener in enumerate(lb.listeners):
+        if listener.idle_timeout is not None and model.name != "nlb":
+            problems.append((f"load_balancer.listeners.{i}.idle_timeout",
+                             f"{model.article}'s idle timeout is a load-balancer attribute, not a listener's: set "
+                             f"load_balancer.idle_timeout {keys}"))
+            continue
+        if listener.idle_timeout is not None and listener.protocol not in per_listener:
+            problems.append((f"load_balancer.listeners.{i}.idle_timeout",
+                             f"{model.article} {listener.protocol} listener's idle timeout cannot be set {keys}"))
+            continue
+        given = listener.idle_timeout if listener.idle_timeout is not None else lb.idle_timeout
+        if given is None:
+            continue
+        lo, hi = model.idle_timeouts[listener.protocol]
+        if not lo <= given <= hi:
+            field = (f"load_balancer.listeners.{i}.idle_timeout" if listener.idle_timeout is not None
+                     else "load_balancer.idle_timeout")
+            rule = (f"is {lo} s and cannot be changed" if lo == hi else f"must be {lo}-{hi} s")
+            where = f"{model.title} {listener.protocol} listener" if model.name == "nlb" else model.title
+            problems.append((field, f"{where} idle timeout {rule} (listener {listener.port}); got {given} {keys}"))
+    return problems
+
+
+def _tls_policy_problems(t: Topology) -> list[tuple[str, str]]:
+    """A security policy the model does not have, or one named where no TLS ends at the load balancer."""
+    from .load_balancers import policies
+
+    lb, model = t.lb, t.lb_model
+    keys = sources.cite(model.cite("tls_policy"))
+    if lb.tls_policy is None and lb.tls_min_version is None:
+        return []
+    field = "load_balancer.tls_policy" if lb.tls_policy is not None else "load_balancer.tls_min_version"
+    if lb.tls_policy is not None and lb.tls_min_version is not None:
+        return [("load_balancer.tls_min_version", "give load_balancer.tls_policy only: tls_min_version is the old way "
+                                                  "to pick a policy (by its oldest TLS version)")]
+    if not any(listener.terminates_tls for listener in lb.listeners):
+        return [(field, "a security policy applies where TLS ends at the load balancer, and no listener terminates "
+                        "TLS here")]
+    if lb.tls_min_version is not None:
+        if model.policy_by_min_version.get(lb.tls_min_version) is None:
+            newest = max((p.max for p in model.tls_policies.values()), key=policies.VERSIONS.index)
+            return [(field, f"{model.article} has no security policy that starts at {lb.tls_min_version}: its "
+                            f"policies stop at {newest} {keys}")]
+        return []
+    if lb.tls_policy not in model.tls_policies:
+        known = ", ".join(sorted(model.tls_policies))
+        return [(field, f"{model.article} has no security policy {lb.tls_policy!r}; its policies: {known} {keys}")]
+    return []
 
 
 def _deep_merge(base: dict, override: dict) -> dict:

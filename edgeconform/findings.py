@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .behaviours import get as behaviour
+from .load_balancers.policies import AWS_DEFAULT, RECOMMENDED
 from .sources import cite
 
 if TYPE_CHECKING:
@@ -83,14 +84,21 @@ def findings(t: Topology) -> list[Finding]:
             f"{model.proxy_protocol} for the client address) for WebSocket traffic",
             ("#3746", "istio#11579", "EMS-AWS")))
     at = t.tls_terminates_at
-    oldest = t.lb.tls_min_version if at == "lb" else t.controller.tls_min_version
-    if at is not None and oldest in ("TLSv1.0", "TLSv1.1"):
-        where = "load balancer's TLS listener" if at == "lb" else "controller"
+    policy = t.tls_policy if at == "lb" else None
+    if policy is not None and policy.outdated:
+        recommended = model.default_tls_policy
         found.append(Finding(
             "TLS_POLICY_OUTDATED",
-            f"the {where} accepts {oldest}: the AWS recommended security policies (ELBSecurityPolicy-TLS13-1-2-2021-06) "
-            "accept TLS 1.2 and 1.3 only, while ELBSecurityPolicy-2016-08, the default for listeners created with "
-            "the CLI, CloudFormation or the CDK, still allows TLS 1.0",
+            f"the load balancer's TLS listeners use {policy.describe()}, which still accepts "
+            f"{policy.min.replace('TLSv', 'TLS ')}: AWS recommends {RECOMMENDED} (the console default; "
+            f"{recommended} on {model.article}), while {AWS_DEFAULT}, the default of the CLI, CloudFormation, "
+            "the CDK and the AWS Load Balancer Controller when no policy annotation is set, accepts TLS 1.0",
+            (*model.cite("tls_policy"), "LBC-SA", "LBC-IA")))
+    elif at == "controller" and t.controller.tls_min_version in ("TLSv1.0", "TLSv1.1"):
+        found.append(Finding(
+            "TLS_POLICY_OUTDATED",
+            f"the controller accepts {t.controller.tls_min_version}: the AWS recommended security policies "
+            f"({RECOMMENDED}) accept TLS 1.2 and 1.3 only",
             ("NLB-TLSPOL", "ALB-TLSPOL")))
     return found
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from . import load_balancers
 from .load_balancers import LoadBalancerModel
+from .load_balancers.policies import TlsPolicy
 
 LBModel = Literal[load_balancers.NAMES]  # type: ignore[valid-type]
 ListenerProtocol = Literal["TCP", "TLS", "SSL", "HTTP", "HTTPS"]
@@ -37,6 +38,9 @@ class Listener(_Strict):
     port: int = Field(ge=1, le=65535)
     protocol: ListenerProtocol
     target: ControllerPort
+    # NLB TCP listeners only: the listener attribute tcp.idle_timeout.seconds (60-6000) [NLB-IT]; ALB and Classic
+    # ELB idle timeouts are load-balancer attributes (load_balancer.idle_timeout).
+    idle_timeout: int | None = None
 
     @property
     def terminates_tls(self) -> bool:
@@ -60,9 +64,15 @@ class LoadBalancer(_Strict):
     target_type: Literal["instance", "ip"] = "instance"
     # ALB only: LBC ssl-redirect, a 301 to HTTPS on every HTTP listener [LBC-IA].
     ssl_redirect: bool = False
-    idle_timeout: int | None = Field(default=None, ge=1, le=6000)
-    # The oldest TLS version a TLS-terminating listener accepts (AWS recommended policies: TLS 1.2).
-    tls_min_version: Literal["TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"] = "TLSv1.2"
+    # Seconds, for every listener (the model's ranges per listener protocol are checked at load time: ALB and
+    # Classic ELB 1-4000, NLB TCP 60-6000, NLB TLS 350 fixed); None: the model's default.
+    idle_timeout: int | None = None
+    # The security policy of the TLS listeners, by AWS name (edgeconform.load_balancers.policies); None: the
+    # recommended one (ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09; Classic ELB: ELBSecurityPolicy-TLS-1-2-2017-01).
+    tls_policy: str | None = None
+    # The old way to pick a policy, by its oldest TLS version (TLSv1.0: ELBSecurityPolicy-2016-08, TLSv1.1:
+    # ELBSecurityPolicy-TLS-1-1-2017-01, TLSv1.2: the default, TLSv1.3: ELBSecurityPolicy-TLS13-1-3-2021-06).
+    tls_min_version: Literal["TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"] | None = None
 
 
 class Kubernetes(_Strict):
@@ -160,10 +170,36 @@ class Topology(_Strict):
         used = {item.target for item in self.lb.listeners}
         return [kind for kind in ("http", "https", "redirect") if kind in used]
 
+    def listener_idle_timeout(self, listener: Listener) -> int:
+        """One listener's idle timeout in seconds: its own (NLB TCP), the load balancer's, or the AWS default."""
+        return listener.idle_timeout or self.lb.idle_timeout or self.lb_model.default_idle_timeout
+
     @property
     def idle_timeout(self) -> int:
-        """The load balancer's idle timeout in seconds: the topology's, or the model's AWS default."""
-        return self.lb.idle_timeout or self.lb_model.default_idle_timeout
+        """The load balancer's longest listener idle timeout, in seconds (the controller's keep-alive must exceed
+        what its load balancer holds open)."""
+        return max(self.listener_idle_timeout(listener) for listener in self.lb.listeners)
+
+    @property
+    def nlb_tcp_idle_timeouts(self) -> dict[int, int]:
+        """NLB TCP listeners whose idle timeout differs from AWS's 350 s: port -> seconds (the LBC's
+        aws-load-balancer-listener-attributes.TCP-<port> annotation sets tcp.idle_timeout.seconds) [NLB-IT]."""
+        if self.lb.model != "nlb":
+            return {}
+        default = self.lb_model.default_idle_timeout
+        return {item.port: self.listener_idle_timeout(item) for item in self.lb.listeners
+                if item.protocol == "TCP" and self.listener_idle_timeout(item) != default}
+
+    @property
+    def tls_policy(self) -> TlsPolicy | None:
+        """The security policy of the load balancer's TLS listeners (None: none terminates TLS there)."""
+        if not any(listener.terminates_tls for listener in self.lb.listeners):
+            return None
+        model = self.lb_model
+        name = self.lb.tls_policy
+        if name is None and self.lb.tls_min_version is not None:
+            name = model.policy_by_min_version.get(self.lb.tls_min_version)
+        return model.tls_policies.get(name or model.default_tls_policy)
 
     @property
     def tls_terminates_at(self) -> Literal["lb", "controller"] | None:

@@ -1,6 +1,7 @@
 """The Application Load Balancer: HTTP/HTTPS listeners, X-Forwarded-For modes, SNI certificate list, a
 redirect action (LBC ssl-redirect), WebSockets passed."""
 
+from . import policies
 from .base import LoadBalancerModel
 
 MODEL = LoadBalancerModel(
@@ -18,6 +19,10 @@ MODEL = LoadBalancerModel(
     h2_on_tls=True,  # HTTP/2 on HTTPS listeners [ALB-ATTR]
     preserves_client_ip_attribute=False,
     redirect_action=True,  # LBC ssl-redirect: a 301 to HTTPS on every HTTP listener [LBC-IA][LBC-CODE]
+    tls_policies=policies.ELBV2,
+    default_tls_policy=policies.RECOMMENDED,
+    policy_by_min_version=policies.BY_MIN_VERSION["elbv2"],
+    idle_timeouts={"HTTP": (1, 4000), "HTTPS": (1, 4000)},  # idle_timeout.timeout_seconds [ALB-IT]
     sources={
         "listeners": ("ALB-L",),
         "proxy": ("ALB-L",),

@@ -65,9 +65,12 @@ def l4_context(t: Topology, book: AddressBook, workdir: Path, lb_certs: dict[str
         listeners.append({"name": f"listener_{item.port}", "public_port": item.port, "protocol": item.protocol,
                           "target": item.target, "bind_port": book.listener_ports[item.port],
                           "crt_list": crt_list if item.terminates_tls else None, "transparent": transparent,
-                          "target_ip": ip, "target_port": port, "send_proxy": proxy})
+                          "target_ip": ip, "target_port": port, "send_proxy": proxy,
+                          "idle_timeout": t.listener_idle_timeout(item)})
+    policy = t.tls_policy
     return dict(topology=t.name, model=t.lb.model, ip=book.lb_bind, source_ip=book.lb_source,
-                stats_port=book.lb_admin_port, idle_timeout=idle, tls_min_version=t.lb.tls_min_version,
+                stats_port=book.lb_admin_port, idle_timeout=idle, policy=policy.name if policy else None,
+                tls_min_version=policy.min if policy else None, tls_max_version=policy.max if policy else None,
                 listeners=listeners)
 
 
@@ -75,6 +78,7 @@ def l7_context(t: Topology, book: AddressBook, lb_certs: dict[str, certs.IssuedC
     """Context for proxies/envoy/l7-load-balancer.yaml.j2 (ALB, Classic ELB HTTP/HTTPS)."""
     xff = t.xff_mode
     model = t.lb_model
+    policy = t.tls_policy
     sni = model.sni  # ALB: default certificate plus SNI list; Classic ELB: one certificate, no SNI
     names = t.lb.certificates
     clusters, listeners = {}, []
@@ -96,5 +100,6 @@ def l7_context(t: Topology, book: AddressBook, lb_certs: dict[str, certs.IssuedC
         topology=t.name, model=t.lb.model, ip=book.lb_bind, source_ip=book.lb_source, admin_port=book.lb_admin_port,
         xff=xff, xff_settings={"use_remote_address": xff == "append", "trusted_hops": 0, "skip_append": xff != "append"},
         sni=sni, websocket=model.l7_upgrade == "pass", idle_timeout=idle,
-        envoy_tls_min=ENVOY_TLS[t.lb.tls_min_version], server_header=LB_SERVER_HEADER,
+        policy=policy.name if policy else None, envoy_tls_min=ENVOY_TLS[policy.min] if policy else None,
+        envoy_tls_max=ENVOY_TLS[policy.max] if policy else None, server_header=LB_SERVER_HEADER,
         listeners=listeners, clusters=list(clusters.values()))

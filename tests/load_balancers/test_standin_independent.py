@@ -1,0 +1,83 @@
+"""The stand-ins' AWS behaviour, confirmed by tools that are not the harness's probes: Debian's openssl s_client
+and curl, run inside the edge's network namespace (nsenter), against the stand-in started alone.
+
+- TLS versions: each model and named security policy offers exactly its range (a Classic ELB no TLS 1.3,
+  ELBSecurityPolicy-2016-08 TLS 1.0-1.2, the recommended policy TLS 1.2-1.3) [ALB-TLSPOL][NLB-TLSPOL][CLB-TLSPOL].
+- HTTP/2: an ALB offers h2 on HTTPS by ALPN; cleartext listeners refuse h2c prior knowledge [ALB-L].
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+pytestmark = [pytest.mark.integration,
+              pytest.mark.skipif(not (shutil.which("openssl") and shutil.which("curl") and shutil.which("nsenter")),
+                                 reason="needs openssl, curl and nsenter (Debian: openssl, curl, util-linux)")]
+
+OPENSSL_FLAG = {"TLSv1": "-tls1", "TLSv1.1": "-tls1_1", "TLSv1.2": "-tls1_2", "TLSv1.3": "-tls1_3"}
+
+
+def inside(slot, argv: list[str], timeout: float = 10) -> subprocess.CompletedProcess:
+    return subprocess.run([*slot.enter(), *argv], capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
+
+
+def negotiated(slot, ca, port: int, version: str, name: str = "app.edgeconform.test") -> str | None:
+    """The protocol openssl s_client agreed when it offered only ``version``; None when the handshake failed."""
+    run = inside(slot, ["openssl", "s_client", "-connect", f"{slot.lb}:{port}", "-servername", name,
+                        "-CAfile", str(ca), OPENSSL_FLAG[version], "-cipher", "DEFAULT@SECLEVEL=0", "-brief"])
+    found = re.search(r"Protocol version: (TLSv[0-9.]+)", run.stdout + run.stderr)
+    return found.group(1) if run.returncode == 0 and found else None
+
+
+def _with_policy(t, policy):
+    return t if policy is None else t.model_copy(update={"load_balancer": t.lb.model_copy(update={"tls_policy": policy})})
+
+
+@pytest.mark.parametrize("name, policy, offered", [
+    ("alb", None, {"TLSv1.2", "TLSv1.3"}),                                  # the recommended PQ policy
+    ("alb", "ELBSecurityPolicy-2016-08", {"TLSv1", "TLSv1.1", "TLSv1.2"}),  # the CLI/LBC default: no 1.3
+    ("nlb-tls", None, {"TLSv1.2", "TLSv1.3"}),
+    ("nlb-tls", "ELBSecurityPolicy-TLS-1-1-2017-01", {"TLSv1.1", "TLSv1.2"}),
+    ("nlb-tls", "ELBSecurityPolicy-TLS13-1-0-2021-06", {"TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"}),
+    ("clb-http", None, {"TLSv1.2"}),                                        # Classic ELB: never TLS 1.3
+    ("clb-http", "ELBSecurityPolicy-2016-08", {"TLSv1", "TLSv1.1", "TLSv1.2"}),
+])
+def test_openssl_sees_exactly_the_policys_versions(topologies, stand_in, tmp_path, name, policy, offered):
+    t = _with_policy(topologies[name], policy)
+    slot, edge = stand_in(t, (f"{t.lb.model} stand-in",))
+    port = slot.listener_port(443)
+    seen = {version for version in OPENSSL_FLAG if negotiated(slot, edge.ca, port, version) == version}
+    assert seen == offered, f"{t.tls_policy.describe()}: openssl negotiated {sorted(seen)}"
+
+
+def curl(slot, *args: str) -> subprocess.CompletedProcess:
+    return inside(slot, ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_version} %{http_code}", "--max-time", "5",
+                         *args])
+
+
+@pytest.mark.parametrize("name", ["alb", "clb-http"])
+def test_cleartext_listeners_refuse_h2c_prior_knowledge(topologies, stand_in, name):
+    t = topologies[name]
+    slot, edge = stand_in(t, (f"{t.lb.model} stand-in",))
+    url = f"http://app.edgeconform.test:{slot.listener_port(80)}/"
+    resolve = f"app.edgeconform.test:{slot.listener_port(80)}:{slot.lb}"
+    h2c = curl(slot, "--http2-prior-knowledge", "--resolve", resolve, url)
+    assert not h2c.stdout.startswith("2 "), f"h2c accepted: {h2c.stdout} {h2c.stderr}"
+    assert h2c.returncode != 0 or not h2c.stdout.startswith("2"), h2c
+    plain = curl(slot, "--http1.1", "--resolve", resolve, url)  # the listener itself answers HTTP/1.1
+    assert plain.stdout.startswith("1.1 "), (plain.stdout, plain.stderr)
+
+
+@pytest.mark.parametrize("name, version", [("alb", "2"), ("clb-http", "1.1")])
+def test_https_listeners_negotiate_h2_only_where_the_model_has_it(topologies, stand_in, name, version):
+    t = topologies[name]
+    slot, edge = stand_in(t, (f"{t.lb.model} stand-in",))
+    port = slot.listener_port(443)
+    got = curl(slot, "--http2", "--cacert", str(edge.ca), "--resolve", f"app.edgeconform.test:{port}:{slot.lb}",
+               f"https://app.edgeconform.test:{port}/")
+    assert got.stdout.split(" ")[0] == version, (got.stdout, got.stderr)
