@@ -133,3 +133,18 @@ def test_alb_passes_the_upgrade(stand_in, synthetic, tmp_path):
         assert ws.report["peer"]["ip"] == slot.lb and ws.report["forwarded"]["for"] == [slot.client(0)]
     finally:
         echo.stop()
+
+
+@pytest.mark.parametrize("model, protocol", [("alb", "HTTPS"), ("nlb", "TLS")])
+def test_a_wildcard_of_the_sni_list_is_served_where_no_exact_name_matches(stand_in, synthetic, model, protocol):
+    t = synthetic(f"""
+hostnames: [x.app.test]
+load_balancer: {{model: {model}, listeners: [{{port: 443, protocol: {protocol}, target: http}}],
+                certificates: [default.test, "*.app.test", api.app.test], target_type: ip}}
+controller: {{trusted_hops: {1 if model == "alb" else 0}, cleartext: serve}}
+""")
+    slot, edge = stand_in(t, (f"{model} stand-in",))
+    got = {name: tls_handshake(edge, name, source=slot.client(0)).cert.name
+           for name in ("x.app.test", "api.app.test", "a.b.app.test", "other.test")}
+    assert got == {"x.app.test": "*.app.test", "api.app.test": "api.app.test", "a.b.app.test": "default.test",
+                   "other.test": "default.test"}

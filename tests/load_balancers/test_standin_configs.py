@@ -120,8 +120,11 @@ def test_l7_stand_ins(plans):
     assert alb_http["route_config"]["virtual_hosts"][0]["routes"][0]["redirect"]["response_code"] == "MOVED_PERMANENTLY"
     assert "upgrade_configs" not in _hcm(_listener(clb, "listener_80")["filter_chains"][0])
     alb_https = _listener(alb, "listener_443")
-    assert [c["filter_chain_match"]["server_names"] for c in alb_https["filter_chains"]] == [
-        ["app.edgeconform.test"], ["api.edgeconform.test"]]
-    clb_https = _listener(clb, "listener_443")
-    assert not clb_https["filter_chains"]  # one certificate for every name: only the default chain
-    assert "default.edgeconform.test" in str(alb_https["default_filter_chain"])
+    [chain] = alb_https["filter_chains"]  # one TLS context: default first, then the SNI list (Envoy picks by SNI)
+    certs = chain["transport_socket"]["typed_config"]["common_tls_context"]["tls_certificates"]
+    assert [c["certificate_chain"]["filename"].rsplit("/lb-", 1)[1] for c in certs] == [
+        "default.edgeconform.test.crt", "app.edgeconform.test.crt", "api.edgeconform.test.crt"]
+    [clb_chain] = _listener(clb, "listener_443")["filter_chains"]  # one certificate for every name
+    assert len(clb_chain["transport_socket"]["typed_config"]["common_tls_context"]["tls_certificates"]) == 1
+    assert _hcm(_listener(alb, "listener_80")["filter_chains"][0])["codec_type"] == "HTTP1"  # no h2c [ALB-L]
+    assert _hcm(chain)["codec_type"] == "AUTO"  # h2 by ALPN on HTTPS
