@@ -146,6 +146,9 @@ def consistency_problems(t: Topology) -> list[tuple[str, str]]:
     elif lb.xff is not None and lb.xff not in model.xff_modes:
         add(("load_balancer.xff", f"{model.article} has X-Forwarded-For mode(s) {list(model.xff_modes)} only "
                                   f"{cites('xff')}"))
+    if lb.security_groups is not None and model.name != "nlb":
+        add(("load_balancer.security_groups", "this field describes an NLB's security groups (LBC v2.6+) [LBC-NLB]; "
+                                              "ALB and Classic ELB security groups are not modelled"))
     if lb.client_ip_preservation is not None and not model.preserves_client_ip_attribute:
         add(("load_balancer.client_ip_preservation", "only NLB target groups have preserve_client_ip [NLB-TGA]"))
     if lb.ssl_redirect and not model.redirect_action:

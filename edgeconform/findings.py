@@ -25,13 +25,18 @@ class Finding:
     message: str
     sources: tuple[str, ...]
     everywhere: bool = False  # explains a failure of any cell, not only of the cells that list it
+    # "mistake": the load balancer and the controller disagree; "note": something of the edge that cannot be
+    # emulated here (the harness says so at load time, with its source, instead of faking an observation).
+    kind: str = "mistake"
 
     def __str__(self) -> str:
         return f"{self.message} {cite(self.sources)} ({self.code})"
 
 
 CODES = ("PROXY_NOT_EXPECTED", "PROXY_NOT_SENT", "XFF_TRUSTED_BEHIND_L4", "XFF_TOO_MANY_HOPS", "XFF_NOT_TRUSTED",
-         "REDIRECT_LOOP_TLS_AT_LB", "CLB_HTTP_WEBSOCKET", "TLS_POLICY_OUTDATED")
+         "REDIRECT_LOOP_TLS_AT_LB", "CLB_HTTP_WEBSOCKET", "TLS_POLICY_OUTDATED", "NLB_SECURITY_GROUPS")
+# Findings that explain no cell: load-time notes about what the local target cannot emulate.
+NOTES = ("NLB_SECURITY_GROUPS",)
 
 
 def findings(t: Topology) -> list[Finding]:
@@ -100,13 +105,45 @@ def findings(t: Topology) -> list[Finding]:
             f"the controller accepts {t.controller.tls_min_version}: the AWS recommended security policies "
             f"({RECOMMENDED}) accept TLS 1.2 and 1.3 only",
             ("NLB-TLSPOL", "ALB-TLSPOL")))
+    found += _notes(t)
     return found
+
+
+def _notes(t: Topology) -> list[Finding]:
+    """What the local target cannot emulate, said at load time with its sources (never a faked observation)."""
+    notes = []
+    lb = t.lb
+    if lb.model == "nlb":
+        with_groups = lb.security_groups is not False
+        if with_groups and t.preserves_client_ip:
+            notes.append(Finding(
+                "NLB_SECURITY_GROUPS",
+                "the NLB has security groups (the LBC default since v2.6) and client-IP preservation is on: targets "
+                "see the clients' own addresses. AWS says a target security group that references the NLB's admits "
+                "its traffic even so; LBC users report that new NLBs of this kind route nothing until the targets' "
+                "groups admit the client networks (#3521, a user report). Security groups are not emulated here",
+                ("NLB-SG", "LBC-NLB", "LBC-SG", "#3521"), kind="note"))
+        elif with_groups:
+            notes.append(Finding(
+                "NLB_SECURITY_GROUPS",
+                "the NLB has security groups (the LBC default since v2.6) and preservation is off: targets see the "
+                "NLB's address, and the LBC ignores load-balancer-source-ranges on the targets' side; the NLB's "
+                "frontend group decides who may connect. Security groups are not emulated here",
+                ("NLB-SG", "LBC-NLB", "LBC-SA"), kind="note"))
+        else:
+            notes.append(Finding(
+                "NLB_SECURITY_GROUPS",
+                "the NLB has no security groups (aws-load-balancer-disable-nlb-sg): the targets' own groups must "
+                "admit the clients' addresses where preservation is on, and the NLB's addresses otherwise. "
+                "Security groups are not emulated here",
+                ("NLB-SG", "LBC-SA", "LBC-SG"), kind="note"))
+    return notes
 
 
 def for_cell(t: Topology, name: str, variant: str = "") -> list[Finding]:
     """The findings that explain a failure of one cell: those that break everything, and those the cell lists."""
     listed = behaviour(name).cell(variant).explained_by
-    return [f for f in findings(t) if f.everywhere or f.code in listed]
+    return [f for f in findings(t) if f.kind == "mistake" and (f.everywhere or f.code in listed)]
 
 
 def _redirects(t: Topology, target: str) -> bool:
