@@ -139,6 +139,10 @@ def consistency_problems(t: Topology) -> list[tuple[str, str]]:
         keys = sources.cite(dict.fromkeys([*model.cite("proxy"), *(k for m in senders for k in m.cite("proxy"))]))
         add(("load_balancer.proxy_protocol", f"{model.article} cannot send PROXY {lb.proxy_protocol}; only the "
                                              f"{' and the '.join(m.title for m in senders)} does {keys}"))
+    for field, default in (("privatelink_endpoint", None), ("proxy_protocol_placement", "on_first_ack_with_payload")):
+        if getattr(lb, field) != default and lb.proxy_protocol != "v2":
+            add((f"load_balancer.{field}", "this describes an NLB's PROXY v2 header: set proxy_protocol: v2 on an NLB "
+                                           "[NLB-TG23]"))
     if lb.proxy_protocol and t.layer == "l7":
         add(("load_balancer.proxy_protocol", "PROXY protocol applies to TCP/SSL listeners, not HTTP/HTTPS ones [CLB-PP][CLB-L]"))
     if lb.xff is not None and t.layer == "l4":

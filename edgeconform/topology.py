@@ -57,6 +57,12 @@ class LoadBalancer(_Strict):
     # Certificate names for TLS/SSL/HTTPS listeners; the first is the default (LBC certificate-arn order).
     certificates: list[str] = []
     proxy_protocol: Literal["v1", "v2"] | None = None
+    # NLB PROXY v2 only: when the header goes out (proxy_protocol_v2.client_to_server.header_placement): with the
+    # client's first data (the default, per [GO-PP25][#4326]; AWS documents neither) or right after connecting.
+    proxy_protocol_placement: Literal["on_first_ack_with_payload", "on_first_ack"] = "on_first_ack_with_payload"
+    # NLB PROXY v2 only: clients come through a PrivateLink (VPC endpoint service) endpoint with this ID: the header
+    # carries TLV 0xEA with it [NLB-TG23][GO-PP].
+    privatelink_endpoint: str | None = Field(default=None, pattern=r"^vpce-[0-9a-f]{8,17}$")
     # L7 only: routing.http.xff_header_processing.mode [ALB-XFH]; CLB HTTP always appends [CLB-XFH].
     xff: Literal["append", "preserve", "remove"] | None = None
     # NLB only: preserve_client_ip.enabled; None means the AWS default for the target type [NLB-TGA].

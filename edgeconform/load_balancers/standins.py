@@ -29,6 +29,9 @@ class AddressBook:
     listener_ports: dict[int, int]  # AWS listener port -> the port it is served on
     targets: dict[str, tuple[str, int]]  # controller port kind (http/https/redirect) -> target (ip, port)
     https_port: int | None  # the port in an LB-generated https redirect; None: the scheme's default (443)
+    # Where the NLB's PROXY v2 writer (edgeconform.load_balancers.nlb_relay) listens, per AWS listener port; None:
+    # HAProxy sends its own bare header straight to the target (the kind target, which runs no relay).
+    relay_ports: dict[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -59,12 +62,16 @@ def l4_context(t: Topology, book: AddressBook, workdir: Path, lb_certs: dict[str
         crt_list = workdir / "lb-crt-list.txt"
         crt_list.write_text("".join(f"{lb_certs[name].combined_pem}\n" for name in t.lb.certificates))
     proxy = {"v1": "send-proxy", "v2": "send-proxy-v2", None: None}[t.lb.proxy_protocol]
+    relayed = uses_relay(t, book)
     listeners = []
     for item in t.lb.listeners:
         ip, port = book.targets[item.target]
+        if relayed:  # HAProxy -> the PROXY v2 writer on the NLB's own address, which reaches the target
+            ip, port = book.lb_source or book.lb_bind, book.relay_ports[item.port]  # type: ignore[index]
         listeners.append({"name": f"listener_{item.port}", "public_port": item.port, "protocol": item.protocol,
                           "target": item.target, "bind_port": book.listener_ports[item.port],
-                          "crt_list": crt_list if item.terminates_tls else None, "transparent": transparent,
+                          "crt_list": crt_list if item.terminates_tls else None,
+                          "transparent": transparent and not relayed, "relayed": relayed,
                           "target_ip": ip, "target_port": port, "send_proxy": proxy,
                           "idle_timeout": t.listener_idle_timeout(item)})
     policy = t.tls_policy
@@ -72,6 +79,23 @@ def l4_context(t: Topology, book: AddressBook, workdir: Path, lb_certs: dict[str
                 stats_port=book.lb_admin_port, idle_timeout=idle, policy=policy.name if policy else None,
                 tls_min_version=policy.min if policy else None, tls_max_version=policy.max if policy else None,
                 listeners=listeners)
+
+
+def uses_relay(t: Topology, book: AddressBook) -> bool:
+    """Whether the NLB's PROXY v2 header is written by the relay (AWS's shape and placement) rather than HAProxy."""
+    return t.lb.proxy_protocol == "v2" and book.relay_ports is not None
+
+
+def relay_config(t: Topology, book: AddressBook, transparent: bool) -> dict[str, Any] | None:
+    """The relay's configuration (edgeconform.load_balancers.nlb_relay), or None where HAProxy writes the header.
+    ``transparent``: connect from the client's own address (client-IP preservation)."""
+    if not uses_relay(t, book):
+        return None
+    lb = book.lb_source or book.lb_bind
+    listeners = [{"listen": [lb, book.relay_ports[item.port]], "target": list(book.targets[item.target]),  # type: ignore[index]
+                  "source": book.lb_source, "transparent": transparent, "vpce_id": t.lb.privatelink_endpoint,
+                  "placement": t.lb.proxy_protocol_placement} for item in t.lb.listeners]
+    return {"topology": t.name, "listeners": listeners}
 
 
 def l7_context(t: Topology, book: AddressBook, lb_certs: dict[str, certs.IssuedCert], idle: int) -> dict[str, Any]:

@@ -26,7 +26,7 @@ def test_proxy_header_carries_the_clients_address(topologies, stand_in, name, ve
     t = topologies[name]
     t = t.model_copy(update={"kubernetes": t.kubernetes.model_copy(update={"external_traffic_policy": "Local"}),
                              "load_balancer": t.lb.model_copy(update={"target_type": "ip"})})
-    slot, edge = stand_in(t, ("nlb stand-in", "clb stand-in"))
+    slot, edge = stand_in(t, ("nlb stand-in", "clb stand-in", "relay"))
     server = listen(slot, slot.controller, slot.controller_port("http"))
     client = slot.connect(slot.lb, slot.listener_port(80), slot.client(2), 5)
     client.sendall(b"payload after the header")

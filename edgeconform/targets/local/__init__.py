@@ -21,6 +21,7 @@ them all at once and waits until each answers on its admin/stats/health endpoint
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from pathlib import Path
 from ... import binaries, certs, controllers, headers
 from ...controllers import LocalPlace
 from ...edge import Edge, Endpoint, endpoints_for, remove_tree
-from ...load_balancers.standins import AddressBook, render_standin
+from ...load_balancers.standins import AddressBook, relay_config, render_standin
 from ...render import render
 from ...supervisor import Process, Supervisor, all_of, http_ok, tcp_open
 from ...topology import LB_SERVER_HEADER, Topology
@@ -139,6 +140,8 @@ def listening(t: Topology, place: Place) -> list[tuple[str, tuple[str, int]]]:
     """(description, (address, port)) for every socket the edge will listen on, for the pre-flight check."""
     needed = [("load balancer listener", (place.lb, place.listener_port(item.port))) for item in t.lb.listeners]
     needed.append(("load balancer admin", (place.lb, place.lb_admin)))
+    if t.lb.proxy_protocol == "v2":
+        needed += [(f"PROXY v2 writer ({item.port})", (place.lb, place.relay_port(i))) for i, item in enumerate(t.lb.listeners)]
     for kind in t.controller_kinds:
         needed.append((f"controller {kind} port", (place.controller, place.controller_port(kind))))
         if t.node_snat:
@@ -182,7 +185,11 @@ def plan(t: Topology, place: Place, workdir: Path, transparent: bool = True,
                   controller_listeners={kind: (place.controller, port) for kind, port in at_controller.ports.items()})
     if t.layer == "l4" and t.preserves_client_ip and not transparent:
         result.unsupported["client_ip"] = TRANSPARENT_UNAVAILABLE
-    standin = render_standin(t, address_book(t, place), workdir, lb_certs, transparent and t.preserves_client_ip)
+    book = address_book(t, place)
+    standin = render_standin(t, book, workdir, lb_certs, transparent and t.preserves_client_ip)
+    relay = relay_config(t, book, transparent and t.preserves_client_ip)
+    if relay is not None:
+        processes.append(relay_process(relay, [tuple(item["listen"]) for item in relay["listeners"]]))
     name = f"{t.lb.model} stand-in ({standin.program})"
     if standin.program == "haproxy":
         processes.append(haproxy_process(name, workdir, standin.config_name, standin.config, place.lb, place.lb_admin))
@@ -198,6 +205,14 @@ def plan(t: Topology, place: Place, workdir: Path, transparent: bool = True,
 def echo_process(ip: str, port: int) -> Process:
     argv = [sys.executable, "-m", "edgeconform.echo", "--listen", f"{ip}:{port}", "--client-header", headers.CLIENT]
     return Process("echo backend", argv, http_ok(f"http://{ip}:{port}/healthz"),
+                   env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+
+
+def relay_process(config: dict, listens: list) -> Process:
+    """The NLB stand-in's PROXY v2 writer (edgeconform.load_balancers.nlb_relay): a Python process of its own."""
+    argv = [sys.executable, "-m", "edgeconform.load_balancers.nlb_relay", "relay.json"]
+    return Process("relay (NLB PROXY v2 writer)", argv, all_of(*(tcp_open(ip, port) for ip, port in listens)),
+                   {"relay.json": json.dumps(config, indent=2)},
                    env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
 
 
@@ -221,7 +236,8 @@ def address_book(t: Topology, place: Place) -> AddressBook:
                for kind in t.controller_kinds}
     return AddressBook(lb_bind=place.lb, lb_source=place.lb, lb_admin_port=place.lb_admin,
                        listener_ports={item.port: place.listener_port(item.port) for item in t.lb.listeners},
-                       targets=targets, https_port=redirect_port(t, place))
+                       targets=targets, https_port=redirect_port(t, place),
+                       relay_ports={item.port: place.relay_port(i) for i, item in enumerate(t.lb.listeners)})
 
 
 def redirect_port(t: Topology, place: Place) -> int | None:
