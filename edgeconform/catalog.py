@@ -170,6 +170,7 @@ def consistency_problems(t: Topology) -> list[tuple[str, str]]:
         add(("load_balancer.certificates", f"{model.article} takes {limit} {cites('certificate_limit')}"))
     if any(listener.target == "https" for listener in lb.listeners) and not t.controller.certificates:
         add(("controller.certificates", "a listener forwards TLS to the controller's https port, which needs certificates"))
+    problems += _health_check_problems(t)
     problems += _idle_timeout_problems(t)
     problems += _tls_policy_problems(t)
     for i, name in enumerate(t.requires):
@@ -180,6 +181,27 @@ def consistency_problems(t: Topology) -> list[tuple[str, str]]:
         bad = sources.unknown(keys)
         if bad:
             add((f"sources.{field}", f"unknown source key(s) {bad}; see edgeconform/sources.py"))
+    return problems
+
+
+def _health_check_problems(t: Topology) -> list[tuple[str, str]]:
+    """Health checks AWS (or the Kubernetes side) cannot set up [ELB-HCAPI][LBC-SA][K8S-HCNP]."""
+    given, check = t.lb.health_check, t.health_check
+    if given is None:
+        return []
+    problems = []
+    if t.lb.model == "alb" and given.protocol == "TCP":
+        problems.append(("load_balancer.health_check.protocol", "an ALB target group (HTTP/HTTPS) cannot be health "
+                                                                "checked over TCP [ELB-HCAPI]"))
+    if check.port == "health-check-node-port" and not (t.lb.target_type == "instance"
+                                                       and t.kubernetes.external_traffic_policy == "Local"):
+        problems.append(("load_balancer.health_check.port", "a healthCheckNodePort exists for externalTrafficPolicy "
+                                                            "Local and reaches nodes: instance targets only [K8S-HCNP]"))
+    if check.port == "health-check-node-port" and check.protocol != "HTTP":
+        problems.append(("load_balancer.health_check.protocol", "kube-proxy answers the healthCheckNodePort over HTTP "
+                                                                "(/healthz) [K8S-HCNP][LBC-SA]"))
+    if given.success_codes and check.protocol != "HTTP":
+        problems.append(("load_balancer.health_check.success_codes", "success codes apply to HTTP health checks"))
     return problems
 
 

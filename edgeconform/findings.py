@@ -34,7 +34,7 @@ class Finding:
 
 
 CODES = ("PROXY_NOT_EXPECTED", "PROXY_NOT_SENT", "XFF_TRUSTED_BEHIND_L4", "XFF_TOO_MANY_HOPS", "XFF_NOT_TRUSTED",
-         "REDIRECT_LOOP_TLS_AT_LB", "CLB_HTTP_WEBSOCKET", "TLS_POLICY_OUTDATED", "NLB_SECURITY_GROUPS")
+         "REDIRECT_LOOP_TLS_AT_LB", "CLB_HTTP_WEBSOCKET", "TLS_POLICY_OUTDATED", "HEALTH_CHECK_PROXY_NODE_PORT", "HEALTH_CHECK_REDIRECTED", "NLB_SECURITY_GROUPS")
 # Findings that explain no cell: load-time notes about what the local target cannot emulate.
 NOTES = ("NLB_SECURITY_GROUPS",)
 
@@ -105,8 +105,36 @@ def findings(t: Topology) -> list[Finding]:
             f"the controller accepts {t.controller.tls_min_version}: the AWS recommended security policies "
             f"({RECOMMENDED}) accept TLS 1.2 and 1.3 only",
             ("NLB-TLSPOL", "ALB-TLSPOL")))
+    check = t.health_check
+    if lb.proxy_protocol == "v2" and check.protocol == "HTTP" and check.port == "health-check-node-port":
+        found.append(Finding(
+            "HEALTH_CHECK_PROXY_NODE_PORT",
+            "PROXY v2 with instance targets and externalTrafficPolicy Local: the NLB's HTTP health checks go to "
+            "kube-proxy's healthCheckNodePort with a PROXY header in front, which kube-proxy cannot parse, so every "
+            "target is unhealthy. The LBC says not to combine them: use ip targets, or externalTrafficPolicy "
+            "Cluster, or a health check on the controller's own PROXY-aware port",
+            ("LBC-NLB", "NLB-TG23", "#10982", "contour#4833", "istio#25875")))
+    if check.protocol == "HTTP" and check.port == "traffic-port":
+        codes = [code for item in lb.listeners if _redirects(t, item.target)
+                 for code in [ctl.redirect_code] if not _code_in(code, check.success_codes or "")]
+        if codes:
+            found.append(Finding(
+                "HEALTH_CHECK_REDIRECTED",
+                f"the HTTP health checks reach a controller port that redirects cleartext: they carry no "
+                f"X-Forwarded-Proto, so they get {codes[0]}, which the success codes {check.success_codes} do not "
+                "include, and every target is unhealthy. Check a path the controller serves, or accept 200-399",
+                ("ELB-MATCHER", "LBC-IA", "LBC-SA", "ALB-XFH")))
     found += _notes(t)
     return found
+
+
+def _code_in(code: int, codes: str) -> bool:
+    """Whether an HTTP status is among success codes like "200-399,404"."""
+    for part in filter(None, codes.split(",")):
+        low, _, high = part.partition("-")
+        if int(low) <= code <= int(high or low):
+            return True
+    return False
 
 
 def _notes(t: Topology) -> list[Finding]:

@@ -51,6 +51,20 @@ class Listener(_Strict):
         return self.protocol not in L4_PROTOCOLS
 
 
+class HealthCheck(_Strict):
+    """The target group's health check (every listener's). Unset fields take the defaults of what builds the load
+    balancer: the LBC for an NLB Service and an ALB Ingress [LBC-SA][LBC-IA], cloud-provider-aws for a Classic ELB
+    [CPA], and AWS's own success codes [ELB-MATCHER][CLB-HC]."""
+
+    protocol: Literal["TCP", "HTTP"] | None = None
+    # traffic-port: the port the listener's traffic goes to; health-check-node-port: the Service's
+    # healthCheckNodePort, where kube-proxy answers (instance targets with externalTrafficPolicy Local).
+    port: Literal["traffic-port", "health-check-node-port"] | None = None
+    path: str | None = Field(default=None, pattern=r"^/")
+    # HTTP codes that count as healthy: "200", "200-399", "200,202" [ELB-MATCHER]
+    success_codes: str | None = Field(default=None, pattern=r"^[2-5][0-9]{2}(-[2-5][0-9]{2})?(,[2-5][0-9]{2}(-[2-5][0-9]{2})?)*$")
+
+
 class LoadBalancer(_Strict):
     model: LBModel
     listeners: list[Listener] = Field(min_length=1)
@@ -83,6 +97,8 @@ class LoadBalancer(_Strict):
     # service.beta.kubernetes.io/aws-load-balancer-disable-nlb-sg turns them off) [LBC-NLB][NLB-SG]. None: the
     # LBC default. Not emulated locally: its interaction with client-IP preservation is a load-time note.
     security_groups: bool | None = None
+    # The target groups' health check; None: the defaults (see HealthCheck and Topology.health_check).
+    health_check: HealthCheck | None = None
     # Claims of this edge's expectations that no AWS page confirms: claim -> what it rests on (shown by
     # `edgeconform list` as UNVERIFIED).
     unverified: dict[str, str] = {}
@@ -202,6 +218,30 @@ class Topology(_Strict):
         default = self.lb_model.default_idle_timeout
         return {item.port: self.listener_idle_timeout(item) for item in self.lb.listeners
                 if item.protocol == "TCP" and self.listener_idle_timeout(item) != default}
+
+    @property
+    def health_check(self) -> HealthCheck:
+        """The health check with every field settled. Defaults: an NLB (LBC) checks TCP on the traffic port, or
+        HTTP /healthz on the healthCheckNodePort when instance targets meet externalTrafficPolicy Local [LBC-SA];
+        an ALB (LBC) HTTP / on the traffic port, success 200 [LBC-IA][ELB-MATCHER]; a Classic ELB (legacy
+        provider) TCP on the NodePort, HTTP /healthz on the healthCheckNodePort for Local [CPA]. Success codes:
+        NLB 200-399, ALB 200 [ELB-MATCHER], Classic ELB "200 OK" only [CLB-HC]."""
+        given = self.lb.health_check or HealthCheck()
+        local = self.lb.target_type == "instance" and self.kubernetes.external_traffic_policy == "Local"
+        model = self.lb.model
+        if model == "alb":
+            protocol, port, path = "HTTP", "traffic-port", "/"
+        elif local:
+            protocol, port, path = "HTTP", "health-check-node-port", "/healthz"
+        else:
+            protocol, port, path = "TCP", "traffic-port", None
+        wants_http = bool(given.path or given.success_codes) or given.port == "health-check-node-port"
+        protocol = given.protocol or ("HTTP" if wants_http else protocol)
+        if protocol == "HTTP":
+            path = given.path or path or "/"
+        codes = {"nlb": "200-399", "alb": "200", "clb": "200"}[model]
+        return HealthCheck(protocol=protocol, port=given.port or port, path=path if protocol == "HTTP" else None,
+                           success_codes=(given.success_codes or codes) if protocol == "HTTP" else None)
 
     @property
     def tls_policy(self) -> TlsPolicy | None:

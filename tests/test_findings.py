@@ -22,7 +22,7 @@ controller: {proxy_protocol: true}""", {"PROXY_NOT_SENT"}),
 load_balancer: {model: nlb, listeners: [{port: 80, protocol: TCP, target: http}]}
 controller: {trusted_hops: 1}""", {"XFF_TRUSTED_BEHIND_L4"}),
     ("""
-load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}]}
+load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}], health_check: {success_codes: 200-399}}
 controller: {trusted_hops: 2}""", {"XFF_TOO_MANY_HOPS"}),
     ("""
 load_balancer: {model: clb, listeners: [{port: 80, protocol: HTTP, target: http}]}
@@ -48,18 +48,25 @@ EXPLAINS = {
     "XFF_TOO_MANY_HOPS": {"client_ip", "security[forged-client]"},
     "CLB_HTTP_WEBSOCKET": {"websocket[ws]", "websocket[wss]"},
     "TLS_POLICY_OUTDATED": {"security[tls-versions]"},
+    "HEALTH_CHECK_PROXY_NODE_PORT": {"health_check"},
+    "HEALTH_CHECK_REDIRECTED": {"health_check"},
 }
 EVERYWHERE = {"PROXY_NOT_EXPECTED", "PROXY_NOT_SENT", "XFF_NOT_TRUSTED", "REDIRECT_LOOP_TLS_AT_LB"}
 TRIGGERS = {  # one topology per finding code
+    "HEALTH_CHECK_PROXY_NODE_PORT": "load_balancer: {model: nlb, listeners: [{port: 80, protocol: TCP, target: http}], "
+                                    "proxy_protocol: v2, target_type: instance}\nkubernetes: {external_traffic_policy: "
+                                    "Local}\ncontroller: {proxy_protocol: true}",
+    "HEALTH_CHECK_REDIRECTED": "load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}]}\n"
+                               "controller: {trusted_hops: 1}",
     "PROXY_NOT_EXPECTED": "load_balancer: {model: nlb, listeners: [{port: 80, protocol: TCP, target: http}], "
                           "proxy_protocol: v2}\ncontroller: {proxy_protocol: false}",
     "PROXY_NOT_SENT": "load_balancer: {model: nlb, listeners: [{port: 80, protocol: TCP, target: http}]}\n"
                       "controller: {proxy_protocol: true}",
     "XFF_TRUSTED_BEHIND_L4": "load_balancer: {model: nlb, listeners: [{port: 80, protocol: TCP, target: http}]}\n"
                              "controller: {trusted_hops: 1}",
-    "XFF_TOO_MANY_HOPS": "load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}]}\n"
+    "XFF_TOO_MANY_HOPS": "load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}], health_check: {success_codes: 200-399}}\n"
                          "controller: {trusted_hops: 2}",
-    "XFF_NOT_TRUSTED": "load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}]}\n"
+    "XFF_NOT_TRUSTED": "load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}], health_check: {success_codes: 200-399}}\n"
                        "controller: {trusted_hops: 0}",
     "CLB_HTTP_WEBSOCKET": "load_balancer: {model: clb, listeners: [{port: 80, protocol: HTTP, target: http}]}\n"
                           "controller: {trusted_hops: 1}",

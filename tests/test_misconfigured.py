@@ -32,6 +32,8 @@ EXPECTED = {
     "clb-http-websocket.yaml": "CLB_HTTP_WEBSOCKET",
     "xff-not-trusted-behind-clb-http.yaml": "XFF_NOT_TRUSTED",
     "tls-1.0-policy-at-nlb.yaml": "TLS_POLICY_OUTDATED",
+    "proxy-v2-instance-local-health-check.yaml": "HEALTH_CHECK_PROXY_NODE_PORT",
+    "alb-health-check-redirect.yaml": "HEALTH_CHECK_REDIRECTED",
 }
 # Checks each mistake must make fail (at least these; others may fail too, always naming the mistake).
 MUST_FAIL = {
@@ -43,6 +45,8 @@ MUST_FAIL = {
     "clb-http-websocket.yaml": ["websocket[ws]", "websocket[wss]"],
     "xff-not-trusted-behind-clb-http.yaml": ["redirect", "security[redirect-loop]", "security[forged-client]"],
     "tls-1.0-policy-at-nlb.yaml": ["security[tls-versions]"],
+    "proxy-v2-instance-local-health-check.yaml": ["health_check"],
+    "alb-health-check-redirect.yaml": ["health_check"],
 }
 
 

@@ -127,7 +127,10 @@ class Listener:
                 await asyncio.gather(back, pump(reader, upstream))
                 return
             await asyncio.gather(pump(t_reader, writer), pump(reader, upstream))
-        except (ConnectionError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
+        except asyncio.IncompleteReadError as exc:
+            if exc.partial:  # a connection without any bytes is a readiness probe: not worth a line
+                log(f"{self.listen} -> {self.target}: the connection ended inside HAProxy's header")
+        except (ConnectionError, OSError, ValueError) as exc:
             log(f"{self.listen} -> {self.target}: {type(exc).__name__}: {exc}")
         finally:
             for w in (writer, upstream):

@@ -31,7 +31,11 @@ class AddressBook:
     https_port: int | None  # the port in an LB-generated https redirect; None: the scheme's default (443)
     # Where the NLB's PROXY v2 writer (edgeconform.load_balancers.nlb_relay) listens, per AWS listener port; None:
     # HAProxy sends its own bare header straight to the target (the kind target, which runs no relay).
-    relay_ports: dict[int, int] | None = None
+    relay_ports: dict[int | str, int] | None = None  # also "healthz": the writer in front of kube-proxy's health port
+    # Health checks (the local target): whether the stand-in runs the target groups' health checks, and where
+    # kube-proxy answers the healthCheckNodePort (instance targets with externalTrafficPolicy Local).
+    health_checks: bool = False
+    health_node: tuple[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -76,9 +80,48 @@ def l4_context(t: Topology, book: AddressBook, workdir: Path, lb_certs: dict[str
                           "idle_timeout": t.listener_idle_timeout(item)})
     policy = t.tls_policy
     return dict(topology=t.name, model=t.lb.model, ip=book.lb_bind, source_ip=book.lb_source,
+                health_checks=health_checks(t, book), user_agent=HEALTH_CHECKER,
                 stats_port=book.lb_admin_port, idle_timeout=idle, policy=policy.name if policy else None,
                 tls_min_version=policy.min if policy else None, tls_max_version=policy.max if policy else None,
                 listeners=listeners)
+
+
+# What AWS health checks call themselves (UNVERIFIED: seen in target logs, no AWS page states it).
+HEALTH_CHECKER = "ELB-HealthChecker/2.0"
+
+
+def health_checks(t: Topology, book: AddressBook) -> list[dict[str, Any]]:
+    """Each listener's target-group health check, as the stand-in runs it (none unless the target asks for them).
+
+    TCP checks go straight to the target: a connection without data, which gets no PROXY header from an NLB either
+    (UNVERIFIED, strongly indicated by #6996). HTTP checks of an NLB with PROXY v2 go through the PROXY v2 writer,
+    which turns the stand-in's own LOCAL header into the NLB's [NLB-TG23]. ALB and Classic ELB checks carry no PROXY
+    header (a Classic ELB with PROXY v1 and HTTP checks: UNVERIFIED, sent without)."""
+    if not book.health_checks:
+        return []
+    check = t.health_check
+    relayed = uses_relay(t, book) and check.protocol == "HTTP"
+    out = []
+    for item in t.lb.listeners:
+        ip, port = book.targets[item.target] if check.port == "traffic-port" else book.health_node  # type: ignore[misc]
+        host = f"{ip}:{port}"  # UNVERIFIED: what Host an AWS health check sends
+        if relayed:
+            key = item.port if check.port == "traffic-port" else "healthz"
+            ip, port = book.lb_source or book.lb_bind, book.relay_ports[key]  # type: ignore[index]
+        codes = check.success_codes or ""
+        out.append({"name": f"hc_listener_{item.port}", "listener_port": item.port, "protocol": check.protocol,
+                    "path": check.path, "codes": codes, "ranges": _ranges(codes), "host": host, "ip": ip,
+                    "port": port, "send_proxy": relayed})
+    return out
+
+
+def _ranges(codes: str) -> list[tuple[int, int]]:
+    """"200-399,404" -> [(200, 400), (404, 405)]: Envoy's expected_statuses (end exclusive)."""
+    out = []
+    for part in filter(None, codes.split(",")):
+        low, _, high = part.partition("-")
+        out.append((int(low), int(high or low) + 1))
+    return out
 
 
 def uses_relay(t: Topology, book: AddressBook) -> bool:
@@ -92,9 +135,14 @@ def relay_config(t: Topology, book: AddressBook, transparent: bool) -> dict[str,
     if not uses_relay(t, book):
         return None
     lb = book.lb_source or book.lb_bind
+    common = {"source": book.lb_source, "vpce_id": t.lb.privatelink_endpoint, "placement": t.lb.proxy_protocol_placement}
     listeners = [{"listen": [lb, book.relay_ports[item.port]], "target": list(book.targets[item.target]),  # type: ignore[index]
-                  "source": book.lb_source, "transparent": transparent, "vpce_id": t.lb.privatelink_endpoint,
-                  "placement": t.lb.proxy_protocol_placement} for item in t.lb.listeners]
+                  "transparent": transparent, **common} for item in t.lb.listeners]
+    check = t.health_check
+    if book.health_checks and check.protocol == "HTTP" and check.port == "health-check-node-port":
+        # the health checks' own way to kube-proxy's health port (they come from the NLB's address)
+        listeners.append({"listen": [lb, book.relay_ports["healthz"]], "target": list(book.health_node),  # type: ignore[arg-type,index]
+                          "transparent": False, **common})
     return {"topology": t.name, "listeners": listeners}
 
 
@@ -126,4 +174,5 @@ def l7_context(t: Topology, book: AddressBook, lb_certs: dict[str, certs.IssuedC
         sni=sni, websocket=model.l7_upgrade == "pass", idle_timeout=idle,
         policy=policy.name if policy else None, envoy_tls_min=ENVOY_TLS[policy.min] if policy else None,
         envoy_tls_max=ENVOY_TLS[policy.max] if policy else None, server_header=LB_SERVER_HEADER,
-        listeners=listeners, clusters=list(clusters.values()))
+        listeners=listeners, clusters=list(clusters.values()), health_checks=health_checks(t, book),
+        user_agent=HEALTH_CHECKER)

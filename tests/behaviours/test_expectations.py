@@ -8,17 +8,18 @@ import pytest
 
 from edgeconform import behaviours, sources
 
-# topology -> (client_ip, redirect, ws, wss, sni) outcomes, straight from aws-lb-facts.md §7
+# topology -> (client_ip, redirect, ws, wss, sni, health_check) outcomes, straight from aws-lb-facts.md §7; every
+# catalog edge's health checks pass
 OUTCOMES = {
-    "nlb-instance-local": ("works", "works", "works", "works", "works"),
-    "nlb-instance-cluster": ("limited", "works", "works", "works", "works"),
-    "nlb-ip": ("limited", "works", "works", "works", "works"),
-    "nlb-proxy-v2": ("works", "works", "works", "works", "works"),
-    "nlb-tls": ("works", "works", "works", "works", "works"),
-    "clb-tcp": ("limited", "works", "works", "works", "works"),
-    "clb-tcp-proxy-v1": ("works", "works", "works", "works", "works"),
-    "clb-http": ("works", "works", "limited", "limited", "limited"),
-    "alb": ("works", "works", "works", "works", "works"),
+    "nlb-instance-local": ("works", "works", "works", "works", "works", "works"),
+    "nlb-instance-cluster": ("limited", "works", "works", "works", "works", "works"),
+    "nlb-ip": ("limited", "works", "works", "works", "works", "works"),
+    "nlb-proxy-v2": ("works", "works", "works", "works", "works", "works"),
+    "nlb-tls": ("works", "works", "works", "works", "works", "works"),
+    "clb-tcp": ("limited", "works", "works", "works", "works", "works"),
+    "clb-tcp-proxy-v1": ("works", "works", "works", "works", "works", "works"),
+    "clb-http": ("works", "works", "limited", "limited", "limited", "works"),
+    "alb": ("works", "works", "works", "works", "works", "works"),
 }
 
 

@@ -78,11 +78,23 @@ def test_l4_stand_ins_say_what_the_aws_load_balancer_does(plans):
     assert "ssl crt-list" in tls and "ssl-min-ver TLSv1.2" in tls
 
 
-def test_kube_proxy_hop_only_where_it_snats(plans):
+def test_kube_proxy_hop_only_where_it_snats_or_answers_health_checks(plans):
     names = {n: [proc.name for proc in plans[n][0].processes] for n in REQUIRED}
     assert "kube-proxy (haproxy)" in names["nlb-instance-cluster"]
-    assert "kube-proxy (haproxy)" not in names["nlb-instance-local"]
     assert "kube-proxy (haproxy)" not in names["nlb-ip"]
+    local = next(config_of(proc) for proc in plans["nlb-instance-local"][0].processes if proc.name.startswith("kube"))
+    assert "frontend health_check_node_port" in local and "frontend nodeport_" not in local  # no SNAT hop
+
+
+def test_health_checks_run_at_the_stand_in_as_aws_sends_them(plans):
+    tcp = lb_config(plans, "nlb-proxy-v2")  # TCP checks: straight to the target, no data, no PROXY header
+    assert "backend hc_listener_80" in tcp and "option httpchk" not in tcp and "check-send-proxy" not in tcp
+    local = lb_config(plans, "nlb-instance-local")  # HTTP to kube-proxy's health port, healthy on 200-399
+    assert "http-check send meth GET uri /healthz" in local and "http-check expect status 200-399" in local
+    alb = yaml.safe_load(lb_config(plans, "alb"))
+    hc = next(c for c in alb["static_resources"]["clusters"] if c["name"] == "hc_listener_80")
+    check = hc["health_checks"][0]["http_health_check"]
+    assert check["path"] == "/healthz" and check["expected_statuses"] == [{"start": 200, "end": 400}]
 
 
 def _listener(config, name):

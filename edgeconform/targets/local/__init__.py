@@ -118,6 +118,7 @@ class LocalTarget(Target):
                 built.unsupported["client_ip"] += f" ({self.why_not_namespace})"
             edge.endpoints, edge.unsupported = built.endpoints, built.unsupported
             edge.lb_server_header, edge.controller_admin = built.lb_server_header, built.controller_admin
+            edge.lb_admin = f"http://{place.lb}:{place.lb_admin}"
             edge.controller_listeners = built.controller_listeners
             edge.controller_name, edge.controller_version = self.controller.name, self.controller.version()
             for process in built.processes:
@@ -142,12 +143,15 @@ def listening(t: Topology, place: Place) -> list[tuple[str, tuple[str, int]]]:
     needed.append(("load balancer admin", (place.lb, place.lb_admin)))
     if t.lb.proxy_protocol == "v2":
         needed += [(f"PROXY v2 writer ({item.port})", (place.lb, place.relay_port(i))) for i, item in enumerate(t.lb.listeners)]
+        needed.append(("PROXY v2 writer (health checks)", (place.lb, place.relay_port(len(t.lb.listeners)))))
     for kind in t.controller_kinds:
         needed.append((f"controller {kind} port", (place.controller, place.controller_port(kind))))
         if t.node_snat:
             needed.append((f"node port ({kind})", (place.node, place.node_port(kind))))
-    if t.node_snat:
+    if t.node_snat or node_health(t):
         needed.append(("kube-proxy stats", (place.node, place.lb_admin)))
+    if node_health(t):
+        needed.append(("kube-proxy health check port", (place.node, place.health_node_port)))
     needed.append(("controller admin", (place.controller, place.controller_admin)))
     needed.append(("echo backend", (place.echo, place.echo_port)))
     return needed
@@ -173,11 +177,12 @@ def plan(t: Topology, place: Place, workdir: Path, transparent: bool = True,
     local = controller.local(t, at_controller)
     processes += local.processes
 
-    if t.node_snat:
+    if t.node_snat or node_health(t):
+        hops = [{"name": kind, "bind_port": place.node_port(kind), "target_ip": place.controller,
+                 "target_port": place.controller_port(kind)} for kind in kinds] if t.node_snat else []
         cfg = render("haproxy/kube-proxy.cfg.j2", topology=t.name, ip=place.node, stats_port=place.lb_admin,
-                     idle_timeout=idle,
-                     hops=[{"name": kind, "bind_port": place.node_port(kind), "target_ip": place.controller,
-                            "target_port": place.controller_port(kind)} for kind in kinds])
+                     idle_timeout=idle, hops=hops,
+                     healthz={"port": place.health_node_port} if node_health(t) else None)
         processes.append(haproxy_process("kube-proxy (haproxy)", workdir, "kube-proxy-haproxy.cfg", cfg, place.node,
                                          place.lb_admin))
 
@@ -200,6 +205,12 @@ def plan(t: Topology, place: Place, workdir: Path, transparent: bool = True,
 
     result.endpoints = endpoints_for(t, lambda port: (place.lb, place.listener_port(port)))
     return result
+
+
+def node_health(t: Topology) -> bool:
+    """Whether the load balancer checks kube-proxy's healthCheckNodePort (instance targets, externalTrafficPolicy
+    Local), so the kube-proxy stand-in must answer it."""
+    return t.health_check.port == "health-check-node-port"
 
 
 def echo_process(ip: str, port: int) -> Process:
@@ -237,7 +248,9 @@ def address_book(t: Topology, place: Place) -> AddressBook:
     return AddressBook(lb_bind=place.lb, lb_source=place.lb, lb_admin_port=place.lb_admin,
                        listener_ports={item.port: place.listener_port(item.port) for item in t.lb.listeners},
                        targets=targets, https_port=redirect_port(t, place),
-                       relay_ports={item.port: place.relay_port(i) for i, item in enumerate(t.lb.listeners)})
+                       relay_ports={**{item.port: place.relay_port(i) for i, item in enumerate(t.lb.listeners)},
+                                    "healthz": place.relay_port(len(t.lb.listeners))},
+                       health_checks=True, health_node=(place.node, place.health_node_port))
 
 
 def redirect_port(t: Topology, place: Place) -> int | None:

@@ -40,6 +40,7 @@ NODE_PORT = {"http": 30080, "https": 30443, "redirect": 30081}
 CONTROLLER_PORT = {"http": 8080, "https": 8443, "redirect": 8081}
 CONTROLLER_ADMIN = 9901
 ECHO_PORT = 9000
+HEALTH_NODE_PORT = 32000  # the Service's healthCheckNodePort, where kube-proxy answers (externalTrafficPolicy Local)
 RELAY_PORT = 9500  # + the listener's index: the NLB stand-in's PROXY v2 writer, on the load balancer's address
 CLIENTS = 8  # client addresses per edge
 
@@ -74,6 +75,10 @@ class Place:
     @property
     def controller_admin(self) -> int:
         return CONTROLLER_ADMIN + self.offset
+
+    @property
+    def health_node_port(self) -> int:
+        return HEALTH_NODE_PORT + self.offset
 
     def relay_port(self, index: int) -> int:
         return RELAY_PORT + index + self.offset
