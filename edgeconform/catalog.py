@@ -150,6 +150,18 @@ def consistency_problems(t: Topology) -> list[tuple[str, str]]:
     elif lb.xff is not None and lb.xff not in model.xff_modes:
         add(("load_balancer.xff", f"{model.article} has X-Forwarded-For mode(s) {list(model.xff_modes)} only "
                                   f"{cites('xff')}"))
+    cf = lb.cloudfront
+    if cf is not None:
+        protocols = {listener.protocol for listener in lb.listeners}
+        needs = {"http-only": {"HTTP"}, "https-only": {"HTTPS"}, "match-viewer": {"HTTP", "HTTPS"}}[cf.origin_protocol]
+        if model.name != "alb":
+            add(("load_balancer.cloudfront", "CloudFront in front of the load balancer is modelled for an ALB only"))
+        elif not needs <= protocols:
+            add(("load_balancer.cloudfront.origin_protocol", f"origin protocol {cf.origin_protocol} reaches the ALB "
+                                                             f"over {'/'.join(sorted(needs))}: give it such a listener [CF-DIST]"))
+        if lb.ssl_redirect:
+            add(("load_balancer.ssl_redirect", "an ALB ssl-redirect behind CloudFront is not modelled: let CloudFront "
+                                               "redirect viewers (cloudfront.viewer_protocol: redirect-to-https) [CF-VIEWER]"))
     if lb.security_groups is not None and model.name != "nlb":
         add(("load_balancer.security_groups", "this field describes an NLB's security groups (LBC v2.6+) [LBC-NLB]; "
                                               "ALB and Classic ELB security groups are not modelled"))

@@ -34,7 +34,8 @@ class Finding:
 
 
 CODES = ("PROXY_NOT_EXPECTED", "PROXY_NOT_SENT", "XFF_TRUSTED_BEHIND_L4", "XFF_TOO_MANY_HOPS", "XFF_NOT_TRUSTED",
-         "REDIRECT_LOOP_TLS_AT_LB", "CLB_HTTP_WEBSOCKET", "TLS_POLICY_OUTDATED", "HEALTH_CHECK_PROXY_NODE_PORT", "HEALTH_CHECK_REDIRECTED", "NLB_SECURITY_GROUPS")
+         "REDIRECT_LOOP_TLS_AT_LB", "CLB_HTTP_WEBSOCKET", "TLS_POLICY_OUTDATED", "HEALTH_CHECK_PROXY_NODE_PORT", "HEALTH_CHECK_REDIRECTED", "XFF_TOO_FEW_HOPS",
+         "REDIRECT_LOOP_CLOUDFRONT_HTTP_ORIGIN", "NLB_SECURITY_GROUPS")
 # Findings that explain no cell: load-time notes about what the local target cannot emulate.
 NOTES = ("NLB_SECURITY_GROUPS",)
 
@@ -61,12 +62,29 @@ def findings(t: Topology) -> list[Finding]:
             f"the controller trusts {ctl.trusted_hops} X-Forwarded-For hop(s) behind an L4 load balancer that adds "
             "none: any client can forge its address (and X-Forwarded-Proto)",
             ("#1815", "#9163", "ENVOY-H")))
-    if t.layer == "l7" and t.xff_mode == "append" and ctl.trusted_hops > 1:
+    hops = t.l7_hops
+    if t.layer == "l7" and t.xff_mode == "append" and ctl.trusted_hops > hops:
         found.append(Finding(
             "XFF_TOO_MANY_HOPS",
-            f"the controller trusts {ctl.trusted_hops} X-Forwarded-For hops behind one L7 hop: without a client-sent "
-            "entry it falls back to the load balancer's address, and with one it believes the forged entry",
+            f"the controller trusts {ctl.trusted_hops} X-Forwarded-For hops behind {hops} L7 hop(s): without a "
+            "client-sent entry it falls back to the load balancer's address, and with one it believes the forged entry",
             ("ALB-XFH", "ENVOY-H", "#9163")))
+    if t.layer == "l7" and t.xff_mode == "append" and 0 < ctl.trusted_hops < hops:
+        found.append(Finding(
+            "XFF_TOO_FEW_HOPS",
+            f"CloudFront in front of the ALB makes {hops} L7 hops, and the controller trusts {ctl.trusted_hops}: it "
+            "takes CloudFront's edge address for the client. Trust two hops (Envoy xff_num_trusted_hops: 2, "
+            "ingress-nginx proxy-real-ip-cidr with CloudFront's ranges)",
+            ("CF-ORIGIN", "ALB-XFH", "ENVOY-H")))
+    cf = lb.cloudfront
+    if cf and cf.origin_protocol == "http-only" and any(_redirects(t, item.target) for item in lb.listeners):
+        found.append(Finding(
+            "REDIRECT_LOOP_CLOUDFRONT_HTTP_ORIGIN",
+            "CloudFront reaches the ALB over HTTP (origin protocol http-only), so the ALB sets X-Forwarded-Proto: "
+            "http on every request, HTTPS viewers' too, and the controller redirects them to HTTPS again, forever. "
+            "Use origin protocol https-only (or match-viewer), or stop redirecting at the controller and let "
+            "CloudFront redirect viewers (redirect-to-https)",
+            ("CF-ORIGIN", "CF-DIST", "ALB-XFH", "#1957"), everywhere=True))
     if t.layer == "l7" and ctl.trusted_hops == 0:
         found.append(Finding(
             "XFF_NOT_TRUSTED",

@@ -65,6 +65,14 @@ class HealthCheck(_Strict):
     success_codes: str | None = Field(default=None, pattern=r"^[2-5][0-9]{2}(-[2-5][0-9]{2})?(,[2-5][0-9]{2}(-[2-5][0-9]{2})?)*$")
 
 
+class CloudFront(_Strict):
+    """A CloudFront distribution in front of the ALB (edgeconform.load_balancers.cloudfront)."""
+
+    viewer_protocol: Literal["allow-all", "redirect-to-https", "https-only"]
+    origin_protocol: Literal["http-only", "https-only", "match-viewer"]
+    certificate: str  # the distribution's one certificate (a hostname or a wildcard)
+
+
 class LoadBalancer(_Strict):
     model: LBModel
     listeners: list[Listener] = Field(min_length=1)
@@ -97,6 +105,8 @@ class LoadBalancer(_Strict):
     # service.beta.kubernetes.io/aws-load-balancer-disable-nlb-sg turns them off) [LBC-NLB][NLB-SG]. None: the
     # LBC default. Not emulated locally: its interaction with client-IP preservation is a load-time note.
     security_groups: bool | None = None
+    # ALB only: a CloudFront distribution in front of it (two L7 hops).
+    cloudfront: CloudFront | None = None
     # The target groups' health check; None: the defaults (see HealthCheck and Topology.health_check).
     health_check: HealthCheck | None = None
     # Claims of this edge's expectations that no AWS page confirms: claim -> what it rests on (shown by
@@ -245,9 +255,13 @@ class Topology(_Strict):
 
     @property
     def tls_policy(self) -> TlsPolicy | None:
-        """The security policy of the load balancer's TLS listeners (None: none terminates TLS there)."""
+        """The security policy of the load balancer's TLS listeners (None: none terminates TLS there); with
+        CloudFront in front, the distribution's viewer policy, since that is where clients' TLS ends."""
         if not any(listener.terminates_tls for listener in self.lb.listeners):
             return None
+        if self.lb.cloudfront:
+            from .load_balancers.cloudfront import VIEWER_POLICY
+            return VIEWER_POLICY
         model = self.lb_model
         name = self.lb.tls_policy
         if name is None and self.lb.tls_min_version is not None:
@@ -262,9 +276,26 @@ class Topology(_Strict):
         return "lb" if listener.terminates_tls else "controller"
 
     @property
+    def l7_hops(self) -> int:
+        """The HTTP hops in front of the controller that add X-Forwarded-For entries: the ALB or Classic ELB, and
+        CloudFront in front of it."""
+        if self.layer == "l4":
+            return 0
+        return 2 if self.lb.cloudfront else 1
+
+    @property
+    def edge_redirects(self) -> bool:
+        """Whether AWS answers cleartext with a redirect before the controller: the ALB's ssl-redirect, or
+        CloudFront's viewer protocol policy redirect-to-https."""
+        cf = self.lb.cloudfront
+        return bool(cf and cf.viewer_protocol == "redirect-to-https") or (self.lb.ssl_redirect and not cf)
+
+    @property
     def certificates(self) -> list[str]:
         """Certificate names at the TLS terminator, default first."""
         at = self.tls_terminates_at
+        if at == "lb" and self.lb.cloudfront:
+            return [self.lb.cloudfront.certificate]
         if at == "lb":
             return list(self.lb.certificates)
         if at == "controller":
@@ -274,7 +305,7 @@ class Topology(_Strict):
     @property
     def redirect_intended(self) -> bool:
         """Whether this edge means to redirect cleartext to HTTPS (at the LB, or at the controller)."""
-        if self.lb.ssl_redirect:
+        if self.lb.ssl_redirect or self.edge_redirects:
             return True
         http = self.http_listener
         if http is None:

@@ -50,9 +50,13 @@ EXPLAINS = {
     "TLS_POLICY_OUTDATED": {"security[tls-versions]"},
     "HEALTH_CHECK_PROXY_NODE_PORT": {"health_check"},
     "HEALTH_CHECK_REDIRECTED": {"health_check"},
+    "XFF_TOO_FEW_HOPS": {"client_ip", "security[forged-client]"},
 }
-EVERYWHERE = {"PROXY_NOT_EXPECTED", "PROXY_NOT_SENT", "XFF_NOT_TRUSTED", "REDIRECT_LOOP_TLS_AT_LB"}
+EVERYWHERE = {"PROXY_NOT_EXPECTED", "PROXY_NOT_SENT", "XFF_NOT_TRUSTED", "REDIRECT_LOOP_TLS_AT_LB",
+              "REDIRECT_LOOP_CLOUDFRONT_HTTP_ORIGIN"}
 TRIGGERS = {  # one topology per finding code
+    "XFF_TOO_FEW_HOPS": "load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}, {port: 443, protocol: HTTPS, target: http}], certificates: [a.example.test], health_check: {success_codes: 200-399}, cloudfront: {viewer_protocol: redirect-to-https, origin_protocol: https-only, certificate: a.example.test}}\ncontroller: {trusted_hops: 1}",
+    "REDIRECT_LOOP_CLOUDFRONT_HTTP_ORIGIN": "load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}, {port: 443, protocol: HTTPS, target: http}], certificates: [a.example.test], health_check: {success_codes: 200-399}, cloudfront: {viewer_protocol: redirect-to-https, origin_protocol: http-only, certificate: a.example.test}}\ncontroller: {trusted_hops: 2}",
     "HEALTH_CHECK_PROXY_NODE_PORT": "load_balancer: {model: nlb, listeners: [{port: 80, protocol: TCP, target: http}], "
                                     "proxy_protocol: v2, target_type: instance}\nkubernetes: {external_traffic_policy: "
                                     "Local}\ncontroller: {proxy_protocol: true}",

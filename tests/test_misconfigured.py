@@ -34,6 +34,8 @@ EXPECTED = {
     "tls-1.0-policy-at-nlb.yaml": "TLS_POLICY_OUTDATED",
     "proxy-v2-instance-local-health-check.yaml": "HEALTH_CHECK_PROXY_NODE_PORT",
     "alb-health-check-redirect.yaml": "HEALTH_CHECK_REDIRECTED",
+    "cloudfront-http-origin-redirect-loop.yaml": "REDIRECT_LOOP_CLOUDFRONT_HTTP_ORIGIN",
+    "cloudfront-one-hop-trusted.yaml": "XFF_TOO_FEW_HOPS",
 }
 # Checks each mistake must make fail (at least these; others may fail too, always naming the mistake).
 MUST_FAIL = {
@@ -47,6 +49,8 @@ MUST_FAIL = {
     "tls-1.0-policy-at-nlb.yaml": ["security[tls-versions]"],
     "proxy-v2-instance-local-health-check.yaml": ["health_check"],
     "alb-health-check-redirect.yaml": ["health_check"],
+    "cloudfront-http-origin-redirect-loop.yaml": ["redirect", "client_ip", "security[redirect-loop]"],
+    "cloudfront-one-hop-trusted.yaml": ["client_ip", "security[forged-client]"],
 }
 
 

@@ -60,6 +60,11 @@ def rule(t: Topology) -> Expectation:
     ideal = ClientIpWant("client", "any")
     if t.layer == "l7":
         keys = model.cite("xff")
+        if t.xff_mode == "append" and t.lb.cloudfront:
+            return make(outcome="works", want=ClientIpWant("client", "xff"),
+                        sources=("CF-ORIGIN", *keys, "ENVOY-H"),
+                        summary="the backend sees the client's address, taken from the X-Forwarded-For entry "
+                                "CloudFront appended (second from the right: the ALB appends CloudFront's address)")
         if t.xff_mode == "append":
             return make(outcome="works", want=ClientIpWant("client", "xff"), sources=keys + ("ENVOY-H",),
                         summary=f"the backend sees the client's address, taken from the X-Forwarded-For entry the "
@@ -163,5 +168,6 @@ def _same_via(seen: str, wanted: str) -> bool:
 BEHAVIOUR = Behaviour(
     name=NAME,
     description="behaviour: the backend learns the real client address",
-    cells={"": Cell(rule, probe, compare, explained_by=("XFF_TRUSTED_BEHIND_L4", "XFF_TOO_MANY_HOPS"))},
+    cells={"": Cell(rule, probe, compare, explained_by=("XFF_TRUSTED_BEHIND_L4", "XFF_TOO_MANY_HOPS",
+                                                       "XFF_TOO_FEW_HOPS"))},
 )

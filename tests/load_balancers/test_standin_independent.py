@@ -81,3 +81,30 @@ def test_https_listeners_negotiate_h2_only_where_the_model_has_it(topologies, st
     got = curl(slot, "--http2", "--cacert", str(edge.ca), "--resolve", f"app.edgeconform.test:{port}:{slot.lb}",
                f"https://app.edgeconform.test:{port}/")
     assert got.stdout.split(" ")[0] == version, (got.stdout, got.stderr)
+
+
+def test_cloudfront_then_alb_as_curl_sees_them(topologies, stand_in, tmp_path):
+    """CloudFront appends the viewer and drops its X-Forwarded-Proto; the ALB appends CloudFront and sets the
+    CloudFront -> ALB protocol; CloudFront itself redirects cleartext viewers [CF-ORIGIN][CF-VIEWER][ALB-XFH]."""
+    import json
+
+    from tests.load_balancers.test_standin_behaviour import _echo_process
+
+    t = topologies["cloudfront-alb"]
+    slot, edge = stand_in(t, ("cloudfront stand-in", "alb stand-in"))
+    echo = _echo_process(slot, tmp_path)
+    try:
+        port = slot.listener_port(443)
+        got = inside(slot, ["curl", "-sS", "--max-time", "5", "--cacert", str(edge.ca), "--interface", slot.client(4),
+                            "--resolve", f"app.edgeconform.test:{port}:{slot.cdn}", "-H", "X-Forwarded-Proto: http",
+                            "-H", "X-Forwarded-For: 203.0.113.7", f"https://app.edgeconform.test:{port}/cf"])
+        report = json.loads(got.stdout)
+        assert report["forwarded"]["for"] == ["203.0.113.7", slot.client(4), slot.cdn]
+        assert report["forwarded"]["proto"] == "https"  # the CloudFront -> ALB hop (https-only), not the viewer's
+        assert report["peer"]["ip"] == slot.lb
+        cleartext = inside(slot, ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", "--max-time",
+                                  "5", "--resolve", f"app.edgeconform.test:{slot.listener_port(80)}:{slot.cdn}",
+                                  f"http://app.edgeconform.test:{slot.listener_port(80)}/x?q=1"])
+        assert cleartext.stdout.startswith("301 https://app.edgeconform.test"), cleartext.stdout
+    finally:
+        echo.stop()

@@ -252,6 +252,9 @@ class EksTarget(Target):
         return edge
 
     def _deploy(self, t: Topology) -> Edge:
+        if t.lb.cloudfront:
+            from ...load_balancers.cloudfront import NOT_DEPLOYED_ON_EKS
+            raise TargetUnavailable(NOT_DEPLOYED_ON_EKS.format(name=t.name))
         workdir = Path(tempfile.mkdtemp(prefix=f"{t.name}-", dir=self.workdir))
         plan = self.plan(t, workdir)
         cluster = self._session()

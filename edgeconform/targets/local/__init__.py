@@ -30,7 +30,8 @@ from pathlib import Path
 from ... import binaries, certs, controllers, headers
 from ...controllers import LocalPlace
 from ...edge import Edge, Endpoint, endpoints_for, remove_tree
-from ...load_balancers.standins import AddressBook, relay_config, render_standin
+from ...load_balancers.cloudfront import SERVER as CLOUDFRONT_SERVER
+from ...load_balancers.standins import AddressBook, relay_config, render_cloudfront, render_standin
 from ...render import render
 from ...supervisor import Process, Supervisor, all_of, http_ok, tcp_open
 from ...topology import LB_SERVER_HEADER, Topology
@@ -141,6 +142,9 @@ def listening(t: Topology, place: Place) -> list[tuple[str, tuple[str, int]]]:
     """(description, (address, port)) for every socket the edge will listen on, for the pre-flight check."""
     needed = [("load balancer listener", (place.lb, place.listener_port(item.port))) for item in t.lb.listeners]
     needed.append(("load balancer admin", (place.lb, place.lb_admin)))
+    if t.lb.cloudfront:
+        needed += [("CloudFront viewer listener", (place.cdn, place.listener_port(item.port))) for item in t.lb.listeners]
+        needed.append(("CloudFront admin", (place.cdn, place.lb_admin)))
     if t.lb.proxy_protocol == "v2":
         needed += [(f"PROXY v2 writer ({item.port})", (place.lb, place.relay_port(i))) for i, item in enumerate(t.lb.listeners)]
         needed.append(("PROXY v2 writer (health checks)", (place.lb, place.relay_port(len(t.lb.listeners)))))
@@ -203,7 +207,14 @@ def plan(t: Topology, place: Place, workdir: Path, transparent: bool = True,
                                        [place.listener_port(item.port) for item in t.lb.listeners]))
         result.lb_server_header = LB_SERVER_HEADER
 
-    result.endpoints = endpoints_for(t, lambda port: (place.lb, place.listener_port(port)))
+    front = place.lb
+    if t.lb.cloudfront:  # viewers reach CloudFront; CloudFront reaches the ALB
+        cf_cert = certs.issue(cert_dir, "lb", [t.lb.cloudfront.certificate])[t.lb.cloudfront.certificate]
+        cdn = render_cloudfront(t, book, place.cdn, place.lb_admin, cf_cert, workdir / "ca.pem")
+        processes.append(envoy_process("cloudfront stand-in (envoy)", workdir, cdn.config_name, cdn.config, place.cdn,
+                                       place.lb_admin, [place.listener_port(item.port) for item in t.lb.listeners]))
+        result.lb_server_header, front = CLOUDFRONT_SERVER, place.cdn
+    result.endpoints = endpoints_for(t, lambda port: (front, place.listener_port(port)))
     return result
 
 

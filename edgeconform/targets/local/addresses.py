@@ -56,6 +56,7 @@ class Place:
     node: str
     controller: str
     echo: str
+    cdn: str
     client_cidr: str
     offset: int = 0
 
@@ -92,7 +93,7 @@ class Place:
         return ECHO_PORT + self.offset
 
     def roles(self) -> dict[str, str]:
-        return {self.lb: "lb", self.node: "node", self.controller: "controller", self.echo: "backend"}
+        return {self.cdn: "cdn", self.lb: "lb", self.node: "node", self.controller: "controller", self.echo: "backend"}
 
     def clients(self) -> list[str]:
         return [self.client(i) for i in range(CLIENTS)]
@@ -113,6 +114,7 @@ class NamespacePlace(Place):
     """The edge in a network namespace of its own: AWS-like addresses, real ports, nothing reaches out."""
 
     lb, node, controller, echo = "10.0.1.17", "10.0.2.11", "10.0.3.21", "10.0.4.31"
+    cdn = "10.0.250.10"  # a CloudFront edge in front of the ALB (outside any VPC on AWS; any address of the namespace)
     client_cidr = "198.51.100.0/24"
 
     def __init__(self, namespace: Namespace):
@@ -163,6 +165,10 @@ class Slot(Place):
     @property
     def echo(self) -> str:  # type: ignore[override]
         return f"127.{self.n}.4.1"
+
+    @property
+    def cdn(self) -> str:  # type: ignore[override]
+        return f"127.{self.n}.5.1"
 
     @property
     def client_cidr(self) -> str:  # type: ignore[override]
