@@ -150,6 +150,11 @@ def consistency_problems(t: Topology) -> list[tuple[str, str]]:
     elif lb.xff is not None and lb.xff not in model.xff_modes:
         add(("load_balancer.xff", f"{model.article} has X-Forwarded-For mode(s) {list(model.xff_modes)} only "
                                   f"{cites('xff')}"))
+    if lb.ip_address_type == "dualstack" and model.name == "clb":
+        add(("load_balancer.ip_address_type", "dual stack is modelled for NLBs and ALBs (LBC ip-address-type) "
+                                              "[LBC-SA][LBC-IA]"))
+    if lb.ip_address_type == "dualstack" and lb.cloudfront is not None:
+        add(("load_balancer.ip_address_type", "a dual-stack ALB behind CloudFront is not modelled"))
     cf = lb.cloudfront
     if cf is not None:
         protocols = {listener.protocol for listener in lb.listeners}

@@ -105,6 +105,8 @@ class LoadBalancer(_Strict):
     # service.beta.kubernetes.io/aws-load-balancer-disable-nlb-sg turns them off) [LBC-NLB][NLB-SG]. None: the
     # LBC default. Not emulated locally: its interaction with client-IP preservation is a load-time note.
     security_groups: bool | None = None
+    # NLB and ALB: ipv4, or dualstack (IPv6 clients too; the targets stay IPv4) [LBC-SA][LBC-IA][NLB-IPV6][ALB-IPV6].
+    ip_address_type: Literal["ipv4", "dualstack"] = "ipv4"
     # ALB only: a CloudFront distribution in front of it (two L7 hops).
     cloudfront: CloudFront | None = None
     # The target groups' health check; None: the defaults (see HealthCheck and Topology.health_check).

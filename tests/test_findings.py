@@ -44,8 +44,9 @@ def test_catalog_topologies_have_no_misconfiguration(topologies, name):
 # The cells each finding explains a failure of (``Cell.explained_by``), as edgeconform.diagnosis scoped them by
 # behaviour and security check before the behaviours became modules; the others break every cell of an edge.
 EXPLAINS = {
-    "XFF_TRUSTED_BEHIND_L4": {"client_ip", "redirect", "security[forged-client]", "security[forged-proto]"},
-    "XFF_TOO_MANY_HOPS": {"client_ip", "security[forged-client]"},
+    "XFF_TRUSTED_BEHIND_L4": {"client_ip", "dual_stack", "redirect", "security[forged-client]",
+                              "security[forged-proto]"},
+    "XFF_TOO_MANY_HOPS": {"client_ip", "dual_stack", "security[forged-client]"},
     "CLB_HTTP_WEBSOCKET": {"websocket[ws]", "websocket[wss]"},
     "TLS_POLICY_OUTDATED": {"security[tls-versions]"},
     "HEALTH_CHECK_PROXY_NODE_PORT": {"health_check"},

@@ -36,6 +36,8 @@ class AddressBook:
     # kube-proxy answers the healthCheckNodePort (instance targets with externalTrafficPolicy Local).
     health_checks: bool = False
     health_node: tuple[str, int] | None = None
+    # A dual-stack load balancer's IPv6 address, where its listeners also bind; None: IPv4 only.
+    lb_bind6: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,12 +74,17 @@ def l4_context(t: Topology, book: AddressBook, workdir: Path, lb_certs: dict[str
         ip, port = book.targets[item.target]
         if relayed:  # HAProxy -> the PROXY v2 writer on the NLB's own address, which reaches the target
             ip, port = book.lb_source or book.lb_bind, book.relay_ports[item.port]  # type: ignore[index]
-        listeners.append({"name": f"listener_{item.port}", "public_port": item.port, "protocol": item.protocol,
-                          "target": item.target, "bind_port": book.listener_ports[item.port],
-                          "crt_list": crt_list if item.terminates_tls else None,
-                          "transparent": transparent and not relayed, "relayed": relayed,
-                          "target_ip": ip, "target_port": port, "send_proxy": proxy,
-                          "idle_timeout": t.listener_idle_timeout(item)})
+        common = {"public_port": item.port, "protocol": item.protocol, "target": item.target,
+                  "bind_port": book.listener_ports[item.port], "crt_list": crt_list if item.terminates_tls else None,
+                  "relayed": relayed, "target_ip": ip, "target_port": port, "send_proxy": proxy,
+                  "idle_timeout": t.listener_idle_timeout(item)}
+        listeners.append({"name": f"listener_{item.port}", "bind_ip": book.lb_bind,
+                          "transparent": transparent and not relayed, **common})
+        if book.lb_bind6 and t.lb.ip_address_type == "dualstack":
+            # IPv6 clients of IPv4 targets: the target sees the load balancer's IPv4 address even with client-IP
+            # preservation on [NLB-TGA][LBC-SA]; a PROXY v2 header still carries the client (TCP6, UNVERIFIED)
+            listeners.append({"name": f"listener_{item.port}_v6", "bind_ip": f"[{book.lb_bind6}]",
+                              "transparent": False, **common})
     policy = t.tls_policy
     return dict(topology=t.name, model=t.lb.model, ip=book.lb_bind, source_ip=book.lb_source,
                 health_checks=health_checks(t, book), user_agent=HEALTH_CHECKER,
@@ -190,13 +197,16 @@ def l7_context(t: Topology, book: AddressBook, lb_certs: dict[str, certs.IssuedC
         redirect = None
         if t.lb.ssl_redirect and not item.terminates_tls:
             redirect = {"port": book.https_port, "code": ENVOY_REDIRECT[301]}  # LBC ssl-redirect: 301 [LBC-IA]
-        listeners.append({
-            "name": f"listener_{item.port}", "bind_port": book.listener_ports[item.port],
+        entry = {
+            "name": f"listener_{item.port}", "bind_port": book.listener_ports[item.port], "ip": book.lb_bind,
             "tls": item.terminates_tls, "cluster": name, "redirect": redirect,
             "sni_certs": [lb_certs[n] for n in names[1:]] if (sni and item.terminates_tls) else [],
             "default_cert": lb_certs[names[0]] if item.terminates_tls else None,
             "alpn": ["h2", "http/1.1"] if model.h2_on_tls else ["http/1.1"],
-        })
+        }
+        listeners.append(entry)
+        if book.lb_bind6 and t.lb.ip_address_type == "dualstack":  # IPv6 clients; the targets stay IPv4
+            listeners.append({**entry, "name": f"listener_{item.port}_v6", "ip": book.lb_bind6})
     return dict(
         topology=t.name, model=t.lb.model, ip=book.lb_bind, source_ip=book.lb_source, admin_port=book.lb_admin_port,
         xff=xff, xff_settings={"use_remote_address": xff == "append", "trusted_hops": 0, "skip_append": xff != "append"},

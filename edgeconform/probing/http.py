@@ -179,7 +179,8 @@ def direct_get(edge: Edge, ip: str, port: int, scheme: str, host: str, path: str
         backend = _ProbeBackend(edge, source, prefix, inside_tls, started + timeout)
         with httpcore.ConnectionPool(ssl_context=context, retries=0, max_connections=1,
                                      network_backend=backend) as pool:
-            with pool.stream("GET", f"{scheme}://{ip}:{port}{path}", headers=headers, extensions=extensions) as response:
+            at = f"[{ip}]" if ":" in ip else ip  # an IPv6 address in a URL
+            with pool.stream("GET", f"{scheme}://{at}:{port}{path}", headers=headers, extensions=extensions) as response:
                 if scheme == "https":
                     tls = response.extensions["network_stream"].get_extra_info("ssl_object")
                     result.tls_version = tls.version()

@@ -118,3 +118,27 @@ def test_a_connection_without_data_gets_no_header_and_privatelink_adds_tlv_0xea(
             assert [kind for kind, _ in parsed["tlvs"]] == [0x03, 0x04, 0xEA] and parsed["crc_ok"]
             assert parsed["length"] == 84 and parsed["tlvs"][2][1] == b"\x01vpce-0a1b2c3d4e5f60718"
             assert raw[parsed["size"]:] == b"x"
+
+
+@pytest.mark.integration
+def test_an_ipv6_client_gets_a_tcp6_header_over_an_ipv4_connection(topologies, stand_in):
+    """Dual stack: the NLB connects to its IPv4 target from its IPv4 address, and the header carries the IPv6 client
+    (TCP6, family 0x21; the family and the padding are UNVERIFIED by AWS text)."""
+    t = topologies["nlb-proxy-v2"]
+    assert t.lb.ip_address_type == "dualstack"
+    slot, edge = stand_in(t, ("nlb stand-in", "relay"))
+    server = listen(slot, slot.controller, slot.controller_port("http"))
+    client = slot.connect(slot.lb6, slot.listener_port(80), slot.client6(1), 5)
+    with client, server:
+        conn, peer = server.accept()
+        with conn:
+            client.sendall(b"y")
+            conn.settimeout(5)
+            raw = b""
+            while len(raw) < 16 or len(raw) < 16 + struct.unpack("!H", raw[14:16])[0] + 1:
+                raw += conn.recv(4096)
+            parsed = parse(raw)
+            assert (parsed["ver_cmd"], parsed["family"], parsed["length"]) == (0x21, 0x21, 84) and parsed["crc_ok"]
+            assert parsed["block"][:16] == socket.inet_pton(socket.AF_INET6, slot.client6(1))
+            assert parsed["block"][16:32] == socket.inet_pton(socket.AF_INET6, slot.lb6)
+            assert peer[0] == slot.lb and raw[parsed["size"]:] == b"y"

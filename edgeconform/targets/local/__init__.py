@@ -109,6 +109,7 @@ class LocalTarget(Target):
         edge.on_close(place.release)  # last: the namespace goes with everything in it (and its folder)
         if isinstance(place, NamespacePlace):
             edge.enter = place.enter()
+            edge.role_networks = {place.client6_cidr: "client"}  # the IPv6 clients of dual-stack edges
         if not KEEP_WORKDIR and not isinstance(place, NamespacePlace):
             edge.on_close(remove_tree(workdir))
         edge.on_close(supervisor.stop)
@@ -194,6 +195,9 @@ def plan(t: Topology, place: Place, workdir: Path, transparent: bool = True,
                   controller_listeners={kind: (place.controller, port) for kind, port in at_controller.ports.items()})
     if t.layer == "l4" and t.preserves_client_ip and not transparent:
         result.unsupported["client_ip"] = TRANSPARENT_UNAVAILABLE
+    if t.lb.ip_address_type == "dualstack" and place.lb6 is None:
+        result.unsupported["dual_stack"] = ("IPv6 clients need addresses of the edge's own network namespace; the "
+                                            "loopback fallback has only ::1")
     book = address_book(t, place)
     standin = render_standin(t, book, workdir, lb_certs, transparent and t.preserves_client_ip)
     relay = relay_config(t, book, transparent and t.preserves_client_ip)
@@ -261,7 +265,8 @@ def address_book(t: Topology, place: Place) -> AddressBook:
                        targets=targets, https_port=redirect_port(t, place),
                        relay_ports={**{item.port: place.relay_port(i) for i, item in enumerate(t.lb.listeners)},
                                     "healthz": place.relay_port(len(t.lb.listeners))},
-                       health_checks=True, health_node=(place.node, place.health_node_port))
+                       health_checks=True, health_node=(place.node, place.health_node_port),
+                       lb_bind6=place.lb6)
 
 
 def redirect_port(t: Topology, place: Place) -> int | None:

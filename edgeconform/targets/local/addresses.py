@@ -57,6 +57,13 @@ class Place:
     controller: str
     echo: str
     cdn: str
+    # IPv6 (dual-stack load balancers): the load balancer's IPv6 address and the IPv6 clients' network; None
+    # where the place has no IPv6 addresses of its own (the loopback fallback: only ::1).
+    lb6: str | None = None
+    client6_cidr: str | None = None
+
+    def client6(self, i: int) -> str:
+        raise NotImplementedError
     client_cidr: str
     offset: int = 0
 
@@ -115,6 +122,7 @@ class NamespacePlace(Place):
 
     lb, node, controller, echo = "10.0.1.17", "10.0.2.11", "10.0.3.21", "10.0.4.31"
     cdn = "10.0.250.10"  # a CloudFront edge in front of the ALB (outside any VPC on AWS; any address of the namespace)
+    lb6, client6_cidr = "2001:db8:1::17", "2001:db8:100::/64"  # documentation prefix, local in the namespace only
     client_cidr = "198.51.100.0/24"
 
     def __init__(self, namespace: Namespace):
@@ -122,6 +130,12 @@ class NamespacePlace(Place):
 
     def client(self, i: int) -> str:
         return f"198.51.100.{11 + i}"
+
+    def client6(self, i: int) -> str:
+        return f"2001:db8:100::{11 + i:x}"
+
+    def roles(self) -> dict[str, str]:
+        return {**super().roles(), self.lb6: "lb"}
 
     def listener_port(self, public: int) -> int:
         return public
