@@ -150,6 +150,12 @@ def consistency_problems(t: Topology) -> list[tuple[str, str]]:
     elif lb.xff is not None and lb.xff not in model.xff_modes:
         add(("load_balancer.xff", f"{model.article} has X-Forwarded-For mode(s) {list(model.xff_modes)} only "
                                   f"{cites('xff')}"))
+    for field, on in (("mutual_tls", lb.mutual_tls != "off"), ("xff_client_port", lb.xff_client_port),
+                      ("preserve_host_header", lb.preserve_host_header)):
+        if on and model.name != "alb":
+            add((f"load_balancer.{field}", f"an ALB setting [ALB-MTLS][ALB-ATTR]; {model.article} has none"))
+    if lb.mutual_tls != "off" and not any(listener.protocol == "HTTPS" for listener in lb.listeners):
+        add(("load_balancer.mutual_tls", "mutual TLS is set on HTTPS listeners: give the ALB one [ALB-MTLS]"))
     if lb.ip_address_type == "dualstack" and model.name == "clb":
         add(("load_balancer.ip_address_type", "dual stack is modelled for NLBs and ALBs (LBC ip-address-type) "
                                               "[LBC-SA][LBC-IA]"))

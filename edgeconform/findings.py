@@ -35,9 +35,10 @@ class Finding:
 
 CODES = ("PROXY_NOT_EXPECTED", "PROXY_NOT_SENT", "XFF_TRUSTED_BEHIND_L4", "XFF_TOO_MANY_HOPS", "XFF_NOT_TRUSTED",
          "REDIRECT_LOOP_TLS_AT_LB", "CLB_HTTP_WEBSOCKET", "TLS_POLICY_OUTDATED", "HEALTH_CHECK_PROXY_NODE_PORT", "HEALTH_CHECK_REDIRECTED", "XFF_TOO_FEW_HOPS",
-         "REDIRECT_LOOP_CLOUDFRONT_HTTP_ORIGIN", "NLB_SECURITY_GROUPS")
+         "REDIRECT_LOOP_CLOUDFRONT_HTTP_ORIGIN", "MTLS_HEADERS_OVER_CLEARTEXT", "XFF_CLIENT_PORT",
+         "NLB_SECURITY_GROUPS", "ALB_HOST_PORT", "ALB_MTLS_PASSTHROUGH_CHAIN")
 # Findings that explain no cell: load-time notes about what the local target cannot emulate.
-NOTES = ("NLB_SECURITY_GROUPS",)
+NOTES = ("NLB_SECURITY_GROUPS", "ALB_HOST_PORT", "ALB_MTLS_PASSTHROUGH_CHAIN")
 
 
 def findings(t: Topology) -> list[Finding]:
@@ -123,6 +124,21 @@ def findings(t: Topology) -> list[Finding]:
             f"the controller accepts {t.controller.tls_min_version}: the AWS recommended security policies "
             f"({RECOMMENDED}) accept TLS 1.2 and 1.3 only",
             ("NLB-TLSPOL", "ALB-TLSPOL")))
+    if lb.mutual_tls != "off" and t.http_listener is not None and not t.edge_redirects:
+        found.append(Finding(
+            "MTLS_HEADERS_OVER_CLEARTEXT",
+            "the ALB uses mutual TLS on HTTPS, but its HTTP listener serves requests: a client there can send its own "
+            "X-Amzn-Mtls-Clientcert-* headers and nothing verified them (what the ALB does with client copies is "
+            "UNVERIFIED). Redirect cleartext at the ALB (ssl-redirect), or strip X-Amzn-Mtls-* at the controller "
+            "on its cleartext port",
+            ("ALB-MTLS", "ALB-HDR", "LBC-IA")))
+    if lb.xff_client_port and t.xff_mode == "append":
+        found.append(Finding(
+            "XFF_CLIENT_PORT",
+            "routing.http.xff_client_port.enabled makes the ALB append ip:port ([ipv6]:port) to X-Forwarded-For; "
+            "a controller that reads X-Forwarded-For entries as addresses (Envoy, nginx's realip module) cannot parse "
+            "them and falls back to its TCP peer (the ALB, or the node). Turn the attribute off, or strip the port before trusting",
+            ("ALB-XFH", "ALB-ATTR", "ENVOY-H")))
     check = t.health_check
     if lb.proxy_protocol == "v2" and check.protocol == "HTTP" and check.port == "health-check-node-port":
         found.append(Finding(
@@ -159,6 +175,18 @@ def _notes(t: Topology) -> list[Finding]:
     """What the local target cannot emulate, said at load time with its sources (never a faked observation)."""
     notes = []
     lb = t.lb
+    odd = [item.port for item in lb.listeners if item.port not in (80, 443)]
+    if lb.model == "alb" and not lb.preserve_host_header and odd:
+        notes.append(Finding(
+            "ALB_HOST_PORT",
+            f"on listener port(s) {odd} the ALB appends the port to a Host that has none [ALB-HOST]; the stand-in "
+            "does not (it leaves Host as sent there)", ("ALB-HOST",), kind="note"))
+    if lb.mutual_tls == "passthrough":
+        notes.append(Finding(
+            "ALB_MTLS_PASSTHROUGH_CHAIN",
+            "in passthrough mode the ALB forwards the client's whole certificate chain; the stand-in forwards the "
+            "certificate the client presented (the leaf; these probes send no intermediates)", ("ALB-MTLS",),
+            kind="note"))
     if lb.model == "nlb":
         with_groups = lb.security_groups is not False
         if with_groups and t.preserves_client_ip:

@@ -105,6 +105,13 @@ class LoadBalancer(_Strict):
     # service.beta.kubernetes.io/aws-load-balancer-disable-nlb-sg turns them off) [LBC-NLB][NLB-SG]. None: the
     # LBC default. Not emulated locally: its interaction with client-IP preservation is a load-time note.
     security_groups: bool | None = None
+    # ALB HTTPS listeners: mutual TLS [ALB-MTLS]: off; passthrough (the client's certificate is forwarded unverified
+    # in X-Amzn-Mtls-Clientcert); verify (checked against the trust store, described in X-Amzn-Mtls-Clientcert-*).
+    mutual_tls: Literal["off", "passthrough", "verify"] = "off"
+    # ALB attributes [ALB-ATTR][ALB-XFH][ALB-HOST]: routing.http.xff_client_port.enabled (X-Forwarded-For entries
+    # as ip:port, [ipv6]:port) and routing.http.preserve_host_header.enabled (otherwise the Host's port is rewritten).
+    xff_client_port: bool = False
+    preserve_host_header: bool = False
     # NLB and ALB: ipv4, or dualstack (IPv6 clients too; the targets stay IPv4) [LBC-SA][LBC-IA][NLB-IPV6][ALB-IPV6].
     ip_address_type: Literal["ipv4", "dualstack"] = "ipv4"
     # ALB only: a CloudFront distribution in front of it (two L7 hops).

@@ -52,10 +52,18 @@ EXPLAINS = {
     "HEALTH_CHECK_PROXY_NODE_PORT": {"health_check"},
     "HEALTH_CHECK_REDIRECTED": {"health_check"},
     "XFF_TOO_FEW_HOPS": {"client_ip", "security[forged-client]"},
+    "XFF_CLIENT_PORT": {"client_ip", "security[forged-client]"},
+    "MTLS_HEADERS_OVER_CLEARTEXT": {"security[mtls-headers]"},
 }
 EVERYWHERE = {"PROXY_NOT_EXPECTED", "PROXY_NOT_SENT", "XFF_NOT_TRUSTED", "REDIRECT_LOOP_TLS_AT_LB",
               "REDIRECT_LOOP_CLOUDFRONT_HTTP_ORIGIN"}
 TRIGGERS = {  # one topology per finding code
+    "XFF_CLIENT_PORT": "load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}], "
+                       "xff_client_port: true, health_check: {success_codes: 200-399}}\ncontroller: {trusted_hops: 1}",
+    "MTLS_HEADERS_OVER_CLEARTEXT": "load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}, "
+                                   "{port: 443, protocol: HTTPS, target: http}], certificates: [a.example.test], "
+                                   "mutual_tls: verify, health_check: {success_codes: 200-399}}\n"
+                                   "controller: {trusted_hops: 1, cleartext: serve}",
     "XFF_TOO_FEW_HOPS": "load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}, {port: 443, protocol: HTTPS, target: http}], certificates: [a.example.test], health_check: {success_codes: 200-399}, cloudfront: {viewer_protocol: redirect-to-https, origin_protocol: https-only, certificate: a.example.test}}\ncontroller: {trusted_hops: 1}",
     "REDIRECT_LOOP_CLOUDFRONT_HTTP_ORIGIN": "load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}, {port: 443, protocol: HTTPS, target: http}], certificates: [a.example.test], health_check: {success_codes: 200-399}, cloudfront: {viewer_protocol: redirect-to-https, origin_protocol: http-only, certificate: a.example.test}}\ncontroller: {trusted_hops: 2}",
     "HEALTH_CHECK_PROXY_NODE_PORT": "load_balancer: {model: nlb, listeners: [{port: 80, protocol: TCP, target: http}], "
@@ -111,3 +119,14 @@ def test_each_finding_explains_the_cells_it_names(synthetic, code):
     explained = {cell for cell, (name, variant) in cells.items()
                  if code in [f.code for f in findings.for_cell(t, name, variant)]}
     assert explained == (set(cells) if code in EVERYWHERE else EXPLAINS[code])
+
+
+@pytest.mark.parametrize("text, code", [
+    ("load_balancer: {model: alb, listeners: [{port: 8443, protocol: HTTPS, target: http}], certificates: [a.test]}\n"
+     "controller: {trusted_hops: 1}", "ALB_HOST_PORT"),
+    ("load_balancer: {model: alb, listeners: [{port: 443, protocol: HTTPS, target: http}], certificates: [a.test], "
+     "mutual_tls: passthrough}\ncontroller: {trusted_hops: 1}", "ALB_MTLS_PASSTHROUGH_CHAIN"),
+])
+def test_what_the_stand_in_does_not_emulate_is_a_load_time_note(synthetic, text, code):
+    [note] = [f for f in findings.findings(synthetic(text)) if f.code == code]
+    assert note.kind == "note" and note.sources

@@ -36,6 +36,8 @@ EXPECTED = {
     "alb-health-check-redirect.yaml": "HEALTH_CHECK_REDIRECTED",
     "cloudfront-http-origin-redirect-loop.yaml": "REDIRECT_LOOP_CLOUDFRONT_HTTP_ORIGIN",
     "cloudfront-one-hop-trusted.yaml": "XFF_TOO_FEW_HOPS",
+    "alb-mtls-cleartext-served.yaml": "MTLS_HEADERS_OVER_CLEARTEXT",
+    "alb-xff-client-port.yaml": "XFF_CLIENT_PORT",
 }
 # Checks each mistake must make fail (at least these; others may fail too, always naming the mistake).
 MUST_FAIL = {
@@ -51,6 +53,8 @@ MUST_FAIL = {
     "alb-health-check-redirect.yaml": ["health_check"],
     "cloudfront-http-origin-redirect-loop.yaml": ["redirect", "client_ip", "security[redirect-loop]"],
     "cloudfront-one-hop-trusted.yaml": ["client_ip", "security[forged-client]"],
+    "alb-mtls-cleartext-served.yaml": ["security[mtls-headers]"],
+    "alb-xff-client-port.yaml": ["client_ip", "security[forged-client]"],
 }
 
 

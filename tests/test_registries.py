@@ -66,7 +66,8 @@ def test_finding_codes_and_cells_agree():
             produced.add(f.code)
             if f.everywhere:
                 everywhere.add(f.code)
-    assert produced == set(findings.CODES), f"codes never produced: {set(findings.CODES) - produced}"
+    mistakes = set(findings.CODES) - set(findings.NOTES)  # notes are shown at load time (tests/test_findings.py)
+    assert produced >= mistakes, f"codes never produced: {mistakes - produced}"
     orphans = set(findings.CODES) - listed - everywhere - set(findings.NOTES)
     assert not orphans, f"findings that explain no cell: {orphans}"
 

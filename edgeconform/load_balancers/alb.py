@@ -40,3 +40,9 @@ MODEL = LoadBalancerModel(
     standins={"l7": "envoy/l7-load-balancer.yaml.j2"},
     annotation_set="alb",
 )
+
+# Why the cluster targets do not build an ALB with mutual TLS (the trust store is not theirs to make).
+MTLS_NOT_ON_KIND = "the kind target's ALB stand-in has no trust store: mutual-TLS topologies run on the local target"
+MTLS_NOT_DEPLOYED_ON_EKS = ("ALB mutual TLS needs a trust store ARN (alb.ingress.kubernetes.io/mutual-authentication), "
+                            "which this harness's annotation sets do not create: point --edge-url {name}=https://... "
+                            "at an ALB you set up")

@@ -38,6 +38,8 @@ class AddressBook:
     health_node: tuple[str, int] | None = None
     # A dual-stack load balancer's IPv6 address, where its listeners also bind; None: IPv4 only.
     lb_bind6: str | None = None
+    # The ALB's mutual-TLS trust store (a CA file), where a topology asks for mutual TLS.
+    client_ca: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,21 @@ def l4_context(t: Topology, book: AddressBook, workdir: Path, lb_certs: dict[str
                 tls_min_version=policy.min if policy else None, tls_max_version=policy.max if policy else None,
                 listeners=listeners)
 
+
+# ALB mutual TLS [ALB-MTLS][ALB-HDR]: the headers it sends to targets. Values in Envoy's words: serial in hex,
+# issuer and subject RFC 2253, validity "NotBefore=...;NotAfter=...", the leaf as URL-encoded PEM (the exact
+# encoding AWS uses, and the full chain in passthrough mode, are UNVERIFIED: Envoy forwards the leaf).
+MTLS_NAMES = ("x-amzn-mtls-clientcert", "x-amzn-mtls-clientcert-serial-number", "x-amzn-mtls-clientcert-issuer",
+              "x-amzn-mtls-clientcert-subject", "x-amzn-mtls-clientcert-validity", "x-amzn-mtls-clientcert-leaf")
+MTLS_HEADERS = {
+    "passthrough": [("x-amzn-mtls-clientcert", "%DOWNSTREAM_PEER_CERT%")],
+    "verify": [("x-amzn-mtls-clientcert-serial-number", "%DOWNSTREAM_PEER_SERIAL%"),
+               ("x-amzn-mtls-clientcert-issuer", "%DOWNSTREAM_PEER_ISSUER%"),
+               ("x-amzn-mtls-clientcert-subject", "%DOWNSTREAM_PEER_SUBJECT%"),
+               ("x-amzn-mtls-clientcert-validity", "NotBefore=%DOWNSTREAM_PEER_CERT_V_START(%Y-%m-%dT%H:%M:%SZ)%;"
+                                                   "NotAfter=%DOWNSTREAM_PEER_CERT_V_END(%Y-%m-%dT%H:%M:%SZ)%"),
+               ("x-amzn-mtls-clientcert-leaf", "%DOWNSTREAM_PEER_CERT%")],
+}
 
 # What AWS health checks call themselves (UNVERIFIED: seen in target logs, no AWS page states it).
 HEALTH_CHECKER = "ELB-HealthChecker/2.0"
@@ -197,9 +214,13 @@ def l7_context(t: Topology, book: AddressBook, lb_certs: dict[str, certs.IssuedC
         redirect = None
         if t.lb.ssl_redirect and not item.terminates_tls:
             redirect = {"port": book.https_port, "code": ENVOY_REDIRECT[301]}  # LBC ssl-redirect: 301 [LBC-IA]
+        mtls = t.lb.mutual_tls if item.protocol == "HTTPS" and t.lb.mutual_tls != "off" else None
         entry = {
             "name": f"listener_{item.port}", "bind_port": book.listener_ports[item.port], "ip": book.lb_bind,
-            "tls": item.terminates_tls, "cluster": name, "redirect": redirect,
+            "tls": item.terminates_tls, "cluster": name, "redirect": redirect, "mtls": mtls,
+            "mtls_headers": MTLS_HEADERS[mtls] if mtls else [], "mtls_strip": list(MTLS_NAMES) if mtls else [],
+            # routing.http.preserve_host_header.enabled false: the port leaves Host on listeners 80 and 443 [ALB-HOST]
+            "strip_host_port": t.lb.model == "alb" and not t.lb.preserve_host_header and item.port in (80, 443),
             "sni_certs": [lb_certs[n] for n in names[1:]] if (sni and item.terminates_tls) else [],
             "default_cert": lb_certs[names[0]] if item.terminates_tls else None,
             "alpn": ["h2", "http/1.1"] if model.h2_on_tls else ["http/1.1"],
@@ -209,7 +230,9 @@ def l7_context(t: Topology, book: AddressBook, lb_certs: dict[str, certs.IssuedC
             listeners.append({**entry, "name": f"listener_{item.port}_v6", "ip": book.lb_bind6})
     return dict(
         topology=t.name, model=t.lb.model, ip=book.lb_bind, source_ip=book.lb_source, admin_port=book.lb_admin_port,
-        xff=xff, xff_settings={"use_remote_address": xff == "append", "trusted_hops": 0, "skip_append": xff != "append"},
+        xff=xff, xff_client_port=t.lb.xff_client_port and xff == "append", client_ca=book.client_ca,
+        xff_settings={"use_remote_address": xff == "append", "trusted_hops": 0,
+                      "skip_append": xff != "append" or t.lb.xff_client_port},
         sni=sni, websocket=model.l7_upgrade == "pass", idle_timeout=idle,
         policy=policy.name if policy else None, envoy_tls_min=ENVOY_TLS[policy.min] if policy else None,
         envoy_tls_max=ENVOY_TLS[policy.max] if policy else None, server_header=LB_SERVER_HEADER,

@@ -108,3 +108,76 @@ def test_cloudfront_then_alb_as_curl_sees_them(topologies, stand_in, tmp_path):
         assert cleartext.stdout.startswith("301 https://app.edgeconform.test"), cleartext.stdout
     finally:
         echo.stop()
+
+
+def _client_cert(tmp_path):
+    from edgeconform import certs
+
+    return certs.issue(tmp_path / "client", "client", ["client.edgeconform.test"])["client.edgeconform.test"]
+
+
+@pytest.mark.parametrize("mode", ["verify", "passthrough"])
+def test_alb_mutual_tls_as_curl_sees_it(topologies, stand_in, tmp_path, mode):
+    """Verify: a client without a certificate is refused, one with a certificate of the trust store is described in
+    X-Amzn-Mtls-Clientcert-*; passthrough: the certificate is forwarded in X-Amzn-Mtls-Clientcert. Client-sent copies
+    never reach the backend [ALB-MTLS][ALB-HDR] (their removal is UNVERIFIED)."""
+    import json
+    from urllib.parse import unquote
+
+    from tests.load_balancers.test_standin_behaviour import _echo_process
+
+    t = topologies["alb-mtls"]
+    t = t.model_copy(update={"load_balancer": t.lb.model_copy(update={"mutual_tls": mode})})
+    slot, edge = stand_in(t, ("alb stand-in",))
+    echo = _echo_process(slot, tmp_path)
+    client = _client_cert(tmp_path)
+    port = slot.listener_port(443)
+    base = ["curl", "-sS", "--max-time", "5", "--cacert", str(edge.ca), "--resolve",
+            f"app.edgeconform.test:{port}:{slot.lb}", "-H", "X-Amzn-Mtls-Clientcert-Subject: CN=forged",
+            "-H", "X-Amzn-Mtls-Clientcert: forged", f"https://app.edgeconform.test:{port}/mtls"]
+    try:
+        without = inside(slot, base)
+        with_cert = inside(slot, [*base[:4], "--cert", str(client.combined_pem), *base[4:]])
+        assert with_cert.returncode == 0, with_cert.stderr
+        headers = dict((n.lower(), v) for n, v in json.loads(with_cert.stdout)["headers"])
+        assert "forged" not in " ".join(v for n, v in headers.items() if n.startswith("x-amzn-mtls"))
+        if mode == "verify":
+            assert without.returncode != 0  # no certificate, no handshake
+            assert "OU=edgeconform client" in headers["x-amzn-mtls-clientcert-subject"]  # the client cert's subject
+            assert "BEGIN CERTIFICATE" in unquote(headers["x-amzn-mtls-clientcert-leaf"])
+            assert headers["x-amzn-mtls-clientcert-validity"].startswith("NotBefore=")
+        else:
+            served = dict((n.lower(), v) for n, v in json.loads(without.stdout)["headers"])
+            assert not any(n.startswith("x-amzn-mtls") for n in served)  # no certificate, no header, no forgery
+            assert "BEGIN CERTIFICATE" in unquote(headers["x-amzn-mtls-clientcert"])
+    finally:
+        echo.stop()
+
+
+def test_alb_attributes_as_curl_sees_them(topologies, stand_in, tmp_path):
+    """routing.http.xff_client_port.enabled: the appended entry is ip:port; Host preservation off: the port a client
+    put in Host is removed on listener 443; on: kept [ALB-XFH][ALB-HOST]."""
+    import json
+
+    from tests.load_balancers.test_standin_behaviour import _echo_process
+
+    t = topologies["alb"]
+    for preserve in (False, True):
+        lb = t.lb.model_copy(update={"xff_client_port": True, "preserve_host_header": preserve, "ssl_redirect": False,
+                                     "target_type": "ip"})  # the echo plays the controller, no node hop
+        slot, edge = stand_in(t.model_copy(update={"load_balancer": lb}), ("alb stand-in",))
+        (tmp_path / str(preserve)).mkdir()
+        echo = _echo_process(slot, tmp_path / str(preserve))
+        try:
+            port = slot.listener_port(443)
+            got = inside(slot, ["curl", "-sS", "--max-time", "5", "--cacert", str(edge.ca), "--interface",
+                                slot.client(5), "--resolve", f"app.edgeconform.test:{port}:{slot.lb}",
+                                "-H", f"Host: app.edgeconform.test:{port}", f"https://app.edgeconform.test:{port}/a"])
+            assert got.returncode == 0 and got.stdout.startswith("{"), (got.stdout, got.stderr)
+            report = json.loads(got.stdout)
+            entry = dict(report["headers"])["x-forwarded-for"]
+            ip, _, client_port = entry.rpartition(":")
+            assert ip == slot.client(5) and client_port.isdigit(), entry
+            assert report["host"] == (f"app.edgeconform.test:{port}" if preserve else "app.edgeconform.test")
+        finally:
+            echo.stop()

@@ -9,6 +9,7 @@
 - default-cert:   an unknown SNI name, and no SNI at all, get the documented default certificate.
 - host-sni:       an HTTPS request whose Host differs from its SNI name: 421 or routed by Host, as documented.
 - redirect-loop:  an HTTPS request is served, not redirected; cleartext redirects end (hop limit).
+- mtls-headers:   at an ALB with mutual TLS, client-sent X-Amzn-Mtls-Clientcert* copies never reach the backend.
 - hostile-input:  malformed PROXY headers, oversized headers and half-open connections end within bounded
                   time, and the edge keeps serving.
 
@@ -20,11 +21,11 @@ edge that is simply broken cannot pass by refusing everything), and a comparison
 from __future__ import annotations
 
 from ..base import Behaviour
-from . import (default_cert, forged_client, forged_proto, host_sni, hostile_input, proxy_forged, proxy_local,
-               proxy_required, redirect_loop, tls_versions)
+from . import (default_cert, forged_client, forged_proto, host_sni, hostile_input, mtls_headers, proxy_forged,
+               proxy_local, proxy_required, redirect_loop, tls_versions)
 
 _MODULES = (forged_client, forged_proto, proxy_required, proxy_local, proxy_forged, tls_versions, default_cert,
-            host_sni, redirect_loop, hostile_input)
+            host_sni, redirect_loop, mtls_headers, hostile_input)
 
 BEHAVIOUR = Behaviour(
     name="security",

@@ -89,7 +89,8 @@ def probe(edge: Edge) -> TlsVersionsObservation:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         for version, tls_version in tls.TLS_VERSIONS.items():
-            ctx = certs.client_context(edge.ca, verify_hostname=False, minimum=tls_version, maximum=tls_version)
+            ctx = certs.client_context(edge.ca, verify_hostname=False, minimum=tls_version, maximum=tls_version,
+                                       client_cert=edge.client_cert)
             shakes[version] = tls.tls_handshake(edge, edge.hostnames[0], source=source(edge), context=ctx,
                                                 timeout=TIMEOUT)
             if shakes[version].error:

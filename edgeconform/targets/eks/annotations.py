@@ -68,6 +68,10 @@ def context(t: Topology, settings: EksSettings) -> dict[str, Any]:
         attributes.append(f"routing.http.xff_header_processing.mode={t.xff_mode}")
         if lb.idle_timeout:
             attributes.append(f"idle_timeout.timeout_seconds={lb.idle_timeout}")
+        if lb.xff_client_port:
+            attributes.append("routing.http.xff_client_port.enabled=true")
+        if lb.preserve_host_header:
+            attributes.append("routing.http.preserve_host_header.enabled=true")
     return {
         "t": t, "lb": lb, "listeners": lb.listeners, "settings": _SettingsView(settings),
         "tls_ports": sorted(item.port for item in tls),

@@ -252,9 +252,10 @@ class EksTarget(Target):
         return edge
 
     def _deploy(self, t: Topology) -> Edge:
-        if t.lb.cloudfront:
+        if t.lb.cloudfront or t.lb.mutual_tls != "off":
+            from ...load_balancers.alb import MTLS_NOT_DEPLOYED_ON_EKS
             from ...load_balancers.cloudfront import NOT_DEPLOYED_ON_EKS
-            raise TargetUnavailable(NOT_DEPLOYED_ON_EKS.format(name=t.name))
+            raise TargetUnavailable((NOT_DEPLOYED_ON_EKS if t.lb.cloudfront else MTLS_NOT_DEPLOYED_ON_EKS).format(name=t.name))
         workdir = Path(tempfile.mkdtemp(prefix=f"{t.name}-", dir=self.workdir))
         plan = self.plan(t, workdir)
         cluster = self._session()

@@ -104,9 +104,10 @@ class KindTarget(Target):
 
     # --- one topology ------------------------------------------------------------------------------
     def build(self, topology: Topology) -> Edge:
-        if topology.lb.cloudfront:
+        if topology.lb.cloudfront or topology.lb.mutual_tls != "off":
+            from ...load_balancers.alb import MTLS_NOT_ON_KIND
             from ...load_balancers.cloudfront import NOT_ON_KIND
-            raise TargetUnavailable(NOT_ON_KIND)
+            raise TargetUnavailable(NOT_ON_KIND if topology.lb.cloudfront else MTLS_NOT_ON_KIND)
         api = self._ensure_cluster()
         t = topology
         workdir = Path(tempfile.mkdtemp(prefix=f"edgeconform-kind-{t.name}-"))

@@ -40,6 +40,7 @@ from . import addresses, netns, workdirs
 from .addresses import NamespacePlace, Place
 
 KEEP_WORKDIR = os.environ.get("EDGECONFORM_KEEP_WORKDIR") == "1"
+CLIENT_CERT_NAME = "client.edgeconform.test"  # the probes' certificate where the ALB asks for one (mutual TLS)
 TRANSPARENT_UNAVAILABLE = (
     "NLB client-IP preservation is emulated with HAProxy's transparent source (usesrc clientip), which needs a "
     "network namespace of the edge's own or, on the loopback fallback, root or CAP_NET_ADMIN")
@@ -122,6 +123,9 @@ class LocalTarget(Target):
             edge.lb_server_header, edge.controller_admin = built.lb_server_header, built.controller_admin
             edge.lb_admin = f"http://{place.lb}:{place.lb_admin}"
             edge.controller_listeners = built.controller_listeners
+            if topology.lb.mutual_tls != "off":  # the probes present a certificate the ALB's trust store accepts
+                client = certs.issue(workdir / "certs", "client", [CLIENT_CERT_NAME])[CLIENT_CERT_NAME]
+                edge.client_cert = client.combined_pem
             edge.controller_name, edge.controller_version = self.controller.name, self.controller.version()
             for process in built.processes:
                 supervisor.run(process)
@@ -266,7 +270,9 @@ def address_book(t: Topology, place: Place) -> AddressBook:
                        relay_ports={**{item.port: place.relay_port(i) for i, item in enumerate(t.lb.listeners)},
                                     "healthz": place.relay_port(len(t.lb.listeners))},
                        health_checks=True, health_node=(place.node, place.health_node_port),
-                       lb_bind6=place.lb6)
+                       lb_bind6=place.lb6,
+                       # the ALB's mutual-TLS trust store: the test CA, in the work folder every process runs in
+                       client_ca="ca.pem" if t.lb.mutual_tls != "off" else None)
 
 
 def redirect_port(t: Topology, place: Place) -> int | None:

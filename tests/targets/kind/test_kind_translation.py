@@ -22,6 +22,7 @@ TABLE = {
     "clb-http": (False, 1, "redirect", ["http"], False),
     "alb": (False, 1, "redirect", ["http"], False),
     "cloudfront-alb": (False, 2, "redirect", ["http"], False),  # CloudFront and the ALB: two hops
+    "alb-mtls": (False, 1, "redirect", ["http"], False),
 }
 
 
