@@ -62,7 +62,7 @@ def describe_check(t: Topology) -> str:
             else f"TCP connections without data to {where}")
     if t.lb.proxy_protocol == "v2":
         what += (", each after the NLB's PROXY v2 LOCAL header (no client information)" if check.protocol == "HTTP"
-                 else " (no data, so no PROXY header)")
+                 else ", so no PROXY header either")
     return f"the {model.title}'s health checks ({what})"
 
 

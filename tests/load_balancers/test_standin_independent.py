@@ -181,3 +181,40 @@ def test_alb_attributes_as_curl_sees_them(topologies, stand_in, tmp_path):
             assert report["host"] == (f"app.edgeconform.test:{port}" if preserve else "app.edgeconform.test")
         finally:
             echo.stop()
+
+
+def test_an_alb_idle_timeout_closes_an_idle_connection(topologies, stand_in):
+    """The ALB's idle timeout (1 s here, the lowest AWS allows) closes a connection that carries nothing [ALB-IT];
+    a plain socket inside the namespace watches the stand-in hang up."""
+    import time
+
+    t = topologies["alb"]
+    t = t.model_copy(update={"load_balancer": t.lb.model_copy(update={"idle_timeout": 1})})
+    slot, edge = stand_in(t, ("alb stand-in",))
+    sock = slot.connect(slot.lb, slot.listener_port(80), slot.client(0), 5)
+    with sock:
+        sock.settimeout(6)
+        started = time.monotonic()
+        assert sock.recv(100) == b""  # closed by the load balancer, nothing sent
+        assert 0.8 < time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize("entry, words", [
+    ("{model: nlb, listeners: [{port: 443, protocol: TLS, target: http}], certificates: [a.test], idle_timeout: 5}",
+     "field 'load_balancer.idle_timeout': NLB TLS listener idle timeout is 350 s and cannot be changed"),
+    ("{model: alb, listeners: [{port: 80, protocol: HTTP, target: http}], idle_timeout: 5000}",
+     "field 'load_balancer.idle_timeout': ALB idle timeout must be 1-4000 s"),
+    ("{model: nlb, listeners: [{port: 80, protocol: TCP, target: http, idle_timeout: 59}]}",
+     "field 'load_balancer.listeners.0.idle_timeout': NLB TCP listener idle timeout must be 60-6000 s"),
+])
+def test_the_cli_refuses_an_idle_timeout_aws_cannot_set(tmp_path, entry, words):
+    """What a user sees: `edgeconform list` on a file with such a timeout exits 2 with one line naming the field
+    and the rule (and builds nothing)."""
+    import sys
+
+    path = tmp_path / "edges.yaml"
+    path.write_text(f"topologies:\n  bad:\n    hostnames: [a.test]\n    load_balancer: {entry}\n")
+    run = subprocess.run([sys.executable, "-m", "edgeconform.cli", "list", "--topology-file", str(path)],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and words in run.stderr and "[" in run.stderr, run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
