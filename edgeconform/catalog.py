@@ -22,7 +22,7 @@ import yaml
 from pydantic import ValidationError
 
 from . import assets, load_balancers, sources
-from .topology import Topology
+from .topology import TRUST_FIELDS, Topology
 
 CATALOG_PATH = "catalog/topologies.yaml"
 
@@ -97,17 +97,61 @@ def parse(data: dict[str, Any], path: str = "<topology>") -> Topology:
     try:
         topology = Topology.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or None
-        value = first.get("input")
-        shown_value = "" if isinstance(value, dict) else f" (got {value!r})"
-        more = f" (+{exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
-        raise TopologyError(path, f"{first['msg']}{shown_value}{more}", entry=name, field=field) from None
+        raise _validation_error(path, name, exc) from None
+    topology = _own_vocabulary(topology, data.get("controller") or {}, path)
     problems = consistency_problems(topology)
     if problems:
         field, message = problems[0]
         raise TopologyError(path, message, entry=name, field=field)
     return topology
+
+
+def _validation_error(path: str, name: str, exc: ValidationError, prefix: str = "") -> TopologyError:
+    first = exc.errors()[0]
+    field = ".".join([*([prefix] if prefix else []), *(str(part) for part in first["loc"])]) or None
+    value = first.get("input")
+    shown_value = "" if isinstance(value, dict) else f" (got {value!r})"
+    more = f" (+{exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
+    return TopologyError(path, f"{first['msg']}{shown_value}{more}", entry=name, field=field)
+
+
+def _own_vocabulary(t: Topology, written: dict[str, Any], path: str) -> Topology:
+    """A controller block written in a controller's own terms (kind + settings): its settings checked by the
+    controller's plug-in and the trust model derived from them, so the rules read the same fields either way."""
+    from . import controllers
+
+    ctl = t.controller
+    if ctl.kind is None:
+        if ctl.settings:
+            raise TopologyError(path, "settings are a controller's own: name the controller with controller.kind "
+                                      f"({', '.join(controllers.names())})", entry=t.name, field="controller.settings")
+        return t
+    if ctl.kind not in controllers.available():
+        raise TopologyError(path, f"unknown controller {ctl.kind!r}; known: {', '.join(controllers.names())}",
+                            entry=t.name, field="controller.kind")
+    if not ctl.settings:
+        return t  # abstract terms: the block only says which controller runs the edge
+    cls = controllers.controller_class(ctl.kind)
+    if cls.settings_model is None:
+        raise TopologyError(path, f"{ctl.kind} has no settings of its own: write the abstract controller block "
+                                  f"({', '.join(TRUST_FIELDS)})", entry=t.name, field="controller.settings")
+    both = [key for key in written if key in TRUST_FIELDS]
+    if both:
+        raise TopologyError(path, f"{both[0]} follows from the {ctl.kind} settings: give either controller.settings "
+                                  "or the abstract fields, not both", entry=t.name, field=f"controller.{both[0]}")
+    try:
+        native = cls.settings_model.model_validate(ctl.settings)
+        derived = cls.to_abstract(native, t)
+    except ValidationError as exc:
+        raise _validation_error(path, t.name, exc, prefix="controller.settings") from None
+    except controllers.SettingsError as exc:
+        field = "controller.settings" + (f".{exc.field}" if exc.field else "")
+        raise TopologyError(path, str(exc), entry=t.name, field=field) from None
+    try:  # checked like any block: a plug-in's translation cannot slip in a value the model refuses
+        controller = type(ctl).model_validate({**ctl.model_dump(), **derived})
+    except ValidationError as exc:
+        raise _validation_error(path, t.name, exc, prefix="controller") from None
+    return t.model_copy(update={"controller": controller})
 
 
 def consistency_problems(t: Topology) -> list[tuple[str, str]]:

@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     listing = sub.add_parser("list", help="the topology catalog with each topology's expectations")
     listing.add_argument("--topology-file", action="append", default=[], metavar="FILE")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.add_argument("--controller", default=controllers.DEFAULT, choices=controllers.names(),
+                         help="the controller that runs topologies whose block names none (default: envoy)")
 
     up = sub.add_parser("up", help="build one topology on the local target and keep it up until Ctrl-C/SIGTERM")
     up.add_argument("name", metavar="NAME")
@@ -85,7 +87,7 @@ def _load(files: list[str]) -> dict:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    topologies = _load(args.topology_file)
+    topologies = {name: t.with_controller(args.controller) for name, t in _load(args.topology_file).items()}
     if args.json:
         out = []
         for t in topologies.values():

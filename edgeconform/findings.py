@@ -57,25 +57,26 @@ def findings(t: Topology) -> list[Finding]:
             "dropped as a broken header, and a client that sends its own PROXY header chooses the address the "
             "controller believes",
             ("#6996", "#57250", "ENVOY-PP"), everywhere=True))
-    if t.layer == "l4" and ctl.trusted_hops > 0:
+    hops = t.forwarded_hops
+    if t.layer == "l4" and hops > 0:
         found.append(Finding(
             "XFF_TRUSTED_BEHIND_L4",
-            f"the controller trusts {ctl.trusted_hops} X-Forwarded-For hop(s) behind an L4 load balancer that adds "
+            f"the controller trusts {_hops(t)} behind an L4 load balancer that adds "
             "none: any client can forge its address (and X-Forwarded-Proto)",
             ("#1815", "#9163", "ENVOY-H")))
-    hops = t.l7_hops
-    if t.layer == "l7" and t.xff_mode == "append" and ctl.trusted_hops > hops:
+    l7 = t.l7_hops
+    if t.layer == "l7" and t.xff_mode == "append" and hops > l7:
         found.append(Finding(
             "XFF_TOO_MANY_HOPS",
-            f"the controller trusts {ctl.trusted_hops} X-Forwarded-For hops behind {hops} L7 hop(s): without a "
+            f"the controller trusts {_hops(t)} behind {'one L7 hop' if l7 == 1 else f'{l7} L7 hops'}: without a "
             "client-sent entry it falls back to the load balancer's address, and with one it believes the forged entry",
             ("ALB-XFH", "ENVOY-H", "#9163")))
-    if t.layer == "l7" and t.xff_mode == "append" and 0 < ctl.trusted_hops < hops:
+    if t.layer == "l7" and t.xff_mode == "append" and 0 < hops < l7:
         found.append(Finding(
             "XFF_TOO_FEW_HOPS",
-            f"CloudFront in front of the ALB makes {hops} L7 hops, and the controller trusts {ctl.trusted_hops}: it "
-            "takes CloudFront's edge address for the client. Trust two hops (Envoy xff_num_trusted_hops: 2, "
-            "ingress-nginx proxy-real-ip-cidr with CloudFront's ranges)",
+            f"CloudFront in front of the ALB makes {l7} L7 hops, and the controller trusts {_hops(t)}: it takes "
+            "CloudFront's edge address for the client. Trust two hops (Envoy xff_num_trusted_hops: 2, ingress-nginx "
+            "proxy-real-ip-cidr with CloudFront's ranges)",
             ("CF-ORIGIN", "ALB-XFH", "ENVOY-H")))
     cf = lb.cloudfront
     if cf and cf.origin_protocol == "http-only" and any(_redirects(t, item.target) for item in lb.listeners):
@@ -86,7 +87,7 @@ def findings(t: Topology) -> list[Finding]:
             "Use origin protocol https-only (or match-viewer), or stop redirecting at the controller and let "
             "CloudFront redirect viewers (redirect-to-https)",
             ("CF-ORIGIN", "CF-DIST", "ALB-XFH", "#1957"), everywhere=True))
-    if t.layer == "l7" and ctl.trusted_hops == 0:
+    if t.layer == "l7" and hops == 0:
         found.append(Finding(
             "XFF_NOT_TRUSTED",
             "the controller trusts no X-Forwarded-* hop behind an L7 load balancer: it takes the load balancer "
@@ -218,6 +219,14 @@ def for_cell(t: Topology, name: str, variant: str = "") -> list[Finding]:
     """The findings that explain a failure of one cell: those that break everything, and those the cell lists."""
     listed = behaviour(name).cell(variant).explained_by
     return [f for f in findings(t) if f.kind == "mistake" and (f.everywhere or f.code in listed)]
+
+
+def _hops(t: Topology) -> str:
+    """The controller's trust in words: its hop count, or the networks it trusts."""
+    ctl = t.controller
+    if ctl.trusted_cidrs:
+        return f"X-Forwarded-For from {', '.join(ctl.trusted_cidrs)}"
+    return f"{ctl.trusted_hops} X-Forwarded-For hop(s)"
 
 
 def _redirects(t: Topology, target: str) -> bool:

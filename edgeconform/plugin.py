@@ -128,8 +128,12 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"edgeconform: {exc}") from None
     except targets.TargetUnavailable as exc:
         state.unavailable = str(exc)
+    # Each topology as this run builds it: with its own controller (a block written in a controller's terms names
+    # it), else the run's; then as the target builds it (eks: renamed to the cluster's domain).
+    bound = {name: t.with_controller(controller) for name, t in topologies.items()}
     if state.target is not None:
-        state.topologies.update(state.target.prepare(dict(topologies)))  # in place: the record reports these
+        bound = state.target.prepare(bound)
+    state.topologies.update(bound)  # in place: the record reports these
     config.stash[STATE] = state
     config.pluginmanager.register(_Collect(state.collector), "edgeconform-collect")
     if threading.current_thread() is threading.main_thread():  # SIGTERM (a cancelled CI job) runs the teardowns

@@ -9,7 +9,8 @@ source address) is derived here, once, so the rules and the stand-ins agree.
 
 from __future__ import annotations
 
-from typing import Literal
+import ipaddress
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,6 +27,7 @@ L4_PROTOCOLS = {"TCP", "TLS", "SSL"}
 TLS_PROTOCOLS = {"TLS", "SSL", "HTTPS"}
 # What the load balancer itself answers with when it generates a response (ALB redirects, errors).
 LB_SERVER_HEADER = "awselb/2.0"
+ALL_HOPS = 99  # a controller that trusts X-Forwarded-* from any address trusts every hop anyone writes
 
 
 class _Strict(BaseModel):
@@ -127,13 +129,33 @@ class Kubernetes(_Strict):
     external_traffic_policy: Literal["Local", "Cluster"] = "Cluster"
 
 
-class Controller(_Strict):
-    """How the ingress controller is configured to read what the load balancer sends."""
+# The fields of the controller block that form its trust model: derived from ``settings`` when the block is
+# written in a controller's own vocabulary (edgeconform.catalog), given directly otherwise.
+TRUST_FIELDS = ("proxy_protocol", "trusted_hops", "trusted_cidrs", "cleartext", "redirect_code", "tls_min_version",
+                "host_sni_mismatch")
 
+
+class Controller(_Strict):
+    """How the ingress controller is configured to read what the load balancer sends.
+
+    Written either in the abstract terms below (every controller plug-in translates them into its own settings),
+    or in one controller's own vocabulary: ``kind`` names the controller and ``settings`` holds its settings as in
+    the cluster (an Envoy Gateway ClientTrafficPolicy, Traefik's entryPoints, ingress-nginx's ConfigMap keys);
+    the abstract fields are then derived from them by that controller's plug-in.
+    """
+
+    # The controller this block is written for, and that runs this edge (edgeconform.controllers); None: the
+    # run's --controller.
+    kind: str | None = None
+    # That controller's own settings, exactly as a user writes them in the cluster (checked by its plug-in).
+    settings: dict[str, Any] = {}
     # Expects a PROXY header (v1 or v2, auto-detected) on every listener.
     proxy_protocol: bool = False
     # X-Forwarded-For / X-Forwarded-Proto hops it trusts (Envoy xff_num_trusted_hops, Emissary l7Depth).
     trusted_hops: int = Field(default=0, ge=0, le=10)
+    # Peer networks whose X-Forwarded-* it trusts (Envoy Gateway trustedCIDRs, Traefik forwardedHeaders.trustedIPs,
+    # ingress-nginx proxy-real-ip-cidr), instead of a hop count.
+    trusted_cidrs: list[str] = []
     # What its cleartext (http) port does with a request it believes arrived over cleartext.
     cleartext: Literal["redirect", "serve"] = "redirect"
     redirect_code: Literal[301, 302, 307, 308] = 308
@@ -312,6 +334,25 @@ class Topology(_Strict):
         return []
 
     @property
+    def forwarded_hops(self) -> int:
+        """How many X-Forwarded-* hops the controller trusts. A hop count says it directly; trusted networks trust
+        the load-balancer hops inside them: an AWS load balancer (and a node) connects from the VPC's private
+        addresses, CloudFront from public ones. A network holding every address trusts any number (ALL_HOPS)."""
+        ctl = self.controller
+        if not ctl.trusted_cidrs:
+            return ctl.trusted_hops
+        networks = [ipaddress.ip_network(cidr, strict=False) for cidr in ctl.trusted_cidrs]
+        if any(net.prefixlen == 0 for net in networks):
+            return ALL_HOPS
+        # The peer it judges is the load balancer or node (VPC addresses) unless PROXY or client-IP preservation
+        # puts the client's own address there; behind an L4 load balancer one trusted hop is then the client's
+        # own X-Forwarded-For entry.
+        client_is_peer = self.layer == "l4" and (self.lb.proxy_protocol is not None
+                                                  or (self.preserves_client_ip and not self.node_snat))
+        vpc_trusted = any(net.is_private for net in networks) and not client_is_peer
+        return max(ctl.trusted_hops, 1 if vpc_trusted else 0)
+
+    @property
     def redirect_intended(self) -> bool:
         """Whether this edge means to redirect cleartext to HTTPS (at the LB, or at the controller)."""
         if self.lb.ssl_redirect or self.edge_redirects:
@@ -320,6 +361,12 @@ class Topology(_Strict):
         if http is None:
             return False
         return http.target == "redirect" or self.controller.cleartext == "redirect"
+
+    def with_controller(self, name: str) -> Topology:
+        """This topology as the controller ``name`` runs it, when its block names no controller of its own."""
+        if self.controller.kind:
+            return self
+        return self.model_copy(update={"controller": self.controller.model_copy(update={"kind": name})})
 
     def families(self) -> list[str]:
         """Marker names that select this topology (LB family and layer)."""

@@ -17,7 +17,13 @@ import importlib
 from functools import cache
 from importlib.metadata import entry_points
 
-from .base import Controller, ControllerPlan, EdgeFacts, LocalController, LocalPlace, Unsupported
+from typing import TYPE_CHECKING
+
+from .base import (GENERIC, Controller, ControllerPlan, EdgeFacts, Limit, LocalController, LocalPlace, Semantics,
+                   SettingsError, Unsupported)
+
+if TYPE_CHECKING:
+    from ..topology import Topology
 
 ENTRY_POINT_GROUP = "edgeconform.controllers"
 BUILTIN = {
@@ -57,6 +63,12 @@ def get(name: str) -> Controller:
 
 
 PLACES = ("local", "cluster")
+DEFAULT = "envoy"  # the controller of a topology whose block names none, outside a run (edgeconform list)
+
+
+def semantics_of(t: Topology) -> Semantics:
+    """The documented semantics of the controller that runs ``t`` (its block's kind; the generic one otherwise)."""
+    return controller_class(t.controller.kind or DEFAULT).semantics
 
 
 def for_place(place: str) -> list[str]:
@@ -64,5 +76,6 @@ def for_place(place: str) -> list[str]:
     return [name for name in available() if place in controller_class(name).runs_on]
 
 
-__all__ = ["BUILTIN", "Controller", "ControllerPlan", "ENTRY_POINT_GROUP", "EdgeFacts", "LocalController",
-           "LocalPlace", "Unsupported", "available", "controller_class", "for_place", "get", "names"]
+__all__ = ["BUILTIN", "DEFAULT", "GENERIC", "Controller", "ControllerPlan", "ENTRY_POINT_GROUP", "EdgeFacts", "Limit",
+           "LocalController", "LocalPlace", "Semantics", "SettingsError", "Unsupported", "available",
+           "controller_class", "for_place", "get", "names", "semantics_of"]

@@ -10,13 +10,24 @@ creates per topology, the tools its install needs) and the methods of the target
 
 Teardown on kind and the EKS sweep delete exactly ``resource_kinds`` (plus the Secrets and Services every
 controller gets), so another controller's objects never survive into the next topology.
+
+Its own vocabulary: a topology's controller block may be written in the controller's terms (``kind`` and
+``settings``, see edgeconform.topology.Controller). ``settings_model`` checks them (unknown keys are refused with
+the field), ``to_abstract`` derives the trust model the expectation rules read, and ``to_native`` goes the other
+way for a block written in abstract terms. ``semantics`` states what the controller documentably does where
+controllers differ (its default redirect code, whether PROXY is required or merely accepted), each with its
+source; the rules take it into account. ``limits`` names, at load time, what a topology asks that the controller
+cannot express (a finding with its source), so the suites then show what really happens.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel
 
 from .. import certs
 from ..kube.manifests import versions
@@ -32,6 +43,39 @@ COMMON_KINDS = (("v1", "Secret"), ("v1", "Service"))
 
 class Unsupported(Exception):
     """The controller cannot run on this target (the message says where it can)."""
+
+
+class SettingsError(ValueError):
+    """A controller's own settings that it cannot take; ``field`` is the path under ``controller.settings``."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Semantics:
+    """What a controller documentably does where controllers differ; ``sources`` cites each fact."""
+
+    redirect_default: int  # the cleartext redirect's code when the settings name none
+    proxy_protocol: Literal["required", "optional"]  # a PROXY listener refuses, or serves, a connection without one
+    host_sni: Literal["misdirected", "route"]  # its answer to a Host that differs from the SNI name, by default
+    sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # fact -> source keys
+
+
+# edgeconform's own generic controller (a hand-configured Envoy): what the abstract controller block means.
+GENERIC = Semantics(redirect_default=308, proxy_protocol="required", host_sni="misdirected",
+                    sources={"redirect_default": ("NGX-CM",), "proxy_protocol": ("ENVOY-PP",),
+                             "host_sni": ("CONTOUR-421",)})
+
+
+@dataclass(frozen=True)
+class Limit:
+    """Something a topology asks that the controller cannot express: shown at load time, with its source."""
+
+    field: str  # the controller block's field (or cell) it concerns
+    message: str
+    sources: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -84,6 +128,9 @@ class Controller:
     runs_on: ClassVar[tuple[str, ...]]  # "local" (processes on this machine), "cluster" (installed in Kubernetes)
     resource_kinds: ClassVar[tuple[tuple[str, str], ...]] = ()  # (apiVersion, kind) it creates per topology
     tools: ClassVar[tuple[str, ...]] = ()  # command-line tools its cluster install needs (helm)
+    # its own vocabulary (None: the abstract controller block is all it takes) and documented semantics
+    settings_model: ClassVar[type[BaseModel] | None] = None
+    semantics: ClassVar[Semantics] = GENERIC
     # cluster targets
     namespace: ClassVar[str] = ""
     pod_selector: ClassVar[dict[str, str]] = {}
@@ -92,6 +139,24 @@ class Controller:
     def version(self) -> str | None:
         """The version that runs (local: the binary's; clusters: the pinned release)."""
         return None
+
+    @classmethod
+    def to_abstract(cls, settings: BaseModel, t: Topology) -> dict[str, Any]:
+        """The trust model (edgeconform.topology.TRUST_FIELDS) its own settings amount to; SettingsError for a
+        value it cannot take."""
+        raise SettingsError("", f"{cls.name} has no settings of its own: write the abstract controller block")
+
+    def to_native(self, t: Topology) -> BaseModel | None:
+        """Its own settings for ``t``: as written (``kind`` + ``settings``), else translated from the abstract block."""
+        if self.settings_model is None:
+            return None
+        if t.controller.kind == self.name and t.controller.settings:
+            return self.settings_model.model_validate(t.controller.settings)
+        raise NotImplementedError(f"{self.name}: translating the abstract controller block is not written yet")
+
+    def limits(self, t: Topology) -> list[Limit]:
+        """What ``t`` asks that this controller cannot express (load-time findings)."""
+        return []
 
     def local(self, t: Topology, place: LocalPlace) -> LocalController:
         raise Unsupported(f"{self.name} does not run as local processes; it runs on: {', '.join(self.runs_on)}")
@@ -130,6 +195,6 @@ def host_sni_note(controller: str, t: Topology) -> dict[str, str]:
         "routing by Host on this controller)")}
 
 
-__all__ = ["COMMON_KINDS", "CONTROLLER_KINDS", "Controller", "ControllerPlan", "EdgeFacts", "LocalController",
-           "LocalPlace", "NODE_PORTS", "PUBLIC_PORTS", "Unsupported", "host_sni_note", "redirect_code_note",
-           "service_ports", "versions"]
+__all__ = ["COMMON_KINDS", "CONTROLLER_KINDS", "GENERIC", "Controller", "ControllerPlan", "EdgeFacts", "Limit",
+           "LocalController", "LocalPlace", "NODE_PORTS", "PUBLIC_PORTS", "Semantics", "SettingsError", "Unsupported",
+           "host_sni_note", "redirect_code_note", "service_ports", "versions"]

@@ -19,7 +19,8 @@ NAME = "proxy-required"
 
 @dataclass(frozen=True)
 class ProxyRequiredWant:
-    kinds: tuple[str, ...]  # controller listeners that must refuse a header-less connection
+    kinds: tuple[str, ...]  # controller listeners probed
+    refuses: bool = True  # a header-less connection is closed unanswered (False: served, the documented limitation)
 
 
 @dataclass
@@ -33,9 +34,18 @@ class ProxyRequiredObservation:
 
 
 def rule(t: Topology) -> Expectation:
+    from ...controllers import semantics_of
+
     if not t.controller.proxy_protocol:
         return not_applicable(t, NAME, "the controller expects no PROXY header")
     kinds = tuple(t.controller_kinds)
+    semantics = semantics_of(t)
+    if semantics.proxy_protocol == "optional":  # the controller serves a connection with or without a header
+        return make(t, NAME, outcome="limited", want=ProxyRequiredWant(kinds, refuses=False),
+                    ideal=ProxyRequiredWant(kinds),
+                    sources=semantics.sources.get("proxy_protocol", ()), summary="a connection without a PROXY header "
+                    "is served as well", reason=f"{t.controller.kind} accepts connections with or without a PROXY "
+                    "header: whoever reaches its listeners directly can skip the header")
     return make(t, NAME, outcome="works", want=ProxyRequiredWant(kinds), sources=("ENVOY-PP", "NGX-CM"),
                 summary=f"the controller's PROXY listeners ({', '.join(kinds)}) close a connection that starts "
                         "without a PROXY header, and serve one that starts with a valid header")
@@ -62,9 +72,12 @@ def compare(edge: Edge, want: ProxyRequiredWant, seen: ProxyRequiredObservation)
         if without is None or with_header is None:
             problems.append(f"the {kind} listener was not probed")
             continue
-        if answered(without):
+        if want.refuses and answered(without):
             problems.append(f"the {kind} listener answered a connection without a PROXY header "
                             f"({without.status}): it does not require PROXY")
+        if not want.refuses and not answered(without):
+            problems.append(f"the {kind} listener refused a connection without a PROXY header, which this controller "
+                            f"documents as accepted: {without.describe()}")
         if not answered(with_header):
             problems.append(f"the {kind} listener did not answer a connection with a valid PROXY v2 header: "
                             f"{with_header.describe()}")

@@ -82,10 +82,7 @@ class LocalTarget(Target):
         return cls(controller)
 
     def __init__(self, controller: str = "envoy", *, isolation: str | None = None):
-        self.controller = controllers.get(controller)
-        if "local" not in self.controller.runs_on:
-            raise controllers.Unsupported(f"the {controller} controller does not run on the local target; choose "
-                                          f"one of {', '.join(controllers.for_place('local'))}")
+        self.controller = self._controller(controller)
         if isolation is None:
             ok, self.why_not_namespace = netns.available()
             isolation = "namespace" if ok else "loopback"
@@ -100,7 +97,18 @@ class LocalTarget(Target):
             return f"local ({self.controller.name}; each edge in a {mode} namespace of its own)"
         return f"local ({self.controller.name}; loopback fallback: {self.why_not_namespace})"
 
+    @staticmethod
+    def _controller(name: str) -> controllers.Controller:
+        controller = controllers.get(name)
+        if "local" not in controller.runs_on:
+            raise controllers.Unsupported(f"the {name} controller does not run on the local target; choose "
+                                          f"one of {', '.join(controllers.for_place('local'))}")
+        return controller
+
     def build(self, topology: Topology) -> Edge:
+        # the topology's own controller (its block names it), else the run's
+        controller = self.controller if topology.controller.kind in (None, self.controller.name) else \
+            self._controller(topology.controller.kind)
         place, workdir = self._place(topology)
         supervisor = Supervisor(workdir, connect=lambda ip, port, timeout: place.connect(ip, port, None, timeout),
                                 popen_kwargs=place.popen_kwargs)
@@ -116,7 +124,7 @@ class LocalTarget(Target):
         edge.on_close(supervisor.stop)
         try:
             transparent = isinstance(place, NamespacePlace) or transparent_source_available()
-            built = plan(topology, place, workdir, transparent=transparent, controller=self.controller)
+            built = plan(topology, place, workdir, transparent=transparent, controller=controller)
             if "client_ip" in built.unsupported and not isinstance(place, NamespacePlace):
                 built.unsupported["client_ip"] += f" ({self.why_not_namespace})"
             edge.endpoints, edge.unsupported = built.endpoints, built.unsupported
@@ -126,7 +134,7 @@ class LocalTarget(Target):
             if topology.lb.mutual_tls != "off":  # the probes present a certificate the ALB's trust store accepts
                 client = certs.issue(workdir / "certs", "client", [CLIENT_CERT_NAME])[CLIENT_CERT_NAME]
                 edge.client_cert = client.combined_pem
-            edge.controller_name, edge.controller_version = self.controller.name, self.controller.version()
+            edge.controller_name, edge.controller_version = controller.name, controller.version()
             for process in built.processes:
                 supervisor.run(process)
             edge.ready_seconds = supervisor.wait_ready()

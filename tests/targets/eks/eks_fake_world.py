@@ -57,8 +57,11 @@ def pytest_configure(config: pytest.Config) -> None:
     def resolver(hostname: str) -> list[str]:
         name = hostname.split(".")[0].removeprefix("edgeconform-")
         if name not in local:
-            # loopback: the eks path connects from this machine, where only loopback is ours to reach
-            local[name] = LocalTarget(isolation="loopback").build(config.stash[STATE].topologies[name])
+            # loopback: the eks path connects from this machine, where only loopback is ours to reach; the
+            # generic local controller stands in for the cluster's (the run binds the topology to emissary)
+            t = config.stash[STATE].topologies[name]
+            t = t.model_copy(update={"controller": t.controller.model_copy(update={"kind": None})})
+            local[name] = LocalTarget(isolation="loopback").build(t)
         edge = local[name]
         return [(edge.endpoint("https") or edge.endpoint("http")).ip]
 
