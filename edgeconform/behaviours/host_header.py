@@ -47,6 +47,11 @@ def rule(t: Topology) -> Expectation:
         return make(outcome="works", want=HostWant(True), sources=("ALB-HOST", "ALB-ATTR"),
                     summary="the backend sees Host exactly as the client sent it, port included "
                             "(routing.http.preserve_host_header.enabled)")
+    listener = t.https_listener or t.http_listener
+    if listener is not None and listener.port not in (80, 443):
+        return make(outcome="works", want=HostWant(True), sources=("ALB-HOST", "ALB-ATTR"),
+                    summary=f"on listener {listener.port} the ALB keeps a port the client put in Host (it appends the "
+                            "listener port only where Host has none)")
     return make(outcome="works", want=HostWant(False), sources=("ALB-HOST", "ALB-ATTR"),
                 summary="the ALB removes the port a client put in Host on listeners 80 and 443 (Host preservation off, "
                         "the default)")
@@ -59,7 +64,7 @@ def probe(edge: Edge) -> HostObservation:
     endpoint = edge.endpoint(scheme)
     assert endpoint is not None
     name = edge.hostnames[0]
-    sent = f"{name}:{endpoint.public_port}"
+    sent = f"{name}:{endpoint.public_port}"  # the listener's own (AWS) port
     ip, port = edge.resolve(scheme, None, edge.client_addresses[0])
     result = http.direct_get(edge, ip, port, scheme, sent, "/host-header", sni=name, source=edge.client_addresses[0],
                              inside_tls=edge.topology.tls_terminates_at == "lb")

@@ -89,7 +89,10 @@ def compare(edge: Edge, want: MtlsWant, seen: MtlsObservation) -> list[str]:
         forged = {name: value for name, value in headers.items() if value in FORGED.values()}
         if forged:
             problems.append(f"{scheme}: the backend received client-sent copies as if the ALB had set them: {forged}")
-        if scheme != "https" or result.view is None:
+        if scheme == "https" and result.view is None:  # the control: a client with its certificate is served
+            problems.append(f"https: the request did not reach the backend ({result.describe()})")
+            continue
+        if scheme != "https":
             continue  # cleartext: redirected (nothing reached the backend) or served without the ALB's headers
         if want.mode == "verify":
             subject = headers.get("x-amzn-mtls-clientcert-subject", "")
