@@ -214,7 +214,8 @@ def l7_context(t: Topology, book: AddressBook, lb_certs: dict[str, certs.IssuedC
         redirect = None
         if t.lb.ssl_redirect and not item.terminates_tls:
             redirect = {"port": book.https_port, "code": ENVOY_REDIRECT[301]}  # LBC ssl-redirect: 301 [LBC-IA]
-        mtls = t.lb.mutual_tls if item.protocol == "HTTPS" and t.lb.mutual_tls != "off" else None
+        # mutual TLS where the target gives the ALB a trust store (the kind target has none: it does not build these)
+        mtls = t.lb.mutual_tls if item.protocol == "HTTPS" and t.lb.mutual_tls != "off" and book.client_ca else None
         entry = {
             "name": f"listener_{item.port}", "bind_port": book.listener_ports[item.port], "ip": book.lb_bind,
             "tls": item.terminates_tls, "cluster": name, "redirect": redirect, "mtls": mtls,
