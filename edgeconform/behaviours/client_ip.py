@@ -128,8 +128,12 @@ def via(sample: ClientIpSample) -> str:
     view = sample.view
     if view is None or not view.client:
         return "unknown"
+    if sample.proxy_version and view.connection and view.client == view.connection:
+        # the controller counted a PROXY header for this request (with client-IP preservation on too, its address
+        # is also the TCP peer's, so the peer alone cannot tell)
+        return f"proxy-{sample.proxy_version}"
     if view.connection and view.peer and view.connection != view.peer and view.client == view.connection:
-        return f"proxy-{sample.proxy_version}" if sample.proxy_version else "proxy"
+        return "proxy"
     if view.client == view.peer:
         return "peer"
     if view.client in view.xff[:-1]:

@@ -94,7 +94,7 @@ def test_l7_topologies_run_first_when_the_client_ip_must_be_learned(tmp_path):
                           cwd=REPO, capture_output=True, text=True, timeout=120)
     ids = [line for line in done.stdout.splitlines() if "::" in line]
     first_l4 = next(i for i, test in enumerate(ids) if "[nlb" in test)
-    l7 = [test for test in ids if "[alb" in test or "[clb-http" in test]
+    l7 = [test for test in ids if "[alb" in test or "[clb-http" in test or "[cloudfront-alb" in test]
     assert l7 and ids[:first_l4] == l7, ids[:first_l4 + 2]  # every L7 test, and only those, before the first L4
     explicit = subprocess.run([sys.executable, "-m", "pytest", "suites", "--collect-only", "-q", "-p",
                                "no:cacheprovider", "--target", "eks", "--kubeconfig", str(kubeconfig),
