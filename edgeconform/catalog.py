@@ -183,6 +183,10 @@ def consistency_problems(t: Topology) -> list[tuple[str, str]]:
         keys = sources.cite(dict.fromkeys([*model.cite("proxy"), *(k for m in senders for k in m.cite("proxy"))]))
         add(("load_balancer.proxy_protocol", f"{model.article} cannot send PROXY {lb.proxy_protocol}; only the "
                                              f"{' and the '.join(m.title for m in senders)} does {keys}"))
+    for field, default in (("privatelink_endpoint", None), ("proxy_protocol_placement", "on_first_ack_with_payload")):
+        if getattr(lb, field) != default and lb.proxy_protocol != "v2":
+            add((f"load_balancer.{field}", "this describes an NLB's PROXY v2 header: set proxy_protocol: v2 on an NLB "
+                                           "[NLB-TG23]"))
     if lb.proxy_protocol and t.layer == "l7":
         add(("load_balancer.proxy_protocol", "PROXY protocol applies to TCP/SSL listeners, not HTTP/HTTPS ones [CLB-PP][CLB-L]"))
     if lb.xff is not None and t.layer == "l4":
@@ -190,6 +194,32 @@ def consistency_problems(t: Topology) -> list[tuple[str, str]]:
     elif lb.xff is not None and lb.xff not in model.xff_modes:
         add(("load_balancer.xff", f"{model.article} has X-Forwarded-For mode(s) {list(model.xff_modes)} only "
                                   f"{cites('xff')}"))
+    for field, on in (("mutual_tls", lb.mutual_tls != "off"), ("xff_client_port", lb.xff_client_port),
+                      ("preserve_host_header", lb.preserve_host_header)):
+        if on and model.name != "alb":
+            add((f"load_balancer.{field}", f"an ALB setting [ALB-MTLS][ALB-ATTR]; {model.article} has none"))
+    if lb.mutual_tls != "off" and not any(listener.protocol == "HTTPS" for listener in lb.listeners):
+        add(("load_balancer.mutual_tls", "mutual TLS is set on HTTPS listeners: give the ALB one [ALB-MTLS]"))
+    if lb.ip_address_type == "dualstack" and model.name == "clb":
+        add(("load_balancer.ip_address_type", "dual stack is modelled for NLBs and ALBs (LBC ip-address-type) "
+                                              "[LBC-SA][LBC-IA]"))
+    if lb.ip_address_type == "dualstack" and lb.cloudfront is not None:
+        add(("load_balancer.ip_address_type", "a dual-stack ALB behind CloudFront is not modelled"))
+    cf = lb.cloudfront
+    if cf is not None:
+        protocols = {listener.protocol for listener in lb.listeners}
+        needs = {"http-only": {"HTTP"}, "https-only": {"HTTPS"}, "match-viewer": {"HTTP", "HTTPS"}}[cf.origin_protocol]
+        if model.name != "alb":
+            add(("load_balancer.cloudfront", "CloudFront in front of the load balancer is modelled for an ALB only"))
+        elif not needs <= protocols:
+            add(("load_balancer.cloudfront.origin_protocol", f"origin protocol {cf.origin_protocol} reaches the ALB "
+                                                             f"over {'/'.join(sorted(needs))}: give it such a listener [CF-DIST]"))
+        if lb.ssl_redirect:
+            add(("load_balancer.ssl_redirect", "an ALB ssl-redirect behind CloudFront is not modelled: let CloudFront "
+                                               "redirect viewers (cloudfront.viewer_protocol: redirect-to-https) [CF-VIEWER]"))
+    if lb.security_groups is not None and model.name != "nlb":
+        add(("load_balancer.security_groups", "this field describes an NLB's security groups (LBC v2.6+) [LBC-NLB]; "
+                                              "ALB and Classic ELB security groups are not modelled"))
     if lb.client_ip_preservation is not None and not model.preserves_client_ip_attribute:
         add(("load_balancer.client_ip_preservation", "only NLB target groups have preserve_client_ip [NLB-TGA]"))
     if lb.ssl_redirect and not model.redirect_action:
@@ -207,6 +237,9 @@ def consistency_problems(t: Topology) -> list[tuple[str, str]]:
         add(("load_balancer.certificates", f"{model.article} takes {limit} {cites('certificate_limit')}"))
     if any(listener.target == "https" for listener in lb.listeners) and not t.controller.certificates:
         add(("controller.certificates", "a listener forwards TLS to the controller's https port, which needs certificates"))
+    problems += _health_check_problems(t)
+    problems += _idle_timeout_problems(t)
+    problems += _tls_policy_problems(t)
     for i, name in enumerate(t.requires):
         if name not in REQUIRABLE:
             add((f"requires.{i}", f"unknown behaviour {name!r}; a topology can require {', '.join(REQUIRABLE)}"))
@@ -216,6 +249,84 @@ def consistency_problems(t: Topology) -> list[tuple[str, str]]:
         if bad:
             add((f"sources.{field}", f"unknown source key(s) {bad}; see edgeconform/sources.py"))
     return problems
+
+
+def _health_check_problems(t: Topology) -> list[tuple[str, str]]:
+    """Health checks AWS (or the Kubernetes side) cannot set up [ELB-HCAPI][LBC-SA][K8S-HCNP]."""
+    given, check = t.lb.health_check, t.health_check
+    if given is None:
+        return []
+    problems = []
+    if t.lb.model == "alb" and given.protocol == "TCP":
+        problems.append(("load_balancer.health_check.protocol", "an ALB target group (HTTP/HTTPS) cannot be health "
+                                                                "checked over TCP [ELB-HCAPI]"))
+    if check.port == "health-check-node-port" and not (t.lb.target_type == "instance"
+                                                       and t.kubernetes.external_traffic_policy == "Local"):
+        problems.append(("load_balancer.health_check.port", "a healthCheckNodePort exists for externalTrafficPolicy "
+                                                            "Local and reaches nodes: instance targets only [K8S-HCNP]"))
+    if check.port == "health-check-node-port" and check.protocol != "HTTP":
+        problems.append(("load_balancer.health_check.protocol", "kube-proxy answers the healthCheckNodePort over HTTP "
+                                                                "(/healthz) [K8S-HCNP][LBC-SA]"))
+    if given.success_codes and check.protocol != "HTTP":
+        problems.append(("load_balancer.health_check.success_codes", "success codes apply to HTTP health checks"))
+    return problems
+
+
+def _idle_timeout_problems(t: Topology) -> list[tuple[str, str]]:
+    """Idle timeouts AWS cannot set: per model and listener protocol [NLB-IT][ALB-IT][CLB-IT]."""
+    lb, model, problems = t.lb, t.lb_model, []
+    keys = sources.cite(model.cite("idle_timeout"))
+    per_listener = set(model.idle_timeouts) - {p for p, (lo, hi) in model.idle_timeouts.items() if lo == hi}
+    if lb.idle_timeout is not None and lb.idle_timeout < 1:
+        return [("load_balancer.idle_timeout", f"an idle timeout is a number of seconds, at least 1; got {lb.idle_timeout}")]
+    for i, listener in enumerate(lb.listeners):
+        if listener.idle_timeout is not None and model.name != "nlb":
+            problems.append((f"load_balancer.listeners.{i}.idle_timeout",
+                             f"{model.article}'s idle timeout is a load-balancer attribute, not a listener's: set "
+                             f"load_balancer.idle_timeout {keys}"))
+            continue
+        if listener.idle_timeout is not None and listener.protocol not in per_listener:
+            problems.append((f"load_balancer.listeners.{i}.idle_timeout",
+                             f"{model.article} {listener.protocol} listener's idle timeout cannot be set {keys}"))
+            continue
+        given = listener.idle_timeout if listener.idle_timeout is not None else lb.idle_timeout
+        if given is None:
+            continue
+        lo, hi = model.idle_timeouts[listener.protocol]
+        if not lo <= given <= hi:
+            field = (f"load_balancer.listeners.{i}.idle_timeout" if listener.idle_timeout is not None
+                     else "load_balancer.idle_timeout")
+            rule = (f"is {lo} s and cannot be changed" if lo == hi else f"must be {lo}-{hi} s")
+            where = f"{model.title} {listener.protocol} listener" if model.name == "nlb" else model.title
+            problems.append((field, f"{where} idle timeout {rule} (listener {listener.port}); got {given} {keys}"))
+    return problems
+
+
+def _tls_policy_problems(t: Topology) -> list[tuple[str, str]]:
+    """A security policy the model does not have, or one named where no TLS ends at the load balancer."""
+    from .load_balancers import policies
+
+    lb, model = t.lb, t.lb_model
+    keys = sources.cite(model.cite("tls_policy"))
+    if lb.tls_policy is None and lb.tls_min_version is None:
+        return []
+    field = "load_balancer.tls_policy" if lb.tls_policy is not None else "load_balancer.tls_min_version"
+    if lb.tls_policy is not None and lb.tls_min_version is not None:
+        return [("load_balancer.tls_min_version", "give load_balancer.tls_policy only: tls_min_version is the old way "
+                                                  "to pick a policy (by its oldest TLS version)")]
+    if not any(listener.terminates_tls for listener in lb.listeners):
+        return [(field, "a security policy applies where TLS ends at the load balancer, and no listener terminates "
+                        "TLS here")]
+    if lb.tls_min_version is not None:
+        if model.policy_by_min_version.get(lb.tls_min_version) is None:
+            newest = max((p.max for p in model.tls_policies.values()), key=policies.VERSIONS.index)
+            return [(field, f"{model.article} has no security policy that starts at {lb.tls_min_version}: its "
+                            f"policies stop at {newest} {keys}")]
+        return []
+    if lb.tls_policy not in model.tls_policies:
+        known = ", ".join(sorted(model.tls_policies))
+        return [(field, f"{model.article} has no security policy {lb.tls_policy!r}; its policies: {known} {keys}")]
+    return []
 
 
 def _deep_merge(base: dict, override: dict) -> dict:

@@ -55,10 +55,13 @@ def issue(directory: Path, role: str, names: list[str]) -> dict[str, IssuedCert]
 
 
 def client_context(ca: Path, *, verify_hostname: bool = True, minimum: ssl.TLSVersion | None = None,
-                   maximum: ssl.TLSVersion | None = None) -> ssl.SSLContext:
-    """A client context that trusts the test CA (and, for hostname checks, the names asked for)."""
+                   maximum: ssl.TLSVersion | None = None, client_cert: Path | None = None) -> ssl.SSLContext:
+    """A client context that trusts the test CA (and, for hostname checks, the names asked for); with
+    ``client_cert`` (PEM certificate and key), it presents that certificate when the server asks (mutual TLS)."""
     ctx = ssl.create_default_context(cafile=str(ca))
     ctx.check_hostname = verify_hostname
+    if client_cert is not None:
+        ctx.load_cert_chain(str(client_cert))
     if minimum is not None or maximum is not None:
         # Old protocol versions need the lowest security level to be offered at all.
         ctx.set_ciphers("DEFAULT:@SECLEVEL=0")

@@ -99,8 +99,9 @@ def cmd_list(args: argparse.Namespace) -> int:
                 "expectations": [{"behaviour": str(e.behaviour), "variant": e.variant, "outcome": e.outcome,
                                   "summary": e.summary, "reason": e.reason, "sources": list(e.sources)}
                                  for e in behaviours.for_topology(t)],
-                "findings": [{"code": f.code, "message": f.message, "sources": list(f.sources)}
+                "findings": [{"code": f.code, "kind": f.kind, "message": f.message, "sources": list(f.sources)}
                              for f in findings.findings(t)],
+                "unverified": dict(t.lb.unverified),
             })
         print(json.dumps(out, indent=2))
         return 0
@@ -118,7 +119,11 @@ def cmd_list(args: argparse.Namespace) -> int:
             cites = sources.cite(e.sources)
             table.add_row(escape(f"  {e.cell}"), f"[{style[e.outcome]}]{e.outcome}[/]", f"{escape(text)} [dim]{escape(cites)}[/]")
         for finding in findings.findings(t):
-            table.add_row("  [red]finding[/]", f"[red]{finding.code}[/]", escape(finding.message))
+            colour, label = ("red", "finding") if finding.kind == "mistake" else ("yellow", "note")
+            table.add_row(f"  [{colour}]{label}[/]", f"[{colour}]{finding.code}[/]",
+                          f"{escape(finding.message)} [dim]{escape(sources.cite(finding.sources))}[/]")
+        for claim, rests_on in t.lb.unverified.items():
+            table.add_row("  [yellow]claim[/]", "[yellow]UNVERIFIED[/]", escape(f"{claim}: {rests_on}"))
         console.print(table)
         console.print()
     return 0

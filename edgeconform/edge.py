@@ -59,6 +59,10 @@ class Edge:
     client_addresses: list[str | None]
     lb_server_header: str | None = None  # what the LB puts in responses it generates itself
     controller_admin: str | None = None  # Envoy admin URL of the controller, where the target has one
+    # A client certificate (PEM with its key) that probes present where the edge asks for one (ALB mutual TLS)
+    client_cert: Path | None = None
+    # The load-balancer stand-in's admin or stats URL (target health), where the target runs the stand-in itself
+    lb_admin: str | None = None
     controller_name: str | None = None  # the ingress controller (locally: the Envoy standing in), for reports
     controller_version: str | None = None
     # The controller's own listeners ("http"/"https"/"redirect" -> (ip, port)), where a probe can reach them

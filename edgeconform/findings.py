@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from .behaviours import get as behaviour
 from .controllers import limits_of, semantics_of
+from .load_balancers.policies import AWS_DEFAULT, RECOMMENDED
 from .sources import cite
 
 if TYPE_CHECKING:
@@ -26,18 +27,26 @@ class Finding:
     sources: tuple[str, ...]
     everywhere: bool = False  # explains a failure of any cell, not only of the cells that list it
     cells: tuple[str, ...] = ()  # cells it explains besides those that list it ("redirect", "security[host-sni]")
+    # "mistake": the load balancer and the controller disagree; "note": something of the edge that cannot be
+    # emulated here (the harness says so at load time, with its source, instead of faking an observation).
+    kind: str = "mistake"
 
     def __str__(self) -> str:
         return f"{self.message} {cite(self.sources)} ({self.code})"
 
 
 CODES = ("PROXY_NOT_EXPECTED", "PROXY_NOT_SENT", "XFF_TRUSTED_BEHIND_L4", "XFF_TOO_MANY_HOPS", "XFF_NOT_TRUSTED",
-         "REDIRECT_LOOP_TLS_AT_LB", "CLB_HTTP_WEBSOCKET", "TLS_POLICY_OUTDATED",
+         "REDIRECT_LOOP_TLS_AT_LB", "CLB_HTTP_WEBSOCKET", "TLS_POLICY_OUTDATED", "HEALTH_CHECK_PROXY_NODE_PORT",
+         "HEALTH_CHECK_REDIRECTED", "XFF_TOO_FEW_HOPS", "REDIRECT_LOOP_CLOUDFRONT_HTTP_ORIGIN",
+         "MTLS_HEADERS_OVER_CLEARTEXT", "XFF_CLIENT_PORT", "NLB_SECURITY_GROUPS", "ALB_HOST_PORT",
+         "ALB_MTLS_PASSTHROUGH_CHAIN",
          # a controller's limit (Controller.limits; ingress-nginx's, edgeconform.controllers.ingress_nginx)
          "CONTROLLER_LIMIT",
          # Traefik's limits (edgeconform.controllers.traefik.limits): what it cannot express for a topology, and the
          # X-Real-Ip it keeps from a trusted forwarder
          "TRAEFIK_CANNOT_EXPRESS", "TRAEFIK_KEEPS_REAL_IP")
+# Findings that explain no cell: load-time notes about what the local target cannot emulate.
+NOTES = ("NLB_SECURITY_GROUPS", "ALB_HOST_PORT", "ALB_MTLS_PASSTHROUGH_CHAIN")
 
 
 def findings(t: Topology) -> list[Finding]:
@@ -66,13 +75,31 @@ def findings(t: Topology) -> list[Finding]:
             f"the controller trusts {_hops(t)} behind an L4 load balancer that adds "
             "none: any client can forge its address (and X-Forwarded-Proto)",
             ("#1815", "#9163", "ENVOY-H")))
-    if t.layer == "l7" and t.xff_mode == "append" and hops > 1:
+    l7 = t.l7_hops
+    if t.layer == "l7" and t.xff_mode == "append" and hops > l7:
         how = ("it walks past every entry it trusts, so a client-sent one is believed" if ctl.trusted_cidrs else
                "without a client-sent entry it falls back to the load balancer's address, and with one it believes "
                "the forged entry")
         found.append(Finding(
-            "XFF_TOO_MANY_HOPS", f"the controller trusts {_hops(t)} behind one L7 hop: {how}",
+            "XFF_TOO_MANY_HOPS",
+            f"the controller trusts {_hops(t)} behind {'one L7 hop' if l7 == 1 else f'{l7} L7 hops'}: {how}",
             ("ALB-XFH", "ENVOY-H", "#9163")))
+    if t.layer == "l7" and t.xff_mode == "append" and 0 < hops < l7:
+        found.append(Finding(
+            "XFF_TOO_FEW_HOPS",
+            f"CloudFront in front of the ALB makes {l7} L7 hops, and the controller trusts {_hops(t)}: it takes "
+            "CloudFront's edge address for the client. Trust two hops (Envoy xff_num_trusted_hops: 2, ingress-nginx "
+            "proxy-real-ip-cidr with CloudFront's ranges)",
+            ("CF-ORIGIN", "ALB-XFH", "ENVOY-H")))
+    cf = lb.cloudfront
+    if cf and cf.origin_protocol == "http-only" and any(_redirects(t, item.target) for item in lb.listeners):
+        found.append(Finding(
+            "REDIRECT_LOOP_CLOUDFRONT_HTTP_ORIGIN",
+            "CloudFront reaches the ALB over HTTP (origin protocol http-only), so the ALB sets X-Forwarded-Proto: "
+            "http on every request, HTTPS viewers' too, and the controller redirects them to HTTPS again, forever. "
+            "Use origin protocol https-only (or match-viewer), or stop redirecting at the controller and let "
+            "CloudFront redirect viewers (redirect-to-https)",
+            ("CF-ORIGIN", "CF-DIST", "ALB-XFH", "#1957"), everywhere=True))
     if t.layer == "l7" and hops == 0:
         found.append(Finding(
             "XFF_NOT_TRUSTED",
@@ -96,26 +123,120 @@ def findings(t: Topology) -> list[Finding]:
             f"{model.proxy_protocol} for the client address) for WebSocket traffic",
             ("#3746", "istio#11579", "EMS-AWS")))
     at = t.tls_terminates_at
-    oldest = t.lb.tls_min_version if at == "lb" else t.controller.tls_min_version
-    if at is not None and oldest in ("TLSv1.0", "TLSv1.1"):
-        where = "load balancer's TLS listener" if at == "lb" else "controller"
+    policy = t.tls_policy if at == "lb" else None
+    if policy is not None and policy.outdated:
+        recommended = model.default_tls_policy
         found.append(Finding(
             "TLS_POLICY_OUTDATED",
-            f"the {where} accepts {oldest}: the AWS recommended security policies (ELBSecurityPolicy-TLS13-1-2-2021-06) "
-            "accept TLS 1.2 and 1.3 only, while ELBSecurityPolicy-2016-08, the default for listeners created with "
-            "the CLI, CloudFormation or the CDK, still allows TLS 1.0",
+            f"the load balancer's TLS listeners use {policy.describe()}, which still accepts "
+            f"{policy.min.replace('TLSv', 'TLS ')}: AWS recommends {RECOMMENDED} (the console default; "
+            f"{recommended} on {model.article}), while {AWS_DEFAULT}, the default of the CLI, CloudFormation, "
+            "the CDK and the AWS Load Balancer Controller when no policy annotation is set, accepts TLS 1.0",
+            (*model.cite("tls_policy"), "LBC-SA", "LBC-IA")))
+    elif at == "controller" and t.controller.tls_min_version in ("TLSv1.0", "TLSv1.1"):
+        found.append(Finding(
+            "TLS_POLICY_OUTDATED",
+            f"the controller accepts {t.controller.tls_min_version}: the AWS recommended security policies "
+            f"({RECOMMENDED}) accept TLS 1.2 and 1.3 only",
             ("NLB-TLSPOL", "ALB-TLSPOL")))
     for limit in limits_of(t):  # what the controller cannot express: explains the cells the limit names
         found.append(Finding(limit.code, f"{t.controller.kind}: {limit.message}", limit.sources,
                              everywhere=not limit.cells, cells=limit.cells))
+    if lb.mutual_tls != "off" and t.http_listener is not None and not t.edge_redirects:
+        found.append(Finding(
+            "MTLS_HEADERS_OVER_CLEARTEXT",
+            "the ALB uses mutual TLS on HTTPS, but its HTTP listener serves requests: a client there can send its own "
+            "X-Amzn-Mtls-Clientcert-* headers and nothing verified them (what the ALB does with client copies is "
+            "UNVERIFIED). Redirect cleartext at the ALB (ssl-redirect), or strip X-Amzn-Mtls-* at the controller "
+            "on its cleartext port",
+            ("ALB-MTLS", "ALB-HDR", "LBC-IA")))
+    if lb.xff_client_port and t.xff_mode == "append":
+        found.append(Finding(
+            "XFF_CLIENT_PORT",
+            "routing.http.xff_client_port.enabled makes the ALB append ip:port ([ipv6]:port) to X-Forwarded-For; "
+            "a controller that reads X-Forwarded-For entries as addresses (Envoy, nginx's realip module) cannot parse "
+            "them and falls back to its TCP peer (the ALB, or the node). Turn the attribute off, or strip the port before trusting",
+            ("ALB-XFH", "ALB-ATTR", "ENVOY-H")))
+    check = t.health_check
+    if lb.proxy_protocol == "v2" and check.protocol == "HTTP" and check.port == "health-check-node-port":
+        found.append(Finding(
+            "HEALTH_CHECK_PROXY_NODE_PORT",
+            "PROXY v2 with instance targets and externalTrafficPolicy Local: the NLB's HTTP health checks go to "
+            "kube-proxy's healthCheckNodePort with a PROXY header in front, which kube-proxy cannot parse, so every "
+            "target is unhealthy. The LBC says not to combine them: use ip targets, or externalTrafficPolicy "
+            "Cluster, or a health check on the controller's own PROXY-aware port",
+            ("LBC-NLB", "NLB-TG23", "#10982", "contour#4833", "istio#25875")))
+    if check.protocol == "HTTP" and check.port == "traffic-port":
+        codes = [code for item in lb.listeners if _redirects(t, item.target)
+                 for code in [ctl.redirect_code] if not _code_in(code, check.success_codes or "")]
+        if codes:
+            found.append(Finding(
+                "HEALTH_CHECK_REDIRECTED",
+                f"the HTTP health checks reach a controller port that redirects cleartext: they carry no "
+                f"X-Forwarded-Proto, so they get {codes[0]}, which the success codes {check.success_codes} do not "
+                "include, and every target is unhealthy. Check a path the controller serves, or accept 200-399",
+                ("ELB-MATCHER", "LBC-IA", "LBC-SA", "ALB-XFH")))
+    found += _notes(t)
     return found
+
+
+def _code_in(code: int, codes: str) -> bool:
+    """Whether an HTTP status is among success codes like "200-399,404"."""
+    for part in filter(None, codes.split(",")):
+        low, _, high = part.partition("-")
+        if int(low) <= code <= int(high or low):
+            return True
+    return False
+
+
+def _notes(t: Topology) -> list[Finding]:
+    """What the local target cannot emulate, said at load time with its sources (never a faked observation)."""
+    notes = []
+    lb = t.lb
+    odd = [item.port for item in lb.listeners if item.port not in (80, 443)]
+    if lb.model == "alb" and not lb.preserve_host_header and odd:
+        notes.append(Finding(
+            "ALB_HOST_PORT",
+            f"on listener port(s) {odd} the ALB appends the port to a Host that has none [ALB-HOST]; the stand-in "
+            "does not (it leaves Host as sent there)", ("ALB-HOST",), kind="note"))
+    if lb.mutual_tls == "passthrough":
+        notes.append(Finding(
+            "ALB_MTLS_PASSTHROUGH_CHAIN",
+            "in passthrough mode the ALB forwards the client's whole certificate chain; the stand-in forwards the "
+            "certificate the client presented (the leaf; these probes send no intermediates)", ("ALB-MTLS",),
+            kind="note"))
+    if lb.model == "nlb":
+        with_groups = lb.security_groups is not False
+        if with_groups and t.preserves_client_ip:
+            notes.append(Finding(
+                "NLB_SECURITY_GROUPS",
+                "the NLB has security groups (the LBC default since v2.6) and client-IP preservation is on: targets "
+                "see the clients' own addresses. AWS says a target security group that references the NLB's admits "
+                "its traffic even so; LBC users report that new NLBs of this kind route nothing until the targets' "
+                "groups admit the client networks (#3521, a user report). Security groups are not emulated here",
+                ("NLB-SG", "LBC-NLB", "LBC-SG", "#3521"), kind="note"))
+        elif with_groups:
+            notes.append(Finding(
+                "NLB_SECURITY_GROUPS",
+                "the NLB has security groups (the LBC default since v2.6) and preservation is off: targets see the "
+                "NLB's address, and the LBC ignores load-balancer-source-ranges on the targets' side; the NLB's "
+                "frontend group decides who may connect. Security groups are not emulated here",
+                ("NLB-SG", "LBC-NLB", "LBC-SA"), kind="note"))
+        else:
+            notes.append(Finding(
+                "NLB_SECURITY_GROUPS",
+                "the NLB has no security groups (aws-load-balancer-disable-nlb-sg): the targets' own groups must "
+                "admit the clients' addresses where preservation is on, and the NLB's addresses otherwise. "
+                "Security groups are not emulated here",
+                ("NLB-SG", "LBC-SA", "LBC-SG"), kind="note"))
+    return notes
 
 
 def for_cell(t: Topology, name: str, variant: str = "") -> list[Finding]:
     """The findings that explain a failure of one cell: those that break everything, and those the cell lists."""
     listed = behaviour(name).cell(variant).explained_by
     cell = f"{name}[{variant}]" if variant else name
-    return [f for f in findings(t) if f.everywhere or f.code in listed or cell in f.cells]
+    return [f for f in findings(t) if f.kind == "mistake" and (f.everywhere or f.code in listed or cell in f.cells)]
 
 
 def _hops(t: Topology) -> str:

@@ -1,49 +1,84 @@
 """Source keys: every expectation cites where its AWS behaviour is documented.
 
-The keys and addresses are the ones listed in shared/aws-lb-facts.md ("Source keys"). A topology field or an
-expectation that cites a key not listed here is an error, so a citation can always be followed.
+The keys and addresses are the ones listed in shared/aws-lb-facts.md ("Source keys"), checked against the
+primary sources on 2026-11-27. A topology field or an expectation that cites a key not listed here is an error,
+so a citation can always be followed; tests/test_sources.py checks that every address is https on a host of
+``ALLOWED_HOSTS`` (for GitHub, a repository of ``GITHUB_ORGS``).
+
+The awsdocs GitHub repositories (the user guides' source until June 2023) are archived and their ``doc_source/``
+is gone from the default branch, so every AWS key points at the current docs.aws.amazon.com page. Where a claim
+rests on text that the current page no longer shows in the same words, ``DATED`` says which text and its date.
 """
 
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 _B = "https://docs.aws.amazon.com/elasticloadbalancing/latest"
 _AD = "https://github.com/awsdocs/elb-{guide}-load-balancers-user-guide/blob/main/doc_source/{page}"
-_LBC = "https://github.com/kubernetes-sigs/aws-load-balancer-controller/blob/main/docs/guide"
 _NGX = "https://github.com/kubernetes/ingress-nginx/blob/controller-v1.15.1"
+_CF = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide"
+_LBC_REPO = "https://github.com/kubernetes-sigs/aws-load-balancer-controller"
+_LBC = f"{_LBC_REPO}/blob/main/docs/guide"
 
 SOURCES: dict[str, str] = {
+    # --- NLB
     "NLB-TGA": f"{_B}/network/edit-target-group-attributes.html",
     "NLB-L": f"{_B}/network/load-balancer-listeners.html",
     "NLB-IT": f"{_B}/network/update-idle-timeout.html",
-    "NLB-TG23": _AD.format(guide="network", page="load-balancer-target-groups.md"),
-    "NLB-TLS23": _AD.format(guide="network", page="create-tls-listener.md"),
-    "NLB-TS23": _AD.format(guide="network", page="load-balancer-troubleshooting.md"),
+    "NLB-TG23": f"{_B}/network/edit-target-group-attributes.html#proxy-protocol",
+    "NLB-TLS23": f"{_B}/network/tls-listener-certificates.html",
+    "NLB-TS23": f"{_B}/network/load-balancer-troubleshooting.html",
+    "NLB-TLSPOL": f"{_B}/network/describe-ssl-policies.html",
+    "NLB-SG": f"{_B}/network/load-balancer-security-groups.html",
+    "NLB-IPV6": f"{_B}/network/network-load-balancers.html#ip-address-type",
     "PP-BLOG": "https://aws.amazon.com/blogs/networking-and-content-delivery/"
     "preserving-client-ip-address-with-proxy-protocol-v2-and-network-load-balancer",
-    "GO-PP": "https://github.com/pires/go-proxyproto",
-    "GO-PP25": "https://github.com/pires/go-proxyproto/pull/25",
+    # --- ALB
     "ALB-XFH": f"{_B}/application/x-forwarded-headers.html",
-    "ALB-IT": f"{_B}/application/edit-load-balancer-attributes.html",
+    "ALB-IT": f"{_B}/application/edit-load-balancer-attributes.html#connection-idle-timeout",
     "ALB-L": f"{_B}/application/load-balancer-listeners.html",
-    "ALB-ATTR": _AD.format(guide="application", page="application-load-balancers.md"),
-    "ALB-L23": _AD.format(guide="application", page="load-balancer-listeners.md"),
-    "ALB-HTTPS23": _AD.format(guide="application", page="create-https-listener.md"),
+    "ALB-ATTR": f"{_B}/application/application-load-balancers.html#load-balancer-attributes",
+    "ALB-HOST": f"{_B}/application/edit-load-balancer-attributes.html#host-header-preservation",
+    "ALB-L23": f"{_B}/application/rule-action-types.html#redirect-actions",
+    "ALB-HTTPS23": f"{_B}/application/https-listener-certificates.html",
     "ALB-Q": f"{_B}/application/load-balancer-limits.html",
+    "ALB-TLSPOL": f"{_B}/application/describe-ssl-policies.html",
+    "ALB-MTLS": f"{_B}/application/mutual-authentication.html",
+    "ALB-HDR": f"{_B}/application/header-modification.html",
+    "ALB-IPV6": f"{_B}/application/application-load-balancers.html#ip-address-type",
+    # --- both ELBv2 models: health checks
+    "ELB-HCAPI": "https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html",
+    "ELB-MATCHER": "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/"
+    "aws-properties-elasticloadbalancingv2-targetgroup-matcher.html",
+    # --- Classic ELB
     "CLB-L": f"{_B}/classic/elb-listener-config.html",
     "CLB-QR": f"{_B}/classic/using-elb-listenerconfig-quickref.html",
     "CLB-PP": f"{_B}/classic/enable-proxy-protocol.html",
     "CLB-XFH": f"{_B}/classic/x-forwarded-headers.html",
     "CLB-IT": f"{_B}/classic/config-idle-timeout.html",
     "CLB-DS": f"{_B}/classic/config-desync-mitigation-mode.html",
-    "CLB-HTTPS23": _AD.format(guide="classic", page="elb-https-load-balancers.md"),
-    "ELB-FEAT": "https://aws.amazon.com/elasticloadbalancing/details",
+    "CLB-HTTPS23": f"{_B}/classic/elb-https-load-balancers.html",
+    "CLB-TLSPOL": f"{_B}/classic/elb-security-policy-table.html",
+    "CLB-POL": f"{_B}/classic/elb-ssl-security-policy.html",
+    "CLB-HC": "https://docs.aws.amazon.com/elasticloadbalancing/2012-06-01/APIReference/API_HealthCheck.html",
+    "ELB-FEAT": "https://aws.amazon.com/elasticloadbalancing/features/",
+    # --- CloudFront in front of an ALB
+    "CF-ORIGIN": f"{_CF}/RequestAndResponseBehaviorCustomOrigin.html",
+    "CF-HDR": f"{_CF}/adding-cloudfront-headers.html",
+    "CF-DIST": f"{_CF}/DownloadDistValuesOrigin.html",
+    "CF-VIEWER": f"{_CF}/DownloadDistValuesCacheBehavior.html",
+    # --- Kubernetes side
     "LBC-SA": f"{_LBC}/service/annotations.md",
     "LBC-NLB": f"{_LBC}/service/nlb.md",
     "LBC-IA": f"{_LBC}/ingress/annotations.md",
-    "LBC-CODE": "https://github.com/kubernetes-sigs/aws-load-balancer-controller/blob/main/pkg/ingress/model_builder.go",
+    "LBC-SG": f"{_LBC_REPO}/blob/main/docs/deploy/security_groups.md",
+    "LBC-CODE": f"{_LBC_REPO}/blob/main/pkg/ingress/model_builder.go",
     "CPA": "https://github.com/kubernetes/cloud-provider-aws/blob/master/pkg/providers/v1/aws.go",
+    "K8S-ETP": "https://kubernetes.github.io/ingress-nginx/user-guide/retaining-client-ipaddress/",
+    "K8S-HCNP": "https://kubernetes.io/docs/tasks/access-application-cluster/create-external-load-balancer/"
+    "#preserving-the-client-source-ip",
     "NGX-CM": "https://github.com/kubernetes/ingress-nginx/blob/main/docs/user-guide/nginx-configuration/configmap.md",
     "NGX-AWS": "https://github.com/kubernetes/ingress-nginx/blob/main/hack/manifest-templates/provider/aws/"
     "nlb-with-tls-termination/values.yaml",
@@ -61,13 +96,14 @@ SOURCES: dict[str, str] = {
     "NGX-E2E-PP": f"{_NGX}/test/e2e/settings/proxy_protocol.go",
     "EMS-MOD": "https://github.com/emissary-ingress/emissary/blob/master/docs/topics/running/ambassador.md",
     "EMS-AWS": "https://github.com/emissary-ingress/emissary/blob/master/docs/topics/running/ambassador-with-aws.md",
+    # --- proxies and protocols
     "ENVOY-H": "https://github.com/envoyproxy/envoy/blob/main/docs/root/configuration/http/http_conn_man/headers.rst",
     "ENVOY-PP": "https://www.envoyproxy.io/docs/envoy/latest/configuration/listeners/listener_filters/proxy_protocol",
-    "K8S-ETP": "https://kubernetes.github.io/ingress-nginx/user-guide/retaining-client-ipaddress/",
-    # Security suite (edgeconform/security.py): TLS policies and the Host-vs-SNI rule.
-    "NLB-TLSPOL": f"{_B}/network/describe-ssl-policies.html",
-    "ALB-TLSPOL": f"{_B}/application/describe-ssl-policies.html",
-    "CLB-TLSPOL": f"{_B}/classic/elb-security-policy-table.html",
+    "PP-SPEC": "https://github.com/haproxy/haproxy/blob/master/doc/proxy-protocol.txt",
+    "HAPROXY-28": "https://github.com/haproxy/haproxy/blob/v2.8.0/doc/configuration.txt",
+    "GO-PP": "https://github.com/pires/go-proxyproto",
+    "GO-PP4": "https://github.com/pires/go-proxyproto/pull/4",
+    "GO-PP25": "https://github.com/pires/go-proxyproto/pull/25",
     "CONTOUR-421": "https://github.com/projectcontour/contour/pull/2483",
     "RFC9110": "https://www.rfc-editor.org/rfc/rfc9110#name-421-misdirected-request",
     # The eks target's modes (clusters/eks/): the AWS Load Balancer Controller's Gateway API (v3.x) and EKS Auto Mode.
@@ -87,9 +123,12 @@ SOURCES: dict[str, str] = {
     "EKS-AUTO-ALB": "https://docs.aws.amazon.com/eks/latest/userguide/auto-configure-alb.html",
     "EKS-AUTO-LB": "https://docs.aws.amazon.com/eks/latest/userguide/auto-networking.html",
     "EKS-AUTO-POLICY": "https://docs.aws.amazon.com/eks/latest/userguide/access-policy-reference.html",
+    "RFC9113": "https://www.rfc-editor.org/rfc/rfc9113#name-starting-http-2",
+    "RFC6125": "https://www.rfc-editor.org/rfc/rfc6125#section-6.4.3",
 }
 
-# Issues from §6 of the facts sheet, cited as "#n" (or "repo#n" where the number is ambiguous).
+# Issues from §6 of the facts sheet (and the ones this harness's rules rest on), cited as "#n" (or "repo#n" where
+# the number is ambiguous). Issue threads are secondary sources: user reports, maintainers' words.
 ISSUES: dict[str, str] = {
     "#6996": "https://github.com/kubernetes/ingress-nginx/issues/6996",
     "#13320": "https://github.com/kubernetes/ingress-nginx/issues/13320",
@@ -99,11 +138,14 @@ ISSUES: dict[str, str] = {
     "#12877": "https://github.com/kubernetes/ingress-nginx/issues/12877",
     "#3746": "https://github.com/kubernetes/ingress-nginx/issues/3746",
     "istio#11579": "https://github.com/istio/istio/issues/11579",
+    "istio#25875": "https://github.com/istio/istio/issues/25875",
+    "contour#4833": "https://github.com/projectcontour/contour/issues/4833",
     "#9163": "https://github.com/kubernetes/ingress-nginx/issues/9163",
     "#6758": "https://github.com/kubernetes/ingress-nginx/issues/6758",
     "#1160": "https://github.com/kubernetes/cloud-provider-aws/issues/1160",
     "#1825": "https://github.com/kubernetes-sigs/aws-load-balancer-controller/issues/1825",
     "#3521": "https://github.com/kubernetes-sigs/aws-load-balancer-controller/issues/3521",
+    "#4326": "https://github.com/kubernetes-sigs/aws-load-balancer-controller/issues/4326",
     "#1813": "https://github.com/kubernetes-sigs/aws-load-balancer-controller/issues/1813",
     "#4153": "https://github.com/emissary-ingress/emissary/issues/4153",
     "#3979": "https://github.com/emissary-ingress/emissary/issues/3979",
@@ -145,6 +187,33 @@ TRAEFIK: dict[str, str] = {
 
 ALL_KEYS = {**SOURCES, **ISSUES, **TRAEFIK}
 
+# Where a claim rests on words the current page does not show in the same form: the text relied on, and its date.
+# The awsdocs archive (github.com/awsdocs/elb-*-load-balancers-user-guide, doc_source/) was frozen on 2023-06-15.
+DATED: dict[str, str] = {
+    "NLB-TG23": "the 'Proxy protocol' section as the NLB guide had it on 2023-06-15 (awsdocs archive, "
+                "load-balancer-target-groups.md): the header is prepended, existing headers kept, health checks "
+                "carry it without client information, PrivateLink adds TLV 0xEA",
+    "NLB-TLS23": "the certificate-list and smart-selection text of 2023-06-15 (create-tls-listener.md)",
+    "NLB-TS23": "the hairpin (loopback) timeout text of 2023-06-15 (load-balancer-troubleshooting.md)",
+    "ALB-ATTR": "the attribute list of 2023-06-15 (application-load-balancers.md): routing.http2.enabled, "
+                "xff_client_port, preserve_host_header, desync mitigation and their defaults",
+    "ALB-L23": "the redirect-action text of 2023-06-15 (load-balancer-listeners.md): #{host|port|path|query}, the "
+               "loop guard, no HTTPS to HTTP",
+    "ALB-HTTPS23": "the certificate-list and smart-selection text of 2023-06-15 (create-https-listener.md)",
+    "CLB-HTTPS23": "'Classic Load Balancers do not support SNI' and 'do not support mutual TLS', as of 2023-06-15 "
+                   "(elb-https-load-balancers.md); the current page still says so",
+    "CLB-TLSPOL": "the 'Protocols by policy' table as of 2023-06-15 (elb-security-policy-table.md)",
+    "CF-ORIGIN": "the request-header table of 2023-06-15 (amazon-cloudfront-developer-guide archive): CloudFront "
+                 "appends the viewer to X-Forwarded-For and removes X-Forwarded-Proto",
+}
+
+# Addresses a source may have: AWS's own documentation and blogs, the Kubernetes projects, the RFC editor, Envoy's
+# site; on GitHub only the organisations whose code or issues the rules cite.
+ALLOWED_HOSTS = ("docs.aws.amazon.com", "aws.amazon.com", "github.com", "www.rfc-editor.org", "www.envoyproxy.io",
+                 "kubernetes.github.io", "kubernetes.io")
+GITHUB_ORGS = ("kubernetes", "kubernetes-sigs", "envoyproxy", "haproxy", "pires", "projectcontour", "istio",
+               "emissary-ingress")
+
 _KEY = re.compile(r"^(#\d+|[a-z]+#\d+|[A-Z0-9]+(-[A-Z0-9]+)*)$")
 
 
@@ -154,6 +223,20 @@ def url(key: str) -> str:
         return ALL_KEYS[key]
     except KeyError:
         raise KeyError(f"unknown source key {key!r}; known keys are listed in edgeconform/sources.py") from None
+
+
+def address_problem(address: str) -> str | None:
+    """Why ``address`` is not an acceptable source address (None: it is)."""
+    parts = urlsplit(address)
+    if parts.scheme != "https":
+        return "not https"
+    if parts.hostname not in ALLOWED_HOSTS:
+        return f"host {parts.hostname} is not one of {', '.join(ALLOWED_HOSTS)}"
+    if parts.hostname == "github.com":
+        org = parts.path.strip("/").split("/")[0]
+        if org not in GITHUB_ORGS:
+            return f"GitHub organisation {org!r} is not one of {', '.join(GITHUB_ORGS)}"
+    return None
 
 
 def cite(keys) -> str:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from . import load_balancers
 from .load_balancers import LoadBalancerModel
+from .load_balancers.policies import TlsPolicy
 
 LBModel = Literal[load_balancers.NAMES]  # type: ignore[valid-type]
 ListenerProtocol = Literal["TCP", "TLS", "SSL", "HTTP", "HTTPS"]
@@ -39,6 +40,9 @@ class Listener(_Strict):
     port: int = Field(ge=1, le=65535)
     protocol: ListenerProtocol
     target: ControllerPort
+    # NLB TCP listeners only: the listener attribute tcp.idle_timeout.seconds (60-6000) [NLB-IT]; ALB and Classic
+    # ELB idle timeouts are load-balancer attributes (load_balancer.idle_timeout).
+    idle_timeout: int | None = None
 
     @property
     def terminates_tls(self) -> bool:
@@ -49,12 +53,40 @@ class Listener(_Strict):
         return self.protocol not in L4_PROTOCOLS
 
 
+class HealthCheck(_Strict):
+    """The target group's health check (every listener's). Unset fields take the defaults of what builds the load
+    balancer: the LBC for an NLB Service and an ALB Ingress [LBC-SA][LBC-IA], cloud-provider-aws for a Classic ELB
+    [CPA], and AWS's own success codes [ELB-MATCHER][CLB-HC]."""
+
+    protocol: Literal["TCP", "HTTP"] | None = None
+    # traffic-port: the port the listener's traffic goes to; health-check-node-port: the Service's
+    # healthCheckNodePort, where kube-proxy answers (instance targets with externalTrafficPolicy Local).
+    port: Literal["traffic-port", "health-check-node-port"] | None = None
+    path: str | None = Field(default=None, pattern=r"^/")
+    # HTTP codes that count as healthy: "200", "200-399", "200,202" [ELB-MATCHER]
+    success_codes: str | None = Field(default=None, pattern=r"^[2-5][0-9]{2}(-[2-5][0-9]{2})?(,[2-5][0-9]{2}(-[2-5][0-9]{2})?)*$")
+
+
+class CloudFront(_Strict):
+    """A CloudFront distribution in front of the ALB (edgeconform.load_balancers.cloudfront)."""
+
+    viewer_protocol: Literal["allow-all", "redirect-to-https", "https-only"]
+    origin_protocol: Literal["http-only", "https-only", "match-viewer"]
+    certificate: str  # the distribution's one certificate (a hostname or a wildcard)
+
+
 class LoadBalancer(_Strict):
     model: LBModel
     listeners: list[Listener] = Field(min_length=1)
     # Certificate names for TLS/SSL/HTTPS listeners; the first is the default (LBC certificate-arn order).
     certificates: list[str] = []
     proxy_protocol: Literal["v1", "v2"] | None = None
+    # NLB PROXY v2 only: when the header goes out (proxy_protocol_v2.client_to_server.header_placement): with the
+    # client's first data (the default, per [GO-PP25][#4326]; AWS documents neither) or right after connecting.
+    proxy_protocol_placement: Literal["on_first_ack_with_payload", "on_first_ack"] = "on_first_ack_with_payload"
+    # NLB PROXY v2 only: clients come through a PrivateLink (VPC endpoint service) endpoint with this ID: the header
+    # carries TLV 0xEA with it [NLB-TG23][GO-PP].
+    privatelink_endpoint: str | None = Field(default=None, pattern=r"^vpce-[0-9a-f]{8,17}$")
     # L7 only: routing.http.xff_header_processing.mode [ALB-XFH]; CLB HTTP always appends [CLB-XFH].
     xff: Literal["append", "preserve", "remove"] | None = None
     # NLB only: preserve_client_ip.enabled; None means the AWS default for the target type [NLB-TGA].
@@ -62,9 +94,35 @@ class LoadBalancer(_Strict):
     target_type: Literal["instance", "ip"] = "instance"
     # ALB only: LBC ssl-redirect, a 301 to HTTPS on every HTTP listener [LBC-IA].
     ssl_redirect: bool = False
-    idle_timeout: int | None = Field(default=None, ge=1, le=6000)
-    # The oldest TLS version a TLS-terminating listener accepts (AWS recommended policies: TLS 1.2).
-    tls_min_version: Literal["TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"] = "TLSv1.2"
+    # Seconds, for every listener (the model's ranges per listener protocol are checked at load time: ALB and
+    # Classic ELB 1-4000, NLB TCP 60-6000, NLB TLS 350 fixed); None: the model's default.
+    idle_timeout: int | None = None
+    # The security policy of the TLS listeners, by AWS name (edgeconform.load_balancers.policies); None: the
+    # recommended one (ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09; Classic ELB: ELBSecurityPolicy-TLS-1-2-2017-01).
+    tls_policy: str | None = None
+    # The old way to pick a policy, by its oldest TLS version (TLSv1.0: ELBSecurityPolicy-2016-08, TLSv1.1:
+    # ELBSecurityPolicy-TLS-1-1-2017-01, TLSv1.2: the default, TLSv1.3: ELBSecurityPolicy-TLS13-1-3-2021-06).
+    tls_min_version: Literal["TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"] | None = None
+    # NLB only: whether the NLB has security groups (the LBC creates and attaches them by default since v2.6;
+    # service.beta.kubernetes.io/aws-load-balancer-disable-nlb-sg turns them off) [LBC-NLB][NLB-SG]. None: the
+    # LBC default. Not emulated locally: its interaction with client-IP preservation is a load-time note.
+    security_groups: bool | None = None
+    # ALB HTTPS listeners: mutual TLS [ALB-MTLS]: off; passthrough (the client's certificate is forwarded unverified
+    # in X-Amzn-Mtls-Clientcert); verify (checked against the trust store, described in X-Amzn-Mtls-Clientcert-*).
+    mutual_tls: Literal["off", "passthrough", "verify"] = "off"
+    # ALB attributes [ALB-ATTR][ALB-XFH][ALB-HOST]: routing.http.xff_client_port.enabled (X-Forwarded-For entries
+    # as ip:port, [ipv6]:port) and routing.http.preserve_host_header.enabled (otherwise the Host's port is rewritten).
+    xff_client_port: bool = False
+    preserve_host_header: bool = False
+    # NLB and ALB: ipv4, or dualstack (IPv6 clients too; the targets stay IPv4) [LBC-SA][LBC-IA][NLB-IPV6][ALB-IPV6].
+    ip_address_type: Literal["ipv4", "dualstack"] = "ipv4"
+    # ALB only: a CloudFront distribution in front of it (two L7 hops).
+    cloudfront: CloudFront | None = None
+    # The target groups' health check; None: the defaults (see HealthCheck and Topology.health_check).
+    health_check: HealthCheck | None = None
+    # Claims of this edge's expectations that no AWS page confirms: claim -> what it rests on (shown by
+    # `edgeconform list` as UNVERIFIED).
+    unverified: dict[str, str] = {}
 
 
 class Kubernetes(_Strict):
@@ -183,10 +241,64 @@ class Topology(_Strict):
         used = {item.target for item in self.lb.listeners}
         return [kind for kind in ("http", "https", "redirect") if kind in used]
 
+    def listener_idle_timeout(self, listener: Listener) -> int:
+        """One listener's idle timeout in seconds: its own (NLB TCP), the load balancer's, or the AWS default."""
+        return listener.idle_timeout or self.lb.idle_timeout or self.lb_model.default_idle_timeout
+
     @property
     def idle_timeout(self) -> int:
-        """The load balancer's idle timeout in seconds: the topology's, or the model's AWS default."""
-        return self.lb.idle_timeout or self.lb_model.default_idle_timeout
+        """The load balancer's longest listener idle timeout, in seconds (the controller's keep-alive must exceed
+        what its load balancer holds open)."""
+        return max(self.listener_idle_timeout(listener) for listener in self.lb.listeners)
+
+    @property
+    def nlb_tcp_idle_timeouts(self) -> dict[int, int]:
+        """NLB TCP listeners whose idle timeout differs from AWS's 350 s: port -> seconds (the LBC's
+        aws-load-balancer-listener-attributes.TCP-<port> annotation sets tcp.idle_timeout.seconds) [NLB-IT]."""
+        if self.lb.model != "nlb":
+            return {}
+        default = self.lb_model.default_idle_timeout
+        return {item.port: self.listener_idle_timeout(item) for item in self.lb.listeners
+                if item.protocol == "TCP" and self.listener_idle_timeout(item) != default}
+
+    @property
+    def health_check(self) -> HealthCheck:
+        """The health check with every field settled. Defaults: an NLB (LBC) checks TCP on the traffic port, or
+        HTTP /healthz on the healthCheckNodePort when instance targets meet externalTrafficPolicy Local [LBC-SA];
+        an ALB (LBC) HTTP / on the traffic port, success 200 [LBC-IA][ELB-MATCHER]; a Classic ELB (legacy
+        provider) TCP on the NodePort, HTTP /healthz on the healthCheckNodePort for Local [CPA]. Success codes:
+        NLB 200-399, ALB 200 [ELB-MATCHER], Classic ELB "200 OK" only [CLB-HC]."""
+        given = self.lb.health_check or HealthCheck()
+        local = self.lb.target_type == "instance" and self.kubernetes.external_traffic_policy == "Local"
+        model = self.lb.model
+        if model == "alb":
+            protocol, port, path = "HTTP", "traffic-port", "/"
+        elif local:
+            protocol, port, path = "HTTP", "health-check-node-port", "/healthz"
+        else:
+            protocol, port, path = "TCP", "traffic-port", None
+        wants_http = bool(given.path or given.success_codes) or given.port == "health-check-node-port"
+        protocol = given.protocol or ("HTTP" if wants_http else protocol)
+        if protocol == "HTTP":
+            path = given.path or path or "/"
+        codes = {"nlb": "200-399", "alb": "200", "clb": "200"}[model]
+        return HealthCheck(protocol=protocol, port=given.port or port, path=path if protocol == "HTTP" else None,
+                           success_codes=(given.success_codes or codes) if protocol == "HTTP" else None)
+
+    @property
+    def tls_policy(self) -> TlsPolicy | None:
+        """The security policy of the load balancer's TLS listeners (None: none terminates TLS there); with
+        CloudFront in front, the distribution's viewer policy, since that is where clients' TLS ends."""
+        if not any(listener.terminates_tls for listener in self.lb.listeners):
+            return None
+        if self.lb.cloudfront:
+            from .load_balancers.cloudfront import VIEWER_POLICY
+            return VIEWER_POLICY
+        model = self.lb_model
+        name = self.lb.tls_policy
+        if name is None and self.lb.tls_min_version is not None:
+            name = model.policy_by_min_version.get(self.lb.tls_min_version)
+        return model.tls_policies.get(name or model.default_tls_policy)
 
     @property
     def tls_terminates_at(self) -> Literal["lb", "controller"] | None:
@@ -196,9 +308,26 @@ class Topology(_Strict):
         return "lb" if listener.terminates_tls else "controller"
 
     @property
+    def l7_hops(self) -> int:
+        """The HTTP hops in front of the controller that add X-Forwarded-For entries: the ALB or Classic ELB, and
+        CloudFront in front of it."""
+        if self.layer == "l4":
+            return 0
+        return 2 if self.lb.cloudfront else 1
+
+    @property
+    def edge_redirects(self) -> bool:
+        """Whether AWS answers cleartext with a redirect before the controller: the ALB's ssl-redirect, or
+        CloudFront's viewer protocol policy redirect-to-https."""
+        cf = self.lb.cloudfront
+        return bool(cf and cf.viewer_protocol == "redirect-to-https") or (self.lb.ssl_redirect and not cf)
+
+    @property
     def certificates(self) -> list[str]:
         """Certificate names at the TLS terminator, default first."""
         at = self.tls_terminates_at
+        if at == "lb" and self.lb.cloudfront:
+            return [self.lb.cloudfront.certificate]
         if at == "lb":
             return list(self.lb.certificates)
         if at == "controller":
@@ -227,7 +356,7 @@ class Topology(_Strict):
     @property
     def redirect_intended(self) -> bool:
         """Whether this edge means to redirect cleartext to HTTPS (at the LB, or at the controller)."""
-        if self.lb.ssl_redirect:
+        if self.lb.ssl_redirect or self.edge_redirects:
             return True
         http = self.http_listener
         if http is None:

@@ -27,7 +27,8 @@ def _explicit_fields(model, prefix=""):
 def test_every_aws_and_kubernetes_field_cites_a_known_source(topologies, name):
     t = topologies[name]
     stated = {f for f in _explicit_fields(t) if f.startswith(("load_balancer.", "kubernetes."))}
-    missing = sorted(f for f in stated if not t.sources.get(f))
+    # a sub-field (load_balancer.health_check.path) may cite under its parent (load_balancer.health_check)
+    missing = sorted(f for f in stated if not t.sources.get(f) and not t.sources.get(f.rsplit(".", 1)[0]))
     assert not missing, f"{name}: fields without a source key: {missing}"
     for field, keys in t.sources.items():
         assert keys and not sources.unknown(keys), f"{name}.{field}: {keys}"
@@ -90,6 +91,29 @@ def test_defaults_merge_under_entries(write_topologies):
      "bad", "sources.load_balancer.model", "unknown source key"),
     ("topologies:\n  bad:\n    load_balancer: {model: nlb, listeners: [{port: 80, protocol: TCP, target: http}]}\n",
      "bad", "hostnames", "Field required"),
+    # idle timeouts AWS cannot set [NLB-IT][ALB-IT][CLB-IT]
+    ("topologies:\n  bad:\n    load_balancer: {model: nlb, listeners: [{port: 443, protocol: TLS, target: http}], "
+     "certificates: [a.test], idle_timeout: 5}\n    hostnames: [a.test]\n",
+     "bad", "load_balancer.idle_timeout", "NLB TLS listener idle timeout is 350 s and cannot be changed"),
+    ("topologies:\n  bad:\n    load_balancer: {model: nlb, listeners: [{port: 80, protocol: TCP, target: http, "
+     "idle_timeout: 30}]}\n    hostnames: [a.test]\n",
+     "bad", "load_balancer.listeners.0.idle_timeout", "NLB TCP listener idle timeout must be 60-6000 s"),
+    ("topologies:\n  bad:\n    load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}], "
+     "idle_timeout: 5000}\n    hostnames: [a.test]\n",
+     "bad", "load_balancer.idle_timeout", "ALB idle timeout must be 1-4000 s (listener 80); got 5000 [ALB-IT]"),
+    ("topologies:\n  bad:\n    load_balancer: {model: clb, listeners: [{port: 80, protocol: TCP, target: http}], "
+     "idle_timeout: 4001}\n    hostnames: [a.test]\n",
+     "bad", "load_balancer.idle_timeout", "Classic ELB idle timeout must be 1-4000 s"),
+    ("topologies:\n  bad:\n    load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http, "
+     "idle_timeout: 60}]}\n    hostnames: [a.test]\n",
+     "bad", "load_balancer.listeners.0.idle_timeout", "a load-balancer attribute"),
+    ("topologies:\n  bad:\n    load_balancer: {model: nlb, listeners: [{port: 443, protocol: TLS, target: http, "
+     "idle_timeout: 350}], certificates: [a.test]}\n    hostnames: [a.test]\n",
+     "bad", "load_balancer.listeners.0.idle_timeout", "TLS listener's idle timeout cannot be set"),
+    # security policies
+    ("topologies:\n  bad:\n    load_balancer: {model: alb, listeners: [{port: 443, protocol: HTTPS, target: http}], "
+     "certificates: [a.test], tls_policy: ELBSecurityPolicy-Nope}\n    hostnames: [a.test]\n",
+     "bad", "load_balancer.tls_policy", "no security policy 'ELBSecurityPolicy-Nope'"),
 ])
 def test_a_broken_entry_names_file_entry_and_field(write_topologies, text, entry, field, words):
     path = write_topologies(text)
@@ -152,3 +176,20 @@ def test_a_mismatched_edge_is_valid_data(write_topologies):
             controller: {proxy_protocol: false, certificates: [a.example.test]}
     """)
     assert catalog.load_file(path)["mismatch"].lb.proxy_protocol == "v2"
+
+
+def test_idle_timeouts_aws_can_set_load(write_topologies):
+    path = write_topologies("""
+        topologies:
+          long-tcp:
+            hostnames: [a.example.test]
+            load_balancer:
+              model: nlb
+              listeners:
+                - {port: 80, protocol: TCP, target: redirect, idle_timeout: 6000}
+                - {port: 443, protocol: TLS, target: http}
+              certificates: [a.example.test]
+    """)
+    t = catalog.load_file(path)["long-tcp"]
+    assert [t.listener_idle_timeout(item) for item in t.lb.listeners] == [6000, 350]
+    assert t.nlb_tcp_idle_timeouts == {80: 6000} and t.idle_timeout == 6000

@@ -22,7 +22,7 @@ controller: {proxy_protocol: true}""", {"PROXY_NOT_SENT"}),
 load_balancer: {model: nlb, listeners: [{port: 80, protocol: TCP, target: http}]}
 controller: {trusted_hops: 1}""", {"XFF_TRUSTED_BEHIND_L4"}),
     ("""
-load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}]}
+load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}], health_check: {success_codes: 200-399}}
 controller: {trusted_hops: 2}""", {"XFF_TOO_MANY_HOPS"}),
     ("""
 load_balancer: {model: clb, listeners: [{port: 80, protocol: HTTP, target: http}]}
@@ -32,20 +32,21 @@ load_balancer: {model: nlb, listeners: [{port: 443, protocol: TLS, target: http}
 controller: {cleartext: redirect}""", {"REDIRECT_LOOP_TLS_AT_LB"}),
 ])
 def test_findings_name_the_mistake(synthetic, text, codes):
-    assert {f.code for f in findings.findings(synthetic(text))} == codes
+    assert {f.code for f in findings.findings(synthetic(text)) if f.kind == "mistake"} == codes
 
 
 @pytest.mark.parametrize("name", REQUIRED)
 def test_catalog_topologies_have_no_misconfiguration(topologies, name):
-    codes = {f.code for f in findings.findings(topologies[name])}
+    codes = {f.code for f in findings.findings(topologies[name]) if f.kind == "mistake"}
     assert codes <= {"CLB_HTTP_WEBSOCKET"}, codes  # a documented limitation, not a mistake
 
 
 # The cells each finding explains a failure of (``Cell.explained_by``), as edgeconform.diagnosis scoped them by
 # behaviour and security check before the behaviours became modules; the others break every cell of an edge.
 EXPLAINS = {
-    "XFF_TRUSTED_BEHIND_L4": {"client_ip", "redirect", "security[forged-client]", "security[forged-proto]"},
-    "XFF_TOO_MANY_HOPS": {"client_ip", "security[forged-client]"},
+    "XFF_TRUSTED_BEHIND_L4": {"client_ip", "dual_stack", "redirect", "security[forged-client]",
+                              "security[forged-proto]"},
+    "XFF_TOO_MANY_HOPS": {"client_ip", "dual_stack", "security[forged-client]"},
     "CLB_HTTP_WEBSOCKET": {"websocket[ws]", "websocket[wss]"},
     "TLS_POLICY_OUTDATED": {"security[tls-versions]"},
     # a controller's limit explains the cells it names (here ingress-nginx's enable-real-ip without forwarded headers)
@@ -53,25 +54,44 @@ EXPLAINS = {
     # Traefik's limits name the cells they concern (the trigger's: a 308 redirect it answers GET with 301)
     "TRAEFIK_CANNOT_EXPRESS": {"redirect", "websocket[ws]", "security[forged-proto]", "security[redirect-loop]"},
     "TRAEFIK_KEEPS_REAL_IP": {"security[forged-client]"},
+    "HEALTH_CHECK_PROXY_NODE_PORT": {"health_check"},
+    "HEALTH_CHECK_REDIRECTED": {"health_check"},
+    "XFF_TOO_FEW_HOPS": {"client_ip", "security[forged-client]"},
+    "XFF_CLIENT_PORT": {"client_ip", "security[forged-client]"},
+    "MTLS_HEADERS_OVER_CLEARTEXT": {"security[mtls-headers]"},
 }
-EVERYWHERE = {"PROXY_NOT_EXPECTED", "PROXY_NOT_SENT", "XFF_NOT_TRUSTED", "REDIRECT_LOOP_TLS_AT_LB"}
+EVERYWHERE = {"PROXY_NOT_EXPECTED", "PROXY_NOT_SENT", "XFF_NOT_TRUSTED", "REDIRECT_LOOP_TLS_AT_LB",
+              "REDIRECT_LOOP_CLOUDFRONT_HTTP_ORIGIN"}
 TRIGGERS = {  # one topology per finding code
+    "XFF_CLIENT_PORT": "load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}], "
+                       "xff_client_port: true, health_check: {success_codes: 200-399}}\ncontroller: {trusted_hops: 1}",
+    "MTLS_HEADERS_OVER_CLEARTEXT": "load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}, "
+                                   "{port: 443, protocol: HTTPS, target: http}], certificates: [a.example.test], "
+                                   "mutual_tls: verify, health_check: {success_codes: 200-399}}\n"
+                                   "controller: {trusted_hops: 1, cleartext: serve}",
+    "XFF_TOO_FEW_HOPS": "load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}, {port: 443, protocol: HTTPS, target: http}], certificates: [a.example.test], health_check: {success_codes: 200-399}, cloudfront: {viewer_protocol: redirect-to-https, origin_protocol: https-only, certificate: a.example.test}}\ncontroller: {trusted_hops: 1}",
+    "REDIRECT_LOOP_CLOUDFRONT_HTTP_ORIGIN": "load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}, {port: 443, protocol: HTTPS, target: http}], certificates: [a.example.test], health_check: {success_codes: 200-399}, cloudfront: {viewer_protocol: redirect-to-https, origin_protocol: http-only, certificate: a.example.test}}\ncontroller: {trusted_hops: 2}",
+    "HEALTH_CHECK_PROXY_NODE_PORT": "load_balancer: {model: nlb, listeners: [{port: 80, protocol: TCP, target: http}], "
+                                    "proxy_protocol: v2, target_type: instance}\nkubernetes: {external_traffic_policy: "
+                                    "Local}\ncontroller: {proxy_protocol: true}",
+    "HEALTH_CHECK_REDIRECTED": "load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}]}\n"
+                               "controller: {trusted_hops: 1}",
     "PROXY_NOT_EXPECTED": "load_balancer: {model: nlb, listeners: [{port: 80, protocol: TCP, target: http}], "
                           "proxy_protocol: v2}\ncontroller: {proxy_protocol: false}",
     "PROXY_NOT_SENT": "load_balancer: {model: nlb, listeners: [{port: 80, protocol: TCP, target: http}]}\n"
                       "controller: {proxy_protocol: true}",
     "XFF_TRUSTED_BEHIND_L4": "load_balancer: {model: nlb, listeners: [{port: 80, protocol: TCP, target: http}]}\n"
                              "controller: {trusted_hops: 1}",
-    "XFF_TOO_MANY_HOPS": "load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}]}\n"
+    "XFF_TOO_MANY_HOPS": "load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}], health_check: {success_codes: 200-399}}\n"
                          "controller: {trusted_hops: 2}",
-    "XFF_NOT_TRUSTED": "load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}]}\n"
+    "XFF_NOT_TRUSTED": "load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}], health_check: {success_codes: 200-399}}\n"
                        "controller: {trusted_hops: 0}",
     "CLB_HTTP_WEBSOCKET": "load_balancer: {model: clb, listeners: [{port: 80, protocol: HTTP, target: http}]}\n"
                           "controller: {trusted_hops: 1}",
     "REDIRECT_LOOP_TLS_AT_LB": "load_balancer: {model: nlb, listeners: [{port: 443, protocol: TLS, target: http}], "
                                "certificates: [a.example.test]}\ncontroller: {cleartext: redirect}",
     "TLS_POLICY_OUTDATED": "load_balancer: {model: nlb, listeners: [{port: 443, protocol: TLS, target: http}], "
-                           "certificates: [a.example.test], tls_min_version: TLSv1.0}\ncontroller: {cleartext: serve}",
+                           "certificates: [a.example.test], tls_policy: ELBSecurityPolicy-2016-08}\ncontroller: {cleartext: serve}",
     "CONTROLLER_LIMIT": "load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}]}\n"
                         "controller: {kind: ingress-nginx, settings: {enable-real-ip: 'true', "
                         "proxy-real-ip-cidr: 10.0.0.0/8}}",
@@ -83,7 +103,22 @@ TRIGGERS = {  # one topology per finding code
 
 
 def test_every_finding_code_is_covered_here():
-    assert set(TRIGGERS) == set(findings.CODES) == set(EXPLAINS) | EVERYWHERE
+    assert set(TRIGGERS) == set(findings.CODES) - set(findings.NOTES) == set(EXPLAINS) | EVERYWHERE
+
+
+@pytest.mark.parametrize("text, words", [
+    ("load_balancer: {model: nlb, listeners: [{port: 80, protocol: TCP, target: http}], target_type: instance}",
+     "client-IP preservation is on"),
+    ("load_balancer: {model: nlb, listeners: [{port: 80, protocol: TCP, target: http}], target_type: ip}",
+     "preservation is off"),
+    ("load_balancer: {model: nlb, listeners: [{port: 80, protocol: TCP, target: http}], security_groups: false}",
+     "no security groups"),
+])
+def test_nlb_security_groups_are_a_load_time_note_with_sources(synthetic, text, words):
+    [note] = [f for f in findings.findings(synthetic(text)) if f.code == "NLB_SECURITY_GROUPS"]
+    assert note.kind == "note" and words in note.message and "NLB-SG" in note.sources
+    assert "not emulated" in note.message
+    assert all(f.code != "NLB_SECURITY_GROUPS" for f in findings.for_cell(synthetic(text), "client_ip"))
 
 
 @pytest.mark.parametrize("code", sorted(TRIGGERS))
@@ -91,8 +126,19 @@ def test_each_finding_explains_the_cells_it_names(synthetic, code):
     from edgeconform import behaviours
 
     t = synthetic(TRIGGERS[code])
-    assert [f.code for f in findings.findings(t)] == [code]
+    assert [f.code for f in findings.findings(t) if f.kind == "mistake"] == [code]
     cells = {e.cell: (e.behaviour, e.variant) for e in behaviours.for_topology(t)}
     explained = {cell for cell, (name, variant) in cells.items()
                  if code in [f.code for f in findings.for_cell(t, name, variant)]}
     assert explained == (set(cells) if code in EVERYWHERE else EXPLAINS[code])
+
+
+@pytest.mark.parametrize("text, code", [
+    ("load_balancer: {model: alb, listeners: [{port: 8443, protocol: HTTPS, target: http}], certificates: [a.test]}\n"
+     "controller: {trusted_hops: 1}", "ALB_HOST_PORT"),
+    ("load_balancer: {model: alb, listeners: [{port: 443, protocol: HTTPS, target: http}], certificates: [a.test], "
+     "mutual_tls: passthrough}\ncontroller: {trusted_hops: 1}", "ALB_MTLS_PASSTHROUGH_CHAIN"),
+])
+def test_what_the_stand_in_does_not_emulate_is_a_load_time_note(synthetic, text, code):
+    [note] = [f for f in findings.findings(synthetic(text)) if f.code == code]
+    assert note.kind == "note" and note.sources

@@ -39,6 +39,12 @@ EXPECTED = {
     "clb-http-websocket.yaml": "CLB_HTTP_WEBSOCKET",
     "xff-not-trusted-behind-clb-http.yaml": "XFF_NOT_TRUSTED",
     "tls-1.0-policy-at-nlb.yaml": "TLS_POLICY_OUTDATED",
+    "proxy-v2-instance-local-health-check.yaml": "HEALTH_CHECK_PROXY_NODE_PORT",
+    "alb-health-check-redirect.yaml": "HEALTH_CHECK_REDIRECTED",
+    "cloudfront-http-origin-redirect-loop.yaml": "REDIRECT_LOOP_CLOUDFRONT_HTTP_ORIGIN",
+    "cloudfront-one-hop-trusted.yaml": "XFF_TOO_FEW_HOPS",
+    "alb-mtls-cleartext-served.yaml": "MTLS_HEADERS_OVER_CLEARTEXT",
+    "alb-xff-client-port.yaml": "XFF_CLIENT_PORT",
 }
 # Checks each mistake must make fail (at least these; others may fail too, always naming the mistake).
 MUST_FAIL = {
@@ -50,6 +56,12 @@ MUST_FAIL = {
     "clb-http-websocket.yaml": ["websocket[ws]", "websocket[wss]"],
     "xff-not-trusted-behind-clb-http.yaml": ["redirect", "security[redirect-loop]", "security[forged-client]"],
     "tls-1.0-policy-at-nlb.yaml": ["security[tls-versions]"],
+    "proxy-v2-instance-local-health-check.yaml": ["health_check"],
+    "alb-health-check-redirect.yaml": ["health_check"],
+    "cloudfront-http-origin-redirect-loop.yaml": ["redirect", "client_ip", "security[redirect-loop]"],
+    "cloudfront-one-hop-trusted.yaml": ["client_ip", "security[forged-client]"],
+    "alb-mtls-cleartext-served.yaml": ["security[mtls-headers]"],
+    "alb-xff-client-port.yaml": ["client_ip", "security[forged-client]"],
 }
 
 

@@ -70,9 +70,10 @@ def test_finding_codes_and_cells_agree():
             assert set(f.cells) <= cells, f"{f.code} names unknown cells: {set(f.cells) - cells}"
             if f.cells:
                 listed.add(f.code)
-    assert produced == set(findings.CODES), (f"codes never produced: {set(findings.CODES) - produced}; "
-                                             f"produced but not listed in findings.CODES: {produced - set(findings.CODES)}")
-    orphans = set(findings.CODES) - listed - everywhere
+    mistakes = set(findings.CODES) - set(findings.NOTES)  # notes are shown at load time (tests/test_findings.py)
+    assert produced >= mistakes, f"codes never produced: {mistakes - produced}"
+    assert produced <= set(findings.CODES), f"produced but not listed in findings.CODES: {produced - set(findings.CODES)}"
+    orphans = set(findings.CODES) - listed - everywhere - set(findings.NOTES)
     assert not orphans, f"findings that explain no cell: {orphans}"
 
 

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import client_ip, redirect, security, sni, websocket
+from . import client_ip, dual_stack, health_check, host_header, redirect, security, sni, websocket
 from .base import Behaviour, Cell, Expectation, Outcome
 
 if TYPE_CHECKING:
     from ..topology import Topology
 
-_MODULES = (client_ip, redirect, websocket, sni, security)
+_MODULES = (client_ip, redirect, websocket, sni, health_check, dual_stack, host_header, security)
 
 REGISTRY: dict[str, Behaviour] = {module.BEHAVIOUR.name: module.BEHAVIOUR for module in _MODULES}
 NAMES = tuple(REGISTRY)

@@ -96,4 +96,5 @@ class Behaviour:
 def role_words(role: str) -> str:
     """An observed role in words: whose address the backend saw."""
     return {"lb": "load balancer's address", "node": "node's address (kube-proxy SNAT)", "client": "client's address",
-            "controller": "controller's address", "backend": "backend's address"}[role]
+            "controller": "controller's address", "backend": "backend's address",
+            "cdn": "CloudFront edge's address"}[role]

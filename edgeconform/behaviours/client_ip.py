@@ -75,6 +75,11 @@ def rule(t: Topology) -> Expectation:
                         reason=f"{t.controller.kind} concludes no client from X-Forwarded-For: it states its TCP peer "
                                f"(the {role_words(who)}) and passes the list on, so the client's address is the "
                                f"entry the {model.title} appended, just before the peer's")
+        if t.xff_mode == "append" and t.lb.cloudfront:
+            return make(outcome="works", want=ClientIpWant("client", "xff"),
+                        sources=("CF-ORIGIN", *keys, "ENVOY-H"),
+                        summary="the backend sees the client's address, taken from the X-Forwarded-For entry "
+                                "CloudFront appended (second from the right: the ALB appends CloudFront's address)")
         if t.xff_mode == "append":
             return make(outcome="works", want=ClientIpWant("client", "xff"), sources=keys + ("ENVOY-H",),
                         summary=f"the backend sees the client's address, taken from the X-Forwarded-For entry the "
@@ -141,8 +146,12 @@ def via(sample: ClientIpSample) -> str:
         return "unknown"
     if view.peer is None:
         return "unreported"
+    if sample.proxy_version and view.connection and view.client == view.connection:
+        # the controller counted a PROXY header for this request (with client-IP preservation on too, its address
+        # is also the TCP peer's, so the peer alone cannot tell)
+        return f"proxy-{sample.proxy_version}"
     if view.connection and view.peer and view.connection != view.peer and view.client == view.connection:
-        return f"proxy-{sample.proxy_version}" if sample.proxy_version else "proxy"
+        return "proxy"
     if view.client == view.peer:
         return "peer"
     if view.client in view.xff[:-1]:
@@ -199,5 +208,6 @@ def _same_via(seen: str, wanted: str) -> bool:
 BEHAVIOUR = Behaviour(
     name=NAME,
     description="behaviour: the backend learns the real client address",
-    cells={"": Cell(rule, probe, compare, explained_by=("XFF_TRUSTED_BEHIND_L4", "XFF_TOO_MANY_HOPS"))},
+    cells={"": Cell(rule, probe, compare, explained_by=("XFF_TRUSTED_BEHIND_L4", "XFF_TOO_MANY_HOPS",
+                                                       "XFF_TOO_FEW_HOPS", "XFF_CLIENT_PORT"))},
 )

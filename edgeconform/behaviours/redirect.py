@@ -35,6 +35,14 @@ def rule(t: Topology) -> Expectation:
     if t.http_listener is None:
         return make(outcome="n/a", want=None, sources=model.cite("listeners"), summary="",
                     reason="no cleartext listener: nothing to redirect")
+    cf = t.lb.cloudfront
+    if cf and cf.viewer_protocol == "https-only":
+        return make(outcome="n/a", want=None, sources=("CF-VIEWER",), summary="",
+                    reason="CloudFront's viewer protocol policy https-only answers cleartext with 403: no redirect")
+    if cf and cf.viewer_protocol == "redirect-to-https":
+        return make(outcome="works", want=RedirectWant("redirect", 301, "lb"), sources=("CF-VIEWER",),
+                    summary="cleartext gets 301 to https at CloudFront (viewer protocol policy redirect-to-https), "
+                            "then the request is served over TLS")
     if t.lb.ssl_redirect:
         return make(outcome="works", want=RedirectWant("redirect", 301, "lb"), sources=model.cite("redirect"),
                     summary=f"cleartext gets 301 to https at the {model.title} (ssl-redirect), then the request is "
@@ -54,6 +62,9 @@ def rule(t: Topology) -> Expectation:
     if t.layer == "l7":
         keys: tuple[str, ...] = (*model.cite("xff"), "ENVOY-H", "NGX-CM")
         how = f"by X-Forwarded-Proto from the {model.title}"
+        if cf:
+            keys += ("CF-ORIGIN",)
+            how += " (set from the CloudFront -> ALB hop)"
     elif t.tls_terminates_at == "lb":
         keys, how = ("NGX-AWS",), "on a port that only redirects (TLS ends at the load balancer, no X-Forwarded-Proto)"
     else:

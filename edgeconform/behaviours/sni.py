@@ -26,7 +26,7 @@ NAME = "sni"
 class SniWant:
     terminates_at: Literal["lb", "controller"]
     per_name: tuple[tuple[str, str], ...]  # (hostname, certificate name it should get)
-    unknown_gets: str  # the default certificate's name
+    unknown_gets: str  # what a name no exact certificate covers gets: a covering wildcard, or the default
 
 
 @dataclass
@@ -50,13 +50,12 @@ def rule(t: Topology) -> Expectation:
     at = t.tls_terminates_at
     if at is None:
         return make(outcome="n/a", want=None, sources=model.cite("listeners"), summary="", reason="no TLS listener")
+    from ..load_balancers.certificates import choose
+    from ..probing.tls import UNKNOWN_NAME
+
     certs = t.certificates
     default = certs[0]
-
-    def best(hostname: str) -> str:
-        return hostname if hostname in certs[1:] else default
-
-    want = SniWant(at, tuple((h, best(h)) for h in t.hostnames), default)
+    want = SniWant(at, tuple((h, choose(certs, h)) for h in t.hostnames), choose(certs, UNKNOWN_NAME))
     where = "at the controller" if at == "controller" else f"at the {model.title}"
     if at == "lb" and not model.sni:
         return make(outcome="limited", want=want, sources=model.cite("lb_certificate"),
@@ -66,8 +65,9 @@ def rule(t: Topology) -> Expectation:
     keys = model.cite("lb_certificate") if at == "lb" else model.cite("passthrough")
     named = ", ".join(f"{h} -> {c}" for h, c in want.per_name)
     return make(outcome="works", want=want, sources=keys,
-                summary=f"TLS terminates {where}; SNI selects the certificate ({named}); an unknown name gets "
-                        f"the default {default!r}")
+                summary=f"TLS terminates {where}; SNI selects the certificate, wildcards included ({named}); an "
+                        f"unknown name gets {want.unknown_gets!r}"
+                        + ("" if want.unknown_gets != default else " (the default)"))
 
 
 def probe(edge: Edge) -> SniObservation:
@@ -93,7 +93,7 @@ def compare(edge: Edge, want: SniWant, seen: SniObservation) -> list[str]:
     if seen.unknown.error or seen.unknown.cert is None:
         problems.append(f"unknown name: no certificate ({seen.unknown.error})")
     elif seen.unknown.cert.name != want.unknown_gets:
-        problems.append(f"unknown name {seen.unknown.sni}: got {seen.unknown.cert.name!r}, expected the default "
+        problems.append(f"unknown name {seen.unknown.sni}: got {seen.unknown.cert.name!r}, expected "
                         f"{want.unknown_gets!r}")
     served_by = {s.cert.served_by for s in [*seen.by_name.values(), seen.unknown] if s.cert and s.cert.served_by}
     if served_by and served_by != {want.terminates_at}:

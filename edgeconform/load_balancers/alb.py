@@ -1,6 +1,7 @@
 """The Application Load Balancer: HTTP/HTTPS listeners, X-Forwarded-For modes, SNI certificate list, a
 redirect action (LBC ssl-redirect), WebSockets passed."""
 
+from . import policies
 from .base import LoadBalancerModel
 
 MODEL = LoadBalancerModel(
@@ -18,6 +19,10 @@ MODEL = LoadBalancerModel(
     h2_on_tls=True,  # HTTP/2 on HTTPS listeners [ALB-ATTR]
     preserves_client_ip_attribute=False,
     redirect_action=True,  # LBC ssl-redirect: a 301 to HTTPS on every HTTP listener [LBC-IA][LBC-CODE]
+    tls_policies=policies.ELBV2,
+    default_tls_policy=policies.RECOMMENDED,
+    policy_by_min_version=policies.BY_MIN_VERSION["elbv2"],
+    idle_timeouts={"HTTP": (1, 4000), "HTTPS": (1, 4000)},  # idle_timeout.timeout_seconds [ALB-IT]
     sources={
         "listeners": ("ALB-L",),
         "proxy": ("ALB-L",),
@@ -35,3 +40,9 @@ MODEL = LoadBalancerModel(
     standins={"l7": "envoy/l7-load-balancer.yaml.j2"},
     annotation_set="alb",
 )
+
+# Why the cluster targets do not build an ALB with mutual TLS (the trust store is not theirs to make).
+MTLS_NOT_ON_KIND = "the kind target's ALB stand-in has no trust store: mutual-TLS topologies run on the local target"
+MTLS_NOT_DEPLOYED_ON_EKS = ("ALB mutual TLS needs a trust store ARN (alb.ingress.kubernetes.io/mutual-authentication), "
+                            "which this harness's annotation sets do not create: point --edge-url {name}=https://... "
+                            "at an ALB you set up")

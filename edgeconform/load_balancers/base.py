@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .policies import TlsPolicy
+
 # Facts every model must cite (``LoadBalancerModel.sources``). The rules and the catalog look them up by name.
 CITED_FACTS = (
     "listeners",       # which listener protocols it has
@@ -54,6 +56,13 @@ class LoadBalancerModel:
     sources: Mapping[str, tuple[str, ...]]  # fact -> source keys (edgeconform.sources)
     # Why a Host that differs from the SNI name is routed by Host when TLS ends at this load balancer.
     host_sni_reason: str
+    # Its TLS security policies by name, the one a topology that names none means, and the old tls_min_version
+    # field's mapping to a policy (None: the model has no policy starting there).
+    tls_policies: Mapping[str, TlsPolicy] = field(default_factory=dict)
+    default_tls_policy: str = ""
+    policy_by_min_version: Mapping[str, str | None] = field(default_factory=dict)
+    # Idle timeout range in seconds per listener protocol: (lowest, highest); equal ends mean fixed [NLB-IT].
+    idle_timeouts: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     # The stand-in template per listener layer (files under proxies/), and the EKS annotation set's name
     # (a section of clusters/eks/annotations.yaml).
     standins: Mapping[str, str] = field(default_factory=dict)
@@ -73,6 +82,12 @@ class LoadBalancerModel:
         if ("l7" in layers) != bool(self.xff_modes) or ("l7" in layers) != (self.l7_upgrade != "n/a"):
             raise ModelError(f"load-balancer model {self.name!r}: xff_modes and l7_upgrade describe L7 listeners; "
                              "give them exactly when the model has HTTP/HTTPS listeners")
+        if self.default_tls_policy not in self.tls_policies:
+            raise ModelError(f"load-balancer model {self.name!r}: its default TLS policy {self.default_tls_policy!r} "
+                             "is not one of its tls_policies")
+        if set(self.idle_timeouts) != set(self.protocols):
+            raise ModelError(f"load-balancer model {self.name!r}: idle_timeouts names {sorted(self.idle_timeouts)}, "
+                             f"its listener protocols are {sorted(self.protocols)}")
         if not self.annotation_set:
             raise ModelError(f"load-balancer model {self.name!r}: no EKS annotation set (annotation_set)")
 

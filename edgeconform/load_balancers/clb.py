@@ -1,6 +1,7 @@
 """The Classic ELB: TCP/SSL listeners (no headers, PROXY v1) or HTTP/HTTPS listeners (X-Forwarded-* appended,
 one certificate, no SNI, the WebSocket Upgrade broken)."""
 
+from . import policies
 from .base import LoadBalancerModel
 
 MODEL = LoadBalancerModel(
@@ -18,6 +19,10 @@ MODEL = LoadBalancerModel(
     h2_on_tls=False,
     preserves_client_ip_attribute=False,  # it always opens its own connection [CLB-L]
     redirect_action=False,  # it cannot redirect [CLB-L]
+    tls_policies=policies.CLB,  # no TLS 1.3 [CLB-TLSPOL][CLB-POL]
+    default_tls_policy="ELBSecurityPolicy-TLS-1-2-2017-01",
+    policy_by_min_version=policies.BY_MIN_VERSION["clb"],
+    idle_timeouts={p: (1, 4000) for p in ("TCP", "SSL", "HTTP", "HTTPS")},  # [CLB-IT]
     sources={
         "listeners": ("CLB-L",),
         "l4_client_ip": ("CLB-L",),
@@ -26,7 +31,7 @@ MODEL = LoadBalancerModel(
         "xff": ("CLB-XFH",),
         "websocket": ("CLB-L", "EMS-AWS"),
         "websocket_break": ("EMS-AWS", "#3746", "istio#11579", "CLB-L"),
-        "tls_policy": ("CLB-TLSPOL",),
+        "tls_policy": ("CLB-TLSPOL", "CLB-POL"),
         "lb_certificate": ("CLB-HTTPS23",),
         "certificate_limit": ("CLB-HTTPS23",),
         "host_sni": ("CLB-HTTPS23",),

@@ -1,5 +1,6 @@
 """The Network Load Balancer: TCP and TLS listeners, no HTTP headers, PROXY v2, client-IP preservation."""
 
+from . import policies
 from .base import LoadBalancerModel
 
 MODEL = LoadBalancerModel(
@@ -17,6 +18,11 @@ MODEL = LoadBalancerModel(
     h2_on_tls=False,  # ALPN policy None by default [NLB-TLS23]
     preserves_client_ip_attribute=True,  # preserve_client_ip.enabled [NLB-TGA]
     redirect_action=False,
+    tls_policies=policies.ELBV2,
+    default_tls_policy=policies.RECOMMENDED,
+    policy_by_min_version=policies.BY_MIN_VERSION["elbv2"],
+    # TCP listeners: tcp.idle_timeout.seconds, 60-6000 (default 350); TLS listeners: 350, fixed [NLB-IT]
+    idle_timeouts={"TCP": (60, 6000), "TLS": (350, 350)},
     sources={
         "listeners": ("NLB-L",),
         "l4_client_ip": ("NLB-TGA", "#1825"),

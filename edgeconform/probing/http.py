@@ -32,8 +32,8 @@ from ..edge import Edge
 TIMEOUT = 5.0
 
 @lru_cache(maxsize=64)
-def client_tls(ca: Path, verify_hostname: bool) -> ssl.SSLContext:
-    return client_context(ca, verify_hostname=verify_hostname)
+def client_tls(ca: Path, verify_hostname: bool, client_cert: Path | None = None) -> ssl.SSLContext:
+    return client_context(ca, verify_hostname=verify_hostname, client_cert=client_cert)
 
 
 # --- what the backend reported ----------------------------------------------------------------------
@@ -172,7 +172,7 @@ def direct_get(edge: Edge, ip: str, port: int, scheme: str, host: str, path: str
     within ``timeout`` seconds from start to end (each step, and the whole exchange)."""
     sni = (sni or host) if scheme == "https" else None
     result = HttpResult(url=f"{scheme}://{host}:{port}{path} at {ip}", source=source, host=host, sni=sni)
-    context = client_tls(edge.ca, True) if scheme == "https" else None
+    context = client_tls(edge.ca, True, edge.client_cert) if scheme == "https" else None
     headers = [("Host", host), ("Connection", "close"), *(extra_headers or {}).items()]
     extensions: dict = {"timeout": {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}}
     if sni:
@@ -182,7 +182,8 @@ def direct_get(edge: Edge, ip: str, port: int, scheme: str, host: str, path: str
         backend = _ProbeBackend(edge, source, prefix, inside_tls, started + timeout)
         with httpcore.ConnectionPool(ssl_context=context, retries=0, max_connections=1,
                                      network_backend=backend) as pool:
-            with pool.stream("GET", f"{scheme}://{ip}:{port}{path}", headers=headers, extensions=extensions) as response:
+            at = f"[{ip}]" if ":" in ip else ip  # an IPv6 address in a URL
+            with pool.stream("GET", f"{scheme}://{at}:{port}{path}", headers=headers, extensions=extensions) as response:
                 if scheme == "https":
                     tls = response.extensions["network_stream"].get_extra_info("ssl_object")
                     result.tls_version = tls.version()

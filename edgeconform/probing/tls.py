@@ -41,7 +41,7 @@ def tls_handshake(edge: Edge, sni: str, *, source: str | None = None, timeout: f
     shuts the socket down at the deadline, so a peer that trickles bytes cannot stretch it."""
     ip, port = edge.resolve("https", None, source)
     shake = Handshake(sni, source)
-    ctx = context or client_tls(edge.ca, False)
+    ctx = context or client_tls(edge.ca, False, edge.client_cert)
     try:
         with edge.connect(ip, port, source=source, timeout=timeout) as raw:
             watchdog = threading.Timer(timeout, _shut, args=(raw,))

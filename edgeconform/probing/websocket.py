@@ -55,7 +55,7 @@ def websocket(edge: Edge, scheme: str, *, source: str | None = None, timeout: fl
         sock = edge.connect(ip, port, source=source, timeout=timeout)  # the edge decides where sockets are made
         sock.setblocking(False)
         async with ws_connect(result.url, sock=sock,
-                              ssl=client_tls(edge.ca, True) if scheme == "wss" else None,
+                              ssl=client_tls(edge.ca, True, edge.client_cert) if scheme == "wss" else None,
                               server_hostname=host if scheme == "wss" else None, open_timeout=timeout,
                               close_timeout=1, proxy=None, max_size=2**20, ping_interval=None) as ws:
             result.status = 101

@@ -8,17 +8,21 @@ import pytest
 
 from edgeconform import behaviours, sources
 
-# topology -> (client_ip, redirect, ws, wss, sni) outcomes, straight from aws-lb-facts.md §7
+# topology -> (client_ip, redirect, ws, wss, sni, health_check, dual_stack, host_header) outcomes, straight from
+# aws-lb-facts.md §7; every catalog edge's health checks pass; an IPv6 client of an IPv4 target without PROXY shows
+# the NLB's address [NLB-TGA]; only ALBs rewrite Host [ALB-HOST]
 OUTCOMES = {
-    "nlb-instance-local": ("works", "works", "works", "works", "works"),
-    "nlb-instance-cluster": ("limited", "works", "works", "works", "works"),
-    "nlb-ip": ("limited", "works", "works", "works", "works"),
-    "nlb-proxy-v2": ("works", "works", "works", "works", "works"),
-    "nlb-tls": ("works", "works", "works", "works", "works"),
-    "clb-tcp": ("limited", "works", "works", "works", "works"),
-    "clb-tcp-proxy-v1": ("works", "works", "works", "works", "works"),
-    "clb-http": ("works", "works", "limited", "limited", "limited"),
-    "alb": ("works", "works", "works", "works", "works"),
+    "nlb-instance-local": ("works", "works", "works", "works", "works", "works", "limited", "n/a"),
+    "nlb-instance-cluster": ("limited", "works", "works", "works", "works", "works", "n/a", "n/a"),
+    "nlb-ip": ("limited", "works", "works", "works", "works", "works", "n/a", "n/a"),
+    "nlb-proxy-v2": ("works", "works", "works", "works", "works", "works", "works", "n/a"),
+    "nlb-tls": ("works", "works", "works", "works", "works", "works", "n/a", "n/a"),
+    "clb-tcp": ("limited", "works", "works", "works", "works", "works", "n/a", "n/a"),
+    "clb-tcp-proxy-v1": ("works", "works", "works", "works", "works", "works", "n/a", "n/a"),
+    "clb-http": ("works", "works", "limited", "limited", "limited", "works", "n/a", "n/a"),
+    "alb": ("works", "works", "works", "works", "works", "works", "works", "works"),
+    "cloudfront-alb": ("works", "works", "works", "works", "works", "works", "n/a", "works"),
+    "alb-mtls": ("works", "works", "works", "works", "works", "works", "n/a", "works"),
 }
 
 

@@ -7,79 +7,18 @@ exactly what the stand-in sent, before any controller interprets it.
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
-from proxyprotocol.detect import ProxyProtocolDetect
-from proxyprotocol.v2 import ProxyProtocolIncompleteError
 
-from edgeconform.edge import Edge
 from edgeconform.probing.http import http_get
 from edgeconform.probing.tls import tls_handshake
 from edgeconform.probing.websocket import websocket
 from edgeconform.supervisor import Supervisor, tcp_open
-from edgeconform.targets.local import netns, plan
-from edgeconform.targets.local.addresses import NamespacePlace
+
+from tests.load_balancers.conftest import listen, read_proxy_header
 
 pytestmark = pytest.mark.integration  # HAProxy, Envoy and the echo backend run for real
-
-
-@pytest.fixture
-def stand_in(tmp_path):
-    """Start only the processes of a topology's plan whose names start with one of ``roles``, in a network
-    namespace of their own (the local target's place); the test plays the other roles with sockets made there."""
-    started = []
-
-    def start(topology, roles: tuple[str, ...]):
-        slot = NamespacePlace(netns.Namespace())
-        supervisor = Supervisor(tmp_path, connect=lambda ip, port, timeout: slot.connect(ip, port, None, timeout),
-                                popen_kwargs=slot.popen_kwargs)
-        started.append((slot, supervisor))
-        p = plan(topology, slot, tmp_path)
-        for process in p.processes:
-            if process.name.startswith(roles):
-                supervisor.run(process)
-        supervisor.wait_ready()
-        edge = Edge(topology=topology, target="local", endpoints=p.endpoints, ca=tmp_path / "ca.pem",
-                    roles=slot.roles(), client_cidr=slot.client_cidr,
-                    client_addresses=[slot.client(i) for i in range(4)], _alive=supervisor.check,
-                    _connect=slot.connect)
-        return slot, edge
-
-    yield start
-    for slot, supervisor in started:
-        supervisor.stop()
-        slot.release()
-
-
-def read_proxy_header(conn: socket.socket):
-    """Read exactly one PROXY header (v1 or v2) from ``conn``; returns (parsed header, its raw bytes)."""
-    detect, data = ProxyProtocolDetect(), b""
-    conn.settimeout(5)
-    while True:
-        try:
-            return detect.unpack(data), data
-        except ProxyProtocolIncompleteError as exc:
-            want = exc.want_read
-            data += conn.recv(want.want_bytes) if want.want_bytes else _line(conn)
-
-
-def _line(conn: socket.socket) -> bytes:
-    line = b""
-    while not line.endswith(b"\n"):
-        line += conn.recv(1)
-    return line
-
-
-def listen(slot: NamespacePlace, ip: str, port: int) -> socket.socket:
-    """A listening socket of the edge's namespace, where the test plays a role (the controller)."""
-    server = slot.ns.socket()
-    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    server.bind((ip, port))
-    server.listen(4)
-    server.settimeout(5)
-    return server
 
 
 @pytest.mark.parametrize("name, version", [("nlb-proxy-v2", 2), ("clb-tcp-proxy-v1", 1)])
@@ -87,7 +26,7 @@ def test_proxy_header_carries_the_clients_address(topologies, stand_in, name, ve
     t = topologies[name]
     t = t.model_copy(update={"kubernetes": t.kubernetes.model_copy(update={"external_traffic_policy": "Local"}),
                              "load_balancer": t.lb.model_copy(update={"target_type": "ip"})})
-    slot, edge = stand_in(t, ("nlb stand-in", "clb stand-in"))
+    slot, edge = stand_in(t, ("nlb stand-in", "clb stand-in", "relay"))
     server = listen(slot, slot.controller, slot.controller_port("http"))
     client = slot.connect(slot.lb, slot.listener_port(80), slot.client(2), 5)
     client.sendall(b"payload after the header")
@@ -194,3 +133,18 @@ def test_alb_passes_the_upgrade(stand_in, synthetic, tmp_path):
         assert ws.report["peer"]["ip"] == slot.lb and ws.report["forwarded"]["for"] == [slot.client(0)]
     finally:
         echo.stop()
+
+
+@pytest.mark.parametrize("model, protocol", [("alb", "HTTPS"), ("nlb", "TLS")])
+def test_a_wildcard_of_the_sni_list_is_served_where_no_exact_name_matches(stand_in, synthetic, model, protocol):
+    t = synthetic(f"""
+hostnames: [x.app.test]
+load_balancer: {{model: {model}, listeners: [{{port: 443, protocol: {protocol}, target: http}}],
+                certificates: [default.test, "*.app.test", api.app.test], target_type: ip}}
+controller: {{trusted_hops: {1 if model == "alb" else 0}, cleartext: serve}}
+""")
+    slot, edge = stand_in(t, (f"{model} stand-in",))
+    got = {name: tls_handshake(edge, name, source=slot.client(0)).cert.name
+           for name in ("x.app.test", "api.app.test", "a.b.app.test", "other.test")}
+    assert got == {"x.app.test": "*.app.test", "api.app.test": "api.app.test", "a.b.app.test": "default.test",
+                   "other.test": "default.test"}

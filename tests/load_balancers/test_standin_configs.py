@@ -78,11 +78,23 @@ def test_l4_stand_ins_say_what_the_aws_load_balancer_does(plans):
     assert "ssl crt-list" in tls and "ssl-min-ver TLSv1.2" in tls
 
 
-def test_kube_proxy_hop_only_where_it_snats(plans):
+def test_kube_proxy_hop_only_where_it_snats_or_answers_health_checks(plans):
     names = {n: [proc.name for proc in plans[n][0].processes] for n in REQUIRED}
     assert "kube-proxy (haproxy)" in names["nlb-instance-cluster"]
-    assert "kube-proxy (haproxy)" not in names["nlb-instance-local"]
     assert "kube-proxy (haproxy)" not in names["nlb-ip"]
+    local = next(config_of(proc) for proc in plans["nlb-instance-local"][0].processes if proc.name.startswith("kube"))
+    assert "frontend health_check_node_port" in local and "frontend nodeport_" not in local  # no SNAT hop
+
+
+def test_health_checks_run_at_the_stand_in_as_aws_sends_them(plans):
+    tcp = lb_config(plans, "nlb-proxy-v2")  # TCP checks: straight to the target, no data, no PROXY header
+    assert "backend hc_listener_80" in tcp and "option httpchk" not in tcp and "check-send-proxy" not in tcp
+    local = lb_config(plans, "nlb-instance-local")  # HTTP to kube-proxy's health port, healthy on 200-399
+    assert "http-check send meth GET uri /healthz" in local and "http-check expect status 200-399" in local
+    alb = yaml.safe_load(lb_config(plans, "alb"))
+    hc = next(c for c in alb["static_resources"]["clusters"] if c["name"] == "hc_listener_80")
+    check = hc["health_checks"][0]["http_health_check"]
+    assert check["path"] == "/healthz" and check["expected_statuses"] == [{"start": 200, "end": 400}]
 
 
 def _listener(config, name):
@@ -120,8 +132,11 @@ def test_l7_stand_ins(plans):
     assert alb_http["route_config"]["virtual_hosts"][0]["routes"][0]["redirect"]["response_code"] == "MOVED_PERMANENTLY"
     assert "upgrade_configs" not in _hcm(_listener(clb, "listener_80")["filter_chains"][0])
     alb_https = _listener(alb, "listener_443")
-    assert [c["filter_chain_match"]["server_names"] for c in alb_https["filter_chains"]] == [
-        ["app.edgeconform.test"], ["api.edgeconform.test"]]
-    clb_https = _listener(clb, "listener_443")
-    assert not clb_https["filter_chains"]  # one certificate for every name: only the default chain
-    assert "default.edgeconform.test" in str(alb_https["default_filter_chain"])
+    [chain] = alb_https["filter_chains"]  # one TLS context: default first, then the SNI list (Envoy picks by SNI)
+    certs = chain["transport_socket"]["typed_config"]["common_tls_context"]["tls_certificates"]
+    assert [c["certificate_chain"]["filename"].rsplit("/lb-", 1)[1] for c in certs] == [
+        "default.edgeconform.test.crt", "app.edgeconform.test.crt", "api.edgeconform.test.crt"]
+    [clb_chain] = _listener(clb, "listener_443")["filter_chains"]  # one certificate for every name
+    assert len(clb_chain["transport_socket"]["typed_config"]["common_tls_context"]["tls_certificates"]) == 1
+    assert _hcm(_listener(alb, "listener_80")["filter_chains"][0])["codec_type"] == "HTTP1"  # no h2c [ALB-L]
+    assert _hcm(chain)["codec_type"] == "AUTO"  # h2 by ALPN on HTTPS

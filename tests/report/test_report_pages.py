@@ -23,7 +23,8 @@ def test_markdown_has_the_matrix_and_one_note_per_limited_or_failed_cell(full_ru
     assert [row.split("`")[1] for row in rows] == [t["name"] for t in doc["topologies"]]
     row = {r.split("`")[1]: [c.strip() for c in r.split("|")[2:-1]] for r in rows}
     assert row["nlb-ip"][0] == "limited" and row["clb-http"][2:4] == ["limited", "limited"]
-    assert row[BROKEN][:4] == ["**fail**"] * 4 and row[BROKEN][4] == "**8 fail; 2 n/a**"  # the security checks
+    assert row[BROKEN][:4] == ["**fail**"] * 4 and row[BROKEN][-1] == "**8 fail; 3 n/a**"  # the security checks
+    assert row[BROKEN][4:7] == ["pass", "n/a", "n/a"]  # TCP health checks carry no PROXY header; IPv4 only; L4
     assert row[NO_CLEARTEXT][1:3] == ["n/a", "ws:n/a wss:pass"]
     notes = [line for line in text.split("## Limited and failed cells")[1].splitlines() if line.startswith("- **")]
     attention = [r for r in doc["results"] if r["verdict"] in ("limited", "fail")]

@@ -5,6 +5,7 @@
 - proxy-required: a PROXY-expecting listener refuses a connection without a PROXY header.
 - proxy-local:    a PROXY v2 LOCAL header (NLB health checks) is accepted without inventing a client.
 - proxy-forged:   a client's own PROXY header, behind a load balancer that prepends one, never wins.
+- mtls-headers:   at an ALB with mutual TLS, client-sent X-Amzn-Mtls-Clientcert* copies never reach the backend.
 - tls-versions:   where TLS terminates, TLS 1.0/1.1 are refused and TLS 1.2/1.3 accepted.
 - default-cert:   an unknown SNI name, and no SNI at all, get the documented default certificate.
 - host-sni:       an HTTPS request whose Host differs from its SNI name: 421 or routed by Host, as documented.
@@ -20,11 +21,11 @@ edge that is simply broken cannot pass by refusing everything), and a comparison
 from __future__ import annotations
 
 from ..base import Behaviour
-from . import (default_cert, forged_client, forged_proto, host_sni, hostile_input, proxy_forged, proxy_local,
-               proxy_required, redirect_loop, tls_versions)
+from . import (default_cert, forged_client, forged_proto, host_sni, hostile_input, mtls_headers, proxy_forged,
+               proxy_local, proxy_required, redirect_loop, tls_versions)
 
-_MODULES = (forged_client, forged_proto, proxy_required, proxy_local, proxy_forged, tls_versions, default_cert,
-            host_sni, redirect_loop, hostile_input)
+_MODULES = (forged_client, forged_proto, proxy_required, proxy_local, proxy_forged, mtls_headers, tls_versions,
+            default_cert, host_sni, redirect_loop, hostile_input)
 
 BEHAVIOUR = Behaviour(
     name="security",

@@ -21,6 +21,7 @@ NAME = "default-cert"
 class DefaultCertWant:
     default: str
     at: Literal["lb", "controller"]
+    unknown_gets: str = ""  # the unknown name's certificate: the default, or a wildcard of the list covering it
 
 
 @dataclass
@@ -36,11 +37,21 @@ def rule(t: Topology) -> Expectation:
     at = t.tls_terminates_at
     if at is None:
         return not_applicable(t, NAME, "no TLS listener")
+    from ...load_balancers.certificates import choose
+    from ...probing.tls import UNKNOWN_NAME
+
     default = t.certificates[0]
+    unknown = choose(t.certificates, UNKNOWN_NAME)
     keys = t.lb_model.cite("lb_certificate" if at == "lb" else "passthrough")
-    return make(t, NAME, outcome="works", want=DefaultCertWant(default, at), sources=keys,
-                summary=f"an unknown SNI name and a handshake without SNI both get the default certificate "
-                        f"{default!r} from the {'controller' if at == 'controller' else t.lb_title}")
+    who = "controller" if at == "controller" else t.lb_title
+    if unknown == default:
+        summary = (f"an unknown SNI name and a handshake without SNI both get the default certificate {default!r} "
+                   f"from the {who}")
+    else:
+        summary = (f"a handshake without SNI gets the default certificate {default!r} from the {who}; an unknown "
+                   f"name gets {unknown!r}, a wildcard of the list that covers it")
+    return make(t, NAME, outcome="works", want=DefaultCertWant(default, at, unknown), sources=(*keys, "RFC6125"),
+                summary=summary)
 
 
 def probe(edge: Edge) -> DefaultCertObservation:
@@ -53,12 +64,14 @@ def probe(edge: Edge) -> DefaultCertObservation:
 
 def compare(edge: Edge, want: DefaultCertWant, seen: DefaultCertObservation) -> list[str]:
     problems = []
-    for label, shake in (("an unknown SNI name", seen.unknown), ("a handshake without SNI", seen.no_sni)):
+    for label, shake, wanted in (("an unknown SNI name", seen.unknown, want.unknown_gets or want.default),
+                                 ("a handshake without SNI", seen.no_sni, want.default)):
         if shake.error or shake.cert is None:
             problems.append(f"{label} got no certificate: {shake.error}")
             continue
-        if shake.cert.name != want.default:
-            problems.append(f"{label} got {shake.cert.name!r}, expected the default {want.default!r}")
+        if shake.cert.name != wanted:
+            kind = "the default" if wanted == want.default else "the covering wildcard"
+            problems.append(f"{label} got {shake.cert.name!r}, expected {kind} {wanted!r}")
         if shake.cert.served_by and shake.cert.served_by != want.at:
             problems.append(f"{label} was answered by the {shake.cert.served_by}, expected the {want.at}")
     return problems

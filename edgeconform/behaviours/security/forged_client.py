@@ -35,6 +35,10 @@ def rule(t: Topology) -> Expectation:
         how = (f"only the entry the {t.lb_title} appended (the rightmost) is trusted; client-sent entries to its "
                "left are not")
         keys: tuple[str, ...] = (*t.lb_model.cite("xff"), "ENVOY-H")
+        if t.lb.cloudfront:
+            how = ("only the entries CloudFront and the ALB appended (the two rightmost) are trusted; client-sent "
+                   "entries to their left are not")
+            keys = ("CF-ORIGIN", *keys)
     else:
         how = "an L4 load balancer adds no headers, so the controller trusts none"
         keys = ("ENVOY-H", "#1815", "#9163")
@@ -61,5 +65,6 @@ def compare(edge: Edge, want: ForgedClientWant, samples: list[ClientIpSample]) -
     return client_ip.compare(edge, ClientIpWant(want.seen_as, "any"), samples)
 
 
-CHECK = Cell(rule, probe, compare, explained_by=("XFF_TRUSTED_BEHIND_L4", "XFF_TOO_MANY_HOPS"),
+CHECK = Cell(rule, probe, compare, explained_by=("XFF_TRUSTED_BEHIND_L4", "XFF_TOO_MANY_HOPS", "XFF_TOO_FEW_HOPS",
+                                                   "XFF_CLIENT_PORT"),
              depends_on=("client_ip",))

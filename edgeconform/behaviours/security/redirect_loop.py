@@ -37,7 +37,9 @@ class RedirectLoopObservation:
 def rule(t: Topology) -> Expectation:
     if t.https_listener is None:
         return not_applicable(t, NAME, "no TLS listener: nothing for cleartext to be redirected to")
-    cleartext = redirect.rule(t).outcome == "works" and t.http_listener is not None
+    plain = redirect.rule(t)  # a cleartext start is followed only where cleartext is meant to be redirected
+    cleartext = (plain.outcome == "works" and t.http_listener is not None
+                 and plain.want.action == "redirect")  # type: ignore[union-attr]
     if t.layer == "l7":
         keys: tuple[str, ...] = ("#1957", "ENVOY-H", *t.lb_model.cite("xff"))
         how = "the controller trusts the load balancer's X-Forwarded-Proto: https"

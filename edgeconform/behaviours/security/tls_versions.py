@@ -1,8 +1,12 @@
-"""security[tls-versions]: where TLS terminates, TLS 1.0/1.1 are refused and TLS 1.2/1.3 accepted.
+"""security[tls-versions]: where TLS terminates, TLS 1.0/1.1 are refused, and the versions the policy offers from
+TLS 1.2 on are accepted; a version the policy does not offer (TLS 1.3 at a Classic ELB, or under
+ELBSecurityPolicy-2016-08) is refused.
 
-The AWS recommended policies (ELBSecurityPolicy-TLS13-1-2-2021-06 and its -Res variant) accept TLS 1.2 and 1.3
-only. This baseline does not follow the topology's tls_min_version: an older minimum is the finding
-(TLS_POLICY_OUTDATED).
+At the load balancer the versions follow the topology's security policy (edgeconform.load_balancers.policies):
+what it offers from TLS 1.2 on must be accepted, everything else refused. TLS 1.0 and 1.1 stay refused whatever
+the policy says: a policy that still offers them (ELBSecurityPolicy-2016-08, the CLI and LBC default) fails the
+check, and the finding TLS_POLICY_OUTDATED names it with the recommended policy. At the controller, versions from
+its minimum (at least TLS 1.2) to TLS 1.3 are accepted.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from ...load_balancers.policies import BASELINE
 from ...outcomes import Unmeasurable
 from ..base import Cell, Expectation
 from .common import TIMEOUT, lines, make, not_applicable, source
@@ -20,8 +25,9 @@ if TYPE_CHECKING:
     from ...topology import Topology
 
 NAME = "tls-versions"
-TLS_REFUSED = ("TLSv1", "TLSv1.1")
-TLS_ACCEPTED = ("TLSv1.2", "TLSv1.3")
+# Probe names (Python's ssl) <-> policy names.
+PROBED = {"TLSv1": "TLSv1.0", "TLSv1.1": "TLSv1.1", "TLSv1.2": "TLSv1.2", "TLSv1.3": "TLSv1.3"}
+OLD = ("TLSv1", "TLSv1.1")  # refused whatever the policy says
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,7 @@ class TlsVersionsWant:
     refused: tuple[str, ...]
     accepted: tuple[str, ...]
     at: Literal["lb", "controller"]
+    policy: str = ""  # the load balancer's security policy, in words
 
 
 @dataclass
@@ -45,11 +52,26 @@ def rule(t: Topology) -> Expectation:
     at = t.tls_terminates_at
     if at is None:
         return not_applicable(t, NAME, "no TLS listener")
-    keys = t.lb_model.cite("tls_policy") if at == "lb" else ("ALB-TLSPOL", "NLB-TLSPOL")
-    where = f"the {t.lb_title}" if at == "lb" else "the controller"
-    return make(t, NAME, outcome="works", want=TlsVersionsWant(TLS_REFUSED, TLS_ACCEPTED, at), sources=keys,
-                summary=f"{where} refuses TLS 1.0 and 1.1 and accepts TLS 1.2 and 1.3, as the AWS recommended "
-                        "security policies do")
+    if at == "lb":
+        policy = t.tls_policy
+        assert policy is not None
+        offered = [probe for probe, version in PROBED.items() if policy.offers(version) and probe not in OLD]
+        keys, where, words = t.lb_model.cite("tls_policy"), f"the {t.lb_title}", policy.describe()
+    else:
+        order = list(PROBED.values())
+        oldest = max(BASELINE, t.controller.tls_min_version, key=order.index)
+        offered = [probe for probe, version in PROBED.items() if order.index(version) >= order.index(oldest)]
+        keys, where, words = ("ALB-TLSPOL", "NLB-TLSPOL"), "the controller", ""
+    refused = tuple(probe for probe in PROBED if probe not in offered)
+    want = TlsVersionsWant(refused, tuple(offered), at, words)
+    named = f" ({words})" if words else ""
+    return make(t, NAME, outcome="works", want=want, sources=keys,
+                summary=f"{where}{named} refuses {_versions(refused)} and accepts {_versions(offered)}; TLS 1.0 and "
+                        "1.1 are refused as the AWS recommended security policies do")
+
+
+def _versions(probes) -> str:
+    return ", ".join(PROBED[p].replace("TLSv", "TLS ") for p in probes) or "nothing"
 
 
 def probe(edge: Edge) -> TlsVersionsObservation:
@@ -67,7 +89,8 @@ def probe(edge: Edge) -> TlsVersionsObservation:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         for version, tls_version in tls.TLS_VERSIONS.items():
-            ctx = certs.client_context(edge.ca, verify_hostname=False, minimum=tls_version, maximum=tls_version)
+            ctx = certs.client_context(edge.ca, verify_hostname=False, minimum=tls_version, maximum=tls_version,
+                                       client_cert=edge.client_cert)
             shakes[version] = tls.tls_handshake(edge, edge.hostnames[0], source=source(edge), context=ctx,
                                                 timeout=TIMEOUT)
             if shakes[version].error:
@@ -81,8 +104,9 @@ def compare(edge: Edge, want: TlsVersionsWant, seen: TlsVersionsObservation) -> 
         shake = seen.by_version.get(version)
         if shake is not None and not shake.error:
             by = f" by the {shake.cert.served_by}" if shake.cert and shake.cert.served_by else ""
-            problems.append(f"{version} was accepted{by}: the policy allows a protocol version the AWS recommended "
-                            "policies refuse")
+            why = ("a protocol version the AWS recommended policies refuse" if version in OLD else
+                   f"the security policy {want.policy or 'there'} does not offer it")
+            problems.append(f"{version} was accepted{by}: {why}")
     for version in want.accepted:
         shake = seen.by_version.get(version)
         if shake is None or shake.error:

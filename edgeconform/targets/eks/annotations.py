@@ -68,7 +68,10 @@ def context(t: Topology, settings: EksSettings) -> dict[str, Any]:
         attributes.append(f"routing.http.xff_header_processing.mode={t.xff_mode}")
         if lb.idle_timeout:
             attributes.append(f"idle_timeout.timeout_seconds={lb.idle_timeout}")
-    policies = data()["policies"].get(lb.model, {})
+        if lb.xff_client_port:
+            attributes.append("routing.http.xff_client_port.enabled=true")
+        if lb.preserve_host_header:
+            attributes.append("routing.http.preserve_host_header.enabled=true")
     return {
         "t": t, "lb": lb, "listeners": lb.listeners, "settings": _SettingsView(settings),
         "tls_ports": sorted(item.port for item in tls),
@@ -77,7 +80,7 @@ def context(t: Topology, settings: EksSettings) -> dict[str, Any]:
         "mixed_backends": len(all_targets) > 1,
         "mixed_layers": len({item.is_l7 for item in lb.listeners}) > 1,
         "arns": [settings.arn_for(name) or MISSING_ARN.format(name=settings.rename(name)) for name in lb.certificates],
-        "policy": policies.get(lb.tls_min_version, ""),
+        "policy": t.tls_policy.name if t.tls_policy else "",
         "attributes": attributes,
         "alb_listen_ports": json.dumps([{item.protocol: item.port} for item in lb.listeners], separators=(",", ":")),
     }

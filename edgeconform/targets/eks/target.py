@@ -402,6 +402,11 @@ class EksTarget(Target):
         from .annotations import missing_arns
         from .builders import get as mode
 
+        if t.lb.cloudfront or t.lb.mutual_tls != "off":
+            from ...load_balancers.alb import MTLS_NOT_DEPLOYED_ON_EKS
+            from ...load_balancers.cloudfront import NOT_DEPLOYED_ON_EKS
+            raise TargetUnavailable((NOT_DEPLOYED_ON_EKS if t.lb.cloudfront else MTLS_NOT_DEPLOYED_ON_EKS)
+                                    .format(name=t.name))
         mismatch = controller_mismatch(t, self.settings)
         if mismatch:
             raise BuildFailed(mismatch)

@@ -29,7 +29,7 @@ from ...kube.timeouts import ECHO_READY
 from ...load_balancers.standins import AddressBook, StandIn, render_standin
 from ...render import render
 from ...topology import LB_SERVER_HEADER, Topology
-from ..base import BuildFailed, Target
+from ..base import BuildFailed, Target, TargetUnavailable
 from . import containers
 from .cluster import DEFAULT_NAME, CommandFailed, KindCluster, node_container, run
 from .tools import detect
@@ -105,6 +105,10 @@ class KindTarget(Target):
 
     # --- one topology ------------------------------------------------------------------------------
     def build(self, topology: Topology) -> Edge:
+        if topology.lb.cloudfront or topology.lb.mutual_tls != "off":
+            from ...load_balancers.alb import MTLS_NOT_ON_KIND
+            from ...load_balancers.cloudfront import NOT_ON_KIND
+            raise TargetUnavailable(NOT_ON_KIND if topology.lb.cloudfront else MTLS_NOT_ON_KIND)
         api = self._ensure_cluster()
         t = topology
         workdir = Path(tempfile.mkdtemp(prefix=f"edgeconform-kind-{t.name}-"))

@@ -21,6 +21,7 @@ them all at once and waits until each answers on its admin/stats/health endpoint
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from dataclasses import dataclass, field
@@ -29,7 +30,8 @@ from pathlib import Path
 from ... import binaries, certs, controllers, headers
 from ...controllers import LocalPlace
 from ...edge import Edge, Endpoint, endpoints_for, remove_tree
-from ...load_balancers.standins import AddressBook, render_standin
+from ...load_balancers.cloudfront import SERVER as CLOUDFRONT_SERVER
+from ...load_balancers.standins import AddressBook, relay_config, render_cloudfront, render_standin
 from ...render import render
 from ...supervisor import Process, Supervisor, all_of, http_ok, tcp_open
 from ...topology import LB_SERVER_HEADER, Topology
@@ -38,6 +40,7 @@ from . import addresses, netns, workdirs
 from .addresses import NamespacePlace, Place
 
 KEEP_WORKDIR = os.environ.get("EDGECONFORM_KEEP_WORKDIR") == "1"
+CLIENT_CERT_NAME = "client.edgeconform.test"  # the probes' certificate where the ALB asks for one (mutual TLS)
 TRANSPARENT_UNAVAILABLE = (
     "NLB client-IP preservation is emulated with HAProxy's transparent source (usesrc clientip), which needs a "
     "network namespace of the edge's own or, on the loopback fallback, root or CAP_NET_ADMIN")
@@ -122,6 +125,7 @@ class LocalTarget(Target):
         edge.on_close(place.release)  # last: the namespace goes with everything in it (and its folder)
         if isinstance(place, NamespacePlace):
             edge.enter = place.enter()
+            edge.role_networks = {place.client6_cidr: "client"}  # the IPv6 clients of dual-stack edges
         if not KEEP_WORKDIR and not isinstance(place, NamespacePlace):
             edge.on_close(remove_tree(workdir))
         edge.on_close(supervisor.stop)
@@ -132,7 +136,11 @@ class LocalTarget(Target):
                 built.unsupported["client_ip"] += f" ({self.why_not_namespace})"
             edge.endpoints, edge.unsupported = built.endpoints, built.unsupported
             edge.lb_server_header, edge.controller_admin = built.lb_server_header, built.controller_admin
+            edge.lb_admin = f"http://{place.lb}:{place.lb_admin}"
             edge.controller_listeners = built.controller_listeners
+            if topology.lb.mutual_tls != "off":  # the probes present a certificate the ALB's trust store accepts
+                client = certs.issue(workdir / "certs", "client", [CLIENT_CERT_NAME])[CLIENT_CERT_NAME]
+                edge.client_cert = client.combined_pem
             edge.controller_name = controller.name
             edge.controller_version = built.controller_version or controller.version()
             for process in built.processes:
@@ -155,12 +163,20 @@ def listening(t: Topology, place: Place) -> list[tuple[str, tuple[str, int]]]:
     """(description, (address, port)) for every socket the edge will listen on, for the pre-flight check."""
     needed = [("load balancer listener", (place.lb, place.listener_port(item.port))) for item in t.lb.listeners]
     needed.append(("load balancer admin", (place.lb, place.lb_admin)))
+    if t.lb.cloudfront:
+        needed += [("CloudFront viewer listener", (place.cdn, place.listener_port(item.port))) for item in t.lb.listeners]
+        needed.append(("CloudFront admin", (place.cdn, place.lb_admin)))
+    if t.lb.proxy_protocol == "v2":
+        needed += [(f"PROXY v2 writer ({item.port})", (place.lb, place.relay_port(i))) for i, item in enumerate(t.lb.listeners)]
+        needed.append(("PROXY v2 writer (health checks)", (place.lb, place.relay_port(len(t.lb.listeners)))))
     for kind in t.controller_kinds:
         needed.append((f"controller {kind} port", (place.controller, place.controller_port(kind))))
         if t.node_snat:
             needed.append((f"node port ({kind})", (place.node, place.node_port(kind))))
-    if t.node_snat:
+    if t.node_snat or node_health(t):
         needed.append(("kube-proxy stats", (place.node, place.lb_admin)))
+    if node_health(t):
+        needed.append(("kube-proxy health check port", (place.node, place.health_node_port)))
     needed.append(("controller admin", (place.controller, place.controller_admin)))
     needed.append(("echo backend", (place.echo, place.echo_port)))
     return needed
@@ -187,11 +203,12 @@ def plan(t: Topology, place: Place, workdir: Path, transparent: bool = True,
     # the echo reads the client from the header in which this controller states it
     processes = [echo_process(place.echo, place.echo_port, controller.client_header), *local.processes]
 
-    if t.node_snat:
+    if t.node_snat or node_health(t):
+        hops = [{"name": kind, "bind_port": place.node_port(kind), "target_ip": place.controller,
+                 "target_port": place.controller_port(kind)} for kind in kinds] if t.node_snat else []
         cfg = render("haproxy/kube-proxy.cfg.j2", topology=t.name, ip=place.node, stats_port=place.lb_admin,
-                     idle_timeout=idle,
-                     hops=[{"name": kind, "bind_port": place.node_port(kind), "target_ip": place.controller,
-                            "target_port": place.controller_port(kind)} for kind in kinds])
+                     idle_timeout=idle, hops=hops,
+                     healthz={"port": place.health_node_port} if node_health(t) else None)
         processes.append(haproxy_process("kube-proxy (haproxy)", workdir, "kube-proxy-haproxy.cfg", cfg, place.node,
                                          place.lb_admin))
 
@@ -200,7 +217,14 @@ def plan(t: Topology, place: Place, workdir: Path, transparent: bool = True,
                   controller_version=local.version)
     if t.layer == "l4" and t.preserves_client_ip and not transparent:
         result.unsupported["client_ip"] = TRANSPARENT_UNAVAILABLE
-    standin = render_standin(t, address_book(t, place), workdir, lb_certs, transparent and t.preserves_client_ip)
+    if t.lb.ip_address_type == "dualstack" and place.lb6 is None:
+        result.unsupported["dual_stack"] = ("IPv6 clients need addresses of the edge's own network namespace; the "
+                                            "loopback fallback has only ::1")
+    book = address_book(t, place)
+    standin = render_standin(t, book, workdir, lb_certs, transparent and t.preserves_client_ip)
+    relay = relay_config(t, book, transparent and t.preserves_client_ip)
+    if relay is not None:
+        processes.append(relay_process(relay, [tuple(item["listen"]) for item in relay["listeners"]]))
     name = f"{t.lb.model} stand-in ({standin.program})"
     if standin.program == "haproxy":
         processes.append(haproxy_process(name, workdir, standin.config_name, standin.config, place.lb, place.lb_admin))
@@ -209,13 +233,34 @@ def plan(t: Topology, place: Place, workdir: Path, transparent: bool = True,
                                        [place.listener_port(item.port) for item in t.lb.listeners]))
         result.lb_server_header = LB_SERVER_HEADER
 
-    result.endpoints = endpoints_for(t, lambda port: (place.lb, place.listener_port(port)))
+    front = place.lb
+    if t.lb.cloudfront:  # viewers reach CloudFront; CloudFront reaches the ALB
+        cf_cert = certs.issue(cert_dir, "lb", [t.lb.cloudfront.certificate])[t.lb.cloudfront.certificate]
+        cdn = render_cloudfront(t, book, place.cdn, place.lb_admin, cf_cert, workdir / "ca.pem")
+        processes.append(envoy_process("cloudfront stand-in (envoy)", workdir, cdn.config_name, cdn.config, place.cdn,
+                                       place.lb_admin, [place.listener_port(item.port) for item in t.lb.listeners]))
+        result.lb_server_header, front = CLOUDFRONT_SERVER, place.cdn
+    result.endpoints = endpoints_for(t, lambda port: (front, place.listener_port(port)))
     return result
+
+
+def node_health(t: Topology) -> bool:
+    """Whether the load balancer checks kube-proxy's healthCheckNodePort (instance targets, externalTrafficPolicy
+    Local), so the kube-proxy stand-in must answer it."""
+    return t.health_check.port == "health-check-node-port"
 
 
 def echo_process(ip: str, port: int, client_header: str = headers.CLIENT) -> Process:
     argv = [sys.executable, "-m", "edgeconform.echo", "--listen", f"{ip}:{port}", "--client-header", client_header]
     return Process("echo backend", argv, http_ok(f"http://{ip}:{port}/healthz"),
+                   env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+
+
+def relay_process(config: dict, listens: list) -> Process:
+    """The NLB stand-in's PROXY v2 writer (edgeconform.load_balancers.nlb_relay): a Python process of its own."""
+    argv = [sys.executable, "-m", "edgeconform.load_balancers.nlb_relay", "relay.json"]
+    return Process("relay (NLB PROXY v2 writer)", argv, all_of(*(tcp_open(ip, port) for ip, port in listens)),
+                   {"relay.json": json.dumps(config, indent=2)},
                    env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
 
 
@@ -239,7 +284,13 @@ def address_book(t: Topology, place: Place) -> AddressBook:
                for kind in t.controller_kinds}
     return AddressBook(lb_bind=place.lb, lb_source=place.lb, lb_admin_port=place.lb_admin,
                        listener_ports={item.port: place.listener_port(item.port) for item in t.lb.listeners},
-                       targets=targets, https_port=redirect_port(t, place))
+                       targets=targets, https_port=redirect_port(t, place),
+                       relay_ports={**{item.port: place.relay_port(i) for i, item in enumerate(t.lb.listeners)},
+                                    "healthz": place.relay_port(len(t.lb.listeners))},
+                       health_checks=True, health_node=(place.node, place.health_node_port),
+                       lb_bind6=place.lb6,
+                       # the ALB's mutual-TLS trust store: the test CA, in the work folder every process runs in
+                       client_ca="ca.pem" if t.lb.mutual_tls != "off" else None)
 
 
 def redirect_port(t: Topology, place: Place) -> int | None:

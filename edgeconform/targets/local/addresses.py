@@ -40,6 +40,8 @@ NODE_PORT = {"http": 30080, "https": 30443, "redirect": 30081}
 CONTROLLER_PORT = {"http": 8080, "https": 8443, "redirect": 8081}
 CONTROLLER_ADMIN = 9901
 ECHO_PORT = 9000
+HEALTH_NODE_PORT = 32000  # the Service's healthCheckNodePort, where kube-proxy answers (externalTrafficPolicy Local)
+RELAY_PORT = 9500  # + the listener's index: the NLB stand-in's PROXY v2 writer, on the load balancer's address
 CLIENTS = 8  # client addresses per edge
 
 
@@ -54,6 +56,14 @@ class Place:
     node: str
     controller: str
     echo: str
+    cdn: str
+    # IPv6 (dual-stack load balancers): the load balancer's IPv6 address and the IPv6 clients' network; None
+    # where the place has no IPv6 addresses of its own (the loopback fallback: only ::1).
+    lb6: str | None = None
+    client6_cidr: str | None = None
+
+    def client6(self, i: int) -> str:
+        raise NotImplementedError
     client_cidr: str
     offset: int = 0
 
@@ -75,6 +85,13 @@ class Place:
         return CONTROLLER_ADMIN + self.offset
 
     @property
+    def health_node_port(self) -> int:
+        return HEALTH_NODE_PORT + self.offset
+
+    def relay_port(self, index: int) -> int:
+        return RELAY_PORT + index + self.offset
+
+    @property
     def lb_admin(self) -> int:
         return LB_ADMIN + self.offset
 
@@ -88,7 +105,7 @@ class Place:
         return (f"{self.lb}/32", f"{self.node}/32")
 
     def roles(self) -> dict[str, str]:
-        return {self.lb: "lb", self.node: "node", self.controller: "controller", self.echo: "backend"}
+        return {self.cdn: "cdn", self.lb: "lb", self.node: "node", self.controller: "controller", self.echo: "backend"}
 
     def clients(self) -> list[str]:
         return [self.client(i) for i in range(CLIENTS)]
@@ -109,6 +126,8 @@ class NamespacePlace(Place):
     """The edge in a network namespace of its own: AWS-like addresses, real ports, nothing reaches out."""
 
     lb, node, controller, echo = "10.0.1.17", "10.0.2.11", "10.0.3.21", "10.0.4.31"
+    cdn = "10.0.250.10"  # a CloudFront edge in front of the ALB (outside any VPC on AWS; any address of the namespace)
+    lb6, client6_cidr = "2001:db8:1::17", "2001:db8:100::/64"  # documentation prefix, local in the namespace only
     client_cidr = "198.51.100.0/24"
     vpc = ("10.0.0.0/16",)  # type: ignore[assignment]  # a VPC-like range: the load balancer, nodes, pods
 
@@ -117,6 +136,12 @@ class NamespacePlace(Place):
 
     def client(self, i: int) -> str:
         return f"198.51.100.{11 + i}"
+
+    def client6(self, i: int) -> str:
+        return f"2001:db8:100::{11 + i:x}"
+
+    def roles(self) -> dict[str, str]:
+        return {**super().roles(), self.lb6: "lb"}
 
     def listener_port(self, public: int) -> int:
         return public
@@ -160,6 +185,10 @@ class Slot(Place):
     @property
     def echo(self) -> str:  # type: ignore[override]
         return f"127.{self.n}.4.1"
+
+    @property
+    def cdn(self) -> str:  # type: ignore[override]
+        return f"127.{self.n}.5.1"
 
     @property
     def client_cidr(self) -> str:  # type: ignore[override]

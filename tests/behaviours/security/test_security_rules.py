@@ -63,15 +63,45 @@ def test_host_sni_choice():
         assert expectation(CATALOG[name], "host-sni").outcome == "limited"
 
 
-def test_tls_baseline_does_not_follow_the_topology_and_the_finding_explains():
-    old = _with("nlb-tls", load_balancer={"tls_min_version": "TLSv1.0"})
+def test_tls_versions_follow_the_policy_and_tls_1_0_stays_refused():
+    old = _with("nlb-tls", load_balancer={"tls_policy": "ELBSecurityPolicy-2016-08"})
     want = expectation(old, "tls-versions").want
-    assert want.refused == ("TLSv1", "TLSv1.1") and want.at == "lb"
-    assert "TLS_POLICY_OUTDATED" in [f.code for f in findings.findings(old)]
+    # 2016-08 offers TLS 1.0-1.2: 1.0/1.1 stay refused (the finding explains), 1.3 is not offered at all
+    assert want.refused == ("TLSv1", "TLSv1.1", "TLSv1.3") and want.accepted == ("TLSv1.2",) and want.at == "lb"
+    outdated = [f for f in findings.findings(old) if f.code == "TLS_POLICY_OUTDATED"]
+    assert outdated and "ELBSecurityPolicy-2016-08" in str(outdated[0])
+    assert "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09" in str(outdated[0])  # the recommendation
     assert "TLS_POLICY_OUTDATED" not in [f.code for f in findings.findings(CATALOG["nlb-tls"])]
     # the controller's policy does not matter where TLS ends at the load balancer
     assert "TLS_POLICY_OUTDATED" not in [f.code for f in findings.findings(
         _with("nlb-tls", controller={"tls_min_version": "TLSv1.0"}))]
+
+
+def test_the_old_tls_min_version_picks_a_policy():
+    assert _with("nlb-tls", load_balancer={"tls_min_version": "TLSv1.0"}).tls_policy.name == "ELBSecurityPolicy-2016-08"
+    assert _with("alb", load_balancer={"tls_min_version": "TLSv1.3"}).tls_policy.versions == ("TLSv1.3",)
+    with pytest.raises(catalog.TopologyError, match=r"tls_min_version.*no security policy that starts at TLSv1.3"):
+        _with("clb-http", load_balancer={"tls_min_version": "TLSv1.3"})
+    with pytest.raises(catalog.TopologyError, match="give load_balancer.tls_policy only"):
+        _with("alb", load_balancer={"tls_min_version": "TLSv1.2", "tls_policy": "ELBSecurityPolicy-2016-08"})
+
+
+@pytest.mark.parametrize("name, accepted, refused", [
+    ("alb", ("TLSv1.2", "TLSv1.3"), ("TLSv1", "TLSv1.1")),
+    ("nlb-tls", ("TLSv1.2", "TLSv1.3"), ("TLSv1", "TLSv1.1")),
+    ("clb-http", ("TLSv1.2",), ("TLSv1", "TLSv1.1", "TLSv1.3")),  # no Classic ELB policy has TLS 1.3
+])
+def test_each_model_offers_what_its_policy_does(name, accepted, refused):
+    want = expectation(CATALOG[name], "tls-versions").want
+    assert (want.accepted, want.refused) == (accepted, refused)
+
+
+def test_a_policy_the_model_does_not_have_is_refused_at_load_time():
+    with pytest.raises(catalog.TopologyError, match=r"field 'load_balancer.tls_policy'.*no security policy "
+                                                    r"'ELBSecurityPolicy-TLS13-1-2-2021-06'.*\[CLB-TLSPOL\]"):
+        _with("clb-http", load_balancer={"tls_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06"})
+    with pytest.raises(catalog.TopologyError, match="no listener terminates TLS"):
+        _with("nlb-ip", load_balancer={"tls_policy": "ELBSecurityPolicy-2016-08"})
 
 
 def test_findings_are_scoped_to_the_checks_they_explain():

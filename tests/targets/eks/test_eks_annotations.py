@@ -137,7 +137,7 @@ def test_each_topology_field_is_encoded_by_some_annotation_with_the_fields_own_s
                 encoded.setdefault(path, set()).update(item.sources)
     for path in ("load_balancer.target_type", "load_balancer.client_ip_preservation", "load_balancer.proxy_protocol",
                  "load_balancer.certificates", "load_balancer.listeners", "load_balancer.xff",
-                 "load_balancer.ssl_redirect", "load_balancer.tls_min_version"):
+                 "load_balancer.ssl_redirect", "load_balancer.tls_policy"):
         assert path in encoded, path
     # where the catalog cites a Kubernetes-side source (§4) for a field, the annotation encoding it cites one too
     for t in TOPOLOGIES.values():
@@ -180,12 +180,25 @@ def test_scheme_internal_and_source_ranges_reach_the_service():
     assert clb == {LBC + "internal": "true"}
 
 
-def test_tls_min_version_picks_the_security_policy():
+def test_the_policy_annotation_carries_the_topologys_security_policy():
     t = TOPOLOGIES["nlb-tls"]
+    a = annotations.for_topology(t, settings_for(t)).as_dict()
+    assert a[LBC + "ssl-negotiation-policy"] == "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"  # recommended, explicit
     tls13 = t.model_copy(update={"load_balancer": t.lb.model_copy(update={"tls_min_version": "TLSv1.3"})})
     a = annotations.for_topology(tls13, settings_for(tls13)).as_dict()
     assert a[LBC + "ssl-negotiation-policy"] == "ELBSecurityPolicy-TLS13-1-3-2021-06"
+    old = t.model_copy(update={"load_balancer": t.lb.model_copy(update={"tls_policy": "ELBSecurityPolicy-2016-08"})})
+    assert annotations.for_topology(old, settings_for(old)).as_dict()[LBC + "ssl-negotiation-policy"] == \
+        "ELBSecurityPolicy-2016-08"
     clb = TOPOLOGIES["clb-http"]
-    clb13 = clb.model_copy(update={"load_balancer": clb.lb.model_copy(update={"tls_min_version": "TLSv1.3"})})
-    with pytest.raises(annotations.CannotExpress, match="stop at TLS 1.2"):
-        annotations.for_topology(clb13, settings_for(clb13))
+    assert annotations.for_topology(clb, settings_for(clb)).as_dict()[LBC + "ssl-negotiation-policy"] == \
+        "ELBSecurityPolicy-TLS-1-2-2017-01"
+
+
+def test_an_nlb_tcp_listener_idle_timeout_becomes_a_listener_attribute():
+    t = TOPOLOGIES["nlb-proxy-v2"]
+    listeners = [t.lb.listeners[0].model_copy(update={"idle_timeout": 600}), t.lb.listeners[1]]
+    longer = t.model_copy(update={"load_balancer": t.lb.model_copy(update={"listeners": listeners})})
+    a = annotations.for_topology(longer, settings_for(longer)).as_dict()
+    assert a["service.beta.kubernetes.io/aws-load-balancer-listener-attributes.TCP-80"] == "tcp.idle_timeout.seconds=600"
+    assert "service.beta.kubernetes.io/aws-load-balancer-listener-attributes.TCP-443" not in a  # AWS default 350

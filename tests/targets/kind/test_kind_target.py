@@ -7,6 +7,7 @@ These run the real tools where the machine has them (the docker CLI without an e
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -32,7 +33,7 @@ def test_without_kind_every_test_skips_with_the_install_hint(tmp_path):
     run = run_suites("--target", "kind", "--topology", "nlb-ip", env={"PATH": str(Path(sys.executable).parent)
                                                                       + os.pathsep + "/usr/bin:/bin"})
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "5 skipped" in run.stdout
+    assert re.search(r"\b\d+ skipped", run.stdout) and " passed" not in run.stdout and " failed" not in run.stdout
     assert "needs the kind CLI (v0.33.0), which is not on PATH: install it" in run.stdout
 
 

@@ -20,7 +20,9 @@ def test_the_namespace_plan_reads_like_aws():
     assert all(ipaddress.ip_address(c) in ipaddress.ip_network(place.client_cidr) for c in place.clients())
     assert ipaddress.ip_network(place.client_cidr).subnet_of(ipaddress.ip_network("198.51.100.0/24"))
     assert place.listener_port(443) == 443 and place.listener_port(80) == 80  # the real AWS ports
-    assert len(set(place.roles())) == 4
+    assert len(set(place.roles())) == 6  # with the CloudFront edge's and the load balancer's IPv6 address
+    assert ipaddress.ip_address(place.lb6) in ipaddress.ip_network("2001:db8::/32")  # AnyIP in the namespace only
+    assert ipaddress.ip_address(place.client6(0)) in ipaddress.ip_network(place.client6_cidr)
 
 
 def test_a_busy_port_moves_the_edge_to_another_slot():
