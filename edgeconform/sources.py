@@ -210,9 +210,10 @@ DATED: dict[str, str] = {
 # Addresses a source may have: AWS's own documentation and blogs, the Kubernetes projects, the RFC editor, Envoy's
 # site; on GitHub only the organisations whose code or issues the rules cite.
 ALLOWED_HOSTS = ("docs.aws.amazon.com", "aws.amazon.com", "github.com", "www.rfc-editor.org", "www.envoyproxy.io",
-                 "kubernetes.github.io", "kubernetes.io")
+                 "kubernetes.github.io", "kubernetes.io", "doc.traefik.io", "gateway.envoyproxy.io",
+                 "gateway-api.sigs.k8s.io")
 GITHUB_ORGS = ("kubernetes", "kubernetes-sigs", "envoyproxy", "haproxy", "pires", "projectcontour", "istio",
-               "emissary-ingress")
+               "emissary-ingress", "traefik", "ICRAR")
 
 _KEY = re.compile(r"^(#\d+|[a-z]+#\d+|[A-Z0-9]+(-[A-Z0-9]+)*)$")
 

@@ -294,6 +294,14 @@ class Topology(_Strict):
         if self.lb.cloudfront:
             from .load_balancers.cloudfront import VIEWER_POLICY
             return VIEWER_POLICY
+        return self.lb_tls_policy
+
+    @property
+    def lb_tls_policy(self) -> TlsPolicy | None:
+        """The security policy set on the load balancer's own TLS listeners (what its annotations name), CloudFront
+        or not."""
+        if not any(listener.terminates_tls for listener in self.lb.listeners):
+            return None
         model = self.lb_model
         name = self.lb.tls_policy
         if name is None and self.lb.tls_min_version is not None:

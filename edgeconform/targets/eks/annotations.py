@@ -80,7 +80,7 @@ def context(t: Topology, settings: EksSettings) -> dict[str, Any]:
         "mixed_backends": len(all_targets) > 1,
         "mixed_layers": len({item.is_l7 for item in lb.listeners}) > 1,
         "arns": [settings.arn_for(name) or MISSING_ARN.format(name=settings.rename(name)) for name in lb.certificates],
-        "policy": t.tls_policy.name if t.tls_policy else "",
+        "policy": t.lb_tls_policy.name if t.lb_tls_policy else "",
         "attributes": attributes,
         "alb_listen_ports": json.dumps([{item.protocol: item.port} for item in lb.listeners], separators=(",", ":")),
     }

@@ -184,9 +184,6 @@ def test_the_crd_validator_catches_a_broken_gateway_object(plans, registry):
 # --- lbc-gateway, decoded by the LBC's documented rules ---------------------------------------------------------
 CLASS_MODEL = {"gateway.k8s.aws/nlb": "nlb", "gateway.k8s.aws/alb": "alb"}  # l4gateway.md, l7gateway.md
 ROUTES_OF = {"nlb": {"TCPRoute", "UDPRoute", "TLSRoute"}, "alb": {"HTTPRoute", "GRPCRoute"}}  # gateway.md
-POLICY_MIN = {"ELBSecurityPolicy-2016-08": "TLSv1.0", "ELBSecurityPolicy-TLS-1-1-2017-01": "TLSv1.1",
-              "ELBSecurityPolicy-TLS13-1-2-2021-06": "TLSv1.2", "ELBSecurityPolicy-TLS13-1-3-2021-06": "TLSv1.3"}
-
 
 def decode_gateway(objs: list[dict], container_ports: dict[str, int]) -> dict:
     by = {(o["kind"], o["metadata"]["name"]): o for o in objs}
@@ -243,7 +240,7 @@ def decode_gateway(objs: list[dict], container_ports: dict[str, int]) -> dict:
             "etp": svc["spec"].get("externalTrafficPolicy", "Cluster"),
             "scheme": config["spec"].get("scheme", "internal"),  # internal by default (loadbalancerconfig.md)
             "xff": lba.get("routing.http.xff_header_processing.mode", "append") if model == "alb" else None,
-            "ssl_redirect": redirect, "tls_min_version": {POLICY_MIN[p] for p in policies},
+            "ssl_redirect": redirect, "tls_policy": set(policies),
             "source_ranges": config["spec"].get("sourceRanges")}
 
 
@@ -257,7 +254,7 @@ def expected_gateway(t: Topology) -> dict:
             "preservation": None if lb.model != "nlb" else ("true" if t.preserves_client_ip else "false"),
             "etp": t.kubernetes.external_traffic_policy, "scheme": "internet-facing",
             "xff": t.xff_mode if lb.model == "alb" else None, "ssl_redirect": lb.ssl_redirect,
-            "tls_min_version": {lb.tls_min_version} if lb.certificates else set(), "source_ranges": ["203.0.113.7/32"]}
+            "tls_policy": {t.lb_tls_policy.name} if t.lb_tls_policy else set(), "source_ranges": ["203.0.113.7/32"]}
 
 
 @pytest.mark.parametrize("name", [n for n in TOPOLOGIES if n not in REFUSED["lbc-gateway"]])
