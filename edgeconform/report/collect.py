@@ -11,6 +11,7 @@ passed/failed/skipped, user_properties, longrepr), so nothing here imports pytes
 from __future__ import annotations
 
 import io
+import json
 import platform
 import textwrap
 import time
@@ -155,13 +156,14 @@ def _result(report, props: dict, verdict: str, target: str) -> Result:
         diagnosis = summary(message) if props.get("verdict") == "fail" else _cause(message)
     attempts = props.get("attempts")
     seconds = props.get("seconds")
+    facts = json.loads(props["facts"]) if props.get("facts") else {}
     return Result(topology=str(props["topology"]), behaviour=str(props["behaviour"]),
                   variant=str(props.get("variant") or ""), run=target, target=str(props.get("target") or target),
                   verdict=verdict, expectation=expectation,
                   observation=textwrap.dedent(str(props.get("observation") or ""))[:MAX_TEXT],
                   message=message[:MAX_TEXT], diagnosis=diagnosis, attempts=int(attempts) if attempts else None,
                   seconds=float(seconds) if seconds is not None else None, duration=round(report.duration, 3),
-                  nodeid=report.nodeid)
+                  nodeid=report.nodeid, facts=facts)
 
 
 def _reason(report) -> str:
