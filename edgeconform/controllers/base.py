@@ -70,6 +70,17 @@ GENERIC = Semantics(redirect_default=308, proxy_protocol="required", host_sni="m
 
 
 @dataclass(frozen=True)
+class Upstream:
+    """The project a controller plug-in runs, as a Gateway API ConformanceReport names its implementation
+    (edgeconform.report.conformance): the organization, the project, where it lives, whom to contact."""
+
+    organization: str
+    project: str
+    url: str
+    contact: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Limit:
     """Something a topology asks that the controller cannot express: shown at load time, with its source."""
 
@@ -131,6 +142,11 @@ class Controller:
     # its own vocabulary (None: the abstract controller block is all it takes) and documented semantics
     settings_model: ClassVar[type[BaseModel] | None] = None
     semantics: ClassVar[Semantics] = GENERIC
+    # the project it runs, as conformance reports name it (None: reports say "unknown")
+    upstream: ClassVar[Upstream | None] = None
+    # how compare's hints say a setting in its terms: field -> {say, fix, why, sources}, over catalog/advice.yaml's
+    # entries for its name (edgeconform.compare.advice)
+    advice: ClassVar[Mapping[str, Mapping[str, Any]]] = {}
     # cluster targets
     namespace: ClassVar[str] = ""
     pod_selector: ClassVar[dict[str, str]] = {}
@@ -197,4 +213,5 @@ def host_sni_note(controller: str, t: Topology) -> dict[str, str]:
 
 __all__ = ["COMMON_KINDS", "CONTROLLER_KINDS", "GENERIC", "Controller", "ControllerPlan", "EdgeFacts", "Limit",
            "LocalController", "LocalPlace", "NODE_PORTS", "PUBLIC_PORTS", "Semantics", "SettingsError", "Unsupported",
+           "Upstream",
            "host_sni_note", "redirect_code_note", "service_ports", "versions"]

@@ -26,7 +26,7 @@ from .. import binaries, headers
 from ..render import ENVOY_REDIRECT, ENVOY_TLS, render
 from ..supervisor import Process, all_of, http_ok, tcp_open
 from ..topology import Topology
-from .base import Controller, LocalController, LocalPlace
+from .base import Controller, LocalController, LocalPlace, Upstream
 
 CONFIG = "controller-envoy.yaml"
 
@@ -35,6 +35,9 @@ class EnvoyController(Controller):
     name: ClassVar[str] = "envoy"
     title: ClassVar[str] = "Envoy (generic controller)"
     runs_on: ClassVar[tuple[str, ...]] = ("local",)
+    # Envoy itself, configured by edgeconform as a generic controller (proxies/envoy/controller.yaml.j2)
+    upstream: ClassVar[Upstream] = Upstream("envoyproxy", "envoy", "https://github.com/envoyproxy/envoy",
+                                            ("https://github.com/envoyproxy/envoy/issues",))
 
     def version(self) -> str | None:
         return binaries.version("envoy")

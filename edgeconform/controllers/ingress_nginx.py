@@ -37,7 +37,7 @@ from typing import Any
 from .. import headers
 from ..kube import manifests
 from ..topology import Topology
-from .base import Controller, ControllerPlan, EdgeFacts, host_sni_note, service_ports, versions
+from .base import Controller, ControllerPlan, EdgeFacts, Upstream, host_sni_note, service_ports, versions
 
 NAMESPACE = "ingress-nginx"
 DEPLOYMENT = "ingress-nginx-controller"
@@ -91,6 +91,8 @@ class IngressNginx(Controller):
     name = "ingress-nginx"
     title = "ingress-nginx"
     runs_on = ("cluster",)
+    upstream = Upstream("kubernetes", "ingress-nginx", "https://github.com/kubernetes/ingress-nginx",
+                        ("https://github.com/kubernetes/ingress-nginx/issues",))
     resource_kinds = (("networking.k8s.io/v1", "Ingress"), ("v1", "ConfigMap"))  # the ConfigMap: proxy-set-headers
     namespace = NAMESPACE
     pod_selector = {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}

@@ -37,6 +37,7 @@ class Collector:
         self.catalog = catalog or {}
         self.results: dict[str, Result] = {}  # nodeid -> the worst phase's result
         self.controller: Component | None = None
+        self.controllers: dict[str, Component] = {}  # every controller that ran an edge (topologies may name theirs)
         self.started_at = datetime.now(timezone.utc)
         self._started = time.monotonic()
         self.report: Report | None = None
@@ -54,8 +55,10 @@ class Collector:
         verdict = verdict_of(report, props)
         if verdict is None:
             return
-        if props.get("controller") and self.controller is None:
-            self.controller = Component(name=str(props["controller"]), version=props.get("controller_version") or None)
+        if props.get("controller"):
+            name = str(props["controller"])
+            self.controllers.setdefault(name, Component(name=name, version=props.get("controller_version") or None))
+            self.controller = self.controller or self.controllers[name]
         current = self.results.get(report.nodeid)
         if current is not None and RANK[verdict] <= RANK[current.verdict]:
             current.duration = round(current.duration + report.duration, 3)
@@ -68,6 +71,7 @@ class Collector:
     def assemble(self, args: list[str] | None = None, exit_status: int | None = None,
                  pytest_version: str = "") -> Report:
         run = Run(id=self.target, target=self.target, harness_version=__version__, controller=self.controller,
+                  controllers=list(self.controllers.values()),
                   started_at=model.iso(self.started_at), seconds=round(time.monotonic() - self._started, 3),
                   exit_status=exit_status, python=platform.python_version(), pytest=pytest_version,
                   args=[str(a) for a in args or []])

@@ -52,6 +52,9 @@ class Run(_Model):
     controller: Component | None = Field(
         None, description="the ingress controller the edges used (on the local target: the Envoy that stands in "
                           "for it), where known")
+    controllers: list[Component] = Field(
+        default_factory=list, description="every controller that ran an edge in this session (several when "
+                                          "topologies name their own with controller.kind)")
     started_at: str = Field(description="ISO 8601, UTC")
     seconds: float = Field(description="wall time of the session")
     exit_status: int | None = Field(None, description="pytest's exit status")
