@@ -58,6 +58,13 @@ SOURCES: dict[str, str] = {
     "CLB-TLSPOL": f"{_B}/classic/elb-security-policy-table.html",
     "CONTOUR-421": "https://github.com/projectcontour/contour/pull/2483",
     "RFC9110": "https://www.rfc-editor.org/rfc/rfc9110#name-421-misdirected-request",
+    # Envoy Gateway and Gateway API, Traefik: how compare's hints say a setting in their terms (catalog/advice.yaml).
+    "EG-CTP": "https://gateway.envoyproxy.io/v1.9/api/extension_types/#clienttrafficpolicyspec",
+    "EG-PP": "https://gateway.envoyproxy.io/v1.9/api/extension_types/#proxyprotocolsettings",
+    "EG-XFF": "https://gateway.envoyproxy.io/v1.9/api/extension_types/#xforwardedforsettings",
+    "GW-REDIRECT": "https://gateway-api.sigs.k8s.io/reference/spec/#httprequestredirectfilter",
+    "TRAEFIK-EP": "https://github.com/traefik/traefik/blob/v3.6.12/pkg/config/static/entrypoints.go",
+    "TRAEFIK-RD": "https://github.com/traefik/traefik/blob/v3.6.12/pkg/middlewares/redirect/redirect.go",
 }
 
 # Issues from §6 of the facts sheet, cited as "#n" (or "repo#n" where the number is ambiguous).
