@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..catalog import ImportRecord
 from .changes import Change, Kind
 from .model import Component, Report, Source
 
@@ -25,25 +26,6 @@ KIND_ORDER: tuple[str, ...] = ("regression", "change", "improvement", "same")
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
-
-
-class NotUnderstood(_Model):
-    """A key of the manifests an import read but did not understand (never silently dropped)."""
-
-    file: str
-    line: int | None = None
-    object: str = Field("", description="kind namespace/name, e.g. 'ConfigMap ingress-nginx/ingress-nginx-controller'")
-    key: str
-    value: Any = None
-
-
-class Imported(_Model):
-    """What ``edgeconform import`` recorded in a topology file (its top-level ``imported:`` block)."""
-
-    inputs: list[str] = Field(default_factory=list, description="the manifests or folders it read")
-    not_understood: list[NotUnderstood] = Field(default_factory=list)
-    warnings: list[str] = Field(default_factory=list, description="e.g. documented defaults assumed for a missing "
-                                                                  "ConfigMap")
 
 
 class SideRecord(_Model):
@@ -57,7 +39,7 @@ class SideRecord(_Model):
     directory: str = Field(description="its report.json, report.md, report.html and conformance-report.yaml, "
                                        "relative to the migration report")
     exit_status: int = Field(description="its pytest run's exit status (1: some cell failed)")
-    imported: Imported | None = Field(None, description="the topology file's imported: block, when an import wrote it")
+    imported: ImportRecord | None = Field(None, description="the topology file's imported: block, when an import wrote it")
     report: Report
 
 
@@ -122,3 +104,19 @@ class MigrationReport(_Model):
 
     def cells(self, pair: str, behaviour: str) -> list[Change]:
         return [c for c in self.matrix if c.row == pair and c.behaviour == behaviour]
+
+    def cell_text(self, pair: Pair, behaviour: str) -> str:
+        """One cell of the side-by-side matrix: the before run's text when nothing changed ('pass', '7 pass; 3 n/a'),
+        else 'pass -> limited', per variant where a behaviour has several ('ws: pass -> fail; 1 same')."""
+        cells = self.cells(pair.name, behaviour)
+        if not cells:
+            return "-"
+        changed = [c for c in cells if c.kind != "same"]
+        if not changed:
+            shown = self.before.report.cell(pair.before, behaviour)
+            return shown.text if shown else next(iter(cells[0].sides.values())).verdict
+        if cells == changed and len({c.verdicts() for c in cells}) == 1:
+            return changed[0].verdicts()  # every variant made the same move (or there is one)
+        same = len(cells) - len(changed)
+        return "; ".join(f"{c.variant}: {c.verdicts()}" for c in changed) + (f"; {same} same" if same else "")
+
