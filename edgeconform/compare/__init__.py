@@ -34,14 +34,16 @@ from .sides import CompareError, Plan
 __all__ = ["CompareError", "FILES", "compare", "render", "write"]
 
 FILES = ("migration.json", "migration.md", "migration.html")
+LIKELY = " — likely: "  # how a failure's diagnosis names its likely cause (edgeconform.report.collect.summary)
 
 
 def compare(before: str, after: str | None, controllers: list[str], directory: Path,
             pytest_args: list[str] | None = None) -> model.MigrationReport:
     """Plan, run both sides into ``directory``, and build the migration report (not yet written)."""
     plan = sides.plan(before, after, controllers)
-    outcomes = run.run([plan.before, plan.after], Path(directory), list(pytest_args or []))
-    return build(plan, *outcomes, directory=Path(directory))
+    directory = Path(directory).resolve()
+    outcomes = run.run([plan.before, plan.after], directory, list(pytest_args or []))
+    return build(plan, *outcomes, directory=directory)
 
 
 def build(plan: Plan, before: run.Outcome, after: run.Outcome, directory: Path) -> model.MigrationReport:
@@ -101,6 +103,7 @@ def write(migration: model.MigrationReport, directory: Path) -> list[Path]:
 
 def _side(outcome: run.Outcome, directory: Path) -> model.SideRecord:
     side, report = outcome.side, outcome.report
+    directory = Path(directory).resolve()
     ran = report.runs[0]
     return model.SideRecord(label=side.label, spec=side.spec.text, controller=side.controller,
                             controllers=ran.controllers or ([ran.controller] if ran.controller else []),
@@ -144,15 +147,28 @@ def render(migration: model.MigrationReport, width: int = 120, color: bool = Fal
     console = Console(file=io.StringIO(), width=width, color_system="standard" if color else None,
                       force_terminal=color)
     style = {"regression": "bold red", "change": "magenta", "improvement": "green"}
+    likely: dict[str, None] = {}
     for change in migration.changes:
         console.print(f"[{style[change.kind]}]{change.kind.upper()}[/] {escape(change.row)} · {escape(change.cell)}: "
                       f"{escape(change.summary)}", highlight=False, soft_wrap=True)
-        after = change.explanations.get("after", "")
-        if change.kind != "improvement" and after:
-            console.print(f"  after: {escape(after)}", highlight=False, soft_wrap=True)
-        for hint in change.hints:
+        seen, _, cause = change.explanations.get("after", "").partition(LIKELY)
+        if change.kind != "improvement" and seen:
+            console.print(f"  after: {escape(seen)}", highlight=False, soft_wrap=True)
+        if cause and change.kind == "regression":
+            likely[cause] = None
+    # One line per setting responsible, with the cells it explains: a mistake that breaks every cell is said once.
+    responsible: dict[str, list[str]] = {}
+    for change in migration.changes:
+        for hint in change.hints if change.kind != "improvement" else ():
             cites = "".join(f"[{s.key}]" for s in hint.sources)
-            console.print(f"  responsible: {escape(hint.text)} {escape(cites)}", highlight=False, soft_wrap=True)
+            responsible.setdefault(f"{hint.text} {cites}".strip(), []).append(change.cell)
+    counted = [c for c in migration.changes if c.kind != "improvement"]
+    for text, cells in responsible.items():
+        which = (f"all {len(cells)} changes" if len(cells) == len(counted) > 1
+                 else ", ".join(dict.fromkeys(cells)))
+        console.print(f"[bold]responsible[/] for {escape(which)}: {escape(text)}", highlight=False, soft_wrap=True)
+    for cause in likely:
+        console.print(f"[bold]likely[/]: {escape(cause)}", highlight=False, soft_wrap=True)
     table = Table(caption=f"before: {migration.before.spec} ({_ran(migration.before)}) · after: "
                           f"{migration.after.spec} ({_ran(migration.after)})", caption_justify="left")
     table.add_column("before -> after", no_wrap=True)

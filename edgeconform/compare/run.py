@@ -50,6 +50,7 @@ def command(side: Side, directory: Path, pytest_args: list[str]) -> list[str]:
 def run(sides: list[Side], directory: Path, pytest_args: list[str]) -> list[Outcome]:
     """Run every side at once into directory/<label>/; each side's report read back, checked."""
     started: list[tuple[Side, Path, subprocess.Popen]] = []
+    directory = Path(directory).resolve()  # the runs start in the suites' folder
     try:
         for side in sides:
             where = directory / side.label
