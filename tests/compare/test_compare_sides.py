@@ -81,23 +81,23 @@ def test_a_controller_that_cannot_run_here_is_named_with_where_it_runs(write_top
 LOCAL = """
 from edgeconform.controllers.base import Controller
 
-class Other(Controller):
-    name = "other"
+class Twin(Controller):
+    name = "twin"
     title = "another local controller"
     runs_on = ("local",)
 """
 
 
 def test_a_controller_named_in_the_file_is_not_overridden_silently(write_topologies, installed_controller):
-    installed_controller("other_controller", LOCAL, "other", "Other")
+    installed_controller("twin_controller", LOCAL, "twin", "Twin")
     named = edge(write_topologies, "named.yaml", controller="kind: envoy")
     plain = edge(write_topologies, "plain.yaml")
     assert sides.plan(str(named), str(plain), ["envoy"]).before.topologies["edge"].controller.kind == "envoy"
     with pytest.raises(CompareError, match=r"names its controller \(controller.kind: envoy\), which --controller "
-                                           "other cannot change: drop controller.kind"):
-        sides.plan(str(named), str(plain), ["other"])
-    plan = sides.plan(str(plain), None, ["envoy", "other"])
-    assert plan.shape == "controllers" and plan.after.pytest_args()[:2] == ["--controller", "other"]
+                                           "twin cannot change: drop controller.kind"):
+        sides.plan(str(named), str(plain), ["twin"])
+    plan = sides.plan(str(plain), None, ["envoy", "twin"])
+    assert plan.shape == "controllers" and plan.after.pytest_args()[:2] == ["--controller", "twin"]
 
 
 def test_a_missing_file_or_name_says_what_to_give(write_topologies):
