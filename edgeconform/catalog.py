@@ -6,6 +6,11 @@ File format (YAML)::
     defaults: {...}          # merged under every entry (deep merge; the entry wins)
     topologies:
       NAME: {description, hostnames, load_balancer, kubernetes, controller, sources}
+    imported: {...}          # optional: what `edgeconform import` read and did not understand (ImportRecord)
+
+``sources:`` maps a field to where it comes from: source keys of the documentation (edgeconform.sources), and, in a
+file written from manifests, ``PATH:LINE`` references to the manifest line the field was read from (PATH relative
+to the topology file; the file must exist and have that line).
 
 Two kinds of problems are told apart. A file the model cannot represent (a typo, a Classic ELB sending PROXY
 v2, which AWS cannot do) is an error here. A load balancer and controller that disagree (the LB sends PROXY
@@ -15,16 +20,41 @@ v2, the controller does not expect it) is a valid topology: the suites run it an
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import assets, load_balancers, sources
 from .topology import TRUST_FIELDS, Topology
 
 CATALOG_PATH = "catalog/topologies.yaml"
+TOP_LEVEL = ("version", "defaults", "topologies", "imported")
+# A manifest reference in ``sources:``: PATH:LINE (a source key never holds a colon).
+MANIFEST_REF = re.compile(r"^(?P<path>[^:\s]+):(?P<line>[1-9][0-9]*)$")
+
+
+class NotUnderstood(BaseModel):
+    """A key of the manifests an import read but did not understand (never silently dropped)."""
+
+    model_config = ConfigDict(extra="forbid")
+    file: str
+    line: int | None = None
+    object: str = Field("", description="kind namespace/name, e.g. 'ConfigMap ingress-nginx/ingress-nginx-controller'")
+    key: str
+    value: Any = None
+
+
+class ImportRecord(BaseModel):
+    """A topology file's ``imported:`` block: what ``edgeconform import`` read, and what it did not understand."""
+
+    model_config = ConfigDict(extra="forbid")
+    inputs: list[str] = Field(default_factory=list, description="the manifests or folders it read")
+    not_understood: list[NotUnderstood] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list, description="e.g. documented defaults assumed for a missing "
+                                                                  "ConfigMap")
 
 
 class TopologyError(Exception):
@@ -71,9 +101,10 @@ def load_file(path: str | Path) -> dict[str, Topology]:
         raise TopologyError(shown, f"not valid YAML{at}: {problem}") from None
     if not isinstance(document, dict) or not isinstance(document.get("topologies"), dict):
         raise TopologyError(shown, "expected a mapping with a 'topologies:' mapping of NAME -> entry")
-    unknown_top = set(document) - {"version", "defaults", "topologies"}
+    unknown_top = set(document) - set(TOP_LEVEL)
     if unknown_top:
-        raise TopologyError(shown, f"unknown top-level key(s) {sorted(unknown_top)}; allowed: version, defaults, topologies")
+        raise TopologyError(shown, f"unknown top-level key(s) {sorted(unknown_top)}; allowed: {', '.join(TOP_LEVEL)}")
+    imported(document, shown)
     if document.get("version", 1) != 1:
         raise TopologyError(shown, f"unsupported version {document.get('version')!r}; this harness reads version 1")
     defaults = document.get("defaults") or {}
@@ -89,6 +120,19 @@ def load_file(path: str | Path) -> dict[str, Topology]:
         merged["origin"] = shown
         result[name] = parse(merged, path=shown)
     return result
+
+
+def imported(document: dict[str, Any], path: str) -> ImportRecord | None:
+    """The file's ``imported:`` block, checked (None when it has none)."""
+    block = document.get("imported")
+    if block is None:
+        return None
+    try:
+        return ImportRecord.model_validate(block)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(["imported", *(str(part) for part in first["loc"])])
+        raise TopologyError(path, f"field {field!r}: {first['msg']}") from None
 
 
 def parse(data: dict[str, Any], path: str = "<topology>") -> Topology:
@@ -245,9 +289,15 @@ def consistency_problems(t: Topology) -> list[tuple[str, str]]:
             add((f"requires.{i}", f"unknown behaviour {name!r}; a topology can require {', '.join(REQUIRABLE)}"))
 
     for field, keys in t.sources.items():
-        bad = sources.unknown(keys)
+        refs = [key for key in keys if MANIFEST_REF.match(key)]
+        bad = sources.unknown([key for key in keys if key not in refs])
         if bad:
-            add((f"sources.{field}", f"unknown source key(s) {bad}; see edgeconform/sources.py"))
+            add((f"sources.{field}", f"unknown source key(s) {bad}; see edgeconform/sources.py (a manifest line is "
+                                     "PATH:LINE)"))
+        for ref in refs:
+            problem = _manifest_problem(t.origin, ref)
+            if problem:
+                add((f"sources.{field}", problem))
     return problems
 
 
@@ -337,3 +387,19 @@ def _deep_merge(base: dict, override: dict) -> dict:
         else:
             merged[key] = copy.deepcopy(value)
     return merged
+
+
+def _manifest_problem(origin: str, ref: str) -> str | None:
+    """Why a PATH:LINE reference cannot be followed (PATH relative to the topology file), or None."""
+    if not origin or origin.startswith("<"):
+        return None  # no file to resolve it from
+    match = MANIFEST_REF.match(ref)
+    path = Path(origin).parent / match["path"]
+    line = int(match["line"])
+    try:
+        count = len(path.read_text(encoding="utf-8").splitlines())
+    except OSError:
+        return f"{ref}: no such manifest ({path})"
+    if line > count:
+        return f"{ref}: {match['path']} has {count} lines"
+    return None

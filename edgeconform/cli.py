@@ -4,6 +4,9 @@
     edgeconform up NAME [--topology-file FILE]         build one topology locally, print one JSON line,
                                                        stay up until SIGINT/SIGTERM, then tear it down
     edgeconform report merge DIR... -o OUT             merge --report directories into one matrix (drift marked)
+    edgeconform compare BEFORE [AFTER] [--report DIR] [--controller A [--controller B]] [-- PYTEST ARGS]
+                                                       run every behaviour before and after a change of the edge,
+                                                       report what changes; exit 1 when a behaviour regresses
     edgeconform manifests NAME [--controller C]        the Kubernetes objects a real cluster gets for NAME
     edgeconform plan --target eks --topology NAME      every object an eks run would create (edgeconform/eks/cli.py)
     edgeconform cleanup --target eks --kubeconfig FILE remove what an interrupted eks run left behind
@@ -56,6 +59,21 @@ def main(argv: list[str] | None = None) -> int:
     merge.add_argument("-o", "--output", required=True, metavar="OUT",
                        help="directory for the merged report.json, report.md, report.html")
     merge.add_argument("--fail-on-drift", action="store_true", help="exit 1 when any cell drifts")
+    comparing = sub.add_parser(
+        "compare", help="build both edges locally, run every behaviour, report what changes (exit 1 on a regression)",
+        description="Run every behaviour on the edge before and after a change (its controller, its load balancer, "
+                    "or both) and report each cell that changes, with the setting responsible. Exit status: 0 no "
+                    "regression, 1 a behaviour regressed, 2 unusable input.",
+        epilog="pytest arguments go after --, e.g. edgeconform compare before.yaml after.yaml -- -m security -n 2")
+    comparing.add_argument("before", metavar="BEFORE", help="a topology file, FILE:NAME, or a catalog topology name")
+    comparing.add_argument("after", metavar="AFTER", nargs="?",
+                           help="the same, after the change (omit it to run BEFORE under two --controller)")
+    comparing.add_argument("--controller", action="append", default=[], metavar="NAME",
+                           help="once: the controller of both sides; twice: before's, then after's (default: envoy, "
+                                "or what a topology names in controller.kind)")
+    comparing.add_argument("--report", metavar="DIR",
+                           help="write migration.json, migration.md, migration.html and each side's report "
+                                "(before/, after/) to DIR (default: shown on the terminal only)")
     shown = sub.add_parser("manifests", help="print the Kubernetes objects a real cluster (kind, EKS) gets for one "
                                              "topology: echo backend, controller resources (Secrets elided)")
     shown.add_argument("name", metavar="NAME")
@@ -65,6 +83,11 @@ def main(argv: list[str] | None = None) -> int:
                        help="the load balancer's address the controller trusts (on kind: the stand-in's)")
     eks_cli.add_commands(sub)
 
+    argv = sys.argv[1:] if argv is None else list(argv)
+    passthrough: list[str] = []
+    if argv and argv[0] == "compare" and "--" in argv:  # what follows -- is the suites' pytest arguments
+        cut = argv.index("--")
+        argv, passthrough = argv[:cut], argv[cut + 1:]
     args = parser.parse_args(argv)
     if args.command in eks_cli.COMMANDS:
         return eks_cli.run(args)
@@ -73,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_list(args)
         if args.command == "report":
             return cmd_report_merge(args)
+        if args.command == "compare":
+            return cmd_compare(args, passthrough)
         if args.command == "manifests":
             from .kube.show import cmd_manifests
             return cmd_manifests(_load(args.topology_file), args.name, args.controller, args.lb_address)
@@ -192,6 +217,42 @@ def cmd_report_merge(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"edgeconform report: {', '.join(str(p) for p in written)}")
     return 1 if args.fail_on_drift and merged.drift() else 0
+
+
+def cmd_compare(args: argparse.Namespace, pytest_args: list[str]) -> int:
+    import shutil
+    import tempfile
+
+    from . import compare
+
+    out = Path(args.report) if args.report else None
+    if out is not None and out.exists() and not out.is_dir():
+        print(f"edgeconform: --report {out}: is a file; give a directory (it is created if missing)", file=sys.stderr)
+        return 2
+    work = out or Path(tempfile.mkdtemp(prefix="edgeconform-compare-"))
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # a cancelled job stops both runs, which tear down
+    try:
+        migration = compare.compare(args.before, args.after, args.controller, work, pytest_args)
+        written = compare.write(migration, out) if out is not None else []
+    except compare.CompareError as exc:
+        print(f"edgeconform compare: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("edgeconform compare: interrupted; both runs were stopped", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if out is None:
+            shutil.rmtree(work, ignore_errors=True)
+    console = Console(highlight=False)
+    print(compare.render(migration, width=console.width, color=console.is_terminal), end="")
+    if written:
+        print(f"edgeconform compare: {', '.join(str(p) for p in written)}")
+    return 1 if migration.regressed else 0
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ edgeconform.controllers, and the targets (built in, or added through ``pytest_ed
 from __future__ import annotations
 
 import dataclasses
+import json
 import signal
 import threading
 from collections.abc import Callable
@@ -331,6 +332,8 @@ class Conformance:
             pytest.skip(f"cannot be measured here: {exc}")
         m = verdict.measurement
         self.node.user_properties += [("verdict", verdict.kind), ("message", verdict.message)]
+        if verdict.facts:  # JSON: properties travel as strings (JUnit XML, pytest-xdist)
+            self.node.user_properties.append(("facts", json.dumps(verdict.facts, sort_keys=True)))
         if m is not None:
             self.node.user_properties += [("observation", verdicts.describe(m.observation)), ("attempts", m.attempts),
                                           ("seconds", round(m.seconds, 3))]

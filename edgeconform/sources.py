@@ -125,6 +125,13 @@ SOURCES: dict[str, str] = {
     "EKS-AUTO-POLICY": "https://docs.aws.amazon.com/eks/latest/userguide/access-policy-reference.html",
     "RFC9113": "https://www.rfc-editor.org/rfc/rfc9113#name-starting-http-2",
     "RFC6125": "https://www.rfc-editor.org/rfc/rfc6125#section-6.4.3",
+    # Envoy Gateway and Gateway API, Traefik: how compare's hints say a setting in their terms (catalog/advice.yaml).
+    "EG-CTP": "https://gateway.envoyproxy.io/v1.9/api/extension_types/#clienttrafficpolicyspec",
+    "EG-PP": "https://gateway.envoyproxy.io/v1.9/api/extension_types/#proxyprotocolsettings",
+    "EG-XFF": "https://gateway.envoyproxy.io/v1.9/api/extension_types/#xforwardedforsettings",
+    "GW-REDIRECT": "https://gateway-api.sigs.k8s.io/reference/spec/#httprequestredirectfilter",
+    "TRAEFIK-EP": "https://github.com/traefik/traefik/blob/v3.6.12/pkg/config/static/entrypoints.go",
+    "TRAEFIK-RD": "https://github.com/traefik/traefik/blob/v3.6.12/pkg/middlewares/redirect/redirect.go",
 }
 
 # Issues from §6 of the facts sheet (and the ones this harness's rules rest on), cited as "#n" (or "repo#n" where

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from . import findings, sources
@@ -35,6 +35,7 @@ class Verdict:
     kind: Literal["pass", "limited", "fail"]
     message: str
     measurement: Measurement | None = None
+    facts: dict[str, Any] = field(default_factory=dict)  # the cell's comparable observables (Cell.facts)
 
 
 def measure(edge: Edge, expectation: Expectation, probe: Callable[[Edge], Any] | None = None) -> Measurement:
@@ -134,4 +135,8 @@ def check_or_raise(edge: Edge, expectation: Expectation, probe: Callable[[Edge],
         measurement = measure(edge, expectation, probe)
     except ProcessFailed as exc:
         return Verdict("fail", f"{edge.name} · {expectation.cell}: a process of the edge died during the probe: {exc}")
-    return judge(edge, expectation, measurement)
+    verdict = judge(edge, expectation, measurement)
+    reader = get(expectation.behaviour).cell(expectation.variant).facts
+    if reader is not None and probe is None:  # a suite's own probe observes something else
+        verdict.facts = reader.read(edge, measurement.observation)
+    return verdict

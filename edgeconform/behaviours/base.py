@@ -11,6 +11,9 @@ observation into mismatches (in words).
   those that break every cell of an edge.
 - **depends_on** names the behaviours whose measurement this cell builds on: where a target cannot measure one
   of them, this cell is not measured either, for the same reason.
+- **facts** reads the observables of an observation that can be compared between runs (the address the backend
+  took for the client's, a redirect's code and Location, the certificate each name got): ``edgeconform compare``
+  and ``report merge`` tell what changed from them, beyond the verdict (edgeconform.report.changes).
 """
 
 from __future__ import annotations
@@ -53,6 +56,32 @@ class Expectation:
 
 
 @dataclass(frozen=True)
+class Fact:
+    """One observable of a cell, compared between runs: how its change is judged.
+
+    ``ideal``: the value a working edge shows; leaving it is a regression, reaching it an improvement.
+    ``keep``: any change is a regression (a redirect's code or Location: clients and caches depend on it).
+    Neither: shown with the cell, never counted as a change (how the address arrived: PROXY v1 or v2).
+    """
+
+    name: str
+    words: str  # what it is, for a sentence: "the address the backend took for the client's"
+    ideal: Any = None
+    keep: bool = False
+
+
+@dataclass(frozen=True)
+class Facts:
+    """A cell's comparable observables: ``read`` turns an observation into {fact name: value} (JSON values)."""
+
+    read: Callable[[Edge, Any], dict[str, Any]]
+    kinds: tuple[Fact, ...]
+
+    def kind(self, name: str) -> Fact | None:
+        return next((fact for fact in self.kinds if fact.name == name), None)
+
+
+@dataclass(frozen=True)
 class Cell:
     """One measurable cell of the matrix: a behaviour, or one variant of it (websocket[ws], security[tls-versions])."""
 
@@ -61,6 +90,7 @@ class Cell:
     compare: Callable[[Edge, Want, Any], list[str]]
     explained_by: tuple[str, ...] = ()  # finding codes
     depends_on: tuple[str, ...] = ()  # behaviours (or cells) it builds on
+    facts: Facts | None = None  # the observables compared between runs (none: the verdict alone)
 
 
 @dataclass(frozen=True)
@@ -72,6 +102,12 @@ class Behaviour:
     cells: Mapping[str, Cell]  # variant -> cell; one cell under "" when the behaviour has no variants
     variant_param: str = ""  # the suite's parameter that carries the variant ("scheme", "check")
     requirable: bool = True  # whether a topology can list it in ``requires``
+    profile: str = ""  # its conformance profile's name (ConformanceReport); default EDGE-<NAME>
+
+    @property
+    def profile_name(self) -> str:
+        """The edge profile of a Gateway API-style conformance report: EDGE-CLIENT-IP for client_ip."""
+        return self.profile or "EDGE-" + self.name.upper().replace("_", "-")
 
     def __post_init__(self) -> None:
         variants = list(self.cells)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .base import Behaviour, Cell, Expectation, role_words
+from .base import Behaviour, Cell, Expectation, Fact, Facts, role_words
 
 if TYPE_CHECKING:
     from ..edge import Edge
@@ -162,6 +162,16 @@ def via(sample: ClientIpSample) -> str:
 
 
 # --- compare -------------------------------------------------------------------------------------------------
+def seen_as(edge: Edge, sample: ClientIpSample) -> str:
+    """Whose address the backend took for this client's: client, another client (forged or mixed up), lb, node..."""
+    seen = sample.view.client if sample.view else None
+    if seen == sample.source or (sample.source is None and edge.role_of(seen) == "client"):
+        return "client"
+    if edge.role_of(seen) == "client":
+        return f"another client ({seen})"
+    return edge.role_of(seen)
+
+
 def compare(edge: Edge, want: ClientIpWant, observed: list[ClientIpSample]) -> list[str]:
     problems = []
     for sample in observed:
@@ -169,13 +179,7 @@ def compare(edge: Edge, want: ClientIpWant, observed: list[ClientIpSample]) -> l
         if view is None:
             problems.append(f"no answer from the backend: {sample.result.describe()}")
             continue
-        seen = view.client
-        if seen == sample.source or (sample.source is None and edge.role_of(seen) == "client"):
-            role = "client"
-        elif edge.role_of(seen) == "client":
-            role = f"another client ({seen})"
-        else:
-            role = edge.role_of(seen)
+        seen, role = view.client, seen_as(edge, sample)
         how = via(sample)
         if role != want.seen_as:
             problems.append(f"probe from {sample.source}: the backend saw {seen} ({role}), expected the "
@@ -205,9 +209,22 @@ def _same_via(seen: str, wanted: str) -> bool:
     return seen == wanted or (seen == "proxy" and wanted.startswith("proxy-"))
 
 
+def facts(edge: Edge, observed: list[ClientIpSample]) -> dict[str, str]:
+    """Whose address the backend took for the client's, and how it arrived (the answers of every probe, when they
+    differ: "client, lb")."""
+    answered = [sample for sample in observed if sample.view is not None]
+    if not answered:
+        return {"seen_as": "no answer", "via": "none"}
+    return {"seen_as": ", ".join(dict.fromkeys(seen_as(edge, s) for s in answered)),
+            "via": ", ".join(dict.fromkeys(via(s) for s in answered))}
+
+
+FACTS = Facts(facts, (Fact("seen_as", "whose address the backend took for the client's", ideal="client"),
+                      Fact("via", "how the client address reached the controller")))
+
 BEHAVIOUR = Behaviour(
     name=NAME,
     description="behaviour: the backend learns the real client address",
     cells={"": Cell(rule, probe, compare, explained_by=("XFF_TRUSTED_BEHIND_L4", "XFF_TOO_MANY_HOPS",
-                                                       "XFF_TOO_FEW_HOPS", "XFF_CLIENT_PORT"))},
+                                                       "XFF_TOO_FEW_HOPS", "XFF_CLIENT_PORT"), facts=FACTS)},
 )

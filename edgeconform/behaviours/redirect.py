@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
-from .base import Behaviour, Cell, Expectation
+from .base import Behaviour, Cell, Expectation, Fact, Facts
 
 if TYPE_CHECKING:
     from ..edge import Edge
@@ -114,8 +114,32 @@ def compare(edge: Edge, want: RedirectWant, trail: RedirectTrail) -> list[str]:
     return problems
 
 
+def location(value: str | None) -> str | None:
+    """A Location as clients follow it: the default port spelled or not is the same place."""
+    if not value:
+        return value
+    target = urlsplit(value)
+    default = {"https": 443, "http": 80}.get(target.scheme)
+    netloc = target.hostname or ""
+    if target.port and target.port != default:
+        netloc += f":{target.port}"
+    return target._replace(netloc=netloc).geturl()
+
+
+def facts(edge: Edge, trail: RedirectTrail) -> dict[str, object]:
+    """What a cleartext request gets (status, Location, who answered) and whether following it loops."""
+    first = trail.first
+    return {"status": first.result.status, "location": location(first.result.location), "answered_by": first.at,
+            "loop": trail.loop}
+
+
+FACTS = Facts(facts, (Fact("status", "the status a cleartext request gets", keep=True),
+                      Fact("location", "where the redirect sends it", keep=True),
+                      Fact("loop", "whether following the redirect loops", ideal=False),
+                      Fact("answered_by", "who answers the cleartext request")))
+
 BEHAVIOUR = Behaviour(
     name=NAME,
     description="behaviour: cleartext is redirected to HTTPS, without a loop",
-    cells={"": Cell(rule, probe, compare, explained_by=("XFF_TRUSTED_BEHIND_L4",))},
+    cells={"": Cell(rule, probe, compare, explained_by=("XFF_TRUSTED_BEHIND_L4",), facts=FACTS)},
 )

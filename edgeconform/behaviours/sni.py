@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from .base import Behaviour, Cell, Expectation
+from .base import Behaviour, Cell, Expectation, Fact, Facts
 
 if TYPE_CHECKING:
     from ..edge import Edge
@@ -104,8 +104,25 @@ def compare(edge: Edge, want: SniWant, seen: SniObservation) -> list[str]:
     return problems
 
 
+def _cert(shake: Handshake | None) -> str:
+    if shake is None or shake.error or shake.cert is None:
+        return f"no certificate ({shake.error if shake else 'not probed'})"
+    return shake.cert.name
+
+
+def facts(edge: Edge, seen: SniObservation) -> dict[str, object]:
+    """The certificate each hostname got, the one an unknown name got, and where TLS ended."""
+    return {"certificates": {name: _cert(shake) for name, shake in seen.by_name.items()},
+            "unknown_name_gets": _cert(seen.unknown), "terminated_at": seen.terminated_at}
+
+
+FACTS = Facts(facts, (Fact("certificates", "the certificate each hostname gets", keep=True),
+                      Fact("unknown_name_gets", "the certificate an unknown name gets", keep=True),
+                      Fact("terminated_at", "where TLS ends")))
+
 BEHAVIOUR = Behaviour(
     name=NAME,
     description="behaviour: which certificate each hostname gets, where TLS terminates",
-    cells={"": Cell(rule, probe, compare)},
+    cells={"": Cell(rule, probe, compare, facts=FACTS)},
+    profile="EDGE-TLS-SNI",
 )

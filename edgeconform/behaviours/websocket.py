@@ -12,7 +12,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Literal
 
 from . import redirect
-from .base import Behaviour, Cell, Expectation
+from .base import Behaviour, Cell, Expectation, Fact, Facts
 
 if TYPE_CHECKING:
     from ..edge import Edge
@@ -77,11 +77,21 @@ def compare(edge: Edge, want: WebSocketWant, result: WebSocketResult) -> list[st
     return [] if result.status != 101 else [f"expected the Upgrade to be refused, but it worked: {result.describe()}"]
 
 
+def facts(edge: Edge, result: WebSocketResult) -> dict[str, object]:
+    """The handshake's status (101: upgraded; a redirect's code) and whether frames came back unchanged."""
+    return {"handshake": result.status, "location": redirect.location(result.location),
+            "echo": result.status == 101 and result.text_echoed and result.binary_echoed}
+
+
+FACTS = Facts(facts, (Fact("echo", "whether text and binary frames echo back", ideal=True),
+                      Fact("handshake", "the status the handshake gets", keep=True),
+                      Fact("location", "where a redirected handshake is sent", keep=True)))
+
 BEHAVIOUR = Behaviour(
     name=NAME,
     description="behaviour: WebSocket upgrade and echo through the edge",
     cells={scheme: Cell(partial(rule, scheme=scheme), partial(probe, scheme=scheme), compare,
-                        explained_by=("CLB_HTTP_WEBSOCKET",))
+                        explained_by=("CLB_HTTP_WEBSOCKET",), facts=FACTS)
            for scheme in SCHEMES},
     variant_param="scheme",
 )

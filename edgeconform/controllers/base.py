@@ -87,6 +87,17 @@ GENERIC = Semantics(redirect_default=308, proxy_protocol="required", host_sni="m
 
 
 @dataclass(frozen=True)
+class Upstream:
+    """The project a controller plug-in runs, as a Gateway API ConformanceReport names its implementation
+    (edgeconform.report.conformance): the organization, the project, where it lives, whom to contact."""
+
+    organization: str
+    project: str
+    url: str
+    contact: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Limit:
     """Something a topology asks that the controller cannot express: shown at load time, with its source, as the
     finding ``code`` (edgeconform.findings lists the codes)."""
@@ -168,6 +179,11 @@ class Controller:
     # The request header in which it states the client it concluded (the echo backend reports it as "client"):
     # edgeconform's own, set from the controller's variables, or one the controller sets itself (Traefik: X-Real-Ip).
     client_header: ClassVar[str] = headers.CLIENT
+    # the project it runs, as conformance reports name it (None: reports say "unknown")
+    upstream: ClassVar[Upstream | None] = None
+    # how compare's hints say a setting in its terms: field -> {say, fix, why, sources}, over catalog/advice.yaml's
+    # entries for its name (edgeconform.compare.advice)
+    advice: ClassVar[Mapping[str, Mapping[str, Any]]] = {}
     # cluster targets
     namespace: ClassVar[str] = ""
     pod_selector: ClassVar[dict[str, str]] = {}
@@ -244,4 +260,5 @@ def host_sni_note(controller: str, t: Topology) -> dict[str, str]:
 
 __all__ = ["COMMON_KINDS", "CONTROLLER_KINDS", "GENERIC", "Controller", "ControllerPlan", "EdgeFacts", "Limit",
            "LocalController", "LocalPlace", "NODE_PORTS", "PUBLIC_PORTS", "Semantics", "SettingsError", "Unsupported",
+           "Upstream",
            "host_sni_note", "redirect_code_note", "service_ports", "versions"]

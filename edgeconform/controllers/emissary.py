@@ -28,7 +28,8 @@ from typing import Any
 from .. import assets, headers
 from ..kube import manifests
 from ..topology import Topology
-from .base import Controller, ControllerPlan, EdgeFacts, host_sni_note, redirect_code_note, service_ports, versions
+from .base import (Controller, ControllerPlan, EdgeFacts, Upstream, host_sni_note, redirect_code_note, service_ports,
+                   versions)
 
 RELEASE = "emissary-ingress"
 CRDS_RELEASE = "emissary-crds"
@@ -60,6 +61,8 @@ class Emissary(Controller):
     name = "emissary"
     title = "Emissary-ingress"
     runs_on = ("cluster",)
+    upstream = Upstream("emissary-ingress", "emissary", "https://github.com/emissary-ingress/emissary",
+                        ("https://github.com/emissary-ingress/emissary/issues",))
     resource_kinds = tuple(("getambassador.io/v3alpha1", kind)
                            for kind in ("Listener", "Host", "Mapping", "TLSContext", "Module"))
     tools = ("helm",)

@@ -50,7 +50,7 @@ from ..render import render
 from ..supervisor import Process, http_ok
 from ..topology import Topology
 from .base import (Controller, ControllerPlan, EdgeFacts, Limit, LocalController, LocalPlace, Semantics,
-                   host_sni_note, service_ports, versions)
+                   Upstream, host_sni_note, service_ports, versions)
 
 NAMESPACE = "ingress-nginx"
 DEPLOYMENT = "ingress-nginx-controller"
@@ -260,6 +260,8 @@ class IngressNginx(Controller):
     name = "ingress-nginx"
     title = "ingress-nginx"
     runs_on = ("local", "cluster")
+    upstream = Upstream("kubernetes", "ingress-nginx", "https://github.com/kubernetes/ingress-nginx",
+                        ("https://github.com/kubernetes/ingress-nginx/issues",))
     resource_kinds = (("networking.k8s.io/v1", "Ingress"), ("v1", "ConfigMap"))  # the ConfigMap: proxy-set-headers
     binaries = ("nginx",)
     settings_model = Settings

@@ -11,6 +11,7 @@ passed/failed/skipped, user_properties, longrepr), so nothing here imports pytes
 from __future__ import annotations
 
 import io
+import json
 import platform
 import textwrap
 import time
@@ -36,6 +37,7 @@ class Collector:
         self.catalog = catalog or {}
         self.results: dict[str, Result] = {}  # nodeid -> the worst phase's result
         self.controller: Component | None = None
+        self.controllers: dict[str, Component] = {}  # every controller that ran an edge (topologies may name theirs)
         self.started_at = datetime.now(timezone.utc)
         self._started = time.monotonic()
         self.report: Report | None = None
@@ -53,8 +55,10 @@ class Collector:
         verdict = verdict_of(report, props)
         if verdict is None:
             return
-        if props.get("controller") and self.controller is None:
-            self.controller = Component(name=str(props["controller"]), version=props.get("controller_version") or None)
+        if props.get("controller"):
+            name = str(props["controller"])
+            self.controllers.setdefault(name, Component(name=name, version=props.get("controller_version") or None))
+            self.controller = self.controller or self.controllers[name]
         current = self.results.get(report.nodeid)
         if current is not None and RANK[verdict] <= RANK[current.verdict]:
             current.duration = round(current.duration + report.duration, 3)
@@ -67,6 +71,7 @@ class Collector:
     def assemble(self, args: list[str] | None = None, exit_status: int | None = None,
                  pytest_version: str = "") -> Report:
         run = Run(id=self.target, target=self.target, harness_version=__version__, controller=self.controller,
+                  controllers=list(self.controllers.values()),
                   started_at=model.iso(self.started_at), seconds=round(time.monotonic() - self._started, 3),
                   exit_status=exit_status, python=platform.python_version(), pytest=pytest_version,
                   args=[str(a) for a in args or []])
@@ -155,13 +160,14 @@ def _result(report, props: dict, verdict: str, target: str) -> Result:
         diagnosis = summary(message) if props.get("verdict") == "fail" else _cause(message)
     attempts = props.get("attempts")
     seconds = props.get("seconds")
+    facts = json.loads(props["facts"]) if props.get("facts") else {}
     return Result(topology=str(props["topology"]), behaviour=str(props["behaviour"]),
                   variant=str(props.get("variant") or ""), run=target, target=str(props.get("target") or target),
                   verdict=verdict, expectation=expectation,
                   observation=textwrap.dedent(str(props.get("observation") or ""))[:MAX_TEXT],
                   message=message[:MAX_TEXT], diagnosis=diagnosis, attempts=int(attempts) if attempts else None,
                   seconds=float(seconds) if seconds is not None else None, duration=round(report.duration, 3),
-                  nodeid=report.nodeid)
+                  nodeid=report.nodeid, facts=facts)
 
 
 def _reason(report) -> str:

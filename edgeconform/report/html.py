@@ -8,6 +8,7 @@ show a clicked cell's section in place, without jumping away from the matrix.
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 
@@ -24,7 +25,7 @@ def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), undefined=jinja2.StrictUndefined,
                              autoescape=True, trim_blocks=True, lstrip_blocks=True)
     env.globals.update(cell_name=cell_name, plain_expectation=plain_expectation, notes=notes, cell_id=cell_id,
-                       topology_id=topology_id)
+                       topology_id=topology_id, change_id=change_id, change_kind=change_kind)
     env.filters["pretty"] = lambda value: json.dumps(value, indent=2, sort_keys=False)
     return env
 
@@ -37,5 +38,21 @@ def topology_id(topology: str) -> str:
     return f"topology-{topology}"
 
 
+def change_id(row: str, behaviour: str) -> str:
+    return "change-" + re.sub(r"[^A-Za-z0-9_-]+", "-", f"{row}--{behaviour}")
+
+
+def change_kind(cells) -> str:
+    """The kind a matrix cell of a comparison shows: its worst change (regression first)."""
+    from .migration import KIND_ORDER
+
+    return next((kind for kind in KIND_ORDER if any(c.kind == kind for c in cells)), "same")
+
+
 def render(report: Report) -> str:
     return _environment().get_template("report.html.j2").render(report=report)
+
+
+def render_migration(migration) -> str:
+    """migration.html: compare's page, self-contained like report.html."""
+    return _environment().get_template("migration.html.j2").render(m=migration)

@@ -66,3 +66,65 @@ def _note(report: Report, note: Note) -> str:
 
 def _escape(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_migration(migration) -> str:
+    """migration.md: the verdict, every change (regressions first) with the settings responsible, then the two
+    matrices side by side (each cell before -> after), the settings that differ, and both runs."""
+    lines = ["# edgeconform migration report", ""]
+    counts = migration.summary
+    verdict = (f"**{counts['regression']} regression(s)**: compare exits 1" if migration.regressed
+               else "**no regression**")
+    lines += [f"{verdict} · {counts['change']} change(s) · {counts['improvement']} improvement(s) · "
+              f"{counts['same']} cell(s) the same", ""]
+    for side in (migration.before, migration.after):
+        ran = ", ".join(f"{c.name} {c.version or ''}".strip() for c in side.controllers) or side.controller
+        lines.append(f"- {side.label}: `{side.spec}` · controller {ran} · report: [{side.directory}/report.md]"
+                     f"({side.directory}/report.md)")
+    lines.append("")
+    titles = {"regression": "Regressions", "change": "Changes", "improvement": "Improvements"}
+    for kind, title in titles.items():
+        found = migration.of_kind(kind)
+        if not found:
+            continue
+        lines += [f"## {title}", ""]
+        for change in found:
+            lines.append(f"- **{change.row} · {change.cell}**: {_escape(change.summary)}")
+            after = change.explanations.get("after", "")
+            if kind != "improvement" and after:
+                lines.append(f"  - after: {_escape(after)}")
+            for hint in change.hints:
+                links = ", ".join(f"[{s.key}]({s.url})" if s.url else s.key for s in hint.sources)
+                lines.append(f"  - responsible: {_escape(hint.text)}" + (f" (sources: {links})" if links else ""))
+        lines.append("")
+    lines += ["## The two matrices (before -> after)", ""]
+    header = ["before -> after", *migration.behaviours]
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for pair in migration.pairs:
+        row = [f"`{pair.name}`"]
+        for behaviour in migration.behaviours:
+            cells = migration.cells(pair.name, behaviour)
+            text = _escape(migration.cell_text(pair, behaviour))
+            row.append(f"**{text}**" if any(c.kind == "regression" for c in cells) else text)
+        lines.append("| " + " | ".join(row) + " |")
+    lines += ["", "A cell shows one verdict when both runs agree, `before -> after` where they differ; bold: a "
+                  "regression.", ""]
+    differing = [(pair, s) for pair in migration.pairs for s in pair.settings]
+    if differing:
+        lines += ["## Settings that differ", "", "| pair | setting | before | after |", "|---|---|---|---|"]
+        lines += [f"| `{pair.name}` | `{s.field}` | {_escape(_value(s.before))} | {_escape(_value(s.after))} |"
+                  for pair, s in differing]
+        lines.append("")
+    for side in (migration.before, migration.after):
+        if side.imported and side.imported.not_understood:
+            lines += [f"## Read but not understood ({side.label})", ""]
+            lines += [f"- `{n.file}{f':{n.line}' if n.line else ''}` {n.object}: `{n.key}`"
+                      for n in side.imported.not_understood]
+            lines.append("")
+    return "\n".join(lines)
+
+
+def _value(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return "none" if value is None else str(value).lower() if isinstance(value, bool) else str(value)

@@ -2,7 +2,8 @@
 
 Results are kept as they are, each still naming its run and target; the merged matrix takes the worst verdict
 of a cell, and marks *drift* where measured verdicts of one cell disagree between runs (local says pass, EKS
-says limited). A topology defined differently in two runs is kept once and named in the warnings: its cells
+says limited): the change model of edgeconform.report.changes, which ``edgeconform compare`` reads with a
+direction (before -> after) and the cells' facts. A topology defined differently in two runs is kept once and named in the warnings: its cells
 are not comparable.
 """
 

@@ -17,16 +17,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# The order of verdicts and what counts as drift are the change model's (edgeconform.report.changes).
+from .changes import MEASURED, RANK, VERDICTS, Verdict, drifts, worst
+
 FORMAT = "edgeconform-report"
 FORMAT_VERSION = 1
 
-Verdict = Literal["pass", "limited", "fail", "error", "skip", "n/a"]
-VERDICTS: tuple[str, ...] = Verdict.__args__  # type: ignore[attr-defined]
 Expected = Literal["works", "limited", "n/a"]
-# Worst first wins when a cell has several results (variants, targets, test phases).
-RANK: dict[str, int] = {"error": 6, "fail": 5, "limited": 4, "pass": 3, "skip": 2, "n/a": 1}
-# Verdicts that measured something: only these can disagree across runs (a skip measured nothing).
-MEASURED = frozenset({"pass", "limited", "fail", "error"})
 
 
 class _Model(BaseModel):
@@ -55,6 +52,9 @@ class Run(_Model):
     controller: Component | None = Field(
         None, description="the ingress controller the edges used (on the local target: the Envoy that stands in "
                           "for it), where known")
+    controllers: list[Component] = Field(
+        default_factory=list, description="every controller that ran an edge in this session (several when "
+                                          "topologies name their own with controller.kind)")
     started_at: str = Field(description="ISO 8601, UTC")
     seconds: float = Field(description="wall time of the session")
     exit_status: int | None = Field(None, description="pytest's exit status")
@@ -102,6 +102,10 @@ class Result(_Model):
     seconds: float | None = Field(None, description="time spent in the convergence loop")
     duration: float = Field(0.0, description="the test's own wall time")
     nodeid: str
+    facts: dict[str, Any] = Field(
+        default_factory=dict, description="the observables compared between runs (edgeconform compare, report "
+                                          "merge), e.g. client_ip: seen_as, via; redirect: status, location, loop; "
+                                          "empty when the cell declares none or measured nothing")
 
 
 class MatrixCell(_Model):
@@ -113,7 +117,8 @@ class MatrixCell(_Model):
     text: str = Field(description="as printed in the matrix, e.g. 'pass', 'ws:pass wss:limited', or per target "
                                   "when targets disagree: 'local: pass | eks: limited'")
     by_target: dict[str, Verdict]
-    drift: bool = Field(description="results of this cell disagree across targets or runs: worth a look")
+    drift: bool = Field(description="measured verdicts of this cell disagree across runs: worth a look "
+                                    "(edgeconform.report.changes)")
 
 
 class Report(_Model):
@@ -157,10 +162,6 @@ def iso(moment: datetime | None = None) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def worst(verdicts: list[str]) -> str:
-    return max(verdicts, key=lambda v: RANK.get(v, 0))
-
-
 def _variants_text(results: list[Result]) -> str:
     """'pass' when every variant agrees, else 'ws:pass wss:limited' (worst verdict per variant)."""
     per_variant: dict[str, list[str]] = defaultdict(list)
@@ -185,18 +186,6 @@ def _variants_text(results: list[Result]) -> str:
     return "; ".join(parts) + (f"; {unmeasured} n/a" if unmeasured else "")
 
 
-def _drifts(results: list[Result]) -> bool:
-    """Measured verdicts of one variant that disagree between runs (local says works, EKS says limited)."""
-    per_variant: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for r in results:
-        if r.verdict in MEASURED:
-            per_variant[r.variant][r.run].add(r.verdict)
-    for runs in per_variant.values():
-        if len({worst(list(v)) for v in runs.values()}) > 1:
-            return True
-    return False
-
-
 def derive_matrix(topologies: list[str], behaviours: list[str], results: list[Result]) -> list[MatrixCell]:
     by_cell: dict[tuple[str, str], list[Result]] = defaultdict(list)
     for r in results:
@@ -214,7 +203,7 @@ def derive_matrix(topologies: list[str], behaviours: list[str], results: list[Re
             agreed = len(set(texts.values())) == 1
             text = texts[targets[0]] if agreed else " | ".join(f"{t}: {x}" for t, x in texts.items())
             cells.append(MatrixCell(topology=topology, behaviour=behaviour, verdict=worst(list(by_target.values())),
-                                    text=text, by_target=by_target, drift=_drifts(found)))
+                                    text=text, by_target=by_target, drift=drifts(found)))
     return cells
 
 

@@ -124,6 +124,17 @@ def test_controller_trust_settings(plans):
     assert all("redirect" not in route for route in served)  # cleartext: serve behind the TLS-terminating NLB
 
 
+def test_the_generic_controller_trusts_the_hops_inside_trusted_networks(topologies, tmp_path):
+    """controller.trusted_cidrs (ingress-nginx proxy-real-ip-cidr, Traefik trustedIPs) behind an ALB: the hops inside
+    the VPC are trusted, as the rules expect (Topology.forwarded_hops)."""
+    alb = topologies["alb"]
+    by_network = alb.model_copy(update={"controller": alb.controller.model_copy(
+        update={"trusted_hops": 0, "trusted_cidrs": ["10.0.0.0/16"]})})
+    p = plan(by_network, SLOT, tmp_path, transparent=True)
+    config = yaml.safe_load(next(config_of(proc) for proc in p.processes if proc.name.startswith("controller")))
+    assert _hcm(_listener(config, "http")["filter_chains"][0])["xff_num_trusted_hops"] == 1
+
+
 def test_l7_stand_ins(plans):
     alb = yaml.safe_load(lb_config(plans, "alb"))
     clb = yaml.safe_load(lb_config(plans, "clb-http"))

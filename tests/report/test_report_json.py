@@ -123,3 +123,34 @@ def test_deselected_topologies_have_no_row(tmp_path):
     validate(doc)
     albs = [name for name, t in catalog.load().items() if t.lb.model == "alb"]
     assert [t["name"] for t in doc["topologies"]] == albs and {r["topology"] for r in doc["results"]} == set(albs)
+
+
+@pytest.mark.integration
+def test_every_fact_a_run_records_is_one_its_behaviour_declares(full_run):
+    recorded = 0
+    for r in full_run.json["results"]:
+        if not r["facts"]:
+            continue
+        declared = behaviours.get(r["behaviour"]).cell(r["variant"]).facts
+        assert declared is not None and set(r["facts"]) == {f.name for f in declared.kinds}, r["nodeid"]
+        recorded += 1
+    measured = [r for r in full_run.json["results"] if r["behaviour"] in ("client_ip", "redirect", "websocket", "sni")
+                and r["verdict"] in ("pass", "limited", "fail")]
+    assert recorded == len(measured) > 0
+
+
+@pytest.mark.integration
+def test_a_run_writes_its_conformance_report(full_run):
+    import yaml
+
+    from edgeconform.report.conformance import ConformanceReport
+
+    document = yaml.safe_load((full_run.directory / "conformance-report.yaml").read_text())
+    report = ConformanceReport.model_validate(document)
+    assert report.implementation.project == "envoy" and report.implementation.version != "unknown"
+    assert [p.name for p in report.profiles] == [b.profile_name for b in behaviours.REGISTRY.values()]
+    redirect = next(p for p in report.profiles if p.name == "EDGE-REDIRECT")
+    assert redirect.core.result == "failure" and f"{BROKEN}/redirect" in redirect.core.failedTests
+    sni = next(p for p in report.profiles if p.name == "EDGE-TLS-SNI")
+    assert "clb-http/sni" in sni.extended.unsupportedFeatures  # a Classic ELB has no SNI: documented
+    assert {t.name for t in report.edgeconform.topologies} == {t["name"] for t in full_run.json["topologies"]}
