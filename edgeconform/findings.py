@@ -30,7 +30,9 @@ class Finding:
 
 
 CODES = ("PROXY_NOT_EXPECTED", "PROXY_NOT_SENT", "XFF_TRUSTED_BEHIND_L4", "XFF_TOO_MANY_HOPS", "XFF_NOT_TRUSTED",
-         "REDIRECT_LOOP_TLS_AT_LB", "CLB_HTTP_WEBSOCKET", "TLS_POLICY_OUTDATED")
+         "REDIRECT_LOOP_TLS_AT_LB", "CLB_HTTP_WEBSOCKET", "TLS_POLICY_OUTDATED",
+         # what a real controller cannot express (its plug-in's limits(), edgeconform.controllers)
+         "EG_NO_XFP_FROM_PROXY_PORT", "EG_SERVICE_ETP_LOCAL", "EG_UPGRADE_REFUSED_ON_REDIRECT")
 
 
 def findings(t: Topology) -> list[Finding]:
@@ -43,12 +45,17 @@ def findings(t: Topology) -> list[Finding]:
             "the header as the start of the request and every connection fails",
             ("#13320", "#57250", "NLB-TG23"), everywhere=True))
     if ctl.proxy_protocol and not lb.proxy_protocol:
+        optional = _semantics(t).proxy_protocol == "optional"
         found.append(Finding(
             "PROXY_NOT_SENT",
-            "the controller expects a PROXY header but the load balancer does not send one: every connection is "
-            "dropped as a broken header, and a client that sends its own PROXY header chooses the address the "
-            "controller believes",
-            ("#6996", "#57250", "ENVOY-PP"), everywhere=True))
+            ("the controller reads a PROXY header when one comes (it is optional there) but the load balancer does "
+             "not send one: a client that sends its own PROXY header chooses the address the controller believes"
+             if optional else
+             "the controller expects a PROXY header but the load balancer does not send one: every connection is "
+             "dropped as a broken header, and a client that sends its own PROXY header chooses the address the "
+             "controller believes"),
+            ("#6996", "#57250", "ENVOY-PP", *(_semantics(t).sources.get("proxy_protocol", ()) if optional else ())),
+            everywhere=True))
     hops = t.forwarded_hops
     if t.layer == "l4" and hops > 0:
         found.append(Finding(
@@ -93,7 +100,23 @@ def findings(t: Topology) -> list[Finding]:
             "accept TLS 1.2 and 1.3 only, while ELBSecurityPolicy-2016-08, the default for listeners created with "
             "the CLI, CloudFormation or the CDK, still allows TLS 1.0",
             ("NLB-TLSPOL", "ALB-TLSPOL")))
-    return found
+    return found + _controller_limits(t)
+
+
+def _semantics(t: Topology):
+    from . import controllers
+
+    return controllers.semantics_of(t)
+
+
+def _controller_limits(t: Topology) -> list[Finding]:
+    """What the topology asks that its controller cannot express (Controller.limits), as findings."""
+    if not t.controller.kind:
+        return []
+    from . import controllers
+
+    return [Finding(limit.code, limit.message, limit.sources, everywhere=limit.everywhere)
+            for limit in controllers.get(t.controller.kind).limits(t) if limit.code]
 
 
 def for_cell(t: Topology, name: str, variant: str = "") -> list[Finding]:

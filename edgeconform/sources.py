@@ -58,6 +58,18 @@ SOURCES: dict[str, str] = {
     "CLB-TLSPOL": f"{_B}/classic/elb-security-policy-table.html",
     "CONTOUR-421": "https://github.com/projectcontour/contour/pull/2483",
     "RFC9110": "https://www.rfc-editor.org/rfc/rfc9110#name-421-misdirected-request",
+    # Envoy Gateway (edgeconform/controllers/envoy_gateway.py): its API reference, tasks and Gateway API's spec.
+    "EG-CTP": "https://gateway.envoyproxy.io/v1.9/api/extension_types/#clienttrafficpolicyspec",
+    "EG-PP": "https://gateway.envoyproxy.io/v1.9/api/extension_types/#proxyprotocolsettings",
+    "EG-XFF": "https://gateway.envoyproxy.io/v1.9/api/extension_types/#xforwardedforsettings",
+    "EG-CIP": "https://gateway.envoyproxy.io/v1.9/tasks/traffic/client-traffic-policy/",
+    "EG-TLS": "https://gateway.envoyproxy.io/v1.9/api/extension_types/#clienttlssettings",
+    "EG-SVC": "https://gateway.envoyproxy.io/v1.9/api/extension_types/#kubernetesservicespec",
+    "EG-STANDALONE": "https://gateway.envoyproxy.io/v1.9/tasks/operations/standalone-deployment-mode/",
+    "EG-HOST": "https://gateway.envoyproxy.io/v1.9/api/extension_types/#envoygatewayhostinfrastructureprovider",
+    "GW-REDIRECT": "https://gateway-api.sigs.k8s.io/reference/spec/#httprequestredirectfilter",
+    "GW-LISTENER": "https://gateway-api.sigs.k8s.io/reference/spec/#listener",
+    "GW-HTTPROUTE": "https://gateway-api.sigs.k8s.io/api-types/httproute/",
 }
 
 # Issues from §6 of the facts sheet, cited as "#n" (or "repo#n" where the number is ambiguous).
@@ -82,6 +94,12 @@ ISSUES: dict[str, str] = {
     "#1752": "https://github.com/kubernetes-sigs/aws-load-balancer-controller/issues/1752",
     "#1815": "https://github.com/kubernetes/ingress-nginx/issues/1815",
     "contour#2347": "https://github.com/projectcontour/contour/issues/2347",
+    # Envoy Gateway and Envoy
+    "eg#9219": "https://github.com/envoyproxy/gateway/issues/9219",
+    "eg#2632": "https://github.com/envoyproxy/gateway/issues/2632",
+    "eg#9452": "https://github.com/envoyproxy/gateway/issues/9452",
+    "envoy#43031": "https://github.com/envoyproxy/envoy/issues/43031",
+    "envoy#34241": "https://github.com/envoyproxy/envoy/issues/34241",
 }
 
 ALL_KEYS = {**SOURCES, **ISSUES}

@@ -79,20 +79,42 @@ def judge(edge: Edge, expectation: Expectation, measurement: Measurement) -> Ver
         return Verdict("limited", f"{header}: {expectation.reason} {sources.cite(expectation.sources)}", measurement)
     if expectation.outcome == "limited" and expectation.ideal is not None \
             and not compare(edge, expectation.ideal, measurement.observation):
-        return Verdict("fail", f"{header}: unexpected success (strict): the documented limitation did not show.\n"
-                               f"expected: {expectation.describe()}\nobserved:\n{observed}\n"
-                               "The stand-in or the edge does not behave as the topology documents.", measurement)
-    return Verdict("fail", _failure(header, expectation, measurement.mismatches, observed, tried, t), measurement)
+        return Verdict("fail", "\n".join([
+            f"{header}: unexpected success (strict): the documented limitation did not show.",
+            f"expected: {expectation.describe()}", f"observed:\n{observed}", *_controller(edge, expectation),
+            "The stand-in or the edge does not behave as the topology documents."]), measurement)
+    return Verdict("fail", _failure(header, expectation, measurement.mismatches, observed, tried, t,
+                                    _controller(edge, expectation)), measurement)
 
 
-def _failure(header: str, expectation: Expectation, mismatches: list[str], observed: str, tried: str, t) -> str:
+def _controller(edge: Edge, expectation: Expectation) -> list[str]:
+    """For a real controller: its name, version and the settings of its own that decide the cell. Where no
+    misconfiguration explains the failure, the controller does not do what these settings document."""
+    from . import controllers
+
+    if not edge.controller_name or edge.controller_name not in controllers.available():
+        return []
+    controller = controllers.get(edge.controller_name)
+    settings = controller.describe_settings(edge.topology, expectation.cell)
+    if settings is None:
+        return []
+    return [f"controller: {controller.title} {edge.controller_version or '(version unknown)'} ({controller.name}); "
+            f"its settings for this cell: {settings}"]
+
+
+def _failure(header: str, expectation: Expectation, mismatches: list[str], observed: str, tried: str, t,
+             controller: list[str] = ()) -> str:
     lines = [f"{header}: FAIL", f"expected: {expectation.describe()}", "observed:"]
     lines += [f"  - {m}" for m in mismatches]
-    lines += ["probes:", observed, f"({tried})"]
+    lines += ["probes:", observed, f"({tried})", *controller]
     found = findings.for_cell(t, expectation.behaviour, expectation.variant)
     if found:
         lines.append("likely misconfiguration:")
         lines += [f"  - {finding}" for finding in found]
+    elif controller:
+        lines.append("likely misconfiguration: none of the known ones matches this topology's settings: the "
+                     "controller does not do what the settings above document (a conformance failure of the controller, "
+                     "or of edgeconform's reading of its documentation)")
     else:
         lines.append("likely misconfiguration: none of the known ones matches this topology's settings; compare the "
                      "probes above with the expectation")

@@ -48,8 +48,11 @@ EXPLAINS = {
     "XFF_TOO_MANY_HOPS": {"client_ip", "security[forged-client]"},
     "CLB_HTTP_WEBSOCKET": {"websocket[ws]", "websocket[wss]"},
     "TLS_POLICY_OUTDATED": {"security[tls-versions]"},
+    "EG_SERVICE_ETP_LOCAL": {"client_ip"},
+    "EG_UPGRADE_REFUSED_ON_REDIRECT": {"websocket[ws]"},
 }
-EVERYWHERE = {"PROXY_NOT_EXPECTED", "PROXY_NOT_SENT", "XFF_NOT_TRUSTED", "REDIRECT_LOOP_TLS_AT_LB"}
+EVERYWHERE = {"PROXY_NOT_EXPECTED", "PROXY_NOT_SENT", "XFF_NOT_TRUSTED", "REDIRECT_LOOP_TLS_AT_LB",
+              "EG_NO_XFP_FROM_PROXY_PORT"}
 TRIGGERS = {  # one topology per finding code
     "PROXY_NOT_EXPECTED": "load_balancer: {model: nlb, listeners: [{port: 80, protocol: TCP, target: http}], "
                           "proxy_protocol: v2}\ncontroller: {proxy_protocol: false}",
@@ -67,7 +70,18 @@ TRIGGERS = {  # one topology per finding code
                                "certificates: [a.example.test]}\ncontroller: {cleartext: redirect}",
     "TLS_POLICY_OUTDATED": "load_balancer: {model: nlb, listeners: [{port: 443, protocol: TLS, target: http}], "
                            "certificates: [a.example.test], tls_min_version: TLSv1.0}\ncontroller: {cleartext: serve}",
+    # Envoy Gateway's limits (EnvoyGateway.limits): its own codes, beside the mistakes they come with
+    "EG_NO_XFP_FROM_PROXY_PORT": "load_balancer: {model: nlb, listeners: [{port: 443, protocol: TLS, target: http}], "
+                                 "certificates: [a.example.test], proxy_protocol: v2, target_type: ip}\n"
+                                 "controller: {kind: envoy-gateway, proxy_protocol: true, cleartext: redirect}",
+    "EG_SERVICE_ETP_LOCAL": "load_balancer: {model: nlb, listeners: [{port: 80, protocol: TCP, target: http}], "
+                            "target_type: instance}\nkubernetes: {external_traffic_policy: Cluster}\n"
+                            "controller: {kind: envoy-gateway, cleartext: serve}",
+    "EG_UPGRADE_REFUSED_ON_REDIRECT": "load_balancer: {model: nlb, listeners: [{port: 80, protocol: TCP, target: http}], "
+                                      "target_type: ip}\ncontroller: {kind: envoy-gateway, cleartext: redirect}",
 }
+# The mistakes a controller's limit comes with (the limit is named beside them)
+ALONGSIDE = {"EG_NO_XFP_FROM_PROXY_PORT": {"REDIRECT_LOOP_TLS_AT_LB"}}
 
 
 def test_every_finding_code_is_covered_here():
@@ -79,7 +93,7 @@ def test_each_finding_explains_the_cells_it_names(synthetic, code):
     from edgeconform import behaviours
 
     t = synthetic(TRIGGERS[code])
-    assert [f.code for f in findings.findings(t)] == [code]
+    assert {f.code for f in findings.findings(t)} == {code, *ALONGSIDE.get(code, ())}
     cells = {e.cell: (e.behaviour, e.variant) for e in behaviours.for_topology(t)}
     explained = {cell for cell, (name, variant) in cells.items()
                  if code in [f.code for f in findings.for_cell(t, name, variant)]}

@@ -73,7 +73,7 @@ def test_finding_codes_and_cells_agree():
 
 def _topologies_with_every_finding():
     found = list(catalog.load().values())
-    for path in sorted((REPO / "examples" / "misconfigured").glob("*.yaml")):
+    for path in sorted((REPO / "examples" / "misconfigured").rglob("*.yaml")):  # the controllers' folders too
         found += list(catalog.load_file(path).values())
     return found
 

@@ -163,5 +163,6 @@ def _same_via(seen: str, wanted: str) -> bool:
 BEHAVIOUR = Behaviour(
     name=NAME,
     description="behaviour: the backend learns the real client address",
-    cells={"": Cell(rule, probe, compare, explained_by=("XFF_TRUSTED_BEHIND_L4", "XFF_TOO_MANY_HOPS"))},
+    cells={"": Cell(rule, probe, compare, explained_by=("XFF_TRUSTED_BEHIND_L4", "XFF_TOO_MANY_HOPS",
+                                                                  "EG_SERVICE_ETP_LOCAL"))},
 )

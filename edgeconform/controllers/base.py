@@ -22,7 +22,7 @@ cannot express (a finding with its source), so the suites then show what really 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -31,7 +31,7 @@ from pydantic import BaseModel
 
 from .. import certs
 from ..kube.manifests import versions
-from ..supervisor import Process
+from ..supervisor import Connect, Process
 from ..topology import Topology
 
 CONTROLLER_KINDS = ("http", "https", "redirect")
@@ -59,7 +59,8 @@ class Semantics:
 
     redirect_default: int  # the cleartext redirect's code when the settings name none
     proxy_protocol: Literal["required", "optional"]  # a PROXY listener refuses, or serves, a connection without one
-    host_sni: Literal["misdirected", "route"]  # its answer to a Host that differs from the SNI name, by default
+    # its answer to a Host that differs from the SNI name: 421 (by default, or by a setting), or "route" (it has no 421)
+    host_sni: Literal["misdirected", "route"]
     sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # fact -> source keys
 
 
@@ -71,11 +72,14 @@ GENERIC = Semantics(redirect_default=308, proxy_protocol="required", host_sni="m
 
 @dataclass(frozen=True)
 class Limit:
-    """Something a topology asks that the controller cannot express: shown at load time, with its source."""
+    """Something a topology asks that the controller cannot express: shown at load time, with its source, as a
+    finding (edgeconform.findings) under ``code``."""
 
     field: str  # the controller block's field (or cell) it concerns
     message: str
     sources: tuple[str, ...]
+    code: str = ""  # its finding code (findings.CODES); the cells it explains list the code
+    everywhere: bool = False  # explains a failure of any cell (it breaks the whole edge)
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,7 @@ class LocalPlace:
     idle_timeout: int  # the load balancer's, which the controller's keep-alive must exceed
     certificates: dict[str, certs.IssuedCert]  # the controller's certificates by name (default first)
     workdir: Path
+    isolated: bool = False  # a network namespace of the edge's own: nothing else listens there
 
 
 @dataclass
@@ -118,6 +123,9 @@ class LocalController:
     processes: list[Process]
     admin_url: str | None = None  # an Envoy admin endpoint (PROXY-protocol counters), where there is one
     unsupported: dict[str, str] = field(default_factory=dict)
+    # What a failing test gets besides the processes' logs (name -> text), read through the edge's connect
+    # function: a controller's status, the configuration it produced.
+    diagnostics: Callable[[Connect], dict[str, str]] | None = None
 
 
 class Controller:
@@ -126,6 +134,7 @@ class Controller:
     name: ClassVar[str]
     title: ClassVar[str]  # in reports: "Envoy (generic controller)", "Emissary-ingress"
     runs_on: ClassVar[tuple[str, ...]]  # "local" (processes on this machine), "cluster" (installed in Kubernetes)
+    not_on: ClassVar[dict[str, str]] = {}  # targets of those places it is not built for -> why
     resource_kinds: ClassVar[tuple[tuple[str, str], ...]] = ()  # (apiVersion, kind) it creates per topology
     tools: ClassVar[tuple[str, ...]] = ()  # command-line tools its cluster install needs (helm)
     # its own vocabulary (None: the abstract controller block is all it takes) and documented semantics
@@ -157,6 +166,22 @@ class Controller:
     def limits(self, t: Topology) -> list[Limit]:
         """What ``t`` asks that this controller cannot express (load-time findings)."""
         return []
+
+    @classmethod
+    def semantics_for(cls, t: Topology) -> Semantics:
+        """Its documented semantics as ``t`` sets it up (a setting may make PROXY optional); ``semantics`` here."""
+        return cls.semantics
+
+    def describe_settings(self, t: Topology, cell: str) -> str | None:
+        """Its own settings that decide ``cell`` ("client_ip", "security[host-sni]"), in its terms with their
+        sources, for a failure message: a real controller that does not do what they document is named with its
+        version and these settings. None: nothing to name."""
+        return None
+
+    def local_unavailable(self, isolated: bool = True) -> str | None:
+        """Why it cannot run as local processes on this machine (a skip reason naming the fix), or None.
+        ``isolated``: each edge gets a network namespace of its own (False: the loopback fallback)."""
+        return None
 
     def local(self, t: Topology, place: LocalPlace) -> LocalController:
         raise Unsupported(f"{self.name} does not run as local processes; it runs on: {', '.join(self.runs_on)}")

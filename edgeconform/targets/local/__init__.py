@@ -33,7 +33,7 @@ from ...load_balancers.standins import AddressBook, render_standin
 from ...render import render
 from ...supervisor import Process, Supervisor, all_of, http_ok, tcp_open
 from ...topology import LB_SERVER_HEADER, Topology
-from ..base import Target, TargetUsageError
+from ..base import Target, TargetUnavailable, TargetUsageError
 from . import addresses, netns, workdirs
 from .addresses import NamespacePlace, Place
 
@@ -64,6 +64,7 @@ class Plan:
     lb_server_header: str | None = None
     controller_admin: str | None = None
     controller_listeners: dict[str, tuple[str, int]] = field(default_factory=dict)
+    diagnostics: list = field(default_factory=list)  # the controller's: connect -> {name: text}
 
 
 class LocalTarget(Target):
@@ -86,6 +87,7 @@ class LocalTarget(Target):
         else:
             self.why_not_namespace = "" if isolation == "namespace" else "the loopback fallback was asked for"
         self.isolation = isolation  # "namespace" (each edge its own network namespace) or "loopback"
+        self._usable(self.controller)
         workdirs.sweep()  # what a killed run of the loopback fallback left behind
 
     def header(self) -> str:
@@ -102,16 +104,30 @@ class LocalTarget(Target):
                                           f"one of {', '.join(controllers.for_place('local'))}")
         return controller
 
+    def _usable(self, controller: controllers.Controller) -> None:
+        """A controller that cannot run here (not built, no namespace for it): its tests skip, naming why."""
+        why = controller.local_unavailable(isolated=self.isolation == "namespace")
+        if why:
+            raise TargetUnavailable(f"the {controller.name} controller cannot run here: {why}")
+
     def build(self, topology: Topology) -> Edge:
         # the topology's own controller (its block names it), else the run's
         controller = self.controller if topology.controller.kind in (None, self.controller.name) else \
             self._controller(topology.controller.kind)
+        self._usable(controller)
         place, workdir = self._place(topology)
-        supervisor = Supervisor(workdir, connect=lambda ip, port, timeout: place.connect(ip, port, None, timeout),
-                                popen_kwargs=place.popen_kwargs)
+        connect = lambda ip, port, timeout: place.connect(ip, port, None, timeout)  # noqa: E731
+        supervisor = Supervisor(workdir, connect=connect, popen_kwargs=place.popen_kwargs)
+        extra: list = []  # the controller's own diagnostics, beside the processes' logs
+
+        def logs() -> dict[str, str]:
+            out = supervisor.logs()
+            for diagnostics in extra:
+                out.update(diagnostics(connect))
+            return out
         edge = Edge(topology=topology, target=self.name, endpoints={}, ca=workdir / "ca.pem", roles=place.roles(),
                     client_cidr=place.client_cidr, client_addresses=place.clients(), workdir=workdir,
-                    _alive=supervisor.check, _logs=supervisor.logs, _pids=supervisor.pids, _connect=place.connect)
+                    _alive=supervisor.check, _logs=logs, _pids=supervisor.pids, _connect=place.connect)
         edge.on_close(place.release)  # last: the namespace goes with everything in it (and its folder)
         if isinstance(place, NamespacePlace):
             edge.enter = place.enter()
@@ -121,6 +137,7 @@ class LocalTarget(Target):
         try:
             transparent = isinstance(place, NamespacePlace) or transparent_source_available()
             built = plan(topology, place, workdir, transparent=transparent, controller=controller)
+            extra += built.diagnostics
             if "client_ip" in built.unsupported and not isinstance(place, NamespacePlace):
                 built.unsupported["client_ip"] += f" ({self.why_not_namespace})"
             edge.endpoints, edge.unsupported = built.endpoints, built.unsupported
@@ -174,7 +191,7 @@ def plan(t: Topology, place: Place, workdir: Path, transparent: bool = True,
     at_controller = LocalPlace(ip=place.controller, ports={kind: place.controller_port(kind) for kind in kinds},
                                admin_port=place.controller_admin, backend=(place.echo, place.echo_port),
                                https_port=redirect_port(t, place), idle_timeout=idle, certificates=ctl_certs,
-                               workdir=workdir)
+                               workdir=workdir, isolated=isinstance(place, NamespacePlace))
     local = controller.local(t, at_controller)
     processes += local.processes
 
@@ -187,7 +204,8 @@ def plan(t: Topology, place: Place, workdir: Path, transparent: bool = True,
                                          place.lb_admin))
 
     result = Plan(processes, endpoints={}, unsupported=dict(local.unsupported), controller_admin=local.admin_url,
-                  controller_listeners={kind: (place.controller, port) for kind, port in at_controller.ports.items()})
+                  controller_listeners={kind: (place.controller, port) for kind, port in at_controller.ports.items()},
+                  diagnostics=[local.diagnostics] if local.diagnostics else [])
     if t.layer == "l4" and t.preserves_client_ip and not transparent:
         result.unsupported["client_ip"] = TRANSPARENT_UNAVAILABLE
     standin = render_standin(t, address_book(t, place), workdir, lb_certs, transparent and t.preserves_client_ip)
