@@ -186,7 +186,7 @@ class Settings(_Native):
 
     def dump(self) -> dict[str, Any]:
         """As written (what the resources carry): only the fields that were given."""
-        return self.model_dump(exclude_none=True, exclude_defaults=False)
+        return self.model_dump(exclude_unset=True)
 
 
 SEMANTICS = Semantics(
@@ -328,7 +328,7 @@ class EnvoyGateway(Controller):
 
     def describe_settings(self, t: Topology, cell: str) -> str | None:
         settings = _settings_of(t)
-        ctp = settings.clientTrafficPolicy.model_dump(exclude_none=True)
+        ctp = settings.clientTrafficPolicy.model_dump(exclude_unset=True)
         behaviour = cell.split("[")[0]
         if cell in ("security[tls-versions]",):
             return f"ClientTrafficPolicy tls: {_short(ctp.get('tls', {}))} (default minVersion 1.2) [EG-TLS]"
@@ -339,7 +339,7 @@ class EnvoyGateway(Controller):
             return f"ClientTrafficPolicy {_short(shown) if shown else '{} (no PROXY, the TCP peer is the client)'} " \
                    "[EG-PP][EG-XFF]"
         if behaviour in ("redirect", "websocket") or cell in ("security[redirect-loop]", "security[forged-proto]"):
-            rules = settings.redirects.model_dump(exclude_none=True)
+            rules = settings.redirects.model_dump(exclude_unset=True)
             return f"HTTPRoute redirect rules by listener: {_short(rules) if rules else 'none (cleartext served)'} " \
                    "(statusCode default 302) [GW-REDIRECT]"
         if behaviour == "sni" or cell in ("security[default-cert]", "security[host-sni]"):
@@ -366,7 +366,7 @@ class EnvoyGateway(Controller):
                   gateway_labels: dict[str, str] | None = None) -> list[dict[str, Any]]:
         """The Gateway, ClientTrafficPolicy, HTTPRoutes, Secrets (and a Backend for ``backend_ip``) for ``t``."""
         settings = self.to_native(t)
-        rules = settings.redirects.model_dump(exclude_none=True)
+        rules = settings.redirects.model_dump(exclude_unset=True)
         secrets = {name: manifests.secret_name(name) for name in certificates}
         listeners = []
         for kind in t.controller_kinds:
@@ -382,7 +382,7 @@ class EnvoyGateway(Controller):
         objects = manifests.render(
             "envoy-gateway/edge.yaml.j2", gateway=GATEWAY, gateway_class=gateway_class, class_name=class_name,
             namespace=manifests.NAMESPACE, labels=labels, gateway_labels=gateway_labels or labels,
-            listeners=listeners, client_traffic_policy=settings.clientTrafficPolicy.model_dump(exclude_none=True),
+            listeners=listeners, client_traffic_policy=settings.clientTrafficPolicy.model_dump(exclude_unset=True),
             backend_name="echo", backend_ip=backend_ip[0] if backend_ip else None,
             backend_port=backend_ip[1] if backend_ip else None, backend_ref=backend_ref,
             conclusion_headers=CONCLUSION_HEADERS, port_header=headers.PORT)
