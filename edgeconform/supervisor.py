@@ -44,6 +44,7 @@ class Process:
     ready: Check
     files: dict[str, str] = field(default_factory=dict)  # file name in the work folder -> text
     env: dict[str, str] | None = None
+    ready_timeout: float | None = None  # seconds it may take to be ready; None: the supervisor's (READY_TIMEOUT)
 
 
 class ProcessFailed(Exception):
@@ -66,6 +67,7 @@ class Managed:
     ready: Check
     popen: subprocess.Popen = field(repr=False)
     is_ready: bool = False
+    ready_timeout: float | None = None
 
     def alive(self) -> bool:
         return self.popen.poll() is None
@@ -102,7 +104,9 @@ class Supervisor:
         """Write the process's files into the work folder, then start it."""
         for name, text in process.files.items():
             (self.workdir / name).write_text(text)
-        return self.start(process.name, process.argv, process.ready, env=process.env)
+        managed = self.start(process.name, process.argv, process.ready, env=process.env)
+        managed.ready_timeout = process.ready_timeout
+        return managed
 
     def start(self, name: str, argv: list[str], ready: Check, env: dict | None = None) -> Managed:
         log = self.workdir / f"{name.split()[0]}.log"
@@ -127,9 +131,12 @@ class Supervisor:
                     proc.is_ready = _safely(lambda: proc.ready(self.connect))
             if all(proc.is_ready for proc in self.processes):
                 return time.monotonic() - started
-            if time.monotonic() - started > timeout:
-                slow = next(proc for proc in self.processes if not proc.is_ready)
-                raise slow.failure(f"was not ready after {timeout:g} s (EDGECONFORM_READY_TIMEOUT)")
+            late = [proc for proc in self.processes
+                    if not proc.is_ready and time.monotonic() - started > (proc.ready_timeout or timeout)]
+            if late:
+                slow = late[0]
+                raise slow.failure(f"was not ready after {slow.ready_timeout or timeout:g} s "
+                                   "(EDGECONFORM_READY_TIMEOUT)")
             time.sleep(delay)
             delay = min(delay * 1.5, 0.05)
 

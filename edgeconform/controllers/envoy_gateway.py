@@ -60,7 +60,7 @@ from .. import binaries, headers
 from ..binaries import MissingBinary
 from ..kube import manifests
 from ..render import render
-from ..supervisor import CHECK_TIMEOUT, Connect, Process, ProcessFailed, http_get
+from ..supervisor import CHECK_TIMEOUT, READY_TIMEOUT, Connect, Process, ProcessFailed, http_get
 from ..topology import Topology
 from .base import (Controller, ControllerPlan, EdgeFacts, Limit, LocalController, LocalPlace, Semantics,
                    SettingsError, service_ports, versions)
@@ -418,7 +418,10 @@ class EnvoyGateway(Controller):
         log = place.workdir / f"{name.split()[0]}.log"  # where the supervisor writes its output
         argv = [gateway_binary(), "server", "--config-path", str(place.workdir / CONFIG)]
         ready = _ready(log, place.ip, [place.ports[kind] for kind in t.controller_kinds])
-        return LocalController([Process(name, argv, ready, {CONFIG: config})],
+        # Envoy Gateway validates its resources against its CRDs as it starts: 2-3 s on a quiet 2-core machine, several
+        # times that under load (a fatal log line still fails at once)
+        process = Process(name, argv, ready, {CONFIG: config}, env=_environment(), ready_timeout=3 * READY_TIMEOUT)
+        return LocalController([process],
                                diagnostics=lambda connect: diagnostics(log, homes["runtime"], connect))
 
     # --- cluster: the Helm chart, then the resources per topology --------------------------------------------
@@ -447,6 +450,10 @@ class EnvoyGateway(Controller):
 
 
 CONFIG = "envoy-gateway.yaml"
+
+
+def _environment() -> dict[str, str]:
+    return dict(os.environ)
 
 
 def _settings_of(t: Topology) -> Settings:
