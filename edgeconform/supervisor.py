@@ -45,6 +45,8 @@ class Process:
     files: dict[str, str] = field(default_factory=dict)  # file name in the work folder -> text
     env: dict[str, str] | None = None
     ready_timeout: float | None = None  # seconds it may take to be ready; None: the supervisor's (READY_TIMEOUT)
+    # Raises ProcessFailed when the process, though running, has failed (a controller whose own child died)
+    watch: Callable[[], None] | None = None
 
 
 class ProcessFailed(Exception):
@@ -68,6 +70,7 @@ class Managed:
     popen: subprocess.Popen = field(repr=False)
     is_ready: bool = False
     ready_timeout: float | None = None
+    watch: Callable[[], None] | None = None
 
     def alive(self) -> bool:
         return self.popen.poll() is None
@@ -105,7 +108,7 @@ class Supervisor:
         for name, text in process.files.items():
             (self.workdir / name).write_text(text)
         managed = self.start(process.name, process.argv, process.ready, env=process.env)
-        managed.ready_timeout = process.ready_timeout
+        managed.ready_timeout, managed.watch = process.ready_timeout, process.watch
         return managed
 
     def start(self, name: str, argv: list[str], ready: Check, env: dict | None = None) -> Managed:
@@ -141,10 +144,12 @@ class Supervisor:
             delay = min(delay * 1.5, 0.05)
 
     def check(self) -> None:
-        """Raise ProcessFailed for the first process that is no longer running."""
+        """Raise ProcessFailed for the first process that is no longer running (or says it failed)."""
         for proc in self.processes:
             if not proc.alive():
                 raise proc.failure(f"crashed (exit code {proc.popen.returncode})")
+            if proc.watch is not None:
+                proc.watch()
 
     def logs(self, lines: int = 40) -> dict[str, str]:
         return {proc.name: proc.tail(lines) for proc in self.processes}
