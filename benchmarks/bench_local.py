@@ -2,16 +2,19 @@
 own tests, for this checkout and, with --baseline, for another commit in the same run.
 
     python benchmarks/bench_local.py [--rounds 5] [--matrix-rounds 3] [--topology NAME ...]
-                                     [--baseline REF] [--tests] [--json]
+                                     [--controller NAME] [--mode MODE ...] [--baseline REF] [--tests] [--json]
 
-- bring-up: from LocalTarget.build() until every process answers on its admin/stats/health endpoint;
+- bring-up: from LocalTarget.build() until every process answers on its admin/stats/health endpoint, with the
+  controller --controller names (default: envoy, the generic one); and the resident memory of the edge's processes
+  (their children included: Envoy Gateway's Envoy) once it is up;
 - the matrix as a user runs it: `pytest suites` in a subprocess (interpreter start included), every catalog
   topology x the four behaviours, then with the security suite too, serially and with pytest-xdist -n 2;
 - --tests: `pytest tests` once per tree (minutes);
 - --baseline REF: the same measures for REF, from a temporary git worktree run with this venv, the two trees
   taking turns round by round so both see the same machine load. The worktree is removed at the end.
 
-Targets on a 2-core machine: a topology up in under 0.5 s, the full matrix in under 20 s serial.
+Targets on a 2-core machine: a topology up in under 0.5 s, the full matrix in under 20 s serial; with a real
+controller (issue 11): a topology up in under 2 s (Envoy Gateway), the catalog x four behaviours under 60 s serial.
 """
 
 from __future__ import annotations
@@ -39,18 +42,41 @@ MODES = {"matrix, 4 behaviours, serial": FOUR,
          "matrix with security, -n 2": ["-n", "2", "--dist", "loadgroup"]}
 # Runs in a subprocess with the tree's own package first on sys.path: bring-up of each topology, in seconds.
 BRING_UP = """
-import json, sys, time
+import json, os, sys, time
 from edgeconform import catalog
 from edgeconform.targets.local import LocalTarget
-names, rounds = json.loads(sys.argv[1]), int(sys.argv[2])
-topologies, target, out = catalog.load(), LocalTarget(), {}
+names, rounds, controller = json.loads(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+
+def family(pids):
+    found, todo = set(), list(pids)
+    while todo:
+        pid = todo.pop()
+        if pid in found:
+            continue
+        found.add(pid)
+        try:
+            for task in os.listdir(f"/proc/{pid}/task"):
+                todo += [int(c) for c in open(f"/proc/{pid}/task/{task}/children").read().split()]
+        except OSError:
+            pass
+    return found
+
+def rss_mib(pid):
+    try:
+        return int(open(f"/proc/{pid}/status").read().split("VmRSS:")[1].split()[0]) / 1024
+    except (OSError, IndexError):
+        return 0.0
+
+topologies, target, out, memory = catalog.load(), LocalTarget(controller), {}, {}
 for name in names:
-    for _ in range(rounds):
+    for i in range(rounds):
         started = time.perf_counter()
-        edge = target.build(topologies[name])
+        edge = target.build(topologies[name].with_controller(controller))
         out.setdefault(name, []).append(time.perf_counter() - started)
+        if i == 0:
+            memory[name] = [sum(rss_mib(pid) for pid in family(edge.pids()))]
         edge.close()
-print(json.dumps(out))
+print(json.dumps({"seconds": out, "memory": memory}))
 """
 
 
@@ -77,9 +103,9 @@ class Tree:
             raise SystemExit(f"{self.label}: pytest {' '.join(args)} failed:\n{run.stdout[-3000:]}")
         return elapsed
 
-    def bring_up(self, names: list[str], rounds: int) -> dict[str, list[float]]:
-        run = subprocess.run([sys.executable, "-c", BRING_UP, json.dumps(names), str(rounds)], cwd=self.root,
-                             env=self.env(), capture_output=True, text=True)
+    def bring_up(self, names: list[str], rounds: int, controller: str) -> dict[str, dict[str, list[float]]]:
+        run = subprocess.run([sys.executable, "-c", BRING_UP, json.dumps(names), str(rounds), controller],
+                             cwd=self.root, env=self.env(), capture_output=True, text=True)
         if run.returncode != 0:
             raise SystemExit(f"{self.label}: bring-up failed:\n{run.stderr[-3000:]}")
         return json.loads(run.stdout.strip().splitlines()[-1])
@@ -100,13 +126,16 @@ def measure(trees: list[Tree], names: list[str], args: argparse.Namespace) -> di
     """measure name -> tree label -> seconds per run; the trees take turns."""
     out: dict[str, dict[str, list[float]]] = {}
     for tree in trees:
-        for name, times in tree.bring_up(names, args.rounds).items():
+        measured = tree.bring_up(names, args.rounds, args.controller)
+        for name, times in measured["seconds"].items():
             out.setdefault(f"bring-up {name}", {})[tree.label] = times
-    for mode, extra in MODES.items():
+        for name, mib in measured["memory"].items():
+            out.setdefault(f"memory {name} (MiB)", {})[tree.label] = mib
+    for mode in args.mode or list(MODES):
         for _ in range(args.matrix_rounds):
             for tree in trees:
                 out.setdefault(mode, {}).setdefault(tree.label, []).append(
-                    tree.pytest("suites", "--no-matrix", *extra))
+                    tree.pytest("suites", "--no-matrix", "--controller", args.controller, *MODES[mode]))
     if args.tests:
         for tree in trees:
             out.setdefault("pytest tests (the harness's own tests)", {})[tree.label] = [tree.pytest("tests")]
@@ -118,6 +147,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="bring-ups per topology")
     parser.add_argument("--matrix-rounds", type=int, default=3, help="full matrix runs per mode and tree")
     parser.add_argument("--topology", action="append", help="topologies to bring up (default: all of the catalog)")
+    parser.add_argument("--controller", default="envoy", help="the controller of the local target (default: envoy)")
+    parser.add_argument("--mode", action="append", choices=list(MODES), help="matrix modes to run (default: all)")
     parser.add_argument("--baseline", metavar="REF", help="also measure this commit (a temporary git worktree)")
     parser.add_argument("--tests", action="store_true", help="also time `pytest tests` once per tree")
     parser.add_argument("--json", action="store_true")
@@ -139,8 +170,8 @@ def main() -> None:
     if args.json:
         print(json.dumps({"trees": [t.label for t in trees], "seconds": results}, indent=2))
         return
-    table = Table(title=f"edgeconform local benchmark (median seconds; bring-up x{args.rounds}, "
-                        f"matrix x{args.matrix_rounds})")
+    table = Table(title=f"edgeconform local benchmark, controller {args.controller} (median seconds; bring-up "
+                        f"x{args.rounds}, matrix x{args.matrix_rounds}; memory: MiB)")
     table.add_column("measure")
     for tree in trees:
         table.add_column(tree.label, justify="right")
@@ -148,6 +179,10 @@ def main() -> None:
         table.add_row(name, *(f"{statistics.median(by_tree[t.label]):.3f}" if name.startswith("bring-up")
                               else f"{statistics.median(by_tree[t.label]):.1f}" for t in trees))
     Console().print(table)
+    for name, by_tree in results.items():  # the spread, for a shared machine's noise
+        if name.startswith("bring-up"):
+            spread = {t.label: f"{min(by_tree[t.label]):.2f}-{max(by_tree[t.label]):.2f}" for t in trees}
+            Console().print(f"{name}: min-max {spread}")
 
 
 if __name__ == "__main__":
