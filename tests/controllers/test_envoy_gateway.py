@@ -333,11 +333,7 @@ def test_kind_gets_the_same_documents_with_the_echo_service(issued):
     assert plan.settings == EG.to_native(t).dump()
 
 
-def test_helm_install_command():
-    assert eg.install_commands("/w/kubeconfig", 420) == [
-        ["helm", "upgrade", "--install", "eg", "oci://docker.io/envoyproxy/gateway-helm", "--version", "v1.9.1",
-         "--namespace", "envoy-gateway-system", "--create-namespace", "--kubeconfig", "/w/kubeconfig", "--wait",
-         "--timeout", "420s"]]
+def test_the_install_adds_the_gateway_every_topology_reapplies():  # the helm command: tests/targets/kind
     kinds = [(o["kind"], o["metadata"].get("namespace")) for o in eg.install_objects()]
     assert kinds == [("EnvoyProxy", "envoy-gateway-system"), ("GatewayClass", None), ("Gateway", "edgeconform")]
 
