@@ -152,7 +152,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     # Block the stop signals while building, so a Ctrl-C during start-up still tears everything down.
     signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
     try:
-        edge = LocalTarget(args.controller, isolation="loopback" if args.loopback else None).build(
+        edge = LocalTarget(args.controller, isolation="loopback" if args.loopback else None, standby=False).build(
             topologies[args.name])
     except (AddressBusy, MissingBinary, ProcessFailed, TargetUnavailable) as exc:
         print(f"edgeconform: cannot build {args.name}: {exc}", file=sys.stderr)

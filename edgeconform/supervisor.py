@@ -111,6 +111,12 @@ class Supervisor:
         managed.ready_timeout, managed.watch = process.ready_timeout, process.watch
         return managed
 
+    def take_over(self, managed: Managed, process: Process) -> None:
+        """A process this supervisor already runs (a controller started ahead of its topology) is now ready when
+        ``process`` says: its readiness, budget and watch replace the old ones."""
+        managed.ready, managed.ready_timeout, managed.watch = process.ready, process.ready_timeout, process.watch
+        managed.is_ready = False
+
     def start(self, name: str, argv: list[str], ready: Check, env: dict | None = None) -> Managed:
         log = self.workdir / f"{name.split()[0]}.log"
         with open(log, "ab") as out:

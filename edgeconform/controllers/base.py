@@ -114,6 +114,7 @@ class LocalPlace:
     certificates: dict[str, certs.IssuedCert]  # the controller's certificates by name (default first)
     workdir: Path
     isolated: bool = False  # a network namespace of the edge's own: nothing else listens there
+    standby: Any = None  # the controller's process started here ahead of the topology (Controller.standby), if any
 
 
 @dataclass
@@ -126,6 +127,7 @@ class LocalController:
     # What a failing test gets besides the processes' logs (name -> text), read through the edge's connect
     # function: a controller's status, the configuration it produced.
     diagnostics: Callable[[Connect], dict[str, str]] | None = None
+    takes_over: Process | None = None  # of ``processes``: the one already running as the place's standby
 
 
 class Controller:
@@ -181,6 +183,12 @@ class Controller:
     def local_unavailable(self, isolated: bool = True) -> str | None:
         """Why it cannot run as local processes on this machine (a skip reason naming the fix), or None.
         ``isolated``: each edge gets a network namespace of its own (False: the loopback fallback)."""
+        return None
+
+    def standby(self, place: LocalPlace) -> Process | None:
+        """The slow part of its start-up, begun in an edge's place before the topology is known (the local target
+        starts it in the next edge's namespace while the current edge is probed). local() then finds it running
+        as ``place.standby`` and takes it over (LocalController.takes_over). None: nothing starts early."""
         return None
 
     def local(self, t: Topology, place: LocalPlace) -> LocalController:

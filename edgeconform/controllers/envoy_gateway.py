@@ -392,38 +392,43 @@ class EnvoyGateway(Controller):
         return objects
 
     # --- local: envoy-gateway server, file provider, Host infrastructure -------------------------------------
+    def standby(self, place: LocalPlace) -> Process | None:
+        """Envoy Gateway started with its GatewayClass and a Gateway on a port no topology uses: it initialises,
+        reads its CRDs and starts its Envoy (about two thirds of a cold start) before the topology is known.
+        local() then replaces the Gateway; readiness waits for the topology's own ports."""
+        if self.local_unavailable(place.isolated):
+            return None
+        homes = _homes(place)
+        standby = [{"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass",
+                    "metadata": {"name": GATEWAY}, "spec": {"controllerName": CONTROLLER_NAME}},
+                   {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+                    "metadata": {"name": GATEWAY, "namespace": manifests.NAMESPACE},
+                    "spec": {"gatewayClassName": GATEWAY,
+                             "listeners": [{"name": "standby", "port": STANDBY_PORT, "protocol": "HTTP"}]}}]
+        _write(homes["resources"] / RESOURCES, documents(standby))
+        return Process(PROCESS, _argv(place), lambda connect: True, {CONFIG: _config(place, homes, "(standby)")})
+
     def local(self, t: Topology, place: LocalPlace) -> LocalController:
         why = self.local_unavailable(place.isolated)
         if why:
             raise MissingBinary(why)
-        work = place.workdir / "envoy-gateway"
-        homes = {name: work / name for name in ("config", "data", "state", "runtime", "resources")}
-        for path in homes.values():
-            path.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(control_plane_certs(), homes["config"] / "certs")
-        version = expected_envoy_version()
-        link = homes["data"] / "envoy-versions" / version / "bin" / "envoy"  # func-e runs this; never downloads
-        link.parent.mkdir(parents=True)
-        link.symlink_to(envoy_binary())
+        homes = _homes(place)
         objects = self.resources(t, ports=place.ports, certificates=place.certificates,
                                  backend_ref={"group": "gateway.envoyproxy.io", "kind": "Backend", "name": "echo"},
                                  backend_ip=place.backend)
-        (homes["resources"] / "edge.yaml").write_text(yaml.safe_dump_all(objects, sort_keys=False))
-        config = render("envoy-gateway/envoy-gateway.yaml.j2", topology=t.name,
-                        resources=str(homes["resources"]), config_home=str(homes["config"]),
-                        data_home=str(homes["data"]), state_home=str(homes["state"]),
-                        runtime_dir=str(homes["runtime"]), admin_ip=place.ip, admin_port=place.admin_port,
-                        envoy_version=version)
-        name = f"controller ({NAME})"
-        log = place.workdir / f"{name.split()[0]}.log"  # where the supervisor writes its output
-        argv = [gateway_binary(), "server", "--config-path", str(place.workdir / CONFIG)]
-        ready = _ready(log, place.ip, [place.ports[kind] for kind in t.controller_kinds])
+        log = place.workdir / f"{PROCESS.split()[0]}.log"  # where the supervisor writes its output
+        fatal = FatalLines(log)
+        files = {CONFIG: _config(place, homes, t.name)}
+        if place.standby is not None:  # running with a GatewayClass alone: the topology is one file change away
+            _await_watch(log, fatal, place.standby)
+            files = {}
+        _write(homes["resources"] / RESOURCES, documents(objects))
+        ready = _ready(fatal, place.ip, [place.ports[kind] for kind in t.controller_kinds])
         # Envoy Gateway validates its resources against its CRDs as it starts: 2-3 s on a quiet 2-core machine, several
         # times that under load (a fatal log line still fails at once)
-        process = Process(name, argv, ready, {CONFIG: config}, env=_environment(), ready_timeout=3 * READY_TIMEOUT,
-                          watch=FatalLines(log).check)
-        return LocalController([process],
-                               diagnostics=lambda connect: diagnostics(log, homes["runtime"], connect))
+        process = Process(PROCESS, _argv(place), ready, files, ready_timeout=3 * READY_TIMEOUT, watch=fatal.check)
+        return LocalController([process], diagnostics=lambda connect: diagnostics(log, homes["runtime"], connect),
+                               takes_over=process if place.standby is not None else None)
 
     # --- cluster: the Helm chart, then the resources per topology --------------------------------------------
     def install(self, api, run, kubeconfig: str) -> None:
@@ -451,10 +456,60 @@ class EnvoyGateway(Controller):
 
 
 CONFIG = "envoy-gateway.yaml"
+RESOURCES = "edge.yaml"
+STANDBY_PORT = 18080  # the standby's Gateway listener: none of the local target's controller ports
+PROCESS = f"controller ({NAME})"
 
 
-def _environment() -> dict[str, str]:
-    return dict(os.environ)
+def _homes(place: LocalPlace) -> dict[str, Path]:
+    """Its four Host folders (func-e wants them distinct) and the resources folder, made once per place: the
+    control-plane certificates copied in, the Envoy its release expects linked where func-e looks for it."""
+    work = place.workdir / "envoy-gateway"
+    homes = {name: work / name for name in ("config", "data", "state", "runtime", "resources")}
+    if not work.exists():
+        for path in homes.values():
+            path.mkdir(parents=True)
+        shutil.copytree(control_plane_certs(), homes["config"] / "certs")
+        link = homes["data"] / "envoy-versions" / expected_envoy_version() / "bin" / "envoy"
+        link.parent.mkdir(parents=True)
+        link.symlink_to(envoy_binary())  # func-e runs this and never downloads
+    return homes
+
+
+def _config(place: LocalPlace, homes: dict[str, Path], topology: str) -> str:
+    return render("envoy-gateway/envoy-gateway.yaml.j2", topology=topology, resources=str(homes["resources"]),
+                  config_home=str(homes["config"]), data_home=str(homes["data"]), state_home=str(homes["state"]),
+                  runtime_dir=str(homes["runtime"]), admin_ip=place.ip, admin_port=place.admin_port,
+                  envoy_version=expected_envoy_version())
+
+
+def _argv(place: LocalPlace) -> list[str]:
+    return [gateway_binary(), "server", "--config-path", str(place.workdir / CONFIG)]
+
+
+def documents(objects: list[dict[str, Any]]) -> str:
+    """YAML documents as Envoy Gateway's file provider reads them: each one JSON (YAML's subset, written fast)."""
+    return "".join(f"---\n{json.dumps(obj)}\n" for obj in objects)
+
+
+def _write(path: Path, text: str) -> None:
+    """Whole or not at all, as one event for Envoy Gateway's watcher: a hidden file (which it ignores) renamed."""
+    hidden = path.with_name(f".{path.name}.tmp")
+    hidden.write_text(text)
+    hidden.rename(path)
+
+
+def _await_watch(log: Path, fatal: FatalLines, standby) -> None:
+    """Until a standby Envoy Gateway watches its resources folder: a file written between its first read and its
+    watch would go unnoticed. Bounded; a fatal line or its exit fails at once."""
+    deadline = time.monotonic() + 3 * READY_TIMEOUT
+    while "Watching path added" not in log.read_text(errors="replace"):
+        fatal.check()
+        if not standby.alive():
+            raise standby.failure("exited while it stood by")
+        if time.monotonic() > deadline:
+            raise standby.failure(f"did not watch its resources within {3 * READY_TIMEOUT:g} s")
+        time.sleep(0.01)
 
 
 def _settings_of(t: Topology) -> Settings:
@@ -592,12 +647,10 @@ FATAL = {"failed to run envoy": "Envoy Gateway's Envoy is not running (it could 
          "failed to load resources": "Envoy Gateway could not load the topology's resources"}
 
 
-def _ready(log: Path, ip: str, ports: list[int]):
+def _ready(fatal: FatalLines, ip: str, ports: list[int]):
     """Ready when Envoy's readiness listener answers (it comes in the same xDS snapshot as the Gateway's
     listeners, after Envoy has warmed them with their routes) and every controller port accepts; a fatal log line
     fails at once, naming it."""
-    fatal = FatalLines(log)
-
     def check(connect: Connect) -> bool:
         fatal.check()
         status, _ = http_get(connect, f"http://{ip}:{ENVOY_READY_PORT}/ready")

@@ -63,7 +63,8 @@ def target():
         pytest.skip(str(exc))
     if local.isolation != "namespace":
         pytest.skip("Envoy Gateway needs a network namespace of the edge's own")
-    return local
+    yield local
+    local.close()  # the Envoy Gateway it started ahead for a next edge
 
 
 def build(target, name):

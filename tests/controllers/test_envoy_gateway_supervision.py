@@ -39,9 +39,11 @@ def target():
     from edgeconform.targets.local import LocalTarget
 
     try:
-        return LocalTarget("envoy-gateway")
+        local = LocalTarget("envoy-gateway")
     except TargetUnavailable as exc:
         pytest.skip(str(exc))
+    yield local
+    local.close()  # the Envoy Gateway it started ahead for a next edge
 
 
 def envoys_of(workdir: str) -> list[int]:
@@ -64,6 +66,10 @@ def test_killing_the_harness_leaves_neither_envoy_gateway_nor_its_envoy(target, 
         harness.kill()  # SIGKILL: no atexit, no finally blocks in the harness
         harness.wait(timeout=10)
     assert wait_gone([*started["pids"], *envoy]) == [], processes_mentioning(started["workdir"])
+    deadline = time.monotonic() + 10  # the next edge's Envoy Gateway, started ahead (standby), goes too
+    while processes_mentioning(str(tmp_path)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert processes_mentioning(str(tmp_path)) == []
 
 
 def test_a_crashed_envoy_gateway_is_a_failure_and_takes_its_envoy_along(target):
@@ -105,6 +111,9 @@ def _failing(edge, timeout: float = 10.0) -> None:
 def test_envoy_gateway_never_downloads_envoy(target, monkeypatch):
     """An Envoy version that is not in the data home: func-e would download it. Inside the edge's namespace the
     lookup fails at once (no route off the machine); Envoy Gateway logs it, and the build fails naming it."""
+    from edgeconform.targets.local import LocalTarget
+
+    target = LocalTarget("envoy-gateway", standby=False)  # none of its Envoy Gateways started ahead
     original = eg.render
     monkeypatch.setattr(eg, "render", lambda template, **context: original(
         template, **{**context, "envoy_version": "1.39.99"} if "envoy_version" in context else context))
