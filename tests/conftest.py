@@ -94,6 +94,29 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+@pytest.fixture
+def installed_controller(tmp_path, monkeypatch):
+    """Install a controller plug-in the way another package would: a module plus a distribution whose
+    ``edgeconform.controllers`` entry point names it. Call with (module name, source, entry name, class name);
+    everything is uninstalled when the test ends."""
+    from edgeconform import controllers
+
+    def install(module: str, source: str, name: str, cls: str) -> None:
+        (tmp_path / f"{module}.py").write_text(textwrap.dedent(source))
+        dist = tmp_path / f"{module}-1.0.dist-info"
+        dist.mkdir()
+        (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module.replace('_', '-')}\nVersion: 1.0\n")
+        (dist / "entry_points.txt").write_text(f"[edgeconform.controllers]\n{name} = {module}:{cls}\n")
+        monkeypatch.syspath_prepend(str(tmp_path))
+        controllers.available.cache_clear()
+        controllers.controller_class.cache_clear()
+
+    yield install
+    monkeypatch.undo()
+    controllers.available.cache_clear()
+    controllers.controller_class.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def topologies():
     return catalog.load()

@@ -65,7 +65,7 @@ print(json.dumps([r.status_code, r.json()["client"]]))
 
 @pytest.mark.parametrize("name, stop, loopback", [("nlb-proxy-v2", signal.SIGINT, False),
                                                   ("alb", signal.SIGTERM, False),
-                                                  ("nlb-instance-local", signal.SIGTERM, True)])
+                                                  ("clb-tcp-proxy-v1", signal.SIGTERM, True)])
 def test_up_serves_until_a_stop_signal_then_tears_down(name, stop, loopback):
     if not loopback and not shutil.which("nsenter"):
         pytest.skip("nsenter (util-linux) is not installed: nothing here can enter the edge's namespace")

@@ -44,19 +44,8 @@ class Vocab(Controller):
 
 
 @pytest.fixture
-def vocab(tmp_path, monkeypatch):
-    (tmp_path / "vocab_controller.py").write_text(PLUGIN)
-    dist = tmp_path / "vocab_controller-1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: vocab-controller\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text("[edgeconform.controllers]\nvocab = vocab_controller:Vocab\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    controllers.available.cache_clear()
-    controllers.controller_class.cache_clear()
-    yield
-    monkeypatch.undo()
-    controllers.available.cache_clear()
-    controllers.controller_class.cache_clear()
+def vocab(installed_controller):
+    installed_controller("vocab_controller", PLUGIN, "vocab", "Vocab")
 
 
 def load(write_topologies, controller_block: str):

@@ -161,30 +161,21 @@ def test_a_controller_declares_every_kind_it_creates(name, tmp_path):
         assert made <= declared, f"{name} creates {made - declared} for {t.name} without declaring them"
 
 
-def test_a_controller_can_come_from_another_package(tmp_path, monkeypatch):
-    (tmp_path / "other_controller.py").write_text(textwrap.dedent("""
+def test_a_controller_can_come_from_another_package(installed_controller):
+    installed_controller("other_controller", """
         from edgeconform.controllers.base import Controller
 
         class Other(Controller):
             name = "other"
             title = "Other controller"
             runs_on = ("local",)
-    """))
-    dist = tmp_path / "other_controller-1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: other-controller\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text("[edgeconform.controllers]\nother = other_controller:Other\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    controllers.available.cache_clear()
-    controllers.controller_class.cache_clear()
-    try:
-        assert "other" in controllers.names() and "other" in controllers.for_place("local")
-        assert controllers.get("other").title == "Other controller"
-    finally:
-        monkeypatch.undo()
-        controllers.available.cache_clear()
-        controllers.controller_class.cache_clear()
-    assert "other" not in controllers.names()
+    """, "other", "Other")
+    assert "other" in controllers.names() and "other" in controllers.for_place("local")
+    assert controllers.get("other").title == "Other controller"
+
+
+def test_an_uninstalled_controller_is_gone():
+    assert "other" not in controllers.names() and "vocab" not in controllers.names()
 
 
 # --- targets -------------------------------------------------------------------------------------------------------
