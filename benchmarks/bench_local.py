@@ -6,7 +6,8 @@ own tests, for this checkout and, with --baseline, for another commit in the sam
 
 - bring-up: from LocalTarget.build() until every process answers on its admin/stats/health endpoint, with the
   controller --controller names (default: envoy, the generic one); and the resident memory of the edge's processes
-  (their children included: Envoy Gateway's Envoy) once it is up;
+  (their children included: Envoy Gateway's Envoy) once it is up. --pause S keeps each edge up S seconds before the
+  next, as its tests would, which a controller started ahead (Envoy Gateway's standby) uses; 0: all from nothing;
 - the matrix as a user runs it: `pytest suites` in a subprocess (interpreter start included), every catalog
   topology x the four behaviours, then with the security suite too, serially and with pytest-xdist -n 2;
 - --tests: `pytest tests` once per tree (minutes);
@@ -45,7 +46,7 @@ BRING_UP = """
 import json, os, sys, time
 from edgeconform import catalog
 from edgeconform.targets.local import LocalTarget
-names, rounds, controller = json.loads(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+names, rounds, controller, pause = json.loads(sys.argv[1]), int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
 
 def family(pids):
     found, todo = set(), list(pids)
@@ -67,7 +68,10 @@ def rss_mib(pid):
     except (OSError, IndexError):
         return 0.0
 
-topologies, target, out, memory = catalog.load(), LocalTarget(controller), {}, {}
+# pause > 0: each edge stays up that long (as while its tests run), so a controller started ahead for the next edge
+# (Controller.standby) has that time; 0: every edge from nothing
+topologies, out, memory = catalog.load(), {}, {}
+target = LocalTarget(controller, standby=pause > 0)
 for name in names:
     for i in range(rounds):
         started = time.perf_counter()
@@ -75,8 +79,11 @@ for name in names:
         out.setdefault(name, []).append(time.perf_counter() - started)
         if i == 0:
             memory[name] = [sum(rss_mib(pid) for pid in family(edge.pids()))]
+        time.sleep(pause)
         edge.close()
-print(json.dumps({"seconds": out, "memory": memory}))
+standing = [sum(rss_mib(pid) for pid in family(s.supervisor.pids())) for s in target._standby.values()]
+target.close()
+print(json.dumps({"seconds": out, "memory": memory, "standby": standing}))
 """
 
 
@@ -103,8 +110,8 @@ class Tree:
             raise SystemExit(f"{self.label}: pytest {' '.join(args)} failed:\n{run.stdout[-3000:]}")
         return elapsed
 
-    def bring_up(self, names: list[str], rounds: int, controller: str) -> dict[str, dict[str, list[float]]]:
-        run = subprocess.run([sys.executable, "-c", BRING_UP, json.dumps(names), str(rounds), controller],
+    def bring_up(self, names: list[str], rounds: int, controller: str, pause: float) -> dict:
+        run = subprocess.run([sys.executable, "-c", BRING_UP, json.dumps(names), str(rounds), controller, str(pause)],
                              cwd=self.root, env=self.env(), capture_output=True, text=True)
         if run.returncode != 0:
             raise SystemExit(f"{self.label}: bring-up failed:\n{run.stderr[-3000:]}")
@@ -126,11 +133,15 @@ def measure(trees: list[Tree], names: list[str], args: argparse.Namespace) -> di
     """measure name -> tree label -> seconds per run; the trees take turns."""
     out: dict[str, dict[str, list[float]]] = {}
     for tree in trees:
-        measured = tree.bring_up(names, args.rounds, args.controller)
+        measured = tree.bring_up(names, args.rounds, args.controller, args.pause)
         for name, times in measured["seconds"].items():
             out.setdefault(f"bring-up {name}", {})[tree.label] = times
+        out.setdefault("bring-up, all topologies", {})[tree.label] = [
+            x for times in measured["seconds"].values() for x in times]
         for name, mib in measured["memory"].items():
             out.setdefault(f"memory {name} (MiB)", {})[tree.label] = mib
+        if measured["standby"]:
+            out.setdefault("memory of the controller started ahead (MiB)", {})[tree.label] = measured["standby"]
     for mode in args.mode or list(MODES):
         for _ in range(args.matrix_rounds):
             for tree in trees:
@@ -149,6 +160,10 @@ def main() -> None:
     parser.add_argument("--topology", action="append", help="topologies to bring up (default: all of the catalog)")
     parser.add_argument("--controller", default="envoy", help="the controller of the local target (default: envoy)")
     parser.add_argument("--mode", action="append", choices=list(MODES), help="matrix modes to run (default: all)")
+    parser.add_argument("--pause", type=float, default=0.0,
+                        help="seconds each edge stays up before the next is built, as while its tests run: a controller "
+                             "started ahead for the next edge (Envoy Gateway) gets that time; 0 (default): every "
+                             "edge from nothing")
     parser.add_argument("--baseline", metavar="REF", help="also measure this commit (a temporary git worktree)")
     parser.add_argument("--tests", action="store_true", help="also time `pytest tests` once per tree")
     parser.add_argument("--json", action="store_true")

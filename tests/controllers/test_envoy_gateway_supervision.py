@@ -147,3 +147,26 @@ def test_without_envoy_gateway_its_tests_skip_naming_dev_tools(tmp_path):
     assert "1 skipped" in run.stdout
     assert "envoy-gateway not found: build it with `./dev tools`" in run.stdout
     assert "EDGECONFORM_ENVOY_GATEWAY" in run.stdout
+
+
+def test_the_next_edge_takes_over_envoy_gateway_started_ahead_unless_it_died(target):
+    """After an edge is built, the next edge's Envoy Gateway is started in a namespace of its own (its standby); the
+    next build takes it over; a standby that died is dropped (its namespace closed) and the edge starts cold."""
+    first = target.build(catalog.load()["nlb-ip"].with_controller("envoy-gateway"))
+    first.close()
+    standby = target._standby["envoy-gateway"]
+    assert standby.workdir.name.startswith("edgeconform-standby-envoy-gateway-") and alive(standby.managed.popen.pid)
+    second = target.build(catalog.load()["alb"].with_controller("envoy-gateway"))
+    try:
+        assert second.workdir == standby.workdir  # taken over: the same namespace and Envoy Gateway
+        assert standby.managed.popen.pid in second.pids()
+    finally:
+        second.close()
+    dying = target._standby["envoy-gateway"]
+    os.kill(dying.managed.popen.pid, signal.SIGKILL)
+    assert wait_gone([dying.managed.popen.pid]) == []
+    third = target.build(catalog.load()["nlb-ip"].with_controller("envoy-gateway"))
+    try:
+        assert third.workdir != dying.workdir and not dying.workdir.exists()
+    finally:
+        third.close()
