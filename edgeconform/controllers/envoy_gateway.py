@@ -2,7 +2,7 @@
 
 Locally it runs standalone [EG-STANDALONE]: ``envoy-gateway server`` with the file resource provider (the
 topology's Gateway API resources as YAML) and the Host infrastructure, which starts Envoy as a process of its own,
-inside the edge's network namespace. On a cluster (kind, eks) it installs from its Helm chart and gets the same
+inside the edge's network namespace. On a kind cluster it installs from its Helm chart and gets the same
 resources (the backend is the echo Service there, a Backend with its address here).
 
 Its settings, as a user writes them in the cluster (``controller: {kind: envoy-gateway, settings: ...}``):
@@ -253,8 +253,7 @@ class EnvoyGateway(Controller):
                 raise SettingsError(f"{where}.filters.0.requestRedirect.statusCode",
                                     "303 is valid Gateway API, but edgeconform's redirect checks know 301, 302, "
                                     "307 and 308")
-            if rule.matches is not None and [m.model_dump() for m in rule.matches] != [
-                    {"headers": [{**XFP_HTTP["headers"][0], "type": "Exact"}]}]:
+            if rule.matches is not None and not _matches_cleartext(rule.matches):
                 raise SettingsError(f"{where}.matches", "edgeconform models a redirect rule that matches every "
                                     "request (no matches) or X-Forwarded-Proto: http (the cleartext Envoy sees)")
             codes[listener] = redirect.statusCode or SEMANTICS.redirect_default
@@ -510,6 +509,12 @@ def _await_watch(log: Path, fatal: FatalLines, standby) -> None:
         if time.monotonic() > deadline:
             raise standby.failure(f"did not watch its resources within {3 * READY_TIMEOUT:g} s")
         time.sleep(0.01)
+
+
+def _matches_cleartext(matches: list[RouteMatch]) -> bool:
+    """One match, on X-Forwarded-Proto: http (header names match case-insensitively [GW-HTTPROUTE])."""
+    return len(matches) == 1 and len(matches[0].headers) == 1 and \
+        matches[0].headers[0].name.lower() == "x-forwarded-proto" and matches[0].headers[0].value == "http"
 
 
 def _settings_of(t: Topology) -> Settings:
