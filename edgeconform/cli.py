@@ -27,6 +27,7 @@ from rich.table import Table
 from . import __version__, behaviours, catalog, controllers, findings, sources
 from .binaries import MissingBinary
 from .supervisor import ProcessFailed
+from .targets import TargetUnavailable
 from .targets.eks import cli as eks_cli
 from .targets.local.addresses import AddressBusy
 
@@ -181,9 +182,9 @@ def cmd_up(args: argparse.Namespace) -> int:
     # Block the stop signals while building, so a Ctrl-C during start-up still tears everything down.
     signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
     try:
-        edge = LocalTarget(args.controller, isolation="loopback" if args.loopback else None).build(
+        edge = LocalTarget(args.controller, isolation="loopback" if args.loopback else None, standby=False).build(
             topologies[args.name])
-    except (AddressBusy, MissingBinary, ProcessFailed) as exc:
+    except (AddressBusy, MissingBinary, ProcessFailed, TargetUnavailable) as exc:
         print(f"edgeconform: cannot build {args.name}: {exc}", file=sys.stderr)
         return 1
     try:

@@ -44,7 +44,9 @@ CODES = ("PROXY_NOT_EXPECTED", "PROXY_NOT_SENT", "XFF_TRUSTED_BEHIND_L4", "XFF_T
          "CONTROLLER_LIMIT",
          # Traefik's limits (edgeconform.controllers.traefik.limits): what it cannot express for a topology, and the
          # X-Real-Ip it keeps from a trusted forwarder
-         "TRAEFIK_CANNOT_EXPRESS", "TRAEFIK_KEEPS_REAL_IP")
+         "TRAEFIK_CANNOT_EXPRESS", "TRAEFIK_KEEPS_REAL_IP",
+         # Envoy Gateway's (edgeconform.controllers.envoy_gateway.limits)
+         "EG_NO_XFP_FROM_PROXY_PORT", "EG_SERVICE_ETP_LOCAL", "EG_UPGRADE_REFUSED_ON_REDIRECT")
 # Findings that explain no cell: load-time notes about what the local target cannot emulate.
 NOTES = ("NLB_SECURITY_GROUPS", "ALB_HOST_PORT", "ALB_MTLS_PASSTHROUGH_CHAIN")
 
@@ -141,7 +143,8 @@ def findings(t: Topology) -> list[Finding]:
             ("NLB-TLSPOL", "ALB-TLSPOL")))
     for limit in limits_of(t):  # what the controller cannot express: explains the cells the limit names
         found.append(Finding(limit.code, f"{t.controller.kind}: {limit.message}", limit.sources,
-                             everywhere=not limit.cells, cells=limit.cells))
+                             everywhere=limit.everywhere or not limit.cells,
+                             cells=limit.cells))
     if lb.mutual_tls != "off" and t.http_listener is not None and not t.edge_redirects:
         found.append(Finding(
             "MTLS_HEADERS_OVER_CLEARTEXT",

@@ -113,9 +113,11 @@ def pytest_configure(config: pytest.Config) -> None:
     except targets.TargetUsageError as exc:
         raise pytest.UsageError(f"edgeconform: --target: {exc}") from None
     controller = config.getoption("controller") or spec.default_controller or controllers.for_place(spec.place)[0]
-    if spec.place not in controllers.controller_class(controller).runs_on:
-        raise pytest.UsageError(f"edgeconform: the {controller} controller does not run on the {spec.name} target "
-                                f"({spec.place}); choose one of {', '.join(controllers.for_place(spec.place))}")
+    cls = controllers.controller_class(controller)
+    if spec.place not in cls.runs_on or spec.name in cls.not_on:
+        why = f": {cls.not_on[spec.name]}" if spec.name in cls.not_on else f" ({spec.place})"
+        raise pytest.UsageError(f"edgeconform: the {controller} controller does not run on the {spec.name} target"
+                                f"{why}; choose one of {', '.join(controllers.for_place(spec.place, spec.name))}")
     if not spec.parallel and config.getoption("numprocesses", default=None):
         raise pytest.UsageError(f"edgeconform: the {spec.name} target builds one topology at a time (it reconfigures "
                                 "the cluster's one ingress controller, whose settings are cluster-wide): drop -n")

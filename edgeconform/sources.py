@@ -132,6 +132,14 @@ SOURCES: dict[str, str] = {
     "GW-REDIRECT": "https://gateway-api.sigs.k8s.io/reference/spec/#httprequestredirectfilter",
     "TRAEFIK-EP": "https://github.com/traefik/traefik/blob/v3.6.12/pkg/config/static/entrypoints.go",
     "TRAEFIK-RD": "https://github.com/traefik/traefik/blob/v3.6.12/pkg/middlewares/redirect/redirect.go",
+    # Envoy Gateway (edgeconform/controllers/envoy_gateway.py): its API reference, tasks and Gateway API's spec.
+    "EG-CIP": "https://gateway.envoyproxy.io/v1.9/tasks/traffic/client-traffic-policy/",
+    "EG-TLS": "https://gateway.envoyproxy.io/v1.9/api/extension_types/#clienttlssettings",
+    "EG-SVC": "https://gateway.envoyproxy.io/v1.9/api/extension_types/#kubernetesservicespec",
+    "EG-STANDALONE": "https://gateway.envoyproxy.io/v1.9/tasks/operations/standalone-deployment-mode/",
+    "EG-HOST": "https://gateway.envoyproxy.io/v1.9/api/extension_types/#envoygatewayhostinfrastructureprovider",
+    "GW-LISTENER": "https://gateway-api.sigs.k8s.io/reference/spec/#listener",
+    "GW-HTTPROUTE": "https://gateway-api.sigs.k8s.io/api-types/httproute/",
 }
 
 # Issues from §6 of the facts sheet (and the ones this harness's rules rest on), cited as "#n" (or "repo#n" where
@@ -161,6 +169,12 @@ ISSUES: dict[str, str] = {
     "#1815": "https://github.com/kubernetes/ingress-nginx/issues/1815",
     "#12768": "https://github.com/kubernetes/ingress-nginx/pull/12768",
     "contour#2347": "https://github.com/projectcontour/contour/issues/2347",
+    # Envoy Gateway and Envoy
+    "eg#9219": "https://github.com/envoyproxy/gateway/issues/9219",
+    "eg#2632": "https://github.com/envoyproxy/gateway/issues/2632",
+    "eg#9452": "https://github.com/envoyproxy/gateway/issues/9452",
+    "envoy#43031": "https://github.com/envoyproxy/envoy/issues/43031",
+    "envoy#34241": "https://github.com/envoyproxy/envoy/issues/34241",
 }
 
 # Traefik (edgeconform/controllers/traefik.py): its documentation for the release it pins (v3.6), and the source

@@ -44,6 +44,9 @@ class Process:
     ready: Check
     files: dict[str, str] = field(default_factory=dict)  # file name in the work folder -> text
     env: dict[str, str] | None = None
+    ready_timeout: float | None = None  # seconds it may take to be ready; None: the supervisor's (READY_TIMEOUT)
+    # Raises ProcessFailed when the process, though running, has failed (a controller whose own child died)
+    watch: Callable[[], None] | None = None
 
 
 class ProcessFailed(Exception):
@@ -66,6 +69,8 @@ class Managed:
     ready: Check
     popen: subprocess.Popen = field(repr=False)
     is_ready: bool = False
+    ready_timeout: float | None = None
+    watch: Callable[[], None] | None = None
 
     def alive(self) -> bool:
         return self.popen.poll() is None
@@ -102,7 +107,15 @@ class Supervisor:
         """Write the process's files into the work folder, then start it."""
         for name, text in process.files.items():
             (self.workdir / name).write_text(text)
-        return self.start(process.name, process.argv, process.ready, env=process.env)
+        managed = self.start(process.name, process.argv, process.ready, env=process.env)
+        managed.ready_timeout, managed.watch = process.ready_timeout, process.watch
+        return managed
+
+    def take_over(self, managed: Managed, process: Process) -> None:
+        """A process this supervisor already runs (a controller started ahead of its topology) is now ready when
+        ``process`` says: its readiness, budget and watch replace the old ones."""
+        managed.ready, managed.ready_timeout, managed.watch = process.ready, process.ready_timeout, process.watch
+        managed.is_ready = False
 
     def start(self, name: str, argv: list[str], ready: Check, env: dict | None = None) -> Managed:
         log = self.workdir / f"{name.split()[0]}.log"
@@ -127,17 +140,22 @@ class Supervisor:
                     proc.is_ready = _safely(lambda: proc.ready(self.connect))
             if all(proc.is_ready for proc in self.processes):
                 return time.monotonic() - started
-            if time.monotonic() - started > timeout:
-                slow = next(proc for proc in self.processes if not proc.is_ready)
-                raise slow.failure(f"was not ready after {timeout:g} s (EDGECONFORM_READY_TIMEOUT)")
+            late = [proc for proc in self.processes
+                    if not proc.is_ready and time.monotonic() - started > (proc.ready_timeout or timeout)]
+            if late:
+                slow = late[0]
+                raise slow.failure(f"was not ready after {slow.ready_timeout or timeout:g} s "
+                                   "(EDGECONFORM_READY_TIMEOUT)")
             time.sleep(delay)
             delay = min(delay * 1.5, 0.05)
 
     def check(self) -> None:
-        """Raise ProcessFailed for the first process that is no longer running."""
+        """Raise ProcessFailed for the first process that is no longer running (or says it failed)."""
         for proc in self.processes:
             if not proc.alive():
                 raise proc.failure(f"crashed (exit code {proc.popen.returncode})")
+            if proc.watch is not None:
+                proc.watch()
 
     def logs(self, lines: int = 40) -> dict[str, str]:
         return {proc.name: proc.tail(lines) for proc in self.processes}

@@ -114,6 +114,10 @@ def _failure(header: str, expectation: Expectation, mismatches: list[str], obser
     if found:
         lines.append("likely misconfiguration:")
         lines += [f"  - {finding}" for finding in found]
+    elif controller:
+        lines.append("likely misconfiguration: none of the known ones matches this topology's settings: the "
+                     "controller does not do what the settings above document (a conformance failure of the controller, "
+                     "or of edgeconform's reading of its documentation)")
     else:
         lines.append("likely misconfiguration: none of the known ones matches this topology's settings; compare the "
                      "probes above with the expectation")

@@ -105,7 +105,7 @@ class Registry:
     def from_files(cls, files: Iterable[Path], aliases: dict[tuple[str, str], str] | None = None) -> "Registry":
         reg = cls()
         for f in files:
-            for doc in yaml.safe_load_all(f.read_text()):
+            for doc in yaml.load_all(f.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml: 10x
                 if not doc or doc.get("kind") != "CustomResourceDefinition":
                     continue
                 spec = doc["spec"]

@@ -59,9 +59,11 @@ EXPLAINS = {
     "XFF_TOO_FEW_HOPS": {"client_ip", "security[forged-client]"},
     "XFF_CLIENT_PORT": {"client_ip", "security[forged-client]"},
     "MTLS_HEADERS_OVER_CLEARTEXT": {"security[mtls-headers]"},
+    "EG_SERVICE_ETP_LOCAL": {"client_ip"},
+    "EG_UPGRADE_REFUSED_ON_REDIRECT": {"websocket[ws]"},
 }
 EVERYWHERE = {"PROXY_NOT_EXPECTED", "PROXY_NOT_SENT", "XFF_NOT_TRUSTED", "REDIRECT_LOOP_TLS_AT_LB",
-              "REDIRECT_LOOP_CLOUDFRONT_HTTP_ORIGIN"}
+              "REDIRECT_LOOP_CLOUDFRONT_HTTP_ORIGIN", "EG_NO_XFP_FROM_PROXY_PORT"}
 TRIGGERS = {  # one topology per finding code
     "XFF_CLIENT_PORT": "load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}], "
                        "xff_client_port: true, health_check: {success_codes: 200-399}}\ncontroller: {trusted_hops: 1}",
@@ -99,7 +101,18 @@ TRIGGERS = {  # one topology per finding code
                               "controller: {kind: traefik, redirect_code: 308}",
     "TRAEFIK_KEEPS_REAL_IP": "load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}]}\n"
                              "controller: {kind: traefik, trusted_hops: 1, cleartext: serve}",
+    # Envoy Gateway's limits (EnvoyGateway.limits): its own codes, beside the mistakes they come with
+    "EG_NO_XFP_FROM_PROXY_PORT": "load_balancer: {model: nlb, listeners: [{port: 443, protocol: TLS, target: http}], "
+                                 "certificates: [a.example.test], proxy_protocol: v2, target_type: ip}\n"
+                                 "controller: {kind: envoy-gateway, proxy_protocol: true, cleartext: redirect}",
+    "EG_SERVICE_ETP_LOCAL": "load_balancer: {model: nlb, listeners: [{port: 80, protocol: TCP, target: http}], "
+                            "target_type: instance}\nkubernetes: {external_traffic_policy: Cluster}\n"
+                            "controller: {kind: envoy-gateway, cleartext: serve}",
+    "EG_UPGRADE_REFUSED_ON_REDIRECT": "load_balancer: {model: nlb, listeners: [{port: 80, protocol: TCP, target: http}], "
+                                      "target_type: ip}\ncontroller: {kind: envoy-gateway, cleartext: redirect}",
 }
+# The mistakes a controller's limit comes with (the limit is named beside them)
+ALONGSIDE = {"EG_NO_XFP_FROM_PROXY_PORT": {"REDIRECT_LOOP_TLS_AT_LB"}}
 
 
 def test_every_finding_code_is_covered_here():
@@ -126,7 +139,7 @@ def test_each_finding_explains_the_cells_it_names(synthetic, code):
     from edgeconform import behaviours
 
     t = synthetic(TRIGGERS[code])
-    assert [f.code for f in findings.findings(t) if f.kind == "mistake"] == [code]
+    assert {f.code for f in findings.findings(t) if f.kind == "mistake"} == {code, *ALONGSIDE.get(code, ())}
     cells = {e.cell: (e.behaviour, e.variant) for e in behaviours.for_topology(t)}
     explained = {cell for cell, (name, variant) in cells.items()
                  if code in [f.code for f in findings.for_cell(t, name, variant)]}

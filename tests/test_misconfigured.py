@@ -81,10 +81,26 @@ def test_every_example_is_listed():
     assert sorted(p.name for p in NGINX_EXAMPLES.glob("*.yaml")) == sorted(NGINX_EXPECTED)
 
 
+@pytest.mark.parametrize("controller", sorted(CONTROLLER_EXAMPLES))
+def test_every_example_is_expressed_in_each_real_controllers_terms(controller):
+    folder = EXAMPLES / controller
+    assert sorted(p.name for p in folder.glob("*.yaml")) == sorted(CONTROLLER_EXAMPLES[controller]["expected"])
+    for file in CONTROLLER_EXAMPLES[controller]["expected"]:
+        t = _topology(file, folder)
+        assert t.controller.kind == controller and t.controller.settings, f"{file}: not in {controller}'s own terms"
+
+
 @pytest.mark.parametrize("file", sorted(EXPECTED))
 def test_diagnosis_names_the_mistake(file):
     codes = [finding.code for finding in findings.findings(_topology(file))]
     assert EXPECTED[file] in codes
+
+
+@pytest.mark.parametrize("controller, file", [(c, f) for c, spec in sorted(CONTROLLER_EXAMPLES.items())
+                                              for f in sorted(spec["expected"])])
+def test_diagnosis_names_the_mistake_in_the_controllers_terms(controller, file):
+    codes = [finding.code for finding in findings.findings(_topology(file, EXAMPLES / controller))]
+    assert CONTROLLER_EXAMPLES[controller]["expected"][file] in codes
 
 
 @dataclass
@@ -161,15 +177,27 @@ def test_security_verdicts_reach_the_report(run):
 @pytest.mark.integration
 @pytest.mark.parametrize("file", sorted(EXPECTED))
 def test_known_bad_edge_fails_naming_the_mistake(run, file):
-    topology, code = _topology(file).name, EXPECTED[file]
+    _fails_naming(run, _topology(file).name, EXPECTED[file], MUST_FAIL[file])
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("controller, file", [(c, f) for c, spec in sorted(CONTROLLER_EXAMPLES.items())
+                                              for f in sorted(spec["expected"])])
+def test_known_bad_edge_fails_with_each_real_controller(controller_runs, controller, file):
+    spec = CONTROLLER_EXAMPLES[controller]
+    _fails_naming(controller_runs[controller], _topology(file, EXAMPLES / controller).name, spec["expected"][file],
+                  spec["must_fail"][file], also=spec["limits"])
+
+
+def _fails_naming(run: Run, topology: str, code: str, must_fail: list[str], also: tuple[str, ...] = ()) -> None:
     cells = run.cells.get(topology)
     assert cells, f"no results for {topology}"
     errors = {cell: message for cell, (outcome, message) in cells.items() if outcome == "error"}
     assert not errors, f"{topology}: tests errored instead of failing: {errors}"
     failures = {cell: message for cell, (outcome, message) in cells.items() if outcome == "failure"}
-    missing = [cell for cell in MUST_FAIL[file] if cell not in failures]
+    missing = [cell for cell in must_fail if cell not in failures]
     assert not missing, f"{topology}: expected {missing} to fail; outcomes: { {c: o for c, (o, _) in cells.items()} }"
-    unnamed = [cell for cell, message in failures.items() if code not in message]
+    unnamed = [cell for cell, message in failures.items() if not any(c in message for c in (code, *also))]
     assert not unnamed, f"{topology}: failures that do not name {code}: {unnamed}"
 
 
@@ -255,3 +283,46 @@ def test_known_bad_edge_fails_with_ingress_nginx_naming_the_mistake(nginx_run, f
     assert not unnamed, f"{t.name}: failures that do not name {code}: {unnamed}"
     (controller,) = [run["controller"] for run in nginx_run.report["runs"]]
     assert controller["name"] == "ingress-nginx" and "edge semantics on nginx" in controller["version"]
+
+
+# --- the same mistakes in Envoy Gateway's own resources (ClientTrafficPolicy, HTTPRoute redirects), real EG --------
+# Its failures name the mistake or one of its own limits (what it cannot express, named beside the mistake).
+EG_EXAMPLES = EXAMPLES / "envoy-gateway"
+EG_EXPECTED = {**{file: EXPECTED[file] for file in CONTROLLER_SIDE}, "proxy-optional-not-sent.yaml": "PROXY_NOT_SENT"}
+EG_MUST_FAIL = {**{file: MUST_FAIL[file] for file in CONTROLLER_SIDE},
+                "proxy-optional-not-sent.yaml": ["security[proxy-forged]"]}
+EG_LIMITS = ("EG_NO_XFP_FROM_PROXY_PORT", "EG_UPGRADE_REFUSED_ON_REDIRECT", "EG_SERVICE_ETP_LOCAL")
+
+
+@pytest.fixture(scope="module")
+def eg_run(tmp_path_factory) -> Run:
+    from edgeconform import controllers
+
+    why = controllers.get("envoy-gateway").local_unavailable()
+    if why:
+        pytest.skip(f"envoy-gateway: {why}")
+    return _run_examples(tmp_path_factory.mktemp("misconfigured-envoy-gateway"), EG_EXAMPLES, EG_EXPECTED)
+
+
+def test_every_mistake_is_also_made_in_envoy_gateways_resources():
+    assert sorted(p.name for p in EG_EXAMPLES.glob("*.yaml")) == sorted(EG_EXPECTED) == sorted(EG_MUST_FAIL)
+    for file, code in EG_EXPECTED.items():
+        t = _topology(file, EG_EXAMPLES)
+        assert t.controller.kind == "envoy-gateway" and t.controller.settings is not None, file
+        assert code in [finding.code for finding in findings.findings(t)], file
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("file", sorted(EG_EXPECTED))
+def test_known_bad_edge_fails_with_envoy_gateway_naming_the_mistake(eg_run, file):
+    t = _topology(file, EG_EXAMPLES)
+    code = EG_EXPECTED[file]
+    cells = eg_run.cells.get(t.name)
+    assert cells, f"no results for {t.name}"
+    errors = {cell: message for cell, (outcome, message) in cells.items() if outcome == "error"}
+    assert not errors, f"{t.name}: tests errored instead of failing: {errors}"
+    failures = {cell: message for cell, (outcome, message) in cells.items() if outcome == "failure"}
+    missing = [cell for cell in EG_MUST_FAIL[file] if cell not in failures]
+    assert not missing, f"{t.name}: expected {missing} to fail; outcomes: { {c: o for c, (o, _) in cells.items()} }"
+    unnamed = [cell for cell, message in failures.items() if not any(c in message for c in (code, *EG_LIMITS))]
+    assert not unnamed, f"{t.name}: failures that name neither {code} nor {EG_LIMITS}: {unnamed}"

@@ -81,7 +81,7 @@ def _topologies_with_every_finding():
     """The catalog and every known-bad example (examples/misconfigured and its per-controller folders), each as
     every controller runs it (a controller's limits are findings too)."""
     found = list(catalog.load().values())
-    for path in sorted((REPO / "examples" / "misconfigured").rglob("*.yaml")):
+    for path in sorted((REPO / "examples" / "misconfigured").rglob("*.yaml")):  # the controllers' folders too
         found += list(catalog.load_file(path).values())
     return [t.with_controller(name) for t in found for name in controllers.names()]
 

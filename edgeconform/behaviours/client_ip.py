@@ -226,5 +226,6 @@ BEHAVIOUR = Behaviour(
     name=NAME,
     description="behaviour: the backend learns the real client address",
     cells={"": Cell(rule, probe, compare, explained_by=("XFF_TRUSTED_BEHIND_L4", "XFF_TOO_MANY_HOPS",
-                                                       "XFF_TOO_FEW_HOPS", "XFF_CLIENT_PORT"), facts=FACTS)},
+                                                       "XFF_TOO_FEW_HOPS", "XFF_CLIENT_PORT",
+                                                       "EG_SERVICE_ETP_LOCAL"), facts=FACTS)},
 )

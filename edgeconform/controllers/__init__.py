@@ -6,6 +6,8 @@ Built in:
 - ``ingress-nginx``: its kind provider manifest and ConfigMap; in a cluster.
 - ``traefik``: Traefik v3 in its own vocabulary (entry points, middlewares, TLS options); the real binary with the
   file provider locally (built by ``./dev tools``), its Helm chart in a cluster.
+- ``envoy-gateway``: the real Envoy Gateway (standalone: file provider, Host infrastructure) as local processes,
+  and its Helm chart in a cluster; configured in its own terms (ClientTrafficPolicy, HTTPRoute redirects).
 
 A target says where its controllers run (TargetSpec.place); a controller says where it can (Controller.runs_on).
 
@@ -33,6 +35,7 @@ BUILTIN = {
     "emissary": "edgeconform.controllers.emissary:Emissary",
     "ingress-nginx": "edgeconform.controllers.ingress_nginx:IngressNginx",
     "traefik": "edgeconform.controllers.traefik:Traefik",
+    "envoy-gateway": "edgeconform.controllers.envoy_gateway:EnvoyGateway",
 }
 
 
@@ -71,7 +74,7 @@ DEFAULT = "envoy"  # the controller of a topology whose block names none, outsid
 
 def semantics_of(t: Topology) -> Semantics:
     """The documented semantics of the controller that runs ``t`` (its block's kind; the generic one otherwise)."""
-    return controller_class(t.controller.kind or DEFAULT).semantics
+    return controller_class(t.controller.kind or DEFAULT).semantics_for(t)
 
 
 def limits_of(t: Topology) -> list[Limit]:
@@ -81,9 +84,11 @@ def limits_of(t: Topology) -> list[Limit]:
     return controller_class(t.controller.kind)().limits(t)
 
 
-def for_place(place: str) -> list[str]:
-    """The controllers that run at ``place``: "local" (processes on this machine) or "cluster" (in Kubernetes)."""
-    return [name for name in available() if place in controller_class(name).runs_on]
+def for_place(place: str, target: str | None = None) -> list[str]:
+    """The controllers that run at ``place``: "local" (processes on this machine) or "cluster" (in Kubernetes);
+    with ``target``, those built for that target of the place."""
+    return [name for name in available() if place in controller_class(name).runs_on
+            and target not in controller_class(name).not_on]
 
 
 __all__ = ["BUILTIN", "DEFAULT", "GENERIC", "Controller", "ControllerPlan", "ENTRY_POINT_GROUP", "EdgeFacts", "Limit",

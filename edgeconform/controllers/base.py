@@ -22,7 +22,7 @@ cannot express (a finding with its source), so the suites then show what really 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -31,7 +31,7 @@ from pydantic import BaseModel
 
 from .. import certs, headers
 from ..kube.manifests import versions
-from ..supervisor import Process
+from ..supervisor import Connect, Process
 from ..topology import Topology
 
 CONTROLLER_KINDS = ("http", "https", "redirect")
@@ -59,7 +59,8 @@ class Semantics:
 
     redirect_default: int  # the cleartext redirect's code when the settings name none
     proxy_protocol: Literal["required", "optional"]  # a PROXY listener refuses, or serves, a connection without one
-    host_sni: Literal["misdirected", "route"]  # its answer to a Host that differs from the SNI name, by default
+    # its answer to a Host that differs from the SNI name: 421 (by default, or by a setting), or "route" (it has no 421)
+    host_sni: Literal["misdirected", "route"]
     sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # fact -> source keys
     # The code a GET gets where the controller's redirect codes depend on the method: asked code -> GET's code
     # (Traefik: a permanent redirect is 301 for GET and 308 otherwise). Missing: every method gets the code asked.
@@ -107,6 +108,7 @@ class Limit:
     sources: tuple[str, ...]
     code: str = "CONTROLLER_LIMIT"
     cells: tuple[str, ...] = ()  # the cells whose failure it can explain ("redirect"); none: any cell
+    everywhere: bool = False  # explains a failure of any cell (it breaks the whole edge)
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,8 @@ class LocalPlace:
     # The VPC those addresses are in (no client's is): what a private network in a controller's trusted networks
     # stands for here, whatever network a topology's own settings name (ingress-nginx's proxy-real-ip-cidr).
     vpc: tuple[str, ...] = ()
+    isolated: bool = False  # a network namespace of the edge's own: nothing else listens there
+    standby: Any = None  # the controller's process started here ahead of the topology (Controller.standby), if any
 
 
 @dataclass
@@ -158,6 +162,10 @@ class LocalController:
     admin_url: str | None = None  # an Envoy admin endpoint (PROXY-protocol counters), where there is one
     unsupported: dict[str, str] = field(default_factory=dict)
     version: str | None = None  # what reports name as its version here, when it is not ``Controller.version()``
+    # What a failing test gets besides the processes' logs (name -> text), read through the edge's connect
+    # function: a controller's status, the configuration it produced.
+    diagnostics: Callable[[Connect], dict[str, str]] | None = None
+    takes_over: Process | None = None  # of ``processes``: the one already running as the place's standby
 
 
 class Controller:
@@ -166,6 +174,7 @@ class Controller:
     name: ClassVar[str]
     title: ClassVar[str]  # in reports: "Envoy (generic controller)", "Emissary-ingress"
     runs_on: ClassVar[tuple[str, ...]]  # "local" (processes on this machine), "cluster" (installed in Kubernetes)
+    not_on: ClassVar[dict[str, str]] = {}  # targets of those places it is not built for -> why
     resource_kinds: ClassVar[tuple[tuple[str, str], ...]] = ()  # (apiVersion, kind) it creates per topology
     tools: ClassVar[tuple[str, ...]] = ()  # command-line tools its cluster install needs (helm)
     binaries: ClassVar[tuple[str, ...]] = ()  # programs its local processes run (edgeconform.binaries names)
@@ -215,6 +224,22 @@ class Controller:
         """Its own settings that decide one cell on ``t`` ("entryPoints.web.proxyProtocol: {...}"), named in a
         failure so that a controller behaving unlike its documentation is told with the setting it ignored."""
         return []
+
+    @classmethod
+    def semantics_for(cls, t: Topology) -> Semantics:
+        """Its documented semantics as ``t`` sets it up (a setting may make PROXY optional); ``semantics`` here."""
+        return cls.semantics
+
+    def local_unavailable(self, isolated: bool = True) -> str | None:
+        """Why it cannot run as local processes on this machine (a skip reason naming the fix), or None.
+        ``isolated``: each edge gets a network namespace of its own (False: the loopback fallback)."""
+        return None
+
+    def standby(self, place: LocalPlace) -> Process | None:
+        """The slow part of its start-up, begun in an edge's place before the topology is known (the local target
+        starts it in the next edge's namespace while the current edge is probed). local() then finds it running
+        as ``place.standby`` and takes it over (LocalController.takes_over). None: nothing starts early."""
+        return None
 
     def local(self, t: Topology, place: LocalPlace) -> LocalController:
         raise Unsupported(f"{self.name} does not run as local processes; it runs on: {', '.join(self.runs_on)}")

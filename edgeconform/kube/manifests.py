@@ -49,7 +49,8 @@ def _environment() -> jinja2.Environment:
 def render(template: str, **context: Any) -> list[dict[str, Any]]:
     """Render ``clusters/manifests/<template>`` into its objects (dicts), in order."""
     text = _environment().get_template(template).render(**context)
-    return [doc for doc in yaml.safe_load_all(text) if doc]
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml where PyYAML has it: ten times faster
+    return [doc for doc in yaml.load_all(text, Loader=loader) if doc]
 
 
 def echo_source() -> str:

@@ -86,7 +86,9 @@ class Collector:
 
 def render(report: Report, width: int = 120, color: bool = False) -> str:
     """The terminal view: the matrix, then one line per failure with its diagnosis."""
-    table = Table(caption=f"target: {', '.join(report.targets)}", caption_justify="left")
+    where = dict.fromkeys(f"{run.target} ({' '.join(filter(None, [run.controller.name, run.controller.version]))})"
+                          if run.controller else run.target for run in report.runs)
+    table = Table(caption=f"target: {', '.join(where)}", caption_justify="left")
     table.add_column("topology", no_wrap=True, min_width=max((len(t.name) for t in report.topologies), default=8))
     for column in report.behaviours:
         table.add_column(column)

@@ -34,10 +34,21 @@ class HostSniObservation:
 
 
 def rule(t: Topology) -> Expectation:
+    from ...controllers import semantics_of
+
     at = t.tls_terminates_at
     if at is None:
         return not_applicable(t, NAME, "no TLS listener")
     if at == "controller":
+        semantics = semantics_of(t)
+        if semantics.host_sni == "route":
+            # the controller documents no 421 and has no setting for one: what it does is the limitation
+            return make(t, NAME, outcome="limited", want=HostSniWant("routed"), ideal=HostSniWant("misdirected"),
+                        sources=(*semantics.sources.get("host_sni", ()), "contour#2347"),
+                        summary="the request is routed by its Host",
+                        reason=f"{t.controller.kind} has no setting for 421 Misdirected Request: it routes by Host "
+                               "whatever the SNI, so a client can reach one host over a connection set up for "
+                               "another")
         if t.controller.host_sni_mismatch == "misdirected":
             return make(t, NAME, outcome="works", want=HostSniWant("misdirected"),
                         sources=("CONTOUR-421", "contour#2347", "RFC9110"),

@@ -42,7 +42,7 @@ def sweep_scope() -> tuple[list[str], list[tuple[str, str]]]:
     """What a label sweep looks at (objects whose ledger entry was lost): the namespaces of the controllers that
     run on eks, and exactly the kinds they declare (plus the Secrets and Services every controller gets) and the
     kinds the modes create (clusters/eks/modes.yaml)."""
-    runs_here = [controllers.controller_class(name) for name in controllers.for_place("cluster")]
+    runs_here = [controllers.controller_class(name) for name in controllers.for_place("cluster", "eks")]
     namespaces = list(dict.fromkeys(cls.namespace for cls in runs_here))
     kinds = list(dict.fromkeys([*COMMON_KINDS, *(kind for cls in runs_here for kind in cls.resource_kinds),
                                 *(tuple(kind) for kind in modes_data()["kinds"]["namespaced"])]))

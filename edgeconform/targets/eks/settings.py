@@ -89,7 +89,7 @@ class EksSettings(BaseModel):
     @field_validator("controller")
     @classmethod
     def _controller(cls, value: str) -> str:
-        runs_here = controllers.for_place("cluster")
+        runs_here = controllers.for_place("cluster", "eks")
         if value not in runs_here:
             raise ValueError(f"{value!r} is not a controller the eks target configures; choose one of "
                              f"{', '.join(runs_here)}")

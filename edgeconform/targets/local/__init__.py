@@ -26,6 +26,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ... import binaries, certs, controllers, headers
 from ...controllers import LocalPlace
@@ -33,7 +34,7 @@ from ...edge import Edge, Endpoint, endpoints_for, remove_tree
 from ...load_balancers.cloudfront import SERVER as CLOUDFRONT_SERVER
 from ...load_balancers.standins import AddressBook, relay_config, render_cloudfront, render_standin
 from ...render import render
-from ...supervisor import Process, Supervisor, all_of, http_ok, tcp_open
+from ...supervisor import Process, ProcessFailed, Supervisor, all_of, http_ok, tcp_open
 from ...topology import LB_SERVER_HEADER, Topology
 from ..base import Target, TargetUnavailable, TargetUsageError
 from . import addresses, netns, workdirs
@@ -41,6 +42,9 @@ from .addresses import NamespacePlace, Place
 
 KEEP_WORKDIR = os.environ.get("EDGECONFORM_KEEP_WORKDIR") == "1"
 CLIENT_CERT_NAME = "client.edgeconform.test"  # the probes' certificate where the ALB asks for one (mutual TLS)
+# A controller whose start-up is slow (Envoy Gateway) starts it in the next edge's namespace while the current edge
+# is probed (Controller.standby); EDGECONFORM_STANDBY=0 starts every edge from nothing.
+STANDBY = os.environ.get("EDGECONFORM_STANDBY", "1") != "0"
 TRANSPARENT_UNAVAILABLE = (
     "NLB client-IP preservation is emulated with HAProxy's transparent source (usesrc clientip), which needs a "
     "network namespace of the edge's own or, on the loopback fallback, root or CAP_NET_ADMIN")
@@ -68,6 +72,30 @@ class Plan:
     controller_admin: str | None = None
     controller_listeners: dict[str, tuple[str, int]] = field(default_factory=dict)
     controller_version: str | None = None
+    diagnostics: list = field(default_factory=list)  # the controller's: connect -> {name: text}
+    takes_over: Process | None = None  # the process already running as the place's standby
+
+
+@dataclass
+class Standby:
+    """A controller process started in a namespace of its own before its topology is known."""
+
+    place: NamespacePlace
+    workdir: Path
+    supervisor: Supervisor
+    managed: Any
+    connect: Any
+
+    def usable(self) -> bool:
+        try:
+            self.supervisor.check()
+        except ProcessFailed:
+            return False
+        return True
+
+    def close(self) -> None:
+        self.supervisor.stop()
+        self.place.release()
 
 
 class LocalTarget(Target):
@@ -88,7 +116,7 @@ class LocalTarget(Target):
             raise TargetUnavailable(f"the {controller} controller cannot run here: {exc}") from None
         return cls(controller)
 
-    def __init__(self, controller: str = "envoy", *, isolation: str | None = None):
+    def __init__(self, controller: str = "envoy", *, isolation: str | None = None, standby: bool = STANDBY):
         self.controller = self._controller(controller)
         if isolation is None:
             ok, self.why_not_namespace = netns.available()
@@ -96,6 +124,9 @@ class LocalTarget(Target):
         else:
             self.why_not_namespace = "" if isolation == "namespace" else "the loopback fallback was asked for"
         self.isolation = isolation  # "namespace" (each edge its own network namespace) or "loopback"
+        self._standby: dict[str, Standby] = {}  # controller name -> its process started in the next edge's place
+        self.standby = standby  # start a slow controller in the next edge's namespace ahead of time
+        self._usable(self.controller)
         workdirs.sweep()  # what a killed run of the loopback fallback left behind
 
     def header(self) -> str:
@@ -112,16 +143,38 @@ class LocalTarget(Target):
                                           f"one of {', '.join(controllers.for_place('local'))}")
         return controller
 
+    def _usable(self, controller: controllers.Controller) -> None:
+        """A controller that cannot run here (not built, no namespace for it): its tests skip, naming why."""
+        why = controller.local_unavailable(isolated=self.isolation == "namespace")
+        if why:
+            raise TargetUnavailable(f"the {controller.name} controller cannot run here: {why}")
+
     def build(self, topology: Topology) -> Edge:
         # the topology's own controller (its block names it), else the run's
         controller = self.controller if topology.controller.kind in (None, self.controller.name) else \
             self._controller(topology.controller.kind)
-        place, workdir = self._place(topology)
-        supervisor = Supervisor(workdir, connect=lambda ip, port, timeout: place.connect(ip, port, None, timeout),
-                                popen_kwargs=place.popen_kwargs)
+        self._usable(controller)
+        standby = self._standby.pop(controller.name, None)
+        if standby is not None and not standby.usable():
+            standby.close()
+            standby = None
+        if standby is not None:
+            place, workdir, supervisor = standby.place, standby.workdir, standby.supervisor
+            connect = standby.connect
+        else:
+            place, workdir = self._place(topology)
+            connect = lambda ip, port, timeout: place.connect(ip, port, None, timeout)  # noqa: E731
+            supervisor = Supervisor(workdir, connect=connect, popen_kwargs=place.popen_kwargs)
+        extra: list = []  # the controller's own diagnostics, beside the processes' logs
+
+        def logs() -> dict[str, str]:
+            out = supervisor.logs()
+            for diagnostics in extra:
+                out.update(diagnostics(connect))
+            return out
         edge = Edge(topology=topology, target=self.name, endpoints={}, ca=workdir / "ca.pem", roles=place.roles(),
                     client_cidr=place.client_cidr, client_addresses=place.clients(), workdir=workdir,
-                    _alive=supervisor.check, _logs=supervisor.logs, _pids=supervisor.pids, _connect=place.connect)
+                    _alive=supervisor.check, _logs=logs, _pids=supervisor.pids, _connect=place.connect)
         edge.on_close(place.release)  # last: the namespace goes with everything in it (and its folder)
         if isinstance(place, NamespacePlace):
             edge.enter = place.enter()
@@ -131,7 +184,9 @@ class LocalTarget(Target):
         edge.on_close(supervisor.stop)
         try:
             transparent = isinstance(place, NamespacePlace) or transparent_source_available()
-            built = plan(topology, place, workdir, transparent=transparent, controller=controller)
+            built = plan(topology, place, workdir, transparent=transparent, controller=controller,
+                         standby=standby.managed if standby else None)
+            extra += built.diagnostics
             if "client_ip" in built.unsupported and not isinstance(place, NamespacePlace):
                 built.unsupported["client_ip"] += f" ({self.why_not_namespace})"
             edge.endpoints, edge.unsupported = built.endpoints, built.unsupported
@@ -144,12 +199,43 @@ class LocalTarget(Target):
             edge.controller_name = controller.name
             edge.controller_version = built.controller_version or controller.version()
             for process in built.processes:
-                supervisor.run(process)
+                if standby is not None and process is built.takes_over:
+                    supervisor.take_over(standby.managed, process)
+                else:
+                    supervisor.run(process)
             edge.ready_seconds = supervisor.wait_ready()
         except BaseException:
             edge.close()
             raise
+        self._start_standby(controller)
         return edge
+
+    def _start_standby(self, controller: controllers.Controller) -> None:
+        """Start the controller's slow part in the next edge's namespace, unless it has none (or one is waiting)."""
+        if not self.standby or self.isolation != "namespace" or controller.name in self._standby:
+            return
+        ns = netns.Namespace(prefix=f"edgeconform-standby-{controller.name}-", keep=KEEP_WORKDIR)
+        place, workdir = NamespacePlace(ns), Path(ns.workdir)
+        connect = lambda ip, port, timeout: place.connect(ip, port, None, timeout)  # noqa: E731
+        supervisor = Supervisor(workdir, connect=connect, popen_kwargs=place.popen_kwargs)
+        try:
+            process = controller.standby(LocalPlace(
+                ip=place.controller, ports={}, admin_port=place.controller_admin, backend=(place.echo, place.echo_port),
+                https_port=None, idle_timeout=0, certificates={}, workdir=workdir, isolated=True))
+            if process is None:
+                place.release()
+                return
+            managed = supervisor.run(process)
+        except BaseException:
+            supervisor.stop()
+            place.release()
+            raise
+        self._standby[controller.name] = Standby(place, workdir, supervisor, managed, connect)
+
+    def close(self) -> None:
+        for standby in self._standby.values():
+            standby.close()
+        self._standby.clear()
 
     def _place(self, t: Topology) -> tuple[Place, Path]:
         if self.isolation == "namespace":
@@ -183,7 +269,7 @@ def listening(t: Topology, place: Place) -> list[tuple[str, tuple[str, int]]]:
 
 
 def plan(t: Topology, place: Place, workdir: Path, transparent: bool = True,
-         controller: controllers.Controller | None = None) -> Plan:
+         controller: controllers.Controller | None = None, standby=None) -> Plan:
     """Issue the certificates into ``workdir`` and render every process's configuration for the edge's ``place``.
     ``transparent``: whether HAProxy can keep the client's source address (NLB client-IP preservation)."""
     controller = controller or controllers.get("envoy")
@@ -198,7 +284,8 @@ def plan(t: Topology, place: Place, workdir: Path, transparent: bool = True,
                                admin_port=place.controller_admin, backend=(place.echo, place.echo_port),
                                https_port=redirect_port(t, place), idle_timeout=idle, certificates=ctl_certs,
                                workdir=workdir, lb_addresses=(place.lb,), node_addresses=(place.node,),
-                               vpc=place.vpc)
+                               vpc=place.vpc,
+                               isolated=isinstance(place, NamespacePlace), standby=standby)
     local = controller.local(t, at_controller)
     # the echo reads the client from the header in which this controller states it
     processes = [echo_process(place.echo, place.echo_port, controller.client_header), *local.processes]
@@ -214,7 +301,8 @@ def plan(t: Topology, place: Place, workdir: Path, transparent: bool = True,
 
     result = Plan(processes, endpoints={}, unsupported=dict(local.unsupported), controller_admin=local.admin_url,
                   controller_listeners={kind: (place.controller, port) for kind, port in at_controller.ports.items()},
-                  controller_version=local.version)
+                  controller_version=local.version,
+                  diagnostics=[local.diagnostics] if local.diagnostics else [], takes_over=local.takes_over)
     if t.layer == "l4" and t.preserves_client_ip and not transparent:
         result.unsupported["client_ip"] = TRANSPARENT_UNAVAILABLE
     if t.lb.ip_address_type == "dualstack" and place.lb6 is None:

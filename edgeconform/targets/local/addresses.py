@@ -37,7 +37,8 @@ PORT_OFFSET = int(os.environ.get("EDGECONFORM_PORT_OFFSET", "0"))  # the loopbac
 # Fixed ports inside a place (the loopback fallback adds EDGECONFORM_PORT_OFFSET).
 LB_ADMIN = 9901  # Envoy admin (L7 stand-in) or HAProxy stats (L4 stand-in)
 NODE_PORT = {"http": 30080, "https": 30443, "redirect": 30081}
-CONTROLLER_PORT = {"http": 8080, "https": 8443, "redirect": 8081}
+# 8082, not 8081, for the redirect-only port: Envoy Gateway's file provider holds *:8081 (its health probe).
+CONTROLLER_PORT = {"http": 8080, "https": 8443, "redirect": 8082}
 CONTROLLER_ADMIN = 9901
 ECHO_PORT = 9000
 HEALTH_NODE_PORT = 32000  # the Service's healthCheckNodePort, where kube-proxy answers (externalTrafficPolicy Local)

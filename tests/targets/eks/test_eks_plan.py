@@ -40,7 +40,7 @@ ARNS = {  # certificate name -> a made-up ARN (account 123456789012 is AWS's doc
     "api.edgeconform.test": "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000003",
     "*.edgeconform.test": "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000004",
 }
-CONTROLLERS = for_place("cluster")  # the controllers the eks target configures
+CONTROLLERS = for_place("cluster", "eks")  # the controllers the eks target configures
 CASES = [(name, controller) for name in TOPOLOGIES for controller in CONTROLLERS]
 
 

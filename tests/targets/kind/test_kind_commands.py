@@ -50,6 +50,15 @@ def test_emissary_helm_commands():
     ]
 
 
+def test_envoy_gateway_helm_command():
+    from edgeconform.controllers import envoy_gateway
+
+    assert envoy_gateway.install_commands("/w/kubeconfig", 420) == [
+        ["helm", "upgrade", "--install", "eg", "oci://docker.io/envoyproxy/gateway-helm", "--version", "v1.9.1",
+         "--namespace", "envoy-gateway-system", "--create-namespace", "--kubeconfig", "/w/kubeconfig", "--wait",
+         "--timeout", "420s"]]
+
+
 def test_load_balancer_containers():
     lb = containers.load_balancer("edgeconform-nlb-instance-local", "haproxy", "haproxy:2.8.25", Path("/w"), "lb-haproxy.cfg",
                                   transparent=True, listener_ports=[80, 443])

@@ -28,10 +28,15 @@ def all_plans(tmp_path_factory):
     return plans(tmp_path_factory.mktemp("certs"))
 
 
+# Custom resources: Emissary's below, Gateway API's and Envoy Gateway's against their CRDs from the Go module cache
+# (tests/controllers/test_envoy_gateway_resources.py).
+CUSTOM = ("getambassador.io/", "gateway.networking.k8s.io/", "gateway.envoyproxy.io/", "traefik.io/")
+
+
 def _k8s_objects(all_plans):
     for t, controller, plan in all_plans:
         for obj in plan.manifests:
-            if not obj["apiVersion"].startswith(("getambassador.io/", "traefik.io/")):  # custom resources: CRDs
+            if not obj["apiVersion"].startswith(CUSTOM):
                 yield f"{t.name}/{controller}/{obj['kind']}/{obj['metadata']['name']}", obj
 
 
