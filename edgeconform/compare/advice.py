@@ -40,7 +40,8 @@ def settings(t: Topology) -> dict[str, Any]:
         "load_balancer.xff": t.xff_mode if t.layer == "l7" else na,
         "load_balancer.ssl_redirect": lb.ssl_redirect if t.lb_model.redirect_action else na,
         "load_balancer.certificates": list(lb.certificates) if at == "lb" else na,
-        "load_balancer.tls_min_version": lb.tls_min_version if at == "lb" else na,
+        # the oldest version its security policy accepts (what a policy change means for clients)
+        "load_balancer.tls_min_version": t.lb_tls_policy.min if at == "lb" and t.lb_tls_policy else na,
         # kube-proxy only matters while the packets still carry the client's address [K8S-ETP]
         "kubernetes.external_traffic_policy": t.kubernetes.external_traffic_policy
         if lb.target_type == "instance" and t.preserves_client_ip else na,

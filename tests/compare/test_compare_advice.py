@@ -70,20 +70,20 @@ def test_a_controller_setting_without_a_counterpart_is_said_in_both_vocabularies
     assert (before.controller.kind, after.controller.kind) == ("ingress-nginx", "traefik")
     [hint] = advice.hints("client_ip", "", before, after)
     assert hint.field == "controller.trusted_hops" and (hint.before, hint.after) == (1, 0)
-    assert hint.text == ('`use-forwarded-headers: "true"` had no counterpart in traefik: add `forwardedHeaders.'
+    assert hint.text == ('`use-forwarded-headers: "true"` had no counterpart in Traefik: add `forwardedHeaders.'
                          'trustedIPs: [<the VPC CIDR>]` to the web and websecure entryPoints (Helm: '
                          '`ports.web.forwardedHeaders.trustedIPs`)')
     assert "TRAEFIK-EP" in hint.sources and "NGX-CM" in hint.sources
     # the issue's own example: the same ingress-nginx edge moved to Envoy Gateway
     [hint] = advice.hints("client_ip", "", before, with_kind(after, "envoy-gateway"))
-    assert hint.text == ('`use-forwarded-headers: "true"` had no counterpart in envoy-gateway: add '
+    assert hint.text == ('`use-forwarded-headers: "true"` had no counterpart in Envoy Gateway: add '
                          '`clientIPDetection.xForwardedFor.numTrustedHops: 1` to the ClientTrafficPolicy')
 
 
 def test_proxy_protocol_left_out_of_the_client_traffic_policy(tmp_path):
     before, after = pair("nginx-nlb-proxy-v2-to-envoy-gateway", tmp_path)
     hints = advice.hints("sni", "", before, after)
-    assert texts(hints) == ['`use-proxy-protocol: "true"` had no counterpart in envoy-gateway: add `proxyProtocol: {}` '
+    assert texts(hints) == ['`use-proxy-protocol: "true"` had no counterpart in Envoy Gateway: add `proxyProtocol: {}` '
                             'to the ClientTrafficPolicy']
     # PROXY_NOT_EXPECTED is new after, but the setting above already says what to change: no second hint
     assert "PROXY_NOT_EXPECTED" in [f.code for f in findings.findings(after)]

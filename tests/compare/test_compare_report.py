@@ -90,7 +90,7 @@ def test_markdown_lists_changes_before_the_matrices(migration):
     assert "**1 regression(s)**: compare exits 1" in text
     assert "- **nlb-instance-local -> nlb-ip · client_ip**: pass -> limited; whose address" in text
     assert "  - responsible: `service.beta.kubernetes.io/aws-load-balancer-nlb-target-type: instance` became" in text
-    assert "| `nlb-instance-local -> nlb-ip` | **pass -> limited** | pass | - | - | pass |" in text
+    assert "| `nlb-instance-local -> nlb-ip` | **pass -> limited** | pass | - | - | - | - | - | pass |" in text
     assert "| `nlb-instance-local -> nlb-ip` | `load_balancer.target_type` | instance | ip |" in text
 
 

@@ -72,8 +72,8 @@ def test_a_controller_that_cannot_run_here_is_named_with_where_it_runs(write_top
     with pytest.raises(CompareError, match="the emissary controller does not run on the local target "
                                            r"\(it runs on: cluster\); compare builds both edges locally"):
         sides.plan(str(before), None, ["envoy", "emissary"])
-    named = edge(write_topologies, "named.yaml", controller="kind: ingress-nginx")
-    with pytest.raises(CompareError, match="topology 'edge': controller.kind: the ingress-nginx controller does not "
+    named = edge(write_topologies, "named.yaml", controller="kind: emissary")
+    with pytest.raises(CompareError, match="topology 'edge': controller.kind: the emissary controller does not "
                                            "run on the local target"):
         sides.plan(str(named), str(before), [])
 

@@ -39,6 +39,9 @@ NATIVE = {
     "clb-tcp-proxy-v1": ({"proxyProtocol": {}}, {"http": redirect(308, [XFP])}),
     "clb-http": ({"clientIPDetection": {"xForwardedFor": {"numTrustedHops": 1}}}, {"http": redirect(308, [XFP])}),
     "alb": ({"clientIPDetection": {"xForwardedFor": {"numTrustedHops": 1}}}, {"http": redirect(308, [XFP])}),
+    # CloudFront then the ALB: two hops append to X-Forwarded-For
+    "cloudfront-alb": ({"clientIPDetection": {"xForwardedFor": {"numTrustedHops": 2}}}, {"http": redirect(308, [XFP])}),
+    "alb-mtls": ({"clientIPDetection": {"xForwardedFor": {"numTrustedHops": 1}}}, {"http": redirect(308, [XFP])}),
 }
 
 
@@ -265,7 +268,7 @@ def test_a_failure_message_names_the_controller_its_version_and_its_settings(tmp
     expectation = behaviours.expectation(t, "websocket", "ws")
     verdict = verdicts.judge(edge, expectation, verdicts.Measurement("observed", ["got 403"], 1, 0.1, False))
     assert verdict.kind == "fail"
-    assert "controller: Envoy Gateway v1.9.1 (envoy-gateway); its settings for this cell: HTTPRoute" in verdict.message
+    assert "controller: Envoy Gateway v1.9.1, with the settings this cell rests on:\n  - HTTPRoute" in verdict.message
     assert "EG_UPGRADE_REFUSED_ON_REDIRECT" in verdict.message
 
 

@@ -39,7 +39,8 @@ def report_of(results: list[Result], topologies: list[TopologyRecord], controlle
 
 def test_profiles_come_from_the_behaviour_registry():
     assert [b.profile_name for b in behaviours.REGISTRY.values()] == \
-        ["EDGE-CLIENT-IP", "EDGE-REDIRECT", "EDGE-WEBSOCKET", "EDGE-TLS-SNI", "EDGE-SECURITY"]
+        ["EDGE-CLIENT-IP", "EDGE-REDIRECT", "EDGE-WEBSOCKET", "EDGE-TLS-SNI", "EDGE-HEALTH-CHECK", "EDGE-DUAL-STACK",
+         "EDGE-HOST-HEADER", "EDGE-SECURITY"]
     cell = behaviours.get("redirect").cell()
     assert Behaviour(name="hsts_preload", description="", cells={"": cell}).profile_name == "EDGE-HSTS-PRELOAD"
     assert isinstance(cell, Cell)

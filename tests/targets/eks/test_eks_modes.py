@@ -38,7 +38,7 @@ from test_eks_plan import ARNS, normalize
 
 TOPOLOGIES = catalog.load()
 K8S_VERSION = str(versions()["kubernetes"])
-CONTROLLERS = for_place("cluster")
+CONTROLLERS = for_place("cluster", "eks")  # the controllers the eks target configures
 GOLDEN = Path(__file__).parent / "golden" / "eks-plan"
 NO_SCHEMA = {("eks.amazonaws.com/v1", "IngressClassParams")}  # EKS Auto Mode publishes no CRD for it
 # What each mode cannot build of the catalog (and only that): Classic ELBs come from the legacy provider only.
