@@ -24,6 +24,9 @@ L4_PROXY = {**L4_PLAIN, "security[proxy-required]": "pass", "security[proxy-loca
             "security[proxy-forged]": "pass"}
 L7 = {**L4_PLAIN, "security[host-sni]": "limited", "security[proxy-forged]": "n/a"}
 # topology -> cell -> verdict ("skip": not measured: the catalog asks for 421, which ingress-nginx cannot give)
+# The topologies issue 12 added: every cell pinned, the new ones (health_check, dual_stack, host_header,
+# security[mtls-headers]) included.
+L7_NEW = {"health_check": "pass", "dual_stack": "n/a", "host_header": "pass", "security[mtls-headers]": "n/a"}
 DOCUMENTED = {
     "nlb-instance-local": L4_PLAIN,
     "nlb-instance-cluster": {**L4_PLAIN, "client_ip": "limited"},
@@ -34,6 +37,9 @@ DOCUMENTED = {
     "clb-tcp-proxy-v1": L4_PROXY,
     "clb-http": {**L7, "websocket[ws]": "limited", "websocket[wss]": "limited", "sni": "limited"},
     "alb": L7,
+    # two trusted hops are not expressible in proxy-real-ip-cidr (nginx trusts addresses): a limit, not measured
+    "cloudfront-alb": {**L7, **L7_NEW, "client_ip": "skip", "security[forged-client]": "skip"},
+    "alb-mtls": {**L7, **L7_NEW, "security[mtls-headers]": "pass"},
 }
 
 
