@@ -35,6 +35,7 @@ class Reading:
     sources: dict[str, list[str]] = field(default_factory=dict)
     not_understood: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    hostnames: list[str] = field(default_factory=list)  # as found so far (names certificates guessed from Secrets)
 
     def ref(self, doc: Document, *path: Any) -> str:
         rel = os.path.relpath(doc.file.resolve(), self.base.resolve())

@@ -161,7 +161,8 @@ def read(doc: Document, r: Reading) -> ServiceLB:
         else:
             protocol = "SSL" if tls else "TCP"
         out.ports.append((i, port, protocol, item.get("targetPort", port)))
-        r.cite("load_balancer.listeners", doc, "spec", "ports", i, keys=("LBC-SA",) if lbc else ("CPA",))
+        if ("spec", "ports", i) in doc.lines:  # (a Service Envoy Gateway builds has its ports elsewhere)
+            r.cite("load_balancer.listeners", doc, "spec", "ports", i, keys=("LBC-SA",) if lbc else ("CPA",))
     if not out.ports:
         raise doc.fail("a load-balancer Service needs at least one port", "spec", "ports")
     for key in ("ssl-ports", "backend-protocol"):
