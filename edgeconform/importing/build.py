@@ -85,7 +85,7 @@ def topology(docs: list[Document], base: Path, *, inputs: list[str], name: str |
     for host in ctl.hostnames:
         if host not in r.hostnames:
             r.hostnames.append(host)
-    names = list(r.hostnames)
+    names = list(dict.fromkeys(r.hostnames))  # an ALB Ingress and the controller's routes name the same hosts
     if not names and hostnames:
         names = list(hostnames)
         r.warn(f"the manifests name no hostname: {', '.join(names)} as given (--hostname)")
@@ -107,6 +107,10 @@ def topology(docs: list[Document], base: Path, *, inputs: list[str], name: str |
         block.update(ctl.abstract)
     if ctl.certificates:
         block["certificates"] = ctl.certificates
+    r.use(*_backends(docs, albs))
+    for doc in docs:  # whole objects no reader looked at: listed, not dropped
+        if id(doc) not in r.used:
+            r.unknown(doc, "(object)", doc.kind or "YAML document")
     entry = {"description": _description(edge, ctl, docs), "hostnames": names, "load_balancer": lb,
              "kubernetes": {"external_traffic_policy": etp}, "controller": block,
              "sources": {k: v for k, v in r.sources.items() if v}}

@@ -70,6 +70,7 @@ def name_for_secret(docs: list[Document], r: Reading, namespace: str, name: str,
     host it is given for, or (deliberately, with a warning) its name under the hostnames' domain:
     ``shop-tls`` -> ``shop.example.test``."""
     secret = secrets(docs).get((namespace, name))
+    r.use(secret)
     found = certificate_name(secret) if secret is not None else None
     if found:
         r.cite(field_path, secret, "data", "tls.crt")

@@ -31,6 +31,7 @@ def read(docs: list[Document], r: Reading) -> ControllerRead:
     out = ControllerRead(KIND)
     mine = [doc for doc in docs if doc.api_version.startswith(GROUP)]
     out.found = bool(mine)
+    r.use(*mine)  # Mappings too: routes, which the edge's behaviours do not depend on
     block: dict[str, Any] = {"redirect_code": emissary.REDIRECT_CODE}
     r.cite("controller.redirect_code", keys=("EMS-MOD",))
     listeners = [doc for doc in mine if doc.kind == "Listener"]

@@ -43,6 +43,7 @@ def read(docs: list[Document], r: Reading) -> ControllerRead:
     if len(found) > 1:
         raise found[1].fail(f"a second Gateway (the first: {found[0].describe()}): import one edge at a time")
     gateway = found[0] if found else None
+    r.use(gateway, *(doc for doc in docs if doc.kind in ("GatewayClass", "HTTPRoute", "ClientTrafficPolicy")))
     out.found = gateway is not None
     kinds: dict[str, str] = {}  # listener name -> port kind
     if gateway is not None:
@@ -59,7 +60,7 @@ def read(docs: list[Document], r: Reading) -> ControllerRead:
                            keys=("EG-CTP",) if j == 0 else ())
                     if name not in out.certificates:
                         out.certificates.append(name)
-        out.load_balancer = _envoy_service(docs, gateway)
+        out.load_balancer = _envoy_service(docs, gateway, r)
     else:
         r.warn("no Envoy Gateway Gateway among the inputs: Envoy Gateway's documented defaults are assumed [EG-CTP]")
     settings: dict[str, Any] = {}
@@ -111,7 +112,7 @@ def read(docs: list[Document], r: Reading) -> ControllerRead:
     return out
 
 
-def _envoy_service(docs: list[Document], gateway: Document) -> Document | None:
+def _envoy_service(docs: list[Document], gateway: Document, r: Reading) -> Document | None:
     """The Service Envoy Gateway will create for the Gateway, as a Document whose lines are the EnvoyProxy's."""
     classes = {doc.name: doc for doc in docs if doc.kind == "GatewayClass"}
     klass = classes.get(str(gateway.spec.get("gatewayClassName")))
@@ -122,6 +123,7 @@ def _envoy_service(docs: list[Document], gateway: Document) -> Document | None:
                   and ref.get("name") in proxies), None)
     if proxy is None:
         return None
+    r.use(proxy)
     root = ("spec", "provider", "kubernetes", "envoyService")
     service = proxy.get(*root) or {}
     data = {"apiVersion": "v1", "kind": "Service",

@@ -57,6 +57,7 @@ def is_alb(doc: Document, classes: dict[str, Document]) -> bool:
 def read(doc: Document, r: Reading, classes: dict[str, Document], params: dict[str, Document]) -> IngressLB:
     out = IngressLB(doc)
     lb = out.lb
+    r.model = "alb"
     own = {str(k)[len(PREFIX):]: str(v) for k, v in doc.annotations.items() if str(k).startswith(PREFIX)}
     name = doc.spec.get("ingressClassName") or doc.annotations.get("kubernetes.io/ingress.class")
     path = ("spec", "ingressClassName") if doc.spec.get("ingressClassName") else \
@@ -67,6 +68,7 @@ def read(doc: Document, r: Reading, classes: dict[str, Document], params: dict[s
         r.cite("load_balancer.model", klass, "spec", "controller",
                keys=ALB_CONTROLLERS[klass.spec["controller"]])
     p = _params(klass, params)
+    r.use(doc, klass, p)
     where = lambda key: ("metadata", "annotations", PREFIX + key)  # noqa: E731
 
     target = own.get("target-type", "instance")

@@ -49,6 +49,7 @@ def read(docs: list[Document], r: Reading, alb_ingresses: list[Document]) -> Con
     aliases = {f.alias for f in model.model_fields.values()}
     if found:
         cm = found[0]
+        r.use(cm)
         out.found = True
         data = cm.data.get("data") or {}
         settings = {}
@@ -70,6 +71,7 @@ def read(docs: list[Document], r: Reading, alb_ingresses: list[Document]) -> Con
     out.ports = {number: kind for kind, number in ingress_nginx.CONTAINER_PORTS.items()}
 
     ingresses = [doc for doc in docs if doc.kind == "Ingress" and doc not in alb_ingresses]
+    r.use(*ingresses, *(doc for doc in docs if _args(doc)))
     default = _default_certificate(docs, r, controller_ns, ingresses)
     names: list[str] = []
     for ing in ingresses:
@@ -113,6 +115,7 @@ def _default_certificate(docs, r, controller_ns, ingresses):
              and doc.data.get("type") == "kubernetes.io/tls"]
     if len(loose) == 1:
         doc = secrets(docs)[loose[0]]
+        r.use(doc)
         return loose[0], doc, ("metadata", "name")
     return None
 

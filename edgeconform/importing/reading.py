@@ -15,15 +15,12 @@ from .documents import Document
 
 
 @cache
-def annotation_sources() -> dict[str, tuple[str, ...]]:
-    """Annotation key -> the documentation keys clusters/eks/annotations.yaml cites for it (the eks target's data:
-    one table of what each AWS annotation means, read both ways)."""
+def annotation_sources() -> dict[tuple[str, str], tuple[str, ...]]:
+    """(model, annotation key) -> the documentation keys clusters/eks/annotations.yaml cites for it (the eks
+    target's data: one table of what each AWS annotation means, read both ways)."""
     data = yaml.safe_load(assets.path("clusters/eks/annotations.yaml").read_text())
-    out: dict[str, tuple[str, ...]] = {}
-    for entries in data["annotations"].values():
-        for entry in entries:
-            out[entry["key"]] = tuple(dict.fromkeys([*out.get(entry["key"], ()), *entry["sources"]]))
-    return out
+    return {(model, entry["key"]): tuple(entry["sources"]) for model, entries in data["annotations"].items()
+            for entry in entries}
 
 
 @dataclass
@@ -36,6 +33,11 @@ class Reading:
     not_understood: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     hostnames: list[str] = field(default_factory=list)  # as found so far (names certificates guessed from Secrets)
+    model: str = ""  # the load balancer's model, once known (which annotation table applies)
+    used: set[int] = field(default_factory=set)  # the documents some reader read (id)
+
+    def use(self, *docs: Document | None) -> None:
+        self.used.update(id(doc) for doc in docs if doc is not None)
 
     def ref(self, doc: Document, *path: Any) -> str:
         rel = os.path.relpath(doc.file.resolve(), self.base.resolve())
@@ -55,7 +57,7 @@ class Reading:
     def annotation(self, field_path: str, doc: Document, key: str, fallback: tuple[str, ...] = ()) -> None:
         """A field read from an annotation: its line, and the sources the annotation table gives for it."""
         self.cite(field_path, doc, "metadata", "annotations", key,
-                  keys=annotation_sources().get(key, fallback) or fallback)
+                  keys=annotation_sources().get((self.model, key), fallback) or fallback)
 
     def unknown(self, doc: Document, key: str, value: Any, *path: Any) -> None:
         """Read, not understood: kept in the imported record (never dropped silently)."""

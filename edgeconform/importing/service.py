@@ -62,6 +62,8 @@ def read(doc: Document, r: Reading) -> ServiceLB:
     lbc = cls is not None or kind in ("external", "nlb-ip")
     model = "nlb" if lbc or kind == "nlb" else "clb"
     out = ServiceLB(doc, model)
+    r.model = model
+    r.use(doc)
     if cls is not None:
         r.cite("load_balancer.model", doc, "spec", "loadBalancerClass",
                keys=("LBC-SA",) if NLB_CLASSES[cls] == "LBC" else ("EKS-AUTO-NLB",))

@@ -45,6 +45,7 @@ def read(docs: list[Document], r: Reading, reached: set[str]) -> ControllerRead:
     found = values_documents(docs)
     crds = [doc for doc in docs if doc.api_version.startswith(GROUPS)]
     out.found = bool(found)
+    r.use(*found, *(doc for doc in crds if doc.kind in ("Middleware", "TLSOption", "TLSStore", "IngressRoute")))
     if len(found) > 1:
         raise found[1].fail(f"a second Traefik configuration (the first: {found[0].file}): give one values file or "
                             "static configuration")
