@@ -114,7 +114,8 @@ def topology(docs: list[Document], base: Path, *, inputs: list[str], name: str |
     entry = {"description": _description(edge, ctl, docs), "hostnames": names, "load_balancer": lb,
              "kubernetes": {"external_traffic_policy": etp}, "controller": block,
              "sources": {k: v for k, v in r.sources.items() if v}}
-    topology_name = name or _name(edge.name)
+    # named after the edge's first hostname, so the imports of one edge before and after a migration pair up
+    topology_name = name or _name(names[0].lstrip("*.").split(".")[0] if names else edge.name)
     record = {"inputs": list(inputs), "not_understood": r.not_understood, "warnings": r.warnings}
     try:
         catalog.ImportRecord.model_validate(record)

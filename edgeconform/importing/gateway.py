@@ -46,6 +46,12 @@ def read(docs: list[Document], r: Reading) -> ControllerRead:
     r.use(gateway, *(doc for doc in docs if doc.kind in ("GatewayClass", "HTTPRoute", "ClientTrafficPolicy")))
     out.found = gateway is not None
     kinds: dict[str, str] = {}  # listener name -> port kind
+    for route in (doc for doc in docs if doc.kind == "HTTPRoute"):  # first: certificate names may need the domain
+        for i, host in enumerate(route.spec.get("hostnames") or []):
+            if host not in out.hostnames:
+                out.hostnames.append(host)
+                r.hostnames.append(host)
+                r.cite("hostnames", route, "spec", "hostnames", i)
     if gateway is not None:
         for i, listener in enumerate(gateway.spec.get("listeners") or []):
             kind = listener_kind(listener)
@@ -83,11 +89,6 @@ def read(docs: list[Document], r: Reading) -> ControllerRead:
     for route in (doc for doc in docs if doc.kind == "HTTPRoute"):
         sections = [str(ref.get("sectionName")) for ref in route.spec.get("parentRefs") or [] if ref.get("sectionName")]
         attached = [kinds.get(name, name) for name in sections] or list(dict.fromkeys(kinds.values()))
-        for i, host in enumerate(route.spec.get("hostnames") or []):
-            if host not in out.hostnames:
-                out.hostnames.append(host)
-                r.hostnames.append(host)
-                r.cite("hostnames", route, "spec", "hostnames", i)
         for i, rule in enumerate(route.spec.get("rules") or []):
             filters = [f for f in (rule or {}).get("filters") or [] if f.get("type") == "RequestRedirect"]
             if not filters:
