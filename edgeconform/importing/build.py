@@ -18,7 +18,7 @@ from .reading import Reading
 
 DETECT = {"ingress-nginx": nginx.detect, "traefik": traefik.detect, "emissary": emissary.detect,
           "envoy-gateway": gateway.detect}
-ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/(?P<id>[0-9a-f-]+)$")
+ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/(?P<id>[0-9A-Za-z-]+)$")
 
 
 @dataclass
@@ -68,7 +68,7 @@ def topology(docs: list[Document], base: Path, *, inputs: list[str], name: str |
     elif kind == "traefik":
         provisional = {number: k for k, number in controllers.controller_class("traefik").container_ports.items()}
         reached = set(_targets(edge, lb_read, provisional, docs, kind).values())
-        ctl = traefik.read(docs, r, reached)
+        ctl = traefik.read(docs, r, reached, albs)
     assert ctl is not None
     targets = _targets(edge, lb_read, ctl.ports, docs, kind)
 
@@ -101,7 +101,10 @@ def topology(docs: list[Document], base: Path, *, inputs: list[str], name: str |
     lb.update(lb_read.lb)
 
     block: dict[str, Any] = {"kind": ctl.kind}
-    if ctl.settings is not None and controllers.controller_class(ctl.kind).settings_model is not None:
+    split = _port_split(ctl, lb, r)
+    if split is not None:
+        block.update(split)
+    elif ctl.settings is not None and controllers.controller_class(ctl.kind).settings_model is not None:
         block["settings"] = ctl.settings
     else:
         block.update(ctl.abstract)
@@ -125,6 +128,35 @@ def topology(docs: list[Document], base: Path, *, inputs: list[str], name: str |
         raise ImportFailed(f"the manifests make a topology edgeconform cannot use: {exc}",
                            obj=edge.describe(), file=str(edge.file)) from None
     return Imported(topology_name, entry, record, checked, list(inputs))
+
+
+def _port_split(ctl: ControllerRead, lb: dict[str, Any], r: Reading) -> dict[str, Any] | None:
+    """ingress-nginx behind an NLB that ends TLS and sends PROXY v2, with force-ssl-redirect: the controller takes
+    the scheme from the PROXY header's destination port, so only what arrived on the cleartext port is redirected
+    [NGX-LUA][NGX-AWS]. Its settings alone would read as "redirect everything"; in abstract terms this is the port
+    split (docs/migration.md): the cleartext listener lands on a port that redirects, the controller serves the
+    rest. The block is then written in those terms, the trust model derived by the plug-in."""
+    from ..controllers import ingress_nginx
+
+    if ctl.kind != "ingress-nginx" or ctl.settings is None or lb.get("proxy_protocol") != "v2":
+        return None
+    s = ingress_nginx.Settings.model_validate(ctl.settings)
+    listeners = lb["listeners"]
+    clear = [item for item in listeners if item["protocol"] == "TCP" and item["target"] == "http"]
+    ended = [item for item in listeners if item["protocol"] == "TLS" and item["target"] == "http"]
+    if not (s.on("use-proxy-protocol") and s.on("force-ssl-redirect") and clear and ended):
+        return None
+    for item in clear:
+        item["target"] = "redirect"
+    # force-ssl-redirect decides alone here, so the plug-in's reading needs no topology
+    block = {**ingress_nginx.IngressNginx.to_abstract(s, None), "cleartext": "serve"}  # type: ignore[arg-type]
+    for field in ("cleartext", "proxy_protocol"):
+        r.cite(f"controller.{field}", keys=("NGX-AWS", "NGX-LUA"))
+    r.cite("load_balancer.listeners", keys=("NGX-AWS",))
+    r.warn("ingress-nginx with use-proxy-protocol and force-ssl-redirect behind a TLS listener of the NLB redirects "
+           "by the PROXY header's destination port: written as the port split (cleartext listener -> redirect, "
+           "cleartext: serve), its ConfigMap keys as abstract fields [NGX-AWS]")
+    return block
 
 
 def _controller(docs: list[Document], services: list[Document], albs: list[Document]) -> str:

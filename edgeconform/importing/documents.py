@@ -38,6 +38,7 @@ class Document:
     data: Any
     lines: dict[Path_, int] = field(default_factory=dict)
     start: int = 1
+    built_by: str = ""  # a Service no manifest holds, made from the object that has a controller build it
 
     @property
     def kind(self) -> str:

@@ -141,4 +141,4 @@ def _envoy_service(docs: list[Document], gateway: Document, r: Reading) -> Docum
         if key[:len(root)] == root and len(key) > len(root):
             rest = key[len(root):]
             lines[("metadata",) + rest if rest[0] == "annotations" else ("spec",) + rest] = line
-    return Document(proxy.file, data, lines, proxy.start)
+    return Document(proxy.file, data, lines, proxy.start, built_by=proxy.describe())

@@ -218,7 +218,10 @@ def read(doc: Document, r: Reading) -> ServiceLB:
     if etp not in ("Cluster", "Local"):
         raise doc.fail(f"{etp!r} is not Cluster or Local", "spec", "externalTrafficPolicy")
     out.etp = etp
-    r.cite("kubernetes.external_traffic_policy", doc, "spec", "externalTrafficPolicy", keys=("K8S-ETP",))
+    if ("spec", "externalTrafficPolicy") in doc.lines:
+        r.cite("kubernetes.external_traffic_policy", doc, "spec", "externalTrafficPolicy", keys=("K8S-ETP",))
+    else:  # the default: Cluster for a Service, Local for the one Envoy Gateway builds [EG-SVC]
+        r.cite("kubernetes.external_traffic_policy", keys=("EG-SVC",) if doc.built_by else ("K8S-ETP",))
     if "client_ip_preservation" not in lb and model == "nlb":
         r.cite("load_balancer.client_ip_preservation", keys=("NLB-TGA",))  # the AWS default for the target type
     return out

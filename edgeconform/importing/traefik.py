@@ -38,7 +38,7 @@ def detect(docs: list[Document]) -> bool:
     return bool(values_documents(docs)) or any(doc.api_version.startswith(GROUPS) for doc in docs)
 
 
-def read(docs: list[Document], r: Reading, reached: set[str]) -> ControllerRead:
+def read(docs: list[Document], r: Reading, reached: set[str], alb_ingresses: list[Document]) -> ControllerRead:
     """``reached``: the controller port kinds the load balancer's listeners land on (entry points that receive
     none of them are not part of this edge)."""
     out = ControllerRead(KIND, settings={})
@@ -114,6 +114,17 @@ def read(docs: list[Document], r: Reading, reached: set[str]) -> ControllerRead:
                         out.hostnames.append(host)
                         r.hostnames.append(host)
                         r.cite("hostnames", doc, "spec", "routes", i, "match")
+    for ing in (doc for doc in docs if doc.kind == "Ingress" and doc not in alb_ingresses):
+        r.use(ing)
+        for i, rule in enumerate(ing.spec.get("rules") or []):
+            host = (rule or {}).get("host")
+            if host and host not in out.hostnames:
+                out.hostnames.append(host)
+                r.hostnames.append(host)
+                r.cite("hostnames", ing, "spec", "rules", i, "host")
+        for key, value in ing.annotations.items():
+            if str(key).startswith("traefik.ingress.kubernetes.io/"):
+                r.unknown(ing, str(key), value, "metadata", "annotations", key)  # per-router settings: not modelled
     for name, entry in entry_points.items():  # a middleware named on an entry point: by its CRD name
         for i, ref in enumerate((entry.get("http") or {}).get("middlewares") or []):
             entry["http"]["middlewares"][i] = _middleware_name(ref, middlewares)

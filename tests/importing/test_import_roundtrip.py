@@ -97,8 +97,8 @@ def fields(t: Topology) -> dict[str, Any]:
         "controller.forwarded_hops": t.forwarded_hops,
         "controller.cleartext": ctl.cleartext,
         "controller.redirect_code": semantics.get_redirect_code(ctl.redirect_code),
-        "controller.host_sni_mismatch": ctl.host_sni_mismatch,
-        # where TLS does not end at the controller, its certificates and TLS floor are not the edge's
+        # where TLS does not end at the controller, its certificates, TLS floor and SNI checks are not the edge's
+        "controller.host_sni_mismatch": ctl.host_sni_mismatch if at_controller else None,
         "controller.certificates": ctl.certificates if at_controller else None,
         "controller.tls_min_version": ctl.tls_min_version if at_controller else None,
     }
