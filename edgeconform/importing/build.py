@@ -108,6 +108,12 @@ def topology(docs: list[Document], base: Path, *, inputs: list[str], name: str |
         block["settings"] = ctl.settings
     else:
         block.update(ctl.abstract)
+    if not ctl.certificates and any(item["target"] == "https" for item in lb["listeners"]):
+        # TLS reaches the controller, whose certificates are not among the inputs: one per hostname, so that the
+        # topology (which needs them) can be built and the SNI cells say what that would look like
+        ctl.certificates = list(names)
+        r.warn(f"TLS reaches {ctl.kind} but no certificate of it is among the inputs: one per hostname assumed "
+               f"({', '.join(names)}); give its TLS Secrets (or the objects naming them) to read them")
     if ctl.certificates:
         block["certificates"] = ctl.certificates
     r.use(*_backends(docs, albs))
