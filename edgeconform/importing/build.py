@@ -100,6 +100,8 @@ def topology(docs: list[Document], base: Path, *, inputs: list[str], name: str |
         r.warn(f"no route names a hostname: the certificates' names are taken ({', '.join(names)})")
     lb.update(lb_read.lb)
 
+    if ctl.kind == "traefik":
+        _name_entry_points(ctl, lb, r)
     block: dict[str, Any] = {"kind": ctl.kind}
     split = _port_split(ctl, lb, r)
     if split is not None:
@@ -134,6 +136,29 @@ def topology(docs: list[Document], base: Path, *, inputs: list[str], name: str |
         raise ImportFailed(f"the manifests make a topology edgeconform cannot use: {exc}",
                            obj=edge.describe(), file=str(edge.file)) from None
     return Imported(topology_name, entry, record, checked, list(inputs))
+
+
+def _name_entry_points(ctl: ControllerRead, lb: dict[str, Any], r: Reading) -> None:
+    """Traefik's plug-in knows an entry point by the listener that reaches it (the chart's convention: the cleartext
+    listener's is web, the HTTPS listener's websecure); entry points named otherwise are renamed to it, by the
+    controller port they listen on, with a warning."""
+    from ..controllers import traefik as plugin
+
+    shape = Topology.model_validate({"name": "x", "hostnames": ["x"], "load_balancer": {
+        "model": lb["model"], "listeners": [{k: v for k, v in item.items() if k != "idle_timeout"}
+                                            for item in lb["listeners"]]}})
+    wanted = {kind: name for name, kind in plugin.entry_points(shape).items()}
+    entries = (ctl.settings or {}).get("entryPoints") or {}
+    renamed = {}
+    for name, entry in entries.items():
+        kind = ctl.ports.get(name)
+        target = wanted.get(kind, name) if kind else name
+        if target != name:
+            r.warn(f"Traefik entry point {name} is where the load balancer's {kind} traffic lands: named {target}, "
+                   "as the plug-in (and the Helm chart's Service) name it")
+        renamed[target] = entry
+    if entries:
+        ctl.settings["entryPoints"] = renamed
 
 
 def _port_split(ctl: ControllerRead, lb: dict[str, Any], r: Reading) -> dict[str, Any] | None:

@@ -282,3 +282,81 @@ def test_the_command_line_entry_point_runs_import(tmp_path):
                          cwd=Path(__file__).resolve().parents[2])
     assert run.returncode == 0, run.stderr
     assert yaml.safe_load(run.stdout)["topologies"]["a"]["controller"]["kind"] == "ingress-nginx"
+
+
+ALB = """
+    apiVersion: networking.k8s.io/v1
+    kind: IngressClass
+    metadata: {name: shared-alb}
+    spec:
+      controller: ingress.k8s.aws/alb
+      parameters: {apiGroup: elbv2.k8s.aws, kind: IngressClassParams, name: shared}
+    ---
+    apiVersion: elbv2.k8s.aws/v1beta1
+    kind: IngressClassParams
+    metadata: {name: shared}
+    spec:
+      ipAddressType: dualstack
+      sslPolicy: ELBSecurityPolicy-TLS13-1-2-2021-06
+      loadBalancerAttributes:
+        - {key: routing.http.xff_header_processing.mode, value: preserve}
+        - {key: deletion_protection.enabled, value: "true"}
+    ---
+    apiVersion: networking.k8s.io/v1
+    kind: Ingress
+    metadata:
+      name: edge
+      namespace: traefik
+      annotations:
+        alb.ingress.kubernetes.io/target-type: ip
+        alb.ingress.kubernetes.io/listen-ports: '[{"HTTPS": 443}]'
+        alb.ingress.kubernetes.io/certificate-arn: arn:aws:acm:eu-west-1:111122223333:certificate/0d1e-shop
+        alb.ingress.kubernetes.io/mutual-authentication: '[{"port": 443, "mode": "verify", "trustStore": "arn:x"}]'
+        alb.ingress.kubernetes.io/wafv2-acl-arn: arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/x
+    spec:
+      ingressClassName: shared-alb
+      rules:
+        - host: shop.example.test
+          http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: traefik, port: {name: web}}}}]}
+    ---
+    apiVersion: v1
+    kind: Service
+    metadata: {name: traefik, namespace: traefik}
+    spec:
+      type: ClusterIP
+      selector: {app.kubernetes.io/name: traefik}
+      ports: [{name: web, port: 80, targetPort: web}]
+    """
+STATIC = """
+    entryPoints:
+      web:
+        address: ":8000"
+        forwardedHeaders: {trustedIPs: [10.0.0.0/16]}
+    log: {level: INFO}
+    """
+
+
+def test_an_alb_ingress_with_its_class_parameters_and_traefiks_static_configuration(tmp_path):
+    write(tmp_path, "alb.yaml", ALB)
+    write(tmp_path, "traefik.yaml", STATIC)
+    result = importing.from_paths([tmp_path], acm_certs={"shop.example.test": "arn:aws:acm:eu-west-1:111122223333:"
+                                                                              "certificate/0d1e-shop"})
+    t = result.topology
+    assert (t.lb.model, t.lb.target_type, t.lb.ip_address_type, t.lb.xff, t.lb.mutual_tls) == \
+        ("alb", "ip", "dualstack", "preserve", "verify")
+    assert t.lb.tls_policy == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    assert [(i.port, i.protocol, i.target) for i in t.lb.listeners] == [(443, "HTTPS", "http")]
+    assert t.controller.kind == "traefik" and t.controller.trusted_cidrs == ["10.0.0.0/16"]
+    assert t.kubernetes.external_traffic_policy == "Cluster"
+    keys = {n["key"] for n in result.record["not_understood"]}
+    assert keys == {"alb.ingress.kubernetes.io/wafv2-acl-arn", "log",
+                    "alb.ingress.kubernetes.io/load-balancer-attributes: deletion_protection.enabled"}
+    assert "alb.yaml:" in result.entry["sources"]["load_balancer.ip_address_type"][-1]
+
+
+def test_an_alb_backend_that_contradicts_the_backend_protocol_is_an_error(tmp_path):
+    write(tmp_path, "alb.yaml", ALB.replace("target-type: ip", "target-type: ip\n        "
+                                            "alb.ingress.kubernetes.io/backend-protocol: HTTPS"))
+    with pytest.raises(importing.ImportFailed, match=r"Ingress traefik/edge: field metadata.annotations.alb.ingress"
+                                                     r".kubernetes.io/backend-protocol: .*conflict"):
+        importing.from_paths([tmp_path / "alb.yaml"])
