@@ -81,9 +81,10 @@ def read(doc: Document, r: Reading, classes: dict[str, Document], params: dict[s
     if "certificate-arn" in own:
         out.arns = [arn.strip() for arn in own["certificate-arn"].split(",") if arn.strip()]
         r.annotation("load_balancer.certificates", doc, PREFIX + "certificate-arn", ("LBC-IA",))
-    elif p is not None and p.spec.get("certificateArn"):
-        out.arns = [str(arn) for arn in p.spec["certificateArn"]]
-        r.cite("load_balancer.certificates", p, "spec", "certificateArn", keys=("LBC-IA",))
+    elif p is not None and (p.spec.get("certificateArn") or p.spec.get("certificateARNs")):
+        key = "certificateArn" if p.spec.get("certificateArn") else "certificateARNs"  # the LBC's, Auto Mode's
+        out.arns = [str(arn) for arn in p.spec[key]]
+        r.cite("load_balancer.certificates", p, "spec", key, keys=("LBC-IA", "EKS-AUTO-ALB"))
     if "listen-ports" in own:
         try:
             listen = json.loads(own["listen-ports"])
@@ -179,7 +180,7 @@ def read(doc: Document, r: Reading, classes: dict[str, Document], params: dict[s
             r.unknown(doc, PREFIX + key, value, *where(key))
     if p is not None:
         for key, value in p.spec.items():
-            if key not in ("certificateArn", "sslPolicy", "loadBalancerAttributes", "ipAddressType", "scheme",
+            if key not in ("certificateArn", "certificateARNs", "sslPolicy", "loadBalancerAttributes", "ipAddressType", "scheme",
                            "group", "subnets", "inboundCIDRs", "tags", "loadBalancerName"):
                 r.unknown(p, f"spec.{key}", value, "spec", key)
 

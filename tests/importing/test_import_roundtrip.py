@@ -37,15 +37,16 @@ ARNS = {  # certificate name -> a made-up ARN (123456789012: AWS's documentation
 NOT_IN_THE_PLAN = ("ip_address_type", "mutual_tls", "cloudfront", "unverified", "privatelink_endpoint")
 
 
-def plan_manifests(t: Topology, controller: str, workdir: Path) -> Path:
-    """The plan's objects of this edge as files, as a user would hand them to import: the load balancer and the
-    controller's settings (and Traefik's Helm values, which the plan states as a note: they are its release's)."""
+def plan_manifests(t: Topology, controller: str, workdir: Path, mode: str = "lbc-annotations") -> Path:
+    """The plan's objects of this edge as files, as a user would hand them to import: the load balancer (with the
+    cluster-wide objects it needs: Auto Mode's IngressClass) and the controller's settings (and Traefik's Helm
+    values, which the plan states as a note: they are its release's)."""
     s = eks_settings.load(None, controller=controller, client_ip="203.0.113.7",
                           acm_cert=[f"{name}={arn}" for name, arn in ARNS.items()])
-    p = eks_plan.build(t, s, "roundtrip", workdir / "plan")
+    p = eks_plan.build(t, s, "roundtrip", workdir / "plan", mode=mode)
     folder = workdir / "manifests"
     folder.mkdir()
-    (folder / "load-balancer.yaml").write_text(yaml.safe_dump_all(p.lb_objects, sort_keys=False))
+    (folder / "load-balancer.yaml").write_text(yaml.safe_dump_all([*p.shared, *p.lb_objects], sort_keys=False))
     (folder / "controller.yaml").write_text(yaml.safe_dump_all(p.controller_objects, sort_keys=False))
     if "values" in p.controller.settings:
         (folder / "values.yaml").write_text(yaml.safe_dump(p.controller.settings["values"], sort_keys=False))
@@ -123,6 +124,22 @@ def test_plan_manifests_import_back_to_the_topology(name, controller, tmp_path):
     assert list(loaded) == [result.name]
     got = fields(loaded[result.name])
     want = fields(without_plan_gaps(as_run(original, controller)))
+    assert got == want, {key: (got[key], want[key]) for key in got if got[key] != want[key]}
+
+
+AUTO_MODE = [(name, controller) for name, t in TOPOLOGIES.items() if t.lb.model != "clb"  # Auto Mode has none
+             for controller in CONTROLLERS]
+
+
+@pytest.mark.parametrize("name, controller", AUTO_MODE)
+def test_auto_mode_plan_manifests_import_back_to_the_topology(name, controller, tmp_path):
+    """EKS Auto Mode's way (loadBalancerClass eks.amazonaws.com/nlb, its ALB IngressClass and IngressClassParams)
+    reads back the same. (The lbc-gateway mode's LBC Gateway API objects are not read by import yet.)"""
+    original = TOPOLOGIES[name]
+    folder = plan_manifests(original, controller, tmp_path, mode="auto-mode")
+    result = importing.from_paths([folder], output=tmp_path / "imported.yaml", acm_certs=ARNS,
+                                  hostnames=original.hostnames if controller == "emissary" else None)
+    got, want = fields(result.topology), fields(without_plan_gaps(as_run(original, controller)))
     assert got == want, {key: (got[key], want[key]) for key in got if got[key] != want[key]}
 
 
