@@ -202,8 +202,10 @@ def _controller(docs: list[Document], services: list[Document], albs: list[Docum
             if wanted and labels.get("app.kubernetes.io/name") == wanted:
                 selected = (kind, doc)
     if len(configured) > 1:
-        raise ImportFailed(f"objects of two controllers among the inputs ({' and '.join(configured)}): import one "
-                           "controller's edge at a time")
+        first, second = (_evidence(kind, docs) for kind in configured[:2])
+        raise second.fail(f"{configured[1]}'s configuration, and {configured[0]}'s too ({first.describe()} in "
+                          f"{first.file}): objects of two controllers among the inputs; import one controller's "
+                          "edge at a time")
     if configured:
         if selected and selected[0] != configured[0]:
             raise selected[1].fail(f"selects {selected[0]}'s pods, but the controller objects among the inputs are "
@@ -217,6 +219,16 @@ def _controller(docs: list[Document], services: list[Document], albs: list[Docum
         raise where.fail(f"selects no controller edgeconform imports (supported: {supported}), and no such "
                          "controller's configuration is among the inputs", "spec", "selector")
     raise ImportFailed(f"no controller among the inputs (supported: {supported})")
+
+
+def _evidence(kind: str, docs: list[Document]) -> Document:
+    """The first object that made ``kind`` the controller (for messages)."""
+    found = {"ingress-nginx": nginx.configmaps(docs), "traefik": traefik.values_documents(docs) + [
+        doc for doc in docs if doc.api_version.startswith(traefik.GROUPS)],
+        "emissary": [doc for doc in docs if doc.api_version.startswith(emissary.GROUP)],
+        "envoy-gateway": [doc for doc in docs if doc.api_version.startswith("gateway.envoyproxy.io/")
+                          or doc.kind == "GatewayClass"]}[kind]
+    return found[0]
 
 
 def _backends(docs: list[Document], albs: list[Document]) -> list[Document]:

@@ -198,8 +198,11 @@ def test_two_controllers_configurations_conflict(tmp_path):
     write(tmp_path, "svc.yaml", SERVICE)
     write(tmp_path, "cm.yaml", CONFIGMAP)
     write(tmp_path, "values.yaml", "ports:\n  web: {port: 8000, exposedPort: 80}\n")
-    with pytest.raises(importing.ImportFailed, match="two controllers .*ingress-nginx and traefik"):
+    with pytest.raises(importing.ImportFailed) as caught:
         importing.from_paths([tmp_path])
+    message = str(caught.value)
+    assert message.startswith(f"{tmp_path / 'values.yaml'}:1: document at line 1: traefik's configuration")
+    assert "ConfigMap ingress-nginx/ingress-nginx-controller" in message and "two controllers" in message
 
 
 # --- the CLI --------------------------------------------------------------------------------------------------
