@@ -56,7 +56,8 @@ def read(docs: list[Document], r: Reading) -> ControllerRead:
         if kind == "redirect":
             redirect_groups.append(((doc.spec.get("hostBinding") or {}).get("selector") or {}).get("matchLabels") or {})
         for key, value in doc.spec.items():
-            if key not in ("port", "protocolStack", "protocol", "securityModel", "l7Depth", "statsPrefix", "hostBinding"):
+            if key not in ("port", "protocolStack", "protocol", "securityModel", "l7Depth", "statsPrefix",
+                           "hostBinding"):
                 r.unknown(doc, f"spec.{key}", value, "spec", key)
     if len(proxy) > 1:
         raise proxy[False].fail(f"this Listener expects no PROXY header and {proxy[True].describe()} does: the load "

@@ -180,7 +180,8 @@ def read(doc: Document, r: Reading, classes: dict[str, Document], params: dict[s
             r.unknown(doc, PREFIX + key, value, *where(key))
     if p is not None:
         for key, value in p.spec.items():
-            if key not in ("certificateArn", "certificateARNs", "sslPolicy", "loadBalancerAttributes", "ipAddressType", "scheme",
+            if key not in ("certificateArn", "certificateARNs", "sslPolicy", "loadBalancerAttributes", "ipAddressType",
+                           "scheme",
                            "group", "subnets", "inboundCIDRs", "tags", "loadBalancerName"):
                 r.unknown(p, f"spec.{key}", value, "spec", key)
 

@@ -142,7 +142,8 @@ def read(doc: Document, r: Reading) -> ServiceLB:
                        PREFIX + "backend-protocol")
     if model == "nlb" and backend in ("http", "https"):
         raise doc.fail(f"backend-protocol {backend} makes HTTP listeners, which an NLB does not have "
-                       "(the legacy provider's Classic ELB does)", "metadata", "annotations", PREFIX + "backend-protocol")
+                       "(the legacy provider's Classic ELB does)", "metadata", "annotations",
+                       PREFIX + "backend-protocol")
     if backend in ("ssl", "https") and out.arns:
         raise doc.fail(f"backend-protocol {backend} re-encrypts to the controller's TLS port; edgeconform models TLS "
                        "that ends at the load balancer and reaches the controller in plaintext (tcp / http)",
@@ -186,7 +187,8 @@ def read(doc: Document, r: Reading) -> ServiceLB:
         lb["ip_address_type"] = value
         r.annotation("load_balancer.ip_address_type", doc, PREFIX + "ip-address-type", ("LBC-SA",))
     if "disable-nlb-sg" in own and lbc:
-        lb["security_groups"] = not _bool(doc, own["disable-nlb-sg"], "metadata", "annotations", PREFIX + "disable-nlb-sg")
+        lb["security_groups"] = not _bool(doc, own["disable-nlb-sg"], "metadata", "annotations",
+                                          PREFIX + "disable-nlb-sg")
         r.annotation("load_balancer.security_groups", doc, PREFIX + "disable-nlb-sg", ("LBC-SA", "LBC-NLB"))
     if "connection-idle-timeout" in own and model == "clb":
         lb["idle_timeout"] = _int(doc, own["connection-idle-timeout"], "metadata", "annotations",

@@ -142,7 +142,8 @@ def test_legacy_in_tree_annotations_make_a_classic_elb(tmp_path):
 def test_eks_auto_mode_load_balancer_class_makes_an_nlb(tmp_path):
     text = SERVICE.replace("service.beta.kubernetes.io/aws-load-balancer-type: external",
                            "service.beta.kubernetes.io/aws-load-balancer-scheme: internal")
-    text = text.replace("      type: LoadBalancer", "      type: LoadBalancer\n      loadBalancerClass: eks.amazonaws.com/nlb")
+    text = text.replace("      type: LoadBalancer",
+                        "      type: LoadBalancer\n      loadBalancerClass: eks.amazonaws.com/nlb")
     write(tmp_path, "svc.yaml", text)
     result = importing.from_paths([tmp_path / "svc.yaml"], hostnames=["a.example.test"])
     assert result.topology.lb.model == "nlb"
@@ -181,7 +182,8 @@ def test_conflicting_or_invalid_annotations_are_one_error_naming_the_annotation(
     with pytest.raises(importing.ImportFailed) as caught:
         importing.from_paths([tmp_path / "svc.yaml"])
     message = str(caught.value)
-    assert message.startswith(f"{tmp_path / 'svc.yaml'}:") and "Service ingress-nginx/ingress-nginx-controller" in message
+    assert message.startswith(f"{tmp_path / 'svc.yaml'}:")
+    assert "Service ingress-nginx/ingress-nginx-controller" in message
     assert f"field metadata.annotations.{field or P + 'nlb-target-type'}" in message
     assert "\n" not in message
 
@@ -264,7 +266,8 @@ def test_an_unreachable_cluster_is_one_error_naming_the_kubeconfig(tmp_path, cap
     kubeconfig = tmp_path / "kubeconfig"
     kubeconfig.write_text(yaml.safe_dump({
         "apiVersion": "v1", "kind": "Config", "current-context": "edge",
-        "clusters": [{"name": "c", "cluster": {"server": f"https://127.0.0.1:{port}", "insecure-skip-tls-verify": True}}],
+        "clusters": [{"name": "c", "cluster": {"server": f"https://127.0.0.1:{port}",
+                                               "insecure-skip-tls-verify": True}}],
         "users": [{"name": "u", "user": {"token": "not-a-real-token"}}],
         "contexts": [{"name": "edge", "context": {"cluster": "c", "user": "u"}}]}))
     assert main(["import", "--kubeconfig", str(kubeconfig), "--namespace", "ingress-nginx",
