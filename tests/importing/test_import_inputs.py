@@ -4,6 +4,7 @@ up to the API server (objects built here, an unreachable server on a closed loop
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -219,6 +220,11 @@ def test_cli_writes_the_file_and_prints_the_findings_first(tmp_path, capsys):
     assert list(catalog.load_file(out)) == ["shop-edge"]
     document = yaml.safe_load(out.read_text())
     assert document["imported"]["inputs"] == [str(tmp_path / "service.yaml"), str(tmp_path / "ingress.yaml")]
+    # what --topology-file reads: list shows the imported edge with its expectations and the same finding
+    assert main(["list", "--topology-file", str(out), "--json"]) == 0
+    listed = {entry["name"]: entry for entry in json.loads(capsys.readouterr().out)}
+    assert "PROXY_NOT_EXPECTED" in [f["code"] for f in listed["shop-edge"]["findings"]]
+    assert listed["shop-edge"]["expectations"]
 
 
 def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, capsys):
