@@ -18,6 +18,11 @@ from .reading import Reading
 
 DETECT = {"ingress-nginx": nginx.detect, "traefik": traefik.detect, "emissary": emissary.detect,
           "envoy-gateway": gateway.detect}
+# ingress-nginx ConfigMap key -> the abstract field it decides (the plug-in's table, to_abstract), for the port split
+SPLIT_FIELDS = {"use-proxy-protocol": "proxy_protocol", "force-ssl-redirect": "cleartext", "ssl-redirect": "cleartext",
+                "http-redirect-code": "redirect_code", "ssl-protocols": "tls_min_version",
+                "use-forwarded-headers": "trusted_cidrs", "enable-real-ip": "trusted_cidrs",
+                "proxy-real-ip-cidr": "trusted_cidrs", "forwarded-for-header": "trusted_cidrs"}
 ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/(?P<id>[0-9A-Za-z-]+)$")
 
 
@@ -183,6 +188,18 @@ def _port_split(ctl: ControllerRead, lb: dict[str, Any], r: Reading) -> dict[str
     block = {**ingress_nginx.IngressNginx.to_abstract(s, None), "cleartext": "serve"}  # type: ignore[arg-type]
     for field in ("cleartext", "proxy_protocol"):
         r.cite(f"controller.{field}", keys=("NGX-AWS", "NGX-LUA"))
+    for key, field in SPLIT_FIELDS.items():  # the ConfigMap lines now cite the abstract field they became
+        for ref in r.sources.pop(f"controller.settings.{key}", []):
+            entries = r.sources.setdefault(f"controller.{field}", [])
+            if ref not in entries:
+                entries.append(ref)
+    lost = sorted(key for key in ctl.settings if key not in SPLIT_FIELDS and key != "compute-full-forwarded-for")
+    for key in lost:
+        r.sources.pop(f"controller.settings.{key}", None)
+    r.sources.pop("controller.settings.compute-full-forwarded-for", None)  # the abstract block's append, always on
+    if lost:
+        r.warn(f"the abstract block has no field for the ConfigMap keys {', '.join(lost)}: they are not in the "
+               "topology (the port split below is written in abstract terms)")
     r.cite("load_balancer.listeners", keys=("NGX-AWS",))
     r.warn("ingress-nginx with use-proxy-protocol and force-ssl-redirect behind a TLS listener of the NLB redirects "
            "by the PROXY header's destination port: written as the port split (cleartext listener -> redirect, "
