@@ -42,3 +42,14 @@ def test_importing_the_manifests_gives_the_examples_topology(pair, side, tmp_pat
     for keys in result.entry["sources"].values():
         for ref in (k for k in keys if catalog.MANIFEST_REF.match(k)):
             assert ref.startswith(f"{side}/manifests/"), ref
+
+
+def test_the_port_split_cites_the_configmap_lines_under_the_fields_they_became(tmp_path):
+    pair = EXAMPLES / "nlb-tls-force-ssl-redirect-to-httproute-redirect"
+    result = importing.from_paths([pair / "before" / "manifests"], output=pair / "before.yaml", acm_certs=ACM)
+    sources = result.entry["sources"]
+    assert "settings" not in result.entry["controller"]
+    assert "before/manifests/configmap.yaml:10" in sources["controller.proxy_protocol"]  # use-proxy-protocol
+    assert "before/manifests/configmap.yaml:11" in sources["controller.cleartext"]  # force-ssl-redirect
+    assert not [key for key in sources if key.startswith("controller.settings.")]
+    assert any("port split" in warning for warning in result.record["warnings"])

@@ -372,3 +372,79 @@ def test_an_alb_backend_that_contradicts_the_backend_protocol_is_an_error(tmp_pa
     with pytest.raises(importing.ImportFailed, match=r"Ingress traefik/edge: field metadata.annotations.alb.ingress"
                                                      r".kubernetes.io/backend-protocol: .*conflict"):
         importing.from_paths([tmp_path / "alb.yaml"])
+
+
+HELM = """
+    ---
+    # Source: ingress-nginx/templates/controller-serviceaccount.yaml
+    apiVersion: v1
+    kind: ServiceAccount
+    metadata: {name: ingress-nginx, namespace: ingress-nginx}
+    ---
+    # Source: ingress-nginx/templates/controller-configmap.yaml
+    apiVersion: v1
+    kind: ConfigMap
+    metadata: {name: ingress-nginx-controller, namespace: ingress-nginx}
+    data:
+      allow-snippet-annotations: "false"
+      use-forwarded-headers: "true"
+    ---
+    # Source: ingress-nginx/templates/controller-service-webhook.yaml
+    apiVersion: v1
+    kind: Service
+    metadata: {name: ingress-nginx-controller-admission, namespace: ingress-nginx}
+    spec:
+      type: ClusterIP
+      selector: {app.kubernetes.io/name: ingress-nginx, app.kubernetes.io/component: controller}
+      ports: [{name: https-webhook, port: 443, targetPort: webhook}]
+    ---
+    # Source: ingress-nginx/templates/controller-service.yaml
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: ingress-nginx-controller
+      namespace: ingress-nginx
+      annotations:
+        service.beta.kubernetes.io/aws-load-balancer-backend-protocol: tcp
+        service.beta.kubernetes.io/aws-load-balancer-ssl-cert: arn:aws:acm:eu-west-1:111122223333:certificate/abc
+        service.beta.kubernetes.io/aws-load-balancer-ssl-ports: https
+        service.beta.kubernetes.io/aws-load-balancer-type: nlb
+    spec:
+      type: LoadBalancer
+      externalTrafficPolicy: Local
+      selector: {app.kubernetes.io/name: ingress-nginx, app.kubernetes.io/instance: ingress-nginx,
+                 app.kubernetes.io/component: controller}
+      ports:
+        - {name: http, port: 80, targetPort: tohttps}
+        - {name: https, port: 443, targetPort: http}
+    ---
+    # Source: ingress-nginx/templates/controller-deployment.yaml
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: ingress-nginx-controller, namespace: ingress-nginx}
+    spec:
+      template:
+        spec:
+          containers:
+            - name: controller
+              image: registry.k8s.io/ingress-nginx/controller:v1.15.1
+              args:
+                - /nginx-ingress-controller
+                - --configmap=$(POD_NAMESPACE)/ingress-nginx-controller
+    """
+
+
+def test_helm_rendered_ingress_nginx_for_the_legacy_nlb(tmp_path):
+    """The chart's output as `helm template` prints it: the legacy provider's NLB (type nlb) ending TLS, port 80 on
+    the chart's `tohttps` port; the webhook's Service and the ServiceAccount are listed, not silently skipped."""
+    write(tmp_path, "rendered.yaml", HELM)
+    result = importing.from_paths([tmp_path / "rendered.yaml"], hostnames=["shop.example.test"],
+                                  acm_certs={"*.example.test": "arn:aws:acm:eu-west-1:111122223333:certificate/abc"})
+    t = result.topology
+    assert (t.lb.model, t.lb.target_type, t.kubernetes.external_traffic_policy) == ("nlb", "instance", "Local")
+    assert [(i.port, i.protocol, i.target) for i in t.lb.listeners] == [(80, "TCP", "redirect"), (443, "TLS", "http")]
+    assert t.controller.settings == {"use-forwarded-headers": "true"}
+    understood_not = {(n["object"], n["key"]) for n in result.record["not_understood"]}
+    assert understood_not == {("ConfigMap ingress-nginx/ingress-nginx-controller", "allow-snippet-annotations"),
+                              ("ServiceAccount ingress-nginx/ingress-nginx", "(object)"),
+                              ("Service ingress-nginx/ingress-nginx-controller-admission", "(object)")}
