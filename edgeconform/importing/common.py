@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .documents import Document, ImportFailed
+from .documents import Document
 from .reading import Reading
 
 # Named Service target ports as the controllers' Helm charts name them -> the controller port kind.
@@ -100,7 +100,3 @@ def validate(doc: Document, model: type[BaseModel], data: dict[str, Any], prefix
         first = exc.errors()[0]
         loc = tuple(first["loc"])
         raise doc.fail(f"{first['msg']} (got {first.get('input')!r})", *prefix, *loc) from None
-
-
-def fail(message: str, doc: Document | None = None, *path: Any) -> ImportFailed:
-    return doc.fail(message, *path) if doc is not None else ImportFailed(message)
