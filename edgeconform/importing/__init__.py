@@ -4,6 +4,7 @@ file in the catalog's format, each field citing the manifest line it came from.
     documents   YAML files and folders -> documents with the line of every key
     service     a Service of type LoadBalancer -> an NLB or Classic ELB (AWS annotations)
     ingress     an ALB Ingress (+ IngressClass, IngressClassParams) -> an ALB
+    lbc_gateway the AWS Load Balancer Controller's Gateway API (Gateway and its configuration) -> an NLB or ALB
     nginx, traefik, emissary, gateway
                 each controller's own objects -> its controller block, checked by its plug-in's settings model
     build       the two put together and checked by the catalog's loader

@@ -11,7 +11,7 @@ from typing import Any
 
 from .. import catalog, controllers
 from ..topology import Topology
-from . import emissary, gateway, ingress, nginx, service, traefik
+from . import emissary, gateway, ingress, lbc_gateway, nginx, service, traefik
 from .common import PORT_NAMES, ControllerRead
 from .documents import Document, ImportFailed
 from .reading import Reading
@@ -47,13 +47,15 @@ def topology(docs: list[Document], base: Path, *, inputs: list[str], name: str |
     params = {doc.name: doc for doc in docs if doc.kind == "IngressClassParams"}
     services = [doc for doc in docs if service.is_load_balancer(doc)]
     albs = [doc for doc in docs if ingress.is_alb(doc, classes)]
-    kind = _controller(docs, services, albs)
+    gateway_classes = lbc_gateway.classes(docs)
+    gateways = [doc for doc in docs if lbc_gateway.is_lbc_gateway(doc, gateway_classes)]
+    kind = _controller(docs, [*services, *lbc_gateway.backends(docs, gateways)], albs)
 
     # the controller's configuration first where the load balancer's Service is its (Envoy Gateway)
     ctl: ControllerRead | None = gateway.read(docs, r) if kind == "envoy-gateway" else None
     if ctl is not None and ctl.load_balancer is not None and not services:
         services = [ctl.load_balancer]
-    edges = [*services, *albs]
+    edges = [*services, *albs, *gateways]
     if not edges:
         raise ImportFailed("no load balancer among the inputs: give the Service of type LoadBalancer (NLB, Classic "
                            "ELB), the ALB Ingress, or Envoy Gateway's EnvoyProxy",
@@ -62,8 +64,13 @@ def topology(docs: list[Document], base: Path, *, inputs: list[str], name: str |
         raise edges[1].fail(f"a second load balancer (the first: {edges[0].describe()} in {edges[0].file}): import "
                             "one edge at a time")
     edge = edges[0]
-    lb_read = service.read(edge, r) if edge.kind == "Service" else ingress.read(edge, r, classes, params)
-    if edge.kind == "Ingress":
+    if edge.kind == "Service":
+        lb_read = service.read(edge, r)
+    elif edge.kind == "Gateway":
+        lb_read = lbc_gateway.read(edge, docs, r, gateway_classes)
+    else:
+        lb_read = ingress.read(edge, r, classes, params)
+    if edge.kind in ("Ingress", "Gateway"):
         r.hostnames += [h for h in lb_read.hostnames if h not in r.hostnames]
 
     if kind == "ingress-nginx":
@@ -78,7 +85,7 @@ def topology(docs: list[Document], base: Path, *, inputs: list[str], name: str |
     targets = _targets(edge, lb_read, ctl.ports, docs, kind)
 
     lb: dict[str, Any] = {"model": "alb" if edge.kind == "Ingress" else lb_read.model}
-    if edge.kind == "Service":
+    if edge.kind in ("Service", "Gateway"):
         lb["listeners"] = [{"port": port, "protocol": protocol, "target": targets[i],
                             **({"idle_timeout": lb_read.idle_timeouts[port]} if port in lb_read.idle_timeouts else {})}
                            for i, port, protocol, _ in lb_read.ports]
@@ -272,6 +279,12 @@ def _targets(edge: Document, lb_read: Any, ports: dict[Any, str], docs: list[Doc
 
     if edge.kind == "Service":
         return {i: resolve(target, edge, "spec", "ports", i, "targetPort") for i, _, _, target in lb_read.ports}
+    if edge.kind == "Gateway":  # through the Service its routes forward to; a listener that redirects: the same
+        backend = lb_read.backend
+        out = {i: resolve(target, backend, "spec", "ports", lb_read.port_index[i], "targetPort")
+               for i, _, _, target in lb_read.ports if target is not None}
+        forwarded = next(iter(out.values()), "http")
+        return {i: out.get(i, forwarded) for i, _, _, _ in lb_read.ports}
     name, port = lb_read.backend
     backend = next((doc for doc in _backends(docs, [edge]) if doc.name == name), None)
     if backend is None:
