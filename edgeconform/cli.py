@@ -7,6 +7,8 @@
     edgeconform compare BEFORE [AFTER] [--report DIR] [--controller A [--controller B]] [-- PYTEST ARGS]
                                                        run every behaviour before and after a change of the edge,
                                                        report what changes; exit 1 when a behaviour regresses
+    edgeconform import PATH... [-o FILE] [--name NAME]  manifests (files, folders) -> a topology file with each
+    edgeconform import --kubeconfig FILE [-o FILE]     field's manifest line; or read-only from a cluster
     edgeconform manifests NAME [--controller C]        the Kubernetes objects a real cluster gets for NAME
     edgeconform plan --target eks --topology NAME      every object an eks run would create (edgeconform/eks/cli.py)
     edgeconform cleanup --target eks --kubeconfig FILE remove what an interrupted eks run left behind
@@ -75,6 +77,21 @@ def main(argv: list[str] | None = None) -> int:
     comparing.add_argument("--report", metavar="DIR",
                            help="write migration.json, migration.md, migration.html and each side's report "
                                 "(before/, after/) to DIR (default: shown on the terminal only)")
+    importing = sub.add_parser(
+        "import", help="Kubernetes manifests (or a cluster, read-only) -> a topology file (exit 2 on unusable input)",
+        description="Read an edge's manifests (a Service of type LoadBalancer or an ALB Ingress, and the ingress "
+                    "controller's own configuration) and write the topology they make, each field citing the "
+                    "manifest line it came from; what was read but not understood is listed under imported:.")
+    importing.add_argument("paths", nargs="*", metavar="PATH", help="YAML files or folders (Helm output too)")
+    importing.add_argument("-o", "--output", metavar="FILE", help="the topology file to write (default: stdout)")
+    importing.add_argument("--name", help="the topology's name (default: the load balancer object's)")
+    importing.add_argument("--kubeconfig", metavar="FILE", help="read the edge from this cluster (read-only)")
+    importing.add_argument("--context", help="the kubeconfig context (default: its current one)")
+    importing.add_argument("--namespace", help="read this namespace only (default: every namespace)")
+    importing.add_argument("--acm-cert", action="append", default=[], metavar="NAME=ARN",
+                           help="the certificate name an ACM ARN stands for (as plan takes it); repeatable")
+    importing.add_argument("--hostname", action="append", default=[], metavar="NAME",
+                           help="the edge's hostnames, where the manifests name none; repeatable")
     shown = sub.add_parser("manifests", help="print the Kubernetes objects a real cluster (kind, EKS) gets for one "
                                              "topology: echo backend, controller resources (Secrets elided)")
     shown.add_argument("name", metavar="NAME")
@@ -99,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_report_merge(args)
         if args.command == "compare":
             return cmd_compare(args, passthrough)
+        if args.command == "import":
+            return cmd_import(args)
         if args.command == "manifests":
             from .kube.show import cmd_manifests
             return cmd_manifests(_load(args.topology_file), args.name, args.controller, args.lb_address)
@@ -250,6 +269,58 @@ def cmd_compare(args: argparse.Namespace, pytest_args: list[str]) -> int:
     if written:
         print(f"edgeconform compare: {', '.join(str(p) for p in written)}")
     return 1 if migration.regressed else 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from . import importing
+    from .importing import cluster
+
+    def fail(message: str) -> int:
+        print(f"edgeconform import: {message}", file=sys.stderr)
+        return 2
+
+    acm: dict[str, str] = {}
+    for item in args.acm_cert:
+        name, sep, arn = item.partition("=")
+        if not sep or not name or not arn:
+            return fail(f"--acm-cert {item!r}: give NAME=ARN")
+        acm[name] = arn
+    if bool(args.paths) == bool(args.kubeconfig):
+        return fail("give manifest files or folders, or --kubeconfig FILE (not both)")
+    if (args.context or args.namespace) and not args.kubeconfig:
+        return fail("--context and --namespace read a cluster: give --kubeconfig too")
+    output = Path(args.output) if args.output else None
+    if output is not None and output.is_dir():
+        return fail(f"-o {output}: is a folder; give the topology file to write")
+    try:
+        if args.kubeconfig:
+            snapshot = (output.with_suffix(".manifests.yaml") if output is not None
+                        else Path("edgeconform-import.manifests.yaml"))
+            docs = cluster.read(args.kubeconfig, snapshot, context=args.context, namespace=args.namespace)
+            print(f"edgeconform import: the objects read from the cluster are in {snapshot}", file=sys.stderr)
+            result = importing.from_documents(docs, [str(snapshot)], output=output, name=args.name, acm_certs=acm,
+                                              hostnames=args.hostname)
+        else:
+            result = importing.from_paths(args.paths, output=output, name=args.name, acm_certs=acm,
+                                          hostnames=args.hostname)
+    except importing.ImportFailed as exc:
+        return fail(str(exc))
+    text = importing.render(result)
+    for finding in findings.findings(result.topology):  # what the settings imply, before anything runs
+        label = "finding" if finding.kind == "mistake" else "note"
+        print(f"{label}: {finding}", file=sys.stderr)
+    for warning in result.record["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
+    if result.record["not_understood"]:
+        print(f"edgeconform import: {len(result.record['not_understood'])} key(s) read but not understood: listed "
+              "under imported.not_understood", file=sys.stderr)
+    if output is None:
+        print(text, end="")
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text)
+        print(f"edgeconform import: wrote topology {result.name} to {output}", file=sys.stderr)
+    return 0
 
 
 def _interrupt(signum, frame):

@@ -1,0 +1,137 @@
+"""Emissary-ingress: its Listeners, Hosts, TLSContexts and Module -> the abstract controller block (its plug-in has
+no settings of its own) [EMS-MOD]. The table in edgeconform/controllers/emissary.py, read backwards:
+
+- Listener protocolStack with PROXY -> proxy_protocol; l7Depth (else Module xff_num_trusted_hops) -> trusted_hops
+- securityModel INSECURE -> the redirect-only port; a TLS protocolStack -> the https port; else the http port
+- the Hosts the other Listeners bind: requestPolicy.insecure.action Redirect/Route -> cleartext redirect/serve
+- TLSContext min_tls_version -> tls_min_version; Hosts' tlsSecret -> certificates (the Host "*" first)
+- redirect_code: 301, Emissary's fixed code (the plug-in's REDIRECT_CODE): no manifest says otherwise
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..controllers import emissary
+from .common import ControllerRead, name_for_secret
+from .documents import Document
+from .reading import Reading
+
+KIND = "emissary"
+GROUP = "getambassador.io/"
+TLS_VERSIONS = {value: key for key, value in emissary.TLS_VERSIONS.items()}
+MODULE_KEYS = {"use_remote_address", "diagnostics", "xff_num_trusted_hops", "use_proxy_proto"}
+
+
+def detect(docs: list[Document]) -> bool:
+    return any(doc.api_version.startswith(GROUP) for doc in docs)
+
+
+def read(docs: list[Document], r: Reading) -> ControllerRead:
+    out = ControllerRead(KIND)
+    mine = [doc for doc in docs if doc.api_version.startswith(GROUP)]
+    out.found = bool(mine)
+    r.use(*mine)  # Mappings too: routes, which the edge's behaviours do not depend on
+    block: dict[str, Any] = {"redirect_code": emissary.REDIRECT_CODE}
+    r.cite("controller.redirect_code", keys=("EMS-MOD",))
+    listeners = [doc for doc in mine if doc.kind == "Listener"]
+    hosts = [doc for doc in mine if doc.kind == "Host"]
+    proxy: dict[bool, Document] = {}
+    depth: dict[int, Document] = {}
+    redirect_groups: list[dict[str, Any]] = []
+    for doc in listeners:
+        stack = [str(item).upper() for item in doc.spec.get("protocolStack") or []]
+        protocol = str(doc.spec.get("protocol", "")).upper()
+        has_proxy = "PROXY" in stack or protocol.endswith("PROXY")
+        proxy.setdefault(has_proxy, doc)
+        r.cite("controller.proxy_protocol", doc, "spec", "protocolStack" if stack else "protocol", keys=("EMS-MOD",))
+        if "l7Depth" in doc.spec:
+            depth.setdefault(int(doc.spec["l7Depth"]), doc)
+            r.cite("controller.trusted_hops", doc, "spec", "l7Depth", keys=("EMS-MOD",))
+        model = str(doc.spec.get("securityModel", "XFP")).upper()
+        kind = "redirect" if model == "INSECURE" else "https" if ("TLS" in stack or protocol.startswith("HTTPS")) \
+            else "http"
+        if "port" in doc.spec:
+            out.ports[int(doc.spec["port"])] = kind
+        if kind == "redirect":
+            redirect_groups.append(((doc.spec.get("hostBinding") or {}).get("selector") or {}).get("matchLabels") or {})
+        for key, value in doc.spec.items():
+            if key not in ("port", "protocolStack", "protocol", "securityModel", "l7Depth", "statsPrefix",
+                           "hostBinding"):
+                r.unknown(doc, f"spec.{key}", value, "spec", key)
+    if len(proxy) > 1:
+        raise proxy[False].fail(f"this Listener expects no PROXY header and {proxy[True].describe()} does: the load "
+                                "balancer sends it to every port or to none", "spec", "protocolStack")
+    if len(depth) > 1:
+        values = sorted(depth)
+        raise depth[values[-1]].fail(f"l7Depth {values[-1]} here and {values[0]} on {depth[values[0]].describe()}: "
+                                     "edgeconform's trust model is one per controller", "spec", "l7Depth")
+    if proxy:
+        block["proxy_protocol"] = next(iter(proxy))
+    if depth:
+        block["trusted_hops"] = next(iter(depth))
+    for doc in mine:
+        if doc.kind == "Module":
+            config = doc.spec.get("config") or {}
+            for key, value in config.items():
+                where = ("spec", "config", key)
+                if key == "xff_num_trusted_hops" and not depth:
+                    block["trusted_hops"] = int(value)
+                    r.cite("controller.trusted_hops", doc, *where, keys=("EMS-MOD",))
+                elif key == "use_proxy_proto" and not proxy:
+                    block["proxy_protocol"] = bool(value)
+                    r.cite("controller.proxy_protocol", doc, *where, keys=("EMS-MOD",))
+                elif key not in MODULE_KEYS:
+                    r.unknown(doc, f"spec.config.{key}", value, *where)
+    main = [doc for doc in hosts if not any(group and all(doc.labels.get(k) == v for k, v in group.items())
+                                            for group in redirect_groups)]
+    actions: dict[str, Document] = {}
+    for doc in main:
+        action = str(((doc.spec.get("requestPolicy") or {}).get("insecure") or {}).get("action", "Redirect"))
+        actions.setdefault(action, doc)
+        r.cite("controller.cleartext", doc, *(("spec", "requestPolicy", "insecure", "action")
+                                              if doc.get("spec", "requestPolicy") else ("spec",)), keys=("EMS-MOD",))
+        hostname = str(doc.spec.get("hostname", "*"))
+        if hostname != "*" and hostname not in out.hostnames:
+            out.hostnames.append(hostname)
+            r.hostnames.append(hostname)
+            r.cite("hostnames", doc, "spec", "hostname")
+    if len(actions) > 1:
+        raise actions["Route"].fail(f"insecure action Route here and Redirect on {actions['Redirect'].describe()}: "
+                                    "one cleartext policy per edge", "spec", "requestPolicy", "insecure", "action")
+    if actions:
+        action = next(iter(actions))
+        if action not in ("Redirect", "Route"):
+            raise actions[action].fail(f"insecure action {action!r}: Redirect or Route (Reject is not modelled)",
+                                       "spec", "requestPolicy", "insecure", "action")
+        block["cleartext"] = "redirect" if action == "Redirect" else "serve"
+    ordered = sorted(main, key=lambda doc: doc.spec.get("hostname", "*") != "*")  # the Host "*" is the default
+    for doc in ordered:
+        secret = (doc.spec.get("tlsSecret") or {}).get("name")
+        if secret:
+            hostname = str(doc.spec.get("hostname", "*"))
+            name = name_for_secret(docs, r, doc.namespace, secret, "controller.certificates",
+                                   [hostname] if hostname != "*" else [])
+            r.cite("controller.certificates", doc, "spec", "tlsSecret")
+            if name not in out.certificates:
+                out.certificates.append(name)
+    versions = {}
+    for doc in mine:
+        if doc.kind == "TLSContext" and doc.spec.get("min_tls_version"):
+            value = str(doc.spec["min_tls_version"])
+            if value not in TLS_VERSIONS:
+                raise doc.fail(f"{value!r} is not one of {', '.join(TLS_VERSIONS)}", "spec", "min_tls_version")
+            versions.setdefault(TLS_VERSIONS[value], doc)
+            r.cite("controller.tls_min_version", doc, "spec", "min_tls_version", keys=("EMS-MOD",))
+    if len(versions) > 1:
+        raise list(versions.values())[1].fail("TLSContexts with different min_tls_version: one per edge", "spec",
+                                              "min_tls_version")
+    if versions:
+        block["tls_min_version"] = next(iter(versions))
+    if not out.found:
+        r.warn("no Emissary Listener, Host or Module among the inputs: Emissary's documented defaults are assumed "
+               "(no PROXY, no trusted hops, cleartext redirected with 301) [EMS-MOD]")
+    if not out.ports:
+        out.ports = {number: kind for kind, number in emissary.CONTAINER_PORTS.items()}
+    out.abstract = block
+    return out

@@ -1,0 +1,144 @@
+"""Envoy Gateway: a Gateway (of a GatewayClass Envoy Gateway controls), its HTTPRoutes and ClientTrafficPolicy ->
+the topology's ``controller.settings`` in the plug-in's vocabulary [EG-CTP][GW-REDIRECT]. Envoy Gateway builds
+the load balancer's Service itself, from the EnvoyProxy the GatewayClass references: its ``envoyService``
+annotations are read as a Service's (edgeconform.importing.service), its ports are the Gateway listeners'.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..controllers import envoy_gateway
+from .common import ControllerRead, name_for_secret, validate
+from .documents import Document
+from .reading import Reading
+
+KIND = "envoy-gateway"
+CONTROLLER_NAME = envoy_gateway.CONTROLLER_NAME
+CTP_FIELDS = set(envoy_gateway.ClientTrafficPolicySpec.model_fields)
+
+
+def detect(docs: list[Document]) -> bool:
+    return any(doc.api_version.startswith("gateway.envoyproxy.io/") for doc in docs) or any(
+        doc.kind == "GatewayClass" and doc.spec.get("controllerName") == CONTROLLER_NAME for doc in docs)
+
+
+def gateways(docs: list[Document]) -> list[Document]:
+    classes = {doc.name for doc in docs if doc.kind == "GatewayClass"
+               and doc.spec.get("controllerName") == CONTROLLER_NAME}
+    return [doc for doc in docs if doc.kind == "Gateway" and (doc.spec.get("gatewayClassName") in classes
+                                                              or not classes)]
+
+
+def listener_kind(listener: dict[str, Any]) -> str:
+    name = str(listener.get("name", ""))
+    if name in ("http", "https", "redirect"):
+        return name
+    return "https" if str(listener.get("protocol", "")).upper() in ("HTTPS", "TLS") else "http"
+
+
+def read(docs: list[Document], r: Reading) -> ControllerRead:
+    out = ControllerRead(KIND, settings={})
+    found = gateways(docs)
+    if len(found) > 1:
+        raise found[1].fail(f"a second Gateway (the first: {found[0].describe()}): import one edge at a time")
+    gateway = found[0] if found else None
+    r.use(gateway, *(doc for doc in docs if doc.kind in ("GatewayClass", "HTTPRoute", "ClientTrafficPolicy")))
+    out.found = gateway is not None
+    kinds: dict[str, str] = {}  # listener name -> port kind
+    for route in (doc for doc in docs if doc.kind == "HTTPRoute"):  # first: certificate names may need the domain
+        for i, host in enumerate(route.spec.get("hostnames") or []):
+            if host not in out.hostnames:
+                out.hostnames.append(host)
+                r.hostnames.append(host)
+                r.cite("hostnames", route, "spec", "hostnames", i)
+    if gateway is not None:
+        for i, listener in enumerate(gateway.spec.get("listeners") or []):
+            kind = listener_kind(listener)
+            kinds[str(listener.get("name"))] = kind
+            out.ports[int(listener["port"])] = kind
+            if kind == "https":
+                refs = ((listener.get("tls") or {}).get("certificateRefs") or [])
+                for j, ref in enumerate(refs):
+                    name = name_for_secret(docs, r, ref.get("namespace") or gateway.namespace, str(ref.get("name")),
+                                           "controller.certificates", [])
+                    r.cite("controller.certificates", gateway, "spec", "listeners", i, "tls", "certificateRefs", j,
+                           keys=("EG-CTP",) if j == 0 else ())
+                    if name not in out.certificates:
+                        out.certificates.append(name)
+        out.load_balancer = _envoy_service(docs, gateway, r)
+    else:
+        r.warn("no Envoy Gateway Gateway among the inputs: Envoy Gateway's documented defaults are assumed [EG-CTP]")
+    settings: dict[str, Any] = {}
+    policies = [doc for doc in docs if doc.kind == "ClientTrafficPolicy"]
+    if len(policies) > 1:
+        raise policies[1].fail(f"a second ClientTrafficPolicy (the first: {policies[0].describe()}): edgeconform's "
+                               "model has one per edge")
+    if policies:
+        ctp = policies[0]
+        kept = {}
+        for key, value in ctp.spec.items():
+            if key in CTP_FIELDS:
+                kept[key] = value
+                r.cite(f"controller.settings.clientTrafficPolicy.{key}", ctp, "spec", key, keys=("EG-CTP",))
+            elif key not in ("targetRefs", "targetRef", "targetSelectors"):
+                r.unknown(ctp, f"spec.{key}", value, "spec", key)
+        settings["clientTrafficPolicy"] = kept
+        validate(ctp, envoy_gateway.Settings, {"clientTrafficPolicy": kept}, ("spec",))
+    redirects: dict[str, Any] = {}
+    for route in (doc for doc in docs if doc.kind == "HTTPRoute"):
+        sections = [str(ref.get("sectionName")) for ref in route.spec.get("parentRefs") or [] if ref.get("sectionName")]
+        attached = [kinds.get(name, name) for name in sections] or list(dict.fromkeys(kinds.values()))
+        for i, rule in enumerate(route.spec.get("rules") or []):
+            filters = [f for f in (rule or {}).get("filters") or [] if f.get("type") == "RequestRedirect"]
+            if not filters:
+                continue
+            written = {"filters": filters[:1]}
+            if rule.get("matches"):
+                written["matches"] = rule["matches"]
+            for kind in attached:
+                if kind in redirects and redirects[kind] != written:
+                    raise route.fail(f"a second redirect rule for the {kind} listener, unlike the first: one redirect "
+                                     "per listener", "spec", "rules", i)
+                redirects[kind] = written
+                r.cite("controller.settings.redirects", route, "spec", "rules", i, "filters", keys=("GW-REDIRECT",))
+    redirects.pop("https", None)  # a redirect on the TLS listener is not the cleartext redirect
+    if redirects:
+        settings["redirects"] = redirects
+    if policies or redirects:
+        validate(policies[0] if policies else gateway, envoy_gateway.Settings, settings, ())
+    out.settings = settings
+    if not out.ports:
+        out.ports = {number: kind for kind, number in envoy_gateway.CONTAINER_PORTS.items()}
+    return out
+
+
+def _envoy_service(docs: list[Document], gateway: Document, r: Reading) -> Document | None:
+    """The Service Envoy Gateway will create for the Gateway, as a Document whose lines are the EnvoyProxy's."""
+    classes = {doc.name: doc for doc in docs if doc.kind == "GatewayClass"}
+    klass = classes.get(str(gateway.spec.get("gatewayClassName")))
+    refs = [((klass.spec.get("parametersRef") or {}) if klass else {}),
+            ((gateway.spec.get("infrastructure") or {}).get("parametersRef") or {})]
+    proxies = {doc.name: doc for doc in docs if doc.kind == "EnvoyProxy"}
+    proxy = next((proxies[ref["name"]] for ref in refs[::-1] if ref.get("kind") == "EnvoyProxy"
+                  and ref.get("name") in proxies), None)
+    if proxy is None:
+        return None
+    r.use(proxy)
+    root = ("spec", "provider", "kubernetes", "envoyService")
+    service = proxy.get(*root) or {}
+    data = {"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": proxy.name, "namespace": proxy.namespace,
+                         "annotations": dict(service.get("annotations") or {})},
+            "spec": {"type": service.get("type", "LoadBalancer"),
+                     "externalTrafficPolicy": service.get("externalTrafficPolicy", "Local"),
+                     "ports": [{"port": int(item["port"]), "targetPort": listener_kind(item)}
+                               for item in gateway.spec.get("listeners") or []]}}
+    if service.get("loadBalancerClass"):
+        data["spec"]["loadBalancerClass"] = service["loadBalancerClass"]
+    lines = {}
+    for key, line in proxy.lines.items():
+        if key[:len(root)] == root and len(key) > len(root):
+            rest = key[len(root):]
+            lines[("metadata",) + rest if rest[0] == "annotations" else ("spec",) + rest] = line
+    return Document(proxy.file, data, lines, proxy.start, built_by=proxy.describe())
