@@ -86,7 +86,9 @@ def findings(t: Topology) -> list[Finding]:
             "XFF_TOO_MANY_HOPS",
             f"the controller trusts {_hops(t)} behind {'one L7 hop' if l7 == 1 else f'{l7} L7 hops'}: {how}",
             ("ALB-XFH", "ENVOY-H", "#9163")))
-    if t.layer == "l7" and t.xff_mode == "append" and 0 < hops < l7:
+    # a controller that concludes no client from X-Forwarded-For (Traefik) trusts its peer's list or not: behind
+    # CloudFront the ALB is that peer, and there is no hop count to fall short of
+    if t.layer == "l7" and t.xff_mode == "append" and 0 < hops < l7 and semantics_of(t).client_from_xff:
         found.append(Finding(
             "XFF_TOO_FEW_HOPS",
             f"CloudFront in front of the ALB makes {l7} L7 hops, and the controller trusts {_hops(t)}: it takes "
@@ -153,12 +155,14 @@ def findings(t: Topology) -> list[Finding]:
             "UNVERIFIED). Redirect cleartext at the ALB (ssl-redirect), or strip X-Amzn-Mtls-* at the controller "
             "on its cleartext port",
             ("ALB-MTLS", "ALB-HDR", "LBC-IA")))
-    if lb.xff_client_port and t.xff_mode == "append":
+    if lb.xff_client_port and t.xff_mode == "append" and not semantics_of(t).xff_port_parsed:
         found.append(Finding(
             "XFF_CLIENT_PORT",
             "routing.http.xff_client_port.enabled makes the ALB append ip:port ([ipv6]:port) to X-Forwarded-For; "
-            "a controller that reads X-Forwarded-For entries as addresses (Envoy, nginx's realip module) cannot parse "
-            "them and falls back to its TCP peer (the ALB, or the node). Turn the attribute off, or strip the port before trusting",
+            "a controller that reads X-Forwarded-For entries as addresses (Envoy) cannot parse them and falls back to "
+            "its TCP peer (the ALB, or the node), and one that passes the list on (Traefik) hands the backend ip:port "
+            "where an address belongs. Turn the attribute off, or strip the port before trusting (nginx's realip "
+            "module parses the port away)",
             ("ALB-XFH", "ALB-ATTR", "ENVOY-H")))
     check = t.health_check
     if lb.proxy_protocol == "v2" and check.protocol == "HTTP" and check.port == "health-check-node-port":

@@ -90,6 +90,9 @@ SOURCES: dict[str, str] = {
     "NGX-CERT": f"{_NGX}/rootfs/etc/nginx/lua/certificate.lua",
     "NGX-TGO": f"{_NGX}/internal/ingress/controller/template/template.go",
     "NGX-CFG": f"{_NGX}/internal/ingress/controller/config/config.go",
+    # nginx itself: ngx_http_get_forwarded_addr_internal() parses each X-Forwarded-For entry with
+    # ngx_parse_addr_port(), so "198.51.100.11:40312" is the address 198.51.100.11 (the realip module's walk)
+    "NGINX-XFF": "https://github.com/nginx/nginx/blob/master/src/http/ngx_http_core_module.c",
     "NGX-CMGO": f"{_NGX}/internal/ingress/controller/template/configmap.go",
     "NGX-ANN": f"{_NGX}/docs/user-guide/nginx-configuration/annotations.md",
     "NGX-WS": f"{_NGX}/docs/user-guide/miscellaneous.md",
@@ -234,7 +237,7 @@ ALLOWED_HOSTS = ("docs.aws.amazon.com", "aws.amazon.com", "github.com", "www.rfc
                  "kubernetes.github.io", "kubernetes.io", "doc.traefik.io", "gateway.envoyproxy.io",
                  "gateway-api.sigs.k8s.io")
 GITHUB_ORGS = ("kubernetes", "kubernetes-sigs", "envoyproxy", "haproxy", "pires", "projectcontour", "istio",
-               "emissary-ingress", "traefik", "ICRAR")
+               "emissary-ingress", "traefik", "ICRAR", "nginx")
 
 _KEY = re.compile(r"^(#\d+|[a-z]+#\d+|[A-Z0-9]+(-[A-Z0-9]+)*)$")
 

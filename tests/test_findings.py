@@ -155,3 +155,12 @@ def test_each_finding_explains_the_cells_it_names(synthetic, code):
 def test_what_the_stand_in_does_not_emulate_is_a_load_time_note(synthetic, text, code):
     [note] = [f for f in findings.findings(synthetic(text)) if f.code == code]
     assert note.kind == "note" and note.sources
+
+
+@pytest.mark.parametrize("code, kind", [("XFF_CLIENT_PORT", "ingress-nginx"), ("XFF_TOO_FEW_HOPS", "traefik")])
+def test_a_mistake_a_controller_cannot_make_is_not_predicted_for_it(synthetic, code, kind):
+    """nginx's realip parses ip:port entries [NGINX-XFF]; Traefik has no hop count and concludes no client from
+    X-Forwarded-For, so trusting the ALB is all it needs behind CloudFront. The generic controller makes both."""
+    t = synthetic(TRIGGERS[code])
+    assert code in {f.code for f in findings.findings(t)}
+    assert code not in {f.code for f in findings.findings(t.with_controller(kind))}

@@ -28,6 +28,9 @@ class ClientIpWant:
     # Whose address X-Forwarded-For carries just before the entry the controller appends (the hop in front of it
     # wrote it): checked where the controller passes the list on instead of concluding from it. None: not checked.
     forwarded: Role | None = None
+    # Where that entry is, counted from the right: 2 behind one L7 hop; behind CloudFront and the ALB 3 (the ALB
+    # appended CloudFront's address after the entry CloudFront appended)
+    forwarded_at: int = 2
 
 
 @dataclass
@@ -68,13 +71,18 @@ def rule(t: Topology) -> Expectation:
         semantics = semantics_of(t)
         if t.xff_mode == "append" and not semantics.client_from_xff:
             who = rewriter(t)
-            return make(outcome="limited", want=ClientIpWant(who, "peer", forwarded="client"), ideal=ideal,
-                        sources=keys + semantics.sources.get("client", ()),
+            cf = bool(t.lb.cloudfront)
+            appender = "CloudFront" if cf else model.title
+            where = (f"second before the peer's (the {model.title} appended CloudFront's address after it)" if cf
+                     else "just before the peer's")
+            return make(outcome="limited", want=ClientIpWant(who, "peer", forwarded="client",
+                                                             forwarded_at=t.l7_hops + 1), ideal=ideal,
+                        sources=keys + (("CF-ORIGIN",) if cf else ()) + semantics.sources.get("client", ()),
                         summary=f"the controller states the {role_words(who)} as the client; the client's address "
-                                f"reaches the backend in X-Forwarded-For, in the entry the {model.title} appended",
+                                f"reaches the backend in X-Forwarded-For, in the entry {appender} appended",
                         reason=f"{t.controller.kind} concludes no client from X-Forwarded-For: it states its TCP peer "
                                f"(the {role_words(who)}) and passes the list on, so the client's address is the "
-                               f"entry the {model.title} appended, just before the peer's")
+                               f"entry {appender} appended, {where}")
         if t.xff_mode == "append" and t.lb.cloudfront:
             return make(outcome="works", want=ClientIpWant("client", "xff"),
                         sources=("CF-ORIGIN", *keys, "ENVOY-H"),
@@ -185,14 +193,17 @@ def compare(edge: Edge, want: ClientIpWant, observed: list[ClientIpSample]) -> l
             problems.append(f"probe from {sample.source}: the backend saw {seen} ({role}), expected the "
                             f"{want.seen_as}'s address")
         elif want.via != "any" and not _same_via(how, want.via) and not (how == "unreported" and
-                                                                        not _reports_peer(edge)):
+                                                                        not _reports_peer(edge)) \
+                and not _indistinct(sample, how, want.via):
             problems.append(f"probe from {sample.source}: the backend saw {seen} via {how}, expected via {want.via}")
         if want.forwarded is not None:
-            entry = view.xff[-2] if len(view.xff) >= 2 else None
+            at = want.forwarded_at
+            entry = view.xff[-at] if len(view.xff) >= at else None
             whose = "client" if entry is not None and entry == sample.source else (edge.role_of(entry) if entry else None)
             if whose != want.forwarded:
+                where = "before the controller's own entry" if at == 2 else f"{at - 1} entries before the controller's own"
                 problems.append(f"probe from {sample.source}: X-Forwarded-For {list(view.xff)} does not carry the "
-                                f"{want.forwarded}'s address before the controller's own entry")
+                                f"{want.forwarded}'s address {where}")
     return problems
 
 
@@ -203,6 +214,15 @@ def _reports_peer(edge: Edge) -> bool:
     if not edge.controller_name or edge.controller_name not in available():
         return True
     return "peer" in controller_class(edge.controller_name).reports
+
+
+def _indistinct(sample: ClientIpSample, how: str, wanted: str) -> bool:
+    """PROXY with client-IP preservation (instance targets, externalTrafficPolicy Local): the header and the TCP peer
+    carry the same address, so unless the controller's PROXY counters moved (Envoy's admin stats, where it serves
+    them) nothing the backend learns tells which one the controller used."""
+    view = sample.view
+    return (how == "peer" and wanted.startswith("proxy-") and sample.proxy_version is None and view is not None
+            and view.client == view.peer)
 
 
 def _same_via(seen: str, wanted: str) -> bool:

@@ -69,6 +69,9 @@ class Semantics:
     forwarded_trust: Literal["hops", "addresses"] = "hops"
     # Whether it concludes the client from X-Forwarded-For (False: it states its TCP peer and passes the list on)
     client_from_xff: bool = True
+    # Whether it reads an X-Forwarded-For entry with a port (ip:port, [ipv6]:port, an ALB's xff_client_port) as that
+    # address (nginx's realip module does); False: such an entry is not an address to it
+    xff_port_parsed: bool = False
 
     # A PROXY header whose destination port is 443 means the client spoke TLS to the load balancer, so a request on
     # the http port is not redirected (ingress-nginx's Lua); otherwise only the connection itself says so.

@@ -234,11 +234,11 @@ def localize(cidrs: list[str], vpc: tuple[str, ...] | list[str]) -> list[str]:
 
 SEMANTICS = Semantics(
     redirect_default=308, proxy_protocol="required", host_sni="route", forwarded_trust="addresses",
-    https_by_proxy_port=True,
+    https_by_proxy_port=True, xff_port_parsed=True,
     sources={"redirect_default": ("NGX-CMGO", "NGX-CFG", "NGX-LUA"),
              "proxy_protocol": ("NGX-TGO", "NGX-TMPL", "#13320"), "host_sni": ("NGX-CERT", "NGX-TMPL"), "trust": ("NGX-TMPL", "NGX-CMGO", "NGX-CM"),
              "ssl_redirect": ("NGX-LUA", "NGX-CERT", "NGX-CM"), "forwarded_proto": ("NGX-LUA", "#9163"),
-             "https_by_proxy_port": ("NGX-LUA",)},
+             "https_by_proxy_port": ("NGX-LUA",), "xff_port_parsed": ("NGINX-XFF",)},
     notes={
         "redirect_default": "http-redirect-code (default 308) answers ssl-redirect and force-ssl-redirect alike; "
                             "configmap.md's \"redirects (301)\" for ssl-redirect is out of date",
@@ -253,6 +253,8 @@ SEMANTICS = Semantics(
                            "proxy-real-ip-cidr gates X-Forwarded-For only",
         "https_by_proxy_port": "with use-proxy-protocol, a PROXY header whose destination port is 443 makes the "
                                "request https (TLS ended at the load balancer): no redirect, X-Forwarded-Proto https",
+        "xff_port_parsed": "nginx's realip module parses each X-Forwarded-For entry as address[:port], so an ALB's "
+                           "ip:port entries (xff_client_port) give the client's address (measured on nginx 1.31.3)",
     })
 
 

@@ -127,7 +127,9 @@ class NamespacePlace(Place):
     """The edge in a network namespace of its own: AWS-like addresses, real ports, nothing reaches out."""
 
     lb, node, controller, echo = "10.0.1.17", "10.0.2.11", "10.0.3.21", "10.0.4.31"
-    cdn = "10.0.250.10"  # a CloudFront edge in front of the ALB (outside any VPC on AWS; any address of the namespace)
+    # a CloudFront edge in front of the ALB: outside the VPC's range, as on AWS (CloudFront connects from its public
+    # origin-facing ranges), so a controller that trusts the VPC's network does not trust CloudFront's edge
+    cdn = "203.0.113.250"
     lb6, client6_cidr = "2001:db8:1::17", "2001:db8:100::/64"  # documentation prefix, local in the namespace only
     client_cidr = "198.51.100.0/24"
     vpc = ("10.0.0.0/16",)  # type: ignore[assignment]  # a VPC-like range: the load balancer, nodes, pods
