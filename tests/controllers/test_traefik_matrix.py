@@ -38,9 +38,9 @@ DOCUMENTED = {
     "clb-tcp-proxy-v1": L4_PROXY,
     "clb-http": {**L7, "websocket[ws]": "limited", "websocket[wss]": "limited", "sni": "limited"},
     "alb": L7,
-    # CloudFront then the ALB: two trusted hops cannot be said with Traefik's trustedIPs (CloudFront's stand-in is
-    # in the VPC range here), so the client is misread and a forged entry wins: TRAEFIK_CANNOT_EXPRESS names it
-    "cloudfront-alb": {**L7, **L7_NEW, "client_ip": "fail", "security[forged-client]": "fail"},
+    # CloudFront then the ALB: Traefik states the ALB's peer and passes X-Forwarded-For on, the client in CloudFront's
+    # entry (limited, as behind any L7 load balancer); a client's X-Real-Ip is kept (TRAEFIK_KEEPS_REAL_IP)
+    "cloudfront-alb": {**L7, **L7_NEW},
     "alb-mtls": {**L7, **L7_NEW, "security[mtls-headers]": "pass"},
 }
 
