@@ -229,17 +229,8 @@ def test_every_mistake_is_also_made_in_traefiks_settings():
 @pytest.mark.parametrize("file", sorted(TRAEFIK_EXPECTED))
 def test_known_bad_edge_fails_with_traefik_naming_the_mistake(traefik_run, file):
     t = _topology(file, TRAEFIK_EXAMPLES)
-    code = EXPECTED[file]
-    own = {f.code for f in findings.findings(t) if f.code.startswith("TRAEFIK_")}  # Traefik's documented weaknesses
-    cells = traefik_run.cells.get(t.name)
-    assert cells, f"no results for {t.name}"
-    errors = {cell: message for cell, (outcome, message) in cells.items() if outcome == "error"}
-    assert not errors, f"{t.name}: tests errored instead of failing: {errors}"
-    failures = {cell: message for cell, (outcome, message) in cells.items() if outcome == "failure"}
-    missing = [cell for cell in TRAEFIK_MUST_FAIL[file] if cell not in failures]
-    assert not missing, f"{t.name}: expected {missing} to fail; outcomes: { {c: o for c, (o, _) in cells.items()} }"
-    unnamed = [cell for cell, message in failures.items() if code not in message and not any(o in message for o in own)]
-    assert not unnamed, f"{t.name}: failures that name neither {code} nor {sorted(own)}: {unnamed}"
+    own = tuple(f.code for f in findings.findings(t) if f.code.startswith("TRAEFIK_"))  # its documented weaknesses
+    _fails_naming(traefik_run, t.name, EXPECTED[file], TRAEFIK_MUST_FAIL[file], also=own)
     from edgeconform import binaries
 
     assert [run["controller"] for run in traefik_run.report["runs"]] == [
@@ -271,17 +262,7 @@ def test_every_mistake_is_also_made_in_ingress_nginx_settings():
 @pytest.mark.integration
 @pytest.mark.parametrize("file", sorted(NGINX_EXPECTED))
 def test_known_bad_edge_fails_with_ingress_nginx_naming_the_mistake(nginx_run, file):
-    t = _topology(file, NGINX_EXAMPLES)
-    code = NGINX_EXPECTED[file]
-    cells = nginx_run.cells.get(t.name)
-    assert cells, f"no results for {t.name}"
-    errors = {cell: message for cell, (outcome, message) in cells.items() if outcome == "error"}
-    assert not errors, f"{t.name}: tests errored instead of failing: {errors}"
-    failures = {cell: message for cell, (outcome, message) in cells.items() if outcome == "failure"}
-    missing = [cell for cell in NGINX_MUST_FAIL[file] if cell not in failures]
-    assert not missing, f"{t.name}: expected {missing} to fail; outcomes: { {c: o for c, (o, _) in cells.items()} }"
-    unnamed = [cell for cell, message in failures.items() if code not in message]
-    assert not unnamed, f"{t.name}: failures that do not name {code}: {unnamed}"
+    _fails_naming(nginx_run, _topology(file, NGINX_EXAMPLES).name, NGINX_EXPECTED[file], NGINX_MUST_FAIL[file])
     (controller,) = [run["controller"] for run in nginx_run.report["runs"]]
     assert controller["name"] == "ingress-nginx" and "edge semantics on nginx" in controller["version"]
 
@@ -317,14 +298,4 @@ def test_every_mistake_is_also_made_in_envoy_gateways_resources():
 @pytest.mark.integration
 @pytest.mark.parametrize("file", sorted(EG_EXPECTED))
 def test_known_bad_edge_fails_with_envoy_gateway_naming_the_mistake(eg_run, file):
-    t = _topology(file, EG_EXAMPLES)
-    code = EG_EXPECTED[file]
-    cells = eg_run.cells.get(t.name)
-    assert cells, f"no results for {t.name}"
-    errors = {cell: message for cell, (outcome, message) in cells.items() if outcome == "error"}
-    assert not errors, f"{t.name}: tests errored instead of failing: {errors}"
-    failures = {cell: message for cell, (outcome, message) in cells.items() if outcome == "failure"}
-    missing = [cell for cell in EG_MUST_FAIL[file] if cell not in failures]
-    assert not missing, f"{t.name}: expected {missing} to fail; outcomes: { {c: o for c, (o, _) in cells.items()} }"
-    unnamed = [cell for cell, message in failures.items() if not any(c in message for c in (code, *EG_LIMITS))]
-    assert not unnamed, f"{t.name}: failures that name neither {code} nor {EG_LIMITS}: {unnamed}"
+    _fails_naming(eg_run, _topology(file, EG_EXAMPLES).name, EG_EXPECTED[file], EG_MUST_FAIL[file], also=EG_LIMITS)
