@@ -100,3 +100,18 @@ def validate(doc: Document, model: type[BaseModel], data: dict[str, Any], prefix
         first = exc.errors()[0]
         loc = tuple(first["loc"])
         raise doc.fail(f"{first['msg']} (got {first.get('input')!r})", *prefix, *loc) from None
+
+
+def read_ingress_rules(ing: Document, out: Any, r: Reading, own_prefix: str) -> None:
+    """An Ingress a controller serves: its rules' hosts become the edge's hostnames (cited), and its per-Ingress
+    annotations in the controller's namespace (``own_prefix``) are listed as read but not modelled: they override
+    the edge-wide settings for one Ingress only."""
+    for i, rule in enumerate(ing.spec.get("rules") or []):
+        host = (rule or {}).get("host")
+        if host and host not in out.hostnames:
+            out.hostnames.append(host)
+            r.hostnames.append(host)
+            r.cite("hostnames", ing, "spec", "rules", i, "host")
+    for key, value in ing.annotations.items():
+        if str(key).startswith(own_prefix):
+            r.unknown(ing, str(key), value, "metadata", "annotations", key)

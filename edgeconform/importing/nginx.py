@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from ..controllers import ingress_nginx
-from .common import ControllerRead, name_for_secret, secrets, validate
+from .common import ControllerRead, name_for_secret, read_ingress_rules, secrets, validate
 from .documents import Document
 from .reading import Reading
 
@@ -75,15 +75,7 @@ def read(docs: list[Document], r: Reading, alb_ingresses: list[Document]) -> Con
     default = _default_certificate(docs, r, controller_ns, ingresses)
     names: list[str] = []
     for ing in ingresses:
-        for i, rule in enumerate(ing.spec.get("rules") or []):
-            host = (rule or {}).get("host")
-            if host and host not in out.hostnames:
-                out.hostnames.append(host)
-                r.hostnames.append(host)
-                r.cite("hostnames", ing, "spec", "rules", i, "host")
-        for key, value in ing.annotations.items():
-            if str(key).startswith("nginx.ingress.kubernetes.io/"):
-                r.unknown(ing, str(key), value, "metadata", "annotations", key)  # per-Ingress overrides: not modelled
+        read_ingress_rules(ing, out, r, "nginx.ingress.kubernetes.io/")  # per-Ingress overrides: not modelled
     if default:
         names.append(name_for_secret(docs, r, *default[0], "controller.certificates", []))
         r.cite("controller.certificates", default[1], *default[2])

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from ..controllers import traefik
-from .common import ControllerRead, name_for_secret, validate
+from .common import ControllerRead, name_for_secret, read_ingress_rules, validate
 from .documents import Document
 from .reading import Reading
 
@@ -116,15 +116,7 @@ def read(docs: list[Document], r: Reading, reached: set[str], alb_ingresses: lis
                         r.cite("hostnames", doc, "spec", "routes", i, "match")
     for ing in (doc for doc in docs if doc.kind == "Ingress" and doc not in alb_ingresses):
         r.use(ing)
-        for i, rule in enumerate(ing.spec.get("rules") or []):
-            host = (rule or {}).get("host")
-            if host and host not in out.hostnames:
-                out.hostnames.append(host)
-                r.hostnames.append(host)
-                r.cite("hostnames", ing, "spec", "rules", i, "host")
-        for key, value in ing.annotations.items():
-            if str(key).startswith("traefik.ingress.kubernetes.io/"):
-                r.unknown(ing, str(key), value, "metadata", "annotations", key)  # per-router settings: not modelled
+        read_ingress_rules(ing, out, r, "traefik.ingress.kubernetes.io/")  # per-router settings: not modelled
     for name, entry in entry_points.items():  # a middleware named on an entry point: by its CRD name
         for i, ref in enumerate((entry.get("http") or {}).get("middlewares") or []):
             entry["http"]["middlewares"][i] = _middleware_name(ref, middlewares)
