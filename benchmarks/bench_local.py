@@ -71,6 +71,7 @@ def rss_mib(pid):
 # pause > 0: each edge stays up that long (as while its tests run), so a controller started ahead for the next edge
 # (Controller.standby) has that time; 0: every edge from nothing
 topologies, out, memory = catalog.load(), {}, {}
+names = [name for name in names if name in topologies]  # a baseline tree knows only its own catalog
 try:
     target = LocalTarget(controller, standby=pause > 0)
 except TypeError:  # a baseline tree from before controllers and standbys
@@ -83,10 +84,12 @@ for name in names:
         out.setdefault(name, []).append(time.perf_counter() - started)
         if i == 0:
             memory[name] = [sum(rss_mib(pid) for pid in family(edge.pids()))]
-        time.sleep(pause)
+        if pause:
+            time.sleep(pause)  # the edge stays up as while its tests run (not a wait for anything)
         edge.close()
 standing = [sum(rss_mib(pid) for pid in family(s.supervisor.pids())) for s in getattr(target, "_standby", {}).values()]
-target.close()
+if hasattr(target, "close"):  # a baseline tree's target holds nothing between edges
+    target.close()
 print(json.dumps({"seconds": out, "memory": memory, "standby": standing}))
 """
 
@@ -147,11 +150,13 @@ def measure(trees: list[Tree], names: list[str], args: argparse.Namespace) -> di
             out.setdefault(f"memory {name} (MiB)", {})[tree.label] = mib
         if measured["standby"]:
             out.setdefault("memory of the controller started ahead (MiB)", {})[tree.label] = measured["standby"]
+    # the default controller is not named (a baseline from before --controller had local choices cannot parse it)
+    chosen = ["--controller", args.controller] if args.controller != "envoy" else []
     for mode in args.mode or list(MODES):
         for _ in range(args.matrix_rounds):
             for tree in trees:
                 out.setdefault(mode, {}).setdefault(tree.label, []).append(
-                    tree.pytest("suites", "--no-matrix", "--controller", args.controller, *MODES[mode]))
+                    tree.pytest("suites", "--no-matrix", *chosen, *MODES[mode]))
     if args.tests:
         for tree in trees:
             out.setdefault("pytest tests (the harness's own tests)", {})[tree.label] = [tree.pytest("tests")]
@@ -200,13 +205,15 @@ def main() -> None:
     table.add_column("measure")
     for tree in trees:
         table.add_column(tree.label, justify="right")
-    for name, by_tree in results.items():
-        table.add_row(name, *(f"{statistics.median(by_tree[t.label]):.3f}" if name.startswith("bring-up")
-                              else f"{statistics.median(by_tree[t.label]):.1f}" for t in trees))
+    digits = lambda name: 3 if name.startswith("bring-up") else 1  # noqa: E731
+    for name, by_tree in results.items():  # "-": a measure a tree has no part for (a topology the baseline lacks)
+        table.add_row(name, *(f"{statistics.median(by_tree[t.label]):.{digits(name)}f}" if by_tree.get(t.label)
+                              else "-" for t in trees))
     Console().print(table)
     for name, by_tree in results.items():  # the spread, for a shared machine's noise
         if name.startswith("bring-up"):
-            spread = {t.label: f"{min(by_tree[t.label]):.2f}-{max(by_tree[t.label]):.2f}" for t in trees}
+            spread = {t.label: f"{min(by_tree[t.label]):.2f}-{max(by_tree[t.label]):.2f}" for t in trees
+                      if by_tree.get(t.label)}
             Console().print(f"{name}: min-max {spread}")
 
 
