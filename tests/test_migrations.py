@@ -56,6 +56,8 @@ def not_runnable(pair: str) -> list[str]:
         elif "local" not in controllers.controller_class(kind).runs_on:
             reasons.append(f"the {kind} controller does not run on the local target yet (it runs on: "
                            f"{', '.join(controllers.controller_class(kind).runs_on)})")
+        elif controllers.get(kind).local_unavailable():  # not built here (./dev tools), or a binary missing
+            reasons.append(f"the {kind} controller cannot run here: {controllers.get(kind).local_unavailable()}")
     return reasons
 
 

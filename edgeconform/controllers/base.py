@@ -235,7 +235,16 @@ class Controller:
 
     def local_unavailable(self, isolated: bool = True) -> str | None:
         """Why it cannot run as local processes on this machine (a skip reason naming the fix), or None.
-        ``isolated``: each edge gets a network namespace of its own (False: the loopback fallback)."""
+        ``isolated``: each edge gets a network namespace of its own (False: the loopback fallback). By default: a
+        program of ``binaries``, or the controller's own tool (built by ./dev tools), that cannot be found or does
+        not answer."""
+        from .. import binaries
+
+        for name in (*self.binaries, *([self.name] if self.name in binaries.TOOLS else [])):
+            try:
+                binaries.version(name)
+            except binaries.MissingBinary as exc:
+                return str(exc)
         return None
 
     def standby(self, place: LocalPlace) -> Process | None:

@@ -23,6 +23,7 @@ proxy-protocol package (to read HAProxy's header) and crc32c only; one line per 
 from __future__ import annotations
 
 import asyncio
+import errno
 import ipaddress
 import json
 import socket
@@ -59,9 +60,16 @@ async def connect(target: tuple[str, int], source: str | None) -> socket.socket:
         if source is not None and ipaddress.ip_address(source).version != ipaddress.ip_address(target[0]).version:
             source = None  # an IPv6 client of an IPv4 target: the NLB's own address (the caller's fallback)
         if source is not None:
-            sock.setsockopt(socket.SOL_IP if family == socket.AF_INET else socket.SOL_IPV6,
-                            IP_TRANSPARENT if family == socket.AF_INET else IPV6_TRANSPARENT, 1)
-            sock.bind((source, 0))
+            try:
+                sock.bind((source, 0))  # the NLB's own address: local, no privilege needed (the loopback fallback)
+            except OSError as exc:
+                if exc.errno != errno.EADDRNOTAVAIL:
+                    raise
+                # the client's address (preservation): only a transparent socket may use it (inside the edge's
+                # namespace, where the harness is root)
+                sock.setsockopt(socket.SOL_IP if family == socket.AF_INET else socket.SOL_IPV6,
+                                IP_TRANSPARENT if family == socket.AF_INET else IPV6_TRANSPARENT, 1)
+                sock.bind((source, 0))
         sock.setblocking(False)
         await asyncio.get_running_loop().sock_connect(sock, target)
         return sock
