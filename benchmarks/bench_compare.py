@@ -34,9 +34,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
 from rich.console import Console
 from rich.table import Table
+
+from edgeconform.compare import sides
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples" / "migrations"
@@ -46,16 +47,8 @@ PAIRS = {"clean": "clean-clb-proxy-v1-to-nlb-proxy-v2",
 
 
 def abstract_copy(pair: str, into: Path) -> Path:
-    target = into / pair
-    shutil.copytree(EXAMPLES / pair, target)
-    for side in ("before", "after"):
-        path = target / f"{side}.yaml"
-        document = yaml.safe_load(path.read_text())
-        for block in [(document.get("defaults") or {}).get("controller") or {},
-                      *((entry or {}).get("controller") or {} for entry in document["topologies"].values())]:
-            block.pop("kind", None)
-        path.write_text(yaml.safe_dump(document, sort_keys=False))
-    return target
+    """The pair with controller.kind removed from both topology files (edgeconform.compare.sides.abstract_copy)."""
+    return sides.abstract_copy(EXAMPLES / pair, into)
 
 
 CPU = [0.0]  # CPU seconds of the processes waited for since the last measure

@@ -14,7 +14,6 @@ a line that says something, and the manifests are valid Kubernetes objects (the 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +23,7 @@ import pytest
 import yaml
 
 from edgeconform import catalog, controllers
+from edgeconform.compare import sides
 from edgeconform.report import schema
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,17 +62,8 @@ def not_runnable(pair: str) -> list[str]:
 
 
 def abstract_copy(pair: str, into: Path) -> Path:
-    """The pair with controller.kind removed from both topology files (manifests alongside, so references resolve)."""
-    target = into / pair
-    shutil.copytree(EXAMPLES / pair, target)
-    for side in SIDES:
-        path = target / f"{side}.yaml"
-        document = yaml.safe_load(path.read_text())
-        for block in [(document.get("defaults") or {}).get("controller") or {},
-                      *((entry or {}).get("controller") or {} for entry in document["topologies"].values())]:
-            block.pop("kind", None)
-        path.write_text(yaml.safe_dump(document, sort_keys=False))
-    return target
+    """The pair with controller.kind removed from both topology files (edgeconform.compare.sides.abstract_copy)."""
+    return sides.abstract_copy(EXAMPLES / pair, into)
 
 
 # --- the files -------------------------------------------------------------------------------------------------

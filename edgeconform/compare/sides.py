@@ -175,3 +175,21 @@ def _edge(t: Topology) -> dict:
     data["controller"].pop("kind", None)
     data["controller"].pop("settings", None)
     return data
+
+
+def abstract_copy(pair: Path, into: Path) -> Path:
+    """A migration pair's folder (before.yaml, after.yaml and their manifests) copied into ``into`` with
+    ``controller.kind`` removed from both topology files: the same edges on the generic controller, as compare runs
+    them where the named controllers cannot run (manifests alongside, so their references resolve)."""
+    import shutil
+
+    target = into / pair.name
+    shutil.copytree(pair, target)
+    for side in ("before", "after"):
+        path = target / f"{side}.yaml"
+        document = yaml.safe_load(path.read_text())
+        for block in [(document.get("defaults") or {}).get("controller") or {},
+                      *((entry or {}).get("controller") or {} for entry in document["topologies"].values())]:
+            block.pop("kind", None)
+        path.write_text(yaml.safe_dump(document, sort_keys=False))
+    return target
