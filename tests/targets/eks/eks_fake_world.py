@@ -24,15 +24,14 @@ from edgeconform.plugin import STATE
 from edgeconform.targets.eks import target as eks_target
 from edgeconform.targets.local import LocalTarget
 
-from .fake_kube import ALB_CLASS, World, fake_cluster, node, pod, seed_mode
+from .fake_kube import ALB_CLASS, World, emissary_pod, fake_cluster, node, seed_mode
 
-EMISSARY = {"app.kubernetes.io/name": "emissary-ingress", "app.kubernetes.io/instance": "emissary-ingress"}
 
 
 @pytest.hookimpl(tryfirst=True)  # before edgeconform's plugin loads the target class and makes the session's target
 def pytest_configure(config: pytest.Config) -> None:
     world = World(hostname="{name}.elb.fake")
-    world.seed(pod("emissary-0", "emissary", EMISSARY, "10.1.2.3"))
+    world.seed(emissary_pod())
     world.seed(node("node-a", "10.0.1.10"))
     if os.environ.get("EKS_FAKE_MODE"):
         seed_mode(world, os.environ["EKS_FAKE_MODE"])

@@ -277,6 +277,14 @@ def pod(name: str, namespace: str, labels: dict[str, str], ip: str, ready: bool 
                        "conditions": [{"type": "Ready", "status": "True" if ready else "False"}]}}
 
 
+# Emissary's pod labels, as its Helm chart sets them; the fake clusters' controller pod
+EMISSARY = {"app.kubernetes.io/name": "emissary-ingress", "app.kubernetes.io/instance": "emissary-ingress"}
+
+
+def emissary_pod() -> dict[str, Any]:
+    return pod("emissary-0", "emissary", EMISSARY, "10.1.2.3")
+
+
 def node(name: str, internal: str, external: str | None = None) -> dict[str, Any]:
     addresses = [{"type": "InternalIP", "address": internal}]
     if external:

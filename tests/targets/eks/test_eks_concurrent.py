@@ -21,10 +21,9 @@ from edgeconform.targets.eks.provision import Pending, Readiness, wait_together
 from edgeconform.targets.eks.target import EksTarget
 from edgeconform.targets.eks.timeouts import Profile
 
-from fake_kube import World, fake_cluster, node, pod, seed_mode, warning
+from fake_kube import EMISSARY, World, emissary_pod, fake_cluster, node, seed_mode, warning
 
 TOPOLOGIES = catalog.load()
-EMISSARY = {"app.kubernetes.io/name": "emissary-ingress", "app.kubernetes.io/instance": "emissary-ingress"}
 ARN = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-00000000000{}"
 CERTS = ["default.edgeconform.test", "app.edgeconform.test", "api.edgeconform.test"]
 FAST = ["echo-ready=1", "lb-provision=2", "lb-dns=2", "lb-targets=0.3", "lb-delete=2", "namespace-delete=1"]
@@ -60,7 +59,7 @@ def _closed():
 @pytest.fixture
 def world() -> World:
     w = World()
-    w.seed(pod("emissary-0", "emissary", EMISSARY, "10.1.2.3"))
+    w.seed(emissary_pod())
     w.seed(node("node-a", "10.0.1.10", "54.1.2.3"))
     return w
 

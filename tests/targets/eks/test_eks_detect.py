@@ -10,11 +10,10 @@ from edgeconform.targets import BuildFailed
 from edgeconform.targets.eks import detect, settings as eks_settings
 from edgeconform.targets.eks.target import EksTarget
 
-from fake_kube import GATEWAY_CRDS, LBC_GATEWAY_CRDS, World, api_error, crd, fake_cluster, lbc_deployment, node, pod, \
-    seed_mode
+from fake_kube import GATEWAY_CRDS, LBC_GATEWAY_CRDS, World, api_error, crd, emissary_pod, fake_cluster, \
+    lbc_deployment, node, seed_mode
 
 TOPOLOGIES = catalog.load()
-EMISSARY = {"app.kubernetes.io/name": "emissary-ingress", "app.kubernetes.io/instance": "emissary-ingress"}
 FAST = ["echo-ready=1", "lb-provision=1", "lb-dns=1", "lb-targets=0.3", "lb-delete=1", "namespace-delete=1"]
 
 
@@ -32,7 +31,7 @@ def _closed():
 @pytest.fixture
 def world() -> World:
     w = World()
-    w.seed(pod("emissary-0", "emissary", EMISSARY, "10.1.2.3"))
+    w.seed(emissary_pod())
     w.seed(node("node-a", "10.0.1.10", "54.1.2.3"))
     return w
 

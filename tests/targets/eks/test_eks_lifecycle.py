@@ -24,10 +24,9 @@ from edgeconform.targets.eks.plan import RUN_LABEL
 from edgeconform.targets.eks.target import EksTarget
 from edgeconform.targets.eks.timeouts import Profile
 
-from fake_kube import ALB_CLASS, World, api_error, fake_cluster, node, pod, warning
+from fake_kube import ALB_CLASS, World, api_error, emissary_pod, fake_cluster, node, pod, warning
 
 TOPOLOGIES = catalog.load()
-EMISSARY = {"app.kubernetes.io/name": "emissary-ingress", "app.kubernetes.io/instance": "emissary-ingress"}
 NGINX = {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}
 CLOSED = "127.0.0.1"  # nothing listens on 127.0.0.1:80/443 here: "the load balancer does not answer yet"
 FAST = {"echo-ready": 1, "lb-provision": 1, "lb-dns": 1, "lb-targets": 0.3, "lb-delete": 1, "namespace-delete": 1}
@@ -40,7 +39,7 @@ USER_MODULE = {"apiVersion": "getambassador.io/v3alpha1", "kind": "Module",
 @pytest.fixture
 def world() -> World:
     w = World()
-    w.seed(pod("emissary-0", "emissary", EMISSARY, "10.1.2.3"))
+    w.seed(emissary_pod())
     w.seed(pod("nginx-0", "ingress-nginx", NGINX, "10.1.2.4"))
     w.seed(node("node-a", "10.0.1.10", "54.1.2.3"))
     w.seed(ALB_CLASS)  # the AWS Load Balancer Controller's chart installs it

@@ -29,12 +29,11 @@ from edgeconform.targets.eks.target import EksTarget
 from edgeconform.targets.local import LocalTarget, transparent_source_available
 from edgeconform.verdicts import check_or_raise
 
-from fake_kube import ALB_CLASS, World, fake_cluster, node, pod
+from fake_kube import ALB_CLASS, World, emissary_pod, fake_cluster, node
 
 pytestmark = pytest.mark.integration  # real local edges play the AWS load balancers
 
 TOPOLOGIES = catalog.load()
-EMISSARY = {"app.kubernetes.io/name": "emissary-ingress", "app.kubernetes.io/instance": "emissary-ingress"}
 ARN = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-00000000000{}"
 FAST = ["echo-ready=2", "lb-provision=5", "lb-dns=5", "lb-targets=10", "lb-delete=5", "namespace-delete=5"]
 
@@ -48,7 +47,7 @@ def high_ports(name: str):
 @pytest.fixture
 def world():
     w = World(hostname="k8s-emissary-edgecon-0123456789.elb.eu-west-1.amazonaws.com")
-    w.seed(pod("emissary-0", "emissary", EMISSARY, "10.1.2.3"))
+    w.seed(emissary_pod())
     w.seed(node("node-a", "10.0.1.10"))
     w.seed(ALB_CLASS)
     return w
