@@ -42,7 +42,7 @@ import ipaddress
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 from .. import binaries, headers
 from ..kube import manifests
@@ -166,35 +166,35 @@ class Settings(BaseModel):
     """The ingress-nginx-controller ConfigMap keys that decide the edge's behaviours, with the release's defaults
     [NGX-CFG][NGX-CM]. Unknown keys are refused: a key the harness does not model would be silently ignored."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # each field is the ConfigMap key of its name with dashes (use_proxy_protocol: use-proxy-protocol)
+    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=lambda name: name.replace("_", "-"))
 
     # client IP [NGX-TMPL] (the realip block), [NGX-CMGO] (proxy-real-ip-cidr)
-    use_proxy_protocol: Bool = Field("false", alias="use-proxy-protocol")
-    use_forwarded_headers: Bool = Field("false", alias="use-forwarded-headers")
-    enable_real_ip: Bool = Field("false", alias="enable-real-ip")
-    proxy_real_ip_cidr: Cidrs = Field("0.0.0.0/0", alias="proxy-real-ip-cidr")
-    forwarded_for_header: Header = Field("X-Forwarded-For", alias="forwarded-for-header")
-    forwarded_for_proxy_protocol_header: Header = Field("X-Forwarded-For-Proxy-Protocol",
-                                                        alias="forwarded-for-proxy-protocol-header")
-    compute_full_forwarded_for: Bool = Field("false", alias="compute-full-forwarded-for")
+    use_proxy_protocol: Bool = "false"
+    use_forwarded_headers: Bool = "false"
+    enable_real_ip: Bool = "false"
+    proxy_real_ip_cidr: Cidrs = "0.0.0.0/0"
+    forwarded_for_header: Header = "X-Forwarded-For"
+    forwarded_for_proxy_protocol_header: Header = "X-Forwarded-For-Proxy-Protocol"
+    compute_full_forwarded_for: Bool = "false"
     # cleartext redirect [NGX-LUA] redirect_to_https(), rewrite()
-    ssl_redirect: Bool = Field("true", alias="ssl-redirect")
-    force_ssl_redirect: Bool = Field("false", alias="force-ssl-redirect")
-    http_redirect_code: Code = Field("308", alias="http-redirect-code")
-    preserve_trailing_slash: Bool = Field("false", alias="preserve-trailing-slash")
-    use_port_in_redirects: Bool = Field("false", alias="use-port-in-redirects")
+    ssl_redirect: Bool = "true"
+    force_ssl_redirect: Bool = "false"
+    http_redirect_code: Code = "308"
+    preserve_trailing_slash: Bool = "false"
+    use_port_in_redirects: Bool = "false"
     # TLS and SNI [NGX-TMPL] (http-level ssl_*), [NGX-CERT]
-    ssl_protocols: Protocols = Field("TLSv1.2 TLSv1.3", alias="ssl-protocols")
-    ssl_ciphers: Ciphers = Field(DEFAULT_CIPHERS, alias="ssl-ciphers")
-    ssl_reject_handshake: Bool = Field("false", alias="ssl-reject-handshake")
-    use_http2: Bool = Field("true", alias="use-http2")
-    hsts: Bool = Field("true", alias="hsts")
+    ssl_protocols: Protocols = "TLSv1.2 TLSv1.3"
+    ssl_ciphers: Ciphers = DEFAULT_CIPHERS
+    ssl_reject_handshake: Bool = "false"
+    use_http2: Bool = "true"
+    hsts: Bool = "true"
     # WebSocket and connections [NGX-TMPL] (location, upstream), [NGX-WS]
-    proxy_connect_timeout: Int = Field("5", alias="proxy-connect-timeout")
-    proxy_read_timeout: Int = Field("60", alias="proxy-read-timeout")
-    proxy_send_timeout: Int = Field("60", alias="proxy-send-timeout")
-    upstream_keepalive_connections: Int = Field("320", alias="upstream-keepalive-connections")
-    keep_alive: Int = Field("75", alias="keep-alive")
+    proxy_connect_timeout: Int = "5"
+    proxy_read_timeout: Int = "60"
+    proxy_send_timeout: Int = "60"
+    upstream_keepalive_connections: Int = "320"
+    keep_alive: Int = "75"
 
     def on(self, key: str) -> bool:
         """A boolean key by its ConfigMap name."""
