@@ -17,7 +17,6 @@ import pytest
 
 from edgeconform import catalog
 from edgeconform.probing import http, proxy_header, tls, websocket
-from edgeconform.targets import TargetUnavailable
 
 pytestmark = pytest.mark.integration
 
@@ -54,17 +53,10 @@ EDGES = {
 
 
 @pytest.fixture(scope="module")
-def target():
-    from edgeconform.targets.local import LocalTarget
-
-    try:
-        local = LocalTarget("envoy-gateway")
-    except TargetUnavailable as exc:
-        pytest.skip(str(exc))
-    if local.isolation != "namespace":
+def target(envoy_gateway_target):
+    if envoy_gateway_target.isolation != "namespace":
         pytest.skip("Envoy Gateway needs a network namespace of the edge's own")
-    yield local
-    local.close()  # the Envoy Gateway it started ahead for a next edge
+    return envoy_gateway_target
 
 
 def build(target, name):
@@ -75,32 +67,17 @@ def build(target, name):
     return target.build(t)
 
 
-@pytest.fixture(scope="module")
-def strict(target):
-    edge = build(target, "eg-strict")
-    yield edge
-    edge.close()
+def edge_fixture(name: str):
+    """A module-scoped fixture: the edge EDGES[name], built once with the module's target."""
+    @pytest.fixture(scope="module")
+    def edge(target):
+        built = build(target, name)
+        yield built
+        built.close()
+    return edge
 
 
-@pytest.fixture(scope="module")
-def optional(target):
-    edge = build(target, "eg-optional")
-    yield edge
-    edge.close()
-
-
-@pytest.fixture(scope="module")
-def cidrs(target):
-    edge = build(target, "eg-cidrs")
-    yield edge
-    edge.close()
-
-
-@pytest.fixture(scope="module")
-def hops(target):
-    edge = build(target, "eg-hops")
-    yield edge
-    edge.close()
+strict, optional, cidrs, hops = (edge_fixture(f"eg-{name}") for name in ("strict", "optional", "cidrs", "hops"))
 
 
 def direct(edge, kind="http", *, source=None, prefix=b"", headers=None, path="/direct"):

@@ -35,15 +35,8 @@ time.sleep(600)
 
 
 @pytest.fixture(scope="module")
-def target():
-    from edgeconform.targets.local import LocalTarget
-
-    try:
-        local = LocalTarget("envoy-gateway")
-    except TargetUnavailable as exc:
-        pytest.skip(str(exc))
-    yield local
-    local.close()  # the Envoy Gateway it started ahead for a next edge
+def target(envoy_gateway_target):
+    return envoy_gateway_target
 
 
 def envoys_of(workdir: str) -> list[int]:
