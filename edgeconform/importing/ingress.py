@@ -107,15 +107,11 @@ def read(doc: Document, r: Reading, classes: dict[str, Document], params: dict[s
     if "backend-protocol" in own:
         r.annotation("load_balancer.listeners", doc, PREFIX + "backend-protocol", ("LBC-IA",))
 
-    policy = own.get("ssl-policy") or (p.spec.get("sslPolicy") if p is not None else None)
+    policy = _annotation_or_params(r, doc, own, p, "ssl-policy", "sslPolicy", "load_balancer.tls_policy")
     if policy:
         if policy not in load_balancers.get("alb").tls_policies:
             raise doc.fail(f"an ALB has no security policy {policy!r}", *where("ssl-policy"))
         lb["tls_policy"] = policy
-        if "ssl-policy" in own:
-            r.annotation("load_balancer.tls_policy", doc, PREFIX + "ssl-policy", ("LBC-IA",))
-        else:
-            r.cite("load_balancer.tls_policy", p, "spec", "sslPolicy", keys=("LBC-IA",))
     if "ssl-redirect" in own:
         https = [port for port, proto in pairs if proto == "HTTPS"]
         if not own["ssl-redirect"].isdigit() or int(own["ssl-redirect"]) not in https:
@@ -147,15 +143,12 @@ def read(doc: Document, r: Reading, classes: dict[str, Document], params: dict[s
             lb[name] = _bool(at[0], value, *at[1])
         r.cite(f"load_balancer.{name}", at[0], *at[1], keys=("LBC-IA", "ALB-ATTR"))
 
-    ip_type = own.get("ip-address-type") or (p.spec.get("ipAddressType") if p is not None else None)
+    ip_type = _annotation_or_params(r, doc, own, p, "ip-address-type", "ipAddressType",
+                                    "load_balancer.ip_address_type")
     if ip_type:
         if ip_type not in ("ipv4", "dualstack"):
             raise doc.fail(f"{ip_type!r} is not ipv4 or dualstack", *where("ip-address-type"))
         lb["ip_address_type"] = ip_type
-        if "ip-address-type" in own:
-            r.annotation("load_balancer.ip_address_type", doc, PREFIX + "ip-address-type", ("LBC-IA",))
-        else:
-            r.cite("load_balancer.ip_address_type", p, "spec", "ipAddressType", keys=("LBC-IA",))
     if "mutual-authentication" in own:
         lb["mutual_tls"] = _mutual_tls(doc, own["mutual-authentication"], where("mutual-authentication"))
         r.annotation("load_balancer.mutual_tls", doc, PREFIX + "mutual-authentication", ("LBC-IA", "ALB-MTLS"))
@@ -231,3 +224,16 @@ def _mutual_tls(doc: Document, text: str, where: tuple[Any, ...]) -> str:
     if mode not in ("off", "passthrough", "verify"):
         raise doc.fail(f"mode {mode!r}: off, passthrough or verify", *where)
     return mode
+
+
+def _annotation_or_params(r: Reading, doc: Document, own: dict[str, str], params: Document | None, annotation: str,
+                          params_key: str, field: str) -> str | None:
+    """A setting the Ingress's annotation gives, else its IngressClassParams' spec (the annotation wins), cited
+    where it was read; None: neither gives it."""
+    if own.get(annotation):
+        r.annotation(field, doc, PREFIX + annotation, ("LBC-IA",))
+        return own[annotation]
+    value = params.spec.get(params_key) if params is not None else None
+    if value:
+        r.cite(field, params, "spec", params_key, keys=("LBC-IA",))
+    return value
