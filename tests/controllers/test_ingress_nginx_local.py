@@ -34,6 +34,7 @@ from edgeconform.probing.websocket import websocket
 from edgeconform.supervisor import ProcessFailed
 from edgeconform.targets.local import LocalTarget
 
+from tests.crashes import crash_of
 from tests.test_supervisor import alive, processes_mentioning, wait_gone
 
 pytestmark = pytest.mark.integration  # real nginx, HAProxy, Envoy and the echo backend
@@ -311,13 +312,7 @@ def test_a_crashed_nginx_is_a_failure_carrying_its_log(build):
     edge = build("ngx-crash", NLB_LOCAL, {}, etp="Local")
     nginx = next(pid for pid in edge.pids() if "ingress-nginx.conf" in Path(f"/proc/{pid}/cmdline").read_text())
     os.kill(nginx, signal.SIGKILL)
-    deadline, crash = time.monotonic() + 10, None
-    while crash is None and time.monotonic() < deadline:
-        try:
-            edge.check_alive()
-            time.sleep(0.01)
-        except ProcessFailed as exc:
-            crash = str(exc)
+    crash = crash_of(edge)
     assert crash and "controller (nginx) crashed (exit code -9)" in crash and "nginx/1.31" in crash, crash
 
 

@@ -21,6 +21,7 @@ from edgeconform.supervisor import Process, ProcessFailed, Supervisor
 from edgeconform.targets.base import TargetUnavailable
 from edgeconform.targets.local import LocalTarget
 
+from tests.crashes import crash_of
 from tests.test_supervisor import alive, processes_mentioning, wait_gone
 
 REPO = Path(__file__).resolve().parents[2]
@@ -67,14 +68,7 @@ def test_a_crashed_traefik_is_a_failure_with_its_log():
     try:
         (pid,) = traefiks_of(edge.pids())
         os.kill(pid, signal.SIGKILL)
-        crash = None
-        deadline = time.monotonic() + 10
-        while crash is None and time.monotonic() < deadline:
-            try:
-                edge.check_alive()
-                time.sleep(0.01)
-            except ProcessFailed as exc:
-                crash = str(exc)
+        crash = crash_of(edge)
         assert crash and "controller (traefik) crashed (exit code -9)" in crash and "traefik-static.yaml" in crash
         verdict = verdicts.check_or_raise(edge, client_ip.rule(edge.topology), lambda e: client_ip.samples(e, 1))
         assert verdict.kind == "fail" and "died during the probe" in verdict.message
