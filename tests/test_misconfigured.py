@@ -217,14 +217,6 @@ TRAEFIK_MUST_FAIL = {
 }
 
 
-def test_every_mistake_is_also_made_in_traefiks_settings():
-    assert sorted(p.name for p in TRAEFIK_EXAMPLES.glob("*.yaml")) == sorted(TRAEFIK_EXPECTED) == sorted(TRAEFIK_MUST_FAIL)
-    for file in TRAEFIK_EXPECTED:
-        t = _topology(file, TRAEFIK_EXAMPLES)
-        assert t.controller.kind == "traefik" and t.controller.settings, f"{file} is not written in Traefik's settings"
-        assert EXPECTED[file] in [finding.code for finding in findings.findings(t)], file
-
-
 @pytest.mark.integration
 @pytest.mark.parametrize("file", sorted(TRAEFIK_EXPECTED))
 def test_known_bad_edge_fails_with_traefik_naming_the_mistake(traefik_run, file):
@@ -249,14 +241,6 @@ NGINX_MUST_FAIL = {
     "xff-two-hops-behind-alb.yaml": ["security[forged-client]"],
     "forwarded-headers-with-proxy-behind-nlb.yaml": ["security[forged-proto]"],
 }
-
-
-def test_every_mistake_is_also_made_in_ingress_nginx_settings():
-    assert sorted(NGINX_EXPECTED) == sorted(NGINX_MUST_FAIL)
-    for file, code in NGINX_EXPECTED.items():
-        t = _topology(file, NGINX_EXAMPLES)
-        assert t.controller.kind == "ingress-nginx" and t.controller.settings is not None, file
-        assert code in [finding.code for finding in findings.findings(t)], file
 
 
 @pytest.mark.integration
@@ -287,15 +271,23 @@ def eg_run(tmp_path_factory) -> Run:
     return _run_examples(tmp_path_factory.mktemp("misconfigured-envoy-gateway"), EG_EXAMPLES, EG_EXPECTED)
 
 
-def test_every_mistake_is_also_made_in_envoy_gateways_resources():
-    assert sorted(p.name for p in EG_EXAMPLES.glob("*.yaml")) == sorted(EG_EXPECTED) == sorted(EG_MUST_FAIL)
-    for file, code in EG_EXPECTED.items():
-        t = _topology(file, EG_EXAMPLES)
-        assert t.controller.kind == "envoy-gateway" and t.controller.settings is not None, file
-        assert code in [finding.code for finding in findings.findings(t)], file
-
-
 @pytest.mark.integration
 @pytest.mark.parametrize("file", sorted(EG_EXPECTED))
 def test_known_bad_edge_fails_with_envoy_gateway_naming_the_mistake(eg_run, file):
     _fails_naming(eg_run, _topology(file, EG_EXAMPLES).name, EG_EXPECTED[file], EG_MUST_FAIL[file], also=EG_LIMITS)
+
+
+# folder, mistakes made, cells they must fail: per real controller
+IN_OWN_SETTINGS = {"traefik": (TRAEFIK_EXAMPLES, TRAEFIK_EXPECTED, TRAEFIK_MUST_FAIL),
+                   "ingress-nginx": (NGINX_EXAMPLES, NGINX_EXPECTED, NGINX_MUST_FAIL),
+                   "envoy-gateway": (EG_EXAMPLES, EG_EXPECTED, EG_MUST_FAIL)}
+
+
+@pytest.mark.parametrize("kind", sorted(IN_OWN_SETTINGS))
+def test_every_mistake_is_also_made_in_each_controllers_own_settings(kind):
+    folder, expected, must_fail = IN_OWN_SETTINGS[kind]
+    assert sorted(p.name for p in folder.glob("*.yaml")) == sorted(expected) == sorted(must_fail)
+    for file, code in expected.items():
+        t = _topology(file, folder)
+        assert t.controller.kind == kind and t.controller.settings, f"{file} is not written in {kind}'s own settings"
+        assert code in [finding.code for finding in findings.findings(t)], file
