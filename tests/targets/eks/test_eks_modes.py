@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import copy
-import os
 import tempfile
 from pathlib import Path
 
@@ -34,7 +33,7 @@ from edgeconform.topology import Topology
 from tests import crds
 from tests.schema_check import validate_kubernetes
 
-from test_eks_plan import ARNS, normalize
+from test_eks_plan import ARNS, plan_as_golden
 
 TOPOLOGIES = catalog.load()
 K8S_VERSION = str(versions()["kubernetes"])
@@ -349,17 +348,7 @@ GOLDEN_CASES = [(mode, name) for mode in ("lbc-gateway", "auto-mode") for name i
 
 @pytest.mark.parametrize("mode, name", GOLDEN_CASES)
 def test_plan_in_each_mode_matches_the_golden_file(mode, name, capsys):
-    code = main(["plan", "--target", "eks", "--eks-mode", mode, "--topology", name, "--run-id", "golden",
-                 "--client-ip", "203.0.113.7", *[f"--acm-cert={n}={a}" for n, a in ARNS.items()]])
-    stdout, stderr = capsys.readouterr()
-    assert code == 0, stderr
-    out = normalize(stdout)
-    golden = GOLDEN / mode / f"{name}.emissary.yaml"
-    if os.environ.get("EDGECONFORM_UPDATE_GOLDEN") == "1":
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(out)
-    assert golden.is_file(), f"no golden file {golden}: run with EDGECONFORM_UPDATE_GOLDEN=1 and review it"
-    assert out == golden.read_text(), f"plan for {name} in {mode} differs from {golden}"
+    plan_as_golden(capsys, GOLDEN / mode / f"{name}.emissary.yaml", "--eks-mode", mode, "--topology", name)
 
 
 @pytest.mark.parametrize("mode", ["lbc-gateway", "auto-mode"])

@@ -127,19 +127,26 @@ def normalize(text: str) -> str:
     return re.sub(r"websockets==[0-9][0-9.]*", "websockets==<version>", text)
 
 
-@pytest.mark.parametrize("name, controller", CASES)
-def test_plan_output_matches_the_golden_file(name, controller, capsys):
-    code = main(["plan", "--target", "eks", "--topology", name, "--controller", controller, "--run-id", "golden",
-                 "--client-ip", "203.0.113.7", *[f"--acm-cert={n}={a}" for n, a in ARNS.items()]])
+def plan_as_golden(capsys, golden: Path, *options: str) -> str:
+    """`edgeconform plan --target eks` with the golden run's fixed id, client address and ARNs plus ``options``,
+    compared with (or, with EDGECONFORM_UPDATE_GOLDEN=1, written to) ``golden``; returns what it printed."""
+    code = main(["plan", "--target", "eks", *options, "--run-id", "golden", "--client-ip", "203.0.113.7",
+                 *[f"--acm-cert={n}={a}" for n, a in ARNS.items()]])
     stdout, stderr = capsys.readouterr()
     assert code == 0, stderr
     out = normalize(stdout)
-    golden = GOLDEN / f"{name}.{controller}.yaml"
     if os.environ.get("EDGECONFORM_UPDATE_GOLDEN") == "1":
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_text(out)
     assert golden.is_file(), f"no golden file {golden}: run with EDGECONFORM_UPDATE_GOLDEN=1 and review it"
-    assert out == golden.read_text(), f"plan for {name}/{controller} differs from {golden} (see the docstring)"
+    assert out == golden.read_text(), f"plan {' '.join(options)} differs from {golden} (see the docstring)"
+    return stdout
+
+
+@pytest.mark.parametrize("name, controller", CASES)
+def test_plan_output_matches_the_golden_file(name, controller, capsys):
+    stdout = plan_as_golden(capsys, GOLDEN / f"{name}.{controller}.yaml", "--topology", name, "--controller",
+                            controller)
     docs = [doc for doc in yaml.safe_load_all(stdout) if doc]
     assert docs and all("apiVersion" in doc for doc in docs)
 
