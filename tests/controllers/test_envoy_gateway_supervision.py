@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from edgeconform import catalog
-from edgeconform.controllers import envoy_gateway as eg
+from edgeconform.controllers.envoy_gateway import local as eg
 from edgeconform.supervisor import ProcessFailed
 from edgeconform.targets import TargetUnavailable
 

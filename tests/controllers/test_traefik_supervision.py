@@ -16,8 +16,8 @@ import pytest
 
 from edgeconform import binaries, catalog, verdicts
 from edgeconform.behaviours import client_ip
-from edgeconform.controllers import traefik
 from edgeconform.controllers.traefik import PROGRAM
+from edgeconform.controllers.traefik import local as traefik_local
 from edgeconform.supervisor import Process, ProcessFailed, Supervisor
 from edgeconform.targets.base import TargetUnavailable
 from edgeconform.targets.local import LocalTarget
@@ -110,7 +110,7 @@ def test_routers_traefik_refuses_are_one_error_naming_them(tmp_path):
     static = static.replace("traefik: {address: '127.0.0.1:0'}", f"traefik: {{address: '127.0.0.1:{admin}'}}")
     dynamic = ("http:\n  routers:\n    web-app: {rule: 'Host(`a.test`)', entryPoints: [web], service: echo, "
                "middlewares: [missing]}\n  services:\n    echo: {loadBalancer: {servers: [{url: 'http://127.0.0.1:9'}]}}\n")
-    ready = traefik.routers_enabled(f"http://127.0.0.1:{admin}/api/http/routers", ["web-app"])
+    ready = traefik_local.routers_enabled(f"http://127.0.0.1:{admin}/api/http/routers", ["web-app"])
     supervisor.run(Process("controller (traefik)", [binaries.find(PROGRAM), f"--configFile={tmp_path / 's.yaml'}"],
                            ready, {"s.yaml": static, "dynamic.yaml": dynamic}))
     try:
