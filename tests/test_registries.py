@@ -1,14 +1,13 @@
-"""The registries agree: behaviours with their suites, findings and markers; load-balancer models with their
-sources, templates and annotation sets; controllers with their packages' pieces, the targets and the kinds they
-create; targets with the hook that adds them. docs/extending.md names these tests: a new piece that is only
-half-registered fails here."""
+"""The registries agree: behaviours with their suites and markers; findings with the cells they explain and the
+controllers' codes; load-balancer models with their sources, templates and annotation sets; controllers with
+their packages' pieces, the targets and the kinds they create; targets with the hook that adds them.
+docs/extending.md names these tests: a new piece that is only half-registered fails here."""
 
 from __future__ import annotations
 
 import ast
 import dataclasses
 import importlib
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ import pytest
 from edgeconform import assets, behaviours, catalog, controllers, findings, load_balancers, sources
 from edgeconform.controllers.base import COMMON_KINDS, Controller, EdgeFacts
 from edgeconform.importing.common import Importer
-from edgeconform.load_balancers.base import CITED_FACTS, LoadBalancerModel, ModelError
+from edgeconform.load_balancers.base import CITED_FACTS, ModelError
 from edgeconform.targets import TargetRegistry, TargetSpec, builtin
 from edgeconform.targets.base import Target
 from edgeconform.topology import LBModel
@@ -59,25 +58,42 @@ def test_a_suite_parametrizes_exactly_by_its_behaviours_variant_param(name):
         f"the {name} suite parametrizes {params}; the behaviour names its variants by {b.variant_param!r}")
 
 
-def test_finding_codes_and_cells_agree():
-    listed = {code for b in behaviours.REGISTRY.values() for cell in b.cells.values() for code in cell.explained_by}
-    assert listed <= set(findings.CODES), f"cells name unknown findings: {listed - set(findings.CODES)}"
-    everywhere = set()
-    produced = set()
-    cells = {e.cell for t in catalog.load().values() for e in behaviours.for_topology(t)}
+def _known_cells() -> set[str]:
+    """Every cell and every behaviour (a finding that names a behaviour explains each of its cells)."""
+    return set(behaviours.NAMES) | {f"{b.name}[{v}]" for b in behaviours.REGISTRY.values() for v in b.variants}
+
+
+def test_a_finding_rule_names_known_cells_and_a_code_of_its_own():
+    codes = findings.codes()
+    assert len(codes) == len(set(codes)), f"a finding code declared twice: {sorted(c for c in codes if codes.count(c) > 1)}"
+    for rule in findings.RULES:
+        if isinstance(rule, findings.Rule):
+            explained = () if rule.explains == findings.EVERYWHERE else rule.explains
+            assert set(explained) <= _known_cells(), f"{rule.code} explains unknown cells: {set(explained) - _known_cells()}"
+            assert rule.kind == "mistake" or not explained, f"{rule.code} is a note: it explains no failure"
+            assert rule.kind == "note" or rule.explains, f"{rule.code} explains nothing: name its cells, or EVERYWHERE"
+
+
+def test_every_finding_is_produced_and_explains_what_it_declares():
+    produced: dict[str, set[str]] = {}
     for t in _topologies_with_every_finding():
+        own = set(controllers.controller_class(t.controller.kind).finding_codes) | {controllers.CONTROLLER_LIMIT}
+        for limit in controllers.limits_of(t):
+            assert limit.code in own, f"{t.controller.kind} produces {limit.code}, which it does not declare"
+            assert set(limit.cells) <= _known_cells(), f"{limit.code} names unknown cells: {set(limit.cells)}"
         for f in findings.findings(t):
-            produced.add(f.code)
-            if f.everywhere:
-                everywhere.add(f.code)
-            assert set(f.cells) <= cells, f"{f.code} names unknown cells: {set(f.cells) - cells}"
-            if f.cells:
-                listed.add(f.code)
+            produced.setdefault(f.code, set()).add(t.name)
+            assert f.kind == "note" or f.everywhere or f.cells, f"{f.code} explains no cell of {t.name}"
     mistakes = set(findings.CODES) - set(findings.NOTES)  # notes are shown at load time (tests/test_findings.py)
-    assert produced >= mistakes, f"codes never produced: {mistakes - produced}"
-    assert produced <= set(findings.CODES), f"produced but not listed in findings.CODES: {produced - set(findings.CODES)}"
-    orphans = set(findings.CODES) - listed - everywhere - set(findings.NOTES)
-    assert not orphans, f"findings that explain no cell: {orphans}"
+    assert set(produced) >= mistakes, f"codes never produced: {mistakes - set(produced)}"
+    assert set(produced) <= set(findings.CODES), f"produced but not declared: {set(produced) - set(findings.CODES)}"
+
+
+def test_the_finding_codes_derive_from_the_rules_and_the_controllers():
+    declared = {code for name in controllers.names() for code in controllers.controller_class(name).finding_codes}
+    assert declared and declared <= set(findings.CODES)
+    assert set(findings.CODES) == {*(r.code for r in findings.RULES if isinstance(r, findings.Rule)), *declared,
+                                   controllers.CONTROLLER_LIMIT}
 
 
 def _topologies_with_every_finding():

@@ -196,7 +196,7 @@ def problems(advice: Advice) -> list[str]:
     out += [f"fields.{field}: unknown cell {c!r}" for field, cs in advice.fields.items() for c in cs if c not in cells]
     out += [f"settings the table does not map to cells: {sorted(known_fields - set(advice.fields))}"] \
         if known_fields - set(advice.fields) else []
-    codes = findings.CODES
+    codes = findings.codes()
     out += [f"findings: unknown code {code!r}" for code in advice.findings if code not in codes]
     out += [f"findings: {code} has no fix" for code in codes if code not in advice.findings]
     out += [f"findings.{code}: {field!r} is not a setting" for code, fixes in advice.findings.items()
