@@ -167,7 +167,6 @@ SEMANTICS = Semantics(
              "host_sni": ("GW-LISTENER",), "trusted_cidrs": ("EG-XFF",), "trusted_hops": ("EG-XFF", "envoy#34241")})
 
 
-
 def to_abstract(settings: BaseModel, t: Topology) -> dict[str, Any]:
     assert isinstance(settings, Settings)
     ctp = settings.clientTrafficPolicy
@@ -233,7 +232,6 @@ def to_native(t: Topology) -> Settings:
     if "redirect" in t.controller_kinds:
         redirects["redirect"] = {"filters": [redirect]}
     return Settings.model_validate({"clientTrafficPolicy": ctp, "redirects": redirects})
-
 
 
 def semantics_for(t: Topology) -> Semantics:

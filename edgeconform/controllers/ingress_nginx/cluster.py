@@ -43,7 +43,6 @@ def configmap(t: Topology, facts: EdgeFacts) -> dict[str, str]:
     return data
 
 
-
 def http_snippet(t: Topology, s: Settings) -> str:
     lines = ["map $server_port $edgeconform_port {"]
     lines += [f"    {port} {kind};" for kind, port in CONTAINER_PORTS.items()]
@@ -77,7 +76,6 @@ def translate(t: Topology, facts: EdgeFacts) -> ControllerPlan:
                                      service_ports(t, CONTAINER_PORTS), t.name)
     return ControllerPlan(NAME, [*secrets, *objects, *service], {k: CONTAINER_PORTS[k] for k in used},
                           settings, unsupported=unsupported(t))
-
 
 
 def manifest_url() -> str:

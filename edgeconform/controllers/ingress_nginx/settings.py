@@ -75,7 +75,6 @@ DECIDES: dict[str, tuple[str, ...]] = {
 }
 
 
-
 # --- its vocabulary: ConfigMap keys, as strings ---------------------------------------------------------------
 def _text_bool(value: Any) -> str:
     """ingress-nginx decodes the ConfigMap weakly typed (strconv.ParseBool); YAML's true/false are welcome too."""
@@ -260,7 +259,6 @@ def to_abstract(settings: BaseModel, t: Topology) -> dict[str, Any]:
         "tls_min_version": PROTOCOL_NAMES[oldest],
         "host_sni_mismatch": "route",
     }
-
 
 
 def to_native(t: Topology) -> Settings:

@@ -25,7 +25,6 @@ def unsupported(t: Topology) -> dict[str, str]:
     return {}
 
 
-
 def limits(t: Topology) -> list[Limit]:
     """What ``t`` asks that Traefik cannot express, or that Traefik's trust brings along."""
     found: list[Limit] = []

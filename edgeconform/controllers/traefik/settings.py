@@ -209,7 +209,6 @@ def entry_points(t: Topology) -> dict[str, str]:
     return names
 
 
-
 def listener_port(t: Topology, kind: str) -> int | None:
     return next((item.port for item in t.lb.listeners if item.target == kind), None)
 
