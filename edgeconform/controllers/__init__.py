@@ -9,7 +9,7 @@ is installed and configured in Kubernetes), ``importer`` (how ``edgeconform impo
 (tests/test_registries.py checks them). Built in:
 - ``envoy``: a hand-configured Envoy acting as a generic controller; local processes, pip-only, the local default.
 - ``emissary``: Emissary-ingress v4 (Helm OCI charts); in a cluster (kind, eks), the default there.
-- ``ingress-nginx``: its kind provider manifest and ConfigMap; in a cluster.
+- ``ingress-nginx``: its kind provider manifest and ConfigMap in a cluster; its edge semantics on nginx locally.
 - ``traefik``: Traefik v3 in its own vocabulary (entry points, middlewares, TLS options); the real binary with the
   file provider locally (built by ``./dev tools``), its Helm chart in a cluster.
 - ``envoy-gateway``: the real Envoy Gateway (standalone: file provider, Host infrastructure) as local processes,
@@ -24,10 +24,9 @@ class a subclass of edgeconform.controllers.base.Controller). Modules load only 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from functools import cache
 from importlib.metadata import entry_points
-
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .base import (CONTROLLER_LIMIT, GENERIC, Controller, ControllerPlan, EdgeFacts, Limit, LocalController, LocalPlace,

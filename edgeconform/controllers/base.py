@@ -18,6 +18,11 @@ way for a block written in abstract terms. ``semantics`` states what the control
 controllers differ (its default redirect code, whether PROXY is required or merely accepted), each with its
 source; the rules take it into account. ``limits`` names, at load time, what a topology asks that the controller
 cannot express (a finding with its source), so the suites then show what really happens.
+
+What the registry derives from it (edgeconform.controllers): ``program`` (the binary ./dev tools builds for it),
+``importer()`` (how ``edgeconform import`` recognises it), ``finding_codes`` (its limits' codes, among
+edgeconform.findings.CODES) and ``advice`` (how compare says its settings). A built-in controller is a package whose
+``__init__`` holds the class and whose modules hold the rest (docs/extending.md).
 """
 
 from __future__ import annotations
