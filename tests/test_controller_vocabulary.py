@@ -111,6 +111,7 @@ def test_trusted_networks_count_the_hops_inside_them():
 
 def test_a_controller_binary_that_was_not_built_names_dev_tools_and_its_variable(tmp_path, monkeypatch):
     from edgeconform import binaries
+    from edgeconform.controllers.traefik import PROGRAM
 
     monkeypatch.setenv("EDGECONFORM_TOOLS_BIN", str(tmp_path))
     monkeypatch.setenv("PATH", str(tmp_path))
@@ -120,11 +121,11 @@ def test_a_controller_binary_that_was_not_built_names_dev_tools_and_its_variable
         with pytest.raises(binaries.MissingBinary, match=r"traefik not found: build it with `./dev tools` \(needs Go; "
                                                          r"pinned in tools/traefik/go.mod\), or point "
                                                          r"EDGECONFORM_TRAEFIK at a release binary"):
-            binaries.find("traefik")
+            binaries.find(PROGRAM)
         built = tmp_path / "traefik"
         built.write_text("#!/bin/sh\n")
         built.chmod(0o755)
         binaries.find.cache_clear()
-        assert binaries.find("traefik") == str(built)
+        assert binaries.find(PROGRAM) == str(built)
     finally:
         binaries.find.cache_clear()

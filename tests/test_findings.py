@@ -1,8 +1,5 @@
-"""The findings (edgeconform.findings): each known mistake is named by its code, and the catalog has none.
-
-Which cells a finding explains (``Cell.explained_by``) is tested with the security rules
-(behaviours/security/test_security_rules.py) and through real runs (test_misconfigured.py).
-"""
+"""The findings (edgeconform.findings): each known mistake is named by its code, explains exactly the cells its rule
+declares, and the catalog has none. Real runs name them in failures (test_misconfigured.py)."""
 
 import pytest
 
@@ -41,8 +38,8 @@ def test_catalog_topologies_have_no_misconfiguration(topologies, name):
     assert codes <= {"CLB_HTTP_WEBSOCKET"}, codes  # a documented limitation, not a mistake
 
 
-# The cells each finding explains a failure of (``Cell.explained_by``), as edgeconform.diagnosis scoped them by
-# behaviour and security check before the behaviours became modules; the others break every cell of an edge.
+# The cells each finding explains a failure of (what its rule, or the controller's limit, declares), as
+# edgeconform.diagnosis scoped them by behaviour and security check; the others break every cell of an edge.
 EXPLAINS = {
     "XFF_TRUSTED_BEHIND_L4": {"client_ip", "dual_stack", "redirect", "security[forged-client]",
                               "security[forged-proto]"},
@@ -164,3 +161,20 @@ def test_a_mistake_a_controller_cannot_make_is_not_predicted_for_it(synthetic, c
     t = synthetic(TRIGGERS[code])
     assert code in {f.code for f in findings.findings(t)}
     assert code not in {f.code for f in findings.findings(t.with_controller(kind))}
+
+
+def test_a_rule_that_names_a_behaviour_explains_each_of_its_cells(synthetic):
+    t = synthetic(TRIGGERS["CLB_HTTP_WEBSOCKET"])
+    assert {f.code for f in findings.for_cell(t, "websocket", "ws")} == {"CLB_HTTP_WEBSOCKET"}
+    assert {f.code for f in findings.for_cell(t, "websocket", "wss")} == {"CLB_HTTP_WEBSOCKET"}
+    assert findings.for_cell(t, "sni") == []
+
+
+def test_a_rule_that_explains_nothing_fails_where_it_is_declared():
+    with pytest.raises(ValueError, match="SILENT: a mistake explains the cells it names"):
+        findings.rule("SILENT")(lambda t: None)
+    with pytest.raises(ValueError, match="LOUD: .*this note explains"):
+        findings.rule("LOUD", explains=("sni",), kind="note")(lambda t: None)
+    declared = findings.rule("SOME", explains=("sni",))(lambda t: ("words", ("NLB-TG23",)))
+    [found] = declared(None)
+    assert (found.code, found.cells, found.everywhere, found.kind) == ("SOME", ("sni",), False, "mistake")

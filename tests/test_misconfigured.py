@@ -132,9 +132,10 @@ def run(tmp_path_factory) -> Run:
 def traefik_run(tmp_path_factory) -> Run:
     """The same, for the examples written in Traefik's settings, with the real Traefik."""
     from edgeconform import binaries
+    from edgeconform.controllers.traefik import PROGRAM
 
     try:
-        binaries.version("traefik")
+        binaries.version(PROGRAM)
     except binaries.MissingBinary as exc:
         pytest.skip(str(exc))
     return _run_examples(tmp_path_factory.mktemp("misconfigured-traefik"), TRAEFIK_EXAMPLES, TRAEFIK_EXPECTED)
@@ -224,9 +225,10 @@ def test_known_bad_edge_fails_with_traefik_naming_the_mistake(traefik_run, file)
     own = tuple(f.code for f in findings.findings(t) if f.code.startswith("TRAEFIK_"))  # its documented weaknesses
     _fails_naming(traefik_run, t.name, EXPECTED[file], TRAEFIK_MUST_FAIL[file], also=own)
     from edgeconform import binaries
+    from edgeconform.controllers.traefik import PROGRAM
 
     assert [run["controller"] for run in traefik_run.report["runs"]] == [
-        {"name": "traefik", "version": binaries.version("traefik")}]  # the report names the real controller
+        {"name": "traefik", "version": binaries.version(PROGRAM)}]  # the report names the real controller
 
 
 # --- the same mistakes in ingress-nginx's ConfigMap keys, on its edge semantics on nginx -------------------------------

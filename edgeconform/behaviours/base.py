@@ -7,8 +7,6 @@ observation into mismatches (in words).
 - A **probe** is one client action against an Edge and what came back; it must end within its own deadline.
 - **compare** returns the mismatches between a *want* and an observation: an empty list means a match. It judges
   the limited expectation's ideal too, which is how an unexpected success is caught.
-- **explained_by** names the findings (edgeconform.findings) that can explain a failure of this cell, beyond
-  those that break every cell of an edge.
 - **depends_on** names the behaviours whose measurement this cell builds on: where a target cannot measure one
   of them, this cell is not measured either, for the same reason.
 - **facts** reads the observables of an observation that can be compared between runs (the address the backend
@@ -88,7 +86,6 @@ class Cell:
     rule: Callable[[Topology], Expectation]
     probe: Callable[[Edge], Any]
     compare: Callable[[Edge, Want, Any], list[str]]
-    explained_by: tuple[str, ...] = ()  # finding codes
     depends_on: tuple[str, ...] = ()  # behaviours (or cells) it builds on
     facts: Facts | None = None  # the observables compared between runs (none: the verdict alone)
 

@@ -87,5 +87,5 @@ def probe(edge: Edge) -> list[ClientIpSample]:
 BEHAVIOUR = Behaviour(
     name=NAME,
     description="behaviour: an IPv6 client of a dual-stack load balancer (PROXY TCP6, X-Forwarded-For, the LB's address)",
-    cells={"": Cell(rule, probe, client_ip.compare, explained_by=("XFF_TRUSTED_BEHIND_L4", "XFF_TOO_MANY_HOPS"))},
+    cells={"": Cell(rule, probe, client_ip.compare)},
 )

@@ -133,5 +133,5 @@ def compare(edge: Edge, want: HealthWant, seen: HealthObservation) -> list[str]:
 BEHAVIOUR = Behaviour(
     name=NAME,
     description="behaviour: the load balancer's health checks pass at the controller (target health)",
-    cells={"": Cell(rule, probe, compare, explained_by=("HEALTH_CHECK_PROXY_NODE_PORT", "HEALTH_CHECK_REDIRECTED"))},
+    cells={"": Cell(rule, probe, compare)},
 )

@@ -141,5 +141,5 @@ FACTS = Facts(facts, (Fact("status", "the status a cleartext request gets", keep
 BEHAVIOUR = Behaviour(
     name=NAME,
     description="behaviour: cleartext is redirected to HTTPS, without a loop",
-    cells={"": Cell(rule, probe, compare, explained_by=("XFF_TRUSTED_BEHIND_L4",), facts=FACTS)},
+    cells={"": Cell(rule, probe, compare, facts=FACTS)},
 )

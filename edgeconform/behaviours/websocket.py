@@ -90,9 +90,7 @@ FACTS = Facts(facts, (Fact("echo", "whether text and binary frames echo back", i
 BEHAVIOUR = Behaviour(
     name=NAME,
     description="behaviour: WebSocket upgrade and echo through the edge",
-    cells={scheme: Cell(partial(rule, scheme=scheme), partial(probe, scheme=scheme), compare,
-                        explained_by=("CLB_HTTP_WEBSOCKET",) + (("EG_UPGRADE_REFUSED_ON_REDIRECT",) if scheme == "ws"
-                                                                else ()), facts=FACTS)
+    cells={scheme: Cell(partial(rule, scheme=scheme), partial(probe, scheme=scheme), compare, facts=FACTS)
            for scheme in SCHEMES},
     variant_param="scheme",
 )

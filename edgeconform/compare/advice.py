@@ -106,19 +106,24 @@ class Advice:
 
 @cache
 def load() -> Advice:
-    """catalog/advice.yaml, with what each installed controller plug-in adds (its ``advice``)."""
+    """catalog/advice.yaml (the load balancer's and the abstract vocabularies, the findings' fixes), with what each
+    registered controller plug-in adds: its vocabulary (``advice``) and its finding codes' fixes."""
     document = yaml.safe_load(assets.path(ADVICE_PATH).read_text(encoding="utf-8"))
     vocabularies = copy.deepcopy(document.get("vocabularies") or {})
+    fixes = {code: dict(settings) for code, settings in (document.get("findings") or {}).items()}
     for name in controllers.available():
         try:
-            extra = controllers.controller_class(name).advice
+            cls = controllers.controller_class(name)
         except (ImportError, ValueError):
             continue  # a broken plug-in is reported where it is used, not here
-        for field, entry in extra.items():
+        for field, entry in cls.advice.items():
             vocabularies.setdefault(name, {})[field] = {**vocabularies.get(name, {}).get(field, {}), **entry}
+        for code, settings in cls.finding_codes.items():
+            fixes.setdefault(code, dict(settings))
+    fixes.setdefault(controllers.CONTROLLER_LIMIT, {})  # a limit's own message says what to change
     return Advice(
         fields={field: tuple(cells) for field, cells in (document.get("fields") or {}).items()},
-        findings={code: dict(fixes) for code, fixes in (document.get("findings") or {}).items()},
+        findings=fixes,
         vocabularies={name: {field: _entry(entry) for field, entry in entries.items()}
                       for name, entries in vocabularies.items()})
 
@@ -191,8 +196,9 @@ def problems(advice: Advice) -> list[str]:
     out += [f"fields.{field}: unknown cell {c!r}" for field, cs in advice.fields.items() for c in cs if c not in cells]
     out += [f"settings the table does not map to cells: {sorted(known_fields - set(advice.fields))}"] \
         if known_fields - set(advice.fields) else []
-    out += [f"findings: unknown code {code!r}" for code in advice.findings if code not in findings.CODES]
-    out += [f"findings: {code} has no fix" for code in findings.CODES if code not in advice.findings]
+    codes = findings.codes()
+    out += [f"findings: unknown code {code!r}" for code in advice.findings if code not in codes]
+    out += [f"findings: {code} has no fix" for code in codes if code not in advice.findings]
     out += [f"findings.{code}: {field!r} is not a setting" for code, fixes in advice.findings.items()
             for field in fixes if field not in known_fields]
     for name, entries in advice.vocabularies.items():

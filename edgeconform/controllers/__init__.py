@@ -1,9 +1,15 @@
-"""The ingress controller plug-ins, and the one list every CLI choice and option is derived from.
+"""The ingress controller plug-ins, and the one list every CLI choice, option, finding code, tool, importer and
+compare vocabulary is derived from.
 
-Built in:
+Each built-in controller is one package, edgeconform/controllers/<name>/: ``__init__`` (the Controller class: its
+facts and wiring), ``settings`` (its vocabulary, both ways to the abstract trust model), ``limits`` (what it cannot
+express, with its finding codes), ``local`` (how it runs as processes next to the stand-ins), ``cluster`` (how it
+is installed and configured in Kubernetes), ``importer`` (how ``edgeconform import`` recognises and reads it) and
+``advice.yaml`` (how compare says its settings); a controller has the pieces of the places it runs on
+(tests/test_registries.py checks them). Built in:
 - ``envoy``: a hand-configured Envoy acting as a generic controller; local processes, pip-only, the local default.
 - ``emissary``: Emissary-ingress v4 (Helm OCI charts); in a cluster (kind, eks), the default there.
-- ``ingress-nginx``: its kind provider manifest and ConfigMap; in a cluster.
+- ``ingress-nginx``: its kind provider manifest and ConfigMap in a cluster; its edge semantics on nginx locally.
 - ``traefik``: Traefik v3 in its own vocabulary (entry points, middlewares, TLS options); the real binary with the
   file provider locally (built by ``./dev tools``), its Helm chart in a cluster.
 - ``envoy-gateway``: the real Envoy Gateway (standalone: file provider, Host infrastructure) as local processes,
@@ -18,15 +24,17 @@ class a subclass of edgeconform.controllers.base.Controller). Modules load only 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from functools import cache
 from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, Any
 
-from typing import TYPE_CHECKING
-
-from .base import (GENERIC, Controller, ControllerPlan, EdgeFacts, Limit, LocalController, LocalPlace, Semantics,
-                   SettingsError, Unsupported)
+from .base import (CONTROLLER_LIMIT, GENERIC, Controller, ControllerPlan, EdgeFacts, Limit, LocalController, LocalPlace,
+                   Semantics, SettingsError, Unsupported)
 
 if TYPE_CHECKING:
+    from ..binaries import Program
+    from ..importing.common import Importer
     from ..topology import Topology
 
 ENTRY_POINT_GROUP = "edgeconform.controllers"
@@ -91,6 +99,35 @@ def for_place(place: str, target: str | None = None) -> list[str]:
             and target not in controller_class(name).not_on]
 
 
-__all__ = ["BUILTIN", "DEFAULT", "GENERIC", "Controller", "ControllerPlan", "ENTRY_POINT_GROUP", "EdgeFacts", "Limit",
-           "LocalController", "LocalPlace", "Semantics", "SettingsError", "Unsupported", "available",
-           "controller_class", "for_place", "get", "limits_of", "names", "semantics_of"]
+def tools() -> dict[str, Program]:
+    """The programs ./dev tools builds for the registered controllers (Controller.program), by name."""
+    return {cls.program.name: cls.program for cls in map(controller_class, available()) if cls.program is not None}
+
+
+def importers() -> dict[str, Importer]:
+    """How ``edgeconform import`` recognises each registered controller that it can (Controller.importer()), in
+    registry order: the order in which a Service's selector is matched."""
+    found = {}
+    for name in available():
+        importer = controller_class(name).importer()
+        if importer is not None:
+            found[name] = importer
+    return found
+
+
+def finding_codes() -> dict[str, Mapping[str, Any]]:
+    """The finding codes of the registered controllers' limits (CONTROLLER_LIMIT and each one's own), each with
+    the settings that resolve it in compare's advice."""
+    codes: dict[str, Mapping[str, Any]] = {CONTROLLER_LIMIT: {}}
+    for name in available():
+        for code, fixes in controller_class(name).finding_codes.items():
+            if code in codes:
+                raise ValueError(f"controller {name!r} declares the finding code {code!r}, which another has")
+            codes[code] = fixes
+    return codes
+
+
+__all__ = ["BUILTIN", "CONTROLLER_LIMIT", "DEFAULT", "GENERIC", "Controller", "ControllerPlan", "ENTRY_POINT_GROUP",
+           "EdgeFacts", "Limit", "LocalController", "LocalPlace", "Semantics", "SettingsError", "Unsupported", "available",
+           "controller_class", "finding_codes", "for_place", "get", "importers", "limits_of", "names", "semantics_of",
+           "tools"]

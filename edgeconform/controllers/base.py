@@ -18,6 +18,11 @@ way for a block written in abstract terms. ``semantics`` states what the control
 controllers differ (its default redirect code, whether PROXY is required or merely accepted), each with its
 source; the rules take it into account. ``limits`` names, at load time, what a topology asks that the controller
 cannot express (a finding with its source), so the suites then show what really happens.
+
+What the registry derives from it (edgeconform.controllers): ``program`` (the binary ./dev tools builds for it),
+``importer()`` (how ``edgeconform import`` recognises it), ``finding_codes`` (its limits' codes, among
+edgeconform.findings.CODES) and ``advice`` (how compare says its settings). A built-in controller is a package whose
+``__init__`` holds the class and whose modules hold the rest (docs/extending.md).
 """
 
 from __future__ import annotations
@@ -25,20 +30,27 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+import yaml
 from pydantic import BaseModel
 
 from .. import certs, headers
+from ..binaries import Program
 from ..kube.manifests import versions
 from ..supervisor import Connect, Process
 from ..topology import Topology
+
+if TYPE_CHECKING:
+    from ..importing.common import Importer
 
 CONTROLLER_KINDS = ("http", "https", "redirect")
 NODE_PORTS = {"http": 30080, "https": 30443, "redirect": 30081}  # the edge Service's fixed NodePorts
 PUBLIC_PORTS = {"http": 80, "https": 443, "redirect": 81}  # the edge Service's own ports
 # What every controller gets per topology on a cluster, besides its own kinds.
 COMMON_KINDS = (("v1", "Secret"), ("v1", "Service"))
+# The finding code of a limit that names none of the controller's own (Controller.finding_codes)
+CONTROLLER_LIMIT = "CONTROLLER_LIMIT"
 
 
 class Unsupported(Exception):
@@ -104,13 +116,15 @@ class Upstream:
 @dataclass(frozen=True)
 class Limit:
     """Something a topology asks that the controller cannot express: shown at load time, with its source, as the
-    finding ``code`` (edgeconform.findings lists the codes)."""
+    finding ``code`` (CONTROLLER_LIMIT, or one of the controller's ``finding_codes``)."""
 
     field: str  # the controller block's field (or cell) it concerns
     message: str
     sources: tuple[str, ...]
-    code: str = "CONTROLLER_LIMIT"
-    cells: tuple[str, ...] = ()  # the cells whose failure it can explain ("redirect"); none: any cell
+    code: str = CONTROLLER_LIMIT
+    # the cells whose failure it can explain: a behaviour (every variant of it) or one cell ("websocket[ws]");
+    # none: any cell
+    cells: tuple[str, ...] = ()
     everywhere: bool = False  # explains a failure of any cell (it breaks the whole edge)
 
 
@@ -181,6 +195,10 @@ class Controller:
     resource_kinds: ClassVar[tuple[tuple[str, str], ...]] = ()  # (apiVersion, kind) it creates per topology
     tools: ClassVar[tuple[str, ...]] = ()  # command-line tools its cluster install needs (helm)
     binaries: ClassVar[tuple[str, ...]] = ()  # programs its local processes run (edgeconform.binaries names)
+    program: ClassVar[Program | None] = None  # its own program, built by ./dev tools (controllers.tools() lists them)
+    # The finding codes its ``limits`` use besides CONTROLLER_LIMIT, each with the settings that resolve it in
+    # compare's advice ({}: the limit's own message says what to change). edgeconform.findings.CODES has them.
+    finding_codes: ClassVar[Mapping[str, Mapping[str, Any]]] = {}
     # its own vocabulary (None: the abstract controller block is all it takes) and documented semantics
     settings_model: ClassVar[type[BaseModel] | None] = None
     semantics: ClassVar[Semantics] = GENERIC
@@ -193,8 +211,8 @@ class Controller:
     client_header: ClassVar[str] = headers.CLIENT
     # the project it runs, as conformance reports name it (None: reports say "unknown")
     upstream: ClassVar[Upstream | None] = None
-    # how compare's hints say a setting in its terms: field -> {say, fix, why, sources}, over catalog/advice.yaml's
-    # entries for its name (edgeconform.compare.advice)
+    # how compare's hints say a setting in its terms: field -> {say, fix, why, sources} (edgeconform.compare.advice;
+    # a built-in package keeps them in its advice.yaml: ``package_advice``)
     advice: ClassVar[Mapping[str, Mapping[str, Any]]] = {}
     # cluster targets
     namespace: ClassVar[str] = ""
@@ -203,6 +221,12 @@ class Controller:
 
     def version(self) -> str | None:
         """The version that runs (local: the binary's; clusters: the pinned release)."""
+        return None
+
+    @classmethod
+    def importer(cls) -> Importer | None:
+        """How ``edgeconform import`` recognises it among manifests and reads its objects (its package's
+        importer.py, imported only when asked for); None: it is not recognised."""
         return None
 
     @classmethod
@@ -236,11 +260,11 @@ class Controller:
     def local_unavailable(self, isolated: bool = True) -> str | None:
         """Why it cannot run as local processes on this machine (a skip reason naming the fix), or None.
         ``isolated``: each edge gets a network namespace of its own (False: the loopback fallback). By default: a
-        program of ``binaries``, or the controller's own tool (built by ./dev tools), that cannot be found or does
-        not answer."""
+        program of ``binaries``, or the controller's own ``program`` (built by ./dev tools), that cannot be found or
+        does not answer."""
         from .. import binaries
 
-        for name in (*self.binaries, *([self.name] if self.name in binaries.TOOLS else [])):
+        for name in (*self.binaries, *([self.program] if self.program else [])):
             try:
                 binaries.version(name)
             except binaries.MissingBinary as exc:
@@ -266,6 +290,11 @@ class Controller:
 
     def translate(self, t: Topology, facts: EdgeFacts) -> ControllerPlan:
         raise Unsupported(f"{self.name} has no cluster resources; it runs on: {', '.join(self.runs_on)}")
+
+
+def package_advice(module_file: str) -> dict[str, Any]:
+    """A built-in controller package's compare vocabulary: the advice.yaml beside ``module_file``."""
+    return yaml.safe_load((Path(module_file).parent / "advice.yaml").read_text(encoding="utf-8")) or {}
 
 
 def service_ports(t: Topology, container_ports: dict[str, int]) -> list[dict[str, Any]]:
@@ -295,7 +324,7 @@ def host_sni_note(controller: str, t: Topology) -> dict[str, str]:
         "routing by Host on this controller)")}
 
 
-__all__ = ["COMMON_KINDS", "CONTROLLER_KINDS", "GENERIC", "Controller", "ControllerPlan", "EdgeFacts", "Limit",
+__all__ = ["COMMON_KINDS", "CONTROLLER_KINDS", "CONTROLLER_LIMIT", "GENERIC", "Controller", "ControllerPlan", "EdgeFacts", "Limit",
            "LocalController", "LocalPlace", "NODE_PORTS", "PUBLIC_PORTS", "Semantics", "SettingsError", "Unsupported",
            "Upstream",
-           "host_sni_note", "redirect_code_note", "service_ports", "versions"]
+           "host_sni_note", "package_advice", "redirect_code_note", "service_ports", "versions"]

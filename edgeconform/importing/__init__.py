@@ -5,9 +5,11 @@ file in the catalog's format, each field citing the manifest line it came from.
     service     a Service of type LoadBalancer -> an NLB or Classic ELB (AWS annotations)
     ingress     an ALB Ingress (+ IngressClass, IngressClassParams) -> an ALB
     lbc_gateway the AWS Load Balancer Controller's Gateway API (Gateway and its configuration) -> an NLB or ALB
-    nginx, traefik, emissary, gateway
-                each controller's own objects -> its controller block, checked by its plug-in's settings model
-    build       the two put together and checked by the catalog's loader
+    common      what a controller's reader is (Importer) and returns (ControllerRead); each controller package has
+                its own (edgeconform/controllers/<name>/importer.py): its objects -> its controller block, checked by
+                its plug-in's settings model
+    build       the two put together (the controller's reader asked through edgeconform.controllers.importers()) and
+                checked by the catalog's loader
     cluster     the same kinds listed from a cluster (read-only), as documents
 
 What the readers do not understand is listed in the file's ``imported:`` record, never dropped; documented

@@ -1,6 +1,7 @@
 """Manifests -> one topology entry: find the edge's load balancer and controller, read both, resolve where each
 listener lands, and check the result with the catalog's own loader (so what import writes, --topology-file
-reads)."""
+reads). The load balancer's readers are this package's; each controller's is its package's importer
+(edgeconform.controllers.importers())."""
 
 from __future__ import annotations
 
@@ -11,18 +12,11 @@ from typing import Any
 
 from .. import catalog, controllers
 from ..topology import Topology
-from . import emissary, gateway, ingress, lbc_gateway, nginx, service, traefik
-from .common import PORT_NAMES, ControllerRead
+from . import ingress, lbc_gateway, service
+from .common import PORT_NAMES, ControllerRead, EdgeInputs, Importer
 from .documents import Document, ImportFailed
 from .reading import Reading
 
-DETECT = {"ingress-nginx": nginx.detect, "traefik": traefik.detect, "emissary": emissary.detect,
-          "envoy-gateway": gateway.detect}
-# ingress-nginx ConfigMap key -> the abstract field it decides (the plug-in's table, to_abstract), for the port split
-SPLIT_FIELDS = {"use-proxy-protocol": "proxy_protocol", "force-ssl-redirect": "cleartext", "ssl-redirect": "cleartext",
-                "http-redirect-code": "redirect_code", "ssl-protocols": "tls_min_version",
-                "use-forwarded-headers": "trusted_cidrs", "enable-real-ip": "trusted_cidrs",
-                "proxy-real-ip-cidr": "trusted_cidrs", "forwarded-for-header": "trusted_cidrs"}
 ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/(?P<id>[0-9A-Za-z-]+)$")
 
 
@@ -49,10 +43,13 @@ def topology(docs: list[Document], base: Path, *, inputs: list[str], name: str |
     albs = [doc for doc in docs if ingress.is_alb(doc, classes)]
     gateway_classes = lbc_gateway.classes(docs)
     gateways = [doc for doc in docs if lbc_gateway.is_lbc_gateway(doc, gateway_classes)]
-    kind = _controller(docs, [*services, *lbc_gateway.backends(docs, gateways)], albs)
+    importers = controllers.importers()
+    kind = _controller(docs, [*services, *lbc_gateway.backends(docs, gateways)], albs, importers)
+    importer = importers[kind]
+    context = EdgeInputs(albs)
 
-    # the controller's configuration first where the load balancer's Service is its (Envoy Gateway)
-    ctl: ControllerRead | None = gateway.read(docs, r) if kind == "envoy-gateway" else None
+    # the controller's configuration first where it builds the load balancer's Service (Envoy Gateway)
+    ctl: ControllerRead | None = importer.read(docs, r, context) if importer.builds_load_balancer else None
     if ctl is not None and ctl.load_balancer is not None and not services:
         services = [ctl.load_balancer]
     edges = [*services, *albs, *gateways]
@@ -73,15 +70,9 @@ def topology(docs: list[Document], base: Path, *, inputs: list[str], name: str |
     if edge.kind in ("Ingress", "Gateway"):
         r.hostnames += [h for h in lb_read.hostnames if h not in r.hostnames]
 
-    if kind == "ingress-nginx":
-        ctl = nginx.read(docs, r, albs)
-    elif kind == "emissary":
-        ctl = emissary.read(docs, r)
-    elif kind == "traefik":
-        provisional = {number: k for k, number in controllers.controller_class("traefik").container_ports.items()}
-        reached = set(_targets(edge, lb_read, provisional, docs, kind).values())
-        ctl = traefik.read(docs, r, reached, albs)
-    assert ctl is not None
+    if ctl is None:
+        context.reached = lambda ports: set(_targets(edge, lb_read, ports, docs, kind).values())
+        ctl = importer.read(docs, r, context)
     targets = _targets(edge, lb_read, ctl.ports, docs, kind)
 
     lb: dict[str, Any] = {"model": "alb" if edge.kind == "Ingress" else lb_read.model}
@@ -112,12 +103,10 @@ def topology(docs: list[Document], base: Path, *, inputs: list[str], name: str |
         r.warn(f"no route names a hostname: the certificates' names are taken ({', '.join(names)})")
     lb.update(lb_read.lb)
 
-    if ctl.kind == "traefik":
-        _name_entry_points(ctl, lb, r)
     block: dict[str, Any] = {"kind": ctl.kind}
-    split = _port_split(ctl, lb, r)
-    if split is not None:
-        block.update(split)
+    settled = importer.settle(ctl, lb, r)  # the listeners are known: the controller's reader has its say
+    if settled is not None:
+        block.update(settled)
     elif ctl.settings is not None and controllers.controller_class(ctl.kind).settings_model is not None:
         block["settings"] = ctl.settings
     else:
@@ -150,83 +139,19 @@ def topology(docs: list[Document], base: Path, *, inputs: list[str], name: str |
     return Imported(topology_name, entry, record, checked, list(inputs))
 
 
-def _name_entry_points(ctl: ControllerRead, lb: dict[str, Any], r: Reading) -> None:
-    """Traefik's plug-in knows an entry point by the listener that reaches it (the chart's convention: the cleartext
-    listener's is web, the HTTPS listener's websecure); entry points named otherwise are renamed to it, by the
-    controller port they listen on, with a warning."""
-    from ..controllers import traefik as plugin
-
-    shape = Topology.model_validate({"name": "x", "hostnames": ["x"], "load_balancer": {
-        "model": lb["model"], "listeners": [{k: v for k, v in item.items() if k != "idle_timeout"}
-                                            for item in lb["listeners"]]}})
-    wanted = {kind: name for name, kind in plugin.entry_points(shape).items()}
-    entries = (ctl.settings or {}).get("entryPoints") or {}
-    renamed = {}
-    for name, entry in entries.items():
-        kind = ctl.ports.get(name)
-        target = wanted.get(kind, name) if kind else name
-        if target != name:
-            r.warn(f"Traefik entry point {name} is where the load balancer's {kind} traffic lands: named {target}, "
-                   "as the plug-in (and the Helm chart's Service) name it")
-        renamed[target] = entry
-    if entries:
-        ctl.settings["entryPoints"] = renamed
-
-
-def _port_split(ctl: ControllerRead, lb: dict[str, Any], r: Reading) -> dict[str, Any] | None:
-    """ingress-nginx behind an NLB that ends TLS and sends PROXY v2, with force-ssl-redirect: the controller takes
-    the scheme from the PROXY header's destination port, so only what arrived on the cleartext port is redirected
-    [NGX-LUA][NGX-AWS]. Its settings alone would read as "redirect everything"; in abstract terms this is the port
-    split (docs/migration.md): the cleartext listener lands on a port that redirects, the controller serves the
-    rest. The block is then written in those terms, the trust model derived by the plug-in."""
-    from ..controllers import ingress_nginx
-
-    if ctl.kind != "ingress-nginx" or ctl.settings is None or lb.get("proxy_protocol") != "v2":
-        return None
-    s = ingress_nginx.Settings.model_validate(ctl.settings)
-    listeners = lb["listeners"]
-    clear = [item for item in listeners if item["protocol"] == "TCP" and item["target"] == "http"]
-    ended = [item for item in listeners if item["protocol"] == "TLS" and item["target"] == "http"]
-    if not (s.on("use-proxy-protocol") and s.on("force-ssl-redirect") and clear and ended):
-        return None
-    for item in clear:
-        item["target"] = "redirect"
-    # force-ssl-redirect decides alone here, so the plug-in's reading needs no topology
-    block = {**ingress_nginx.IngressNginx.to_abstract(s, None), "cleartext": "serve"}  # type: ignore[arg-type]
-    for field in ("cleartext", "proxy_protocol"):
-        r.cite(f"controller.{field}", keys=("NGX-AWS", "NGX-LUA"))
-    for key, field in SPLIT_FIELDS.items():  # the ConfigMap lines now cite the abstract field they became
-        for ref in r.sources.pop(f"controller.settings.{key}", []):
-            entries = r.sources.setdefault(f"controller.{field}", [])
-            if ref not in entries:
-                entries.append(ref)
-    lost = sorted(key for key in ctl.settings if key not in SPLIT_FIELDS and key != "compute-full-forwarded-for")
-    for key in lost:
-        r.sources.pop(f"controller.settings.{key}", None)
-    r.sources.pop("controller.settings.compute-full-forwarded-for", None)  # the abstract block's append, always on
-    if lost:
-        r.warn(f"the abstract block has no field for the ConfigMap keys {', '.join(lost)}: they are not in the "
-               "topology (the port split below is written in abstract terms)")
-    r.cite("load_balancer.listeners", keys=("NGX-AWS",))
-    r.warn("ingress-nginx with use-proxy-protocol and force-ssl-redirect behind a TLS listener of the NLB redirects "
-           "by the PROXY header's destination port: written as the port split (cleartext listener -> redirect, "
-           "cleartext: serve), its ConfigMap keys as abstract fields [NGX-AWS]")
-    return block
-
-
-def _controller(docs: list[Document], services: list[Document], albs: list[Document]) -> str:
+def _controller(docs: list[Document], services: list[Document], albs: list[Document],
+                importers: dict[str, Importer]) -> str:
     """Which controller runs the edge: its own objects among the inputs, else the one the Service selects."""
-    configured = [kind for kind, detect in DETECT.items() if detect(docs)]
+    configured = [kind for kind, importer in importers.items() if importer.evidence(docs)]
     selecting = [doc for doc in services] + _backends(docs, albs)
     selected = None
     for doc in selecting:
         labels = doc.spec.get("selector") or {}
-        for kind in controllers.names():
-            wanted = controllers.controller_class(kind).pod_selector.get("app.kubernetes.io/name")
-            if wanted and labels.get("app.kubernetes.io/name") == wanted:
-                selected = (kind, doc)
+        chosen = next((kind for kind, importer in importers.items() if importer.selects(labels)), None)
+        if chosen is not None:
+            selected = (chosen, doc)
     if len(configured) > 1:
-        first, second = (_evidence(kind, docs) for kind in configured[:2])
+        first, second = (importers[kind].evidence(docs)[0] for kind in configured[:2])
         raise second.fail(f"{configured[1]}'s configuration, and {configured[0]}'s too ({first.describe()} in "
                           f"{first.file}): objects of two controllers among the inputs; import one controller's "
                           "edge at a time")
@@ -238,21 +163,11 @@ def _controller(docs: list[Document], services: list[Document], albs: list[Docum
     if selected:
         return selected[0]
     where = selecting[0] if selecting else None
-    supported = ", ".join(DETECT)
+    supported = ", ".join(importers)
     if where is not None:
         raise where.fail(f"selects no controller edgeconform imports (supported: {supported}), and no such "
                          "controller's configuration is among the inputs", "spec", "selector")
     raise ImportFailed(f"no controller among the inputs (supported: {supported})")
-
-
-def _evidence(kind: str, docs: list[Document]) -> Document:
-    """The first object that made ``kind`` the controller (for messages)."""
-    found = {"ingress-nginx": nginx.configmaps(docs), "traefik": traefik.values_documents(docs) + [
-        doc for doc in docs if doc.api_version.startswith(traefik.GROUPS)],
-        "emissary": [doc for doc in docs if doc.api_version.startswith(emissary.GROUP)],
-        "envoy-gateway": [doc for doc in docs if doc.api_version.startswith("gateway.envoyproxy.io/")
-                          or doc.kind == "GatewayClass"]}[kind]
-    return found[0]
 
 
 def _backends(docs: list[Document], albs: list[Document]) -> list[Document]:

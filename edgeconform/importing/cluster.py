@@ -13,20 +13,20 @@ from typing import Any
 
 import yaml
 
+from .. import controllers
 from .documents import Document, ImportFailed, load_text
 
-# (apiVersion, kind): what the readers understand. Custom resources whose CRD the cluster lacks are skipped.
-KINDS = (
-    ("v1", "Service"), ("v1", "ConfigMap"), ("apps/v1", "Deployment"), ("apps/v1", "DaemonSet"),
+# (apiVersion, kind): what the load balancer's readers understand; each controller's importer adds its own
+# (Importer.cluster_kinds). Custom resources whose CRD the cluster lacks are skipped.
+LOAD_BALANCER_KINDS = (
+    ("v1", "Service"),
     ("networking.k8s.io/v1", "Ingress"), ("networking.k8s.io/v1", "IngressClass"),
     ("elbv2.k8s.aws/v1beta1", "IngressClassParams"),
     ("gateway.networking.k8s.io/v1", "GatewayClass"), ("gateway.networking.k8s.io/v1", "Gateway"),
     ("gateway.networking.k8s.io/v1", "HTTPRoute"),
-    ("gateway.envoyproxy.io/v1alpha1", "ClientTrafficPolicy"), ("gateway.envoyproxy.io/v1alpha1", "EnvoyProxy"),
-    ("traefik.io/v1alpha1", "Middleware"), ("traefik.io/v1alpha1", "TLSOption"), ("traefik.io/v1alpha1", "TLSStore"),
-    ("traefik.io/v1alpha1", "IngressRoute"),
-    *(("getambassador.io/v3alpha1", kind) for kind in ("Listener", "Host", "TLSContext", "Module", "Mapping")),
 )
+# Kinds applications have too: an object of these is kept only where a controller's importer claims it
+SHARED_KINDS = ("ConfigMap", "Deployment", "DaemonSet")
 # What the API server adds that no manifest carries
 SERVER_FIELDS = ("uid", "resourceVersion", "creationTimestamp", "generation", "managedFields", "selfLink",
                  "ownerReferences")
@@ -34,9 +34,17 @@ LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 TIMEOUT = 15  # seconds per request: an unreachable API server is an error, not a wait
 
 
+def kinds() -> list[tuple[str, str]]:
+    """What import lists from a cluster: the load balancer's kinds, then each registered importer's."""
+    found = list(LOAD_BALANCER_KINDS)
+    for importer in controllers.importers().values():
+        found += [kind for kind in importer.cluster_kinds if kind not in found]
+    return found
+
+
 def read(kubeconfig: str, manifests: Path, *, context: str | None = None,
          namespace: str | None = None) -> list[Document]:
-    """The cluster's objects of KINDS (in ``namespace``, or every namespace), written to ``manifests`` and read
+    """The cluster's objects of ``kinds()`` (in ``namespace``, or every namespace), written to ``manifests`` and read
     back as documents."""
     objects = list_objects(kubeconfig, context=context, namespace=namespace)
     return to_documents(objects, manifests, source=_where(kubeconfig, context, namespace))
@@ -64,7 +72,7 @@ def list_objects(kubeconfig: str, *, context: str | None = None, namespace: str 
         raise ImportFailed(f"cannot reach the cluster ({where}): {_reason(exc)}", file=kubeconfig) from None
     out: list[Any] = []
     try:
-        for api_version, kind in KINDS:
+        for api_version, kind in kinds():
             try:
                 resource = dynamic.resources.get(api_version=api_version, kind=kind)
             except ResourceNotFoundError:
@@ -84,15 +92,14 @@ def list_objects(kubeconfig: str, *, context: str | None = None, namespace: str 
 
 def to_documents(objects: list[Any], manifests: Path, *, source: str = "") -> list[Document]:
     """Objects as the API returns them (dicts, or the client's typed models) -> the manifests file and its
-    documents: server-side fields dropped, ConfigMaps other than a controller's and Deployments that are no
-    ingress controller's left out (an application's data is none of import's business)."""
-    from .nginx import configmap_name
-
+    documents: server-side fields dropped, ConfigMaps and Deployments that no controller's importer claims left
+    out (an application's data is none of import's business)."""
     cleaned = [clean(_plain(obj)) for obj in objects]
     cleaned = [obj for obj in cleaned if obj.get("kind") != "Secret"]
-    named = configmap_name([Document(manifests, obj) for obj in cleaned])
-    cleaned = [obj for obj in cleaned if obj.get("kind") != "ConfigMap" or _controller_configmap(obj, named)]
-    cleaned = [obj for obj in cleaned if obj.get("kind") not in ("Deployment", "DaemonSet") or _controller(obj)]
+    docs = [Document(manifests, obj) for obj in cleaned]
+    importers = list(controllers.importers().values())
+    cleaned = [doc.data for doc in docs if doc.kind not in SHARED_KINDS
+               or any(importer.keeps(doc, docs) for importer in importers)]
     header = f"# Read from {source} by `edgeconform import` (read-only); Secrets are not read.\n" if source else ""
     text = header + yaml.safe_dump_all(cleaned, sort_keys=False, width=120)
     manifests.parent.mkdir(parents=True, exist_ok=True)
@@ -127,18 +134,6 @@ def _plain(obj: Any) -> dict[str, Any]:
     from kubernetes.client import ApiClient
 
     return ApiClient().sanitize_for_serialization(obj)
-
-
-def _controller_configmap(obj: dict[str, Any], named: tuple[str, str] | None) -> bool:
-    meta = obj.get("metadata") or {}
-    key = (meta.get("namespace", ""), meta.get("name", ""))
-    return key == named if named else str(meta.get("name", "")).endswith("ingress-nginx-controller")
-
-
-def _controller(obj: dict[str, Any]) -> bool:
-    containers = (((obj.get("spec") or {}).get("template") or {}).get("spec") or {}).get("containers") or []
-    return any("ingress-nginx" in str(c.get("image", "")) or "nginx-ingress-controller" in " ".join(
-        map(str, c.get("args") or [])) for c in containers)
 
 
 def _where(kubeconfig: str, context: str | None, namespace: str | None) -> str:

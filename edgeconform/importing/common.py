@@ -1,11 +1,13 @@
-"""What the controller readers share: what a reader returns, certificate names from Secrets, settings checks."""
+"""What the controller readers share: the Importer each controller package declares (controllers/<name>/
+importer.py), what it returns, certificate names from Secrets, settings checks."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -29,6 +31,56 @@ class ControllerRead:
     ports: dict[Any, str] = field(default_factory=dict)  # Service targetPort (number or name) -> port kind
     found: bool = False  # its configuration was among the inputs (else: documented defaults)
     load_balancer: Any = None  # a Service the controller builds itself (Envoy Gateway's EnvoyProxy)
+
+
+@dataclass
+class EdgeInputs:
+    """What a controller's reader may ask about the rest of the edge being imported."""
+
+    albs: list[Document]  # the ALB Ingresses: the load balancer's objects, not the controller's
+    # given the controller's ports (Service targetPort, number or name -> port kind): the port kinds the load
+    # balancer's listeners land on. None while the load balancer is not read yet (Importer.builds_load_balancer).
+    reached: Callable[[dict[Any, str]], set[str]] | None = None
+
+
+class Importer:
+    """How ``edgeconform import`` recognises one controller among manifests and reads its objects into the
+    topology's controller block. Each controller package has one (``Controller.importer()``); a controller that
+    edgeconform recognises but does not run is a package with little else.
+
+    Import asks the registered importers in their registry order: the controller whose own configuration is among
+    the inputs (``evidence``), else the one whose pods the load balancer's Service selects (``selects``)."""
+
+    kind: ClassVar[str]  # the controller's name (what the block's ``kind`` says)
+    # (apiVersion, kind) of the objects it reads, listed when importing from a cluster (edgeconform.importing.cluster)
+    cluster_kinds: ClassVar[tuple[tuple[str, str], ...]] = ()
+    # Its objects build the load balancer's Service (Envoy Gateway's EnvoyProxy): it is read before the load
+    # balancer, and its ControllerRead.load_balancer is that Service.
+    builds_load_balancer: ClassVar[bool] = False
+    # The value of app.kubernetes.io/name in a Service's selector that picks its pods
+    app_name: ClassVar[str | None] = None
+
+    def evidence(self, docs: list[Document]) -> list[Document]:
+        """Its own configuration among ``docs`` (the first names it in messages); none: not this controller."""
+        return []
+
+    def selects(self, selector: dict[str, Any]) -> bool:
+        """Whether a Service with this selector sends traffic to its pods."""
+        return self.app_name is not None and selector.get("app.kubernetes.io/name") == self.app_name
+
+    def keeps(self, doc: Document, docs: list[Document]) -> bool:
+        """Whether an object of a kind applications have too (a ConfigMap, a Deployment) read from a cluster is its
+        own, so kept (an application's are none of import's business)."""
+        return False
+
+    def read(self, docs: list[Document], r: Reading, edge: EdgeInputs) -> ControllerRead:
+        raise NotImplementedError
+
+    def settle(self, ctl: ControllerRead, lb: dict[str, Any], r: Reading) -> dict[str, Any] | None:
+        """Once the load balancer's listeners are known (``lb``, as the topology writes them): adjust what was read
+        to them, or write the controller block otherwise than as its settings (returned; None: the block is its
+        settings, else its abstract fields)."""
+        return None
 
 
 def secrets(docs: list[Document]) -> dict[tuple[str, str], Document]:

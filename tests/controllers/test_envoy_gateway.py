@@ -12,11 +12,13 @@ import yaml
 
 from edgeconform import behaviours, catalog, certs, controllers, findings
 from edgeconform.catalog import TopologyError
-from edgeconform.controllers import envoy_gateway as eg
+from edgeconform.controllers.envoy_gateway import EnvoyGateway, cluster, diagnostics
+from edgeconform.controllers.envoy_gateway import resources as eg_resources
+from edgeconform.controllers.envoy_gateway import settings as eg_settings
 from edgeconform.controllers.base import EdgeFacts
 from edgeconform.topology import TRUST_FIELDS
 
-EG = eg.EnvoyGateway()
+EG = EnvoyGateway()
 CATALOG = catalog.load()
 XFP = {"headers": [{"name": "X-Forwarded-Proto", "value": "http"}]}
 
@@ -60,11 +62,11 @@ def test_abstract_to_native(name):
 @pytest.mark.parametrize("name", sorted(CATALOG))
 def test_abstract_to_native_and_back_is_the_same_trust_model(name):
     t = CATALOG[name].with_controller("envoy-gateway")
-    derived = eg.EnvoyGateway.to_abstract(EG.to_native(t), t)
+    derived = EnvoyGateway.to_abstract(EG.to_native(t), t)
     assert set(derived) == set(TRUST_FIELDS)
     for field in TRUST_FIELDS:
         if field == "host_sni_mismatch":  # Envoy Gateway has no 421: the rules read its semantics instead
-            assert derived[field] == "route" and eg.SEMANTICS.host_sni == "route"
+            assert derived[field] == "route" and eg_settings.SEMANTICS.host_sni == "route"
             continue
         assert derived[field] == getattr(t.controller, field), field
 
@@ -106,7 +108,7 @@ def test_native_topology_loads_to_the_same_expectations(name, write_topologies):
 ])
 def test_native_to_abstract(settings, expected):
     t = CATALOG["nlb-tls"].with_controller("envoy-gateway")
-    derived = eg.EnvoyGateway.to_abstract(eg.Settings.model_validate(settings), t)
+    derived = EnvoyGateway.to_abstract(eg_settings.Settings.model_validate(settings), t)
     assert {key: derived[key] for key in expected} == expected
 
 
@@ -191,9 +193,9 @@ def test_settings_and_abstract_fields_together_are_refused(write_topologies):
 def test_semantics_cite_envoy_gateway_and_gateway_api():
     from edgeconform import sources
 
-    assert (eg.SEMANTICS.redirect_default, eg.SEMANTICS.proxy_protocol, eg.SEMANTICS.host_sni) == (302, "required",
+    assert (eg_settings.SEMANTICS.redirect_default, eg_settings.SEMANTICS.proxy_protocol, eg_settings.SEMANTICS.host_sni) == (302, "required",
                                                                                                   "route")
-    for keys in eg.SEMANTICS.sources.values():
+    for keys in eg_settings.SEMANTICS.sources.values():
         assert keys and not sources.unknown(list(keys))
     for limit in [limit for t in CATALOG.values() for limit in EG.limits(t.with_controller("envoy-gateway"))]:
         assert limit.code in findings.CODES and not sources.unknown(list(limit.sources))
@@ -253,9 +255,9 @@ def test_proxy_not_sent_reads_as_optional_where_the_header_is_optional(write_top
     ("security[host-sni]", "certificateRefs"),
 ])
 def test_a_failure_names_envoy_gateways_settings_for_the_cell(cell, words):
-    described = EG.describe_settings(CATALOG["nlb-proxy-v2"].with_controller("envoy-gateway"), cell)
+    described = eg_settings.describe(CATALOG["nlb-proxy-v2"].with_controller("envoy-gateway"), cell)
     assert words in described
-    assert EG.describe_settings(CATALOG["nlb-proxy-v2"], "security[hostile-input]") is None
+    assert eg_settings.describe(CATALOG["nlb-proxy-v2"], "security[hostile-input]") is None
 
 
 def test_a_failure_message_names_the_controller_its_version_and_its_settings(tmp_path):
@@ -280,7 +282,7 @@ def issued(tmp_path_factory):
 
 def test_resources_carry_the_settings_as_written(issued):
     t = CATALOG["nlb-proxy-v2"].with_controller("envoy-gateway")
-    objects = EG.resources(t, ports={"http": 8080, "https": 8443}, certificates=issued,
+    objects = eg_resources.resources(t, ports={"http": 8080, "https": 8443}, certificates=issued,
                            backend_ref={"group": "gateway.envoyproxy.io", "kind": "Backend", "name": "echo"},
                            backend_ip=("10.0.4.31", 9000))
     by_kind = {}
@@ -309,7 +311,7 @@ def test_resources_carry_the_settings_as_written(issued):
 
 def test_the_redirect_only_listener_redirects_everything(issued):
     t = CATALOG["nlb-tls"].with_controller("envoy-gateway")
-    objects = EG.resources(t, ports={"http": 8080, "redirect": 8082}, certificates=issued,
+    objects = eg_resources.resources(t, ports={"http": 8080, "redirect": 8082}, certificates=issued,
                            backend_ref={"name": "edgeconform-echo", "port": 9000})
     routes = {o["metadata"]["name"]: o for o in objects if o["kind"] == "HTTPRoute"}
     assert routes["edgeconform-redirect"]["spec"]["rules"] == [redirect(308)]  # no match: every request
@@ -321,7 +323,7 @@ def test_the_redirect_only_listener_redirects_everything(issued):
 def test_kind_gets_the_same_documents_with_the_echo_service(issued):
     t = CATALOG["nlb-proxy-v2"].with_controller("envoy-gateway")
     plan = EG.translate(t, EdgeFacts(("172.18.0.9",), issued))
-    local = EG.resources(t, ports=eg.CONTAINER_PORTS, certificates=issued,
+    local = eg_resources.resources(t, ports=cluster.CONTAINER_PORTS, certificates=issued,
                          backend_ref={"name": "edgeconform-echo", "port": 9000}, gateway_class=None)
     plain = [o for o in plan.manifests if o["kind"] != "Service"]
 
@@ -337,7 +339,7 @@ def test_kind_gets_the_same_documents_with_the_echo_service(issued):
 
 
 def test_the_install_adds_the_gateway_every_topology_reapplies():  # the helm command: tests/targets/kind
-    kinds = [(o["kind"], o["metadata"].get("namespace")) for o in eg.install_objects()]
+    kinds = [(o["kind"], o["metadata"].get("namespace")) for o in cluster.install_objects()]
     assert kinds == [("EnvoyProxy", "envoy-gateway-system"), ("GatewayClass", None), ("Gateway", "edgeconform")]
 
 
@@ -374,13 +376,13 @@ parents:
 def test_status_summary_names_what_was_not_applied(tmp_path):
     log = tmp_path / "controller.log"
     log.write_text(STATUS_LOG)
-    summary = eg.status_summary(log)
+    summary = diagnostics.status_summary(log)
     assert summary == ("Gateway edgeconform/edgeconform listeners[https]: ResolvedRefs=False "
                        "(InvalidCertificateRef): secret edgeconform/x not found")  # AddressNotAssigned: by design
     log.write_text(STATUS_LOG.replace('status: "False", reason: InvalidCertificateRef', 'status: "True", reason: x'))
-    assert eg.status_summary(log).startswith("every condition True: Gateway edgeconform/edgeconform, HTTPRoute")
+    assert diagnostics.status_summary(log).startswith("every condition True: Gateway edgeconform/edgeconform, HTTPRoute")
     log.write_text("nothing\n")
-    assert "did not load the resources" in eg.status_summary(log)
+    assert "did not load the resources" in diagnostics.status_summary(log)
 
 
 def test_xds_summary_keeps_listeners_and_routes_without_the_noise():
@@ -390,5 +392,5 @@ def test_xds_summary_keeps_listeners_and_routes_without_the_noise():
             {"active_state": {"listener": {"name": "http", "access_log": [{"x": 1}], "port": 8080}}}]},
         {"@type": "type.googleapis.com/envoy.admin.v3.RoutesConfigDump", "dynamic_route_configs": [
             {"route_config": {"name": "r", "metadata": {"m": 1}}}]}]}
-    assert eg.xds_summary(dump) == '[{"listeners":[{"name":"http","port":8080}]},{"routes":[{"name":"r"}]}]'
-    assert eg.xds_summary(dump, limit=10).endswith("... (71 characters)")
+    assert diagnostics.xds_summary(dump) == '[{"listeners":[{"name":"http","port":8080}]},{"routes":[{"name":"r"}]}]'
+    assert diagnostics.xds_summary(dump, limit=10).endswith("... (71 characters)")

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from edgeconform import catalog, certs
-from edgeconform.controllers import envoy_gateway as eg
+from edgeconform.controllers.envoy_gateway import EnvoyGateway, cluster, resources, settings
 from edgeconform.controllers.base import EdgeFacts
 from tests import crds
 
 pytestmark = pytest.mark.integration  # `go mod download` fills the module cache the CRDs are read from
 
-EG = eg.EnvoyGateway()
+EG = EnvoyGateway()
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "misconfigured" / "envoy-gateway"
 
 
@@ -40,12 +40,13 @@ def documents(tmp_path_factory):
     out = []
     for name, t in topologies().items():
         issued = certs.issue(tmp_path_factory.mktemp(name), "controller", t.controller.certificates)
-        local = EG.resources(t, ports={kind: 8080 + i for i, kind in enumerate(t.controller_kinds)},
-                             certificates=issued, backend_ref={"group": "gateway.envoyproxy.io", "kind": "Backend",
-                                                               "name": "echo"}, backend_ip=("10.0.4.31", 9000))
+        local = resources.resources(t, ports={kind: 8080 + i for i, kind in enumerate(t.controller_kinds)},
+                                    certificates=issued, backend_ref={"group": "gateway.envoyproxy.io",
+                                                                      "kind": "Backend", "name": "echo"},
+                                    backend_ip=("10.0.4.31", 9000))
         out += [(f"{name} (local)", doc) for doc in local]
         out += [(f"{name} (kind)", doc) for doc in EG.translate(t, EdgeFacts(("172.18.0.9",), issued)).manifests]
-    out += [("install", doc) for doc in eg.install_objects()]
+    out += [("install", doc) for doc in cluster.install_objects()]
     return [(where, doc) for where, doc in out if doc["apiVersion"].startswith(("gateway.", "gateway.envoyproxy"))]
 
 
@@ -73,4 +74,4 @@ def test_the_crd_refuses_what_the_settings_model_refuses(registry, broken, words
     errors = crds.validate(registry, ctp).errors
     assert any(words in error for error in errors), errors
     with pytest.raises(ValueError):
-        eg.ClientTrafficPolicySpec.model_validate(broken)
+        settings.ClientTrafficPolicySpec.model_validate(broken)

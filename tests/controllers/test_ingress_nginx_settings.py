@@ -12,7 +12,8 @@ import yaml
 from edgeconform import behaviours, catalog, certs, controllers, findings, sources
 from edgeconform.catalog import TopologyError
 from edgeconform.controllers import EdgeFacts
-from edgeconform.controllers.ingress_nginx import SEMANTICS, SOURCE_TAG, VPC, IngressNginx, Settings, localize
+from edgeconform.controllers.ingress_nginx import IngressNginx
+from edgeconform.controllers.ingress_nginx.settings import SEMANTICS, SOURCE_TAG, VPC, Settings, localize
 
 CATALOG = catalog.load()
 NGINX = IngressNginx()

@@ -14,6 +14,7 @@ import pytest
 
 from edgeconform import binaries, catalog, verdicts
 from edgeconform.certs import PeerCert
+from edgeconform.controllers.traefik import PROGRAM
 from edgeconform.behaviours import Expectation, redirect, websocket
 from edgeconform.behaviours.redirect import RedirectWant
 from edgeconform.probing import http, proxy_header, raw
@@ -32,7 +33,7 @@ NAMES = ["default.edgeconform.test", "app.edgeconform.test", "api.edgeconform.te
 @pytest.fixture(scope="module", autouse=True)
 def traefik_binary():
     try:
-        binaries.version("traefik")
+        binaries.version(PROGRAM)
     except binaries.MissingBinary as exc:
         pytest.skip(str(exc))
 
@@ -178,6 +179,6 @@ def test_a_traefik_unlike_its_documentation_fails_naming_version_and_setting(xff
                           want=RedirectWant("redirect", 301, "controller"), sources=("TRAEFIK-OPTS",))
     verdict = verdicts.check_or_raise(xff_edge, claimed)
     assert verdict.kind == "fail"
-    assert f"controller: Traefik {binaries.version('traefik')}" in verdict.message
+    assert f"controller: Traefik {binaries.version(PROGRAM)}" in verdict.message
     assert "entryPoints.web.http" in verdict.message and '"permanent": false' in verdict.message
     assert verdicts.check_or_raise(xff_edge, documented).kind == "pass"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from edgeconform import binaries
+from edgeconform.controllers.traefik import PROGRAM
 
 from tests.controllers.catalog_run import L4_PLAIN, L7_NEW, run_catalog
 
@@ -35,7 +36,7 @@ DOCUMENTED = {
 
 def test_the_catalog_with_traefik_is_as_documented(tmp_path):
     try:
-        version = binaries.version("traefik")
+        version = binaries.version(PROGRAM)
     except binaries.MissingBinary as exc:
         pytest.skip(str(exc))
     run = run_catalog("traefik", tmp_path)

@@ -16,7 +16,8 @@ import pytest
 
 from edgeconform import binaries, catalog, verdicts
 from edgeconform.behaviours import client_ip
-from edgeconform.controllers import traefik
+from edgeconform.controllers.traefik import PROGRAM
+from edgeconform.controllers.traefik import local as traefik_local
 from edgeconform.supervisor import Process, ProcessFailed, Supervisor
 from edgeconform.targets.base import TargetUnavailable
 from edgeconform.targets.local import LocalTarget
@@ -37,7 +38,7 @@ time.sleep(600)
 
 def traefik_available():
     try:
-        binaries.version("traefik")
+        binaries.version(PROGRAM)
     except binaries.MissingBinary as exc:
         pytest.skip(str(exc))
 
@@ -83,7 +84,7 @@ def test_a_static_configuration_traefik_refuses_is_one_error_with_its_log(tmp_pa
     traefik_available()
     supervisor = Supervisor(tmp_path)
     bad = "entryPoints:\n  web:\n    address: 127.0.0.1:0\n    proxyProtocl: {insecure: true}\n"
-    supervisor.run(Process("controller (traefik)", [binaries.find("traefik"), f"--configFile={tmp_path / 'bad.yaml'}"],
+    supervisor.run(Process("controller (traefik)", [binaries.find(PROGRAM), f"--configFile={tmp_path / 'bad.yaml'}"],
                            lambda *_: False, {"bad.yaml": bad}))
     started = time.monotonic()
     with pytest.raises(ProcessFailed) as caught:
@@ -109,8 +110,8 @@ def test_routers_traefik_refuses_are_one_error_naming_them(tmp_path):
     static = static.replace("traefik: {address: '127.0.0.1:0'}", f"traefik: {{address: '127.0.0.1:{admin}'}}")
     dynamic = ("http:\n  routers:\n    web-app: {rule: 'Host(`a.test`)', entryPoints: [web], service: echo, "
                "middlewares: [missing]}\n  services:\n    echo: {loadBalancer: {servers: [{url: 'http://127.0.0.1:9'}]}}\n")
-    ready = traefik.routers_enabled(f"http://127.0.0.1:{admin}/api/http/routers", ["web-app"])
-    supervisor.run(Process("controller (traefik)", [binaries.find("traefik"), f"--configFile={tmp_path / 's.yaml'}"],
+    ready = traefik_local.routers_enabled(f"http://127.0.0.1:{admin}/api/http/routers", ["web-app"])
+    supervisor.run(Process("controller (traefik)", [binaries.find(PROGRAM), f"--configFile={tmp_path / 's.yaml'}"],
                            ready, {"s.yaml": static, "dynamic.yaml": dynamic}))
     try:
         with pytest.raises(ProcessFailed, match=r"controller \(traefik\) refused routers of its configuration: "

@@ -15,7 +15,10 @@ from edgeconform import catalog, certs, controllers, findings
 from edgeconform.behaviours import client_ip, redirect
 from edgeconform.behaviours.security import proxy_required
 from edgeconform.catalog import TopologyError
-from edgeconform.controllers import LocalPlace, traefik
+from edgeconform.controllers import LocalPlace
+from edgeconform.controllers.traefik import limits as traefik_limits
+from edgeconform.controllers.traefik import local as traefik_local
+from edgeconform.controllers.traefik import settings as traefik_settings
 
 REPO = Path(__file__).resolve().parents[2]
 TRAEFIK_EXAMPLES = sorted((REPO / "examples" / "misconfigured" / "traefik").glob("*.yaml"))
@@ -37,7 +40,7 @@ def trust_model(t) -> dict:
     if "http" in t.controller_kinds:
         out["cleartext"] = t.controller.cleartext
     if t.redirect_intended and not t.lb.ssl_redirect:
-        out["redirect_code"] = traefik.SEMANTICS.get_redirect_code(t.controller.redirect_code)
+        out["redirect_code"] = traefik_settings.SEMANTICS.get_redirect_code(t.controller.redirect_code)
     if t.tls_terminates_at == "controller":
         out["tls_min_version"] = t.controller.tls_min_version
         out["host_sni_mismatch"] = t.controller.host_sni_mismatch
@@ -52,10 +55,10 @@ FIELD_OF = {"forwarded_hops": "controller.trusted_hops", "redirect_code": "contr
 @pytest.mark.parametrize("name", sorted(CATALOG))
 def test_abstract_to_traefik_and_back_keeps_the_trust_model_or_names_the_limit(name):
     t = bound(name)
-    settings = traefik.native(t)
-    back = with_model(t, traefik.abstract(settings, t))
+    settings = traefik_settings.native(t)
+    back = with_model(t, traefik_settings.abstract(settings, t))
     before, after = trust_model(t), trust_model(back)
-    limited = {limit.field for limit in traefik.limits(t)}
+    limited = {limit.field for limit in traefik_limits.limits(t)}
     for field in before:
         if before[field] != after[field]:
             assert FIELD_OF.get(field, f"controller.{field}") in limited, (
@@ -68,8 +71,8 @@ def test_abstract_to_traefik_and_back_keeps_the_trust_model_or_names_the_limit(n
 @pytest.mark.parametrize("name", sorted(CATALOG))
 def test_the_translation_is_a_fixed_point_after_one_round(name):
     t = bound(name)
-    settings = traefik.native(t)
-    again = traefik.native(with_model(t, traefik.abstract(settings, t)))
+    settings = traefik_settings.native(t)
+    again = traefik_settings.native(with_model(t, traefik_settings.abstract(settings, t)))
     assert again == settings
 
 
@@ -77,32 +80,32 @@ def test_the_translation_is_a_fixed_point_after_one_round(name):
 def test_traefik_settings_to_abstract_and_back_are_the_same_trust_model(path):
     (t,) = catalog.load_file(path).values()  # the loader already derived the abstract fields from the settings
     assert t.controller.kind == "traefik" and t.controller.settings
-    written = traefik.TraefikSettings.model_validate(t.controller.settings)
+    written = traefik_settings.TraefikSettings.model_validate(t.controller.settings)
     abstract_only = t.model_copy(update={"controller": t.controller.model_copy(update={"settings": {}})})
-    rewritten = traefik.native(abstract_only)
-    assert trust_model(with_model(t, traefik.abstract(rewritten, t))) == trust_model(t), (
+    rewritten = traefik_settings.native(abstract_only)
+    assert trust_model(with_model(t, traefik_settings.abstract(rewritten, t))) == trust_model(t), (
         f"{path.name}: the abstract model written back as Traefik settings means something else:\n"
         f"{rewritten.dump()}\nversus\n{written.dump()}")
 
 
 # --- the table (docs/controllers/traefik.md) -----------------------------------------------------------------
 def test_entry_points_are_named_as_the_helm_charts_service_ports():
-    assert traefik.entry_points(bound("nlb-proxy-v2")) == {"web": "http", "websecure": "https"}
-    assert traefik.entry_points(bound("nlb-tls")) == {"web": "redirect", "websecure": "http"}  # NGX-AWS split
-    assert traefik.entry_points(bound("alb")) == {"web": "http"}  # both listeners land on one port
+    assert traefik_settings.entry_points(bound("nlb-proxy-v2")) == {"web": "http", "websecure": "https"}
+    assert traefik_settings.entry_points(bound("nlb-tls")) == {"web": "redirect", "websecure": "http"}  # NGX-AWS split
+    assert traefik_settings.entry_points(bound("alb")) == {"web": "http"}  # both listeners land on one port
 
 
 def test_the_abstract_catalog_as_traefik_settings():
-    proxy = traefik.native(bound("nlb-proxy-v2")).dump()
+    proxy = traefik_settings.native(bound("nlb-proxy-v2")).dump()
     assert proxy["entryPoints"]["web"] == {
         "proxyProtocol": {"trustedIPs": ["10.0.0.0/16"]},
         "http": {"redirections": {"entryPoint": {"to": "websecure"}}}}  # scheme https, permanent true: defaults
     assert proxy["entryPoints"]["websecure"] == {"proxyProtocol": {"trustedIPs": ["10.0.0.0/16"]}}
     assert proxy["tls"] == {"options": {"default": {}}}  # minVersion TLS 1.2, Traefik's default
-    split = traefik.native(bound("nlb-tls")).dump()
+    split = traefik_settings.native(bound("nlb-tls")).dump()
     assert split["entryPoints"]["web"]["http"]["redirections"]["entryPoint"]["to"] == "websecure"
     assert "http" not in split["entryPoints"]["websecure"]  # cleartext: serve on the port TLS-at-the-NLB lands on
-    alb = traefik.native(bound("alb")).dump()
+    alb = traefik_settings.native(bound("alb")).dump()
     # behind an L7 load balancer the port also serves HTTPS traffic: redirect by X-Forwarded-Proto (middleware)
     assert alb["entryPoints"] == {"web": {"forwardedHeaders": {"trustedIPs": ["10.0.0.0/16"]},
                                           "http": {"middlewares": ["redirect-to-https"]}}}
@@ -113,26 +116,26 @@ def test_the_abstract_catalog_as_traefik_settings():
 @pytest.mark.parametrize("permanent, code", [(True, 301), (False, 302)])
 def test_redirect_codes_follow_permanent(permanent, code):
     t = bound("nlb-ip")
-    settings = traefik.TraefikSettings.model_validate(
+    settings = traefik_settings.TraefikSettings.model_validate(
         {"entryPoints": {"web": {"http": {"redirections": {"entryPoint": {"to": "websecure", "permanent": permanent}}}}}})
-    assert traefik.abstract(settings, t)["redirect_code"] == code
+    assert traefik_settings.abstract(settings, t)["redirect_code"] == code
 
 
 def test_defaults_are_traefiks_own():
     t = bound("nlb-ip")
-    only_to = traefik.TraefikSettings.model_validate({"entryPoints": {"web": {"http": {"redirections": {
+    only_to = traefik_settings.TraefikSettings.model_validate({"entryPoints": {"web": {"http": {"redirections": {
         "entryPoint": {"to": "websecure"}}}}}})
-    assert traefik.abstract(only_to, t)["redirect_code"] == 301  # SetDefaults: permanent true [TRAEFIK-OPTS]
-    middleware = traefik.TraefikSettings.model_validate({
+    assert traefik_settings.abstract(only_to, t)["redirect_code"] == 301  # SetDefaults: permanent true [TRAEFIK-OPTS]
+    middleware = traefik_settings.TraefikSettings.model_validate({
         "entryPoints": {"web": {"http": {"middlewares": ["to-https@file"]}}},
         "http": {"middlewares": {"to-https": {"redirectScheme": {"scheme": "https"}}}}})
-    assert traefik.abstract(middleware, t)["redirect_code"] == 302  # a middleware is not permanent by default
-    empty = traefik.abstract(traefik.TraefikSettings(), t)
+    assert traefik_settings.abstract(middleware, t)["redirect_code"] == 302  # a middleware is not permanent by default
+    empty = traefik_settings.abstract(traefik_settings.TraefikSettings(), t)
     assert empty == {"proxy_protocol": False, "trusted_hops": 0, "trusted_cidrs": [], "host_sni_mismatch": "route",
                      "cleartext": "serve", "tls_min_version": "TLSv1.2"}
-    insecure = traefik.TraefikSettings.model_validate({"entryPoints": {
+    insecure = traefik_settings.TraefikSettings.model_validate({"entryPoints": {
         "web": {"forwardedHeaders": {"insecure": True}}, "websecure": {"forwardedHeaders": {"insecure": True}}}})
-    assert traefik.abstract(insecure, t)["trusted_cidrs"] == ["0.0.0.0/0", "::/0"]
+    assert traefik_settings.abstract(insecure, t)["trusted_cidrs"] == ["0.0.0.0/0", "::/0"]
 
 
 # --- mistakes in Traefik's terms: one error naming the field ---------------------------------------------------
@@ -198,7 +201,7 @@ def test_settings_written_in_traefiks_terms_give_the_trust_model(write_topologie
 def test_semantics_cite_traefiks_documentation():
     from edgeconform import sources
 
-    s = traefik.SEMANTICS
+    s = traefik_settings.SEMANTICS
     assert (s.proxy_protocol, s.redirect_default, s.host_sni, s.forwarded_trust, s.client_from_xff) == \
            ("optional", 301, "route", "addresses", False)
     assert s.get_redirect_code(308) == 301 and s.get_redirect_code(307) == 302 and s.get_redirect_code(302) == 302
@@ -224,19 +227,19 @@ def test_rules_take_traefiks_semantics_into_account():
 def test_limits_are_findings_with_sources_for_the_cells_they_concern():
     codes = {f.code: f for f in findings.findings(bound("nlb-proxy-v2")) if f.kind == "mistake"}
     assert set(codes) == {"TRAEFIK_CANNOT_EXPRESS"}
-    by_field = {limit.field: limit for limit in traefik.limits(bound("nlb-proxy-v2"))}
+    by_field = {limit.field: limit for limit in traefik_limits.limits(bound("nlb-proxy-v2"))}
     assert set(by_field) == {"controller.redirect_code", "controller.host_sni_mismatch"}
     assert "redirect" in by_field["controller.redirect_code"].cells
     alb = {f.code: f for f in findings.findings(bound("alb"))}
     assert set(alb) == {"TRAEFIK_KEEPS_REAL_IP"} and alb["TRAEFIK_KEEPS_REAL_IP"].cells == ("security[forged-client]",)
     two_hops = with_model(bound("alb"), {"trusted_hops": 2})
-    hop = next(limit for limit in traefik.limits(two_hops) if limit.field == "controller.trusted_hops")
+    hop = next(limit for limit in traefik_limits.limits(two_hops) if limit.field == "controller.trusted_hops")
     assert "traefik#12588" in hop.sources and "trusts 1 hop(s)" in hop.message
     assert [f.code for f in findings.findings(CATALOG["alb"])] == []  # the generic controller: none of these
 
 
 def test_a_failure_names_the_settings_it_rests_on():
-    lines = traefik.deciding(bound("nlb-tls"), "redirect")
+    lines = traefik_settings.deciding(bound("nlb-tls"), "redirect")
     assert lines[0] == "(translated from the abstract block)"
     assert 'entryPoints.web.http: {"redirections": {"entryPoint": {"to": "websecure"}}}' in lines
     assert controllers.get("envoy").deciding(CATALOG["alb"], "redirect") == []
@@ -256,9 +259,9 @@ def place(tmp_path: Path, ip: str = "10.0.3.21", lb: str = "10.0.1.17", node: st
 def test_the_static_configuration_keeps_traefik_inside_the_edge(name, tmp_path):
     t = bound(name)
     p = place(tmp_path)
-    static = yaml.safe_load(traefik.render_static(t, traefik.native(t), p, traefik.entry_points(t)))
+    static = yaml.safe_load(traefik_local.render_static(t, traefik_settings.native(t), p, traefik_settings.entry_points(t)))
     assert static["global"] == {"checkNewVersion": False, "sendAnonymousUsage": False}
-    assert static["providers"] == {"file": {"filename": str(tmp_path / traefik.DYNAMIC), "watch": False}}
+    assert static["providers"] == {"file": {"filename": str(tmp_path / traefik_local.DYNAMIC), "watch": False}}
     addresses = {ep["address"] for ep in static["entryPoints"].values()}
     assert all(address.startswith("10.0.3.21:") for address in addresses)  # only where it is told, never ":8080"
     assert static["ping"] == {"entryPoint": "traefik"}
@@ -271,7 +274,7 @@ def test_the_static_configuration_keeps_traefik_inside_the_edge(name, tmp_path):
 def test_the_dynamic_configuration_routes_by_host_and_states_what_traefik_can(tmp_path):
     t = bound("nlb-proxy-v2")
     p = place(tmp_path)
-    dynamic = yaml.safe_load(traefik.render_dynamic(t, traefik.native(t), p, traefik.entry_points(t)))
+    dynamic = yaml.safe_load(traefik_local.render_dynamic(t, traefik_settings.native(t), p, traefik_settings.entry_points(t)))
     routers = dynamic["http"]["routers"]
     assert routers["websecure-app-edgeconform-test"] == {
         "rule": "Host(`app.edgeconform.test`)", "entryPoints": ["websecure"], "service": "echo",
@@ -290,15 +293,15 @@ def test_the_dynamic_configuration_routes_by_host_and_states_what_traefik_can(tm
 
 def test_on_the_loopback_fallback_the_vpc_stands_for_the_places_load_balancer_and_node(tmp_path):
     fallback = place(tmp_path, ip="127.5.3.1", lb="127.5.1.1", node="127.5.2.1", https_port=8443)
-    assert traefik.at_place(["10.0.0.0/16", "0.0.0.0/0", "192.0.2.0/24"], fallback) == \
+    assert traefik_local.at_place(["10.0.0.0/16", "0.0.0.0/0", "192.0.2.0/24"], fallback) == \
            ["127.5.1.1/32", "127.5.2.1/32", "0.0.0.0/0", "192.0.2.0/24"]
-    assert traefik.at_place(["10.0.0.0/16"], place(tmp_path / "ns")) == ["10.0.0.0/16"]
+    assert traefik_local.at_place(["10.0.0.0/16"], place(tmp_path / "ns")) == ["10.0.0.0/16"]
     t = bound("alb")
-    static = yaml.safe_load(traefik.render_static(t, traefik.native(t), fallback, traefik.entry_points(t)))
+    static = yaml.safe_load(traefik_local.render_static(t, traefik_settings.native(t), fallback, traefik_settings.entry_points(t)))
     assert static["entryPoints"]["web"]["forwardedHeaders"]["trustedIPs"] == ["127.5.1.1/32", "127.5.2.1/32"]
-    dynamic = yaml.safe_load(traefik.render_dynamic(t, traefik.native(t), fallback, traefik.entry_points(t)))
+    dynamic = yaml.safe_load(traefik_local.render_dynamic(t, traefik_settings.native(t), fallback, traefik_settings.entry_points(t)))
     # as written: Traefik compares the URL (Host without a port) with the target's, so 443 keeps HTTPS served
     assert dynamic["http"]["middlewares"]["redirect-to-https"]["redirectScheme"]["port"] == "443"
     # ... and a client that names the fallback's 8443 in Host (the WebSocket client) would be redirected: unmeasured
-    assert "port 8443" in traefik._fallback_notes(t, traefik.native(t), fallback)["websocket[wss]"]
-    assert traefik._fallback_notes(t, traefik.native(t), place(tmp_path / "ns2")) == {}
+    assert "port 8443" in traefik_local.fallback_notes(t, traefik_settings.native(t), fallback)["websocket[wss]"]
+    assert traefik_local.fallback_notes(t, traefik_settings.native(t), place(tmp_path / "ns2")) == {}

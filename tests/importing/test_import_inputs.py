@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from edgeconform import catalog, findings, importing
+from edgeconform import catalog, controllers, findings, importing
 from edgeconform.cli import main
 from edgeconform.importing import cluster
 
@@ -165,7 +165,61 @@ def test_an_unsupported_controller_is_named_with_the_service_and_its_selector(tm
         importing.from_paths([tmp_path / "svc.yaml"])
     message = str(caught.value)
     assert "Service ingress-nginx/ingress-nginx-controller" in message and "field spec.selector" in message
-    assert "supported: ingress-nginx, traefik, emissary, envoy-gateway" in message
+    assert f"supported: {', '.join(controllers.importers())}" in message  # the registry's order
+    assert all(name in message for name in ("emissary", "ingress-nginx", "traefik", "envoy-gateway"))
+
+
+ACME = """
+    from edgeconform.controllers.base import Controller
+    from edgeconform.importing.common import ControllerRead, Importer
+
+    class AcmeImporter(Importer):
+        kind = "acme"
+        cluster_kinds = (("proxy.acme.example/v1", "Listener"),)
+        app_name = "acme-proxy"
+
+        def evidence(self, docs):
+            return [doc for doc in docs if doc.api_version.startswith("proxy.acme.example/")]
+
+        def read(self, docs, r, edge):
+            mine = self.evidence(docs)
+            r.use(*mine)
+            out = ControllerRead("acme", found=bool(mine))
+            for doc in mine:
+                out.abstract["proxy_protocol"] = bool(doc.spec.get("proxyProtocol"))
+                r.cite("controller.proxy_protocol", doc, "spec", "proxyProtocol")
+            return out
+
+    class Acme(Controller):
+        name = "acme"
+        title = "Acme proxy (recognised, not run)"
+        runs_on = ()
+
+        @classmethod
+        def importer(cls):
+            return AcmeImporter()
+    """
+
+
+def test_a_controller_recognised_but_not_run_is_a_plug_in_with_an_importer(installed_controller, tmp_path):
+    """What issue 19's recognised controllers (Istio, Contour, ...) will be: a Controller that runs nowhere, and an
+    importer that knows its objects and its pods."""
+    installed_controller("acme_controller", ACME, "acme", "Acme")
+    service = SERVICE.replace("ingress-nginx, app.kubernetes.io/component: controller", "acme-proxy")
+    write(tmp_path, "svc.yaml", service)
+    result = importing.from_paths([tmp_path / "svc.yaml"], hostnames=["a.example.test"])
+    assert result.entry["controller"]["kind"] == "acme"  # its pods, selected by the Service
+    write(tmp_path, "listener.yaml", """
+        apiVersion: proxy.acme.example/v1
+        kind: Listener
+        metadata: {name: edge, namespace: acme}
+        spec: {proxyProtocol: true}
+        """)
+    result = importing.from_paths([tmp_path], hostnames=["a.example.test"])
+    assert result.entry["controller"]["kind"] == "acme" and result.topology.controller.proxy_protocol
+    assert any(ref.endswith("listener.yaml:4") for ref in result.entry["sources"]["controller.proxy_protocol"])
+    assert "acme" not in [*controllers.for_place("local"), *controllers.for_place("cluster")]
+    assert ("proxy.acme.example/v1", "Listener") in cluster.kinds()
 
 
 @pytest.mark.parametrize("change, field", [

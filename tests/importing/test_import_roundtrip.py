@@ -59,7 +59,7 @@ def as_run(t: Topology, controller: str) -> Topology:
     if cls.settings_model is None:
         # Emissary has no settings of its own; its cleartext redirect is always 301 (the plug-in's REDIRECT_CODE,
         # which the plan cannot write otherwise), so that is what its manifests say.
-        from edgeconform.controllers.emissary import REDIRECT_CODE
+        from edgeconform.controllers.emissary.settings import REDIRECT_CODE
         block = t.controller.model_copy(update={"kind": controller, "redirect_code": REDIRECT_CODE})
         return t.model_copy(update={"controller": block})
     native = cls().to_native(t.with_controller(controller))

@@ -68,4 +68,4 @@ def compare(edge: Edge, want: ForgedProtoWant, seen: ForgedProtoObservation) -> 
     return problems
 
 
-CHECK = Cell(rule, probe, compare, explained_by=("XFF_TRUSTED_BEHIND_L4",))
+CHECK = Cell(rule, probe, compare)

@@ -110,4 +110,4 @@ def _dn(name: str) -> set[str]:
     return {part.strip() for part in name.split(",")}
 
 
-CHECK = Cell(rule, probe, compare, explained_by=("MTLS_HEADERS_OVER_CLEARTEXT",))
+CHECK = Cell(rule, probe, compare)

@@ -116,4 +116,4 @@ def compare(edge: Edge, want: TlsVersionsWant, seen: TlsVersionsObservation) -> 
     return problems
 
 
-CHECK = Cell(rule, probe, compare, explained_by=("TLS_POLICY_OUTDATED",))
+CHECK = Cell(rule, probe, compare)

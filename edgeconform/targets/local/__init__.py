@@ -110,8 +110,9 @@ class LocalTarget(Target):
         except binaries.MissingBinary as exc:
             raise TargetUsageError(str(exc)) from None
         try:  # a real controller built by ./dev tools: without it, its tests skip naming how to get it
-            if controller in binaries.TOOLS:
-                binaries.version(controller)
+            program = controllers.controller_class(controller).program
+            if program is not None:
+                binaries.version(program)
         except binaries.MissingBinary as exc:
             raise TargetUnavailable(f"the {controller} controller cannot run here: {exc}") from None
         return cls(controller)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from edgeconform import assets
-from edgeconform.controllers import emissary
+from edgeconform.controllers.emissary import cluster as emissary
 from edgeconform.targets.kind import cluster, containers
 from edgeconform.kube import timeouts
 
@@ -51,7 +51,7 @@ def test_emissary_helm_commands():
 
 
 def test_envoy_gateway_helm_command():
-    from edgeconform.controllers import envoy_gateway
+    from edgeconform.controllers.envoy_gateway import cluster as envoy_gateway
 
     assert envoy_gateway.install_commands("/w/kubeconfig", 420) == [
         ["helm", "upgrade", "--install", "eg", "oci://docker.io/envoyproxy/gateway-helm", "--version", "v1.9.1",

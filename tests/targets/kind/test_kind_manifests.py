@@ -12,7 +12,8 @@ import jsonschema
 import kubernetes_validate
 import pytest
 
-from edgeconform.controllers import emissary, ingress_nginx
+from edgeconform.controllers.emissary import cluster as emissary
+from edgeconform.controllers.ingress_nginx import cluster as ingress_nginx
 from edgeconform.controllers.base import versions
 from edgeconform.kube import manifests
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from edgeconform import assets, catalog, certs
-from edgeconform.controllers import EdgeFacts, get, traefik
+from edgeconform.controllers import EdgeFacts, get
+from edgeconform.controllers.traefik import cluster as traefik
 from edgeconform.controllers.base import versions
 
 from kind_helpers import LB_IP

@@ -1,38 +1,48 @@
 """Emissary-ingress: its Listeners, Hosts, TLSContexts and Module -> the abstract controller block (its plug-in has
-no settings of its own) [EMS-MOD]. The table in edgeconform/controllers/emissary.py, read backwards:
+no settings of its own) [EMS-MOD]. The table in settings.py, read backwards:
 
 - Listener protocolStack with PROXY -> proxy_protocol; l7Depth (else Module xff_num_trusted_hops) -> trusted_hops
 - securityModel INSECURE -> the redirect-only port; a TLS protocolStack -> the https port; else the http port
 - the Hosts the other Listeners bind: requestPolicy.insecure.action Redirect/Route -> cleartext redirect/serve
 - TLSContext min_tls_version -> tls_min_version; Hosts' tlsSecret -> certificates (the Host "*" first)
-- redirect_code: 301, Emissary's fixed code (the plug-in's REDIRECT_CODE): no manifest says otherwise
+- redirect_code: 301, Emissary's fixed code (REDIRECT_CODE): no manifest says otherwise
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..controllers import emissary
-from .common import ControllerRead, name_for_secret
-from .documents import Document
-from .reading import Reading
+from ...importing.common import ControllerRead, EdgeInputs, Importer, name_for_secret
+from ...importing.documents import Document
+from ...importing.reading import Reading
+from .cluster import CONTAINER_PORTS, NAME, POD_SELECTOR
+from .settings import REDIRECT_CODE
+from .settings import TLS_VERSIONS as WRITTEN
 
-KIND = "emissary"
 GROUP = "getambassador.io/"
-TLS_VERSIONS = {value: key for key, value in emissary.TLS_VERSIONS.items()}
+TLS_VERSIONS = {value: key for key, value in WRITTEN.items()}
 MODULE_KEYS = {"use_remote_address", "diagnostics", "xff_num_trusted_hops", "use_proxy_proto"}
 
 
-def detect(docs: list[Document]) -> bool:
-    return any(doc.api_version.startswith(GROUP) for doc in docs)
+class EmissaryImporter(Importer):
+    kind = NAME
+    cluster_kinds = tuple(("getambassador.io/v3alpha1", kind)
+                          for kind in ("Listener", "Host", "TLSContext", "Module", "Mapping"))
+    app_name = POD_SELECTOR["app.kubernetes.io/name"]
+
+    def evidence(self, docs: list[Document]) -> list[Document]:
+        return [doc for doc in docs if doc.api_version.startswith(GROUP)]
+
+    def read(self, docs: list[Document], r: Reading, edge: EdgeInputs) -> ControllerRead:
+        return read(docs, r)
 
 
 def read(docs: list[Document], r: Reading) -> ControllerRead:
-    out = ControllerRead(KIND)
+    out = ControllerRead(NAME)
     mine = [doc for doc in docs if doc.api_version.startswith(GROUP)]
     out.found = bool(mine)
     r.use(*mine)  # Mappings too: routes, which the edge's behaviours do not depend on
-    block: dict[str, Any] = {"redirect_code": emissary.REDIRECT_CODE}
+    block: dict[str, Any] = {"redirect_code": REDIRECT_CODE}
     r.cite("controller.redirect_code", keys=("EMS-MOD",))
     listeners = [doc for doc in mine if doc.kind == "Listener"]
     hosts = [doc for doc in mine if doc.kind == "Host"]
@@ -132,6 +142,6 @@ def read(docs: list[Document], r: Reading) -> ControllerRead:
         r.warn("no Emissary Listener, Host or Module among the inputs: Emissary's documented defaults are assumed "
                "(no PROXY, no trusted hops, cleartext redirected with 301) [EMS-MOD]")
     if not out.ports:
-        out.ports = {number: kind for kind, number in emissary.CONTAINER_PORTS.items()}
+        out.ports = {number: kind for kind, number in CONTAINER_PORTS.items()}
     out.abstract = block
     return out

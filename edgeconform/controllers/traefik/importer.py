@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..controllers import traefik
-from .common import ControllerRead, name_for_secret, read_ingress_rules, validate
-from .documents import Document
-from .reading import Reading
+from ...importing.common import ControllerRead, EdgeInputs, Importer, name_for_secret, read_ingress_rules, validate
+from ...importing.documents import Document
+from ...importing.reading import Reading
+from ...topology import Topology
+from .cluster import CONTAINER_PORTS, NAME, POD_SELECTOR
+from .settings import TraefikSettings, entry_points
 
-KIND = "traefik"
 GROUPS = ("traefik.io/", "traefik.containo.us/")
 # Helm chart keys of ports.<name> that say where the entry point is, not how it behaves
 PORT_KEYS = {"port", "exposedPort", "expose", "protocol", "containerPort", "hostPort", "nodePort", "targetPort"}
@@ -34,14 +35,28 @@ def _is_values(data: dict[str, Any]) -> bool:
                                            for v in ports.values())
 
 
-def detect(docs: list[Document]) -> bool:
-    return bool(values_documents(docs)) or any(doc.api_version.startswith(GROUPS) for doc in docs)
+class TraefikImporter(Importer):
+    kind = NAME
+    cluster_kinds = tuple(("traefik.io/v1alpha1", kind) for kind in ("Middleware", "TLSOption", "TLSStore",
+                                                                     "IngressRoute"))
+    app_name = POD_SELECTOR["app.kubernetes.io/name"]
+
+    def evidence(self, docs: list[Document]) -> list[Document]:
+        return values_documents(docs) + [doc for doc in docs if doc.api_version.startswith(GROUPS)]
+
+    def read(self, docs: list[Document], r: Reading, edge: EdgeInputs) -> ControllerRead:
+        assert edge.reached is not None  # read once the load balancer is
+        reached = edge.reached({number: kind for kind, number in CONTAINER_PORTS.items()})
+        return read(docs, r, reached, edge.albs)
+
+    def settle(self, ctl: ControllerRead, lb: dict[str, Any], r: Reading) -> None:
+        name_entry_points(ctl, lb, r)
 
 
 def read(docs: list[Document], r: Reading, reached: set[str], alb_ingresses: list[Document]) -> ControllerRead:
     """``reached``: the controller port kinds the load balancer's listeners land on (entry points that receive
     none of them are not part of this edge)."""
-    out = ControllerRead(KIND, settings={})
+    out = ControllerRead(NAME, settings={})
     found = values_documents(docs)
     crds = [doc for doc in docs if doc.api_version.startswith(GROUPS)]
     out.found = bool(found)
@@ -87,7 +102,7 @@ def read(docs: list[Document], r: Reading, reached: set[str], alb_ingresses: lis
                "assumed (no PROXY, no trusted forwarders, no redirect) [TRAEFIK-EP]")
         r.cite("controller.settings", keys=("TRAEFIK-EP",))
     if not out.ports:
-        out.ports = {number: kind for kind, number in traefik.CONTAINER_PORTS.items()}
+        out.ports = {number: kind for kind, number in CONTAINER_PORTS.items()}
     middlewares: dict[str, Any] = {}
     options: dict[str, Any] = {}
     default_secret = None
@@ -128,7 +143,7 @@ def read(docs: list[Document], r: Reading, reached: set[str], alb_ingresses: lis
         settings["tls"] = {"options": options}
     doc = found[0] if found else (crds[0] if crds else None)
     if doc is not None:
-        validate(doc, traefik.TraefikSettings, settings, ())
+        validate(doc, TraefikSettings, settings, ())
     out.settings = settings
     if default_secret and default_secret[0]:
         store = default_secret[1]
@@ -150,7 +165,7 @@ def _kind_of(name: str, ep: dict[str, Any], static: bool) -> str | None:
     if port is None and static:
         match = re.search(r":(\d+)", str(ep.get("address", "")))
         port = int(match.group(1)) if match else None
-    by_port = {number: kind for kind, number in traefik.CONTAINER_PORTS.items()}
+    by_port = {number: kind for kind, number in CONTAINER_PORTS.items()}
     if port is not None and int(port) in by_port:
         return by_port[int(port)]
     return {"web": "http", "websecure": "https"}.get(name)
@@ -187,3 +202,24 @@ def _middleware_name(ref: str, middlewares: dict[str, Any]) -> str:
         if base.endswith(f"-{name}"):
             return name
     return base
+
+
+def name_entry_points(ctl: ControllerRead, lb: dict[str, Any], r: Reading) -> None:
+    """Traefik's plug-in knows an entry point by the listener that reaches it (the chart's convention: the cleartext
+    listener's is web, the HTTPS listener's websecure); entry points named otherwise are renamed to it, by the
+    controller port they listen on, with a warning."""
+    shape = Topology.model_validate({"name": "x", "hostnames": ["x"], "load_balancer": {
+        "model": lb["model"], "listeners": [{k: v for k, v in item.items() if k != "idle_timeout"}
+                                            for item in lb["listeners"]]}})
+    wanted = {kind: name for name, kind in entry_points(shape).items()}
+    entries = (ctl.settings or {}).get("entryPoints") or {}
+    renamed = {}
+    for name, entry in entries.items():
+        kind = ctl.ports.get(name)
+        target = wanted.get(kind, name) if kind else name
+        if target != name:
+            r.warn(f"Traefik entry point {name} is where the load balancer's {kind} traffic lands: named {target}, "
+                   "as the plug-in (and the Helm chart's Service) name it")
+        renamed[target] = entry
+    if entries:
+        ctl.settings["entryPoints"] = renamed

@@ -8,19 +8,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..controllers import envoy_gateway
-from .common import ControllerRead, name_for_secret, validate
-from .documents import Document
-from .reading import Reading
+from ...importing.common import ControllerRead, EdgeInputs, Importer, name_for_secret, validate
+from ...importing.documents import Document
+from ...importing.reading import Reading
+from .cluster import CONTAINER_PORTS, POD_SELECTOR
+from .resources import CONTROLLER_NAME
+from .settings import NAME, ClientTrafficPolicySpec, Settings
 
-KIND = "envoy-gateway"
-CONTROLLER_NAME = envoy_gateway.CONTROLLER_NAME
-CTP_FIELDS = set(envoy_gateway.ClientTrafficPolicySpec.model_fields)
+CTP_FIELDS = set(ClientTrafficPolicySpec.model_fields)
 
 
-def detect(docs: list[Document]) -> bool:
-    return any(doc.api_version.startswith("gateway.envoyproxy.io/") for doc in docs) or any(
-        doc.kind == "GatewayClass" and doc.spec.get("controllerName") == CONTROLLER_NAME for doc in docs)
+class EnvoyGatewayImporter(Importer):
+    kind = NAME
+    cluster_kinds = (("gateway.networking.k8s.io/v1", "GatewayClass"), ("gateway.networking.k8s.io/v1", "Gateway"),
+                     ("gateway.networking.k8s.io/v1", "HTTPRoute"),
+                     ("gateway.envoyproxy.io/v1alpha1", "ClientTrafficPolicy"),
+                     ("gateway.envoyproxy.io/v1alpha1", "EnvoyProxy"))
+    builds_load_balancer = True  # the EnvoyProxy says how its Service is made
+    app_name = POD_SELECTOR["app.kubernetes.io/name"]
+
+    def evidence(self, docs: list[Document]) -> list[Document]:
+        return [doc for doc in docs if doc.api_version.startswith("gateway.envoyproxy.io/") or (
+            doc.kind == "GatewayClass" and doc.spec.get("controllerName") == CONTROLLER_NAME)]
+
+    def read(self, docs: list[Document], r: Reading, edge: EdgeInputs) -> ControllerRead:
+        return read(docs, r)
 
 
 def gateways(docs: list[Document]) -> list[Document]:
@@ -38,7 +50,7 @@ def listener_kind(listener: dict[str, Any]) -> str:
 
 
 def read(docs: list[Document], r: Reading) -> ControllerRead:
-    out = ControllerRead(KIND, settings={})
+    out = ControllerRead(NAME, settings={})
     found = gateways(docs)
     if len(found) > 1:
         raise found[1].fail(f"a second Gateway (the first: {found[0].describe()}): import one edge at a time")
@@ -84,7 +96,7 @@ def read(docs: list[Document], r: Reading) -> ControllerRead:
             elif key not in ("targetRefs", "targetRef", "targetSelectors"):
                 r.unknown(ctp, f"spec.{key}", value, "spec", key)
         settings["clientTrafficPolicy"] = kept
-        validate(ctp, envoy_gateway.Settings, {"clientTrafficPolicy": kept}, ("spec",))
+        validate(ctp, Settings, {"clientTrafficPolicy": kept}, ("spec",))
     redirects: dict[str, Any] = {}
     for route in (doc for doc in docs if doc.kind == "HTTPRoute"):
         sections = [str(ref.get("sectionName")) for ref in route.spec.get("parentRefs") or [] if ref.get("sectionName")]
@@ -106,10 +118,10 @@ def read(docs: list[Document], r: Reading) -> ControllerRead:
     if redirects:
         settings["redirects"] = redirects
     if policies or redirects:
-        validate(policies[0] if policies else gateway, envoy_gateway.Settings, settings, ())
+        validate(policies[0] if policies else gateway, Settings, settings, ())
     out.settings = settings
     if not out.ports:
-        out.ports = {number: kind for kind, number in envoy_gateway.CONTAINER_PORTS.items()}
+        out.ports = {number: kind for kind, number in CONTAINER_PORTS.items()}
     return out
 
 
