@@ -25,7 +25,8 @@ from .. import __version__
 from .. import behaviours as registry
 from ..report import migration as model
 from ..report.changes import changes as cell_changes
-from ..report.model import RANK, Report, Source, iso, order_behaviours
+from ..report.model import Report, Source, iso, order_behaviours
+from ..report.scale import RANK
 from ..report.text import explanation, plain_expectation
 from ..sources import ALL_KEYS
 from . import advice, run, sides

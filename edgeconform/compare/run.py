@@ -21,7 +21,8 @@ from pathlib import Path
 
 from .. import assets, report
 from ..report.collect import BUILD_FAILED
-from ..report.model import MEASURED, Report
+from ..report.model import Report
+from ..report.scale import MEASURED
 from .sides import CompareError, Side
 
 RUN_TIMEOUT = float(os.environ.get("EDGECONFORM_COMPARE_TIMEOUT", "900"))  # bounds a hung run; not a wait

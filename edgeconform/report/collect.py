@@ -24,7 +24,8 @@ from rich.table import Table
 from .. import __version__, behaviours, sources
 from ..topology import Topology
 from . import model
-from .model import RANK, Component, ExpectationRecord, Report, Result, Run, Source, TopologyRecord
+from .model import Component, ExpectationRecord, Report, Result, Run, Source, TopologyRecord
+from .scale import RANK
 from .text import cell_name
 
 STYLE = {"pass": "green", "limited": "yellow", "fail": "bold red", "error": "bold red", "skip": "dim", "n/a": "dim"}

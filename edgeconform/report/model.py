@@ -17,8 +17,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# The order of verdicts and what counts as drift are the change model's (edgeconform.report.changes).
-from .changes import MEASURED, RANK, VERDICTS, Verdict, drifts, worst
+from .changes import drifts
+from .scale import VERDICTS, Verdict, worst
 
 FORMAT = "edgeconform-report"
 FORMAT_VERSION = 1
