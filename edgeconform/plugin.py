@@ -220,7 +220,7 @@ def cell_of(item: pytest.Item) -> tuple[str | None, str]:
     if behaviour is None:
         return None, ""
     callspec = getattr(item, "callspec", None)
-    return behaviour, behaviours.cell_of(behaviour, callspec.params if callspec else {})
+    return behaviour, behaviours.variant_of(behaviour, callspec.params if callspec else {})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -314,7 +314,7 @@ class Conformance:
     def __init__(self, edge: Edge, expectation: Expectation, node: pytest.Item, target: targets.Target):
         self.edge, self.expectation, self.node, self.target = edge, expectation, node, target
 
-    def check(self, probe: Callable[[Edge], Any] | None = None) -> verdicts.Verdict:
+    def check(self, probe: Callable[[Edge], Any] | None = None) -> verdicts.Judgement:
         """Measure the cell (with its own probe, or ``probe``) and judge it: pass, limited (xfail) or fail."""
         from . import verdicts  # the probes and their HTTP stack load only when a check runs
 
@@ -329,21 +329,21 @@ class Conformance:
         if problem:
             pytest.fail(problem, pytrace=False)
         try:
-            verdict = verdicts.check_or_raise(self.edge, exp, probe)
+            judgement = verdicts.check_or_raise(self.edge, exp, probe)
         except Unmeasurable as exc:
             pytest.skip(f"cannot be measured here: {exc}")
-        m = verdict.measurement
-        self.node.user_properties += [("verdict", verdict.kind), ("message", verdict.message)]
-        if verdict.facts:  # JSON: properties travel as strings (JUnit XML, pytest-xdist)
-            self.node.user_properties.append(("facts", json.dumps(verdict.facts, sort_keys=True)))
+        m = judgement.measurement
+        self.node.user_properties += [("verdict", judgement.verdict), ("message", judgement.message)]
+        if judgement.facts:  # JSON: properties travel as strings (JUnit XML, pytest-xdist)
+            self.node.user_properties.append(("facts", json.dumps(judgement.facts, sort_keys=True)))
         if m is not None:
             self.node.user_properties += [("observation", verdicts.describe(m.observation)), ("attempts", m.attempts),
                                           ("seconds", round(m.seconds, 3))]
-        if verdict.kind == "fail":
-            pytest.fail(verdict.message, pytrace=False)
-        if verdict.kind == "limited":
-            raise LimitedObserved(verdict.message)
-        return verdict
+        if judgement.verdict == "fail":
+            pytest.fail(judgement.message, pytrace=False)
+        if judgement.verdict == "limited":
+            raise LimitedObserved(judgement.message)
+        return judgement
 
 
 @pytest.fixture

@@ -94,7 +94,7 @@ def test_a_crashed_proxy_becomes_a_failure_with_its_log(topologies):
         started = time.monotonic()
         verdict = verdicts.check_or_raise(edge, client_ip.rule(edge.topology), lambda e: client_ip.samples(e, 1))
         assert time.monotonic() - started < 10
-        assert verdict.kind == "fail" and "died during the probe" in verdict.message
+        assert verdict.verdict == "fail" and "died during the probe" in verdict.message
         assert "last lines of" in verdict.message
     finally:
         edge.close()

@@ -70,7 +70,7 @@ def test_verdicts_through_relays(relayed_edge, behaviour, variant):
     # the cell's own probe, as the suites run it: client_ip from the first 3 (= RELAYS) client addresses, the
     # others from the first one
     verdict = check_or_raise(edge, expectation)
-    assert verdict.kind == ("pass" if expectation.outcome == "works" else "limited"), verdict.message
+    assert verdict.verdict == ("pass" if expectation.outcome == "works" else "limited"), verdict.message
     assert edge.bind(source) is None  # the probes never bound the client address themselves
 
 
@@ -84,5 +84,5 @@ def test_a_probe_that_bypasses_its_relay_is_caught(relayed_edge):
     edge.relays = {ip: dict(lb) for ip in edge.relays}
     edge.converge = type(edge.converge)("test", timeout=0.3, consecutive=1, interval=0.05)
     verdict = check_or_raise(edge, client_ip.rule(edge.topology), lambda e: client_ip.samples(e, 1))
-    assert verdict.kind == "fail", verdict.message
+    assert verdict.verdict == "fail", verdict.message
     assert "the backend saw 127.0.0.1" in verdict.message
