@@ -267,7 +267,7 @@ def test_a_failure_message_names_the_controller_its_version_and_its_settings(tmp
                 client_addresses=[], controller_name="envoy-gateway", controller_version="v1.9.1")
     expectation = behaviours.expectation(t, "websocket", "ws")
     verdict = verdicts.judge(edge, expectation, verdicts.Measurement("observed", ["got 403"], 1, 0.1, False))
-    assert verdict.kind == "fail"
+    assert verdict.verdict == "fail"
     assert "controller: Envoy Gateway v1.9.1, with the settings this cell rests on:\n  - HTTPRoute" in verdict.message
     assert "EG_UPGRADE_REFUSED_ON_REDIRECT" in verdict.message
 

@@ -177,7 +177,7 @@ def test_a_traefik_unlike_its_documentation_fails_naming_version_and_setting(xff
     claimed = Expectation(topology=t.name, behaviour="redirect", outcome="works", summary="cleartext gets 301",
                           want=RedirectWant("redirect", 301, "controller"), sources=("TRAEFIK-OPTS",))
     verdict = verdicts.check_or_raise(xff_edge, claimed)
-    assert verdict.kind == "fail"
+    assert verdict.verdict == "fail"
     assert f"controller: Traefik {binaries.version('traefik')}" in verdict.message
     assert "entryPoints.web.http" in verdict.message and '"permanent": false' in verdict.message
-    assert verdicts.check_or_raise(xff_edge, documented).kind == "pass"
+    assert verdicts.check_or_raise(xff_edge, documented).verdict == "pass"

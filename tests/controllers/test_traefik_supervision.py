@@ -71,7 +71,7 @@ def test_a_crashed_traefik_is_a_failure_with_its_log():
         crash = crash_of(edge)
         assert crash and "controller (traefik) crashed (exit code -9)" in crash and "traefik-static.yaml" in crash
         verdict = verdicts.check_or_raise(edge, client_ip.rule(edge.topology), lambda e: client_ip.samples(e, 1))
-        assert verdict.kind == "fail" and "died during the probe" in verdict.message
+        assert verdict.verdict == "fail" and "died during the probe" in verdict.message
         assert "last lines of" in verdict.message and "entryPointName=" in verdict.message  # Traefik's own log
     finally:
         edge.close()
