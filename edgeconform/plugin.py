@@ -25,7 +25,7 @@ from .behaviours import Expectation
 from .binaries import MissingBinary
 from .edge import Edge
 from .outcomes import LimitedObserved, Unmeasurable
-from .report.collect import BUILD_FAILED, Collector, render, verdict_of
+from .report.collect import Collector, render
 from .supervisor import ProcessFailed
 from .targets import TargetRegistry, TargetSpec
 from .targets import builtin as builtin_targets
@@ -279,6 +279,14 @@ def edge_target(request: pytest.FixtureRequest) -> targets.Target:
     return state.target
 
 
+class EdgeNotBuilt(Exception):
+    """A topology's edge could not be built (a missing binary, a port in use, a crashed process, a failed cluster
+    step): every test of the topology errors with this message, and its results say ``error: build``."""
+
+    def __init__(self, topology: str, cause: Exception):
+        super().__init__(f"edgeconform could not build {topology}: {cause}")
+
+
 @pytest.fixture(scope="session")
 def edge(request: pytest.FixtureRequest, topology: Topology, edge_target: targets.Target):
     """The topology built on the selected target, shared by every test of that topology in this session."""
@@ -288,9 +296,9 @@ def edge(request: pytest.FixtureRequest, topology: Topology, edge_target: target
     except targets.TargetUnavailable as exc:
         pytest.skip(str(exc))
     except (AddressBusy, MissingBinary, ProcessFailed, targets.BuildFailed) as exc:
-        failure = f"{BUILD_FAILED} {topology.name}: {exc}"
+        failure = EdgeNotBuilt(topology.name, exc)
     if failure:  # outside the except: the message alone, not chained to the exception it explains
-        pytest.fail(failure, pytrace=False)
+        raise failure
     overrides = {k: v for k, v in {"timeout": request.config.getoption("converge_timeout"),
                                    "consecutive": request.config.getoption("converge_consecutive")}.items() if v}
     if overrides:
@@ -356,9 +364,46 @@ def conformance(request: pytest.FixtureRequest, edge: Edge, expectation: Expecta
 
 
 # --- reporting -------------------------------------------------------------------------------------------------
+def verdict_of(report: pytest.TestReport, props: dict) -> str | None:
+    """The verdict one phase's report carries (None: this phase says nothing): a setup that failed is an error
+    (the edge, or a fixture, broke before anything was measured), a skip in setup or call is a skip (n/a when the
+    expectation says there is nothing to measure), a strict xfail is the documented limitation observed, a failed
+    call is a failure when the check judged it (else the test broke: an error), a failed teardown an error."""
+    if report.when == "setup":
+        if report.failed:
+            return "error"
+        if report.skipped:
+            return "n/a" if props.get("expected") == "n/a" else "skip"
+        return None
+    if report.when == "call":
+        if report.skipped:
+            if hasattr(report, "wasxfail"):
+                return "limited"
+            return "n/a" if props.get("expected") == "n/a" else "skip"
+        if report.failed:
+            return "fail" if props.get("verdict") == "fail" else "error"
+        return "pass"
+    return "error" if report.failed else None
+
+
+def _said(report: pytest.TestReport) -> str:
+    """What a phase said: a skip's reason, an xfail's reason, or a failure's text."""
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:  # skips: (path, line, "Skipped: reason")
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    if getattr(report, "wasxfail", ""):
+        return str(report.wasxfail)
+    return report.longreprtext or ""
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
+    if call.excinfo is not None and isinstance(call.excinfo.value, EdgeNotBuilt):
+        report.longrepr = str(call.excinfo.value)  # the cause, not the fixture's traceback
+        for properties in (item.user_properties, report.user_properties):
+            if ("error", "build") not in properties:
+                properties.append(("error", "build"))
     _record_verdict(item, report)
     edge = getattr(item, "funcargs", {}).get("edge")
     if report.failed and isinstance(edge, Edge):
@@ -387,7 +432,10 @@ class _Collect:
         self.collector = collector
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        self.collector.add(report)
+        props = dict(report.user_properties)
+        verdict = verdict_of(report, props)
+        if verdict is not None:
+            self.collector.add(report.nodeid, props, verdict, duration=report.duration, text=_said(report))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import assets, report
-from ..report.collect import BUILD_FAILED
 from ..report.model import Report
 from ..report.scale import MEASURED
 from .sides import CompareError, Side
@@ -103,7 +102,7 @@ def _outcome(side: Side, where: Path, status: int) -> Outcome:
     except report.ReportError as exc:
         raise CompareError(f"the {side.label} run ({side.spec.text}) wrote no usable report: {exc}; its output: "
                            f"{log}") from None
-    broken = next((r for r in result.results if r.verdict == "error" and r.diagnosis.startswith(BUILD_FAILED)), None)
+    broken = next((r for r in result.results if r.error == "build"), None)
     if broken is not None:  # a missing binary, a port in use, a crashed process: not a finding about the edge
         raise CompareError(f"the {side.label} side could not be built, so nothing of it can be compared: "
                            f"{broken.diagnosis}")
