@@ -357,9 +357,9 @@ class Conformance:
 @pytest.fixture
 def conformance(request: pytest.FixtureRequest, edge: Edge, expectation: Expectation,
                 edge_target: targets.Target) -> Conformance:
-    if edge.controller_name:
-        request.node.user_properties += [("controller", edge.controller_name),
-                                         ("controller_version", edge.controller_version or "")]
+    if edge.controller.name:
+        request.node.user_properties += [("controller", edge.controller.name),
+                                         ("controller_version", edge.controller.version or "")]
     return Conformance(edge, expectation, request.node, edge_target)
 
 
@@ -407,7 +407,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     _record_verdict(item, report)
     edge = getattr(item, "funcargs", {}).get("edge")
     if report.failed and isinstance(edge, Edge):
-        for name, log in edge.logs().items():
+        for name, log in edge.lifecycle.logs().items():
             report.sections.append((f"edge log: {name}", log))
     return report
 

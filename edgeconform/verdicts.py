@@ -51,7 +51,7 @@ def measure(edge: Edge, expectation: Expectation, probe: Callable[[Edge], Any] |
     attempts = streak = 0
     while True:
         attempts += 1
-        edge.check_alive()  # a process that already died fails at once, not after every probe's timeout
+        edge.lifecycle.check_alive()  # a process that already died fails at once, not after every probe's timeout
         observation = probe(edge)
         mismatches = cell.compare(edge, expectation.want, observation)
         streak = 0 if mismatches else streak + 1
@@ -60,7 +60,7 @@ def measure(edge: Edge, expectation: Expectation, probe: Callable[[Edge], Any] |
             return Measurement(observation, [], attempts, elapsed, converged=True)
         if elapsed >= profile.timeout:
             if mismatches:
-                edge.check_alive()  # a crashed proxy is the failure, with its log: not a slow mismatch
+                edge.lifecycle.check_alive()  # a crashed proxy is the failure, with its log: not a slow mismatch
             return Measurement(observation, mismatches, attempts, elapsed, converged=False)
         time.sleep(profile.interval)  # pacing inside the bounded loop
 
@@ -94,16 +94,11 @@ def judge(edge: Edge, expectation: Expectation, measurement: Measurement) -> Jud
 
 def _controller_lines(edge: Edge, expectation: Expectation) -> list[str]:
     """A real controller with settings of its own: its name, version and the settings the cell rests on."""
-    from . import controllers
-
-    name = edge.controller_name
-    if not name or name not in controllers.available():
-        return []
-    controller = controllers.get(name)
-    settings = controller.deciding(edge.topology, expectation.behaviour, expectation.variant)
+    controller = edge.controller
+    settings = controller.deciding(expectation.behaviour, expectation.variant)
     if not settings:
         return []
-    return [f"controller: {controller.title} {edge.controller_version or '(version unknown)'}, with the settings "
+    return [f"controller: {controller.title} {controller.version or '(version unknown)'}, with the settings "
             "this cell rests on:", *(f"  - {line}" for line in settings)]
 
 

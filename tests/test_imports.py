@@ -139,6 +139,29 @@ def test_pytest_is_imported_only_at_the_edge():
                                   f"{sorted(PYTEST_EDGE)} may (targets plug in through edgeconform.hookspecs)")
 
 
+def test_behaviours_and_verdicts_read_no_controller_registry():
+    """Compares and verdicts read the edge's ControllerInfo (edge.controller); a rule, which has no edge, asks only
+    for the documented semantics of the controller its topology names (controllers.semantics_of). So adding a
+    controller touches none of them."""
+    readers = {name: path for name, path in modules().items()
+               if name.startswith(("edgeconform.behaviours", "edgeconform.probing")) or name == "edgeconform.verdicts"}
+    found = {}
+    for name, path in readers.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    base = ".".join([*package.split(".")[: len(package.split(".")) - node.level + 1], base])
+                if base.startswith("edgeconform.controllers"):
+                    found[name] = found.get(name, set()) | {alias.name for alias in node.names}
+            elif isinstance(node, ast.Import) and any(a.name.startswith("edgeconform.controllers") for a in node.names):
+                found[name] = found.get(name, set()) | {"*"}
+    beyond = {name: names for name, names in found.items() if names != {"semantics_of"}}
+    assert not beyond, f"modules that look controllers up (read edge.controller instead): {beyond}"
+    assert "edgeconform.verdicts" not in found
+
+
 @pytest.mark.parametrize("suite", sorted((REPO / "suites").glob("test_*.py")), ids=lambda p: p.name)
 def test_suites_use_only_the_public_api(suite):
     import edgeconform

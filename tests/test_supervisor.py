@@ -25,7 +25,7 @@ import json, sys, time
 from edgeconform import catalog
 from edgeconform.targets.local import LocalTarget
 edge = LocalTarget().build(catalog.load()[sys.argv[1]])
-print(json.dumps({"pids": edge.pids(), "workdir": str(edge.workdir)}), flush=True)
+print(json.dumps({"pids": edge.lifecycle.pids(), "workdir": str(edge.workdir)}), flush=True)
 time.sleep(600)
 """
 
@@ -86,7 +86,7 @@ def test_killing_the_harness_mid_run_leaves_no_proxy(name, tmp_path):
 def test_a_crashed_proxy_becomes_a_failure_with_its_log(topologies):
     edge = LocalTarget().build(topologies["nlb-proxy-v2"])
     try:
-        controller = next(pid for pid in edge.pids() if "controller" in
+        controller = next(pid for pid in edge.lifecycle.pids() if "controller" in
                             Path(f"/proc/{pid}/cmdline").read_text())
         os.kill(controller, signal.SIGKILL)
         crash = crash_of(edge)

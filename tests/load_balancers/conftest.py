@@ -8,7 +8,7 @@ import pytest
 from proxyprotocol.detect import ProxyProtocolDetect
 from proxyprotocol.v2 import ProxyProtocolIncompleteError
 
-from edgeconform.edge import Edge
+from edgeconform.edge import Edge, Lifecycle, Transport
 from edgeconform.supervisor import Supervisor
 from edgeconform.targets.local import netns, plan
 from edgeconform.targets.local.addresses import NamespaceSite
@@ -32,8 +32,8 @@ def stand_in(tmp_path):
         supervisor.wait_ready()
         edge = Edge(topology=topology, target="local", endpoints=p.endpoints, ca=tmp_path / "ca.pem",
                     roles=slot.roles(), client_cidr=slot.client_cidr,
-                    client_addresses=[slot.client(i) for i in range(4)], _alive=supervisor.check,
-                    _connect=slot.connect)
+                    client_addresses=[slot.client(i) for i in range(4)],
+                    lifecycle=Lifecycle(check_alive=supervisor.check), transport=Transport(socket=slot.connect))
         return slot, edge
 
     yield start

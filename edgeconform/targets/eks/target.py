@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from ... import certs
-from ...edge import Edge, endpoints_for, remove_tree
+from ...edge import Edge, Lifecycle, endpoints_for, remove_tree
 from ...kube import manifests
 from ...kube.api import Cluster, ClusterError, _api_message
 from ...probing.http import http_get
@@ -441,8 +441,8 @@ class EksTarget(Target):
         edge = Edge(topology=t, target=self.name, endpoints={}, ca=self.ca, roles={}, client_cidr=None,
                     client_addresses=[None], lb_server_header=LB_SERVER_HEADER, converge=AWS_CONVERGE, workdir=workdir,
                     role_networks={cidr: "lb" for cidr in self.settings.vpc_cidrs},
-                    _logs=lambda: self._edge_logs(t))
-        edge.on_close(remove_tree(workdir))
+                    lifecycle=Lifecycle(logs=lambda: self._edge_logs(t)))
+        edge.lifecycle.on_close(remove_tree(workdir))
         return edge
 
     def _activate(self, item: Prepared) -> Edge:
@@ -455,9 +455,9 @@ class EksTarget(Target):
         cluster, deployment = self.cluster, self.deployment
         del self.prepared[t.name]  # one edge per topology: a second build provisions it again
         edge = self._edge(t, item.workdir)
-        edge.on_close(lambda: self._undo(t.name))
+        edge.lifecycle.on_close(lambda: self._undo(t.name))
         self.active = t.name
-        edge.on_close(lambda: setattr(self, "active", None))
+        edge.lifecycle.on_close(lambda: setattr(self, "active", None))
 
         def steps() -> None:
             began = time.monotonic()

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ... import certs, controllers
 from ...controllers.base import COMMON_KINDS, NODE_PORTS, EdgeFacts
-from ...edge import Converge, Edge, endpoints_for, remove_tree
+from ...edge import ControllerInfo, Converge, Edge, Lifecycle, Transport, endpoints_for, remove_tree
 from ...kube import manifests
 from ...kube.api import Cluster, ClusterError
 from ...kube.manifests import versions
@@ -113,13 +113,16 @@ class KindTarget(Target):
         t = topology
         workdir = Path(tempfile.mkdtemp(prefix=f"edgeconform-kind-{t.name}-"))
         running: list[containers.Running] = []
+        def alive() -> None:
+            for r in running:
+                r.check()
+        lifecycle = Lifecycle(check_alive=alive, logs=lambda: self._edge_logs(running))
         edge = Edge(topology=t, target=self.name, endpoints={}, ca=workdir / "ca.pem", roles={}, client_cidr=None,
-                    client_addresses=[], workdir=workdir, converge=KIND_CONVERGE,
-                    _logs=lambda: self._edge_logs(running), _alive=lambda: [r.check() for r in running],
-                    controller_name=self.controller.name, controller_version=self.controller.version())
-        edge.on_close(remove_tree(workdir))
-        edge.on_close(lambda: self._forget(api, t))
-        edge.on_close(lambda: [r.stop() for r in reversed(running)])
+                    client_addresses=[], workdir=workdir, converge=KIND_CONVERGE, lifecycle=lifecycle,
+                    controller=ControllerInfo.of(self.controller, t, version=self.controller.version()))
+        lifecycle.on_close(remove_tree(workdir))
+        lifecycle.on_close(lambda: self._forget(api, t))
+        lifecycle.on_close(lambda: [r.stop() for r in reversed(running)])
         try:
             self._build(api, t, workdir, edge, running)
         except BuildFailed:
@@ -187,10 +190,11 @@ class KindTarget(Target):
             for argv in containers.node_route_commands(self.tools.engine, node, [r.ip for r in relays], lb.ip, True):
                 run(argv, self.tools.env)
             undo = containers.node_route_commands(self.tools.engine, node, [r.ip for r in relays], lb.ip, False)
-            edge.on_close(lambda: [_quietly(run, argv, self.tools.env) for argv in undo])
+            edge.lifecycle.on_close(lambda: [_quietly(run, argv, self.tools.env) for argv in undo])
         edge.ready_seconds = containers.wait_ready(running)
 
-        edge.relays = {r.ip: {p: ("127.0.0.1", r.ports[p]) for p in public_ports} for r in relays}
+        # the probes stay on this machine; each client address is a relay container that connects from it
+        edge.transport = Transport(relays={r.ip: {p: ("127.0.0.1", r.ports[p]) for p in public_ports} for r in relays})
         edge.client_addresses = [r.ip for r in relays]
         edge.unsupported = dict(plan.unsupported)
         edge.roles = self.roles(api, lb.ip, [r.ip for r in relays], nodes)

@@ -11,7 +11,7 @@ a normal user, so nobody needs root), with AWS-like addresses that exist only in
 - The ingress controller: the chosen controller plug-in's processes (``--controller``; the default ``envoy`` is
   a hand-configured Envoy, proxies/envoy/controller.yaml.j2).
 
-The harness reaches the edge through sockets made inside the namespace (Edge.connect). Where no namespace can be
+The harness reaches the edge through sockets made inside the namespace (the Edge's Transport). Where no namespace can be
 made, each edge gets a loopback slot of the host instead (edgeconform.targets.local.addresses); NLB client-IP
 preservation then needs root, and its cells skip naming why, once per session.
 
@@ -30,7 +30,7 @@ from typing import Any
 
 from ... import binaries, certs, controllers, headers
 from ...controllers import LocalPlace
-from ...edge import Edge, Endpoint, endpoints_for, remove_tree
+from ...edge import ControllerInfo, Edge, Endpoint, Lifecycle, Transport, endpoints_for, remove_tree
 from ...load_balancers.cloudfront import SERVER as CLOUDFRONT_SERVER
 from ...load_balancers.standins import AddressBook, relay_config, render_cloudfront, render_standin
 from ...render import render
@@ -172,16 +172,17 @@ class LocalTarget(Target):
             for diagnostics in extra:
                 out.update(diagnostics(connect))
             return out
+        lifecycle = Lifecycle(check_alive=supervisor.check, logs=logs, pids=supervisor.pids)
+        transport = Transport(socket=site.connect, enter=site.enter() if isinstance(site, NamespaceSite) else [])
         edge = Edge(topology=topology, target=self.name, endpoints={}, ca=workdir / "ca.pem", roles=site.roles(),
                     client_cidr=site.client_cidr, client_addresses=site.clients(), workdir=workdir,
-                    _alive=supervisor.check, _logs=logs, _pids=supervisor.pids, _connect=site.connect)
-        edge.on_close(site.release)  # last: the namespace goes with everything in it (and its folder)
+                    transport=transport, lifecycle=lifecycle)
+        lifecycle.on_close(site.release)  # last: the namespace goes with everything in it (and its folder)
         if isinstance(site, NamespaceSite):
-            edge.enter = site.enter()
             edge.role_networks = {site.client6_cidr: "client"}  # the IPv6 clients of dual-stack edges
         if not KEEP_WORKDIR and not isinstance(site, NamespaceSite):
-            edge.on_close(remove_tree(workdir))
-        edge.on_close(supervisor.stop)
+            lifecycle.on_close(remove_tree(workdir))
+        lifecycle.on_close(supervisor.stop)
         try:
             transparent = isinstance(site, NamespaceSite) or transparent_source_available()
             built = plan(topology, site, workdir, transparent=transparent, controller=controller,
@@ -190,14 +191,14 @@ class LocalTarget(Target):
             if "client_ip" in built.unsupported and not isinstance(site, NamespaceSite):
                 built.unsupported["client_ip"] += f" ({self.why_not_namespace})"
             edge.endpoints, edge.unsupported = built.endpoints, built.unsupported
-            edge.lb_server_header, edge.controller_admin = built.lb_server_header, built.controller_admin
+            edge.lb_server_header = built.lb_server_header
             edge.lb_admin = f"http://{site.lb}:{site.lb_admin}"
-            edge.controller_listeners = built.controller_listeners
             if topology.lb.mutual_tls != "off":  # the probes present a certificate the ALB's trust store accepts
                 client = certs.issue(workdir / "certs", "client", [CLIENT_CERT_NAME])[CLIENT_CERT_NAME]
                 edge.client_cert = client.combined_pem
-            edge.controller_name = controller.name
-            edge.controller_version = built.controller_version or controller.version()
+            edge.controller = ControllerInfo.of(controller, topology, admin=built.controller_admin,
+                                                version=built.controller_version or controller.version(),
+                                                listeners=built.controller_listeners)
             for process in built.processes:
                 if standby is not None and process is built.takes_over:
                     supervisor.take_over(standby.managed, process)

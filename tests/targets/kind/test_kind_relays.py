@@ -52,7 +52,7 @@ def relayed_edge(request, tmp_path):
                              http_ok(f"http://{ip}:{stats}/stats;csv"))
             relays[ip] = {public: (ip, bind) for public, (bind, _) in ports.items()}
         supervisor.wait_ready()
-        edge.relays, edge.client_addresses = relays, relay_ips
+        edge.transport.relays, edge.client_addresses = relays, relay_ips
         yield edge
     finally:
         supervisor.stop()
@@ -71,7 +71,7 @@ def test_verdicts_through_relays(relayed_edge, behaviour, variant):
     # others from the first one
     verdict = check_or_raise(edge, expectation)
     assert verdict.verdict == ("pass" if expectation.outcome == "works" else "limited"), verdict.message
-    assert edge.bind(source) is None  # the probes never bound the client address themselves
+    assert edge.transport.relayed(source)  # the probes never bound the client address themselves
 
 
 def test_a_probe_that_bypasses_its_relay_is_caught(relayed_edge):
@@ -81,7 +81,7 @@ def test_a_probe_that_bypasses_its_relay_is_caught(relayed_edge):
     if edge.topology.layer == "l7":
         pytest.skip("behind an L7 load balancer the client comes from X-Forwarded-For either way")
     lb = {e.public_port: (e.ip, e.port) for e in edge.endpoints.values()}
-    edge.relays = {ip: dict(lb) for ip in edge.relays}
+    edge.transport.relays = {ip: dict(lb) for ip in edge.transport.relays}
     edge.converge = type(edge.converge)("test", timeout=0.3, consecutive=1, interval=0.05)
     verdict = check_or_raise(edge, client_ip.rule(edge.topology), lambda e: client_ip.samples(e, 1))
     assert verdict.verdict == "fail", verdict.message
