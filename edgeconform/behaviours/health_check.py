@@ -2,8 +2,8 @@
 healthy.
 
 What AWS sends: an NLB checks TCP (a connection without data) or HTTP; with PROXY v2 on, every health-check
-connection carries the header "without client information" [NLB-TG23], the LOCAL form (edgeconform.load_balancers.
-nlb_proxy). An ALB sends HTTP GETs without X-Forwarded-Proto, a Classic ELB TCP connects or HTTP GETs [CLB-HC].
+connection carries the header "without client information" [NLB-TG23], the LOCAL form
+(edgeconform.load_balancers.nlb.proxy). An ALB sends HTTP GETs without X-Forwarded-Proto, a Classic ELB TCP connects or HTTP GETs [CLB-HC].
 The stand-ins run these checks themselves, from the load balancer's own address, against the real targets
 (HAProxy health checks, through the NLB's PROXY v2 writer where PROXY is on; Envoy active health checks), and this
 behaviour reads the result the way DescribeTargetHealth would.

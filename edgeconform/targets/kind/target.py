@@ -26,7 +26,8 @@ from ...kube import manifests
 from ...kube.api import Cluster, ClusterError
 from ...kube.manifests import versions
 from ...kube.timeouts import ECHO_READY
-from ...load_balancers.standins import AddressBook, StandIn, render_standin
+from ...load_balancers import standins
+from ...load_balancers.standins import AddressBook, StandIn
 from ...render import render
 from ...topology import LB_SERVER_HEADER, Topology
 from ..base import BuildFailed, Target, TargetUnavailable
@@ -238,7 +239,7 @@ def write_lb_config(t: Topology, workdir: Path, lb_certs: dict, targets: dict[st
                        listener_ports={item.port: item.port for item in t.lb.listeners}, targets=targets,
                        https_port=None)
     transparent = t.layer == "l4" and t.preserves_client_ip
-    standin = render_standin(t, book, workdir, lb_certs, transparent)
+    standin, *_ = standins.render(t, book, workdir, lb_certs, transparent)  # no helpers without relay_ports
     (workdir / standin.config_name).write_text(standin.config)
     return standin, transparent
 

@@ -6,7 +6,8 @@ a normal user, so nobody needs root), with AWS-like addresses that exist only in
     client 198.51.100.11.. -> LB 10.0.1.17:80/443 -> [kube-proxy 10.0.2.11] -> controller 10.0.3.21 -> echo 10.0.4.31
 
 - The load balancer: the stand-in its model names (edgeconform.load_balancers: HAProxy for L4 listeners, Envoy
-  for L7 ones), rendered by edgeconform.load_balancers.standins.
+  for L7 ones, with the helpers a model needs: the NLB's PROXY v2 writer), rendered by its model
+  (edgeconform.load_balancers.standins).
 - kube-proxy's SNAT (instance targets, externalTrafficPolicy Cluster): HAProxy, proxies/haproxy/kube-proxy.cfg.j2.
 - The ingress controller: the chosen controller plug-in's processes (``--controller``; the default ``envoy`` is
   a hand-configured Envoy, proxies/envoy/controller.yaml.j2).
@@ -21,7 +22,6 @@ them all at once and waits until each answers on its admin/stats/health endpoint
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from dataclasses import dataclass, field
@@ -31,8 +31,10 @@ from typing import Any
 from ... import binaries, certs, controllers, headers
 from ...controllers import LocalPlace
 from ...edge import ControllerInfo, Edge, Endpoint, Lifecycle, Transport, endpoints_for, remove_tree
+from ...load_balancers import standins
 from ...load_balancers.cloudfront import SERVER as CLOUDFRONT_SERVER
-from ...load_balancers.standins import AddressBook, relay_config, render_cloudfront, render_standin
+from ...load_balancers.cloudfront import standin as cloudfront
+from ...load_balancers.standins import AddressBook, StandIn
 from ...render import render
 from ...supervisor import Process, ProcessFailed, Supervisor, all_of, http_ok, tcp_open
 from ...topology import LB_SERVER_HEADER, Topology
@@ -253,9 +255,7 @@ def listening(t: Topology, site: Site) -> list[tuple[str, tuple[str, int]]]:
     if t.lb.cloudfront:
         needed += [("CloudFront viewer listener", (site.cdn, site.listener_port(item.port))) for item in t.lb.listeners]
         needed.append(("CloudFront admin", (site.cdn, site.lb_admin)))
-    if t.lb.proxy_protocol == "v2":
-        needed += [(f"PROXY v2 writer ({item.port})", (site.lb, site.relay_port(i))) for i, item in enumerate(t.lb.listeners)]
-        needed.append(("PROXY v2 writer (health checks)", (site.lb, site.relay_port(len(t.lb.listeners)))))
+    needed += standins.listening(t, address_book(t, site))  # the model's helpers (the NLB's PROXY v2 writer)
     for kind in t.controller_kinds:
         needed.append((f"controller {kind} port", (site.controller, site.controller_port(kind))))
         if t.node_snat:
@@ -310,24 +310,18 @@ def plan(t: Topology, site: Site, workdir: Path, transparent: bool = True,
         result.unsupported["dual_stack"] = ("IPv6 clients need addresses of the edge's own network namespace; the "
                                             "loopback fallback has only ::1")
     book = address_book(t, site)
-    standin = render_standin(t, book, workdir, lb_certs, transparent and t.preserves_client_ip)
-    relay = relay_config(t, book, transparent and t.preserves_client_ip)
-    if relay is not None:
-        processes.append(relay_process(relay, [tuple(item["listen"]) for item in relay["listeners"]]))
-    name = f"{t.lb.model} stand-in ({standin.program})"
-    if standin.program == "haproxy":
-        processes.append(haproxy_process(name, workdir, standin.config_name, standin.config, site.lb, site.lb_admin))
-    else:
-        processes.append(envoy_process(name, workdir, standin.config_name, standin.config, site.lb, site.lb_admin,
-                                       [site.listener_port(item.port) for item in t.lb.listeners]))
+    standin, *helpers = standins.render(t, book, workdir, lb_certs, transparent and t.preserves_client_ip)
+    ports = [site.listener_port(item.port) for item in t.lb.listeners]
+    processes += [standin_process(helper, workdir, site.lb, site.lb_admin, ports) for helper in helpers]
+    processes.append(standin_process(standin, workdir, site.lb, site.lb_admin, ports))
+    if standin.program == "envoy":
         result.lb_server_header = LB_SERVER_HEADER
 
     front = site.lb
     if t.lb.cloudfront:  # viewers reach CloudFront; CloudFront reaches the ALB
         cf_cert = certs.issue(cert_dir, "lb", [t.lb.cloudfront.certificate])[t.lb.cloudfront.certificate]
-        cdn = render_cloudfront(t, book, site.cdn, site.lb_admin, cf_cert, workdir / "ca.pem")
-        processes.append(envoy_process("cloudfront stand-in (envoy)", workdir, cdn.config_name, cdn.config, site.cdn,
-                                       site.lb_admin, [site.listener_port(item.port) for item in t.lb.listeners]))
+        cdn = cloudfront.render(t, book, site.cdn, site.lb_admin, cf_cert, workdir / "ca.pem")
+        processes.append(standin_process(cdn, workdir, site.cdn, site.lb_admin, ports))
         result.lb_server_header, front = CLOUDFRONT_SERVER, site.cdn
     result.endpoints = endpoints_for(t, lambda port: (front, site.listener_port(port)))
     return result
@@ -345,12 +339,16 @@ def echo_process(ip: str, port: int, client_header: str = headers.CLIENT) -> Pro
                    env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
 
 
-def relay_process(config: dict, listens: list) -> Process:
-    """The NLB stand-in's PROXY v2 writer (edgeconform.load_balancers.nlb_relay): a Python process of its own."""
-    argv = [sys.executable, "-m", "edgeconform.load_balancers.nlb_relay", "relay.json"]
-    return Process("relay (NLB PROXY v2 writer)", argv, all_of(*(tcp_open(ip, port) for ip, port in listens)),
-                   {"relay.json": json.dumps(config, indent=2)},
-                   env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+def standin_process(standin: StandIn, workdir: Path, ip: str, admin_port: int, ports: list[int]) -> Process:
+    """A rendered stand-in (or a helper of it) as a process at ``ip``, ready when its admin or stats page answers
+    (a helper: when it listens)."""
+    if standin.program == "haproxy":
+        return haproxy_process(standin.name, workdir, standin.config_name, standin.config, ip, admin_port)
+    if standin.program == "envoy":
+        return envoy_process(standin.name, workdir, standin.config_name, standin.config, ip, admin_port, ports)
+    argv = [sys.executable, "-m", str(standin.module), standin.config_name]
+    return Process(standin.name, argv, all_of(*(tcp_open(host, port) for host, port in standin.listens)),
+                   {standin.config_name: standin.config}, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
 
 
 def haproxy_process(name: str, workdir: Path, config_name: str, config: str, ip: str, stats_port: int) -> Process:

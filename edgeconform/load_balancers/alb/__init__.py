@@ -1,8 +1,8 @@
 """The Application Load Balancer: HTTP/HTTPS listeners, X-Forwarded-For modes, SNI certificate list, a
 redirect action (LBC ssl-redirect), WebSockets passed."""
 
-from . import policies
-from .base import LoadBalancerModel
+from .. import policies
+from ..base import LoadBalancerModel
 
 MODEL = LoadBalancerModel(
     name="alb",

@@ -1,7 +1,7 @@
 """The Network Load Balancer: TCP and TLS listeners, no HTTP headers, PROXY v2, client-IP preservation."""
 
-from . import policies
-from .base import LoadBalancerModel
+from .. import policies
+from ..base import LoadBalancerModel
 
 MODEL = LoadBalancerModel(
     name="nlb",

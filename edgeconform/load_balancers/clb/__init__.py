@@ -1,8 +1,8 @@
 """The Classic ELB: TCP/SSL listeners (no headers, PROXY v1) or HTTP/HTTPS listeners (X-Forwarded-* appended,
 one certificate, no SNI, the WebSocket Upgrade broken)."""
 
-from . import policies
-from .base import LoadBalancerModel
+from .. import policies
+from ..base import LoadBalancerModel
 
 MODEL = LoadBalancerModel(
     name="clb",
