@@ -68,8 +68,7 @@ def describe_check(t: Topology) -> str:
 
 def rule(t: Topology) -> Expectation:
     check = t.health_check
-    keys: tuple[str, ...] = {"nlb": ("LBC-SA", "ELB-MATCHER"), "alb": ("LBC-IA", "ELB-MATCHER"),
-                             "clb": ("CPA", "CLB-HC")}[t.lb.model]
+    keys: tuple[str, ...] = t.lb_model.cite("health_check")
     if t.lb.proxy_protocol == "v2":
         keys += ("NLB-TG23",)
     if check.port == "health-check-node-port":
