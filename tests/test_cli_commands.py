@@ -17,8 +17,8 @@ from edgeconform.cli.command import Command
 def test_each_module_of_cli_is_a_command():
     here = Path(command.__file__).parent
     modules = {p.stem for p in here.glob("*.py") if not p.stem.startswith("_") and p.stem != "command"}
-    assert modules == {"listing", "report", "compare", "import_", "manifests"}
-    for name in modules:
+    assert {"listing", "report", "compare", "import_", "manifests"} <= modules
+    for name in modules:  # a module there that defines no command fails here
         assert command.of_module(f"edgeconform.cli.{name}")
 
 
@@ -27,8 +27,7 @@ def test_targets_contribute_their_own_commands():
     assert by_target["eks"] == "edgeconform.targets.eks.cli" and by_target["local"] == "edgeconform.targets.local.cli"
     assert [c.name for c in command.of_module(by_target["eks"])] == ["plan", "cleanup"]
     assert [c.name for c in command.of_module(by_target["local"])] == ["up"]
-    names = list(command.registry())
-    assert {"list", "report", "compare", "import", "manifests", "up", "plan", "cleanup"} == set(names)
+    assert {"list", "report", "compare", "import", "manifests", "up", "plan", "cleanup"} <= set(command.registry())
 
 
 @pytest.fixture
