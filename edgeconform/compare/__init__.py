@@ -47,7 +47,7 @@ def compare(before: str, after: str | None, controllers: list[str], directory: P
     return build(plan, *outcomes, directory=directory)
 
 
-def build(plan: Plan, before: run.Outcome, after: run.Outcome, directory: Path) -> model.MigrationReport:
+def build(plan: Plan, before: run.SideRun, after: run.SideRun, directory: Path) -> model.MigrationReport:
     """The migration report of two finished runs of ``plan``."""
     relabelled = []
     for pair in plan.pairs:
@@ -102,7 +102,7 @@ def write(migration: model.MigrationReport, directory: Path) -> list[Path]:
     return written
 
 
-def _side(outcome: run.Outcome, directory: Path) -> model.SideRecord:
+def _side(outcome: run.SideRun, directory: Path) -> model.SideRecord:
     side, report = outcome.side, outcome.report
     directory = Path(directory).resolve()
     ran = report.runs[0]

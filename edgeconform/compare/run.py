@@ -30,7 +30,9 @@ LOG = "pytest.log"
 
 
 @dataclass
-class Outcome:
+class SideRun:
+    """One side's run: where it wrote, pytest's exit status, and its report."""
+
     side: Side
     directory: Path
     exit_status: int
@@ -47,7 +49,7 @@ def command(side: Side, directory: Path, pytest_args: list[str]) -> list[str]:
             "--report", str(directory), *side.pytest_args(), *pytest_args]
 
 
-def run(sides: list[Side], directory: Path, pytest_args: list[str]) -> list[Outcome]:
+def run(sides: list[Side], directory: Path, pytest_args: list[str]) -> list[SideRun]:
     """Run every side at once into directory/<label>/; each side's report read back, checked."""
     started: list[tuple[Side, Path, subprocess.Popen]] = []
     directory = Path(directory).resolve()  # the runs start in the suites' folder
@@ -91,7 +93,7 @@ def _stop(procs: list[subprocess.Popen]) -> None:
             proc.wait()
 
 
-def _outcome(side: Side, where: Path, status: int) -> Outcome:
+def _outcome(side: Side, where: Path, status: int) -> SideRun:
     log = where / LOG
     tail = "\n".join(log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-15:])
     if status not in (0, 1):  # 2 interrupted, 3 internal error, 4 usage error, 5 nothing collected
@@ -109,4 +111,4 @@ def _outcome(side: Side, where: Path, status: int) -> Outcome:
     if not any(r.verdict in MEASURED for r in result.results):
         reasons = sorted({r.message.splitlines()[0] for r in result.results if r.message})[:3]
         raise CompareError(f"the {side.label} run measured nothing (every cell was skipped): {'; '.join(reasons)}")
-    return Outcome(side, where, status, result)
+    return SideRun(side, where, status, result)

@@ -47,7 +47,7 @@ def migration(tmp_path) -> compare.model.MigrationReport:
     outcomes = []
     for side, report in ((plan.before, before), (plan.after, after)):
         (tmp_path / side.label).mkdir()
-        outcomes.append(run.Outcome(side, tmp_path / side.label, 0, report))
+        outcomes.append(run.SideRun(side, tmp_path / side.label, 0, report))
     return compare.build(plan, *outcomes, directory=tmp_path)
 
 
@@ -143,7 +143,7 @@ def test_a_clean_comparison_says_so(tmp_path):
     outcomes = []
     for side in (plan.before, plan.after):
         (tmp_path / side.label).mkdir()
-        outcomes.append(run.Outcome(side, tmp_path / side.label, 0,
+        outcomes.append(run.SideRun(side, tmp_path / side.label, 0,
                                     report_of(side.topologies["nlb-ip"], results)))
     migration = compare.build(plan, *outcomes, directory=tmp_path)
     assert not migration.regressed and migration.changes == [] and migration.shape == "none"

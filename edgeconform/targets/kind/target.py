@@ -178,7 +178,7 @@ class KindTarget(Target):
         relays = []
         for i in range(CLIENTS):
             cfg = f"client-relay-{i}.cfg"
-            (workdir / cfg).write_text(relay_config(i, lb.ip, public_ports, idle))
+            (workdir / cfg).write_text(client_relay_config(i, lb.ip, public_ports, idle))
             relay = containers.start(containers.client_relay(prefix, i, pins["images"]["haproxy"], workdir, cfg,
                                                              public_ports))
             running.append(relay)
@@ -244,7 +244,7 @@ def write_lb_config(t: Topology, workdir: Path, lb_certs: dict, targets: dict[st
     return standin, transparent
 
 
-def relay_config(index: int, lb_ip: str, public_ports: list[int], idle: int, *, bind_ip: str = "0.0.0.0",
+def client_relay_config(index: int, lb_ip: str, public_ports: list[int], idle: int, *, bind_ip: str = "0.0.0.0",
                  source_ip: str | None = None, ports: dict[int, tuple[int, int]] | None = None,
                  stats_port: int = containers.ADMIN_PORT) -> str:
     """A client relay's HAProxy configuration (proxies/haproxy/client-relay.cfg.j2). In a container it listens on

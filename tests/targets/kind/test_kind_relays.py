@@ -15,7 +15,7 @@ import pytest
 from edgeconform import behaviours, binaries, catalog
 from edgeconform.behaviours import client_ip
 from edgeconform.supervisor import Supervisor, http_ok
-from edgeconform.targets.kind.target import relay_config
+from edgeconform.targets.kind.target import client_relay_config
 from edgeconform.targets.local import LocalTarget, transparent_source_available
 from edgeconform.verdicts import check_or_raise
 
@@ -46,7 +46,7 @@ def relayed_edge(request, tmp_path):
             ports = {item.port: (free_port(ip), served[item.port]) for item in t.lb.listeners}
             stats = free_port(ip)
             config = tmp_path / f"client-relay-{i}.cfg"
-            config.write_text(relay_config(i, lb_ip, list(ports), 60, bind_ip=ip, source_ip=ip, ports=ports,
+            config.write_text(client_relay_config(i, lb_ip, list(ports), 60, bind_ip=ip, source_ip=ip, ports=ports,
                                            stats_port=stats))
             supervisor.start(f"relay-{i} (haproxy)", [binaries.find("haproxy"), "-db", "-f", str(config)],
                              http_ok(f"http://{ip}:{stats}/stats;csv"))
