@@ -3,7 +3,9 @@ pytest-facing module (with hookspecs.py); everything it calls is plain library c
 
 Suites ask for ``conformance`` (or ``edge``/``expectation``); the plugin parametrizes them over the selected
 topologies, builds one edge per topology per session on the chosen target, marks limited cells as strict xfail,
-attaches the edge's process logs to failures, and prints the topology x behaviour matrix. What the markers,
+attaches the edge's process logs to failures, turns each test phase's outcome into a verdict (``verdict_of``; an
+edge that could not be built is ``EdgeNotBuilt``: its results say ``error: build``), and prints the topology x
+behaviour matrix. What the markers,
 columns and options are comes from the registries: edgeconform.behaviours, edgeconform.load_balancers,
 edgeconform.controllers, and the targets (built in, or added through ``pytest_edgeconform_add_targets``).
 """
