@@ -83,7 +83,8 @@ for name in names:
         edge = target.build(t.with_controller(controller) if hasattr(t, "with_controller") else t)
         out.setdefault(name, []).append(time.perf_counter() - started)
         if i == 0:
-            memory[name] = [sum(rss_mib(pid) for pid in family(edge.pids()))]
+            pids = edge.lifecycle.pids if hasattr(edge, "lifecycle") else edge.pids  # a baseline tree's Edge has pids()
+            memory[name] = [sum(rss_mib(pid) for pid in family(pids()))]
         if pause:
             time.sleep(pause)  # the edge stays up as while its tests run (not a wait for anything)
         edge.close()

@@ -41,6 +41,10 @@ _PUBLIC = {
     "Option": ("edgeconform.targets.base", "Option"),
     "Edge": ("edgeconform.edge", "Edge"),
     "Endpoint": ("edgeconform.edge", "Endpoint"),
+    "ControllerInfo": ("edgeconform.edge", "ControllerInfo"),
+    "Transport": ("edgeconform.edge", "Transport"),
+    "Lifecycle": ("edgeconform.edge", "Lifecycle"),
+    "Command": ("edgeconform.cli.command", "Command"),
     # probes a suite needs (each bounded by its own deadline)
     "http_get": ("edgeconform.probing.http", "http_get"),
     "follow_redirects": ("edgeconform.probing.http", "follow_redirects"),
@@ -74,7 +78,8 @@ if TYPE_CHECKING:
     from .catalog import load as load_topologies
     from .controllers import get as controller
     from .controllers.base import Controller
-    from .edge import Edge, Endpoint
+    from .cli.command import Command
+    from .edge import ControllerInfo, Edge, Endpoint, Lifecycle, Transport
     from .load_balancers import get as load_balancer_model
     from .load_balancers.base import LoadBalancerModel
     from .probing.http import follow_redirects, http_get

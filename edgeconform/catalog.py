@@ -240,11 +240,11 @@ def consistency_problems(t: Topology) -> list[tuple[str, str]]:
                                   f"{cites('xff')}"))
     for field, on in (("mutual_tls", lb.mutual_tls != "off"), ("xff_client_port", lb.xff_client_port),
                       ("preserve_host_header", lb.preserve_host_header)):
-        if on and model.name != "alb":
+        if on and not model.has(field):
             add((f"load_balancer.{field}", f"an ALB setting [ALB-MTLS][ALB-ATTR]; {model.article} has none"))
     if lb.mutual_tls != "off" and not any(listener.protocol == "HTTPS" for listener in lb.listeners):
         add(("load_balancer.mutual_tls", "mutual TLS is set on HTTPS listeners: give the ALB one [ALB-MTLS]"))
-    if lb.ip_address_type == "dualstack" and model.name == "clb":
+    if lb.ip_address_type == "dualstack" and not model.has("dualstack"):
         add(("load_balancer.ip_address_type", "dual stack is modelled for NLBs and ALBs (LBC ip-address-type) "
                                               "[LBC-SA][LBC-IA]"))
     if lb.ip_address_type == "dualstack" and lb.cloudfront is not None:
@@ -253,7 +253,7 @@ def consistency_problems(t: Topology) -> list[tuple[str, str]]:
     if cf is not None:
         protocols = {listener.protocol for listener in lb.listeners}
         needs = {"http-only": {"HTTP"}, "https-only": {"HTTPS"}, "match-viewer": {"HTTP", "HTTPS"}}[cf.origin_protocol]
-        if model.name != "alb":
+        if not model.has("cloudfront"):
             add(("load_balancer.cloudfront", "CloudFront in front of the load balancer is modelled for an ALB only"))
         elif not needs <= protocols:
             add(("load_balancer.cloudfront.origin_protocol", f"origin protocol {cf.origin_protocol} reaches the ALB "
@@ -261,7 +261,7 @@ def consistency_problems(t: Topology) -> list[tuple[str, str]]:
         if lb.ssl_redirect:
             add(("load_balancer.ssl_redirect", "an ALB ssl-redirect behind CloudFront is not modelled: let CloudFront "
                                                "redirect viewers (cloudfront.viewer_protocol: redirect-to-https) [CF-VIEWER]"))
-    if lb.security_groups is not None and model.name != "nlb":
+    if lb.security_groups is not None and not model.has("security_groups"):
         add(("load_balancer.security_groups", "this field describes an NLB's security groups (LBC v2.6+) [LBC-NLB]; "
                                               "ALB and Classic ELB security groups are not modelled"))
     if lb.client_ip_preservation is not None and not model.preserves_client_ip_attribute:
@@ -307,9 +307,11 @@ def _health_check_problems(t: Topology) -> list[tuple[str, str]]:
     if given is None:
         return []
     problems = []
-    if t.lb.model == "alb" and given.protocol == "TCP":
-        problems.append(("load_balancer.health_check.protocol", "an ALB target group (HTTP/HTTPS) cannot be health "
-                                                                "checked over TCP [ELB-HCAPI]"))
+    model = t.lb_model
+    if given.protocol is not None and given.protocol not in model.health_check_protocols:
+        problems.append(("load_balancer.health_check.protocol", f"{model.article} target group "
+                                                                f"({'/'.join(sorted(model.protocols))}) cannot be "
+                                                                f"health checked over {given.protocol} [ELB-HCAPI]"))
     if check.port == "health-check-node-port" and not (t.lb.target_type == "instance"
                                                        and t.kubernetes.external_traffic_policy == "Local"):
         problems.append(("load_balancer.health_check.port", "a healthCheckNodePort exists for externalTrafficPolicy "
@@ -330,7 +332,7 @@ def _idle_timeout_problems(t: Topology) -> list[tuple[str, str]]:
     if lb.idle_timeout is not None and lb.idle_timeout < 1:
         return [("load_balancer.idle_timeout", f"an idle timeout is a number of seconds, at least 1; got {lb.idle_timeout}")]
     for i, listener in enumerate(lb.listeners):
-        if listener.idle_timeout is not None and model.name != "nlb":
+        if listener.idle_timeout is not None and not model.has("listener_idle_timeout"):
             problems.append((f"load_balancer.listeners.{i}.idle_timeout",
                              f"{model.article}'s idle timeout is a load-balancer attribute, not a listener's: set "
                              f"load_balancer.idle_timeout {keys}"))
@@ -347,7 +349,7 @@ def _idle_timeout_problems(t: Topology) -> list[tuple[str, str]]:
             field = (f"load_balancer.listeners.{i}.idle_timeout" if listener.idle_timeout is not None
                      else "load_balancer.idle_timeout")
             rule = (f"is {lo} s and cannot be changed" if lo == hi else f"must be {lo}-{hi} s")
-            where = f"{model.title} {listener.protocol} listener" if model.name == "nlb" else model.title
+            where = f"{model.title} {listener.protocol} listener" if model.has("listener_idle_timeout") else model.title
             problems.append((field, f"{where} idle timeout {rule} (listener {listener.port}); got {given} {keys}"))
     return problems
 

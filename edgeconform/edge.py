@@ -1,17 +1,24 @@
 """An Edge: one topology built on one target, ready to be probed.
 
-Targets (local, kind, eks) build Edges; probes only talk to Edges. An Edge knows where clients connect, which
-addresses belong to which role (so an observed address can be named), the CA to trust, and how to check that
-the processes behind it are still alive.
+Targets (local, kind, eks) build Edges; probes only talk to Edges. What a behaviour reads of one: the topology,
+the endpoints where clients connect, the CA to trust, the roles of addresses (so an observed address can be
+named) and the clients' own, the convergence profile, and the controller (``ControllerInfo``: its name, version,
+what it reports, the settings a cell rests on). Two objects of their own carry the rest:
+
+- ``edge.transport``: how probes reach the edge, which is the target's business: sockets of this machine (a
+  direct URL), sockets made inside the edge's network namespace, or a relay per client address (kind).
+- ``edge.lifecycle``: the processes behind it: whether they are alive, their logs and ids, and what closing the
+  edge undoes.
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import shutil
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +54,101 @@ class Converge:
 LOCAL_CONVERGE = Converge("local", timeout=1.5, consecutive=2, interval=0.05)
 
 
+def _host_socket(ip: str, port: int, source: str | None, timeout: float) -> socket.socket:
+    return socket.create_connection((ip, port), timeout=timeout, source_address=(source, 0) if source else None)
+
+
+@dataclass
+class Transport:
+    """How probes reach an edge: where their sockets are made and through what. One per target:
+
+    - a direct URL (eks; the default): sockets of this machine, bound to the client address where one is given;
+    - a network namespace (local): ``socket`` makes them inside the edge's namespace, and ``enter`` is the command
+      prefix that runs a program there (nsenter), for a person with curl;
+    - relays (kind): a client address that cannot be bound here is reached through a relay that connects from it,
+      ``relays``: client address -> AWS listener port -> where that relay listens.
+    """
+
+    # Opens a TCP socket to (ip, port) from (source, 0) within a timeout (source None: the kernel's choice).
+    socket: Callable[[str, int, str | None, float], socket.socket] = _host_socket
+    enter: list[str] = field(default_factory=list)
+    relays: dict[str, dict[int, tuple[str, int]]] = field(default_factory=dict)
+
+    def relayed(self, source: str | None) -> bool:
+        """Whether a relay, not a bound socket, makes the edge see ``source``."""
+        return source in self.relays
+
+    def connect(self, ip: str, port: int, *, source: str | None = None, timeout: float) -> socket.socket:
+        """A TCP connection to ``ip:port`` that the edge sees coming from ``source``. Every probe connects through
+        here, so the target decides where sockets are made."""
+        return self.socket(ip, port, None if self.relayed(source) else source, timeout)
+
+    def admin_connect(self, ip: str, port: int, timeout: float) -> socket.socket:
+        """A connection to an admin or stats endpoint of the edge (readiness, counters): no particular source."""
+        return self.socket(ip, port, None, timeout)
+
+
+def _nothing(*args: Any) -> None:
+    return None
+
+
+@dataclass
+class Lifecycle:
+    """The processes behind an edge (none of them on this machine for a remote edge)."""
+
+    check_alive: Callable[[], None] = _nothing  # raises edgeconform.supervisor.ProcessFailed (with the log)
+    logs: Callable[[], dict[str, str]] = dict  # process (or pod) -> its log
+    pids: Callable[[], list[int]] = list  # the ids of its processes on this machine
+    _close: list[Callable[[], None]] = field(default_factory=list)
+
+    def on_close(self, action: Callable[[], None]) -> None:
+        """Undo ``action`` when the edge closes; the last one registered runs first."""
+        self._close.append(action)
+
+    def close(self) -> None:
+        while self._close:
+            self._close.pop()()
+
+
+def _no_settings(behaviour: str, variant: str = "") -> list[str]:
+    return []
+
+
+@dataclass(frozen=True)
+class ControllerInfo:
+    """The ingress controller of an edge, as behaviours and verdicts read it. The target fills it from the
+    controller it runs (``of``), so nothing below the targets looks a controller up."""
+
+    name: str | None = None  # None: the target does not tell (eks: whatever the cluster runs)
+    title: str = ""  # in messages: "Traefik"
+    version: str | None = None
+    # What it states to the backend about each request (edgeconform.controllers.base.Controller.reports); None:
+    # unknown, judged as stating everything.
+    reports: frozenset[str] | None = None
+    admin: str | None = None  # its Envoy admin URL, where the target reaches it (PROXY counters)
+    # Its own listeners ("http"/"https"/"redirect" -> (ip, port)), where a probe can reach them directly (PROXY
+    # checks); empty when the target hides the controller.
+    listeners: Mapping[str, tuple[str, int]] = field(default_factory=dict)
+    # (behaviour, variant) -> its settings that cell rests on (Controller.deciding, bound to the topology)
+    rests_on: Callable[..., list[str]] = _no_settings
+
+    @classmethod
+    def of(cls, controller: Any, t: Topology, *, version: str | None = None, admin: str | None = None,
+           listeners: Mapping[str, tuple[str, int]] | None = None) -> ControllerInfo:
+        """From a controller plug-in (edgeconform.controllers.base.Controller) running ``t``."""
+        return cls(name=controller.name, title=controller.title, version=version,
+                   reports=frozenset(controller.reports), admin=admin, listeners=dict(listeners or {}),
+                   rests_on=functools.partial(controller.deciding, t))
+
+    def states(self, what: str) -> bool:
+        """Whether it tells the backend ``what`` ("peer": its TCP peer; "client": the client it concluded...)."""
+        return self.reports is None or what in self.reports
+
+    def deciding(self, behaviour: str, variant: str = "") -> list[str]:
+        """Its own settings one cell rests on, for a failure's message."""
+        return list(self.rests_on(behaviour, variant))
+
+
 @dataclass
 class Edge:
     topology: Topology
@@ -57,39 +159,21 @@ class Edge:
     client_cidr: str | None  # where probes bind their source address; None: cannot choose (EKS)
     # where probes send from; [None] where the target cannot choose (eks: whatever address NAT gives the runner)
     client_addresses: list[str | None]
+    controller: ControllerInfo = field(default_factory=ControllerInfo)
+    transport: Transport = field(default_factory=Transport)
+    lifecycle: Lifecycle = field(default_factory=Lifecycle)
     lb_server_header: str | None = None  # what the LB puts in responses it generates itself
-    controller_admin: str | None = None  # Envoy admin URL of the controller, where the target has one
     # A client certificate (PEM with its key) that probes present where the edge asks for one (ALB mutual TLS)
     client_cert: Path | None = None
     # The load-balancer stand-in's admin or stats URL (target health), where the target runs the stand-in itself
     lb_admin: str | None = None
-    controller_name: str | None = None  # the ingress controller (locally: the Envoy standing in), for reports
-    controller_version: str | None = None
-    # The controller's own listeners ("http"/"https"/"redirect" -> (ip, port)), where a probe can reach them
-    # directly (PROXY-protocol checks); empty when the target hides the controller.
-    controller_listeners: dict[str, tuple[str, int]] = field(default_factory=dict)
     unsupported: dict[str, str] = field(default_factory=dict)  # behaviour -> why it cannot be measured here
     converge: Converge = LOCAL_CONVERGE
-    # Targets whose clients cannot bind their own source address (kind): client address -> AWS listener port ->
-    # where a relay that connects from that client address is reached.
-    relays: dict[str, dict[int, tuple[str, int]]] = field(default_factory=dict)
     # Networks whose addresses belong to one role when no exact address is known (eks: the load balancer's
     # private addresses somewhere in the VPC): CIDR -> role, consulted after ``roles`` and ``client_cidr``.
     role_networks: dict[str, str] = field(default_factory=dict)
     workdir: Path | None = None
     ready_seconds: float = 0.0
-    # A command prefix that runs a program where the edge's addresses are reachable (nsenter into its network
-    # namespace); empty when they are reachable from here.
-    enter: list[str] = field(default_factory=list)
-    _alive: Callable[[], None] = lambda: None
-    _logs: Callable[[], dict[str, str]] = lambda: {}
-    _pids: Callable[[], list[int]] = lambda: []
-    _close: list[Callable[[], None]] = field(default_factory=list)
-    # Opens a TCP socket to (ip, port) from (source ip, 0) within a timeout: a plain socket of this machine, or
-    # one made inside the edge's own network namespace.
-    _connect: Callable[[str, int, str | None, float], socket.socket] = field(
-        default=lambda ip, port, source, timeout: socket.create_connection(
-            (ip, port), timeout=timeout, source_address=(source, 0) if source else None))
 
     @property
     def name(self) -> str:
@@ -120,8 +204,8 @@ class Edge:
         endpoint = self.endpoints.get(scheme)
         if endpoint is None:
             raise LookupError(f"{self.name} has no {scheme} listener")
-        if source in self.relays:  # the relay for this client address and listener
-            relay = self.relays[source]
+        if self.transport.relayed(source):  # the relay for this client address and listener
+            relay = self.transport.relays[source]  # type: ignore[index]
             public = endpoint.public_port if port in (None, endpoint.port) else port
             if public not in relay:
                 raise LookupError(f"{self.name} has no relay from {source} to listener port {public}")
@@ -133,36 +217,9 @@ class Edge:
                 return other.ip, other.port
         return endpoint.ip, port
 
-    def bind(self, source: str | None) -> str | None:
-        """The local address a probe binds to appear as ``source``; None when a relay supplies the address."""
-        return None if source in self.relays else source
-
-    def connect(self, ip: str, port: int, *, source: str | None = None, timeout: float) -> socket.socket:
-        """A TCP connection to ``ip:port`` that the edge sees coming from ``source`` (bound where the edge allows
-        it). Every probe connects through here, so a target decides where sockets are made."""
-        return self._connect(ip, port, self.bind(source), timeout)
-
-    def admin_connect(self, ip: str, port: int, timeout: float) -> socket.socket:
-        """A connection to an admin or stats endpoint of the edge (readiness, counters): no particular source."""
-        return self._connect(ip, port, None, timeout)
-
-    def check_alive(self) -> None:
-        """Raise edgeconform.supervisor.ProcessFailed (with the log) if a process of this edge died."""
-        self._alive()
-
-    def logs(self) -> dict[str, str]:
-        return self._logs()
-
-    def pids(self) -> list[int]:
-        """Process ids of the processes this edge runs on this machine (none for a remote edge)."""
-        return self._pids()
-
-    def on_close(self, action: Callable[[], None]) -> None:
-        self._close.append(action)
-
     def close(self) -> None:
-        while self._close:
-            self._close.pop()()
+        """Tear the edge down (its lifecycle's undo actions, last first)."""
+        self.lifecycle.close()
 
     def describe(self) -> dict[str, Any]:
         """The JSON line `edgeconform up` prints."""
@@ -181,7 +238,7 @@ class Edge:
             "unsupported": self.unsupported,
             "ready_seconds": round(self.ready_seconds, 3),
             "workdir": str(self.workdir) if self.workdir else None,
-            "enter": self.enter,
+            "enter": self.transport.enter,
         }
 
     def to_json(self) -> str:

@@ -8,7 +8,9 @@ A package that adds a target implements, in its own pytest plugin (a ``pytest11`
                                options=(Option("--mycloud-account", "..."),)))
 
 Its Target subclass (edgeconform.targets.base.Target) builds Edges; its options become pytest options and reach
-``Target.from_options``. Controllers need no hook: they come from the ``edgeconform.controllers`` entry points.
+``Target.from_options``. Controllers need no hook: they come from the ``edgeconform.controllers`` entry points; a
+target's own ``edgeconform`` commands (the CLI runs no pytest hooks) from ``TargetSpec.commands`` or the
+``edgeconform.commands`` entry points (edgeconform.cli.command).
 """
 
 from __future__ import annotations

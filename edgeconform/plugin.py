@@ -3,7 +3,9 @@ pytest-facing module (with hookspecs.py); everything it calls is plain library c
 
 Suites ask for ``conformance`` (or ``edge``/``expectation``); the plugin parametrizes them over the selected
 topologies, builds one edge per topology per session on the chosen target, marks limited cells as strict xfail,
-attaches the edge's process logs to failures, and prints the topology x behaviour matrix. What the markers,
+attaches the edge's process logs to failures, turns each test phase's outcome into a verdict (``verdict_of``; an
+edge that could not be built is ``EdgeNotBuilt``: its results say ``error: build``), and prints the topology x
+behaviour matrix. What the markers,
 columns and options are comes from the registries: edgeconform.behaviours, edgeconform.load_balancers,
 edgeconform.controllers, and the targets (built in, or added through ``pytest_edgeconform_add_targets``).
 """
@@ -25,7 +27,7 @@ from .behaviours import Expectation
 from .binaries import MissingBinary
 from .edge import Edge
 from .outcomes import LimitedObserved, Unmeasurable
-from .report.collect import BUILD_FAILED, Collector, render, verdict_of
+from .report.collect import Collector, render
 from .supervisor import ProcessFailed
 from .targets import TargetRegistry, TargetSpec
 from .targets import builtin as builtin_targets
@@ -220,7 +222,7 @@ def cell_of(item: pytest.Item) -> tuple[str | None, str]:
     if behaviour is None:
         return None, ""
     callspec = getattr(item, "callspec", None)
-    return behaviour, behaviours.cell_of(behaviour, callspec.params if callspec else {})
+    return behaviour, behaviours.variant_of(behaviour, callspec.params if callspec else {})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -279,6 +281,14 @@ def edge_target(request: pytest.FixtureRequest) -> targets.Target:
     return state.target
 
 
+class EdgeNotBuilt(Exception):
+    """A topology's edge could not be built (a missing binary, a port in use, a crashed process, a failed cluster
+    step): every test of the topology errors with this message, and its results say ``error: build``."""
+
+    def __init__(self, topology: str, cause: Exception):
+        super().__init__(f"edgeconform could not build {topology}: {cause}")
+
+
 @pytest.fixture(scope="session")
 def edge(request: pytest.FixtureRequest, topology: Topology, edge_target: targets.Target):
     """The topology built on the selected target, shared by every test of that topology in this session."""
@@ -288,9 +298,9 @@ def edge(request: pytest.FixtureRequest, topology: Topology, edge_target: target
     except targets.TargetUnavailable as exc:
         pytest.skip(str(exc))
     except (AddressBusy, MissingBinary, ProcessFailed, targets.BuildFailed) as exc:
-        failure = f"{BUILD_FAILED} {topology.name}: {exc}"
+        failure = EdgeNotBuilt(topology.name, exc)
     if failure:  # outside the except: the message alone, not chained to the exception it explains
-        pytest.fail(failure, pytrace=False)
+        raise failure
     overrides = {k: v for k, v in {"timeout": request.config.getoption("converge_timeout"),
                                    "consecutive": request.config.getoption("converge_consecutive")}.items() if v}
     if overrides:
@@ -314,7 +324,7 @@ class Conformance:
     def __init__(self, edge: Edge, expectation: Expectation, node: pytest.Item, target: targets.Target):
         self.edge, self.expectation, self.node, self.target = edge, expectation, node, target
 
-    def check(self, probe: Callable[[Edge], Any] | None = None) -> verdicts.Verdict:
+    def check(self, probe: Callable[[Edge], Any] | None = None) -> verdicts.Judgement:
         """Measure the cell (with its own probe, or ``probe``) and judge it: pass, limited (xfail) or fail."""
         from . import verdicts  # the probes and their HTTP stack load only when a check runs
 
@@ -329,40 +339,77 @@ class Conformance:
         if problem:
             pytest.fail(problem, pytrace=False)
         try:
-            verdict = verdicts.check_or_raise(self.edge, exp, probe)
+            judgement = verdicts.check_or_raise(self.edge, exp, probe)
         except Unmeasurable as exc:
             pytest.skip(f"cannot be measured here: {exc}")
-        m = verdict.measurement
-        self.node.user_properties += [("verdict", verdict.kind), ("message", verdict.message)]
-        if verdict.facts:  # JSON: properties travel as strings (JUnit XML, pytest-xdist)
-            self.node.user_properties.append(("facts", json.dumps(verdict.facts, sort_keys=True)))
+        m = judgement.measurement
+        self.node.user_properties += [("verdict", judgement.verdict), ("message", judgement.message)]
+        if judgement.facts:  # JSON: properties travel as strings (JUnit XML, pytest-xdist)
+            self.node.user_properties.append(("facts", json.dumps(judgement.facts, sort_keys=True)))
         if m is not None:
             self.node.user_properties += [("observation", verdicts.describe(m.observation)), ("attempts", m.attempts),
                                           ("seconds", round(m.seconds, 3))]
-        if verdict.kind == "fail":
-            pytest.fail(verdict.message, pytrace=False)
-        if verdict.kind == "limited":
-            raise LimitedObserved(verdict.message)
-        return verdict
+        if judgement.verdict == "fail":
+            pytest.fail(judgement.message, pytrace=False)
+        if judgement.verdict == "limited":
+            raise LimitedObserved(judgement.message)
+        return judgement
 
 
 @pytest.fixture
 def conformance(request: pytest.FixtureRequest, edge: Edge, expectation: Expectation,
                 edge_target: targets.Target) -> Conformance:
-    if edge.controller_name:
-        request.node.user_properties += [("controller", edge.controller_name),
-                                         ("controller_version", edge.controller_version or "")]
+    if edge.controller.name:
+        request.node.user_properties += [("controller", edge.controller.name),
+                                         ("controller_version", edge.controller.version or "")]
     return Conformance(edge, expectation, request.node, edge_target)
 
 
 # --- reporting -------------------------------------------------------------------------------------------------
+def verdict_of(report: pytest.TestReport, props: dict) -> str | None:
+    """The verdict one phase's report carries (None: this phase says nothing): a setup that failed is an error
+    (the edge, or a fixture, broke before anything was measured), a skip in setup or call is a skip (n/a when the
+    expectation says there is nothing to measure), a strict xfail is the documented limitation observed, a failed
+    call is a failure when the check judged it (else the test broke: an error), a failed teardown an error."""
+    if report.when == "setup":
+        if report.failed:
+            return "error"
+        if report.skipped:
+            return "n/a" if props.get("expected") == "n/a" else "skip"
+        return None
+    if report.when == "call":
+        if report.skipped:
+            if hasattr(report, "wasxfail"):
+                return "limited"
+            return "n/a" if props.get("expected") == "n/a" else "skip"
+        if report.failed:
+            return "fail" if props.get("verdict") == "fail" else "error"
+        return "pass"
+    return "error" if report.failed else None
+
+
+def _said(report: pytest.TestReport) -> str:
+    """What a phase said: a skip's reason, an xfail's reason, or a failure's text."""
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:  # skips: (path, line, "Skipped: reason")
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    if getattr(report, "wasxfail", ""):
+        return str(report.wasxfail)
+    return report.longreprtext or ""
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
+    if call.excinfo is not None and isinstance(call.excinfo.value, EdgeNotBuilt):
+        report.longrepr = str(call.excinfo.value)  # the cause, not the fixture's traceback
+        for properties in (item.user_properties, report.user_properties):
+            if ("error", "build") not in properties:
+                properties.append(("error", "build"))
     _record_verdict(item, report)
     edge = getattr(item, "funcargs", {}).get("edge")
     if report.failed and isinstance(edge, Edge):
-        for name, log in edge.logs().items():
+        for name, log in edge.lifecycle.logs().items():
             report.sections.append((f"edge log: {name}", log))
     return report
 
@@ -387,7 +434,10 @@ class _Collect:
         self.collector = collector
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        self.collector.add(report)
+        props = dict(report.user_properties)
+        verdict = verdict_of(report, props)
+        if verdict is not None:
+            self.collector.add(report.nodeid, props, verdict, duration=report.duration, text=_said(report))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -255,7 +255,7 @@ class Topology(_Strict):
     def nlb_tcp_idle_timeouts(self) -> dict[int, int]:
         """NLB TCP listeners whose idle timeout differs from AWS's 350 s: port -> seconds (the LBC's
         aws-load-balancer-listener-attributes.TCP-<port> annotation sets tcp.idle_timeout.seconds) [NLB-IT]."""
-        if self.lb.model != "nlb":
+        if not self.lb_model.has("listener_idle_timeout"):
             return {}
         default = self.lb_model.default_idle_timeout
         return {item.port: self.listener_idle_timeout(item) for item in self.lb.listeners
@@ -270,8 +270,8 @@ class Topology(_Strict):
         NLB 200-399, ALB 200 [ELB-MATCHER], Classic ELB "200 OK" only [CLB-HC]."""
         given = self.lb.health_check or HealthCheck()
         local = self.lb.target_type == "instance" and self.kubernetes.external_traffic_policy == "Local"
-        model = self.lb.model
-        if model == "alb":
+        model = self.lb_model
+        if model.health_check_protocols[0] == "HTTP":
             protocol, port, path = "HTTP", "traffic-port", "/"
         elif local:
             protocol, port, path = "HTTP", "health-check-node-port", "/healthz"
@@ -281,7 +281,7 @@ class Topology(_Strict):
         protocol = given.protocol or ("HTTP" if wants_http else protocol)
         if protocol == "HTTP":
             path = given.path or path or "/"
-        codes = {"nlb": "200-399", "alb": "200", "clb": "200"}[model]
+        codes = model.health_check_codes
         return HealthCheck(protocol=protocol, port=given.port or port, path=path if protocol == "HTTP" else None,
                            success_codes=(given.success_codes or codes) if protocol == "HTTP" else None)
 

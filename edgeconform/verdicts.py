@@ -31,8 +31,11 @@ class Measurement:
 
 
 @dataclass
-class Verdict:
-    kind: Literal["pass", "limited", "fail"]
+class Judgement:
+    """A cell's verdict on one edge (pass, limited or fail: the measured part of the report's scale) with its message,
+    the measurement it rests on and the cell's comparable facts."""
+
+    verdict: Literal["pass", "limited", "fail"]
     message: str
     measurement: Measurement | None = None
     facts: dict[str, Any] = field(default_factory=dict)  # the cell's comparable observables (Cell.facts)
@@ -48,7 +51,7 @@ def measure(edge: Edge, expectation: Expectation, probe: Callable[[Edge], Any] |
     attempts = streak = 0
     while True:
         attempts += 1
-        edge.check_alive()  # a process that already died fails at once, not after every probe's timeout
+        edge.lifecycle.check_alive()  # a process that already died fails at once, not after every probe's timeout
         observation = probe(edge)
         mismatches = cell.compare(edge, expectation.want, observation)
         streak = 0 if mismatches else streak + 1
@@ -57,12 +60,12 @@ def measure(edge: Edge, expectation: Expectation, probe: Callable[[Edge], Any] |
             return Measurement(observation, [], attempts, elapsed, converged=True)
         if elapsed >= profile.timeout:
             if mismatches:
-                edge.check_alive()  # a crashed proxy is the failure, with its log: not a slow mismatch
+                edge.lifecycle.check_alive()  # a crashed proxy is the failure, with its log: not a slow mismatch
             return Measurement(observation, mismatches, attempts, elapsed, converged=False)
         time.sleep(profile.interval)  # pacing inside the bounded loop
 
 
-def judge(edge: Edge, expectation: Expectation, measurement: Measurement) -> Verdict:
+def judge(edge: Edge, expectation: Expectation, measurement: Measurement) -> Judgement:
     t = edge.topology
     compare = get(expectation.behaviour).cell(expectation.variant).compare
     required = expectation.behaviour in t.requires
@@ -72,35 +75,30 @@ def judge(edge: Edge, expectation: Expectation, measurement: Measurement) -> Ver
              f"'{edge.converge.name}': {edge.converge.consecutive} in a row within {edge.converge.timeout:g} s")
     if not measurement.mismatches:
         if expectation.outcome == "works":
-            return Verdict("pass", f"{header}: {expectation.summary}", measurement)
+            return Judgement("pass", f"{header}: {expectation.summary}", measurement)
         if required:
-            return Verdict("fail", _failure(header, expectation, [f"the topology requires {expectation.behaviour}, "
+            return Judgement("fail", _failure(header, expectation, [f"the topology requires {expectation.behaviour}, "
                                             f"but this edge has a documented limitation: {expectation.reason}"],
                                             observed, tried, t, _controller_lines(edge, expectation)),
                            measurement)
-        return Verdict("limited", f"{header}: {expectation.reason} {sources.cite(expectation.sources)}", measurement)
+        return Judgement("limited", f"{header}: {expectation.reason} {sources.cite(expectation.sources)}", measurement)
     if expectation.outcome == "limited" and expectation.ideal is not None \
             and not compare(edge, expectation.ideal, measurement.observation):
         who = "".join(f"{line}\n" for line in _controller_lines(edge, expectation))
-        return Verdict("fail", f"{header}: unexpected success (strict): the documented limitation did not show.\n"
+        return Judgement("fail", f"{header}: unexpected success (strict): the documented limitation did not show.\n"
                                f"{who}expected: {expectation.describe()}\nobserved:\n{observed}\n"
                                "The stand-in or the edge does not behave as the topology documents.", measurement)
-    return Verdict("fail", _failure(header, expectation, measurement.mismatches, observed, tried, t,
+    return Judgement("fail", _failure(header, expectation, measurement.mismatches, observed, tried, t,
                                     _controller_lines(edge, expectation)), measurement)
 
 
 def _controller_lines(edge: Edge, expectation: Expectation) -> list[str]:
     """A real controller with settings of its own: its name, version and the settings the cell rests on."""
-    from . import controllers
-
-    name = edge.controller_name
-    if not name or name not in controllers.available():
-        return []
-    controller = controllers.get(name)
-    settings = controller.deciding(edge.topology, expectation.behaviour, expectation.variant)
+    controller = edge.controller
+    settings = controller.deciding(expectation.behaviour, expectation.variant)
     if not settings:
         return []
-    return [f"controller: {controller.title} {edge.controller_version or '(version unknown)'}, with the settings "
+    return [f"controller: {controller.title} {controller.version or '(version unknown)'}, with the settings "
             "this cell rests on:", *(f"  - {line}" for line in settings)]
 
 
@@ -133,14 +131,14 @@ def describe(observation: Any) -> str:
     return text if text.startswith("  ") else f"  {text}"
 
 
-def check_or_raise(edge: Edge, expectation: Expectation, probe: Callable[[Edge], Any] | None = None) -> Verdict:
+def check_or_raise(edge: Edge, expectation: Expectation, probe: Callable[[Edge], Any] | None = None) -> Judgement:
     """Measure and judge; a crashed process becomes a failure carrying its log."""
     try:
         measurement = measure(edge, expectation, probe)
     except ProcessFailed as exc:
-        return Verdict("fail", f"{edge.name} · {expectation.cell}: a process of the edge died during the probe: {exc}")
-    verdict = judge(edge, expectation, measurement)
+        return Judgement("fail", f"{edge.name} · {expectation.cell}: a process of the edge died during the probe: {exc}")
+    judgement = judge(edge, expectation, measurement)
     reader = get(expectation.behaviour).cell(expectation.variant).facts
     if reader is not None and probe is None:  # a suite's own probe observes something else
-        verdict.facts = reader.read(edge, measurement.observation)
-    return verdict
+        judgement.facts = reader.read(edge, measurement.observation)
+    return judgement

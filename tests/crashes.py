@@ -13,7 +13,7 @@ def crash_of(edge, seconds: float = 10) -> str | None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            edge.check_alive()
+            edge.lifecycle.check_alive()
         except ProcessFailed as exc:
             return str(exc)
         time.sleep(0.01)  # one poll interval of the bounded wait above

@@ -1,7 +1,7 @@
 """A guard for the harness's own tests: a socket of this machine's own network namespace may connect only to
 loopback. Every edge of the local target lives at AWS-like addresses (10.0.1.17, 198.51.100.11) inside a network
 namespace of its own; the same addresses in this machine's namespace lead out through its default route, to
-somebody else's network. A test that reaches for an edge's address without the edge's sockets (Edge.connect)
+somebody else's network. A test that reaches for an edge's address without the edge's sockets (edge.transport.connect)
 fails here, loudly, before a packet leaves.
 
 Loaded by tests/conftest.py, and by every pytest the tests start (PYTEST_ADDOPTS="-p tests.netguard").
@@ -52,7 +52,7 @@ def install() -> None:
         if not ip.is_loopback and _cookie(sock) == host:
             raise LeftTheMachine(f"refused: a test connects to {ip} from this machine's own network namespace, where "
                                  "that address is not local and would leave through the default route. Edges live "
-                                 "in namespaces of their own: connect with Edge.connect")
+                                 "in namespaces of their own: connect with edge.transport.connect")
 
     def connect(self, address):
         check(self, address)

@@ -1,7 +1,8 @@
 """The package's shape, checked from its source: no import cycles, pytest only at the edge, suites on the public API.
 
-Imports are read with ``ast`` (nothing is imported), including imports inside functions: a lazy import that closes
-a cycle is still a cycle in the design. Imports under ``if TYPE_CHECKING:`` are type hints only and are skipped.
+Imports are read with ``ast`` (nothing is imported), including imports inside functions and under
+``if TYPE_CHECKING:``: a lazy import or a type hint that closes a cycle is still a cycle in the design (a reader
+going top-down meets the module twice).
 """
 
 from __future__ import annotations
@@ -28,19 +29,17 @@ def modules() -> dict[str, Path]:
     return {module_name(p): p for p in PACKAGE.rglob("*.py")}
 
 
-def _type_checking(node: ast.AST) -> bool:
-    return isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
-
-
 def imports(path: Path, known: dict[str, Path]) -> set[str]:
     """The modules ``path`` imports: package modules by full name, third-party ones by their top-level name."""
     name = module_name(path)
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    return imports_in(path.read_text(), name if path.name == "__init__.py" else name.rpartition(".")[0], known)
+
+
+def imports_in(source: str, package: str, known: dict[str, Path]) -> set[str]:
+    """The modules ``source`` imports, relative imports read from ``package``."""
     found: set[str] = set()
 
     def visit(node: ast.AST) -> None:
-        if _type_checking(node):
-            return
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -54,7 +53,7 @@ def imports(path: Path, known: dict[str, Path]) -> set[str]:
         for child in ast.iter_child_nodes(node):
             visit(child)
 
-    visit(ast.parse(path.read_text()))
+    visit(ast.parse(source))
     return found
 
 
@@ -118,6 +117,13 @@ def test_the_cycle_check_finds_a_cycle():
     assert cycles({"a": {"b"}, "b": {"c"}}) == []
 
 
+def test_an_import_for_type_hints_only_counts():
+    # a type hint back from report.changes to report.model (which reads changes) would close a cycle
+    source = "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from .model import Result\n"
+    assert "edgeconform.report.model" in imports_in(source, "edgeconform.report", modules())
+    assert cycles({**graph(), "edgeconform.report.changes": {"edgeconform.report.model"}})
+
+
 def test_a_package_init_importing_its_modules_is_not_a_cycle_with_them():
     # behaviours/__init__ imports behaviours.client_ip, which imports behaviours.base (not the package)
     edges = graph()
@@ -131,6 +137,29 @@ def test_pytest_is_imported_only_at_the_edge():
              if any(m == "pytest" or m.startswith(("pytest.", "_pytest")) for m in imports(path, known))}
     assert users == PYTEST_EDGE, (f"library modules import pytest: {sorted(users - PYTEST_EDGE)}; only "
                                   f"{sorted(PYTEST_EDGE)} may (targets plug in through edgeconform.hookspecs)")
+
+
+def test_behaviours_and_verdicts_read_no_controller_registry():
+    """Compares and verdicts read the edge's ControllerInfo (edge.controller); a rule, which has no edge, asks only
+    for the documented semantics of the controller its topology names (controllers.semantics_of). So adding a
+    controller touches none of them."""
+    readers = {name: path for name, path in modules().items()
+               if name.startswith(("edgeconform.behaviours", "edgeconform.probing")) or name == "edgeconform.verdicts"}
+    found = {}
+    for name, path in readers.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    base = ".".join([*package.split(".")[: len(package.split(".")) - node.level + 1], base])
+                if base.startswith("edgeconform.controllers"):
+                    found[name] = found.get(name, set()) | {alias.name for alias in node.names}
+            elif isinstance(node, ast.Import) and any(a.name.startswith("edgeconform.controllers") for a in node.names):
+                found[name] = found.get(name, set()) | {"*"}
+    beyond = {name: names for name, names in found.items() if names != {"semantics_of"}}
+    assert not beyond, f"modules that look controllers up (read edge.controller instead): {beyond}"
+    assert "edgeconform.verdicts" not in found
 
 
 @pytest.mark.parametrize("suite", sorted((REPO / "suites").glob("test_*.py")), ids=lambda p: p.name)

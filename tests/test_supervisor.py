@@ -26,7 +26,7 @@ import json, sys, time
 from edgeconform import catalog
 from edgeconform.targets.local import LocalTarget
 edge = LocalTarget().build(catalog.load()[sys.argv[1]])
-print(json.dumps({"pids": edge.pids(), "workdir": str(edge.workdir)}), flush=True)
+print(json.dumps({"pids": edge.lifecycle.pids(), "workdir": str(edge.workdir)}), flush=True)
 time.sleep(600)
 """
 
@@ -87,7 +87,7 @@ def test_killing_the_harness_mid_run_leaves_no_proxy(name, tmp_path):
 def test_a_crashed_proxy_becomes_a_failure_with_its_log(topologies):
     edge = LocalTarget().build(topologies["nlb-proxy-v2"])
     try:
-        controller = next(pid for pid in edge.pids() if "controller" in
+        controller = next(pid for pid in edge.lifecycle.pids() if "controller" in
                             Path(f"/proc/{pid}/cmdline").read_text())
         os.kill(controller, signal.SIGKILL)
         crash = crash_of(edge)
@@ -95,7 +95,7 @@ def test_a_crashed_proxy_becomes_a_failure_with_its_log(topologies):
         started = time.monotonic()
         verdict = verdicts.check_or_raise(edge, client_ip.rule(edge.topology), lambda e: client_ip.samples(e, 1))
         assert time.monotonic() - started < 10
-        assert verdict.kind == "fail" and "died during the probe" in verdict.message
+        assert verdict.verdict == "fail" and "died during the probe" in verdict.message
         assert "last lines of" in verdict.message
     finally:
         edge.close()

@@ -39,36 +39,36 @@ def judge(topology, observation):
 def test_works_and_observed_is_a_pass(topologies):
     c = SLOT.client(0)
     v = judge(topologies["nlb-proxy-v2"], [sample(c, c, SLOT.lb, [c], "v2")])
-    assert v.kind == "pass"
+    assert v.verdict == "pass"
 
 
 def test_limitation_observed_is_limited(topologies):
     c = SLOT.client(0)
     v = judge(topologies["nlb-ip"], [sample(c, SLOT.lb, SLOT.lb, [SLOT.lb])])
-    assert v.kind == "limited" and "preservation is off" in v.message and "[NLB-TGA]" in v.message
+    assert v.verdict == "limited" and "preservation is off" in v.message and "[NLB-TGA]" in v.message
 
 
 def test_ideal_outcome_on_a_limited_edge_is_an_unexpected_success(topologies):
     c = SLOT.client(0)
     v = judge(topologies["nlb-ip"], [sample(c, c, c, [c])])
-    assert v.kind == "fail" and "unexpected success (strict)" in v.message
+    assert v.verdict == "fail" and "unexpected success (strict)" in v.message
 
 
 def test_required_behaviour_with_a_limitation_fails(topologies):
     t = topologies["nlb-ip"].model_copy(update={"requires": ["client_ip"]})
     v = judge(t, [sample(SLOT.client(0), SLOT.lb, SLOT.lb, [SLOT.lb])])
-    assert v.kind == "fail" and "requires client_ip" in v.message
+    assert v.verdict == "fail" and "requires client_ip" in v.message
 
 
 def test_wrong_proxy_version_fails(topologies):
     c = SLOT.client(0)
     v = judge(topologies["nlb-proxy-v2"], [sample(c, c, SLOT.lb, [c], "v1")])
-    assert v.kind == "fail" and "via proxy-v1, expected via proxy-v2" in v.message
+    assert v.verdict == "fail" and "via proxy-v1, expected via proxy-v2" in v.message
 
 
 def test_another_clients_address_is_not_the_client(topologies):
     v = judge(topologies["nlb-instance-local"], [sample(SLOT.client(0), SLOT.client(1), SLOT.client(1), [SLOT.client(1)])])
-    assert v.kind == "fail" and "another client" in v.message
+    assert v.verdict == "fail" and "another client" in v.message
 
 
 def test_failure_names_expected_observed_and_likely_misconfiguration(topologies):
@@ -77,7 +77,7 @@ def test_failure_names_expected_observed_and_likely_misconfiguration(topologies)
     broken = ClientIpSample(SLOT.client(0), HttpResult(url="https://x/", source=SLOT.client(0), host="x", sni="x",
                                                        error="the connection was reset"), None)
     v = judge(t, [broken])
-    assert v.kind == "fail"
+    assert v.verdict == "fail"
     assert "expected: works: the backend sees the client's address, carried by PROXY v2" in v.message
     assert "the connection was reset" in v.message
     assert "likely misconfiguration" in v.message and "PROXY_NOT_EXPECTED" in v.message

@@ -42,11 +42,11 @@ def for_topology(t: Topology) -> list[Expectation]:
     return [b.expect(t, variant) for b in REGISTRY.values() for variant in b.cells]
 
 
-def cell_of(behaviour: str, params: dict) -> str:
+def variant_of(behaviour: str, params: dict) -> str:
     """The variant a suite test measures, from its parameters (``scheme``, ``check``)."""
     b = get(behaviour)
     return str(params.get(b.variant_param, "")) if b.variant_param else ""
 
 
-__all__ = ["Behaviour", "Cell", "Expectation", "NAMES", "Outcome", "REGISTRY", "REQUIRABLE", "cell_of",
-           "expectation", "for_topology", "get"]
+__all__ = ["Behaviour", "Cell", "Expectation", "NAMES", "Outcome", "REGISTRY", "REQUIRABLE",
+           "expectation", "for_topology", "get", "variant_of"]

@@ -209,11 +209,7 @@ def compare(edge: Edge, want: ClientIpWant, observed: list[ClientIpSample]) -> l
 
 def _reports_peer(edge: Edge) -> bool:
     """Whether the edge's controller states its TCP peer to the backend (how an address arrived needs it)."""
-    from ..controllers import available, controller_class
-
-    if not edge.controller_name or edge.controller_name not in available():
-        return True
-    return "peer" in controller_class(edge.controller_name).reports
+    return edge.controller.states("peer")
 
 
 def _indistinct(sample: ClientIpSample, how: str, wanted: str) -> bool:

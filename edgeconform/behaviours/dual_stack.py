@@ -30,7 +30,8 @@ NAME = "dual_stack"
 def rule(t: Topology) -> Expectation:
     model = t.lb_model
     make = lambda **kw: Expectation(topology=t.name, behaviour=NAME, **kw)  # noqa: E731
-    keys = ("NLB-IPV6", "NLB-TGA", "LBC-SA") if t.lb.model == "nlb" else ("ALB-IPV6", "ALB-XFH", "LBC-IA")
+    # a model without dual stack (the Classic ELB) cites what it has: its listeners
+    keys = model.cite("dual_stack") if model.has("dualstack") else model.cite("listeners")
     if t.lb.ip_address_type != "dualstack":
         return make(outcome="n/a", want=None, sources=keys, summary="",
                     reason="ip_address_type ipv4: the load balancer has no IPv6 address")

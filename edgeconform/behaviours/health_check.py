@@ -2,8 +2,8 @@
 healthy.
 
 What AWS sends: an NLB checks TCP (a connection without data) or HTTP; with PROXY v2 on, every health-check
-connection carries the header "without client information" [NLB-TG23], the LOCAL form (edgeconform.load_balancers.
-nlb_proxy). An ALB sends HTTP GETs without X-Forwarded-Proto, a Classic ELB TCP connects or HTTP GETs [CLB-HC].
+connection carries the header "without client information" [NLB-TG23], the LOCAL form
+(edgeconform.load_balancers.nlb.proxy). An ALB sends HTTP GETs without X-Forwarded-Proto, a Classic ELB TCP connects or HTTP GETs [CLB-HC].
 The stand-ins run these checks themselves, from the load balancer's own address, against the real targets
 (HAProxy health checks, through the NLB's PROXY v2 writer where PROXY is on; Envoy active health checks), and this
 behaviour reads the result the way DescribeTargetHealth would.
@@ -68,8 +68,7 @@ def describe_check(t: Topology) -> str:
 
 def rule(t: Topology) -> Expectation:
     check = t.health_check
-    keys: tuple[str, ...] = {"nlb": ("LBC-SA", "ELB-MATCHER"), "alb": ("LBC-IA", "ELB-MATCHER"),
-                             "clb": ("CPA", "CLB-HC")}[t.lb.model]
+    keys: tuple[str, ...] = t.lb_model.cite("health_check")
     if t.lb.proxy_protocol == "v2":
         keys += ("NLB-TG23",)
     if check.port == "health-check-node-port":
@@ -87,10 +86,10 @@ def probe(edge: Edge) -> HealthObservation:
                            "(the real load balancer's target health is read from AWS, not here)")
     t = edge.topology
     if t.layer == "l4":  # HAProxy: the stats page's hc_listener_<port> backends
-        _, text = http_get(edge.admin_connect, f"{edge.lb_admin}/stats;csv", timeout=2)
+        _, text = http_get(edge.transport.admin_connect, f"{edge.lb_admin}/stats;csv", timeout=2)
         rows = {row["# pxname"]: row for row in csv.DictReader(io.StringIO(text)) if row.get("svname") == "target"}
         return HealthObservation([_haproxy(item.port, rows.get(f"hc_listener_{item.port}")) for item in t.lb.listeners])
-    _, text = http_get(edge.admin_connect, f"{edge.lb_admin}/clusters?format=json", timeout=2)
+    _, text = http_get(edge.transport.admin_connect, f"{edge.lb_admin}/clusters?format=json", timeout=2)
     clusters = {c["name"]: c for c in json.loads(text).get("cluster_statuses", [])}
     return HealthObservation([_envoy(item.port, clusters.get(f"hc_listener_{item.port}")) for item in t.lb.listeners])
 

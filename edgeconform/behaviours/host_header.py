@@ -39,7 +39,7 @@ class HostObservation:
 
 def rule(t: Topology) -> Expectation:
     make = lambda **kw: Expectation(topology=t.name, behaviour=NAME, **kw)  # noqa: E731
-    if t.lb.model != "alb":
+    if not t.lb_model.has("preserve_host_header"):  # no documented Host handling (the ALB's: [ALB-HOST])
         why = ("an L4 load balancer does not parse HTTP: Host passes unchanged" if t.layer == "l4" else
                "no AWS page says what a Classic ELB HTTP listener does with the Host header")
         return make(outcome="n/a", want=None, sources=t.lb_model.cite("listeners"), summary="", reason=why)

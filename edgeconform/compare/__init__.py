@@ -25,7 +25,8 @@ from .. import __version__
 from .. import behaviours as registry
 from ..report import migration as model
 from ..report.changes import changes as cell_changes
-from ..report.model import RANK, Report, Source, iso, order_behaviours
+from ..report.model import Report, Source, iso, order_behaviours
+from ..report.scale import RANK
 from ..report.text import explanation, plain_expectation
 from ..sources import ALL_KEYS
 from . import advice, run, sides
@@ -46,7 +47,7 @@ def compare(before: str, after: str | None, controllers: list[str], directory: P
     return build(plan, *outcomes, directory=directory)
 
 
-def build(plan: Plan, before: run.Outcome, after: run.Outcome, directory: Path) -> model.MigrationReport:
+def build(plan: Plan, before: run.SideRun, after: run.SideRun, directory: Path) -> model.MigrationReport:
     """The migration report of two finished runs of ``plan``."""
     relabelled = []
     for pair in plan.pairs:
@@ -101,7 +102,7 @@ def write(migration: model.MigrationReport, directory: Path) -> list[Path]:
     return written
 
 
-def _side(outcome: run.Outcome, directory: Path) -> model.SideRecord:
+def _side(outcome: run.SideRun, directory: Path) -> model.SideRecord:
     side, report = outcome.side, outcome.report
     directory = Path(directory).resolve()
     ran = report.runs[0]

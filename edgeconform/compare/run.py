@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import assets, report
-from ..report.collect import BUILD_FAILED
-from ..report.model import MEASURED, Report
+from ..report.model import Report
+from ..report.scale import MEASURED
 from .sides import CompareError, Side
 
 RUN_TIMEOUT = float(os.environ.get("EDGECONFORM_COMPARE_TIMEOUT", "900"))  # bounds a hung run; not a wait
@@ -30,7 +30,9 @@ LOG = "pytest.log"
 
 
 @dataclass
-class Outcome:
+class SideRun:
+    """One side's run: where it wrote, pytest's exit status, and its report."""
+
     side: Side
     directory: Path
     exit_status: int
@@ -47,7 +49,7 @@ def command(side: Side, directory: Path, pytest_args: list[str]) -> list[str]:
             "--report", str(directory), *side.pytest_args(), *pytest_args]
 
 
-def run(sides: list[Side], directory: Path, pytest_args: list[str]) -> list[Outcome]:
+def run(sides: list[Side], directory: Path, pytest_args: list[str]) -> list[SideRun]:
     """Run every side at once into directory/<label>/; each side's report read back, checked."""
     started: list[tuple[Side, Path, subprocess.Popen]] = []
     directory = Path(directory).resolve()  # the runs start in the suites' folder
@@ -91,7 +93,7 @@ def _stop(procs: list[subprocess.Popen]) -> None:
             proc.wait()
 
 
-def _outcome(side: Side, where: Path, status: int) -> Outcome:
+def _outcome(side: Side, where: Path, status: int) -> SideRun:
     log = where / LOG
     tail = "\n".join(log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-15:])
     if status not in (0, 1):  # 2 interrupted, 3 internal error, 4 usage error, 5 nothing collected
@@ -102,11 +104,11 @@ def _outcome(side: Side, where: Path, status: int) -> Outcome:
     except report.ReportError as exc:
         raise CompareError(f"the {side.label} run ({side.spec.text}) wrote no usable report: {exc}; its output: "
                            f"{log}") from None
-    broken = next((r for r in result.results if r.verdict == "error" and r.diagnosis.startswith(BUILD_FAILED)), None)
+    broken = next((r for r in result.results if r.error == "build"), None)
     if broken is not None:  # a missing binary, a port in use, a crashed process: not a finding about the edge
         raise CompareError(f"the {side.label} side could not be built, so nothing of it can be compared: "
                            f"{broken.diagnosis}")
     if not any(r.verdict in MEASURED for r in result.results):
         reasons = sorted({r.message.splitlines()[0] for r in result.results if r.message})[:3]
         raise CompareError(f"the {side.label} run measured nothing (every cell was skipped): {'; '.join(reasons)}")
-    return Outcome(side, where, status, result)
+    return SideRun(side, where, status, result)

@@ -1,7 +1,12 @@
-"""The AWS load-balancer models, one module each (nlb, clb, alb), in matrix order.
+"""The AWS load-balancer models, one package each (nlb, clb, alb), in matrix order.
 
-    MODELS["nlb"]   the NLB's LoadBalancerModel
+    MODELS["nlb"]   the NLB's LoadBalancerModel (edgeconform/load_balancers/nlb/__init__.py)
     get("clb")      the same, with an error that lists the known models
+
+A model's package holds its MODEL (the facts, with their sources) and ``standin``: how its stand-in is rendered
+(edgeconform.load_balancers.standins dispatches there), with whatever helpers it needs (the NLB's PROXY v2 relay).
+Adding a model: its package, one entry in ``_PACKAGES``, its templates under proxies/, its annotation set, its
+source keys (docs/extending.md).
 """
 
 from __future__ import annotations
@@ -9,7 +14,9 @@ from __future__ import annotations
 from . import alb, clb, nlb
 from .base import CITED_FACTS, LoadBalancerModel, ModelError
 
-MODELS: dict[str, LoadBalancerModel] = {m.MODEL.name: m.MODEL for m in (nlb, clb, alb)}
+_PACKAGES = (nlb, clb, alb)
+MODELS: dict[str, LoadBalancerModel] = {m.MODEL.name: m.MODEL for m in _PACKAGES}
+PACKAGES: dict[str, str] = {m.MODEL.name: m.__name__ for m in _PACKAGES}  # model -> its package (its standin)
 NAMES = tuple(MODELS)
 
 
@@ -20,4 +27,4 @@ def get(name: str) -> LoadBalancerModel:
         raise KeyError(f"unknown load-balancer model {name!r}; known: {', '.join(NAMES)}") from None
 
 
-__all__ = ["CITED_FACTS", "LoadBalancerModel", "MODELS", "ModelError", "NAMES", "get"]
+__all__ = ["CITED_FACTS", "LoadBalancerModel", "MODELS", "ModelError", "NAMES", "PACKAGES", "get"]

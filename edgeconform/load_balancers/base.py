@@ -22,11 +22,23 @@ CITED_FACTS = (
     "lb_certificate",  # how it picks a certificate where TLS ends at it (SNI list or one certificate)
     "host_sni",        # what it does with a Host that differs from the SNI name where TLS ends at it
     "idle_timeout",    # its idle timeout
+    "health_check",    # its target groups' health checks (protocol, port, success codes by default)
 )
 # Facts a model cites only when it has the feature: L4 listeners (what a target sees, TLS passed through),
 # L7 listeners (X-Forwarded-* handling), a redirect action, a broken Upgrade, a certificate limit.
 CITED_IF = {"l4_client_ip": "l4", "passthrough": "l4", "xff": "l7", "redirect": "redirect_action",
-            "websocket_break": "breaks_upgrade", "certificate_limit": "max_certificates"}
+            "websocket_break": "breaks_upgrade", "certificate_limit": "max_certificates", "dual_stack": "dualstack"}
+# The topology's load_balancer settings that only some models have (the catalog refuses them on the others); a model
+# names the ones it has in ``attributes``.
+ATTRIBUTES = {
+    "mutual_tls": "mutual TLS on HTTPS listeners (a trust store, the client certificate in headers)",
+    "xff_client_port": "the client's port in the X-Forwarded-For entry it appends",
+    "preserve_host_header": "Host passed as the client sent it; without it, a port in Host is removed on 80 and 443",
+    "cloudfront": "a CloudFront distribution in front of it, as its origin",
+    "security_groups": "security groups of its own (in front of the targets' rules)",
+    "listener_idle_timeout": "an idle timeout per listener rather than one for the load balancer",
+    "dualstack": "ip_address_type dualstack: IPv6 clients on IPv4 targets",
+}
 
 
 class ModelError(Exception):
@@ -67,10 +79,17 @@ class LoadBalancerModel:
     # (a section of clusters/eks/annotations.yaml).
     standins: Mapping[str, str] = field(default_factory=dict)
     annotation_set: str = ""
+    # The settings of ATTRIBUTES it has.
+    attributes: frozenset[str] = frozenset()
+    # Its target groups' health checks: the protocols modelled (the default first) and the success codes of an HTTP
+    # check that names none.
+    health_check_protocols: tuple[str, ...] = ("TCP", "HTTP")
+    health_check_codes: str = "200"
 
     def __post_init__(self) -> None:
         layers = self.layers
-        has = lambda when: when in layers if when in ("l4", "l7") else bool(getattr(self, when))  # noqa: E731
+        has = lambda when: (when in layers if when in ("l4", "l7") else when in self.attributes  # noqa: E731
+                            if when in ATTRIBUTES else bool(getattr(self, when)))
         needed = [*CITED_FACTS, *(fact for fact, when in CITED_IF.items() if has(when))]
         missing = [fact for fact in needed if not self.sources.get(fact)]
         if missing:
@@ -90,10 +109,23 @@ class LoadBalancerModel:
                              f"its listener protocols are {sorted(self.protocols)}")
         if not self.annotation_set:
             raise ModelError(f"load-balancer model {self.name!r}: no EKS annotation set (annotation_set)")
+        unknown = sorted(self.attributes - set(ATTRIBUTES))
+        if unknown:
+            raise ModelError(f"load-balancer model {self.name!r}: unknown attributes {unknown}; known: "
+                             f"{', '.join(ATTRIBUTES)}")
+        if not set(self.health_check_protocols) <= {"TCP", "HTTP"} or not self.health_check_protocols:
+            raise ModelError(f"load-balancer model {self.name!r}: health_check_protocols are TCP and/or HTTP, the "
+                             "default first")
 
     @property
     def layers(self) -> frozenset[str]:
         return frozenset("l4" if p in ("TCP", "TLS", "SSL") else "l7" for p in self.protocols)
+
+    def has(self, attribute: str) -> bool:
+        """Whether it has one of the settings of ATTRIBUTES."""
+        if attribute not in ATTRIBUTES:
+            raise KeyError(f"unknown load-balancer attribute {attribute!r}; known: {', '.join(ATTRIBUTES)}")
+        return attribute in self.attributes
 
     @property
     def breaks_upgrade(self) -> bool:

@@ -105,7 +105,7 @@ class HttpResult:
 
 # --- HTTP: one connection per probe, one deadline for the whole exchange ---------------------------------------
 class _ProbeBackend(httpcore.NetworkBackend):
-    """httpcore's socket stream over a connection the edge opens (Edge.connect: here, or inside the edge's network
+    """httpcore's socket stream over a connection the edge opens (Transport.connect: here, or inside the edge's network
     namespace), with two additions: ``prefix`` is written right after connecting (or right after the TLS
     handshake: a client speaking PROXY inside a TLS listener that the load balancer terminates), and every read
     and write shares one deadline, so a server that trickles bytes cannot stretch the probe."""
@@ -116,7 +116,7 @@ class _ProbeBackend(httpcore.NetworkBackend):
 
     def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
         try:
-            sock = self.edge.connect(host, port, source=self.source, timeout=_left(self.deadline, timeout))
+            sock = self.edge.transport.connect(host, port, source=self.source, timeout=_left(self.deadline, timeout))
         except TimeoutError as exc:
             raise httpcore.ConnectTimeout(exc) from exc
         except OSError as exc:
@@ -243,10 +243,10 @@ def proxy_counters(edge: Edge) -> dict[str, int]:
     """The controller's PROXY-protocol counters (local target: Envoy admin stats), summed over listeners."""
     from ..supervisor import http_get as admin_get
 
-    if not edge.controller_admin:
+    if not edge.controller.admin:
         return {}
     try:
-        _, text = admin_get(edge.admin_connect, f"{edge.controller_admin}/stats?filter=proxy_proto", timeout=2)
+        _, text = admin_get(edge.transport.admin_connect, f"{edge.controller.admin}/stats?filter=proxy_proto", timeout=2)
     except (OSError, ValueError):
         return {}
     counters = {"v1": 0, "v2": 0}

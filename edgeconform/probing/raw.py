@@ -44,7 +44,7 @@ def raw_exchange(label: str, ip: str, port: int, payload: bytes, *, source: str 
                  timeout: float = RAW_TIMEOUT, half_close: bool = True,
                  connect: Callable[..., socket.socket] = _host_connect) -> RawResult:
     """Send ``payload`` (then FIN when ``half_close``) and read until the peer closes or ``timeout`` passes.
-    ``connect(ip, port, source=, timeout=)`` opens the connection (an edge's Edge.connect)."""
+    ``connect(ip, port, source=, timeout=)`` opens the connection (an edge's Transport.connect)."""
     result = RawResult(label, f"{ip}:{port}")
     started = time.monotonic()
     deadline = started + timeout

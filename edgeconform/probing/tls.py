@@ -43,7 +43,7 @@ def tls_handshake(edge: Edge, sni: str, *, source: str | None = None, timeout: f
     shake = Handshake(sni, source)
     ctx = context or client_tls(edge.ca, False, edge.client_cert)
     try:
-        with edge.connect(ip, port, source=source, timeout=timeout) as raw:
+        with edge.transport.connect(ip, port, source=source, timeout=timeout) as raw:
             watchdog = threading.Timer(timeout, _shut, args=(raw,))
             watchdog.start()
             try:

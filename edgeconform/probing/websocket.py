@@ -48,11 +48,11 @@ def websocket(edge: Edge, scheme: str, *, source: str | None = None, timeout: fl
     host = edge.hostnames[0]
     ip, port = edge.resolve(http_scheme, None, source)
     # Through a relay the URL (and so the Host header) names the AWS listener port, not the relay's.
-    shown = edge.endpoints[http_scheme].public_port if source in edge.relays else port
+    shown = edge.endpoints[http_scheme].public_port if edge.transport.relayed(source) else port
     result = WebSocketResult(url=f"{scheme}://{host}:{shown}/ws", source=source)
 
     async def exchange() -> None:
-        sock = edge.connect(ip, port, source=source, timeout=timeout)  # the edge decides where sockets are made
+        sock = edge.transport.connect(ip, port, source=source, timeout=timeout)  # the edge decides where sockets are made
         sock.setblocking(False)
         async with ws_connect(result.url, sock=sock,
                               ssl=client_tls(edge.ca, True, edge.client_cert) if scheme == "wss" else None,

@@ -11,36 +11,34 @@ a redirect's code and Location, the certificate each name got). Two readings of 
   a fact left its ideal value; a fact that must stay the same changed), an *improvement* (the reverse, with no
   regression), a *change* (facts or unmeasured verdicts differ, neither better nor worse), or *same*.
 
-This module also holds the order of verdicts every report uses (worst first for a cell's text, the quality
-scale for regressions).
+It reads results through what they have in common (``Observed``: a cell, a run, a verdict and facts), so it knows
+nothing of the run record (edgeconform.report.model), which reads it; the verdict scale is
+edgeconform.report.scale.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-if TYPE_CHECKING:
-    from .model import Result
-
-Verdict = Literal["pass", "limited", "fail", "error", "skip", "n/a"]
-VERDICTS: tuple[str, ...] = Verdict.__args__  # type: ignore[attr-defined]
-# Worst first wins when a cell has several results (variants, targets, test phases).
-RANK: dict[str, int] = {"error": 6, "fail": 5, "limited": 4, "pass": 3, "skip": 2, "n/a": 1}
-# Verdicts that measured something: only these can disagree across runs (a skip measured nothing).
-MEASURED = frozenset({"pass", "limited", "fail", "error"})
-# How good a measured verdict is, for the direction of a change: a documented limitation is worse than working.
-QUALITY: dict[str, int] = {"pass": 2, "limited": 1, "fail": 0, "error": 0}
+from .scale import MEASURED, QUALITY, RANK, Verdict
 
 Kind = Literal["regression", "improvement", "change", "same"]
 Effect = Literal["regression", "improvement", "change", "info"]
 
 
-def worst(verdicts: Iterable[str]) -> str:
-    return max(verdicts, key=lambda v: RANK.get(v, 0))
+class Observed(Protocol):
+    """What the change model reads of a result (edgeconform.report.model.Result is one)."""
+
+    topology: str
+    behaviour: str
+    variant: str
+    run: str
+    verdict: str
+    facts: dict[str, Any]
 
 
 class _Record(BaseModel):
@@ -89,11 +87,11 @@ class Change(_Record):
         return ", ".join(f"{name} says {side.verdict}" for name, side in self.sides.items())
 
 
-def changes(results: Iterable[Result], side_of: Callable[[Result], str] = lambda r: r.run,
+def changes(results: Iterable[Observed], side_of: Callable[[Observed], str] = lambda r: r.run,
             order: list[str] | None = None) -> list[Change]:
     """Every cell of ``results`` across its sides (``side_of``: the run by default), in the order the results come.
     ``order`` fixes the sides' order (before, after); otherwise the order they are first seen in."""
-    by_cell: dict[tuple[str, str, str], dict[str, list[Result]]] = defaultdict(lambda: defaultdict(list))
+    by_cell: dict[tuple[str, str, str], dict[str, list[Observed]]] = defaultdict(lambda: defaultdict(list))
     seen_sides: list[str] = list(order or [])
     for r in results:
         side = side_of(r)
@@ -107,12 +105,12 @@ def changes(results: Iterable[Result], side_of: Callable[[Result], str] = lambda
     return out
 
 
-def drifts(results: Iterable[Result]) -> bool:
+def drifts(results: Iterable[Observed]) -> bool:
     """Whether the measured verdicts of any variant disagree between runs (a merged matrix cell's drift)."""
     return any(change.drift for change in changes(results))
 
 
-def _side(results: list[Result]) -> SideCell:
+def _side(results: list[Observed]) -> SideCell:
     shown = max(results, key=lambda r: RANK.get(r.verdict, 0))
     facts = shown.facts or next((r.facts for r in results if r.facts), {})
     return SideCell(verdict=shown.verdict, facts=facts)

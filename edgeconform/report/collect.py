@@ -1,11 +1,11 @@
-"""Collecting a run's results from test reports (works under pytest-xdist too: reports arrive on the controller).
+"""Collecting a run's results (works under pytest-xdist too: the plugin hands them over where reports arrive).
 
-The plugin hands every test report to a Collector. It turns each into a result of the run record
-(edgeconform.report.model), from the user properties the plugin recorded: topology, behaviour, variant,
-expectation, verdict, observation, attempts, seconds. At the end of the session the record is assembled once;
-the terminal shows the matrix and one line per failure (``render``), and ``--report DIR`` writes report.json,
-report.md and report.html from the same record. Test reports are read by their attributes (when, nodeid,
-passed/failed/skipped, user_properties, longrepr), so nothing here imports pytest.
+The plugin turns each test phase into a verdict (edgeconform.plugin: which pytest outcome of which phase is which
+verdict) and hands it to a Collector with the user properties it recorded: topology, behaviour, variant,
+expectation, verdict, observation, attempts, seconds, and ``error: build`` where the edge could not be built. The
+Collector keeps the worst phase of each test as a result of the run record (edgeconform.report.model). At the end
+of the session the record is assembled once; the terminal shows the matrix and one line per failure (``render``),
+and ``--report DIR`` writes report.json, report.md and report.html from the same record.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from rich.table import Table
 from .. import __version__, behaviours, sources
 from ..topology import Topology
 from . import model
-from .model import RANK, Component, ExpectationRecord, Report, Result, Run, Source, TopologyRecord
+from .model import Component, ExpectationRecord, Report, Result, Run, Source, TopologyRecord
+from .scale import RANK
 from .text import cell_name
 
 STYLE = {"pass": "green", "limited": "yellow", "fail": "bold red", "error": "bold red", "skip": "dim", "n/a": "dim"}
@@ -46,27 +47,23 @@ class Collector:
     def empty(self) -> bool:
         return not self.results
 
-    def add(self, report) -> None:
-        """One test report (any phase), wherever reports arrive (the xdist controller included)."""
-        props = dict(report.user_properties)
-        topology, behaviour = props.get("topology"), props.get("behaviour")
-        if not topology or not behaviour:
-            return
-        verdict = verdict_of(report, props)
-        if verdict is None:
+    def add(self, nodeid: str, props: dict, verdict: str, *, duration: float = 0.0, text: str = "") -> None:
+        """One phase of one test and the verdict it carries. ``text``: what the phase said (a skip's or an xfail's
+        reason, a failure's report), the message of a result that has none of its own."""
+        if not props.get("topology") or not props.get("behaviour"):
             return
         if props.get("controller"):
             name = str(props["controller"])
             self.controllers.setdefault(name, Component(name=name, version=props.get("controller_version") or None))
             self.controller = self.controller or self.controllers[name]
-        current = self.results.get(report.nodeid)
+        current = self.results.get(nodeid)
         if current is not None and RANK[verdict] <= RANK[current.verdict]:
-            current.duration = round(current.duration + report.duration, 3)
+            current.duration = round(current.duration + duration, 3)
             return
-        result = _result(report, props, verdict, self.target)
+        result = _result(nodeid, props, verdict, self.target, duration, text)
         if current is not None:
-            result.duration = round(current.duration + report.duration, 3)
-        self.results[report.nodeid] = result
+            result.duration = round(current.duration + duration, 3)
+        self.results[nodeid] = result
 
     def assemble(self, args: list[str] | None = None, exit_status: int | None = None,
                  pytest_version: str = "") -> Report:
@@ -128,27 +125,7 @@ def source_records(keys: str) -> list[Source]:
     return [Source(key=k, url=sources.ALL_KEYS.get(k)) for k in keys.split()]
 
 
-def verdict_of(report, props: dict) -> str | None:
-    """The verdict a phase's report carries (None: this phase says nothing)."""
-    if report.when == "setup":
-        if report.failed:
-            return "error"
-        if report.skipped:
-            return "n/a" if props.get("expected") == "n/a" else "skip"
-        return None
-    if report.when == "call":
-        if report.skipped:
-            if hasattr(report, "wasxfail"):
-                return "limited"
-            return "n/a" if props.get("expected") == "n/a" else "skip"
-        if report.failed:
-            # A failure without a verdict is the test breaking before it judged anything.
-            return "fail" if props.get("verdict") == "fail" else "error"
-        return "pass"
-    return "error" if report.failed else None
-
-
-def _result(report, props: dict, verdict: str, target: str) -> Result:
+def _result(nodeid: str, props: dict, verdict: str, target: str, duration: float, text: str) -> Result:
     expected = props.get("expected")
     expectation = None
     if expected:
@@ -156,10 +133,14 @@ def _result(report, props: dict, verdict: str, target: str) -> Result:
                                         sources=source_records(str(props.get("sources", ""))))
     message = str(props.get("message") or "")
     if not message or verdict in ("error", "skip", "n/a"):
-        message = _reason(report) or message
+        message = text or message
+    error = ("build" if props.get("error") == "build" else "test") if verdict == "error" else None
     diagnosis = ""
-    if verdict in ("fail", "error"):
-        diagnosis = summary(message) if props.get("verdict") == "fail" else _cause(message)
+    if verdict in ("fail", "error") and props.get("verdict") == "fail":
+        diagnosis = summary(message)
+    elif verdict in ("fail", "error"):
+        # the harness's build message leads with its cause (a log tail follows); a traceback ends with it
+        diagnosis = _first_line(message) if error == "build" else _last_line(message)
     attempts = props.get("attempts")
     seconds = props.get("seconds")
     facts = json.loads(props["facts"]) if props.get("facts") else {}
@@ -168,30 +149,12 @@ def _result(report, props: dict, verdict: str, target: str) -> Result:
                   verdict=verdict, expectation=expectation,
                   observation=textwrap.dedent(str(props.get("observation") or ""))[:MAX_TEXT],
                   message=message[:MAX_TEXT], diagnosis=diagnosis, attempts=int(attempts) if attempts else None,
-                  seconds=float(seconds) if seconds is not None else None, duration=round(report.duration, 3),
-                  nodeid=report.nodeid, facts=facts)
+                  seconds=float(seconds) if seconds is not None else None, duration=round(duration, 3),
+                  nodeid=nodeid, facts=facts, error=error)
 
 
-def _reason(report) -> str:
-    """A skip's reason, an xfail's reason, or a failure's text."""
-    longrepr = report.longrepr
-    if isinstance(longrepr, tuple) and len(longrepr) == 3:  # skips: (path, line, "Skipped: reason")
-        return str(longrepr[2]).removeprefix("Skipped: ")
-    if getattr(report, "wasxfail", ""):
-        return str(report.wasxfail)
-    return report.longreprtext or ""
-
-
-def _cause(text: str) -> str:
-    """The one line that says why a cell errored: the harness's own build message leads with its cause (a log
-    tail follows); a traceback ends with it."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if lines and lines[0].startswith(BUILD_FAILED):
-        return lines[0]
-    return _last_line(text)
-
-
-BUILD_FAILED = "edgeconform could not build"  # the edge fixture's message (edgeconform.plugin)
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 
 def _last_line(text: str) -> str:

@@ -17,8 +17,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# The order of verdicts and what counts as drift are the change model's (edgeconform.report.changes).
-from .changes import MEASURED, RANK, VERDICTS, Verdict, drifts, worst
+from .changes import drifts
+from .scale import VERDICTS, Verdict, worst
 
 FORMAT = "edgeconform-report"
 FORMAT_VERSION = 1
@@ -98,6 +98,9 @@ class Result(_Model):
     message: str = Field("", description="the verdict's message: for a failure, expected, observed and the "
                                          "likely misconfiguration")
     diagnosis: str = Field("", description="one line for a failure: the first mismatch and the likely cause")
+    error: Literal["build", "test"] | None = Field(
+        None, description="for an error: build (the edge could not be built, so nothing of it was measured: a missing "
+                          "binary, a port in use, a crashed process, a failed cluster step) or test (the test broke)")
     attempts: int | None = Field(None, description="probes made by the convergence loop")
     seconds: float | None = Field(None, description="time spent in the convergence loop")
     duration: float = Field(0.0, description="the test's own wall time")

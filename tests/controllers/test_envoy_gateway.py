@@ -262,14 +262,14 @@ def test_a_failure_names_envoy_gateways_settings_for_the_cell(cell, words):
 
 def test_a_failure_message_names_the_controller_its_version_and_its_settings(tmp_path):
     from edgeconform import verdicts
-    from edgeconform.edge import Edge
+    from edgeconform.edge import ControllerInfo, Edge
 
     t = CATALOG["nlb-proxy-v2"].with_controller("envoy-gateway")
     edge = Edge(topology=t, target="local", endpoints={}, ca=tmp_path, roles={}, client_cidr=None,
-                client_addresses=[], controller_name="envoy-gateway", controller_version="v1.9.1")
+                client_addresses=[], controller=ControllerInfo.of(EG, t, version="v1.9.1"))
     expectation = behaviours.expectation(t, "websocket", "ws")
     verdict = verdicts.judge(edge, expectation, verdicts.Measurement("observed", ["got 403"], 1, 0.1, False))
-    assert verdict.kind == "fail"
+    assert verdict.verdict == "fail"
     assert "controller: Envoy Gateway v1.9.1, with the settings this cell rests on:\n  - HTTPRoute" in verdict.message
     assert "EG_UPGRADE_REFUSED_ON_REDIRECT" in verdict.message
 

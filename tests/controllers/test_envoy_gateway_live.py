@@ -82,13 +82,13 @@ strict, optional, cidrs, hops = (edge_fixture(f"eg-{name}") for name in ("strict
 
 def direct(edge, kind="http", *, source=None, prefix=b"", headers=None, path="/direct"):
     """A request straight at Envoy Gateway's listener, skipping the load balancer."""
-    ip, port = edge.controller_listeners[kind]
+    ip, port = edge.controller.listeners[kind]
     return http.direct_get(edge, ip, port, "https" if kind == "https" else "http", edge.hostnames[0], path,
                            source=source or edge.client_addresses[0], prefix=prefix, extra_headers=headers)
 
 
 def claim(edge, address, kind="http"):
-    ip, port = edge.controller_listeners[kind]
+    ip, port = edge.controller.listeners[kind]
     return proxy_header.proxy("v2", address, ip, dest_port=port)
 
 
@@ -188,9 +188,9 @@ def test_websocket_is_refused_with_403_where_a_route_redirects(strict):
 
 # --- what a failing test gets ------------------------------------------------------------------------------------
 def test_logs_carry_envoy_gateways_status_and_envoys_xds(strict):
-    logs = strict.logs()
+    logs = strict.lifecycle.logs()
     assert "controller (envoy-gateway)" in logs
     assert logs["envoy-gateway status"].startswith("every condition True: Backend edgeconform/echo")
     assert '"name":"edgeconform/edgeconform/http"' in logs["envoy xds"]  # the listener Envoy Gateway programmed
     assert "envoy.filters.listener.proxy_protocol" in logs["envoy xds"]
-    assert strict.controller_name == "envoy-gateway" and strict.controller_version.startswith("v1.9")
+    assert strict.controller.name == "envoy-gateway" and strict.controller.version.startswith("v1.9")

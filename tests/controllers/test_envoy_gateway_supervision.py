@@ -29,7 +29,7 @@ import json, sys, time
 from edgeconform import catalog
 from edgeconform.targets.local import LocalTarget
 edge = LocalTarget("envoy-gateway").build(catalog.load()[sys.argv[1]])
-print(json.dumps({"pids": edge.pids(), "workdir": str(edge.workdir)}), flush=True)
+print(json.dumps({"pids": edge.lifecycle.pids(), "workdir": str(edge.workdir)}), flush=True)
 time.sleep(600)
 """
 
@@ -45,7 +45,7 @@ def envoys_of(workdir: str) -> list[int]:
 
 
 def gateway_of(edge) -> int:
-    return next(pid for pid in edge.pids() if "envoy-gateway" in Path(f"/proc/{pid}/cmdline").read_text())
+    return next(pid for pid in edge.lifecycle.pids() if "envoy-gateway" in Path(f"/proc/{pid}/cmdline").read_text())
 
 
 def test_killing_the_harness_leaves_neither_envoy_gateway_nor_its_envoy(target, tmp_path):
@@ -97,7 +97,7 @@ def _failing(edge, timeout: float = 10.0) -> None:
     """check_alive until it raises (bounded: the log line or the exit may take a moment)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        edge.check_alive()
+        edge.lifecycle.check_alive()
         time.sleep(0.02)
 
 
@@ -156,7 +156,7 @@ def test_the_next_edge_takes_over_envoy_gateway_started_ahead_unless_it_died(tar
     second = target.build(catalog.load()["alb"].with_controller("envoy-gateway"))
     try:
         assert second.workdir == standby.workdir  # taken over: the same namespace and Envoy Gateway
-        assert standby.managed.popen.pid in second.pids()
+        assert standby.managed.popen.pid in second.lifecycle.pids()
     finally:
         second.close()
     dying = target._standby["envoy-gateway"]

@@ -8,7 +8,7 @@ the NGX-AWS port split, TLS at the load balancer with PROXY (port 443 means http
 WebSocket and proxy-read-timeout, and supervision (a crash, a refused configuration, a killed harness).
 
 The test plays the load balancer where it needs to: connecting from the load balancer's own address (10.0.1.17,
-inside the VPC) straight to the controller's ports (Edge.controller_listeners), with the bytes it chooses.
+inside the VPC) straight to the controller's ports (edge.controller.listeners), with the bytes it chooses.
 """
 
 from __future__ import annotations
@@ -98,8 +98,8 @@ def header(result, name: str) -> str | None:
 
 def no_answer(edge, kind: str, payload: bytes, source: str) -> bytes:
     """What the controller sends back on one of its ports to ``payload`` before it closes (b"": nothing)."""
-    ip, port = edge.controller_listeners[kind]
-    with edge.connect(ip, port, source=source, timeout=5) as sock:
+    ip, port = edge.controller.listeners[kind]
+    with edge.transport.connect(ip, port, source=source, timeout=5) as sock:
         sock.sendall(payload)
         data = b""
         while chunk := sock.recv(4096):
@@ -111,8 +111,8 @@ def no_answer(edge, kind: str, payload: bytes, source: str) -> bytes:
 def test_proxy_v1_and_v2_carry_the_client_and_a_connection_without_a_header_gets_nothing(build):
     edge = build("ngx-proxy", NLB_PROXY, {"use-proxy-protocol": "true", "proxy-real-ip-cidr": "10.0.0.0/16",
                                           "ssl-redirect": "false"})
-    ip, http_port = edge.controller_listeners["http"]
-    _, https_port = edge.controller_listeners["https"]
+    ip, http_port = edge.controller.listeners["http"]
+    _, https_port = edge.controller.listeners["https"]
     lb = lb_address(edge)
     v1 = direct_get(edge, ip, http_port, "http", APP, "/v1", prefix=proxy_header.proxy("v1", OUTSIDE, ip, 50001, 80),
                     source=lb)
@@ -124,13 +124,13 @@ def test_proxy_v1_and_v2_carry_the_client_and_a_connection_without_a_header_gets
     assert v2.view.xfp == "https" and header(v2, "x-forwarded-port") == "443"
     # use-proxy-protocol: nginx closes a connection that starts without a header, without a response
     assert no_answer(edge, "http", f"GET / HTTP/1.1\r\nHost: {APP}\r\n\r\n".encode(), lb) == b""
-    assert "broken header" in edge.logs()["controller (nginx)"]
+    assert "broken header" in edge.lifecycle.logs()["controller (nginx)"]
 
 
 def test_a_proxy_header_from_outside_proxy_real_ip_cidr_does_not_name_the_client(build):
     edge = build("ngx-proxy-untrusted", NLB_PROXY, {"use-proxy-protocol": "true", "proxy-real-ip-cidr": "10.0.0.0/16",
                                                     "ssl-redirect": "false"})
-    ip, port = edge.controller_listeners["http"]
+    ip, port = edge.controller.listeners["http"]
     direct = edge.client_addresses[0]  # a client that reaches the controller itself (not through the NLB)
     result = direct_get(edge, ip, port, "http", APP, "/", prefix=proxy_header.proxy("v2", OUTSIDE, ip, 1, 80),
                         source=direct)
@@ -140,7 +140,7 @@ def test_a_proxy_header_from_outside_proxy_real_ip_cidr_does_not_name_the_client
 
 def test_a_local_header_is_served_and_keeps_the_peer_as_the_client(build):
     edge = build("ngx-local", NLB_PROXY, {"use-proxy-protocol": "true", "ssl-redirect": "false"})
-    ip, port = edge.controller_listeners["http"]
+    ip, port = edge.controller.listeners["http"]
     lb = lb_address(edge)
     health = direct_get(edge, ip, port, "http", "health.check", "/healthz", prefix=proxy_header.local(), source=lb)
     assert health.status == 200 and health.report is None  # the catch-all server's /healthz, as the NLB probes it
@@ -162,7 +162,7 @@ def test_proxy_with_forwarded_headers_reads_an_intermediate_header_a_client_can_
     assert forged.view.client == "192.0.2.66", forged.describe()
     # a PROXY source inside proxy-real-ip-cidr (a client in the VPC) without X-Forwarded-For: the header is set
     # empty, realip declines, and the client is the load balancer's address
-    ip, port = edge.controller_listeners["http"]
+    ip, port = edge.controller.listeners["http"]
     lb = lb_address(edge)
     inside = direct_get(edge, ip, port, "http", APP, "/", prefix=proxy_header.proxy("v2", "10.0.9.9", ip, 1, 80),
                         source=lb)
@@ -185,7 +185,7 @@ def test_proxy_with_forwarded_headers_and_the_default_cidr_believes_the_clients_
 def test_forwarded_for_is_trusted_from_the_vpc_only_and_walked_from_the_right(build):
     # written as a real VPC (172.31.0.0/16, AWS's default VPC): a private network stands for this edge's VPC
     edge = build("ngx-xff", ALB, {"use-forwarded-headers": "true", "proxy-real-ip-cidr": "172.31.0.0/16"})
-    ip, port = edge.controller_listeners["http"]
+    ip, port = edge.controller.listeners["http"]
     lb, direct = lb_address(edge), edge.client_addresses[0]
 
     def seen(source, xff):
@@ -204,7 +204,7 @@ def test_forwarded_for_is_trusted_from_the_vpc_only_and_walked_from_the_right(bu
 def test_compute_full_forwarded_for_appends_the_peer(build):
     edge = build("ngx-full-xff", ALB, {"use-forwarded-headers": "true", "proxy-real-ip-cidr": "10.0.0.0/8",
                                        "compute-full-forwarded-for": "true"})
-    ip, port = edge.controller_listeners["http"]
+    ip, port = edge.controller.listeners["http"]
     lb = lb_address(edge)
     result = direct_get(edge, ip, port, "http", APP, "/", source=lb,
                         extra_headers={"X-Forwarded-For": f"192.0.2.1, {OUTSIDE}", "X-Forwarded-Proto": "https"})
@@ -297,7 +297,7 @@ def test_websocket_over_ws_and_wss_and_an_idle_tunnel_ends_after_proxy_read_time
         assert result.status == 101 and result.text_echoed and result.binary_echoed, result.describe()
         assert result.report["client"] == client
     ip, port = edge.resolve("http", None, client)
-    with ws_connect(f"ws://{APP}/idle", sock=edge.connect(ip, port, source=client, timeout=5), proxy=None,
+    with ws_connect(f"ws://{APP}/idle", sock=edge.transport.connect(ip, port, source=client, timeout=5), proxy=None,
                     open_timeout=5) as ws:
         assert json.loads(ws.recv(timeout=5))["websocket"] is True
         started = time.monotonic()
@@ -310,7 +310,7 @@ def test_websocket_over_ws_and_wss_and_an_idle_tunnel_ends_after_proxy_read_time
 # --- supervision -----------------------------------------------------------------------------------------------------
 def test_a_crashed_nginx_is_a_failure_carrying_its_log(build):
     edge = build("ngx-crash", NLB_LOCAL, {}, etp="Local")
-    nginx = next(pid for pid in edge.pids() if "ingress-nginx.conf" in Path(f"/proc/{pid}/cmdline").read_text())
+    nginx = next(pid for pid in edge.lifecycle.pids() if "ingress-nginx.conf" in Path(f"/proc/{pid}/cmdline").read_text())
     os.kill(nginx, signal.SIGKILL)
     crash = crash_of(edge)
     assert crash and "controller (nginx) crashed (exit code -9)" in crash and "nginx/1.31" in crash, crash
@@ -332,7 +332,7 @@ from edgeconform import catalog
 from edgeconform.targets.local import LocalTarget
 t = catalog.parse(json.loads(sys.argv[1]))
 edge = LocalTarget("ingress-nginx").build(t)
-print(json.dumps({"pids": edge.pids(), "workdir": str(edge.workdir)}), flush=True)
+print(json.dumps({"pids": edge.lifecycle.pids(), "workdir": str(edge.workdir)}), flush=True)
 time.sleep(600)
 """
 

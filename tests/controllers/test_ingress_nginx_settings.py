@@ -237,13 +237,13 @@ def test_a_wrong_nginx_binary_is_one_error_before_anything_runs(tmp_path, monkey
 
 def test_a_failure_names_the_controller_its_version_and_the_settings_the_cell_rests_on(tmp_path):
     from edgeconform.behaviours import expectation
-    from edgeconform.edge import Edge
+    from edgeconform.edge import ControllerInfo, Edge
     from edgeconform.verdicts import _controller_lines
 
     t = native(CATALOG["nlb-proxy-v2"], {"use-proxy-protocol": "true", "use-forwarded-headers": "true"})
     edge = Edge(topology=t, target="local", endpoints={}, ca=tmp_path / "ca.pem", roles={}, client_cidr=None,
-                client_addresses=[None], controller_name="ingress-nginx",
-                controller_version="1.15.1 (edge semantics on nginx 1.31.3)")
+                client_addresses=[None],
+                controller=ControllerInfo.of(NGINX, t, version="1.15.1 (edge semantics on nginx 1.31.3)"))
     lines = _controller_lines(edge, expectation(t, "security", "forged-proto"))
     assert lines[0] == ("controller: ingress-nginx 1.15.1 (edge semantics on nginx 1.31.3), with the settings this "
                         "cell rests on:")

@@ -74,7 +74,7 @@ def xff_edge():
 
 def to_controller(edge, kind: str, source: str, *, prefix: bytes = b"", headers: dict | None = None, sni=None,
                   host: str = HOST) -> http.HttpResult:
-    ip, port = edge.controller_listeners[kind]
+    ip, port = edge.controller.listeners[kind]
     scheme = "https" if kind == "https" else "http"
     return http.direct_get(edge, ip, port, scheme, host, "/traefik?q=1", source=source, prefix=prefix,
                            extra_headers=headers, sni=sni)
@@ -82,17 +82,17 @@ def to_controller(edge, kind: str, source: str, *, prefix: bytes = b"", headers:
 
 def method(edge, kind: str, verb: str) -> str:
     """The status line Traefik answers a bare ``verb`` request with."""
-    ip, port = edge.controller_listeners[kind]
+    ip, port = edge.controller.listeners[kind]
     body = "Content-Length: 0\r\n" if verb == "POST" else ""
     result = raw.raw_exchange(verb, ip, port, f"{verb} /x?y=1 HTTP/1.1\r\nHost: {HOST}\r\n{body}Connection: close\r\n\r\n"
-                              .encode(), source=CLIENT, connect=edge.connect)
+                              .encode(), source=CLIENT, connect=edge.transport.connect)
     return result.first_line
 
 
 # --- PROXY protocol: optional, and used only from trusted senders ---------------------------------------------
 @pytest.mark.parametrize("version", ["v1", "v2"])
 def test_a_proxy_header_from_a_trusted_sender_names_the_client(pp_edge, version):
-    ip, port = pp_edge.controller_listeners["https"]
+    ip, port = pp_edge.controller.listeners["https"]
     r = to_controller(pp_edge, "https", LB_HOST, prefix=proxy_header.proxy(version, "198.51.100.77", ip, dest_port=port))
     assert r.view and r.view.client == "198.51.100.77" and r.view.xff == ("198.51.100.77",), r.describe()
 
@@ -103,7 +103,7 @@ def test_a_connection_without_a_proxy_header_is_served(pp_edge):
 
 
 def test_a_proxy_header_from_an_untrusted_sender_is_read_and_discarded(pp_edge):
-    ip, port = pp_edge.controller_listeners["https"]
+    ip, port = pp_edge.controller.listeners["https"]
     r = to_controller(pp_edge, "https", CLIENT, prefix=proxy_header.proxy("v2", "192.0.2.77", ip, dest_port=port))
     assert r.status == 200 and r.view.client == CLIENT, r.describe()
 
@@ -153,8 +153,8 @@ def test_the_redirect_goes_to_the_public_https_port_and_keeps_path_and_query(pp_
                                        (UNKNOWN_NAME, "default.edgeconform.test"),
                                        (None, "default.edgeconform.test")])
 def test_the_certificate_follows_sni_and_the_rest_get_the_default(pp_edge, sni, cert):
-    ip, port = pp_edge.controller_listeners["https"]
-    with pp_edge.connect(ip, port, source=CLIENT, timeout=5) as sock:
+    ip, port = pp_edge.controller.listeners["https"]
+    with pp_edge.transport.connect(ip, port, source=CLIENT, timeout=5) as sock:
         with http.client_tls(pp_edge.ca, False).wrap_socket(sock, server_hostname=sni) as tls:
             served, version = PeerCert.from_der(tls.getpeercert(True)), tls.version()
     assert (served.name, served.served_by) == (cert, "controller") and version in ("TLSv1.2", "TLSv1.3")
@@ -178,7 +178,7 @@ def test_a_traefik_unlike_its_documentation_fails_naming_version_and_setting(xff
     claimed = Expectation(topology=t.name, behaviour="redirect", outcome="works", summary="cleartext gets 301",
                           want=RedirectWant("redirect", 301, "controller"), sources=("TRAEFIK-OPTS",))
     verdict = verdicts.check_or_raise(xff_edge, claimed)
-    assert verdict.kind == "fail"
+    assert verdict.verdict == "fail"
     assert f"controller: Traefik {binaries.version(PROGRAM)}" in verdict.message
     assert "entryPoints.web.http" in verdict.message and '"permanent": false' in verdict.message
-    assert verdicts.check_or_raise(xff_edge, documented).kind == "pass"
+    assert verdicts.check_or_raise(xff_edge, documented).verdict == "pass"

@@ -31,7 +31,7 @@ import json, sys, time
 from edgeconform import catalog
 from edgeconform.targets.local import LocalTarget
 edge = LocalTarget("traefik").build(catalog.load()[sys.argv[1]].with_controller("traefik"))
-print(json.dumps({"pids": edge.pids(), "workdir": str(edge.workdir)}), flush=True)
+print(json.dumps({"pids": edge.lifecycle.pids(), "workdir": str(edge.workdir)}), flush=True)
 time.sleep(600)
 """
 
@@ -67,16 +67,16 @@ def test_a_crashed_traefik_is_a_failure_with_its_log():
     traefik_available()
     edge = LocalTarget("traefik").build(catalog.load()["nlb-proxy-v2"].with_controller("traefik"))
     try:
-        (pid,) = traefiks_of(edge.pids())
+        (pid,) = traefiks_of(edge.lifecycle.pids())
         os.kill(pid, signal.SIGKILL)
         crash = crash_of(edge)
         assert crash and "controller (traefik) crashed (exit code -9)" in crash and "traefik-static.yaml" in crash
         verdict = verdicts.check_or_raise(edge, client_ip.rule(edge.topology), lambda e: client_ip.samples(e, 1))
-        assert verdict.kind == "fail" and "died during the probe" in verdict.message
+        assert verdict.verdict == "fail" and "died during the probe" in verdict.message
         assert "last lines of" in verdict.message and "entryPointName=" in verdict.message  # Traefik's own log
     finally:
         edge.close()
-    assert wait_gone(edge.pids()) == []
+    assert wait_gone(edge.lifecycle.pids()) == []
 
 
 @pytest.mark.integration

@@ -8,20 +8,20 @@ import pytest
 from proxyprotocol.detect import ProxyProtocolDetect
 from proxyprotocol.v2 import ProxyProtocolIncompleteError
 
-from edgeconform.edge import Edge
+from edgeconform.edge import Edge, Lifecycle, Transport
 from edgeconform.supervisor import Supervisor
 from edgeconform.targets.local import netns, plan
-from edgeconform.targets.local.addresses import NamespacePlace
+from edgeconform.targets.local.addresses import NamespaceSite
 
 
 @pytest.fixture
 def stand_in(tmp_path):
     """Start only the processes of a topology's plan whose names start with one of ``roles``, in a network
-    namespace of their own (the local target's place); the test plays the other roles with sockets made there."""
+    namespace of their own (the local target's site); the test plays the other roles with sockets made there."""
     started = []
 
     def start(topology, roles: tuple[str, ...]):
-        slot = NamespacePlace(netns.Namespace())
+        slot = NamespaceSite(netns.Namespace())
         supervisor = Supervisor(tmp_path, connect=lambda ip, port, timeout: slot.connect(ip, port, None, timeout),
                                 popen_kwargs=slot.popen_kwargs)
         started.append((slot, supervisor))
@@ -32,8 +32,8 @@ def stand_in(tmp_path):
         supervisor.wait_ready()
         edge = Edge(topology=topology, target="local", endpoints=p.endpoints, ca=tmp_path / "ca.pem",
                     roles=slot.roles(), client_cidr=slot.client_cidr,
-                    client_addresses=[slot.client(i) for i in range(4)], _alive=supervisor.check,
-                    _connect=slot.connect)
+                    client_addresses=[slot.client(i) for i in range(4)],
+                    lifecycle=Lifecycle(check_alive=supervisor.check), transport=Transport(socket=slot.connect))
         return slot, edge
 
     yield start
@@ -61,7 +61,7 @@ def _line(conn: socket.socket) -> bytes:
     return line
 
 
-def listen(slot: NamespacePlace, ip: str, port: int) -> socket.socket:
+def listen(slot: NamespaceSite, ip: str, port: int) -> socket.socket:
     """A listening socket of the edge's namespace, where the test plays a role (the controller)."""
     server = slot.ns.socket()
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -17,7 +17,7 @@ import pytest
 from proxyprotocol.result import ProxyResultLocal
 from proxyprotocol.v2 import ProxyProtocolV2
 
-from edgeconform.load_balancers.nlb_proxy import header
+from edgeconform.load_balancers.nlb.proxy import header
 from tests.load_balancers.conftest import listen
 
 SIGNATURE = b"\r\n\r\n\x00\r\nQUIT\n"

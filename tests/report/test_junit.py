@@ -47,6 +47,7 @@ def test_a_setup_error_still_carries_a_verdict(tmp_path):
     assert all(props["topology"] == "nlb-ip" and props["target"] == "local" for props in cases.values())
     doc = run.json
     assert doc["summary"] == {"error": tests}
-    assert all("EDGECONFORM_READY_TIMEOUT" in r["diagnosis"] for r in doc["results"])
+    assert all("EDGECONFORM_READY_TIMEOUT" in r["diagnosis"] and r["error"] == "build" for r in doc["results"])
+    assert all(r["diagnosis"].startswith("edgeconform could not build nlb-ip: ") for r in doc["results"])
     assert "ERROR nlb-ip · client_ip: " in run.proc.stdout
     validate(doc)

@@ -62,9 +62,9 @@ def source(edge: Edge, i: int = 0) -> str | None:
 
 
 def controller_listeners(edge: Edge) -> dict[str, tuple[str, int]]:
-    if not edge.controller_listeners:
+    if not edge.controller.listeners:
         raise Unmeasurable(f"the {edge.target} target does not expose the controller's listeners to probes")
-    return edge.controller_listeners
+    return dict(edge.controller.listeners)
 
 
 def scheme_of(kind: str) -> str:

@@ -65,7 +65,7 @@ def probe(edge: Edge) -> HostileInputObservation:
     partial = b"\x16\x03\x01\x02\x00" if scheme == "https" else f"GET / HTTP/1.1\r\nHost: {host}\r\n".encode()
     started = time.monotonic()
     try:
-        with edge.connect(ip, port, source=client, timeout=TIMEOUT) as held:
+        with edge.transport.connect(ip, port, source=client, timeout=TIMEOUT) as held:
             held.sendall(partial)
             meanwhile = get(edge, scheme, host, "/while-half-open", source=source(edge))
         half_open = (f"{len(partial)} first bytes to {ip}:{port}, held open for {time.monotonic() - started:.2f} s "
@@ -75,13 +75,13 @@ def probe(edge: Edge) -> HostileInputObservation:
                                     sni=None, error="not attempted: the half-open connection could not be made")
         half_open = f"could not connect to {ip}:{port}: {exc}"
     malformed = []
-    if edge.topology.controller.proxy_protocol and edge.controller_listeners:
+    if edge.topology.controller.proxy_protocol and edge.controller.listeners:
         for label, payload in proxy_header.malformed().items():
-            for kind, (cip, cport) in edge.controller_listeners.items():
+            for kind, (cip, cport) in edge.controller.listeners.items():
                 malformed.append(raw.raw_exchange(f"{label} ({kind})", cip, cport, payload, source=client,
-                                                  connect=edge.connect))
+                                                  connect=edge.transport.connect))
     control = get(edge, scheme, host, "/after-hostile-input", source=source(edge))
-    edge.check_alive()
+    edge.lifecycle.check_alive()
     return HostileInputObservation(oversized, half_open, meanwhile, malformed, control)
 
 

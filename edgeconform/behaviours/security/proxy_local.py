@@ -61,8 +61,8 @@ def probe(edge: Edge) -> ProxyLocalObservation:
     decoy = http.direct_get(edge, ip, port, scheme_of(kind), host, "/proxy-local-addresses", source=client,
                             prefix=proxy_header.local_with_addresses(LOCAL_DECOY_SOURCE, ip))
     health = raw.raw_exchange("LOCAL header then FIN", ip, port, proxy_header.local(), source=client,
-                              connect=edge.connect)
-    edge.check_alive()
+                              connect=edge.transport.connect)
+    edge.lifecycle.check_alive()
     return ProxyLocalObservation(kind, client or "?", plain, decoy, health)
 
 

@@ -94,7 +94,7 @@ def probe(edge: Edge) -> TlsVersionsObservation:
             shakes[version] = tls.tls_handshake(edge, edge.hostnames[0], source=source(edge), context=ctx,
                                                 timeout=TIMEOUT)
             if shakes[version].error:
-                edge.check_alive()  # a refusal, or a dead terminator: tell them apart before the next try
+                edge.lifecycle.check_alive()  # a refusal, or a dead terminator: tell them apart before the next try
     return TlsVersionsObservation(shakes)
 
 

@@ -23,9 +23,6 @@ from .settings import EksSettings
 
 MISSING_ARN = "<missing: --acm-cert {name}=ARN>"
 MODE = "lbc-annotations"
-# The loadBalancerClass a Service of this mode may carry after admission: none (the type annotation chooses the
-# reconciler), or the one the AWS Load Balancer Controller's webhook gives it (it reconciles that class too).
-WEBHOOK_CLASSES = {"nlb": (None, "service.k8s.aws/nlb"), "clb": (None,)}
 
 # Kept for the callers that know it by this name: a topology the annotation sets cannot express.
 CannotExpress = CannotBuild
@@ -57,31 +54,35 @@ def data() -> dict[str, Any]:
     return yaml.safe_load(assets.path("clusters/eks/annotations.yaml").read_text())
 
 
+def model_data(t: Topology) -> dict[str, Any]:
+    """The annotation set's facts about ``t``'s model (``models:``): the object that asks for it, its reconciler..."""
+    return data()["models"][t.lb_model.annotation_set]
+
+
 def context(t: Topology, settings: EksSettings) -> dict[str, Any]:
     """What the ``when`` and ``value`` expressions see."""
     lb = t.lb
     tls = [item for item in lb.listeners if item.terminates_tls]
     tls_targets = {item.target == "https" for item in tls}
     all_targets = {item.target == "https" for item in lb.listeners}
-    attributes = []
-    if t.lb.model == "alb":
-        attributes.append(f"routing.http.xff_header_processing.mode={t.xff_mode}")
-        if lb.idle_timeout:
-            attributes.append(f"idle_timeout.timeout_seconds={lb.idle_timeout}")
-        if lb.xff_client_port:
-            attributes.append("routing.http.xff_client_port.enabled=true")
-        if lb.preserve_host_header:
-            attributes.append("routing.http.preserve_host_header.enabled=true")
+    ingress = model_data(t)["object"] == "Ingress"  # an Ingress sets one backend protocol for every listener
+    alb_attributes = [f"routing.http.xff_header_processing.mode={t.xff_mode}"]
+    if lb.idle_timeout:
+        alb_attributes.append(f"idle_timeout.timeout_seconds={lb.idle_timeout}")
+    if lb.xff_client_port:
+        alb_attributes.append("routing.http.xff_client_port.enabled=true")
+    if lb.preserve_host_header:
+        alb_attributes.append("routing.http.preserve_host_header.enabled=true")
     return {
         "t": t, "lb": lb, "listeners": lb.listeners, "settings": _SettingsView(settings),
         "tls_ports": sorted(item.port for item in tls),
-        "tls_to_https": True in tls_targets or (lb.model == "alb" and True in all_targets),
+        "tls_to_https": True in tls_targets or (ingress and True in all_targets),
         "mixed_tls_backends": len(tls_targets) > 1,
         "mixed_backends": len(all_targets) > 1,
         "mixed_layers": len({item.is_l7 for item in lb.listeners}) > 1,
         "arns": [settings.arn_for(name) or MISSING_ARN.format(name=settings.rename(name)) for name in lb.certificates],
         "policy": t.lb_tls_policy.name if t.lb_tls_policy else "",
-        "attributes": attributes,
+        "alb_attributes": alb_attributes,
         "alb_listen_ports": json.dumps([{item.protocol: item.port} for item in lb.listeners], separators=(",", ":")),
     }
 
@@ -97,7 +98,7 @@ class _SettingsView:
 def refusals(t: Topology, settings: EksSettings) -> list[Refusal]:
     ctx = context(t, settings)
     return [Refusal(str(rule["reason"]), rule.get("field", ""), tuple(rule.get("sources", [])))
-            for rule in data()["refuse"].get(t.lb.model, []) if holds(rule["when"], ctx)]
+            for rule in data()["refuse"].get(t.lb_model.annotation_set, []) if holds(rule["when"], ctx)]
 
 
 def missing_arns(t: Topology, settings: EksSettings) -> tuple[str, ...]:
@@ -109,10 +110,10 @@ def for_topology(t: Topology, settings: EksSettings) -> AnnotationSet:
     problems = refusals(t, settings)
     if problems:
         raise CannotBuild(t, MODE, problems)
-    model = data()["models"][t.lb.model]
+    model = model_data(t)
     ctx = context(t, settings)
     items = []
-    for entry in data()["annotations"][t.lb.model]:
+    for entry in data()["annotations"][t.lb_model.annotation_set]:
         if "when" in entry and not holds(entry["when"], ctx):
             continue
         items.append(Annotation(entry["key"], render(entry["value"], ctx), tuple(entry.get("encodes", [])),
@@ -169,9 +170,8 @@ class AnnotationsMode(Mode):
               container_ports: dict[str, int], facts: ModeFacts) -> LoadBalancerPart:
         lb_set = for_topology(t, settings)
         objs, ref = objects(t, settings, lb_set, namespace, selector, container_ports)
-        notes = []
-        if t.lb.model == "clb":
-            notes.append("a Classic ELB comes from the legacy provider: with the AWS Load Balancer Controller's Service "
-                         "webhook on, the Service would get an NLB instead (the build checks this with a dry run)")
+        model = model_data(t)
+        notes = [model["note"]] if model.get("note") else []
+        classes = model.get("webhook_classes")
         return LoadBalancerPart(MODE, lb_set.reconciler, objs, ref, settings_of(lb_set), notes=notes,
-                                missing_arns=lb_set.missing_arns, webhook_classes=WEBHOOK_CLASSES.get(t.lb.model))
+                                missing_arns=lb_set.missing_arns, webhook_classes=tuple(classes) if classes else None)

@@ -59,7 +59,7 @@ class Translation:
 
 def translate(lb_set: annotations.AnnotationSet) -> Translation:
     """Apply Auto Mode's tables to an lbc-annotations set (nlb: Service, alb: Ingress)."""
-    model = data()[lb_set.model]
+    model = data()["models"][lb_set.model]
     out = Translation()
     where = f"{lb_set.object} annotation"
     merges: list[tuple[str, str, annotations.Annotation]] = []
@@ -116,8 +116,8 @@ class AutoMode(Mode):
 
     def refusals(self, t: Topology, settings: EksSettings) -> list[Refusal]:
         ctx = annotations.context(t, settings)
-        out = refusals_from(data()["refuse"].get(t.lb.model, []), ctx)
-        if out or t.lb.model not in ("nlb", "alb"):
+        out = refusals_from(data()["refuse"].get(t.lb_model.annotation_set, []), ctx)
+        if out or t.lb_model.annotation_set not in data()["models"]:  # a model Auto Mode does not build is refused
             return out
         try:
             lb_set = annotations.for_topology(t, settings)
@@ -130,16 +130,16 @@ class AutoMode(Mode):
         self.check(t, settings)
         lb_set = annotations.for_topology(t, settings)
         tr = translate(lb_set)
-        model = data()[t.lb.model]
+        model = data()["models"][t.lb_model.annotation_set]
         ctx = annotations.context(t, settings)
         notes = list(tr.notes)
         notes += [f"{' '.join(n['note'].split())} {''.join(f'[{k}]' for k in n.get('sources', []))}"
-                  for n in rules(data()["notes"].get(t.lb.model, []), ctx)]
+                  for n in rules(data()["notes"].get(t.lb_model.annotation_set, []), ctx)]
         moved = annotations.AnnotationSet(lb_set.model, lb_set.object, lb_set.reconciler,
                                           tuple(annotations.Annotation(k, v, (), (), "") for k, v in tr.annotations.items()),
                                           lb_set.missing_arns)
         prefix: list[dict[str, Any]] = []
-        if t.lb.model == "nlb":
+        if "load_balancer_class" in model:  # a Service of Auto Mode's class (NLB); else an Ingress of its IngressClass
             objs, ref = annotations.objects(t, settings, moved, namespace, selector, container_ports,
                                             load_balancer_class=model["load_balancer_class"])
             tr.settings.insert(0, Setting("Service", "spec.loadBalancerClass", model["load_balancer_class"],
@@ -164,7 +164,7 @@ class AutoMode(Mode):
 
 def unsupported_in(annotation_keys: list[str], model: str) -> list[str]:
     """The annotations Auto Mode lists as not supported, of those given (to explain a webhook's class)."""
-    table = (data().get(model) or {}).get("not_supported") or {}
+    table = (data()["models"].get(model) or {}).get("not_supported") or {}
     return [key for key in annotation_keys if _lookup(table, key) is not None]
 
 

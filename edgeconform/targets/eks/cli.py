@@ -1,4 +1,4 @@
-"""The eks commands of the ``edgeconform`` CLI.
+"""The eks target's commands of the ``edgeconform`` CLI (its TargetSpec names this module: edgeconform.cli.command).
 
     edgeconform plan --target eks --topology NAME [--eks-mode M] [--controller C] [--acm-cert NAME=ARN] ...
         every object a run would create or change for that topology in mode M (lbc-annotations, the default
@@ -17,9 +17,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ...cli.command import Command
 from .options import MODES
-
-COMMANDS = ("plan", "cleanup")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -32,8 +31,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="the installed ingress controller (default: emissary)")
 
 
-def add_commands(sub) -> None:
-    plan = sub.add_parser("plan", help="print every object a run would create for one topology (--target eks)")
+def plan_arguments(plan: argparse.ArgumentParser) -> None:
     _common(plan)
     plan.add_argument("--topology", required=True, metavar="NAME")
     plan.add_argument("--topology-file", action="append", default=[], metavar="FILE")
@@ -46,27 +44,36 @@ def add_commands(sub) -> None:
     plan.add_argument("--run-id", default=None, metavar="ID",
                       help="the run label's value (default: a fresh random one, as a run would get)")
 
-    cleanup = sub.add_parser("cleanup", help="remove what an interrupted or --keep eks run left on a cluster")
+
+def cleanup_arguments(cleanup: argparse.ArgumentParser) -> None:
     _common(cleanup)
     cleanup.add_argument("--kubeconfig", default=None, metavar="FILE")
     cleanup.add_argument("--context", default=None, metavar="NAME")
 
 
-def run(args: argparse.Namespace) -> int:
+def run_plan(args: argparse.Namespace) -> int:
     from . import settings as eks_settings
 
     try:
-        if args.command == "plan":
-            settings = eks_settings.load(args.eks_config, controller=args.controller, acm_cert=args.acm_cert,
-                                         client_ip=args.client_ip, scheme=args.eks_scheme, domain=args.eks_domain,
-                                         run_id=args.run_id, mode=args.eks_mode)
-            return cmd_plan(args, settings)
-        settings = eks_settings.load(args.eks_config, controller=args.controller, kubeconfig=args.kubeconfig,
-                                     context=args.context)
-        return cmd_cleanup(settings)
+        settings = eks_settings.load(args.eks_config, controller=args.controller, acm_cert=args.acm_cert,
+                                     client_ip=args.client_ip, scheme=args.eks_scheme, domain=args.eks_domain,
+                                     run_id=args.run_id, mode=args.eks_mode)
     except eks_settings.SettingsError as exc:
         print(f"edgeconform: {exc}", file=sys.stderr)
         return 2
+    return cmd_plan(args, settings)
+
+
+def run_cleanup(args: argparse.Namespace) -> int:
+    from . import settings as eks_settings
+
+    try:
+        settings = eks_settings.load(args.eks_config, controller=args.controller, kubeconfig=args.kubeconfig,
+                                     context=args.context)
+    except eks_settings.SettingsError as exc:
+        print(f"edgeconform: {exc}", file=sys.stderr)
+        return 2
+    return cmd_cleanup(settings)
 
 
 def cmd_plan(args: argparse.Namespace, settings) -> int:
@@ -119,3 +126,10 @@ def cmd_cleanup(settings) -> int:
           file=sys.stderr)
     problems = deployment.undo(None)
     return 1 if problems else 0
+
+
+COMMANDS = (
+    Command("plan", "print every object a run would create for one topology (--target eks)", plan_arguments, run_plan),
+    Command("cleanup", "remove what an interrupted or --keep eks run left on a cluster", cleanup_arguments,
+            run_cleanup),
+)

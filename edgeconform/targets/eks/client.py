@@ -66,7 +66,8 @@ class ClientTruth:
         if self.address is None:
             self.address = candidate
             self.how = (f"learned through {edge.name}: the leftmost X-Forwarded-For entry its "
-                        f"{edge.topology.lb.model.upper()} appended [{'ALB-XFH' if edge.topology.lb.model == 'alb' else 'CLB-XFH'}]")
+                        f"{edge.topology.lb.model.upper()} appended "
+                        + "".join(f"[{key}]" for key in edge.topology.lb_model.sources["xff"]))
 
     def _implausible(self, edge: Edge, candidate: str) -> str | None:
         try:

@@ -137,7 +137,12 @@ def _lbc_gateway_api_version(out: Detection, d: dict[str, Any]) -> str:
 
 def gateway_available(out: Detection) -> bool:
     """The cluster has what lbc-gateway needs (as far as it can be read)."""
-    return not problems(out, "lbc-gateway", {"nlb", "alb"})
+    return not problems(out, "lbc-gateway", gateway_models())
+
+
+def gateway_models() -> set[str]:
+    """The models the AWS Load Balancer Controller's Gateway API builds (each behind a feature gate)."""
+    return set(modes_data()["detect"]["lbc_gateway_gates"])
 
 
 def problems(out: Detection, mode: str, models: set[str]) -> list[str]:
@@ -176,9 +181,10 @@ def problems(out: Detection, mode: str, models: set[str]) -> list[str]:
     return found
 
 
-def refusals(out: Detection, mode: str, model: str, alb_ingress_class: str) -> list[Refusal]:
-    """What this cluster lacks for one topology's model in ``mode`` (nothing created yet)."""
-    if mode == "lbc-annotations" and model == "alb" and out.ingress_classes is not None \
+def refusals(out: Detection, mode: str, asked_by: str, alb_ingress_class: str) -> list[Refusal]:
+    """What this cluster lacks for one topology's model in ``mode`` (nothing created yet); ``asked_by``: the object
+    that asks for its load balancer (edgeconform.targets.eks.annotations.model_data): an Ingress needs its class."""
+    if mode == "lbc-annotations" and asked_by == "Ingress" and out.ingress_classes is not None \
             and alb_ingress_class not in out.ingress_classes:
         return [Refusal(f"IngressClass {alb_ingress_class} does not exist (classes here: "
                         f"{', '.join(f'{k} ({v})' for k, v in out.ingress_classes.items()) or 'none'}); the AWS Load "

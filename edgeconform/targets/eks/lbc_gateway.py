@@ -65,7 +65,7 @@ class GatewayMode(Mode):
     name = MODE
 
     def refusals(self, t: Topology, settings: EksSettings) -> list[Refusal]:
-        return refusals_from(data()["refuse"].get(t.lb.model, []), annotations.context(t, settings))
+        return refusals_from(data()["refuse"].get(t.lb_model.annotation_set, []), annotations.context(t, settings))
 
     def build(self, t: Topology, settings: EksSettings, namespace: str, selector: dict[str, str],
               container_ports: dict[str, int], facts: ModeFacts) -> LoadBalancerPart:
@@ -80,7 +80,8 @@ class GatewayMode(Mode):
             how = d["listeners"][item.protocol]
             entry = {"name": listener_name(how["protocol"], item.port), "protocol": how["protocol"],
                      "port": item.port, "tls_mode": how.get("tls_mode"), "route": how["route"],
-                     "backend_port": item.port if lb.model == "nlb" else container_ports[item.target],
+                     # an L4 route reaches the Service's port, an L7 route the controller's container port
+                     "backend_port": item.port if t.layer == "l4" else container_ports[item.target],
                      "redirect": None}
             chosen.append(Setting("Gateway listener", entry["name"], f"{how['protocol']} -> {how['route']}",
                                   ("load_balancer.listeners",), tuple(how["sources"]), " ".join(how["why"].split())))
@@ -102,7 +103,7 @@ class GatewayMode(Mode):
         chosen.append(Setting("TargetGroupConfiguration", "targetType", lb.target_type, ("load_balancer.target_type",),
                               ("LBC-GW-TGCFG",), "instance targets reach the controller through NodePorts, ip "
                               "targets its pods"))
-        if lb.model == "alb":
+        if t.layer == "l7":
             target_group["protocol"] = "HTTP"
         attributes = _key_values(d["target_group_attributes"], ctx, "TargetGroupConfiguration targetGroupAttributes",
                                  chosen)
@@ -121,7 +122,7 @@ class GatewayMode(Mode):
             listener_configs=configs, listeners=listeners, placeholder_certificate=d["placeholder_certificate"],
             hostnames=t.hostnames, target_group=target_group, node_ports=lb.target_type == "instance",
             external_traffic_policy=t.kubernetes.external_traffic_policy, selector=selector,
-            ports=annotations.service_ports(t, "Service" if lb.model == "nlb" else "Gateway", container_ports))
+            ports=annotations.service_ports(t, "Service" if t.layer == "l4" else "Gateway", container_ports))
         notes = [f"the Gateway API defaults a RequestRedirect to {302}; this plan sets {d['redirect']['status_code']} "
                  "explicitly (the topology's ssl_redirect)"] if lb.ssl_redirect else []
         return LoadBalancerPart(

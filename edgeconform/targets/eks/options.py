@@ -36,4 +36,5 @@ SPEC = TargetSpec(
     default_controller="emissary",
     place="cluster",
     parallel=False,  # it reconfigures the cluster's one ingress controller, whose settings are cluster-wide
+    commands="edgeconform.targets.eks.cli",  # plan, cleanup
 )

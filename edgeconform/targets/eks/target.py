@@ -42,12 +42,13 @@ from pathlib import Path
 from typing import Any
 
 from ... import certs
-from ...edge import Edge, endpoints_for, remove_tree
+from ...edge import Edge, Lifecycle, endpoints_for, remove_tree
 from ...kube import manifests
 from ...kube.api import Cluster, ClusterError, _api_message
 from ...probing.http import http_get
 from ...topology import LB_SERVER_HEADER, Topology
 from . import bypass, detect, waits
+from .annotations import model_data
 from .client import ClientTruth, can_teach
 from .deploy import Deployment
 from .modes import CannotBuild, ModeFacts
@@ -237,7 +238,7 @@ class EksTarget(Target):
                           f"using --eks-mode {DEFAULT_MODE}")
                 found.why = f"nothing clear ({found.describe()}): {DEFAULT_MODE}, the default"
             self.mode = found.mode or DEFAULT_MODE
-        models = {t.lb.model for t in self.expected} or {"nlb", "alb"}
+        models = {t.lb.model for t in self.expected} or detect.gateway_models()
         problems = detect.problems(found, self.mode, models)
         if problems:
             raise ClusterError(f"--eks-mode {self.mode} cannot work on this cluster (nothing was created): "
@@ -427,7 +428,8 @@ class EksTarget(Target):
         except (CannotBuild, ValueError) as exc:
             raise BuildFailed(str(exc)) from None
         if self.detection is not None:
-            refused = detect.refusals(self.detection, plan.mode, t.lb.model, self.settings.alb_ingress_class)
+            refused = detect.refusals(self.detection, plan.mode, model_data(t)["object"],
+                                      self.settings.alb_ingress_class)
             if refused:
                 raise BuildFailed(str(CannotBuild(t, plan.mode, refused)))
         if plan.missing_arns:
@@ -441,8 +443,8 @@ class EksTarget(Target):
         edge = Edge(topology=t, target=self.name, endpoints={}, ca=self.ca, roles={}, client_cidr=None,
                     client_addresses=[None], lb_server_header=LB_SERVER_HEADER, converge=AWS_CONVERGE, workdir=workdir,
                     role_networks={cidr: "lb" for cidr in self.settings.vpc_cidrs},
-                    _logs=lambda: self._edge_logs(t))
-        edge.on_close(remove_tree(workdir))
+                    lifecycle=Lifecycle(logs=lambda: self._edge_logs(t)))
+        edge.lifecycle.on_close(remove_tree(workdir))
         return edge
 
     def _activate(self, item: Prepared) -> Edge:
@@ -455,9 +457,9 @@ class EksTarget(Target):
         cluster, deployment = self.cluster, self.deployment
         del self.prepared[t.name]  # one edge per topology: a second build provisions it again
         edge = self._edge(t, item.workdir)
-        edge.on_close(lambda: self._undo(t.name))
+        edge.lifecycle.on_close(lambda: self._undo(t.name))
         self.active = t.name
-        edge.on_close(lambda: setattr(self, "active", None))
+        edge.lifecycle.on_close(lambda: setattr(self, "active", None))
 
         def steps() -> None:
             began = time.monotonic()
@@ -560,11 +562,9 @@ class EksTarget(Target):
             return (f"{ref.describe()} would get loadBalancerClass {got} from EKS Auto Mode's webhook, so Auto Mode "
                     f"would build this load balancer, not the {plan.mode} reconciler{what}: {t.name} would not be the "
                     "topology. Run with --eks-mode auto-mode on an Auto Mode cluster (nothing was created)")
-        if t.lb.model == "clb":
-            return (f"{ref.describe()} would get loadBalancerClass {got} from a mutating webhook (the AWS Load Balancer "
-                    f"Controller's Service webhook), so AWS would build an NLB instead of the Classic ELB {t.name} "
-                    "needs [LBC-WEBHOOK][CPA]. Classic ELB topologies need the controller installed with "
-                    "enableServiceMutatorWebhook=false (nothing was created)")
+        refusal = model_data(t).get("webhook_refusal")  # the Classic ELB's: the LBC's webhook makes it an NLB
+        if refusal:
+            return f"{ref.describe()} would get loadBalancerClass {got} {refusal.format(name=t.name)}"
         return (f"{ref.describe()} would get loadBalancerClass {got} from a mutating webhook, which no reconciler of "
                 f"mode {plan.mode} handles (expected {' or '.join(c or 'none' for c in allowed)}); nothing was created")
 

@@ -21,12 +21,13 @@ from pathlib import Path
 
 from ... import certs, controllers
 from ...controllers.base import COMMON_KINDS, NODE_PORTS, EdgeFacts
-from ...edge import Converge, Edge, endpoints_for, remove_tree
+from ...edge import ControllerInfo, Converge, Edge, Lifecycle, Transport, endpoints_for, remove_tree
 from ...kube import manifests
 from ...kube.api import Cluster, ClusterError
 from ...kube.manifests import versions
 from ...kube.timeouts import ECHO_READY
-from ...load_balancers.standins import AddressBook, StandIn, render_standin
+from ...load_balancers import standins
+from ...load_balancers.standins import AddressBook, StandIn
 from ...render import render
 from ...topology import LB_SERVER_HEADER, Topology
 from ..base import BuildFailed, Target, TargetUnavailable
@@ -113,13 +114,16 @@ class KindTarget(Target):
         t = topology
         workdir = Path(tempfile.mkdtemp(prefix=f"edgeconform-kind-{t.name}-"))
         running: list[containers.Running] = []
+        def alive() -> None:
+            for r in running:
+                r.check()
+        lifecycle = Lifecycle(check_alive=alive, logs=lambda: self._edge_logs(running))
         edge = Edge(topology=t, target=self.name, endpoints={}, ca=workdir / "ca.pem", roles={}, client_cidr=None,
-                    client_addresses=[], workdir=workdir, converge=KIND_CONVERGE,
-                    _logs=lambda: self._edge_logs(running), _alive=lambda: [r.check() for r in running],
-                    controller_name=self.controller.name, controller_version=self.controller.version())
-        edge.on_close(remove_tree(workdir))
-        edge.on_close(lambda: self._forget(api, t))
-        edge.on_close(lambda: [r.stop() for r in reversed(running)])
+                    client_addresses=[], workdir=workdir, converge=KIND_CONVERGE, lifecycle=lifecycle,
+                    controller=ControllerInfo.of(self.controller, t, version=self.controller.version()))
+        lifecycle.on_close(remove_tree(workdir))
+        lifecycle.on_close(lambda: self._forget(api, t))
+        lifecycle.on_close(lambda: [r.stop() for r in reversed(running)])
         try:
             self._build(api, t, workdir, edge, running)
         except BuildFailed:
@@ -174,7 +178,7 @@ class KindTarget(Target):
         relays = []
         for i in range(CLIENTS):
             cfg = f"client-relay-{i}.cfg"
-            (workdir / cfg).write_text(relay_config(i, lb.ip, public_ports, idle))
+            (workdir / cfg).write_text(client_relay_config(i, lb.ip, public_ports, idle))
             relay = containers.start(containers.client_relay(prefix, i, pins["images"]["haproxy"], workdir, cfg,
                                                              public_ports))
             running.append(relay)
@@ -187,10 +191,11 @@ class KindTarget(Target):
             for argv in containers.node_route_commands(self.tools.engine, node, [r.ip for r in relays], lb.ip, True):
                 run(argv, self.tools.env)
             undo = containers.node_route_commands(self.tools.engine, node, [r.ip for r in relays], lb.ip, False)
-            edge.on_close(lambda: [_quietly(run, argv, self.tools.env) for argv in undo])
+            edge.lifecycle.on_close(lambda: [_quietly(run, argv, self.tools.env) for argv in undo])
         edge.ready_seconds = containers.wait_ready(running)
 
-        edge.relays = {r.ip: {p: ("127.0.0.1", r.ports[p]) for p in public_ports} for r in relays}
+        # the probes stay on this machine; each client address is a relay container that connects from it
+        edge.transport = Transport(relays={r.ip: {p: ("127.0.0.1", r.ports[p]) for p in public_ports} for r in relays})
         edge.client_addresses = [r.ip for r in relays]
         edge.unsupported = dict(plan.unsupported)
         edge.roles = self.roles(api, lb.ip, [r.ip for r in relays], nodes)
@@ -234,12 +239,12 @@ def write_lb_config(t: Topology, workdir: Path, lb_certs: dict, targets: dict[st
                        listener_ports={item.port: item.port for item in t.lb.listeners}, targets=targets,
                        https_port=None)
     transparent = t.layer == "l4" and t.preserves_client_ip
-    standin = render_standin(t, book, workdir, lb_certs, transparent)
+    standin, *_ = standins.render(t, book, workdir, lb_certs, transparent)  # no helpers without relay_ports
     (workdir / standin.config_name).write_text(standin.config)
     return standin, transparent
 
 
-def relay_config(index: int, lb_ip: str, public_ports: list[int], idle: int, *, bind_ip: str = "0.0.0.0",
+def client_relay_config(index: int, lb_ip: str, public_ports: list[int], idle: int, *, bind_ip: str = "0.0.0.0",
                  source_ip: str | None = None, ports: dict[int, tuple[int, int]] | None = None,
                  stats_port: int = containers.ADMIN_PORT) -> str:
     """A client relay's HAProxy configuration (proxies/haproxy/client-relay.cfg.j2). In a container it listens on

@@ -6,12 +6,13 @@ a normal user, so nobody needs root), with AWS-like addresses that exist only in
     client 198.51.100.11.. -> LB 10.0.1.17:80/443 -> [kube-proxy 10.0.2.11] -> controller 10.0.3.21 -> echo 10.0.4.31
 
 - The load balancer: the stand-in its model names (edgeconform.load_balancers: HAProxy for L4 listeners, Envoy
-  for L7 ones), rendered by edgeconform.load_balancers.standins.
+  for L7 ones, with the helpers a model needs: the NLB's PROXY v2 writer), rendered by its model
+  (edgeconform.load_balancers.standins).
 - kube-proxy's SNAT (instance targets, externalTrafficPolicy Cluster): HAProxy, proxies/haproxy/kube-proxy.cfg.j2.
 - The ingress controller: the chosen controller plug-in's processes (``--controller``; the default ``envoy`` is
   a hand-configured Envoy, proxies/envoy/controller.yaml.j2).
 
-The harness reaches the edge through sockets made inside the namespace (Edge.connect). Where no namespace can be
+The harness reaches the edge through sockets made inside the namespace (the Edge's Transport). Where no namespace can be
 made, each edge gets a loopback slot of the host instead (edgeconform.targets.local.addresses); NLB client-IP
 preservation then needs root, and its cells skip naming why, once per session.
 
@@ -21,7 +22,6 @@ them all at once and waits until each answers on its admin/stats/health endpoint
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from dataclasses import dataclass, field
@@ -30,15 +30,17 @@ from typing import Any
 
 from ... import binaries, certs, controllers, headers
 from ...controllers import LocalPlace
-from ...edge import Edge, Endpoint, endpoints_for, remove_tree
+from ...edge import ControllerInfo, Edge, Endpoint, Lifecycle, Transport, endpoints_for, remove_tree
+from ...load_balancers import standins
 from ...load_balancers.cloudfront import SERVER as CLOUDFRONT_SERVER
-from ...load_balancers.standins import AddressBook, relay_config, render_cloudfront, render_standin
+from ...load_balancers.cloudfront import standin as cloudfront
+from ...load_balancers.standins import AddressBook, StandIn
 from ...render import render
 from ...supervisor import Process, ProcessFailed, Supervisor, all_of, http_ok, tcp_open
 from ...topology import LB_SERVER_HEADER, Topology
 from ..base import Target, TargetUnavailable, TargetUsageError
 from . import addresses, netns, workdirs
-from .addresses import NamespacePlace, Place
+from .addresses import NamespaceSite, Site
 
 KEEP_WORKDIR = os.environ.get("EDGECONFORM_KEEP_WORKDIR") == "1"
 CLIENT_CERT_NAME = "client.edgeconform.test"  # the probes' certificate where the ALB asks for one (mutual TLS)
@@ -73,14 +75,14 @@ class Plan:
     controller_listeners: dict[str, tuple[str, int]] = field(default_factory=dict)
     controller_version: str | None = None
     diagnostics: list = field(default_factory=list)  # the controller's: connect -> {name: text}
-    takes_over: Process | None = None  # the process already running as the place's standby
+    takes_over: Process | None = None  # the process already running as the controller's standby
 
 
 @dataclass
 class Standby:
     """A controller process started in a namespace of its own before its topology is known."""
 
-    place: NamespacePlace
+    site: NamespaceSite
     workdir: Path
     supervisor: Supervisor
     managed: Any
@@ -95,7 +97,7 @@ class Standby:
 
     def close(self) -> None:
         self.supervisor.stop()
-        self.place.release()
+        self.site.release()
 
 
 class LocalTarget(Target):
@@ -125,7 +127,7 @@ class LocalTarget(Target):
         else:
             self.why_not_namespace = "" if isolation == "namespace" else "the loopback fallback was asked for"
         self.isolation = isolation  # "namespace" (each edge its own network namespace) or "loopback"
-        self._standby: dict[str, Standby] = {}  # controller name -> its process started in the next edge's place
+        self._standby: dict[str, Standby] = {}  # controller name -> its process started in the next edge's namespace
         self.standby = standby  # start a slow controller in the next edge's namespace ahead of time
         self._usable(self.controller)
         workdirs.sweep()  # what a killed run of the loopback fallback left behind
@@ -160,12 +162,12 @@ class LocalTarget(Target):
             standby.close()
             standby = None
         if standby is not None:
-            place, workdir, supervisor = standby.place, standby.workdir, standby.supervisor
+            site, workdir, supervisor = standby.site, standby.workdir, standby.supervisor
             connect = standby.connect
         else:
-            place, workdir = self._place(topology)
-            connect = lambda ip, port, timeout: place.connect(ip, port, None, timeout)  # noqa: E731
-            supervisor = Supervisor(workdir, connect=connect, popen_kwargs=place.popen_kwargs)
+            site, workdir = self._site(topology)
+            connect = lambda ip, port, timeout: site.connect(ip, port, None, timeout)  # noqa: E731
+            supervisor = Supervisor(workdir, connect=connect, popen_kwargs=site.popen_kwargs)
         extra: list = []  # the controller's own diagnostics, beside the processes' logs
 
         def logs() -> dict[str, str]:
@@ -173,32 +175,33 @@ class LocalTarget(Target):
             for diagnostics in extra:
                 out.update(diagnostics(connect))
             return out
-        edge = Edge(topology=topology, target=self.name, endpoints={}, ca=workdir / "ca.pem", roles=place.roles(),
-                    client_cidr=place.client_cidr, client_addresses=place.clients(), workdir=workdir,
-                    _alive=supervisor.check, _logs=logs, _pids=supervisor.pids, _connect=place.connect)
-        edge.on_close(place.release)  # last: the namespace goes with everything in it (and its folder)
-        if isinstance(place, NamespacePlace):
-            edge.enter = place.enter()
-            edge.role_networks = {place.client6_cidr: "client"}  # the IPv6 clients of dual-stack edges
-        if not KEEP_WORKDIR and not isinstance(place, NamespacePlace):
-            edge.on_close(remove_tree(workdir))
-        edge.on_close(supervisor.stop)
+        lifecycle = Lifecycle(check_alive=supervisor.check, logs=logs, pids=supervisor.pids)
+        transport = Transport(socket=site.connect, enter=site.enter() if isinstance(site, NamespaceSite) else [])
+        edge = Edge(topology=topology, target=self.name, endpoints={}, ca=workdir / "ca.pem", roles=site.roles(),
+                    client_cidr=site.client_cidr, client_addresses=site.clients(), workdir=workdir,
+                    transport=transport, lifecycle=lifecycle)
+        lifecycle.on_close(site.release)  # last: the namespace goes with everything in it (and its folder)
+        if isinstance(site, NamespaceSite):
+            edge.role_networks = {site.client6_cidr: "client"}  # the IPv6 clients of dual-stack edges
+        if not KEEP_WORKDIR and not isinstance(site, NamespaceSite):
+            lifecycle.on_close(remove_tree(workdir))
+        lifecycle.on_close(supervisor.stop)
         try:
-            transparent = isinstance(place, NamespacePlace) or transparent_source_available()
-            built = plan(topology, place, workdir, transparent=transparent, controller=controller,
+            transparent = isinstance(site, NamespaceSite) or transparent_source_available()
+            built = plan(topology, site, workdir, transparent=transparent, controller=controller,
                          standby=standby.managed if standby else None)
             extra += built.diagnostics
-            if "client_ip" in built.unsupported and not isinstance(place, NamespacePlace):
+            if "client_ip" in built.unsupported and not isinstance(site, NamespaceSite):
                 built.unsupported["client_ip"] += f" ({self.why_not_namespace})"
             edge.endpoints, edge.unsupported = built.endpoints, built.unsupported
-            edge.lb_server_header, edge.controller_admin = built.lb_server_header, built.controller_admin
-            edge.lb_admin = f"http://{place.lb}:{place.lb_admin}"
-            edge.controller_listeners = built.controller_listeners
+            edge.lb_server_header = built.lb_server_header
+            edge.lb_admin = f"http://{site.lb}:{site.lb_admin}"
             if topology.lb.mutual_tls != "off":  # the probes present a certificate the ALB's trust store accepts
                 client = certs.issue(workdir / "certs", "client", [CLIENT_CERT_NAME])[CLIENT_CERT_NAME]
                 edge.client_cert = client.combined_pem
-            edge.controller_name = controller.name
-            edge.controller_version = built.controller_version or controller.version()
+            edge.controller = ControllerInfo.of(controller, topology, admin=built.controller_admin,
+                                                version=built.controller_version or controller.version(),
+                                                listeners=built.controller_listeners)
             for process in built.processes:
                 if standby is not None and process is built.takes_over:
                     supervisor.take_over(standby.managed, process)
@@ -216,62 +219,60 @@ class LocalTarget(Target):
         if not self.standby or self.isolation != "namespace" or controller.name in self._standby:
             return
         ns = netns.Namespace(prefix=f"edgeconform-standby-{controller.name}-", keep=KEEP_WORKDIR)
-        place, workdir = NamespacePlace(ns), Path(ns.workdir)
-        connect = lambda ip, port, timeout: place.connect(ip, port, None, timeout)  # noqa: E731
-        supervisor = Supervisor(workdir, connect=connect, popen_kwargs=place.popen_kwargs)
+        site, workdir = NamespaceSite(ns), Path(ns.workdir)
+        connect = lambda ip, port, timeout: site.connect(ip, port, None, timeout)  # noqa: E731
+        supervisor = Supervisor(workdir, connect=connect, popen_kwargs=site.popen_kwargs)
         try:
             process = controller.standby(LocalPlace(
-                ip=place.controller, ports={}, admin_port=place.controller_admin, backend=(place.echo, place.echo_port),
+                ip=site.controller, ports={}, admin_port=site.controller_admin, backend=(site.echo, site.echo_port),
                 https_port=None, idle_timeout=0, certificates={}, workdir=workdir, isolated=True))
             if process is None:
-                place.release()
+                site.release()
                 return
             managed = supervisor.run(process)
         except BaseException:
             supervisor.stop()
-            place.release()
+            site.release()
             raise
-        self._standby[controller.name] = Standby(place, workdir, supervisor, managed, connect)
+        self._standby[controller.name] = Standby(site, workdir, supervisor, managed, connect)
 
     def close(self) -> None:
         for standby in self._standby.values():
             standby.close()
         self._standby.clear()
 
-    def _place(self, t: Topology) -> tuple[Place, Path]:
+    def _site(self, t: Topology) -> tuple[Site, Path]:
         if self.isolation == "namespace":
             ns = netns.Namespace(prefix=f"edgeconform-{t.name}-", keep=KEEP_WORKDIR)
-            return NamespacePlace(ns), Path(ns.workdir)
-        slot = addresses.claim(lambda place: listening(t, place))
+            return NamespaceSite(ns), Path(ns.workdir)
+        slot = addresses.claim(lambda site: listening(t, site))
         return slot, workdirs.make(f"edgeconform-{t.name}-")
 
 
-def listening(t: Topology, place: Place) -> list[tuple[str, tuple[str, int]]]:
+def listening(t: Topology, site: Site) -> list[tuple[str, tuple[str, int]]]:
     """(description, (address, port)) for every socket the edge will listen on, for the pre-flight check."""
-    needed = [("load balancer listener", (place.lb, place.listener_port(item.port))) for item in t.lb.listeners]
-    needed.append(("load balancer admin", (place.lb, place.lb_admin)))
+    needed = [("load balancer listener", (site.lb, site.listener_port(item.port))) for item in t.lb.listeners]
+    needed.append(("load balancer admin", (site.lb, site.lb_admin)))
     if t.lb.cloudfront:
-        needed += [("CloudFront viewer listener", (place.cdn, place.listener_port(item.port))) for item in t.lb.listeners]
-        needed.append(("CloudFront admin", (place.cdn, place.lb_admin)))
-    if t.lb.proxy_protocol == "v2":
-        needed += [(f"PROXY v2 writer ({item.port})", (place.lb, place.relay_port(i))) for i, item in enumerate(t.lb.listeners)]
-        needed.append(("PROXY v2 writer (health checks)", (place.lb, place.relay_port(len(t.lb.listeners)))))
+        needed += [("CloudFront viewer listener", (site.cdn, site.listener_port(item.port))) for item in t.lb.listeners]
+        needed.append(("CloudFront admin", (site.cdn, site.lb_admin)))
+    needed += standins.listening(t, address_book(t, site))  # the model's helpers (the NLB's PROXY v2 writer)
     for kind in t.controller_kinds:
-        needed.append((f"controller {kind} port", (place.controller, place.controller_port(kind))))
+        needed.append((f"controller {kind} port", (site.controller, site.controller_port(kind))))
         if t.node_snat:
-            needed.append((f"node port ({kind})", (place.node, place.node_port(kind))))
+            needed.append((f"node port ({kind})", (site.node, site.node_port(kind))))
     if t.node_snat or node_health(t):
-        needed.append(("kube-proxy stats", (place.node, place.lb_admin)))
+        needed.append(("kube-proxy stats", (site.node, site.lb_admin)))
     if node_health(t):
-        needed.append(("kube-proxy health check port", (place.node, place.health_node_port)))
-    needed.append(("controller admin", (place.controller, place.controller_admin)))
-    needed.append(("echo backend", (place.echo, place.echo_port)))
+        needed.append(("kube-proxy health check port", (site.node, site.health_node_port)))
+    needed.append(("controller admin", (site.controller, site.controller_admin)))
+    needed.append(("echo backend", (site.echo, site.echo_port)))
     return needed
 
 
-def plan(t: Topology, place: Place, workdir: Path, transparent: bool = True,
+def plan(t: Topology, site: Site, workdir: Path, transparent: bool = True,
          controller: controllers.Controller | None = None, standby=None) -> Plan:
-    """Issue the certificates into ``workdir`` and render every process's configuration for the edge's ``place``.
+    """Issue the certificates into ``workdir`` and render every process's configuration for the edge's ``site``.
     ``transparent``: whether HAProxy can keep the client's source address (NLB client-IP preservation)."""
     controller = controller or controllers.get("envoy")
     certs.write_ca(workdir)
@@ -281,55 +282,49 @@ def plan(t: Topology, place: Place, workdir: Path, transparent: bool = True,
     idle = t.idle_timeout
     kinds = t.controller_kinds
 
-    at_controller = LocalPlace(ip=place.controller, ports={kind: place.controller_port(kind) for kind in kinds},
-                               admin_port=place.controller_admin, backend=(place.echo, place.echo_port),
-                               https_port=redirect_port(t, place), idle_timeout=idle, certificates=ctl_certs,
-                               workdir=workdir, lb_addresses=(place.lb,), node_addresses=(place.node,),
-                               vpc=place.vpc,
-                               isolated=isinstance(place, NamespacePlace), standby=standby)
+    at_controller = LocalPlace(ip=site.controller, ports={kind: site.controller_port(kind) for kind in kinds},
+                               admin_port=site.controller_admin, backend=(site.echo, site.echo_port),
+                               https_port=redirect_port(t, site), idle_timeout=idle, certificates=ctl_certs,
+                               workdir=workdir, lb_addresses=(site.lb,), node_addresses=(site.node,),
+                               vpc=site.vpc,
+                               isolated=isinstance(site, NamespaceSite), standby=standby)
     local = controller.local(t, at_controller)
     # the echo reads the client from the header in which this controller states it
-    processes = [echo_process(place.echo, place.echo_port, controller.client_header), *local.processes]
+    processes = [echo_process(site.echo, site.echo_port, controller.client_header), *local.processes]
 
     if t.node_snat or node_health(t):
-        hops = [{"name": kind, "bind_port": place.node_port(kind), "target_ip": place.controller,
-                 "target_port": place.controller_port(kind)} for kind in kinds] if t.node_snat else []
-        cfg = render("haproxy/kube-proxy.cfg.j2", topology=t.name, ip=place.node, stats_port=place.lb_admin,
+        hops = [{"name": kind, "bind_port": site.node_port(kind), "target_ip": site.controller,
+                 "target_port": site.controller_port(kind)} for kind in kinds] if t.node_snat else []
+        cfg = render("haproxy/kube-proxy.cfg.j2", topology=t.name, ip=site.node, stats_port=site.lb_admin,
                      idle_timeout=idle, hops=hops,
-                     healthz={"port": place.health_node_port} if node_health(t) else None)
-        processes.append(haproxy_process("kube-proxy (haproxy)", workdir, "kube-proxy-haproxy.cfg", cfg, place.node,
-                                         place.lb_admin))
+                     healthz={"port": site.health_node_port} if node_health(t) else None)
+        processes.append(haproxy_process("kube-proxy (haproxy)", workdir, "kube-proxy-haproxy.cfg", cfg, site.node,
+                                         site.lb_admin))
 
     result = Plan(processes, endpoints={}, unsupported=dict(local.unsupported), controller_admin=local.admin_url,
-                  controller_listeners={kind: (place.controller, port) for kind, port in at_controller.ports.items()},
+                  controller_listeners={kind: (site.controller, port) for kind, port in at_controller.ports.items()},
                   controller_version=local.version,
                   diagnostics=[local.diagnostics] if local.diagnostics else [], takes_over=local.takes_over)
     if t.layer == "l4" and t.preserves_client_ip and not transparent:
         result.unsupported["client_ip"] = TRANSPARENT_UNAVAILABLE
-    if t.lb.ip_address_type == "dualstack" and place.lb6 is None:
+    if t.lb.ip_address_type == "dualstack" and site.lb6 is None:
         result.unsupported["dual_stack"] = ("IPv6 clients need addresses of the edge's own network namespace; the "
                                             "loopback fallback has only ::1")
-    book = address_book(t, place)
-    standin = render_standin(t, book, workdir, lb_certs, transparent and t.preserves_client_ip)
-    relay = relay_config(t, book, transparent and t.preserves_client_ip)
-    if relay is not None:
-        processes.append(relay_process(relay, [tuple(item["listen"]) for item in relay["listeners"]]))
-    name = f"{t.lb.model} stand-in ({standin.program})"
-    if standin.program == "haproxy":
-        processes.append(haproxy_process(name, workdir, standin.config_name, standin.config, place.lb, place.lb_admin))
-    else:
-        processes.append(envoy_process(name, workdir, standin.config_name, standin.config, place.lb, place.lb_admin,
-                                       [place.listener_port(item.port) for item in t.lb.listeners]))
+    book = address_book(t, site)
+    standin, *helpers = standins.render(t, book, workdir, lb_certs, transparent and t.preserves_client_ip)
+    ports = [site.listener_port(item.port) for item in t.lb.listeners]
+    processes += [standin_process(helper, workdir, site.lb, site.lb_admin, ports) for helper in helpers]
+    processes.append(standin_process(standin, workdir, site.lb, site.lb_admin, ports))
+    if standin.program == "envoy":
         result.lb_server_header = LB_SERVER_HEADER
 
-    front = place.lb
+    front = site.lb
     if t.lb.cloudfront:  # viewers reach CloudFront; CloudFront reaches the ALB
         cf_cert = certs.issue(cert_dir, "lb", [t.lb.cloudfront.certificate])[t.lb.cloudfront.certificate]
-        cdn = render_cloudfront(t, book, place.cdn, place.lb_admin, cf_cert, workdir / "ca.pem")
-        processes.append(envoy_process("cloudfront stand-in (envoy)", workdir, cdn.config_name, cdn.config, place.cdn,
-                                       place.lb_admin, [place.listener_port(item.port) for item in t.lb.listeners]))
-        result.lb_server_header, front = CLOUDFRONT_SERVER, place.cdn
-    result.endpoints = endpoints_for(t, lambda port: (front, place.listener_port(port)))
+        cdn = cloudfront.render(t, book, site.cdn, site.lb_admin, cf_cert, workdir / "ca.pem")
+        processes.append(standin_process(cdn, workdir, site.cdn, site.lb_admin, ports))
+        result.lb_server_header, front = CLOUDFRONT_SERVER, site.cdn
+    result.endpoints = endpoints_for(t, lambda port: (front, site.listener_port(port)))
     return result
 
 
@@ -345,12 +340,16 @@ def echo_process(ip: str, port: int, client_header: str = headers.CLIENT) -> Pro
                    env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
 
 
-def relay_process(config: dict, listens: list) -> Process:
-    """The NLB stand-in's PROXY v2 writer (edgeconform.load_balancers.nlb_relay): a Python process of its own."""
-    argv = [sys.executable, "-m", "edgeconform.load_balancers.nlb_relay", "relay.json"]
-    return Process("relay (NLB PROXY v2 writer)", argv, all_of(*(tcp_open(ip, port) for ip, port in listens)),
-                   {"relay.json": json.dumps(config, indent=2)},
-                   env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+def standin_process(standin: StandIn, workdir: Path, ip: str, admin_port: int, ports: list[int]) -> Process:
+    """A rendered stand-in (or a helper of it) as a process at ``ip``, ready when its admin or stats page answers
+    (a helper: when it listens)."""
+    if standin.program == "haproxy":
+        return haproxy_process(standin.name, workdir, standin.config_name, standin.config, ip, admin_port)
+    if standin.program == "envoy":
+        return envoy_process(standin.name, workdir, standin.config_name, standin.config, ip, admin_port, ports)
+    argv = [sys.executable, "-m", str(standin.module), standin.config_name]
+    return Process(standin.name, argv, all_of(*(tcp_open(host, port) for host, port in standin.listens)),
+                   {standin.config_name: standin.config}, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
 
 
 def haproxy_process(name: str, workdir: Path, config_name: str, config: str, ip: str, stats_port: int) -> Process:
@@ -365,25 +364,25 @@ def envoy_process(name: str, workdir: Path, config_name: str, config: str, ip: s
     return Process(name, binaries.envoy_argv(workdir / config_name), ready, {config_name: config})
 
 
-def address_book(t: Topology, place: Place) -> AddressBook:
-    """The place's addresses as the stand-in templates need them."""
+def address_book(t: Topology, site: Site) -> AddressBook:
+    """The site's addresses as the stand-in templates need them."""
     https = t.https_listener
     # Where each LB listener sends its traffic: the controller port, or the node port in front of it.
-    targets = {kind: (place.node, place.node_port(kind)) if t.node_snat else (place.controller, place.controller_port(kind))
+    targets = {kind: (site.node, site.node_port(kind)) if t.node_snat else (site.controller, site.controller_port(kind))
                for kind in t.controller_kinds}
-    return AddressBook(lb_bind=place.lb, lb_source=place.lb, lb_admin_port=place.lb_admin,
-                       listener_ports={item.port: place.listener_port(item.port) for item in t.lb.listeners},
-                       targets=targets, https_port=redirect_port(t, place),
-                       relay_ports={**{item.port: place.relay_port(i) for i, item in enumerate(t.lb.listeners)},
-                                    "healthz": place.relay_port(len(t.lb.listeners))},
-                       health_checks=True, health_node=(place.node, place.health_node_port),
-                       lb_bind6=place.lb6,
+    return AddressBook(lb_bind=site.lb, lb_source=site.lb, lb_admin_port=site.lb_admin,
+                       listener_ports={item.port: site.listener_port(item.port) for item in t.lb.listeners},
+                       targets=targets, https_port=redirect_port(t, site),
+                       relay_ports={**{item.port: site.relay_port(i) for i, item in enumerate(t.lb.listeners)},
+                                    "healthz": site.relay_port(len(t.lb.listeners))},
+                       health_checks=True, health_node=(site.node, site.health_node_port),
+                       lb_bind6=site.lb6,
                        # the ALB's mutual-TLS trust store: the test CA, in the work folder every process runs in
                        client_ca="ca.pem" if t.lb.mutual_tls != "off" else None)
 
 
-def redirect_port(t: Topology, place: Place) -> int | None:
+def redirect_port(t: Topology, site: Site) -> int | None:
     """The port in the Location of an https redirect: where the https listener is served, None for 443."""
     https = t.https_listener
-    port = place.listener_port(https.port if https else 443)
+    port = site.listener_port(https.port if https else 443)
     return None if port == 443 else port

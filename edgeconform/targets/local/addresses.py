@@ -34,7 +34,7 @@ from .netns import Namespace
 CLAIM_PORT = 47000
 PORT_OFFSET = int(os.environ.get("EDGECONFORM_PORT_OFFSET", "0"))  # the loopback fallback only
 
-# Fixed ports inside a place (the loopback fallback adds EDGECONFORM_PORT_OFFSET).
+# Fixed ports inside a site (the loopback fallback adds EDGECONFORM_PORT_OFFSET).
 LB_ADMIN = 9901  # Envoy admin (L7 stand-in) or HAProxy stats (L4 stand-in)
 NODE_PORT = {"http": 30080, "https": 30443, "redirect": 30081}
 # 8082, not 8081, for the redirect-only port: Envoy Gateway's file provider holds *:8081 (its health probe).
@@ -50,8 +50,9 @@ class AddressBusy(Exception):
     """An address the edge needs is held by another process; the message names the owner and the fix."""
 
 
-class Place:
-    """The addresses and ports of one edge's roles, and how to reach and start things there."""
+class Site:
+    """Where the local target puts one edge: the addresses and ports of its roles, and how to reach and start
+    things there (not to be confused with edgeconform.controllers.LocalPlace: the controller's share of it)."""
 
     lb: str
     node: str
@@ -59,7 +60,7 @@ class Place:
     echo: str
     cdn: str
     # IPv6 (dual-stack load balancers): the load balancer's IPv6 address and the IPv6 clients' network; None
-    # where the place has no IPv6 addresses of its own (the loopback fallback: only ::1).
+    # where the site has no IPv6 addresses of its own (the loopback fallback: only ::1).
     lb6: str | None = None
     client6_cidr: str | None = None
 
@@ -111,7 +112,7 @@ class Place:
     def clients(self) -> list[str]:
         return [self.client(i) for i in range(CLIENTS)]
 
-    # how the harness reaches the place, and starts processes in it
+    # how the harness reaches the site, and starts processes in it
     def connect(self, ip: str, port: int, source: str | None, timeout: float) -> socket.socket:
         raise NotImplementedError
 
@@ -123,7 +124,7 @@ class Place:
         pass
 
 
-class NamespacePlace(Place):
+class NamespaceSite(Site):
     """The edge in a network namespace of its own: AWS-like addresses, real ports, nothing reaches out."""
 
     lb, node, controller, echo = "10.0.1.17", "10.0.2.11", "10.0.3.21", "10.0.4.31"
@@ -166,7 +167,7 @@ class NamespacePlace(Place):
 
 
 @dataclass
-class Slot(Place):
+class Slot(Site):
     """The loopback fallback: a claimed slot 127.n of the host's own loopback."""
 
     n: int
@@ -216,7 +217,7 @@ class Slot(Place):
             self._claim = None
 
 
-def claim(needed: Callable[[Place], list[tuple[str, int]]] | None = None, first: int = 1) -> Slot:
+def claim(needed: Callable[[Site], list[tuple[str, int]]] | None = None, first: int = 1) -> Slot:
     """Claim a free loopback slot whose listening addresses are all free.
 
     ``needed(slot)`` lists (description, address:port) pairs the edge will listen on; each is test-bound before the

@@ -7,4 +7,5 @@ SPEC = TargetSpec(
     description="real proxies on this machine stand in for the AWS load balancer; no Docker, no Kubernetes",
     load="edgeconform.targets.local:LocalTarget",
     default_controller="envoy",
+    commands="edgeconform.targets.local.cli",  # up
 )

@@ -96,7 +96,7 @@ def test_an_nlb_with_proxy_v2_measured_through_the_eks_path(world, local):
         # the cells' own probes, from edge.client_addresses[0] (None here)
         for behaviour, variant in [("sni", ""), ("websocket", "wss")]:
             verdict = check_or_raise(edge, behaviours.expectation(edge.topology, behaviour, variant))
-            assert verdict.kind == "pass", verdict.message
+            assert verdict.verdict == "pass", verdict.message
         # client IP: the controller took the runner's address from the PROXY v2 header, and the eks edge names it
         # the client by the --client-ip ground truth (the "via" classification reads X-Forwarded-For: see above)
         sample = client_ip.samples(edge, 3)[0]
@@ -122,7 +122,7 @@ def test_an_alb_teaches_the_runner_address_and_redirects_at_the_load_balancer(wo
         # the suites' own probes (the cells'), source=edge.client_addresses[0] (None here) included
         for behaviour in ("client_ip", "redirect"):
             verdict = check_or_raise(edge, behaviours.expectation(edge.topology, behaviour))
-            assert verdict.kind == "pass", verdict.message
+            assert verdict.verdict == "pass", verdict.message
         annotations = world.objects[("Ingress", "emissary", "edgeconform-alb")]["metadata"]["annotations"]
         assert annotations["alb.ingress.kubernetes.io/listen-ports"] == '[{"HTTP":8080},{"HTTPS":8443}]'
     finally:
@@ -142,7 +142,7 @@ def test_without_ground_truth_the_client_ip_check_cannot_pass(world, local):
     try:
         assert "client-IP ground truth unknown" in target.client_ip_problem(edge)
         verdict = check_or_raise(edge, client_ip.rule(edge.topology), client_ip.probe)
-        assert verdict.kind == "fail" and "(unknown)" in verdict.message
+        assert verdict.verdict == "fail" and "(unknown)" in verdict.message
     finally:
         edge.close()
         target.close()

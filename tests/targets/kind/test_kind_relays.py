@@ -15,7 +15,7 @@ import pytest
 from edgeconform import behaviours, binaries, catalog
 from edgeconform.behaviours import client_ip
 from edgeconform.supervisor import Supervisor, http_ok
-from edgeconform.targets.kind.target import relay_config
+from edgeconform.targets.kind.target import client_relay_config
 from edgeconform.targets.local import LocalTarget, transparent_source_available
 from edgeconform.verdicts import check_or_raise
 
@@ -46,13 +46,13 @@ def relayed_edge(request, tmp_path):
             ports = {item.port: (free_port(ip), served[item.port]) for item in t.lb.listeners}
             stats = free_port(ip)
             config = tmp_path / f"client-relay-{i}.cfg"
-            config.write_text(relay_config(i, lb_ip, list(ports), 60, bind_ip=ip, source_ip=ip, ports=ports,
+            config.write_text(client_relay_config(i, lb_ip, list(ports), 60, bind_ip=ip, source_ip=ip, ports=ports,
                                            stats_port=stats))
             supervisor.start(f"relay-{i} (haproxy)", [binaries.find("haproxy"), "-db", "-f", str(config)],
                              http_ok(f"http://{ip}:{stats}/stats;csv"))
             relays[ip] = {public: (ip, bind) for public, (bind, _) in ports.items()}
         supervisor.wait_ready()
-        edge.relays, edge.client_addresses = relays, relay_ips
+        edge.transport.relays, edge.client_addresses = relays, relay_ips
         yield edge
     finally:
         supervisor.stop()
@@ -70,8 +70,8 @@ def test_verdicts_through_relays(relayed_edge, behaviour, variant):
     # the cell's own probe, as the suites run it: client_ip from the first 3 (= RELAYS) client addresses, the
     # others from the first one
     verdict = check_or_raise(edge, expectation)
-    assert verdict.kind == ("pass" if expectation.outcome == "works" else "limited"), verdict.message
-    assert edge.bind(source) is None  # the probes never bound the client address themselves
+    assert verdict.verdict == ("pass" if expectation.outcome == "works" else "limited"), verdict.message
+    assert edge.transport.relayed(source)  # the probes never bound the client address themselves
 
 
 def test_a_probe_that_bypasses_its_relay_is_caught(relayed_edge):
@@ -81,8 +81,8 @@ def test_a_probe_that_bypasses_its_relay_is_caught(relayed_edge):
     if edge.topology.layer == "l7":
         pytest.skip("behind an L7 load balancer the client comes from X-Forwarded-For either way")
     lb = {e.public_port: (e.ip, e.port) for e in edge.endpoints.values()}
-    edge.relays = {ip: dict(lb) for ip in edge.relays}
+    edge.transport.relays = {ip: dict(lb) for ip in edge.transport.relays}
     edge.converge = type(edge.converge)("test", timeout=0.3, consecutive=1, interval=0.05)
     verdict = check_or_raise(edge, client_ip.rule(edge.topology), lambda e: client_ip.samples(e, 1))
-    assert verdict.kind == "fail", verdict.message
+    assert verdict.verdict == "fail", verdict.message
     assert "the backend saw 127.0.0.1" in verdict.message

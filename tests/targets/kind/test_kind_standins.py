@@ -13,7 +13,7 @@ import pytest
 
 from edgeconform import binaries, catalog, certs
 from edgeconform.controllers.base import NODE_PORTS, versions
-from edgeconform.targets.kind.target import relay_config, write_lb_config
+from edgeconform.targets.kind.target import client_relay_config, write_lb_config
 
 pytestmark = pytest.mark.integration  # the real haproxy and envoy binaries check every configuration
 NODE_IP, POD_IP, LB_IP = "172.18.0.2", "10.244.0.7", "172.18.0.5"
@@ -65,7 +65,7 @@ def test_load_balancer_config_for_a_container(tmp_path, name):
 
 def test_client_relay_config(tmp_path):
     path = tmp_path / "client-relay-0.cfg"
-    path.write_text(relay_config(0, LB_IP, [80, 443], 350))
+    path.write_text(client_relay_config(0, LB_IP, [80, 443], 350))
     check("haproxy", path)
     text = path.read_text()
     assert f"server lb {LB_IP}:80\n" in text and f"server lb {LB_IP}:443\n" in text and "bind 0.0.0.0:443" in text

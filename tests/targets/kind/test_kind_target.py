@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from edgeconform import catalog
-from edgeconform.edge import Edge, Endpoint
+from edgeconform.edge import Edge, Endpoint, Transport
 from edgeconform.targets import TargetUnavailable
 from edgeconform.targets.kind import tools
 
@@ -91,12 +91,13 @@ def test_relays_route_each_client_through_its_own_port():
                                                       "https": Endpoint("https", 443, "127.0.0.1", 40002)},
                 ca=Path("/nonexistent"), roles={"172.18.0.7": "client"}, client_cidr=None,
                 client_addresses=["172.18.0.7", "172.18.0.8"],
-                relays={"172.18.0.7": {80: ("127.0.0.1", 40001), 443: ("127.0.0.1", 40002)},
-                        "172.18.0.8": {80: ("127.0.0.1", 40011), 443: ("127.0.0.1", 40012)}})
+                transport=Transport(relays={"172.18.0.7": {80: ("127.0.0.1", 40001), 443: ("127.0.0.1", 40002)},
+                                            "172.18.0.8": {80: ("127.0.0.1", 40011), 443: ("127.0.0.1", 40012)}}))
     assert edge.resolve("https", None, "172.18.0.8") == ("127.0.0.1", 40012)
     assert edge.resolve("https", 443, "172.18.0.8") == ("127.0.0.1", 40012)
     assert edge.resolve("http", None, "172.18.0.7") == ("127.0.0.1", 40001)
-    assert edge.bind("172.18.0.8") is None  # the relay supplies the address; nothing to bind locally
+    assert edge.transport.relayed("172.18.0.8")  # the relay supplies the address; nothing to bind locally
+    assert not edge.transport.relayed("172.18.0.9")
     assert edge.resolve("https", None) == ("127.0.0.1", 40002)  # no source: the endpoint
     with pytest.raises(LookupError, match="no relay from 172.18.0.8 to listener port 8443"):
         edge.resolve("https", 8443, "172.18.0.8")

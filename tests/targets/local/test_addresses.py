@@ -11,18 +11,18 @@ import socket
 import pytest
 
 from edgeconform.targets.local import addresses
-from edgeconform.targets.local.addresses import AddressBusy, NamespacePlace
+from edgeconform.targets.local.addresses import AddressBusy, NamespaceSite
 
 
 def test_the_namespace_plan_reads_like_aws():
-    place = NamespacePlace(namespace=None)  # the plan only: no namespace is made
-    assert ipaddress.ip_address(place.lb) in ipaddress.ip_network("10.0.0.0/16")
-    assert all(ipaddress.ip_address(c) in ipaddress.ip_network(place.client_cidr) for c in place.clients())
-    assert ipaddress.ip_network(place.client_cidr).subnet_of(ipaddress.ip_network("198.51.100.0/24"))
-    assert place.listener_port(443) == 443 and place.listener_port(80) == 80  # the real AWS ports
-    assert len(set(place.roles())) == 6  # with the CloudFront edge's and the load balancer's IPv6 address
-    assert ipaddress.ip_address(place.lb6) in ipaddress.ip_network("2001:db8::/32")  # AnyIP in the namespace only
-    assert ipaddress.ip_address(place.client6(0)) in ipaddress.ip_network(place.client6_cidr)
+    site = NamespaceSite(namespace=None)  # the plan only: no namespace is made
+    assert ipaddress.ip_address(site.lb) in ipaddress.ip_network("10.0.0.0/16")
+    assert all(ipaddress.ip_address(c) in ipaddress.ip_network(site.client_cidr) for c in site.clients())
+    assert ipaddress.ip_network(site.client_cidr).subnet_of(ipaddress.ip_network("198.51.100.0/24"))
+    assert site.listener_port(443) == 443 and site.listener_port(80) == 80  # the real AWS ports
+    assert len(set(site.roles())) == 6  # with the CloudFront edge's and the load balancer's IPv6 address
+    assert ipaddress.ip_address(site.lb6) in ipaddress.ip_network("2001:db8::/32")  # AnyIP in the namespace only
+    assert ipaddress.ip_address(site.client6(0)) in ipaddress.ip_network(site.client6_cidr)
 
 
 def test_a_busy_port_moves_the_edge_to_another_slot():

@@ -1,8 +1,8 @@
 """The Application Load Balancer: HTTP/HTTPS listeners, X-Forwarded-For modes, SNI certificate list, a
 redirect action (LBC ssl-redirect), WebSockets passed."""
 
-from . import policies
-from .base import LoadBalancerModel
+from .. import policies
+from ..base import LoadBalancerModel
 
 MODEL = LoadBalancerModel(
     name="alb",
@@ -34,11 +34,16 @@ MODEL = LoadBalancerModel(
         "certificate_limit": ("ALB-Q",),
         "host_sni": ("ALB-HTTPS23",),
         "idle_timeout": ("ALB-IT",),
+        "health_check": ("LBC-IA", "ELB-MATCHER"),
+        "dual_stack": ("ALB-IPV6", "ALB-XFH", "LBC-IA"),
     },
     host_sni_reason="the ALB picks a certificate by SNI and routes by Host; no Host-vs-SNI check is documented "
                     "(UNVERIFIED; the stand-in routes by Host)",
     standins={"l7": "envoy/l7-load-balancer.yaml.j2"},
     annotation_set="alb",
+    attributes=frozenset({"mutual_tls", "xff_client_port", "preserve_host_header", "cloudfront", "dualstack"}),
+    health_check_protocols=("HTTP",),  # HTTP / on the traffic port; an HTTP target group has no TCP check [ELB-HCAPI]
+    health_check_codes="200",  # [ELB-MATCHER]
 )
 
 # Why the cluster targets do not build an ALB with mutual TLS (the trust store is not theirs to make).

@@ -17,7 +17,7 @@
 
 from __future__ import annotations
 
-from .policies import TlsPolicy
+from ..policies import TlsPolicy
 
 TITLE = "CloudFront"
 SERVER = "CloudFront"  # the Server header of the responses CloudFront generates itself

@@ -1,7 +1,7 @@
 """The Network Load Balancer: TCP and TLS listeners, no HTTP headers, PROXY v2, client-IP preservation."""
 
-from . import policies
-from .base import LoadBalancerModel
+from .. import policies
+from ..base import LoadBalancerModel
 
 MODEL = LoadBalancerModel(
     name="nlb",
@@ -33,8 +33,13 @@ MODEL = LoadBalancerModel(
         "lb_certificate": ("NLB-TLS23",),
         "host_sni": ("NLB-TLS23",),
         "idle_timeout": ("NLB-IT",),
+        "health_check": ("LBC-SA", "ELB-MATCHER"),
+        "dual_stack": ("NLB-IPV6", "NLB-TGA", "LBC-SA"),
     },
     host_sni_reason="the NLB picks a certificate by SNI but adds no HTTP headers; the controller never sees the SNI",
     standins={"l4": "haproxy/l4-load-balancer.cfg.j2"},
     annotation_set="nlb",
+    attributes=frozenset({"security_groups", "listener_idle_timeout", "dualstack"}),
+    health_check_protocols=("TCP", "HTTP"),  # TCP on the traffic port by default [LBC-SA]
+    health_check_codes="200-399",  # [ELB-MATCHER]
 )

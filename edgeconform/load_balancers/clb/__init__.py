@@ -1,8 +1,8 @@
 """The Classic ELB: TCP/SSL listeners (no headers, PROXY v1) or HTTP/HTTPS listeners (X-Forwarded-* appended,
 one certificate, no SNI, the WebSocket Upgrade broken)."""
 
-from . import policies
-from .base import LoadBalancerModel
+from .. import policies
+from ..base import LoadBalancerModel
 
 MODEL = LoadBalancerModel(
     name="clb",
@@ -36,8 +36,11 @@ MODEL = LoadBalancerModel(
         "certificate_limit": ("CLB-HTTPS23",),
         "host_sni": ("CLB-HTTPS23",),
         "idle_timeout": ("CLB-IT",),
+        "health_check": ("CPA", "CLB-HC"),
     },
     host_sni_reason="Classic Load Balancers do not support SNI: the Host cannot be compared with it",
     standins={"l4": "haproxy/l4-load-balancer.cfg.j2", "l7": "envoy/l7-load-balancer.yaml.j2"},
     annotation_set="clb",
+    health_check_protocols=("TCP", "HTTP"),  # TCP on the NodePort by default (the legacy provider) [CPA]
+    health_check_codes="200",  # "200 OK" only [CLB-HC]
 )

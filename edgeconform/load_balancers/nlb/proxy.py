@@ -3,7 +3,7 @@
 HAProxy 2.8's ``send-proxy-v2`` writes a bare header when it connects; a real NLB's header carries TLVs and, by
 default, goes out with the client's first data. A controller that cannot parse TLVs, or that waits for a header
 before the client speaks, passes against a bare header and fails on AWS. So the local NLB stand-in sends its
-header through a small relay (edgeconform.load_balancers.nlb_relay) that writes this shape:
+header through a small relay (edgeconform.load_balancers.nlb.relay) that writes this shape:
 
 - ``sig ‖ 0x21 ‖ 0x11`` (PROXY, TCP over IPv4; ``0x21`` for IPv6) ‖ length, the address block (client, then the
   NLB listener), a **CRC32C TLV** (type 0x03) over the whole header with its value zeroed while computing, then a

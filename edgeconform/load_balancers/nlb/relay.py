@@ -7,13 +7,13 @@ PROXY v2 header, and this relay plays the NLB's side towards the target:
 1. it connects to the target at once (the NLB's handshake with the target is not delayed), from the NLB's address,
    or from the client's own address where client-IP preservation is on (IP_TRANSPARENT inside the edge's namespace);
 2. placement ``on_first_ack_with_payload`` (the default [GO-PP25][#4326]): nothing is sent until the client's first
-   bytes arrive, then the NLB-shaped header (edgeconform.load_balancers.nlb_proxy) and those bytes go out in one
+   bytes arrive, then the NLB-shaped header (edgeconform.load_balancers.nlb.proxy) and those bytes go out in one
    write; bytes the target sends before that are dropped, as users report of real NLBs; a connection the client
    closes without sending anything gets no header at all (a TCP health check). ``on_first_ack``: the header right
    after connecting;
 3. HAProxy's LOCAL header (its health checks) becomes the NLB's LOCAL form: no address block, CRC32C and NOOP.
 
-    python -m edgeconform.load_balancers.nlb_relay CONFIG.json
+    python -m edgeconform.load_balancers.nlb.relay CONFIG.json
 
 CONFIG: {"listeners": [{"listen": [ip, port], "target": [ip, port], "source": ip, "transparent": bool,
 "vpce_id": str | null, "placement": "on_first_ack_with_payload" | "on_first_ack"}]}. Standard library, the
@@ -32,7 +32,7 @@ import sys
 from proxyprotocol.result import ProxyResultLocal
 from proxyprotocol.v2 import ProxyProtocolV2
 
-from .nlb_proxy import header
+from .proxy import header
 
 IP_TRANSPARENT = 19  # linux/in.h; also IPV6_TRANSPARENT (75) for IPv6 sockets
 IPV6_TRANSPARENT = 75
