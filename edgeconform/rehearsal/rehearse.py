@@ -1,0 +1,289 @@
+"""One rehearsal: the eks plans of some topologies applied to the rehearsal control plane, the real LBC's work
+waited for, the AWS model it built read back from moto, and compared with each topology.
+
+- The objects applied are the plan's (``edgeconform plan --target eks`` prints the same): the namespaces, the objects
+  shared by the run (GatewayClasses) and each topology's load balancer (annotated Service / Ingress and its Service,
+  or Gateway, routes, LoadBalancerConfiguration, TargetGroupConfiguration). Not the echo backend's Deployment or the
+  ingress controller's own resources: nothing runs pods here, and the LBC reads neither.
+- The pods and EndpointSlices behind the Services: edgeconform.rehearsal.workload.
+- Done when every load balancer has its DNS name in its object's status and every target group the LBC made has its
+  TargetGroupBinding reconciled (the targets are registered); a "Reconciler error" in the LBC's log, a Warning
+  event on the object (FailedBuildModel, FailedDeployModel) or a Gateway condition that is False ends that
+  topology's wait at once, with the message. All topologies are waited for together.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..targets.eks import plan as eks_plan
+from ..targets.eks.modes import CannotBuild
+from ..targets.eks.settings import EksSettings
+from ..topology import Topology
+from . import seed as seeding
+from .compare import Difference, compare
+from .components import RehearsalError
+from .controlplane import ControlPlane
+from .model import LoadBalancer, read_back
+from .workload import Workload
+
+RECONCILE_TIMEOUT = 60.0  # seconds for the LBC to build every load balancer of one rehearsal
+DELETE_TIMEOUT = 60.0
+SCHEME = "internet-facing"
+# EKS Auto Mode: the LBC reconciles Services of Auto Mode's class; Auto Mode's ALB (IngressClass controller
+# eks.amazonaws.com/alb with eks.amazonaws.com/v1 IngressClassParams) is not the LBC's.
+AUTO_MODE_CLASS = "eks.amazonaws.com/nlb"
+
+
+@dataclass
+class Result:
+    """One topology's rehearsal."""
+
+    topology: Topology
+    mode: str
+    skipped: str | None = None  # why it was not rehearsed (a Classic ELB, a refusal of the mode)
+    error: str | None = None  # the LBC's reconciler error, an event, a timeout
+    load_balancer: LoadBalancer | None = None
+    differences: list[Difference] = field(default_factory=list)
+    seconds: float = 0.0
+    objects: list[dict[str, Any]] = field(default_factory=list)
+    settings: list[Any] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.skipped is None and self.error is None and not self.differences
+
+    def lines(self) -> list[str]:
+        if self.skipped:
+            return [f"{self.topology.name}: skipped: {self.skipped}"]
+        if self.error:
+            return [f"{self.topology.name}: the LBC did not build it: {self.error}"]
+        if not self.differences:
+            return [f"{self.topology.name}: the AWS model agrees with the topology ({self.seconds:.1f} s)"]
+        return [d.line() for d in self.differences]
+
+
+def skip_reason(t: Topology, mode: str) -> str | None:
+    if t.lb.model == "clb":
+        return ("a Classic ELB is built by the legacy in-tree provider (cloud-provider-aws), not by the AWS Load "
+                "Balancer Controller [CPA]: not rehearsed")
+    if mode == "auto-mode" and t.lb.model == "alb":
+        return ("EKS Auto Mode's ALB comes from its IngressClass controller eks.amazonaws.com/alb with "
+                "eks.amazonaws.com/v1 IngressClassParams, which the LBC does not read: not rehearsed")
+    return None
+
+
+class Rehearser:
+    """Rehearses topologies (or the user's own manifests) on one running control plane."""
+
+    def __init__(self, cp: ControlPlane, controller: str = "emissary", timeout: float = RECONCILE_TIMEOUT):
+        self.cp, self.controller, self.timeout = cp, controller, timeout
+        self.workload = Workload(cp)
+        self.run_id = eks_plan.new_run_id()
+        self._log_offset = 0
+
+    # --- topologies -------------------------------------------------------------------------------------------
+    def plan(self, t: Topology, mode: str) -> tuple[Result, Any]:
+        result = Result(t, mode)
+        result.skipped = skip_reason(t, mode)
+        if result.skipped:
+            return result, None
+        arns = seeding.certificate_arns(self.cp, list(t.lb.certificates))
+        settings = EksSettings(controller=self.controller, mode=mode, scheme=SCHEME, certificates=arns,
+                               alb_ingress_class=seeding.ALB_INGRESS_CLASS, run_id=self.run_id)
+        try:
+            plan = eks_plan.build(t, settings, self.run_id, Path(self.cp.workdir), mode)
+        except (CannotBuild, ValueError) as exc:
+            result.skipped = f"the {mode} plan cannot build it: {exc}"
+            return result, None
+        result.settings = plan.lb.settings
+        return result, plan
+
+    def rehearse(self, topologies: list[Topology], mode: str, *, delete: bool = True) -> list[Result]:
+        """Apply every topology's plan at once, wait for the LBC, read back, compare; then delete (and check that
+        the LBC removed what it built)."""
+        planned = [self.plan(t, mode) for t in topologies]
+        live = [(result, plan) for result, plan in planned if plan is not None]
+        started = time.monotonic()
+        objects: list[dict[str, Any]] = []
+        for result, plan in live:
+            namespaces = {obj["metadata"]["name"] for obj in plan.session if obj["kind"] == "Namespace"}
+            namespaces |= {obj["metadata"].get("namespace") for obj in plan.lb_objects} - {None}
+            for name in sorted(namespaces):
+                self.workload.ensure_namespace(name)
+            result.objects = [*plan.shared, *plan.lb_objects]
+            objects += [obj for obj in result.objects if obj not in objects]
+        self.apply(objects)
+        refs = {result.topology.name: plan.load_balancer for result, plan in live}
+        self.wait([result for result, _ in live], refs, started)
+        if delete:
+            self.delete([obj for obj in objects if obj not in [o for _, p in live for o in p.shared]])
+        return [result for result, _ in planned]
+
+    # --- the user's own manifests ------------------------------------------------------------------------------
+    def apply(self, objects: list[dict[str, Any]]) -> None:
+        from ..kube.api import ClusterError
+
+        self._log_offset = len(self.cp.lbc_log())
+        cluster = self.cluster()
+        try:
+            cluster.apply(objects)
+        except ClusterError as exc:  # the API server (or the LBC's webhook) refused an object
+            raise RehearsalError(f"the rehearsal control plane refused the plan: {exc}") from None
+        self.workload.for_services([obj for obj in objects if obj["kind"] == "Service"])
+
+    def cluster(self):
+        from ..kube.api import Cluster
+
+        if not hasattr(self, "_cluster"):
+            path = Path(self.cp.workdir) / "harness.kubeconfig"
+            kubeconfig = json.loads(json.dumps(_yaml_load(self.cp.pki.kubeconfig.read_text())))
+            kubeconfig["clusters"][0]["cluster"]["server"] = self.cp.kube.configuration.host
+            path.write_text(json.dumps(kubeconfig))
+            self._cluster = Cluster(str(path))
+        return self._cluster
+
+    # --- waiting -----------------------------------------------------------------------------------------------
+    def wait(self, results: list[Result], refs: dict[str, Any], started: float) -> None:
+        pending = {result.topology.name: result for result in results}
+        deadline = started + self.timeout
+        cluster = self.cluster()
+        elbv2 = self.cp.aws("elbv2")
+        while pending:
+            self.cp.check()
+            errors = self.reconciler_errors()
+            for name, result in list(pending.items()):
+                ref = refs[name]
+                problem = errors.get((ref.namespace, ref.name)) or self._object_problem(cluster, ref)
+                if problem:
+                    result.error, result.seconds = problem, time.monotonic() - started
+                    del pending[name]
+                    continue
+                host = self._address(cluster, ref)
+                if host and self._targets_bound(cluster, elbv2, host):
+                    result.seconds = time.monotonic() - started
+                    lbs = read_back(elbv2, [host], {arn: n for n, arn in self.cp.seed.certificates.items()})
+                    result.load_balancer = lbs[0] if lbs else None
+                    result.differences = compare(result.topology, result.load_balancer, result.settings,
+                                                 scheme=SCHEME, expected_targets=self.expected_targets())
+                    del pending[name]
+            if pending and time.monotonic() > deadline:
+                for result in pending.values():
+                    ref = refs[result.topology.name]
+                    result.error = (f"{ref.describe()} was not built within {self.timeout:g} s "
+                                    f"(EDGECONFORM_REHEARSAL_TIMEOUT); last seen: {self._status(cluster, ref)}")
+                return
+            if pending:
+                time.sleep(0.2)
+
+    def expected_targets(self) -> dict[str, set[str]]:
+        return {"instance": {self.cp.seed.instance_id}, "ip": set(self.cp.seed.pod_ips)}
+
+    def reconciler_errors(self) -> dict[tuple[str, str], str]:
+        """(namespace, name) -> the LBC's "Reconciler error" message, from its log since the last apply."""
+        found: dict[tuple[str, str], str] = {}
+        for line in self.cp.lbc_log()[self._log_offset:].splitlines():
+            if "Reconciler error" not in line:
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            key = (entry.get("namespace", ""), entry.get("name", ""))
+            found.setdefault(key, f"{entry.get('controller', 'the LBC')}: Reconciler error: {entry.get('error', line)}")
+        return found
+
+    def _object_problem(self, cluster, ref) -> str | None:
+        from kubernetes import client
+
+        core = client.CoreV1Api(self.cp.kube)
+        events = core.list_namespaced_event(ref.namespace, field_selector=f"involvedObject.name={ref.name}").items
+        for event in events:
+            if event.type == "Warning" and event.reason in ("FailedBuildModel", "FailedDeployModel"):
+                return f"event {event.reason} on {ref.describe()}: {event.message}"
+        if ref.kind == "Gateway":
+            obj = self._get(cluster, ref)
+            for condition in ((obj or {}).get("status") or {}).get("conditions", []):
+                if condition["type"] in ("Accepted", "Programmed") and condition["status"] == "False" \
+                        and condition.get("reason") not in ("Pending",):
+                    return f"Gateway condition {condition['type']}=False ({condition.get('reason')}): " \
+                           f"{condition.get('message', '')}"
+        return None
+
+    def _get(self, cluster, ref) -> dict[str, Any] | None:
+        resource = cluster.dynamic.resources.get(api_version=ref.api_version, kind=ref.kind)
+        try:
+            return resource.get(name=ref.name, namespace=ref.namespace).to_dict()
+        except Exception:
+            return None
+
+    def _address(self, cluster, ref) -> str | None:
+        obj = self._get(cluster, ref) or {}
+        status = obj.get("status") or {}
+        if ref.kind == "Gateway":
+            return next((a.get("value") for a in status.get("addresses") or [] if a.get("value")), None)
+        ingress = (status.get("loadBalancer") or {}).get("ingress") or []
+        return next((item.get("hostname") for item in ingress if item.get("hostname")), None)
+
+    def _status(self, cluster, ref) -> str:
+        obj = self._get(cluster, ref)
+        return json.dumps((obj or {}).get("status") or {}, default=str)[:400] if obj else "the object is gone"
+
+    def _targets_bound(self, cluster, elbv2, host: str) -> bool:
+        """Every target group of the load balancer at ``host`` has a reconciled TargetGroupBinding."""
+        lbs = [lb for lb in elbv2.describe_load_balancers()["LoadBalancers"] if lb["DNSName"] == host]
+        if not lbs:
+            return False
+        groups = {g["TargetGroupArn"] for g in elbv2.describe_target_groups(
+            LoadBalancerArn=lbs[0]["LoadBalancerArn"])["TargetGroups"]}
+        if not groups:
+            return False
+        bindings = cluster.dynamic.resources.get(api_version="elbv2.k8s.aws/v1beta1", kind="TargetGroupBinding")
+        bound = set()
+        for item in bindings.get().to_dict().get("items", []):
+            generation = item["metadata"].get("generation")
+            if (item.get("status") or {}).get("observedGeneration") == generation:
+                bound.add(item["spec"]["targetGroupARN"])
+        return groups <= bound
+
+    # --- deleting ----------------------------------------------------------------------------------------------
+    def delete(self, objects: list[dict[str, Any]]) -> list[str]:
+        """Delete the objects (the LBC's finalizers make it delete what it built first); return the load balancers
+        that are still in moto afterwards (none when the LBC cleaned up)."""
+        cluster = self.cluster()
+        for obj in reversed(objects):
+            resource = cluster.dynamic.resources.get(api_version=obj["apiVersion"], kind=obj["kind"])
+            try:
+                resource.delete(name=obj["metadata"]["name"], namespace=obj["metadata"].get("namespace"))
+            except Exception:
+                pass
+        deadline = time.monotonic() + DELETE_TIMEOUT
+        while True:
+            left = [obj for obj in objects if self._exists(cluster, obj)]
+            if not left:
+                break
+            if time.monotonic() > deadline:
+                raise RehearsalError("the LBC did not release " + ", ".join(
+                    f"{o['kind']} {o['metadata'].get('namespace', '')}/{o['metadata']['name']}" for o in left)
+                    + f" within {DELETE_TIMEOUT:g} s (its finalizers stay until it deleted the load balancer)")
+            self.cp.check()
+            time.sleep(0.2)
+        return []
+
+    def _exists(self, cluster, obj) -> bool:
+        resource = cluster.dynamic.resources.get(api_version=obj["apiVersion"], kind=obj["kind"])
+        try:
+            resource.get(name=obj["metadata"]["name"], namespace=obj["metadata"].get("namespace"))
+            return True
+        except Exception:
+            return False
+
+
+def _yaml_load(text: str) -> Any:
+    import yaml
+
+    return yaml.safe_load(text)
