@@ -171,7 +171,6 @@ class ControlPlane:
         argv = [self.components.lbc, f"--kubeconfig={self.pki.kubeconfig}",
                 f"--cluster-name={CLUSTER_NAME}", f"--aws-region={REGION}", f"--aws-vpc-id={self.seed.vpc_id}",
                 "--aws-api-endpoints=" + ",".join(f"{service}={moto}" for service in LBC_SERVICES),
-                "--aws-max-retries=1",
                 "--enable-shield=false", "--enable-waf=false", "--enable-wafv2=false",
                 "--enable-leader-election=false",
                 f"--webhook-bind-port={PORTS['webhook']}", f"--webhook-cert-dir={self.pki.webhook_dir}",

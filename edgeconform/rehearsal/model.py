@@ -102,18 +102,20 @@ def read_back(elbv2, dns_names: list[str] | None = None, cert_names: dict[str, s
         if dns_names is not None and lb["DNSName"] not in dns_names:
             continue
         arn = lb["LoadBalancerArn"]
-        groups = elbv2.describe_target_groups(LoadBalancerArn=arn)["TargetGroups"]
+        described = elbv2.describe_listeners(LoadBalancerArn=arn)["Listeners"]
+        rules_of = {item["ListenerArn"]: elbv2.describe_rules(ListenerArn=item["ListenerArn"])["Rules"]
+                    for item in described}
+        groups = target_groups_of(elbv2, described, rules_of)
         tg_names = {group["TargetGroupArn"]: group["TargetGroupName"] for group in groups}
         listeners = []
-        for item in elbv2.describe_listeners(LoadBalancerArn=arn)["Listeners"]:
+        for item in described:
             certificates = [cert for cert in elbv2.describe_listener_certificates(
                 ListenerArn=item["ListenerArn"])["Certificates"] if not cert.get("IsDefault")] \
                 if item["Protocol"] in ("HTTPS", "TLS") else []
             default = (item.get("Certificates") or [{}])[0].get("CertificateArn")
             rules = [Rule(priority=rule["Priority"], conditions=rule.get("Conditions", []),
                           actions=[_action(action, tg_names) for action in rule.get("Actions", [])])
-                     for rule in elbv2.describe_rules(ListenerArn=item["ListenerArn"])["Rules"]
-                     if not rule.get("IsDefault")]
+                     for rule in rules_of[item["ListenerArn"]] if not rule.get("IsDefault")]
             listeners.append(Listener(
                 port=item["Port"], protocol=item["Protocol"], ssl_policy=item.get("SslPolicy"),
                 default_certificate=names.get(default, default) if default else None,
@@ -150,6 +152,20 @@ def read_back(elbv2, dns_names: list[str] | None = None, cert_names: dict[str, s
             listeners=sorted(listeners, key=lambda item: item.port),
             target_groups=sorted(target_groups, key=lambda item: item.name), tags=_tags(elbv2, arn)))
     return found
+
+
+def target_groups_of(elbv2, listeners: list[dict[str, Any]], rules_of: dict[str, list[dict[str, Any]]]) -> list[dict]:
+    """The target groups the listeners forward to (default actions and rules). Asked by ARN: DescribeTargetGroups
+    by LoadBalancerArn finds, in moto, only target groups of default actions (an ALB Gateway forwards in rules)."""
+    arns: list[str] = []
+    for item in listeners:
+        actions = [*item.get("DefaultActions", []),
+                   *(a for rule in rules_of.get(item["ListenerArn"], []) for a in rule.get("Actions", []))]
+        for action in actions:
+            found = [g["TargetGroupArn"] for g in (action.get("ForwardConfig") or {}).get("TargetGroups", [])]
+            found += [action["TargetGroupArn"]] if action.get("TargetGroupArn") else []
+            arns += [arn for arn in found if arn not in arns]
+    return elbv2.describe_target_groups(TargetGroupArns=arns)["TargetGroups"] if arns else []
 
 
 def _pages(client, operation: str, key: str):

@@ -22,6 +22,9 @@ API version 2015-12-01, and AWS Shield's):
    or name. The rehearsal's trust stores are named in ``EDGECONFORM_MOTO_TRUST_STORES`` (name=ARN,...): the seed's.
 6. ``CreateListener``/``ModifyListener`` drop ``MutualAuthentication``, so ``DescribeListeners`` never shows it. AWS:
    the listener's mutual authentication (mode, trust store ARN, ...) as it was set.
+7. ``DescribeSubnets`` gives a subnet's IPv6 block the state ``"{'State': 'associated'}"`` (the association's whole
+   state dict, printed) instead of ``associated``. AWS: ``Ipv6CidrBlockState.State`` is ``associated``. The LBC
+   takes only associated IPv6 blocks, so no dual-stack load balancer found a subnet.
 
 Run as ``python -m edgeconform.rehearsal.moto_adapter --host H --port P`` (inside the rehearsal's namespace).
 """
@@ -36,7 +39,7 @@ MOTO_VERSION = "5.2.5"  # the version the gaps were measured on (pyproject.toml 
 
 
 def patch() -> None:
-    """Apply the six fixes to moto's classes (in this process only)."""
+    """Apply the seven fixes to moto's classes (in this process only)."""
     from moto.elbv2 import models as elbv2_models
     from moto.elbv2 import responses as elbv2_responses
     from moto.shield import responses as shield_responses
@@ -103,6 +106,17 @@ def patch() -> None:
             return result
 
         setattr(response, action, keep_mutual_authentication)
+
+    # 7. A subnet's IPv6 block state: the state string, not its dict.
+    from moto.ec2.models.subnets import Subnet
+
+    def ipv6_cidr_block_association_set(self):
+        return [{"ipv6CidrBlock": item["ipv6CidrBlock"], "associationId": item["associationId"],
+                 "ipv6CidrBlockState": {"state": item["ipv6CidrBlockState"]["State"]}}
+                for item in self.ipv6_cidr_block_associations.values()
+                if item["ipv6CidrBlockState"]["State"] == "associated"]
+
+    Subnet.ipv6_cidr_block_association_set = property(ipv6_cidr_block_association_set)
 
 
 def main(argv: list[str] | None = None) -> None:
