@@ -30,6 +30,7 @@ from . import __version__, behaviours, catalog, controllers, findings, sources
 from .binaries import MissingBinary
 from .supervisor import ProcessFailed
 from .targets import TargetUnavailable
+from .rehearsal import cli as rehearsal_cli
 from .targets.eks import cli as eks_cli
 from .targets.local.addresses import AddressBusy
 
@@ -100,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     shown.add_argument("--lb-address", default="172.18.0.100", metavar="IP",
                        help="the load balancer's address the controller trusts (on kind: the stand-in's)")
     eks_cli.add_commands(sub)
+    rehearsal_cli.add_parser(sub)
 
     argv = sys.argv[1:] if argv is None else list(argv)
     passthrough: list[str] = []
@@ -109,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command in eks_cli.COMMANDS:
         return eks_cli.run(args)
+    if args.command == "rehearse":
+        return rehearsal_cli.run(args)
     try:
         if args.command == "list":
             return cmd_list(args)

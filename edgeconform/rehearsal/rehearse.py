@@ -135,6 +135,29 @@ class Rehearser:
         return [result for result, _ in planned]
 
     # --- the user's own manifests ------------------------------------------------------------------------------
+    def rehearse_manifests(self, manifests, expected: Topology, *, delete: bool = True) -> Result:
+        """Apply the user's objects, wait for the LBC, compare what it built with ``expected``."""
+        refs = manifests.edges()
+        if len(refs) != 1:
+            raise RehearsalError(f"{', '.join(manifests.paths)}: {len(refs)} objects ask for a load balancer "
+                                 f"({', '.join(r.describe() for r in refs) or 'none'}); rehearse one at a time")
+        result = Result(expected, "manifests", settings=manifests.settings())
+        objects = manifests.for_control_plane(self.cp)
+        for namespace in sorted({o["metadata"].get("namespace") for o in objects} - {None}):
+            self.workload.ensure_namespace(namespace)
+        started = time.monotonic()
+        classes = [obj for obj in objects if obj["kind"] == "GatewayClass"]
+        if classes:
+            self.apply(classes)
+            self.wait_accepted(classes)
+        rest = [obj for obj in objects if obj["kind"] not in ("GatewayClass", "Namespace")]
+        self.apply(rest)
+        result.objects = objects
+        self.wait([result], {expected.name: refs[0]}, started)
+        if delete:
+            self.delete(rest)
+        return result
+
     def apply(self, objects: list[dict[str, Any]]) -> None:
         from ..kube.api import ClusterError
 

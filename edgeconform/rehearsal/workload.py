@@ -103,4 +103,11 @@ class Workload:
                                "conditions": {"ready": True, "serving": True, "terminating": False},
                                "targetRef": {"kind": "Pod", "namespace": namespace, "name": pod}}],
                 "ports": ports}
-        discovery.create_namespaced_endpoint_slice(namespace, body)
+        from kubernetes.client.exceptions import ApiException
+
+        try:
+            discovery.create_namespaced_endpoint_slice(namespace, body)
+        except ApiException as exc:  # a Service of that name before (no garbage collector here removes its slice)
+            if exc.status != 409:
+                raise
+            discovery.replace_namespaced_endpoint_slice(body["metadata"]["name"], namespace, body)
