@@ -67,6 +67,7 @@ class ControlPlane:
         self.seed: Any = None  # edgeconform.rehearsal.seed.Seed once seeded
         self._kube = None
         self.lbc = None
+        self.workload = None  # edgeconform.rehearsal.workload.Workload, made by the first rehearsal
 
     # --- start ----------------------------------------------------------------------------------------------
     def start(self) -> float:

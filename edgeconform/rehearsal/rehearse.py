@@ -87,9 +87,13 @@ class Rehearser:
 
     def __init__(self, cp: ControlPlane, controller: str = "emissary", timeout: float = RECONCILE_TIMEOUT):
         self.cp, self.controller, self.timeout = cp, controller, timeout
-        self.workload = Workload(cp)
+        # one per control plane: the node's pod addresses are handed out once, whoever rehearses
+        if getattr(cp, "workload", None) is None:
+            cp.workload = Workload(cp)
+        self.workload = cp.workload
         self.run_id = eks_plan.new_run_id()
         self._log_offset = 0
+        self._applied_at = 0.0
 
     # --- topologies -------------------------------------------------------------------------------------------
     def plan(self, t: Topology, mode: str) -> tuple[Result, Any]:
@@ -162,6 +166,7 @@ class Rehearser:
         from ..kube.api import ClusterError
 
         self._log_offset = len(self.cp.lbc_log())
+        self._applied_at = time.time()
         cluster = self.cluster()
         try:
             cluster.apply(objects)
@@ -252,13 +257,15 @@ class Rehearser:
         from kubernetes import client
 
         core = client.CoreV1Api(self.cp.kube)
-        events = core.list_namespaced_event(ref.namespace, field_selector=f"involvedObject.name={ref.name}").items
+        obj = self._get(cluster, ref) or {}
+        uid = (obj.get("metadata") or {}).get("uid")
+        events = core.list_namespaced_event(  # this very object's (one of the same name may have been rehearsed before)
+            ref.namespace, field_selector=f"involvedObject.name={ref.name},involvedObject.uid={uid}").items
         for event in events:
             if event.type == "Warning" and event.reason in ("FailedBuildModel", "FailedDeployModel"):
                 return f"event {event.reason} on {ref.describe()}: {event.message}"
         if ref.kind == "Gateway":
-            obj = self._get(cluster, ref)
-            for condition in ((obj or {}).get("status") or {}).get("conditions", []):
+            for condition in (obj.get("status") or {}).get("conditions", []):
                 if condition["type"] in ("Accepted", "Programmed") and condition["status"] == "False" \
                         and condition.get("reason") not in ("Pending",):
                     return f"Gateway condition {condition['type']}=False ({condition.get('reason')}): " \
