@@ -11,7 +11,7 @@ The config file (``--eks-config FILE``, YAML) carries what does not change betwe
     domain: edge.example.com          # replaces edgeconform.test in every hostname and certificate name
     certificates:                     # certificate name -> ACM (or IAM server certificate) ARN
       default.edge.example.com: arn:aws:acm:eu-west-1:123456789012:certificate/...
-    trust_store: my-trust-store       # ALB mutual TLS verify: the ELB trust store (ARN or name)
+    trust_store: my-trust-store       # ALB mutual TLS verify: the ELB trust store (ARN or name) with the test CA
     client_ip: 203.0.113.7            # the runner's address as the internet sees it
     allow_from: [203.0.113.7/32]      # who may reach the throwaway load balancers (default: client_ip/32)
     vpc_cidrs: [10.0.0.0/16]          # the load balancers' private addresses (default: RFC 1918 + 100.64/10)

@@ -133,6 +133,10 @@ class EksTarget(Target):
 
     @classmethod
     def from_options(cls, options, controller: str) -> EksTarget:
+        if options.get("rehearsal") and cls is EksTarget:
+            from ...rehearsal.target import RehearsalEksTarget
+
+            return RehearsalEksTarget.from_options(options, controller)
         try:
             settings = eks_settings.load(
                 options["eks_config"], kubeconfig=options["kubeconfig"], context=options["context"],
