@@ -232,10 +232,11 @@ class ControlPlane:
         if self._kube is not None:
             self._kube.close()
             self._kube = None
+        # Nothing of a rehearsal is kept (etcd's data, moto's state go with the folder): a short grace, then SIGKILL
         if self.supervisor is not None:
-            self.supervisor.stop()
+            self.supervisor.stop(grace=0.3)
         if self.ns is not None:
-            self.ns.close()
+            self.ns.close(grace=0.3)
             self.ns = None
 
     def __enter__(self) -> ControlPlane:
