@@ -35,13 +35,8 @@ from typing import Any
 from .. import supervisor as sup
 from ..targets.local import netns
 from .components import Components, RehearsalError, find
+from .names import ACCOUNT, CLUSTER_NAME, CREDENTIALS, PORTS, REGION
 
-CLUSTER_NAME = "edgeconform-rehearsal"
-REGION = "eu-west-1"
-ACCOUNT = "123456789012"  # moto's default account
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "rehearsal", "AWS_SECRET_ACCESS_KEY": "rehearsal"}  # moto accepts any
-PORTS = {"etcd": 2379, "etcd-peer": 2380, "apiserver": 6443, "moto": 5000, "webhook": 9443, "lbc-health": 61779,
-         "lbc-metrics": 8080}
 START_TIMEOUT = float(os.environ.get("EDGECONFORM_REHEARSAL_START_TIMEOUT", "60"))
 # The LBC's service IDs (aws-sdk-go-v2 ServiceID) -> moto, which serves every service on one port
 LBC_SERVICES = ("EC2", "Elastic Load Balancing v2", "ACM", "Shield", "WAFV2", "WAF Regional", "STS",

@@ -25,8 +25,9 @@ import yaml
 
 from .. import certs
 from .components import RehearsalError
+from .names import ACCOUNT, CLUSTER_NAME, PORTS, REGION
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # only for annotations: the control plane calls in here
     from .controlplane import ControlPlane
 
 ZONES = ("a", "b")
@@ -39,7 +40,6 @@ ESTABLISH_TIMEOUT = 30.0
 
 
 def trust_stores() -> dict[str, str]:
-    from .controlplane import ACCOUNT, REGION
 
     return {TRUST_STORE: f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:truststore/{TRUST_STORE}/0123456789abcdef"}
 
@@ -79,7 +79,6 @@ def read_crds(directory: Path) -> list[dict[str, Any]]:
 
 
 def _aws(cp: ControlPlane) -> Seed:
-    from .controlplane import CLUSTER_NAME, REGION
 
     ec2 = cp.aws("ec2")
     cluster_tag = f"kubernetes.io/cluster/{CLUSTER_NAME}"
@@ -224,7 +223,6 @@ def webhook_configurations(ca_pem: bytes, port: int) -> list[dict[str, Any]]:
 def register_webhooks(cp: ControlPlane) -> None:
     from kubernetes import client
 
-    from .controlplane import PORTS
 
     api = client.AdmissionregistrationV1Api(cp.kube)
     mutating, validating = webhook_configurations(cp.pki.ca_pem, PORTS["webhook"])

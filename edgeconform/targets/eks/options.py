@@ -40,3 +40,7 @@ SPEC = TargetSpec(
     place="cluster",
     parallel=False,  # it reconfigures the cluster's one ingress controller, whose settings are cluster-wide
 )
+
+# --rehearsal: the same target against the rehearsal control plane (edgeconform/rehearsal/target.py)
+REHEARSAL = TargetSpec(name="eks", description="the eks target against the rehearsal control plane",
+                       load="edgeconform.rehearsal.target:RehearsalEksTarget", place="cluster", parallel=False)
