@@ -61,7 +61,10 @@ class Manifests:
 
     def imported(self):
         """The topology the manifests mean (documented rules), certificates named as the rehearsal names them."""
-        return importing.from_documents(self.docs, self.paths, acm_certs={n: a for a, n in self.names.items()})
+        edges = self.edges()
+        name = edges[0].name if len(edges) == 1 else None  # the topology is named after its load balancer's object
+        return importing.from_documents(self.docs, self.paths, acm_certs={n: a for a, n in self.names.items()},
+                                        name=name)
 
     def for_control_plane(self, cp) -> list[dict[str, Any]]:
         """The objects to apply, their certificate ARNs replaced by the seeded ones (in moto)."""

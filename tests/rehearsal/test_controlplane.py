@@ -162,3 +162,23 @@ def test_the_catalog_rehearses_in_both_modes_with_the_real_lbc(tmp_path):
 
     Draft202012Validator(json.loads((tmp_path / "aws-model.schema.json").read_text())).validate(
         {k: v for k, v in model.items() if k != "$schema"})
+
+
+def test_your_own_manifests_are_compared_with_what_they_mean(plane, tmp_path, capsys):
+    """edgeconform rehearse on manifests without --expect: the topology `edgeconform import` reads from them."""
+    from edgeconform.cli import main
+    from edgeconform.rehearsal.manifests import Manifests
+    from edgeconform.rehearsal.rehearse import Rehearser
+
+    arns = [f"--acm-cert={name}.edgeconform.test=arn:aws:acm:eu-west-1:123456789012:certificate/{i}1111111-1111-1111-"
+            "1111-111111111111" for i, name in enumerate(("default", "app", "api"), 1)]
+    assert main(["plan", "--target", "eks", "--topology", "nlb-tls", *arns]) == 0
+    manifests = tmp_path / "nlb-tls.yaml"
+    manifests.write_text(capsys.readouterr().out)
+    given = Manifests([str(manifests)])
+    assert "Deployment edgeconform-echo" in given.left_out  # nothing runs pods here: not applied
+    meant = given.imported().topology
+    assert meant.name == "edgeconform-nlb-tls" and meant.lb.proxy_protocol == "v2"
+    result = Rehearser(plane).rehearse_manifests(given, meant)
+    assert result.ok, result.lines()
+    assert result.load_balancer.listeners[1].default_certificate == "cert-1.rehearsal.test"
