@@ -60,14 +60,28 @@ class Seed:
         return next((name for name, known in self.certificates.items() if known == arn), arn)
 
 
-def seed(cp: ControlPlane, crds: list[dict[str, Any]]) -> Seed:
-    """AWS and the CRDs at the same time, then the Node (it names the instance)."""
+def seed(cp: ControlPlane, crds: list[dict[str, Any]], vpc_ready=None) -> Seed:
+    """AWS and the CRDs at the same time, then the Node (it names the instance). ``vpc_ready(vpc_id)`` is called
+    once the CRDs are established and the VPC exists (what the LBC needs to start), while the rest goes on."""
+    import threading
     from concurrent.futures import ThreadPoolExecutor
 
+    vpc: dict[str, str] = {}
+    made = threading.Event()
+
+    def on_vpc(vpc_id: str) -> None:
+        vpc["id"] = vpc_id
+        made.set()
+
     with ThreadPoolExecutor(2) as pool:
-        installed = pool.submit(install_crds, cp, crds)
-        result = _aws(cp)
-        installed.result()
+        aws = pool.submit(_aws, cp, on_vpc)
+        install_crds(cp, crds)
+        while not made.wait(0.05):
+            if aws.done():
+                aws.result()  # raises what stopped it before the VPC existed
+        if vpc_ready is not None:
+            vpc_ready(vpc["id"])
+        result = aws.result()
     _kubernetes(cp, result)
     return result
 
@@ -78,13 +92,15 @@ def read_crds(directory: Path) -> list[dict[str, Any]]:
             if doc and doc.get("kind") == "CustomResourceDefinition"]
 
 
-def _aws(cp: ControlPlane) -> Seed:
+def _aws(cp: ControlPlane, on_vpc=None) -> Seed:
 
     ec2 = cp.aws("ec2")
     cluster_tag = f"kubernetes.io/cluster/{CLUSTER_NAME}"
     vpc = ec2.create_vpc(CidrBlock=VPC_CIDR, AmazonProvidedIpv6CidrBlock=True,
                          TagSpecifications=[_tags("vpc", Name=CLUSTER_NAME)])["Vpc"]
     vpc_id = vpc["VpcId"]
+    if on_vpc is not None:
+        on_vpc(vpc_id)
     ipv6 = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0].get("Ipv6CidrBlockAssociationSet", [])
     v6_subnets = list(ipaddress.ip_network(ipv6[0]["Ipv6CidrBlock"]).subnets(new_prefix=64)) if ipv6 else []
     subnets: dict[str, str] = {}
