@@ -177,6 +177,8 @@ class ControlPlane:
                 f"--health-probe-bind-addr=127.0.0.1:{PORTS['lbc-health']}",
                 f"--metrics-bind-addr=127.0.0.1:{PORTS['lbc-metrics']}",
                 "--feature-gates=NLBGatewayAPI=true,ALBGatewayAPI=true",
+                # a binding that failed (a transient moto error) is retried within seconds, not after up to 1000 s
+                "--targetgroupbinding-max-exponential-backoff-delay=5s",
                 "--log-level=info"]
         if self.load_balancer_class:
             argv.append(f"--load-balancer-class={self.load_balancer_class}")

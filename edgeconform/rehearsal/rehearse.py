@@ -7,9 +7,11 @@ waited for, the AWS model it built read back from moto, and compared with each t
   ingress controller's own resources: nothing runs pods here, and the LBC reads neither.
 - The pods and EndpointSlices behind the Services: edgeconform.rehearsal.workload.
 - Done when every load balancer has its DNS name in its object's status and every target group the LBC made has its
-  TargetGroupBinding reconciled (the targets are registered); a "Reconciler error" in the LBC's log, a Warning
-  event on the object (FailedBuildModel, FailedDeployModel) or a Gateway condition that is False ends that
-  topology's wait at once, with the message. All topologies are waited for together.
+  TargetGroupBinding reconciled (the targets are registered); a "Reconciler error" the LBC logs again for the object
+  (its answer: an unparsable annotation fails every retry), a Warning event on the object (FailedBuildModel,
+  FailedDeployModel) or a Gateway condition that is False ends that topology's wait at once, with the message. One
+  Reconciler error the LBC then gets over (two reconciles racing to create one listener rule: PriorityInUse, seen
+  once in some dozen Gateway rehearsals) is kept as a note of the result. All topologies are waited for together.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ class Result:
     seconds: float = 0.0
     objects: list[dict[str, Any]] = field(default_factory=list)
     settings: list[Any] = field(default_factory=list)
+    waiting: str = ""  # what the wait saw last (target groups without a reconciled binding)
+    notes: list[str] = field(default_factory=list)  # a Reconciler error the LBC got over (logged once, then built)
 
     @property
     def ok(self) -> bool:
@@ -66,7 +70,7 @@ class Result:
             return [f"{self.topology.name}: skipped: {self.skipped}"]
         if self.error:
             return [f"{self.topology.name}: the LBC did not build it: {self.error}"]
-        lines = [d.line() for d in self.differences]
+        lines = [d.line() for d in self.differences] + [f"{self.topology.name}: note: {n}" for n in self.notes]
         if not self.failures:
             lines.insert(0, f"{self.topology.name}: the AWS model agrees with the topology ({self.seconds:.1f} s)")
         return lines
@@ -193,27 +197,36 @@ class Rehearser:
         elbv2 = self.cp.aws("elbv2")
         while pending:
             self.cp.check()
-            errors = self.reconciler_errors()
+            counted = self.reconciler_errors()
+            errors = {key: message for key, (message, _count) in counted.items()}
             for name, result in list(pending.items()):
                 ref = refs[name]
-                problem = errors.get((ref.namespace, ref.name)) or self._object_problem(cluster, ref)
+                # an error the LBC logs again is its answer; logged once, it may be a race it gets over (a rule
+                # created by two reconciles): the wait goes on and the result notes it
+                message, count = counted.get((ref.namespace, ref.name), (None, 0))
+                problem = (message if count >= 2 else None) or self._object_problem(cluster, ref)
                 if problem:
                     result.error, result.seconds = problem, time.monotonic() - started
                     del pending[name]
                     continue
                 host = self._address(cluster, ref)
-                if host and _quietly(lambda: self._targets_bound(cluster, elbv2, host)):
+                if host and _quietly(lambda: self._targets_bound(cluster, elbv2, host, result)):
                     result.seconds = time.monotonic() - started
                     lbs = read_back(elbv2, [host], {arn: n for n, arn in self.cp.seed.certificates.items()})
                     result.load_balancer = lbs[0] if lbs else None
                     result.differences = compare(result.topology, result.load_balancer, result.settings,
                                                  scheme=SCHEME, expected_targets=self.expected_targets())
+                    if message:
+                        result.notes.append(f"the LBC logged once, then built it: {message}")
                     del pending[name]
             if pending and time.monotonic() > deadline:
                 for result in pending.values():
                     ref = refs[result.topology.name]
                     result.error = (f"{ref.describe()} was not built within {self.timeout:g} s "
-                                    f"(EDGECONFORM_REHEARSAL_TIMEOUT); last seen: {self._status(cluster, ref)}")
+                                    f"(EDGECONFORM_REHEARSAL_TIMEOUT); last seen: {self._status(cluster, ref)}"
+                                    + (f"; {result.waiting}" if result.waiting else "")
+                                    + "".join(f"; {message}" for (namespace, name), message in errors.items()
+                                              if namespace == ref.namespace and name.startswith("k8s-")))
                 return
             if pending:
                 time.sleep(0.2)
@@ -239,9 +252,10 @@ class Rehearser:
     def expected_targets(self) -> dict[str, set[str]]:
         return {"instance": {self.cp.seed.instance_id}, "ip": set(self.cp.seed.pod_ips)}
 
-    def reconciler_errors(self) -> dict[tuple[str, str], str]:
-        """(namespace, name) -> the LBC's "Reconciler error" message, from its log since the last apply."""
-        found: dict[tuple[str, str], str] = {}
+    def reconciler_errors(self) -> dict[tuple[str, str], tuple[str, int]]:
+        """(namespace, name) -> (the LBC's first "Reconciler error" message, how many it logged), from its log since
+        the last apply."""
+        found: dict[tuple[str, str], tuple[str, int]] = {}
         for line in self.cp.lbc_log()[self._log_offset:].splitlines():
             if "Reconciler error" not in line:
                 continue
@@ -250,7 +264,9 @@ class Rehearser:
             except ValueError:
                 continue
             key = (entry.get("namespace", ""), entry.get("name", ""))
-            found.setdefault(key, f"{entry.get('controller', 'the LBC')}: Reconciler error: {entry.get('error', line)}")
+            first, count = found.get(key, (f"{entry.get('controller', 'the LBC')}: Reconciler error: "
+                                           f"{entry.get('error', line)}", 0))
+            found[key] = (first, count + 1)
         return found
 
     def _object_problem(self, cluster, ref) -> str | None:
@@ -291,8 +307,9 @@ class Rehearser:
         obj = self._get(cluster, ref)
         return json.dumps((obj or {}).get("status") or {}, default=str)[:400] if obj else "the object is gone"
 
-    def _targets_bound(self, cluster, elbv2, host: str) -> bool:
-        """Every target group of the load balancer at ``host`` has a reconciled TargetGroupBinding."""
+    def _targets_bound(self, cluster, elbv2, host: str, result: Result) -> bool:
+        """Every target group of the load balancer at ``host`` has a reconciled TargetGroupBinding (``result.waiting``
+        says which are not)."""
         lbs = [lb for lb in elbv2.describe_load_balancers()["LoadBalancers"] if lb["DNSName"] == host]
         if not lbs:
             return False
@@ -303,11 +320,14 @@ class Rehearser:
         if not groups:
             return False
         bindings = cluster.dynamic.resources.get(api_version="elbv2.k8s.aws/v1beta1", kind="TargetGroupBinding")
-        bound = set()
+        bound, seen = set(), {}
         for item in bindings.get().to_dict().get("items", []):
             generation = item["metadata"].get("generation")
+            seen[item["spec"]["targetGroupARN"]] = f"TargetGroupBinding {item['metadata']['namespace']}/" \
+                f"{item['metadata']['name']} status {item.get('status')}, generation {generation}"
             if (item.get("status") or {}).get("observedGeneration") == generation:
                 bound.add(item["spec"]["targetGroupARN"])
+        result.waiting = "; ".join(seen.get(arn, f"no TargetGroupBinding for {arn}") for arn in sorted(groups - bound))
         return groups <= bound
 
     # --- deleting ----------------------------------------------------------------------------------------------
