@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         if args.expect and args.expect not in topologies:
             return _usage(f"--expect {args.expect!r}: unknown topology; known: {', '.join(topologies)}")
         expected = topologies.get(args.expect) if args.expect else None
-    install_signal_handlers(None)
+    install_signal_handlers()
     try:
         if manifests:
             results = _manifests(manifests, expected, modes[0])

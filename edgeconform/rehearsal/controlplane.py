@@ -322,7 +322,7 @@ def _pump(a: socket.socket, b: socket.socket) -> None:
     other.join()
 
 
-def install_signal_handlers(close=None) -> None:
+def install_signal_handlers() -> None:
     """SIGTERM (a cancelled CI job) ends like Ctrl-C: KeyboardInterrupt, so every ``finally`` closes the plane."""
     def stop(signum, frame) -> None:
         raise KeyboardInterrupt(f"signal {signum}")

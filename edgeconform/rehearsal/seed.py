@@ -56,9 +56,6 @@ class Seed:
     cert_files: dict[str, certs.IssuedCert] = field(default_factory=dict)
     pod_ips: list[str] = field(default_factory=lambda: list(POD_IPS))
 
-    def name_of(self, arn: str) -> str:
-        return next((name for name, known in self.certificates.items() if known == arn), arn)
-
 
 def seed(cp: ControlPlane, crds: list[dict[str, Any]], vpc_ready=None) -> Seed:
     """AWS and the CRDs at the same time, then the Node (it names the instance). ``vpc_ready(vpc_id)`` is called
