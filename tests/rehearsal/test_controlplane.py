@@ -182,3 +182,19 @@ def test_your_own_manifests_are_compared_with_what_they_mean(plane, tmp_path, ca
     result = Rehearser(plane).rehearse_manifests(given, meant)
     assert result.ok, result.lines()
     assert result.load_balancer.listeners[1].default_certificate == "cert-1.rehearsal.test"
+
+
+def test_an_imported_topology_file_rehearses(plane, tmp_path, capsys):
+    """`edgeconform import` of a plan's manifests gives a topology file; rehearsing it builds what it says."""
+    from edgeconform.cli import main
+    from edgeconform.rehearsal.rehearse import Rehearser
+
+    arns = [f"--acm-cert={name}.edgeconform.test=arn:aws:acm:eu-west-1:123456789012:certificate/{i}1111111-1111-1111-"
+            "1111-111111111111" for i, name in enumerate(("default", "app", "api"), 1)]
+    assert main(["plan", "--target", "eks", "--topology", "nlb-tls", *arns]) == 0
+    manifests, imported = tmp_path / "nlb-tls.yaml", tmp_path / "imported.yaml"
+    manifests.write_text(capsys.readouterr().out)
+    assert main(["import", str(manifests), "-o", str(imported), "--hostname", "app.edgeconform.test"]) == 0
+    (t,) = catalog.load_file(imported).values()
+    (result,) = Rehearser(plane).rehearse([t], "lbc-annotations")
+    assert result.ok, result.lines()
