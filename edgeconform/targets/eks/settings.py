@@ -11,6 +11,7 @@ The config file (``--eks-config FILE``, YAML) carries what does not change betwe
     domain: edge.example.com          # replaces edgeconform.test in every hostname and certificate name
     certificates:                     # certificate name -> ACM (or IAM server certificate) ARN
       default.edge.example.com: arn:aws:acm:eu-west-1:123456789012:certificate/...
+    trust_store: my-trust-store       # ALB mutual TLS verify: the ELB trust store (ARN or name) with the test CA
     client_ip: 203.0.113.7            # the runner's address as the internet sees it
     allow_from: [203.0.113.7/32]      # who may reach the throwaway load balancers (default: client_ip/32)
     vpc_cidrs: [10.0.0.0/16]          # the load balancers' private addresses (default: RFC 1918 + 100.64/10)
@@ -68,6 +69,7 @@ class EksSettings(BaseModel):
     scheme: Literal["internet-facing", "internal"] = "internet-facing"
     domain: str | None = None
     certificates: dict[str, str] = {}
+    trust_store: str | None = None  # ALB mutual TLS in verify mode: the trust store's ARN or name
     client_ip: str | None = None
     allow_from: list[str] | None = None
     vpc_cidrs: list[str] = Field(default_factory=lambda: list(DEFAULT_VPC_CIDRS))

@@ -134,6 +134,10 @@ class EksTarget(Target):
 
     @classmethod
     def from_options(cls, options, controller: str) -> EksTarget:
+        if options.get("rehearsal") and cls is EksTarget:  # loaded as the registry loads targets (no import cycle)
+            from .options import REHEARSAL
+
+            return REHEARSAL.target_class().from_options(options, controller)
         try:
             settings = eks_settings.load(
                 options["eks_config"], kubeconfig=options["kubeconfig"], context=options["context"],
