@@ -22,6 +22,7 @@ import errno
 import json
 import os
 import stat
+import sys
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
@@ -197,6 +198,18 @@ def _walk(folder: Path, suffixes: tuple[str, ...], lim: Limits) -> list[Path]:
             if len(found) > lim.files:
                 raise _too_many(folder, lim)
     return sorted(found)
+
+
+def member(folder: str | Path, name: str) -> Path:
+    """The file ``name`` of ``folder`` (a report directory's report.json): a symlink there must stay inside it."""
+    folder = Path(folder)
+    path = folder / name
+    if path.is_symlink():
+        target = _target(path, required=True)
+        root = folder.resolve()
+        if root not in target.parents:
+            raise Refused(path, f"a symlink that leads out of {folder} (to {target}): give the file itself")
+    return path
 
 
 def _target(link: Path, *, required: bool) -> Path | None:
@@ -426,8 +439,9 @@ def json_loads(text: str, path: str | Path) -> Any:
         raise Refused(path, f"JSON nested more than {lim.depth} deep: give the file edgeconform wrote") from None
     except json.JSONDecodeError as exc:
         raise Refused(path, f"not JSON: {exc.msg} (column {exc.colno})", line=exc.lineno) from None
-    except ValueError as exc:  # a number too long to read
-        raise Refused(path, f"not JSON edgeconform reads: {exc}") from None
+    except ValueError:  # Python reads no integer of more than sys.get_int_max_str_digits() digits
+        raise Refused(path, f"not JSON edgeconform reads: a number of more than {sys.get_int_max_str_digits()} "
+                            "digits") from None
     if _depth(data) > lim.depth:
         raise Refused(path, f"JSON nested more than {lim.depth} deep: give the file edgeconform wrote")
     return data
@@ -449,4 +463,5 @@ def load_json(path: str | Path, *, what: str = "file") -> Any:
 
 
 __all__ = ["Budget", "Limits", "Parsed", "Refused", "clean", "decode", "files", "json_loads", "key_lines", "limits",
+           "member",
            "load_json", "read_bytes", "read_text", "shown", "yaml_document", "yaml_documents"]
