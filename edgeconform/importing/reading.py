@@ -62,7 +62,7 @@ class Reading:
     def unknown(self, doc: Document, key: str, value: Any, *path: Any) -> None:
         """Read, not understood: kept in the imported record (never dropped silently)."""
         self.not_understood.append({"file": self.ref(doc, *path).rpartition(":")[0], "line": doc.line(*path),
-                                    "object": doc.describe(), "key": key,
+                                    "object": doc.describe(), "key": str(key),  # a YAML key may be a number
                                     "value": value if isinstance(value, (str, int, float, bool)) or value is None
                                     else yaml.safe_dump(value, default_flow_style=True).strip()})
 

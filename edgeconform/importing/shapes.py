@@ -77,8 +77,8 @@ def problems(data: Any) -> list[tuple[tuple[Any, ...], str]]:
     if not kind:
         return shape_problems(data, SHAPES[""])
     found = shape_problems(data, SHAPES["*"])
-    if found or not isinstance(kind, str):
+    if not isinstance(kind, str):
         return found
     group = str(data.get("apiVersion", "")).rpartition("/")[0]
     own = SHAPES.get(f"{group}/{kind}") or SHAPES.get(kind)
-    return shape_problems(data, own) if own is not None else []
+    return list(dict.fromkeys(found + (shape_problems(data, own) if own is not None else [])))  # spec: once

@@ -11,12 +11,12 @@ from typing import Any
 
 import yaml
 from yaml.composer import Composer
-from yaml.constructor import SafeConstructor
+from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
 from yaml.resolver import Resolver
 
 from .files import read_text
-from .limits import ENVIRONMENT, Limits, Refused, limits
+from .limits import ENVIRONMENT, Limits, Refused, limits, shown
 
 try:  # libyaml's parser: fast, and iterative (its composer is not used: see _Loader)
     from yaml._yaml import CParser as _Parser
@@ -101,6 +101,15 @@ class _Loader(Composer, _Parser, SafeConstructor, Resolver):
         finally:
             self.depth -= 1
             self.open.discard(event.anchor)
+
+    def construct_object(self, node, deep=False):
+        """PyYAML's safe constructors fail on some tagged values with Python's own errors (``!!float ""``,
+        ``!!bool foo``, ``!!timestamp x``, a 5,000-digit int, a 13th month): a YAML error at the node instead."""
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, IndexError, KeyError, AttributeError, TypeError, OverflowError):
+            raise ConstructorError(None, None, f"cannot read {shown(node.value)} as {node.tag.rpartition(':')[2]}",
+                                   node.start_mark) from None
 
     def _size(self, node: yaml.Node) -> int:
         key = id(node)
