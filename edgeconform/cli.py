@@ -23,10 +23,11 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from . import __version__, behaviours, catalog, controllers, findings, sources
+from .report.escaping import terminal as escape  # what the files say: text, never markup or control codes
+from .untrusted import clean
 from .binaries import MissingBinary
 from .supervisor import ProcessFailed
 from .targets import TargetUnavailable
@@ -123,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_manifests(_load(args.topology_file), args.name, args.controller, args.lb_address)
         return cmd_up(args)
     except catalog.TopologyError as exc:
-        print(f"edgeconform: {exc}", file=sys.stderr)
+        print(f"edgeconform: {_lines(exc)}", file=sys.stderr)
         return 2
 
 
@@ -153,7 +154,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     console = Console(highlight=False)
     style = {"works": "green", "limited": "yellow", "n/a": "dim"}
     for t in topologies.values():
-        console.print(f"[bold]{t.name}[/]  [dim]{escape(t.origin)}[/]")
+        console.print(f"[bold]{escape(t.name)}[/]  [dim]{escape(t.origin)}[/]")
         console.print(escape(_edge_words(t)), style="cyan")
         table = Table(box=None, show_header=False, padding=(0, 1), pad_edge=False)
         table.add_column(no_wrap=True)
@@ -223,7 +224,7 @@ def cmd_report_merge(args: argparse.Namespace) -> int:
     try:
         reports = [report.load(path) for path in args.inputs]
     except report.ReportError as exc:
-        print(f"edgeconform: {exc}", file=sys.stderr)
+        print(f"edgeconform: {_lines(exc)}", file=sys.stderr)
         return 2
     out = Path(args.output)
     if out.exists() and not out.is_dir():
@@ -234,7 +235,7 @@ def cmd_report_merge(args: argparse.Namespace) -> int:
     console = Console(highlight=False)
     print(render(merged, width=console.width, color=console.is_terminal), end="")
     for warning in merged.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {clean(warning)}", file=sys.stderr)
     print(f"edgeconform report: {', '.join(str(p) for p in written)}")
     return 1 if args.fail_on_drift and merged.drift() else 0
 
@@ -255,7 +256,7 @@ def cmd_compare(args: argparse.Namespace, pytest_args: list[str]) -> int:
         migration = compare.compare(args.before, args.after, args.controller, work, pytest_args)
         written = compare.write(migration, out) if out is not None else []
     except compare.CompareError as exc:
-        print(f"edgeconform compare: {exc}", file=sys.stderr)
+        print(f"edgeconform compare: {_lines(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("edgeconform compare: interrupted; both runs were stopped", file=sys.stderr)
@@ -276,7 +277,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from .importing import cluster
 
     def fail(message: str) -> int:
-        print(f"edgeconform import: {message}", file=sys.stderr)
+        print(f"edgeconform import: {_lines(message)}", file=sys.stderr)
         return 2
 
     acm: dict[str, str] = {}
@@ -308,9 +309,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     text = importing.render(result)
     for finding in findings.findings(result.topology):  # what the settings imply, before anything runs
         label = "finding" if finding.kind == "mistake" else "note"
-        print(f"{label}: {finding}", file=sys.stderr)
+        print(f"{label}: {clean(finding)}", file=sys.stderr)
     for warning in result.record["warnings"]:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {clean(warning)}", file=sys.stderr)
     if result.record["not_understood"]:
         print(f"edgeconform import: {len(result.record['not_understood'])} key(s) read but not understood: listed "
               "under imported.not_understood", file=sys.stderr)
@@ -321,6 +322,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         output.write_text(text)
         print(f"edgeconform import: wrote topology {result.name} to {output}", file=sys.stderr)
     return 0
+
+
+def _lines(message: object) -> str:
+    """An error's message as it is printed: each of its lines (one per problem) safe on a terminal."""
+    return "\n".join(clean(line) for line in str(message).splitlines())
 
 
 def _interrupt(signum, frame):
