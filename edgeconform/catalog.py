@@ -32,6 +32,8 @@ from .topology import TRUST_FIELDS, Topology
 
 CATALOG_PATH = "catalog/topologies.yaml"
 TOP_LEVEL = ("version", "defaults", "topologies", "imported")
+# A topology's name: it names folders, network namespaces, pytest ids and Kubernetes objects.
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 # A manifest reference in ``sources:``: PATH:LINE (a source key never holds a colon).
 MANIFEST_REF = re.compile(r"^(?P<path>[^:\s]+):(?P<line>[1-9][0-9]*)$")
 
@@ -188,6 +190,10 @@ def parse(data: dict[str, Any], path: str = "<topology>", line=None) -> Topology
     ``line``: field -> its line in the file, where there is one."""
     name = str(data.get("name", "?"))
     line = line or (lambda field: None)
+    if not NAME.match(name):
+        raise TopologyError(path, f"the name {untrusted.shown(name)} is not letters, digits, '.', '_' and '-' (at most "
+                                  "63, a letter or digit first): it names folders, namespaces and Kubernetes objects",
+                            line=line(None))
     try:
         topology = Topology.model_validate(data)
     except ValidationError as exc:
