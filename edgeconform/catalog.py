@@ -34,6 +34,10 @@ CATALOG_PATH = "catalog/topologies.yaml"
 TOP_LEVEL = ("version", "defaults", "topologies", "imported")
 # A topology's name: it names folders, network namespaces, pytest ids and Kubernetes objects.
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+# A hostname, or a certificate's name (which may be a wildcard): DNS labels of letters, digits and hyphens (an
+# internationalised name in its xn-- form). Edges issue certificates for them and send them as SNI and Host.
+DNS_NAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}"
+                      r"[A-Za-z0-9])?)*\.?$")
 # A manifest reference in ``sources:``: PATH:LINE (a source key never holds a colon).
 MANIFEST_REF = re.compile(r"^(?P<path>[^:\s]+):(?P<line>[1-9][0-9]*)$")
 
@@ -269,6 +273,16 @@ def consistency_problems(t: Topology) -> list[tuple[str, str]]:
     lb, model, problems = t.lb, t.lb_model, []
     add = problems.append
     cites = lambda *facts: sources.cite(model.cite(*facts))  # noqa: E731
+    names = [(f"hostnames.{i}", name, False) for i, name in enumerate(t.hostnames)]
+    names += [(f"load_balancer.certificates.{i}", name, True) for i, name in enumerate(lb.certificates)]
+    names += [(f"controller.certificates.{i}", name, True) for i, name in enumerate(t.controller.certificates)]
+    if lb.cloudfront is not None:
+        names.append(("load_balancer.cloudfront.certificate", lb.cloudfront.certificate, True))
+    for field, name, wildcard in names:
+        if not DNS_NAME.match(name.removeprefix("*.") if wildcard else name):
+            add((field, f"{untrusted.shown(name)} is not a DNS name (letters, digits and hyphens between dots"
+                        f"{'; a wildcard as *.domain' if wildcard else ''}; an internationalised name in its xn-- "
+                        "form)"))
     ports = [listener.port for listener in lb.listeners]
     for i, listener in enumerate(lb.listeners):
         if listener.protocol not in model.protocols:
