@@ -3,6 +3,7 @@ inside the folder they are in; text that is UTF-8 without NUL bytes."""
 
 from __future__ import annotations
 
+import codecs
 import errno
 import os
 import stat
@@ -162,6 +163,10 @@ def read_text(path: str | Path, *, what: str = "file") -> str:
 
 
 def decode(data: bytes, path: str | Path) -> str:
+    for bom, name in ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"), (codecs.BOM_UTF16_LE, "UTF-16"),
+                      (codecs.BOM_UTF16_BE, "UTF-16")):
+        if data.startswith(bom):
+            raise Refused(path, f"{name} text: save it as UTF-8", line=1)
     nul = data.find(b"\x00")
     if nul >= 0:
         raise Refused(path, "a NUL byte: this is a binary file, not text", line=data.count(b"\n", 0, nul) + 1)
