@@ -55,8 +55,8 @@ def list_objects(kubeconfig: str, *, context: str | None = None, namespace: str 
         raise ImportFailed(f"no such kubeconfig file ({where})", file=kubeconfig)
     try:  # read as untrusted input first: the client's own reader has no limits
         api = client(kubeconfig, context)
-    except KubeconfigError as exc:
-        raise ImportFailed(str(exc)) from None
+    except KubeconfigError as exc:  # every problem on its own line
+        raise ImportFailed.several([ImportFailed(line) for line in str(exc).splitlines()]) from None
     except (ConfigException, ValueError, OSError) as exc:
         raise ImportFailed(f"cannot use the kubeconfig ({where}): {exc}", file=kubeconfig) from None
     api.configuration.retries = 0  # one attempt: an unreachable server is reported at once

@@ -47,8 +47,8 @@ def check(kubeconfig: str | Path, context: str | None = None) -> Path:
     except untrusted.Refused as exc:
         raise KubeconfigError(str(exc)) from None
     data = parsed.data if parsed is not None else None
-    if not isinstance(data, dict):
-        raise KubeconfigError(f"{untrusted.clean(str(path))}: not a kubeconfig (a mapping with clusters, contexts, "
+    if not isinstance(data, dict) or not {"clusters", "contexts"} <= set(data):
+        raise KubeconfigError(f"{untrusted.clean(str(path))}: not a kubeconfig (a mapping with clusters, contexts and "
                               "users)")
     problems = untrusted.shape_problems(data, SHAPE)
     if problems:
