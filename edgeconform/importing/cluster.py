@@ -51,7 +51,7 @@ def list_objects(kubeconfig: str, *, context: str | None = None, namespace: str 
     except ImportError:
         raise ImportFailed("reading a cluster needs the Kubernetes client: pip install 'edgeconform[eks]'") from None
     where = _where(kubeconfig, context, namespace)
-    if not Path(kubeconfig).expanduser().exists():
+    if not Path(kubeconfig).expanduser().exists() and not Path(kubeconfig).expanduser().is_symlink():
         raise ImportFailed(f"no such kubeconfig file ({where})", file=kubeconfig)
     try:  # read as untrusted input first: the client's own reader has no limits
         api = client(kubeconfig, context)

@@ -38,7 +38,10 @@ def files(paths: Iterable[str | Path], suffixes: tuple[str, ...]) -> list[Path]:
             if real in seen:
                 continue
             seen.add(real)
-            total += _regular(item).st_size
+            size = _regular(item).st_size
+            if size > lim.file_bytes:
+                raise _too_large(item, lim, "file")
+            total += size
             out.append(item)
             if len(out) > lim.files:
                 raise _too_many(path, lim)
@@ -130,7 +133,8 @@ def _regular(path: Path) -> os.stat_result:
     except RuntimeError:
         raise Refused(path, "a symlink in a loop: remove it") from None
     except OSError as exc:
-        raise Refused(path, f"cannot read: {exc.strerror}") from None
+        raise Refused(path, "a symlink in a loop: remove it" if exc.errno == errno.ELOOP
+                      else f"cannot read: {exc.strerror}") from None
     if not stat.S_ISREG(found.st_mode):
         kind = "a folder" if stat.S_ISDIR(found.st_mode) else "not a regular file (a FIFO, socket or device)"
         raise Refused(path, f"{kind}: give a file")
@@ -152,9 +156,13 @@ def read_bytes(path: str | Path, *, what: str = "file") -> bytes:
             raise Refused(path, "not a regular file (a FIFO, socket or device): give a file")
         data = f.read(lim.file_bytes + 1)
     if len(data) > lim.file_bytes:
-        raise Refused(path, f"larger than {lim.file_bytes // MIB} MB: no {what} edgeconform reads is this large; "
-                            f"give the {what} itself (or raise the limit: {ENVIRONMENT}=file_bytes=N)")
+        raise _too_large(path, lim, what)
     return data
+
+
+def _too_large(path: Path, lim: Limits, what: str) -> Refused:
+    return Refused(path, f"larger than {lim.file_bytes // MIB} MB: no {what} edgeconform reads is this large; give "
+                         f"the {what} itself (or raise the limit: {ENVIRONMENT}=file_bytes=N)")
 
 
 def read_text(path: str | Path, *, what: str = "file") -> str:
