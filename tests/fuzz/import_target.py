@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """The coverage-guided fuzz target (atheris, libFuzzer) for ``edgeconform import``: each input is a manifests file
 (targets.import_manifests). An ImportFailed is a refusal, as it should be; any other exception is a crash, which
 libFuzzer writes to a file.
