@@ -6,7 +6,7 @@ business), ``[shape]`` a list of that shape, ``Each(shape)`` a mapping of any ke
 ``Required(shape)`` a key that must be there, ``IfMapping(shape)`` a value read only when it is a mapping (else the
 reader passes it by), a tuple either shape. Leaves: ``str``, ``int`` (a whole number, not true/false), ``bool``,
 ``SCALAR`` (any single value a reader turns into a string), ``ANY``. A null stands for a missing key (as in
-Kubernetes), except where a whole number is required.
+Kubernetes), except where a whole number is required; a list's item is never null.
 """
 
 from __future__ import annotations
@@ -57,14 +57,16 @@ def shape_problems(data: Any, shape: Any) -> list[tuple[tuple[Any, ...], str]]:
     return found
 
 
-def _check(value: Any, shape: Any, path: tuple[Any, ...], found: list) -> None:
+def _check(value: Any, shape: Any, path: tuple[Any, ...], found: list, item: bool = False) -> None:
+    """``item``: a list's item, which a null does not stand in for (hypothesis: a null hostname and a null Gateway
+    listener crashed import)."""
     if isinstance(shape, Required):
         shape = shape.shape
     if isinstance(shape, IfMapping):
         if not isinstance(value, dict):
             return
         shape = shape.shape
-    if value is None and shape is not int:
+    if value is None and shape is not int and not item:
         return
     if isinstance(shape, dict):
         if not isinstance(value, dict):
@@ -79,8 +81,8 @@ def _check(value: Any, shape: Any, path: tuple[Any, ...], found: list) -> None:
         if not isinstance(value, list):
             found.append((path, f"must be a list (got {shown(value)})"))
             return
-        for i, item in enumerate(value):
-            _check(item, shape[0], path + (i,), found)
+        for i, entry in enumerate(value):
+            _check(entry, shape[0], path + (i,), found, item=True)
     elif isinstance(shape, Each):
         if not isinstance(value, dict):
             found.append((path, f"must be a mapping (got {shown(value)})"))
