@@ -1,6 +1,6 @@
 """Injection strings, and valid inputs that carry them in every field that reaches a report or the terminal: a report
-to merge (every string of it), a topology file (description, hostnames, certificates, claims), manifests (hostnames,
-annotation values) and the observations a probe reports (header values). The corpus keeps them as files
+to merge (every string of it: names, hostnames, observations with header values, sources), a topology file (its
+free text: description, claims), manifests (annotation values, ConfigMap keys). The corpus keeps them as files
 (report-injection.json, topology-injection.yaml, manifests-injection.yaml: tests/hostile/test_corpus.py checks they
 are what this module writes); test_escaping.py checks every rendering shows them as text."""
 
@@ -63,20 +63,21 @@ def injection_report() -> dict:
 
 
 def injection_topology() -> dict:
-    """A valid topology file whose free-text fields are injection strings (its name must be plain: names are
-    checked; see the corpus's topology-bad-name.yaml)."""
+    """A valid topology file whose free-text fields are injection strings (its name, hostnames and certificate
+    names must be plain: they are checked, see the corpus's topology-bad-names.yaml and topology-bad-hostnames.yaml)."""
     return {"version": 1, "topologies": {"injection": {
         "description": " ".join(PAYLOADS),
-        "hostnames": ["app.edgeconform.test", *PAYLOADS[:4]],
+        "hostnames": ["app.edgeconform.test"],
         "load_balancer": {"model": "nlb", "listeners": [{"port": 80, "protocol": "TCP", "target": "http"},
                                                          {"port": 443, "protocol": "TLS", "target": "http"}],
-                          "certificates": [text(4), text(14)],
-                          "unverified": {text(5): text(15), text(6): text(16)}},
+                          "certificates": ["app.edgeconform.test"],
+                          "unverified": {text(i): text(i + 1) for i in range(0, len(PAYLOADS), 2)}},
         "controller": {"kind": "envoy"}}}}
 
 
 def injection_manifests() -> str:
-    """Manifests import accepts, with injection strings as hostnames and annotation values."""
+    """Manifests import accepts, with injection strings as annotation values and ConfigMap keys (listed as read but
+    not understood in the topology file it writes; a hostile hostname is refused: topology-bad-hostnames.yaml)."""
     service = {"apiVersion": "v1", "kind": "Service",
                "metadata": {"name": "edge", "namespace": "ingress-nginx", "annotations": {
                    "service.beta.kubernetes.io/aws-load-balancer-type": "external",
@@ -89,6 +90,20 @@ def injection_manifests() -> str:
     configmap = {"apiVersion": "v1", "kind": "ConfigMap",
                  "metadata": {"name": "ingress-nginx-controller", "namespace": "ingress-nginx"},
                  "data": {text(i): text(i + 1) for i in range(2, 12, 2)}}
-    ingress = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "shop", "namespace": "shop"},
-               "spec": {"ingressClassName": "nginx", "rules": [{"host": p} for p in PAYLOADS[:3]]}}
+    ingress = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {
+                   "name": "shop", "namespace": "shop", "annotations": {
+                       f"nginx.ingress.kubernetes.io/{i}": text(i) for i in range(len(PAYLOADS))}},
+               "spec": {"ingressClassName": "nginx", "rules": [{"host": "shop.example.test"}]}}
     return yaml.safe_dump_all([service, configmap, ingress], sort_keys=False, allow_unicode=True, width=1000)
+
+
+FILES = {"report-injection.json": lambda: json.dumps(injection_report(), indent=1, ensure_ascii=False) + "\n",
+         "topology-injection.yaml": lambda: yaml.safe_dump(injection_topology(), allow_unicode=True, sort_keys=False),
+         "manifests-injection.yaml": injection_manifests}
+
+
+if __name__ == "__main__":  # python -m tests.hostile.payloads: rewrite the corpus's injection files
+    from pathlib import Path
+
+    for name, make in FILES.items():
+        (Path(__file__).with_name("files") / name).write_text(make(), encoding="utf-8")
