@@ -52,10 +52,19 @@ def md_spans(text: str) -> str:
     return "".join(md_code(part) if i % 2 else md(part) for i, part in enumerate(parts))
 
 
-def md_link(text: str, url: str | None) -> str:
-    """``[text](url)`` where the url is a plain http(s) address, else the text alone."""
-    safe = safe_url(url)
-    return f"[{md(text)}](<{safe}>)" if safe else md(text)
+def md_source(key: str, url: str | None = None) -> str:
+    """A source key, linked to its address where this edgeconform knows the key (``url``: the report's, unused)."""
+    known = source_url(key)
+    return f"[{md(key)}](<{known}>)" if known else md(key)
+
+
+def source_url(key: str) -> str | None:
+    """The address of a source key, as this edgeconform knows it (edgeconform.sources): a report's own address for
+    a key is never linked (a merged report could point [LBC-SA] anywhere); a key this version does not know is
+    shown without a link."""
+    from ..sources import ALL_KEYS
+
+    return safe_url(ALL_KEYS.get(key)) if isinstance(key, str) else None
 
 
 def safe_url(url: str | None) -> str | None:

@@ -7,7 +7,7 @@ Everything quoted from the inputs is shown as text, never as Markdown (edgeconfo
 
 from __future__ import annotations
 
-from .escaping import md, md_code, md_link, md_spans
+from .escaping import md, md_code, md_source, md_spans
 from .model import Report, Run
 from .text import Note, cell_name, notes, source_links
 
@@ -61,7 +61,7 @@ def _table(report: Report) -> list[str]:
 def _note(report: Report, note: Note) -> str:
     r = note.result
     on = f" on {', '.join(md(t) for t in note.targets)}" if len(report.targets) > 1 else ""
-    links = source_links(r, md_link)
+    links = source_links(r, md_source)
     return f"- **{md(r.topology)} · {md(cell_name(r))}**{on}: {r.verdict}: {md(note.text)}" + \
         (f" (sources: {links})" if links else "")
 
@@ -102,7 +102,7 @@ def render_migration(migration) -> str:
             if kind != "improvement" and after:
                 lines.append(f"  - after: {md(after)}")
             for hint in change.hints:
-                links = ", ".join(md_link(s.key, s.url) for s in hint.sources)
+                links = ", ".join(md_source(s.key) for s in hint.sources)
                 lines.append(f"  - responsible: {md_spans(hint.text)}" + (f" (sources: {links})" if links else ""))
         lines.append("")
     lines += ["## The two matrices (before -> after)", ""]

@@ -8,7 +8,6 @@ from __future__ import annotations
 import copy
 import re
 from html.parser import HTMLParser
-from urllib.parse import urlsplit
 
 import cmarkgfm
 import pytest
@@ -18,12 +17,14 @@ from cmarkgfm.cmark import Options
 from edgeconform import compare
 from edgeconform.compare import run, sides
 from edgeconform.report import collect, html, markdown, model
-from edgeconform.report.escaping import html_id, md, md_code, md_spans, safe_url
+from edgeconform.report.escaping import html_id, md, md_code, md_source, md_spans, safe_url
+from edgeconform.sources import ALL_KEYS
 
 from .payloads import HTML, MARKDOWN, PAYLOADS, TERMINAL, injection_report, injection_topology
 
 MARKDOWN_TAGS = {"h1", "h2", "p", "ul", "li", "strong", "code", "table", "thead", "tbody", "tr", "th", "td", "a"}
 SGR = re.compile(r"\x1b\[[0-9;]*m")  # rich's own colours
+KNOWN = set(ALL_KEYS.values())
 
 
 class Page(HTMLParser):
@@ -50,9 +51,8 @@ def check_markdown(text: str, shown: list[str] = HTML + MARKDOWN) -> Page:
     page = Page(cmarkgfm.github_flavored_markdown_to_html(text, options=Options.CMARK_OPT_UNSAFE))
     assert {tag for tag, _ in page.tags} <= MARKDOWN_TAGS, {tag for tag, _ in page.tags} - MARKDOWN_TAGS
     for tag, attrs in page.tags:
-        if tag == "a":
-            assert re.match(r"^(https?://|mailto:|[a-z]+/report\.md$)", attrs["href"]), attrs
-            assert urlsplit(attrs["href"]).netloc in ("", "x.invalid"), attrs  # the report's own source addresses
+        if tag == "a":  # a source's address as edgeconform knows it, an e-mail address, a side's report
+            assert attrs["href"] in KNOWN or re.match(r"^(mailto:|[a-z]+/report\.md$)", attrs["href"]), attrs
     for payload in shown:
         assert payload in page.words, payload
     assert "\x1b" not in text and "\u202e" not in text
@@ -66,8 +66,7 @@ def check_html(text: str, shown: list[str] = HTML + MARKDOWN) -> Page:
         assert tag not in ("img", "iframe") and not any(name.startswith("on") for name in attrs), (tag, attrs)
         assert not attrs.get("src"), (tag, attrs)
         href = attrs.get("href")
-        assert href is None or href.startswith("#") or re.match(r"^https?://", href) or \
-            href.endswith("/report.html"), (tag, attrs)
+        assert href is None or href.startswith("#") or href in KNOWN or href.endswith("/report.html"), (tag, attrs)
         if "id" in attrs:
             assert re.match(r"^[A-Za-z0-9_-]+$", attrs["id"]), attrs
     for payload in shown:
@@ -144,6 +143,18 @@ def test_markdown_escaping_round_trips_through_githubs_renderer(payload):
     table = f"| a |\n|---|\n| {md_code(payload, table=True)} |\n| {md(payload, cell=True)} |\n"
     page = Page(cmarkgfm.github_flavored_markdown_to_html(table, options=Options.CMARK_OPT_UNSAFE))
     assert [tag for tag, _ in page.tags].count("td") == 2, (payload, page.tags)
+
+
+def test_a_source_links_to_the_address_edgeconform_knows_never_to_a_reports(report):
+    data = report.model_dump()
+    data["results"][0]["expectation"]["sources"] = [{"key": "LBC-SA", "url": "https://phishing.invalid/lbc"},
+                                                    {"key": "NEWER-KEY", "url": "https://newer.invalid/doc"}]
+    hostile = model.Report.model_validate(data)
+    for page in (Page(html.render(hostile)), Page(cmarkgfm.github_flavored_markdown_to_html(
+            markdown.render(hostile), options=Options.CMARK_OPT_UNSAFE))):
+        hrefs = [attrs.get("href") for tag, attrs in page.tags if tag == "a"]
+        assert ALL_KEYS["LBC-SA"] in hrefs and not any("invalid" in (h or "") for h in hrefs), hrefs
+    assert md_source("NEWER-KEY") == "NEWER-KEY" and md_source("LBC-SA").startswith("[LBC-SA](<https://")
 
 
 def test_only_plain_http_addresses_are_linked_and_ids_stay_plain():
