@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
@@ -186,3 +187,28 @@ def test_a_kubeconfig_gives_a_client_or_one_refusal_whatever_field_is_wrong(tmp_
         kubeconfig.client(path).close()
     except (kubeconfig.KubeconfigError, ConfigException, ValueError, OSError):
         pass  # what import --kubeconfig and the targets turn into one refusal
+
+
+# --- every field, exhaustively ---------------------------------------------------------------------------------
+SWEEP = [None, 7, "\u202e<b>" * 1000, ["a"], {"a": 1}]  # null, a number, a long string, a list, a mapping
+
+
+@pytest.mark.integration  # some 9,000 imports: half a minute
+def test_every_field_of_every_example_with_every_kind_of_wrong_value():
+    """Not a sample: every key and list item of every example's manifests (examples/migrations), replaced by each
+    kind of wrong value and removed, imports or is refused."""
+    sets = MANIFESTS[:12]
+    count = 0
+    for documents in sets:
+        for i, doc in enumerate(documents):
+            for path in paths(doc):
+                for value, remove in [*((v, False) for v in SWEEP), (None, True)]:
+                    changed_docs = [*documents[:i], mutated(doc, path, value, remove), *documents[i + 1:]]
+                    text = yaml.safe_dump_all(changed_docs, sort_keys=False, allow_unicode=True)
+                    try:
+                        import_manifests(text.encode())
+                    except Exception as exc:
+                        raise AssertionError(f"{type(exc).__name__}: {exc} with {path} of document {i} "
+                                             f"{'removed' if remove else f'= {value!r:.40}'}") from exc
+                    count += 1
+    assert count > 5000, count
