@@ -72,7 +72,11 @@ def injection_topology() -> dict:
                                                          {"port": 443, "protocol": "TLS", "target": "http"}],
                           "certificates": ["app.edgeconform.test"],
                           "unverified": {text(i): text(i + 1) for i in range(0, len(PAYLOADS), 2)}},
-        "controller": {"kind": "envoy"}}}}
+        "controller": {"kind": "envoy"}}},
+        # as import writes what it read and did not understand: annotation keys and values, objects, warnings
+        "imported": {"inputs": [text(3)], "warnings": [text(7)], "not_understood": [
+            {"file": text(i), "line": i + 1, "object": f"Service {text(i + 1)}", "key": text(i + 2),
+             "value": text(i + 3)} for i in range(0, len(PAYLOADS), 4)]}}
 
 
 def injection_manifests() -> str:
