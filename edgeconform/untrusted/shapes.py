@@ -6,7 +6,7 @@ business), ``[shape]`` a list of that shape, ``Each(shape)`` a mapping of any ke
 ``Required(shape)`` a key that must be there, ``IfMapping(shape)`` a value read only when it is a mapping (else the
 reader passes it by), a tuple either shape. Leaves: ``str``, ``int`` (a whole number, not true/false), ``bool``,
 ``SCALAR`` (any single value a reader turns into a string), ``ANY``. A null stands for a missing key (as in
-Kubernetes), except where a whole number is required; a list's item is never null.
+Kubernetes), except where a whole number or a required key is meant; a list's item is never null.
 """
 
 from __future__ import annotations
@@ -60,12 +60,16 @@ def shape_problems(data: Any, shape: Any) -> list[tuple[tuple[Any, ...], str]]:
 def _check(value: Any, shape: Any, path: tuple[Any, ...], found: list, item: bool = False) -> None:
     """``item``: a list's item, which a null does not stand in for (hypothesis: a null hostname and a null Gateway
     listener crashed import)."""
-    if isinstance(shape, Required):
+    required = isinstance(shape, Required)
+    if required:
         shape = shape.shape
     if isinstance(shape, IfMapping):
         if not isinstance(value, dict):
             return
         shape = shape.shape
+    if value is None and required:  # hypothesis: a null load_balancer in a merged report crashed report.html
+        found.append((path, "is missing (null)"))
+        return
     if value is None and shape is not int and not item:
         return
     if isinstance(shape, dict):
