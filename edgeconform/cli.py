@@ -26,13 +26,13 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__, behaviours, catalog, controllers, findings, sources
-from .report.escaping import terminal as escape  # what the files say: text, never markup or control codes
-from .untrusted import clean
 from .binaries import MissingBinary
+from .report.escaping import terminal as escape  # what the files say: text, never markup or control codes
 from .supervisor import ProcessFailed
 from .targets import TargetUnavailable
 from .targets.eks import cli as eks_cli
 from .targets.local.addresses import AddressBusy
+from .untrusted import clean
 
 
 def main(argv: list[str] | None = None) -> int:
