@@ -6,7 +6,8 @@ business), ``[shape]`` a list of that shape, ``Each(shape)`` a mapping of any ke
 ``Required(shape)`` a key that must be there, ``IfMapping(shape)`` a value read only when it is a mapping (else the
 reader passes it by), a tuple either shape. Leaves: ``str``, ``int`` (a whole number, not true/false), ``bool``,
 ``SCALAR`` (any single value a reader turns into a string), ``ANY``. A null stands for a missing key (as in
-Kubernetes), except where a whole number or a required key is meant; a list's item is never null.
+Kubernetes), except where a whole number is meant or a required key's value cannot be null (a mapping, a string);
+a list's item is never null.
 """
 
 from __future__ import annotations
@@ -67,8 +68,8 @@ def _check(value: Any, shape: Any, path: tuple[Any, ...], found: list, item: boo
         if not isinstance(value, dict):
             return
         shape = shape.shape
-    if value is None and required:  # hypothesis: a null load_balancer in a merged report crashed report.html
-        found.append((path, "is missing (null)"))
+    if value is None and required and (isinstance(shape, (dict, list, Each)) or not _leaf(None, shape)):
+        found.append((path, "is missing (null)"))  # hypothesis: a null load_balancer of a report crashed report.html
         return
     if value is None and shape is not int and not item:
         return
