@@ -24,12 +24,12 @@ _LEADING = re.compile(r"^(?:[-+=#>]|\d+[.)])")
 _ID = re.compile(r"[^A-Za-z0-9_-]+")
 
 
-def md(value: object, cell: bool = False) -> str:
-    """Text from an input, on one line of Markdown, shown as it is (``cell``: a table cell's, which starts no
-    block)."""
+def md(value: object, start: bool = False) -> str:
+    """Text from an input, on one line of Markdown, shown as it is (``start``: it starts a line or a list item,
+    where a leading - + = # > or 1. would start a block)."""
     text = _MD.sub(lambda m: "\\" + m.group(), clean(str(value)))
     text = _WWW.sub("www\\.", _SCHEME.sub(r"\1\\:", text))
-    if not cell and _LEADING.match(text):  # a list marker, heading, quote or underline, should the text start a line
+    if start and _LEADING.match(text):  # a list marker, heading, quote or underline, should the text start a line
         text = "\\" + text if not text[0].isdigit() else re.sub(r"^(\d+)([.)])", r"\1\\\2", text)
     return text
 
@@ -55,7 +55,9 @@ def md_spans(text: str) -> str:
 def md_source(key: str, url: str | None = None) -> str:
     """A source key, linked to its address where this edgeconform knows the key (``url``: the report's, unused)."""
     known = source_url(key)
-    return f"[{md(key)}](<{known}>)" if known else md(key)
+    if not known:
+        return md(key)
+    return f"[{md(key)}]({f'<{known}>' if '(' in known or ')' in known else known})"
 
 
 def source_url(key: str) -> str | None:

@@ -36,12 +36,12 @@ def render(report: Report) -> str:
         lines += [_note(report, note) for note in found]
         lines.append("")
     if report.warnings:
-        lines += ["## Warnings", ""] + [f"- {md(w)}" for w in report.warnings] + [""]
+        lines += ["## Warnings", ""] + [f"- {md(w, start=True)}" for w in report.warnings] + [""]
     return "\n".join(lines)
 
 
 def _table(report: Report) -> list[str]:
-    header = ["topology", *(md(b, cell=True) for b in report.behaviours)]
+    header = ["topology", *(md(b) for b in report.behaviours)]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for t in report.topologies:
         row = [md_code(t.name, table=True)]
@@ -50,7 +50,7 @@ def _table(report: Report) -> list[str]:
             if cell is None:
                 row.append("-")
                 continue
-            text = md(cell.text, cell=True)
+            text = md(cell.text)
             if cell.verdict in ("fail", "error"):
                 text = f"**{text}**"
             row.append(text + (" ≠" if cell.drift else ""))
@@ -88,7 +88,7 @@ def render_migration(migration) -> str:
     for side in (migration.before, migration.after):
         ran = ", ".join(f"{c.name} {c.version or ''}".strip() for c in side.controllers) or side.controller
         lines.append(f"- {side.label}: {md_code(side.spec)} · controller {md(ran)} · report: "
-                     f"[{md(side.directory)}/report.md](<{side.directory}/report.md>)")
+                     f"[{md(side.directory)}/report.md]({side.directory}/report.md)")  # its own folder's name
     lines.append("")
     titles = {"regression": "Regressions", "change": "Changes", "improvement": "Improvements"}
     for kind, title in titles.items():
@@ -106,13 +106,13 @@ def render_migration(migration) -> str:
                 lines.append(f"  - responsible: {md_spans(hint.text)}" + (f" (sources: {links})" if links else ""))
         lines.append("")
     lines += ["## The two matrices (before -> after)", ""]
-    header = ["before -> after", *(md(b, cell=True) for b in migration.behaviours)]
+    header = ["before -> after", *(md(b) for b in migration.behaviours)]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for pair in migration.pairs:
         row = [md_code(pair.name, table=True)]
         for behaviour in migration.behaviours:
             cells = migration.cells(pair.name, behaviour)
-            text = md(migration.cell_text(pair, behaviour), cell=True)
+            text = md(migration.cell_text(pair, behaviour))
             row.append(f"**{text}**" if any(c.kind == "regression" for c in cells) else text)
         lines.append("| " + " | ".join(row) + " |")
     lines += ["", "A cell shows one verdict when both runs agree, `before -> after` where they differ; bold: a "
@@ -120,8 +120,8 @@ def render_migration(migration) -> str:
     differing = [(pair, s) for pair in migration.pairs for s in pair.settings]
     if differing:
         lines += ["## Settings that differ", "", "| pair | setting | before | after |", "|---|---|---|---|"]
-        lines += [f"| {md_code(pair.name, table=True)} | {md_code(s.field, table=True)} | {md(_value(s.before), cell=True)} "
-                  f"| {md(_value(s.after), cell=True)} |" for pair, s in differing]
+        lines += [f"| {md_code(pair.name, table=True)} | {md_code(s.field, table=True)} | {md(_value(s.before))} "
+                  f"| {md(_value(s.after))} |" for pair, s in differing]
         lines.append("")
     for side in (migration.before, migration.after):
         if side.imported and side.imported.not_understood:
