@@ -27,11 +27,17 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from . import assets, load_balancers, sources
+from . import assets, load_balancers, sources, untrusted
 from .topology import TRUST_FIELDS, Topology
 
 CATALOG_PATH = "catalog/topologies.yaml"
 TOP_LEVEL = ("version", "defaults", "topologies", "imported")
+# A topology's name: it names folders, network namespaces, pytest ids and Kubernetes objects.
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+# A hostname, or a certificate's name (which may be a wildcard): DNS labels of letters, digits and hyphens (an
+# internationalised name in its xn-- form). Edges issue certificates for them and send them as SNI and Host.
+DNS_NAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}"
+                      r"[A-Za-z0-9])?)*\.?$")
 # A manifest reference in ``sources:``: PATH:LINE (a source key never holds a colon).
 MANIFEST_REF = re.compile(r"^(?P<path>[^:\s]+):(?P<line>[1-9][0-9]*)$")
 
@@ -58,16 +64,40 @@ class ImportRecord(BaseModel):
 
 
 class TopologyError(Exception):
-    """A catalog or topology file that cannot be used. The message names the file, the entry and the field."""
+    """A catalog or topology file that cannot be used. The message names the file, the entry and the field (and
+    the line, where the file has one for it); a file with several problems lists each on a line of its own."""
 
-    def __init__(self, path: str, message: str, entry: str | None = None, field: str | None = None):
-        self.path, self.entry, self.field = path, entry, field
+    def __init__(self, path: str, message: str, entry: str | None = None, field: str | None = None,
+                 line: int | None = None):
+        self.path, self.entry, self.field, self.line = path, entry, field, line
+        self.problems: list[TopologyError] = [self]
         where = path
         if entry:
             where += f": topology {entry!r}"
         if field:
             where += f": field {field!r}"
-        super().__init__(f"{where}: {message}")
+        super().__init__(untrusted.clean(f"{where}: {message}" + (f" (line {line})" if line else "")))
+
+    @classmethod
+    def several(cls, problems: list[TopologyError], shown: int = 50) -> TopologyError:
+        """One error listing every problem, one line each (at most ``shown``, then how many more)."""
+        if len(problems) == 1:
+            return problems[0]
+        first = problems[0]
+        out = cls(first.path, "", first.entry, first.field, first.line)
+        lines = [str(p) for p in problems[:shown]]
+        if len(problems) > shown:
+            lines.append(f"{first.path}: ... and {len(problems) - shown} more problems")
+        out.args = ("\n".join(lines),)
+        out.problems = list(problems)
+        return out
+
+    @classmethod
+    def refused(cls, exc: untrusted.Refused) -> TopologyError:
+        """The reading layer's refusal of a file, as it words it."""
+        out = cls(exc.file, exc.reason, line=exc.line)
+        out.args = (str(exc),)
+        return out
 
 
 def default_catalog() -> Path:
@@ -84,117 +114,155 @@ def load(paths: list[str | Path] | None = None, *, include_default: bool = True)
 
 
 def load_file(path: str | Path) -> dict[str, Topology]:
+    """The topologies of one file, read through the reading layer (edgeconform.untrusted); every problem of the
+    file is named, each with its line."""
     path = Path(path)
     shown = str(path)
+    if not path.exists() and not path.is_symlink():
+        raise TopologyError(shown, "no such file (check the path given to --topology-file)")
     try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise TopologyError(shown, "no such file (check the path given to --topology-file)") from None
-    except OSError as exc:
-        raise TopologyError(shown, f"cannot read: {exc.strerror}") from None
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise TopologyError(shown, f"not valid YAML{at}: {problem}") from None
+        parsed = untrusted.yaml_document(path)
+    except untrusted.Refused as exc:
+        raise TopologyError.refused(exc) from None
+    document, lines = (parsed.data, parsed.lines) if parsed is not None else (None, {})
     if not isinstance(document, dict) or not isinstance(document.get("topologies"), dict):
         raise TopologyError(shown, "expected a mapping with a 'topologies:' mapping of NAME -> entry")
-    unknown_top = set(document) - set(TOP_LEVEL)
+    unknown_top = sorted(untrusted.shown(key) for key in document if key not in TOP_LEVEL)
     if unknown_top:
-        raise TopologyError(shown, f"unknown top-level key(s) {sorted(unknown_top)}; allowed: {', '.join(TOP_LEVEL)}")
-    imported(document, shown)
+        raise TopologyError(shown, f"unknown top-level key(s) [{', '.join(unknown_top)}]; allowed: "
+                                   f"{', '.join(TOP_LEVEL)}")
+    imported(document, shown, lines)
     if document.get("version", 1) != 1:
-        raise TopologyError(shown, f"unsupported version {document.get('version')!r}; this harness reads version 1")
+        raise TopologyError(shown, f"unsupported version {untrusted.shown(document.get('version'))}; this harness "
+                                   "reads version 1", line=lines.get(("version",)))
     defaults = document.get("defaults") or {}
     if not isinstance(defaults, dict):
         raise TopologyError(shown, "'defaults' must be a mapping")
 
     result: dict[str, Topology] = {}
+    problems: list[TopologyError] = []
     for name, entry in document["topologies"].items():
+        where = _lines_of(lines, name)
         if not isinstance(entry, dict):
-            raise TopologyError(shown, "entry must be a mapping", entry=str(name))
+            problems.append(TopologyError(shown, "entry must be a mapping", entry=str(name), line=where(None)))
+            continue
         merged = _deep_merge(defaults, entry)
-        merged["name"] = name
+        merged["name"] = str(name)
         merged["origin"] = shown
-        result[name] = parse(merged, path=shown)
+        try:
+            result[str(name)] = parse(merged, path=shown, line=where)
+        except TopologyError as exc:
+            problems += exc.problems
+    if problems:
+        raise TopologyError.several(problems)
     return result
 
 
-def imported(document: dict[str, Any], path: str) -> ImportRecord | None:
-    """The file's ``imported:`` block, checked (None when it has none)."""
+def _lines_of(lines: dict[tuple[Any, ...], int], name: Any):
+    """field -> the line of a topology's field in its file: in its entry, else in the file's defaults."""
+    def line(field: str | None) -> int | None:
+        parts = tuple(int(p) if p.isdecimal() else p for p in field.split(".")) if field else ()
+        for root in (("topologies", name), ("defaults",)):
+            for end in range(len(parts), 0 if root[0] == "topologies" else 1, -1):
+                found = lines.get(root + parts[:end])
+                if found:
+                    return found
+        return lines.get(("topologies", name))
+    return line
+
+
+def imported(document: dict[str, Any], path: str, lines: dict[tuple[Any, ...], int] | None = None
+             ) -> ImportRecord | None:
+    """The file's ``imported:`` block, checked (None when it has none); every problem named."""
     block = document.get("imported")
     if block is None:
         return None
     try:
         return ImportRecord.model_validate(block)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(["imported", *(str(part) for part in first["loc"])])
-        raise TopologyError(path, f"field {field!r}: {first['msg']}") from None
+        problems = []
+        for error in exc.errors():
+            loc = ("imported", *error["loc"])
+            line = next((lines[loc[:end]] for end in range(len(loc), 0, -1) if loc[:end] in (lines or {})), None)
+            field = ".".join(str(part) for part in loc)
+            problems.append(TopologyError(path, f"field {field!r}: {error['msg']}", line=line))
+        raise TopologyError.several(problems) from None
 
 
-def parse(data: dict[str, Any], path: str = "<topology>") -> Topology:
-    """One entry (already merged with defaults) into a checked Topology."""
+def parse(data: dict[str, Any], path: str = "<topology>", line=None) -> Topology:
+    """One entry (already merged with defaults) into a checked Topology; a TopologyError names every problem.
+    ``line``: field -> its line in the file, where there is one."""
     name = str(data.get("name", "?"))
+    line = line or (lambda field: None)
+    if not NAME.match(name):
+        raise TopologyError(path, f"the name {untrusted.shown(name)} is not letters, digits, '.', '_' and '-' (at most "
+                                  "63, a letter or digit first): it names folders, namespaces and Kubernetes objects",
+                            line=line(None))
     try:
         topology = Topology.model_validate(data)
     except ValidationError as exc:
-        raise _validation_error(path, name, exc) from None
-    topology = _own_vocabulary(topology, data.get("controller") or {}, path)
+        raise _validation_error(path, name, exc, line=line) from None
+    controller = data.get("controller")
+    topology = _own_vocabulary(topology, controller if isinstance(controller, dict) else {}, path, line)
     problems = consistency_problems(topology)
     if problems:
-        field, message = problems[0]
-        raise TopologyError(path, message, entry=name, field=field)
+        raise TopologyError.several([TopologyError(path, message, entry=name, field=field, line=line(field))
+                                     for field, message in problems])
     return topology
 
 
-def _validation_error(path: str, name: str, exc: ValidationError, prefix: str = "") -> TopologyError:
-    first = exc.errors()[0]
-    field = ".".join([*([prefix] if prefix else []), *(str(part) for part in first["loc"])]) or None
-    value = first.get("input")
-    shown_value = "" if isinstance(value, dict) else f" (got {value!r})"
-    more = f" (+{exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
-    return TopologyError(path, f"{first['msg']}{shown_value}{more}", entry=name, field=field)
+def _validation_error(path: str, name: str, exc: ValidationError, prefix: str = "", line=None) -> TopologyError:
+    problems = []
+    for error in exc.errors():
+        field = ".".join([*([prefix] if prefix else []), *(str(part) for part in error["loc"])]) or None
+        value = error.get("input")
+        shown_value = "" if isinstance(value, dict) else f" (got {untrusted.shown(value)})"
+        problems.append(TopologyError(path, f"{error['msg']}{shown_value}", entry=name, field=field,
+                                      line=line(field) if line else None))
+    return TopologyError.several(problems)
 
 
-def _own_vocabulary(t: Topology, written: dict[str, Any], path: str) -> Topology:
+def _own_vocabulary(t: Topology, written: dict[str, Any], path: str, line=None) -> Topology:
     """A controller block written in a controller's own terms (kind + settings): its settings checked by the
     controller's plug-in and the trust model derived from them, so the rules read the same fields either way."""
     from . import controllers
 
+    line = line or (lambda field: None)
     ctl = t.controller
     if ctl.kind is None:
         if ctl.settings is not None:
             raise TopologyError(path, "settings are a controller's own: name the controller with controller.kind "
-                                      f"({', '.join(controllers.names())})", entry=t.name, field="controller.settings")
+                                      f"({', '.join(controllers.names())})", entry=t.name, field="controller.settings",
+                                line=line("controller.settings"))
         return t
     if ctl.kind not in controllers.available():
-        raise TopologyError(path, f"unknown controller {ctl.kind!r}; known: {', '.join(controllers.names())}",
-                            entry=t.name, field="controller.kind")
+        raise TopologyError(path, f"unknown controller {untrusted.shown(ctl.kind)}; known: "
+                                  f"{', '.join(controllers.names())}", entry=t.name, field="controller.kind",
+                            line=line("controller.kind"))
     if ctl.settings is None:
         return t  # abstract terms: the block only says which controller runs the edge
     cls = controllers.controller_class(ctl.kind)
     if cls.settings_model is None:
         raise TopologyError(path, f"{ctl.kind} has no settings of its own: write the abstract controller block "
-                                  f"({', '.join(TRUST_FIELDS)})", entry=t.name, field="controller.settings")
+                                  f"({', '.join(TRUST_FIELDS)})", entry=t.name, field="controller.settings",
+                            line=line("controller.settings"))
     both = [key for key in written if key in TRUST_FIELDS]
     if both:
         raise TopologyError(path, f"{both[0]} follows from the {ctl.kind} settings: give either controller.settings "
-                                  "or the abstract fields, not both", entry=t.name, field=f"controller.{both[0]}")
+                                  "or the abstract fields, not both", entry=t.name, field=f"controller.{both[0]}",
+                            line=line(f"controller.{both[0]}"))
     try:
         native = cls.settings_model.model_validate(ctl.settings)
         derived = cls.to_abstract(native, t)
     except ValidationError as exc:
-        raise _validation_error(path, t.name, exc, prefix="controller.settings") from None
+        raise _validation_error(path, t.name, exc, prefix="controller.settings", line=line) from None
     except controllers.SettingsError as exc:
         field = "controller.settings" + (f".{exc.field}" if exc.field else "")
-        raise TopologyError(path, str(exc), entry=t.name, field=field) from None
+        raise TopologyError(path, str(exc), entry=t.name, field=field, line=line(field)) from None
     try:  # checked like any block: a plug-in's translation cannot slip in a value the model refuses
         controller = type(ctl).model_validate({**ctl.model_dump(), **derived})
     except ValidationError as exc:
-        raise _validation_error(path, t.name, exc, prefix="controller") from None
+        raise _validation_error(path, t.name, exc, prefix="controller", line=line) from None
     return t.model_copy(update={"controller": controller})
 
 
@@ -205,6 +273,16 @@ def consistency_problems(t: Topology) -> list[tuple[str, str]]:
     lb, model, problems = t.lb, t.lb_model, []
     add = problems.append
     cites = lambda *facts: sources.cite(model.cite(*facts))  # noqa: E731
+    names = [(f"hostnames.{i}", name, False) for i, name in enumerate(t.hostnames)]
+    names += [(f"load_balancer.certificates.{i}", name, True) for i, name in enumerate(lb.certificates)]
+    names += [(f"controller.certificates.{i}", name, True) for i, name in enumerate(t.controller.certificates)]
+    if lb.cloudfront is not None:
+        names.append(("load_balancer.cloudfront.certificate", lb.cloudfront.certificate, True))
+    for field, name, wildcard in names:
+        if not DNS_NAME.match(name.removeprefix("*.") if wildcard else name):
+            add((field, f"{untrusted.shown(name)} is not a DNS name (letters, digits and hyphens between dots"
+                        f"{'; a wildcard as *.domain' if wildcard else ''}; an internationalised name in its xn-- "
+                        "form)"))
     ports = [listener.port for listener in lb.listeners]
     for i, listener in enumerate(lb.listeners):
         if listener.protocol not in model.protocols:
@@ -398,10 +476,12 @@ def _manifest_problem(origin: str, ref: str) -> str | None:
     match = MANIFEST_REF.match(ref)
     path = Path(origin).parent / match["path"]
     line = int(match["line"])
-    try:
-        count = len(path.read_text(encoding="utf-8").splitlines())
-    except OSError:
+    if not path.exists():
         return f"{ref}: no such manifest ({path})"
+    try:  # a manifest is read like any input: a regular file (not /dev/zero, not a FIFO), bounded in size
+        count = len(untrusted.read_text(path, what="manifest").splitlines())
+    except untrusted.Refused as exc:
+        return f"{ref}: {exc.reason}"
     if line > count:
         return f"{ref}: {match['path']} has {count} lines"
     return None

@@ -27,6 +27,7 @@ __all__ = ["Command", "main"]
 
 def main(argv: list[str] | None = None) -> int:
     from .. import catalog
+    from ..untrusted import clean_lines
 
     commands = registry()
     parser = argparse.ArgumentParser(prog="edgeconform", description="Ingress edge conformance for Kubernetes on AWS")
@@ -46,5 +47,5 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return commands[args.command].run(args)
     except catalog.TopologyError as exc:
-        print(f"edgeconform: {exc}", file=sys.stderr)
+        print(f"edgeconform: {clean_lines(exc)}", file=sys.stderr)
         return 2

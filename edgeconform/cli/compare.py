@@ -30,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from .. import compare
+    from ..untrusted import clean_lines
 
     out = Path(args.report) if args.report else None
     if out is not None and out.exists() and not out.is_dir():
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         migration = compare.compare(args.before, args.after, args.controller, work, args.passthrough)
         written = compare.write(migration, out) if out is not None else []
     except compare.CompareError as exc:
-        print(f"edgeconform compare: {exc}", file=sys.stderr)
+        print(f"edgeconform compare: {clean_lines(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("edgeconform compare: interrupted; both runs were stopped", file=sys.stderr)

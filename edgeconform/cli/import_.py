@@ -26,9 +26,10 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from .. import findings, importing
     from ..importing import cluster
+    from ..untrusted import clean, clean_lines
 
     def fail(message: str) -> int:
-        print(f"edgeconform import: {message}", file=sys.stderr)
+        print(f"edgeconform import: {clean_lines(message)}", file=sys.stderr)
         return 2
 
     acm: dict[str, str] = {}
@@ -60,9 +61,9 @@ def run(args: argparse.Namespace) -> int:
     text = importing.render(result)
     for finding in findings.findings(result.topology):  # what the settings imply, before anything runs
         label = "finding" if finding.kind == "mistake" else "note"
-        print(f"{label}: {finding}", file=sys.stderr)
+        print(f"{label}: {clean(finding)}", file=sys.stderr)
     for warning in result.record["warnings"]:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {clean(warning)}", file=sys.stderr)
     if result.record["not_understood"]:
         print(f"edgeconform import: {len(result.record['not_understood'])} key(s) read but not understood: listed "
               "under imported.not_understood", file=sys.stderr)

@@ -20,7 +20,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
-    from rich.markup import escape
+    from ..report.escaping import terminal as escape  # what the files say: text, never markup or control codes
     from rich.table import Table
 
     from .. import behaviours, catalog, findings, sources
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     console = Console(highlight=False)
     style = {"works": "green", "limited": "yellow", "n/a": "dim"}
     for t in topologies.values():
-        console.print(f"[bold]{t.name}[/]  [dim]{escape(t.origin)}[/]")
+        console.print(f"[bold]{escape(t.name)}[/]  [dim]{escape(t.origin)}[/]")
         console.print(escape(edge_words(t)), style="cyan")
         table = Table(box=None, show_header=False, padding=(0, 1), pad_edge=False)
         table.add_column(no_wrap=True)

@@ -25,11 +25,12 @@ def run(args: argparse.Namespace) -> int:
     from .. import report
     from ..report.collect import render
     from ..report.merge import merge
+    from ..untrusted import clean, clean_lines
 
     try:
         reports = [report.load(path) for path in args.inputs]
     except report.ReportError as exc:
-        print(f"edgeconform: {exc}", file=sys.stderr)
+        print(f"edgeconform: {clean_lines(exc)}", file=sys.stderr)
         return 2
     out = Path(args.output)
     if out.exists() and not out.is_dir():
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     console = Console(highlight=False)
     print(render(merged, width=console.width, color=console.is_terminal), end="")
     for warning in merged.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {clean(warning)}", file=sys.stderr)
     print(f"edgeconform report: {', '.join(str(p) for p in written)}")
     return 1 if args.fail_on_drift and merged.drift() else 0
 

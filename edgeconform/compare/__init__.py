@@ -142,8 +142,9 @@ def _explain(report: Report, topology: str, change) -> str:
 def render(migration: model.MigrationReport, width: int = 120, color: bool = False) -> str:
     """The terminal view: every change (regressions first) with its settings responsible, then the matrix."""
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
+
+    from ..report.escaping import terminal as escape  # names and values from the topology files: text, not markup
 
     console = Console(file=io.StringIO(), width=width, color_system="standard" if color else None,
                       force_terminal=color)
@@ -170,13 +171,13 @@ def render(migration: model.MigrationReport, width: int = 120, color: bool = Fal
         console.print(f"[bold]responsible[/] for {escape(which)}: {escape(text)}", highlight=False, soft_wrap=True)
     for cause in likely:
         console.print(f"[bold]likely[/]: {escape(cause)}", highlight=False, soft_wrap=True)
-    table = Table(caption=f"before: {migration.before.spec} ({_ran(migration.before)}) · after: "
-                          f"{migration.after.spec} ({_ran(migration.after)})", caption_justify="left")
+    table = Table(caption=escape(f"before: {migration.before.spec} ({_ran(migration.before)}) · after: "
+                                 f"{migration.after.spec} ({_ran(migration.after)})"), caption_justify="left")
     table.add_column("before -> after", no_wrap=True)
     for behaviour in migration.behaviours:
-        table.add_column(behaviour)
+        table.add_column(escape(behaviour))
     for pair in migration.pairs:
-        row = [pair.name]
+        row = [escape(pair.name)]
         for behaviour in migration.behaviours:
             cells = migration.cells(pair.name, behaviour)
             worst = next((k for k in model.KIND_ORDER if any(c.kind == k for c in cells)), "same")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from .. import catalog, controllers
+from .. import catalog, controllers, untrusted
 from ..topology import Topology
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -63,7 +63,11 @@ class Spec:
         """The file's ``imported:`` block (what an import read but did not understand), when it has one."""
         if self.file is None:
             return None
-        return catalog.imported(yaml.safe_load(self.file.read_text(encoding="utf-8")), str(self.file))
+        try:  # the file load() read already: through the reading layer, like every topology file
+            parsed = untrusted.yaml_document(self.file)
+        except untrusted.Refused as exc:
+            raise catalog.TopologyError.refused(exc) from None
+        return catalog.imported(parsed.data, str(self.file), parsed.lines) if parsed is not None else None
 
 
 @dataclass

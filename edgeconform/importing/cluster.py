@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from .. import controllers
+from ..kube.kubeconfig import KubeconfigError, client
 from .documents import Document, ImportFailed, load_text
 
 # (apiVersion, kind): what the load balancer's readers understand; each controller's importer adds its own
@@ -52,17 +53,18 @@ def read(kubeconfig: str, manifests: Path, *, context: str | None = None,
 
 def list_objects(kubeconfig: str, *, context: str | None = None, namespace: str | None = None) -> list[Any]:
     try:
-        from kubernetes import config
         from kubernetes.config.config_exception import ConfigException
         from kubernetes.dynamic import DynamicClient
         from kubernetes.dynamic.exceptions import ResourceNotFoundError
     except ImportError:
         raise ImportFailed("reading a cluster needs the Kubernetes client: pip install 'edgeconform[eks]'") from None
     where = _where(kubeconfig, context, namespace)
-    if not Path(kubeconfig).expanduser().is_file():
+    if not Path(kubeconfig).expanduser().exists() and not Path(kubeconfig).expanduser().is_symlink():
         raise ImportFailed(f"no such kubeconfig file ({where})", file=kubeconfig)
-    try:
-        api = config.new_client_from_config(config_file=str(Path(kubeconfig).expanduser()), context=context)
+    try:  # read as untrusted input first: the client's own reader has no limits
+        api = client(kubeconfig, context)
+    except KubeconfigError as exc:  # every problem on its own line
+        raise ImportFailed.several([ImportFailed(line) for line in str(exc).splitlines()]) from None
     except (ConfigException, ValueError, OSError) as exc:
         raise ImportFailed(f"cannot use the kubeconfig ({where}): {exc}", file=kubeconfig) from None
     api.configuration.retries = 0  # one attempt: an unreachable server is reported at once

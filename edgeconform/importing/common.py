@@ -11,7 +11,8 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ValidationError
 
-from .documents import Document
+from ..untrusted import shown
+from .documents import Document, ImportFailed
 from .reading import Reading
 
 # Named Service target ports as the controllers' Helm charts name them -> the controller port kind.
@@ -145,13 +146,12 @@ def _domain(r: Reading) -> str:
 
 
 def validate(doc: Document, model: type[BaseModel], data: dict[str, Any], prefix: tuple[Any, ...]) -> BaseModel:
-    """Settings checked by the controller plug-in's own model; the first problem names the manifest's field."""
+    """Settings checked by the controller plug-in's own model; each problem names the manifest's field."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = tuple(first["loc"])
-        raise doc.fail(f"{first['msg']} (got {first.get('input')!r})", *prefix, *loc) from None
+        raise ImportFailed.several([doc.fail(f"{error['msg']} (got {shown(error.get('input'))})", *prefix,
+                                             *tuple(error["loc"])) for error in exc.errors()]) from None
 
 
 def read_ingress_rules(ing: Document, out: Any, r: Reading, own_prefix: str) -> None:

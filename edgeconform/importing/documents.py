@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from .. import untrusted
+from . import shapes
 
 SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -24,7 +25,19 @@ class ImportFailed(Exception):
         self.file, self.obj, self.field, self.line = file, obj, field, line
         where = [f"{file}:{line}" if file and line else file, obj, f"field {field}" if field else ""]
         prefix = ": ".join(part for part in where if part)
-        super().__init__(f"{prefix}: {message}" if prefix else message)
+        super().__init__(untrusted.clean(f"{prefix}: {message}" if prefix else message))
+
+    @classmethod
+    def several(cls, problems: list[ImportFailed], shown: int = 50) -> ImportFailed:
+        """Every problem of the input, one line each (at most ``shown``, then how many more)."""
+        first = problems[0]
+        lines = [str(p) for p in problems[:shown]]
+        if len(problems) > shown:
+            lines.append(f"... and {len(problems) - shown} more problems in {first.file}")
+        out = cls("", file=first.file, obj=first.obj, field=first.field, line=first.line)
+        out.args = ("\n".join(lines),)
+        out.problems = problems
+        return out
 
 
 Path_ = tuple[Any, ...]  # a key path inside a document: ("metadata", "annotations", "service.beta...")
@@ -114,80 +127,48 @@ def _dotted(path: Iterable[Any]) -> str:
 
 
 def files(paths: Iterable[str | Path]) -> list[Path]:
-    """The YAML files of ``paths`` (a folder: its .yaml/.yml/.json files, recursively, in name order)."""
-    out: list[Path] = []
-    for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in SUFFIXES)
-            if not found:
-                raise ImportFailed(f"no {', '.join(SUFFIXES)} files in this folder", file=str(path))
-            out += found
-        elif path.is_file():
-            out.append(path)
-        else:
-            raise ImportFailed("no such file or folder", file=str(path))
-    return out
+    """The YAML files of ``paths`` (a folder: its .yaml/.yml/.json files, recursively, in name order), within the
+    reading layer's limits (edgeconform.untrusted: sizes, counts, symlinks that stay inside the folder)."""
+    try:
+        return untrusted.files(paths, SUFFIXES)
+    except untrusted.Refused as exc:
+        raise _refused(exc) from None
 
 
 def load(paths: Iterable[str | Path]) -> list[Document]:
     """Every non-empty document of the files, List objects unpacked into their items."""
     docs: list[Document] = []
+    budget = untrusted.Budget()  # documents and nodes count across every file
     for path in files(paths):
-        docs += load_text(path, _read(path))
+        docs += load_text(path, _read(path), budget)
     return docs
 
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ImportFailed("not a UTF-8 text file", file=str(path)) from None
-    except OSError as exc:
-        raise ImportFailed(f"cannot read: {exc.strerror}", file=str(path)) from None
+        return untrusted.read_text(path)
+    except untrusted.Refused as exc:
+        raise _refused(exc) from None
 
 
-def load_text(path: Path, text: str) -> list[Document]:
-    loader = yaml.SafeLoader(text)
-    docs: list[Document] = []
+def load_text(path: Path, text: str, budget: untrusted.Budget | None = None) -> list[Document]:
+    """The documents of one file's text, each checked against the shape of its kind (importing.shapes): every
+    field of the file that has the wrong shape is named, not the first."""
     try:
-        while loader.check_node():
-            node = loader.get_node()
-            if node is None:
-                continue
-            data = loader.construct_document(node)
-            if data is None:
-                continue
-            lines: dict[Path_, int] = {}
-            _walk(node, (), lines)
-            doc = Document(path, data, lines, node.start_mark.line + 1)
-            docs += _unpack(doc)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ImportFailed(f"not valid YAML: {problem}" + (f" (column {mark.column + 1})" if mark else ""),
-                           file=str(path), line=mark.line + 1 if mark else None) from None
-    finally:
-        loader.dispose()
-    for doc in docs:
-        if doc.kind and not isinstance(doc.data.get("metadata", {}), dict):
-            raise doc.fail("metadata must be a mapping", "metadata")
+        parsed = untrusted.yaml_documents(path, text, budget)
+    except untrusted.Refused as exc:
+        raise _refused(exc) from None
+    docs: list[Document] = []
+    for item in parsed:
+        docs += _unpack(Document(path, item.data, item.lines, item.start))
+    wrong = [doc.fail(problem, *where) for doc in docs for where, problem in shapes.problems(doc.data)]
+    if wrong:
+        raise ImportFailed.several(wrong)
     return docs
 
 
-def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = key_node.value
-            if key == "<<":  # a merge key: its values belong to this mapping
-                _walk(value_node, path, lines)
-                continue
-            lines[path + (key,)] = key_node.start_mark.line + 1
-            _walk(value_node, path + (key,), lines)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            lines[path + (i,)] = item.start_mark.line + 1
-            _walk(item, path + (i,), lines)
+def _refused(exc: untrusted.Refused) -> ImportFailed:
+    return ImportFailed(exc.reason, file=exc.file, line=exc.line)
 
 
 def _unpack(doc: Document) -> list[Document]:

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from .. import assets
+from ..untrusted import clean
 from .documents import Document
 
 
@@ -60,12 +61,14 @@ class Reading:
                   keys=annotation_sources().get((self.model, key), fallback) or fallback)
 
     def unknown(self, doc: Document, key: str, value: Any, *path: Any) -> None:
-        """Read, not understood: kept in the imported record (never dropped silently)."""
+        """Read, not understood: kept in the imported record (never dropped silently), as text a reviewer can read
+        (control and bidi characters as escapes, a long value cut: untrusted.clean)."""
+        shown = value if isinstance(value, (int, float, bool)) or value is None else clean(
+            value if isinstance(value, str) else yaml.safe_dump(value, default_flow_style=True, width=1000).strip())
         self.not_understood.append({"file": self.ref(doc, *path).rpartition(":")[0], "line": doc.line(*path),
-                                    "object": doc.describe(), "key": key,
-                                    "value": value if isinstance(value, (str, int, float, bool)) or value is None
-                                    else yaml.safe_dump(value, default_flow_style=True).strip()})
+                                    "object": clean(doc.describe()), "key": clean(str(key)), "value": shown})
 
     def warn(self, message: str) -> None:
+        message = clean(message)  # it may quote the manifests
         if message not in self.warnings:
             self.warnings.append(message)

@@ -32,11 +32,13 @@ class Cluster:
     """One cluster reached through a kubeconfig file."""
 
     def __init__(self, kubeconfig: str, context: str | None = None):
-        from kubernetes import client, config
+        from kubernetes import client
         from kubernetes.dynamic import DynamicClient
 
+        from .kubeconfig import client as api_client
+
         self.kubeconfig = kubeconfig
-        self.api_client = config.new_client_from_config(config_file=kubeconfig, context=context)
+        self.api_client = api_client(kubeconfig, context)  # read as untrusted input first
         self.core = client.CoreV1Api(self.api_client)
         self.apps = client.AppsV1Api(self.api_client)
         self.networking = client.NetworkingV1Api(self.api_client)

@@ -18,12 +18,12 @@ import time
 from datetime import datetime, timezone
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from .. import __version__, behaviours, sources
 from ..topology import Topology
 from . import model
+from .escaping import terminal as escape  # a merged report's names: text, never markup
 from .model import Component, ExpectationRecord, Report, Result, Run, Source, TopologyRecord
 from .scale import RANK
 from .text import cell_name
@@ -85,12 +85,12 @@ def render(report: Report, width: int = 120, color: bool = False) -> str:
     """The terminal view: the matrix, then one line per failure with its diagnosis."""
     where = dict.fromkeys(f"{run.target} ({' '.join(filter(None, [run.controller.name, run.controller.version]))})"
                           if run.controller else run.target for run in report.runs)
-    table = Table(caption=f"target: {', '.join(where)}", caption_justify="left")
+    table = Table(caption=escape(f"target: {', '.join(where)}"), caption_justify="left")
     table.add_column("topology", no_wrap=True, min_width=max((len(t.name) for t in report.topologies), default=8))
     for column in report.behaviours:
-        table.add_column(column)
+        table.add_column(escape(column))
     for t in report.topologies:
-        row = [t.name]
+        row = [escape(t.name)]
         for column in report.behaviours:
             cell = report.cell(t.name, column)
             if cell is None:

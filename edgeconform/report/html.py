@@ -1,4 +1,6 @@
 """report.html: one self-contained page (inline CSS and script, nothing fetched) with the colour-coded matrix.
+Everything it shows from its inputs is escaped (Jinja's autoescape; a source links to the address this version knows
+for its key, never to one a report carries; ids of plain characters: edgeconform.report.escaping).
 
 Each cell is a link to its detail section (observation, expectation, sources). CSS ``:target`` shows the
 section the address names, so the page works from disk even without JavaScript; a few lines of inline script
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import jinja2
 
+from . import escaping
 from .model import Report
 from .text import cell_name, notes, plain_expectation
 
@@ -27,15 +30,16 @@ def _environment() -> jinja2.Environment:
     env.globals.update(cell_name=cell_name, plain_expectation=plain_expectation, notes=notes, cell_id=cell_id,
                        topology_id=topology_id, change_id=change_id, change_kind=change_kind)
     env.filters["pretty"] = lambda value: json.dumps(value, indent=2, sort_keys=False)
+    env.globals["source_url"] = escaping.source_url  # a source's address as this version knows it, never a report's
     return env
 
 
 def cell_id(topology: str, behaviour: str) -> str:
-    return f"cell-{topology}--{behaviour}"
+    return escaping.html_id("cell", topology, behaviour)  # names from a report: the page's script selects by id
 
 
 def topology_id(topology: str) -> str:
-    return f"topology-{topology}"
+    return escaping.html_id("topology", topology)
 
 
 def change_id(row: str, behaviour: str) -> str:

@@ -1,19 +1,21 @@
 """report.md: the matrix as a Markdown table, then a short explanation per limited or failed cell.
 
-Meant to be pasted into a design review: the table answers "what does this edge do", the notes say why a cell
-is limited (with its sources) or what a failure saw and what is likely misconfigured.
+Meant to be pasted into a design review or a pull request's summary: the table answers "what does this edge do",
+the notes say why a cell is limited (with its sources) or what a failure saw and what is likely misconfigured.
+Everything quoted from the inputs is shown as text, never as Markdown (edgeconform.report.escaping).
 """
 
 from __future__ import annotations
 
-from .model import Report
-from .text import Note, cell_name, notes, run_line, source_links
+from .escaping import md, md_code, md_source, md_spans
+from .model import Report, Run
+from .text import Note, cell_name, notes, source_links
 
 
 def render(report: Report) -> str:
     lines = ["# edgeconform conformance report", ""]
     for run in report.runs:
-        lines.append(f"- {run_line(run)}")
+        lines.append(f"- {_run_line(run)}")
     counts = ", ".join(f"{n} {verdict}" for verdict, n in report.summary.items())
     lines += [f"- {len(report.results)} results: {counts}", ""]
     lines += _table(report)
@@ -25,8 +27,8 @@ def render(report: Report) -> str:
     if drift:
         lines += ["## Drift: cells the runs disagree on", ""]
         for cell in drift:
-            lines.append(f"- **{cell.topology} · {cell.behaviour}**: "
-                         + ", ".join(f"{target} says {verdict}" for target, verdict in cell.by_target.items()))
+            lines.append(f"- **{md(cell.topology)} · {md(cell.behaviour)}**: "
+                         + ", ".join(f"{md(target)} says {verdict}" for target, verdict in cell.by_target.items()))
         lines.append("")
     found = notes(report)
     if found:
@@ -34,21 +36,21 @@ def render(report: Report) -> str:
         lines += [_note(report, note) for note in found]
         lines.append("")
     if report.warnings:
-        lines += ["## Warnings", ""] + [f"- {w}" for w in report.warnings] + [""]
+        lines += ["## Warnings", ""] + [f"- {md(w, start=True)}" for w in report.warnings] + [""]
     return "\n".join(lines)
 
 
 def _table(report: Report) -> list[str]:
-    header = ["topology", *report.behaviours]
+    header = ["topology", *(md(b) for b in report.behaviours)]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for t in report.topologies:
-        row = [f"`{t.name}`"]
+        row = [md_code(t.name, table=True)]
         for behaviour in report.behaviours:
             cell = report.cell(t.name, behaviour)
             if cell is None:
                 row.append("-")
                 continue
-            text = _escape(cell.text)
+            text = md(cell.text)
             if cell.verdict in ("fail", "error"):
                 text = f"**{text}**"
             row.append(text + (" ≠" if cell.drift else ""))
@@ -58,14 +60,20 @@ def _table(report: Report) -> list[str]:
 
 def _note(report: Report, note: Note) -> str:
     r = note.result
-    on = f" on {', '.join(note.targets)}" if len(report.targets) > 1 else ""
-    links = source_links(r, lambda key, url: f"[{key}]({url})" if url else key)
-    return f"- **{r.topology} · {cell_name(r)}**{on}: {r.verdict}: {_escape(note.text)}" + \
+    on = f" on {', '.join(md(t) for t in note.targets)}" if len(report.targets) > 1 else ""
+    links = source_links(r, md_source)
+    return f"- **{md(r.topology)} · {md(cell_name(r))}**{on}: {r.verdict}: {md(note.text)}" + \
         (f" (sources: {links})" if links else "")
 
 
-def _escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def _run_line(run: Run) -> str:
+    controller = "controller unknown"
+    if run.controller:
+        version = f" {md(run.controller.version)}" if run.controller.version else ""
+        controller = f"controller {md(run.controller.name)}{version}"
+    return (f"target **{md(run.target)}** · {controller} · edgeconform {md(run.harness_version)} · started "
+            f"{md(run.started_at)} · {run.seconds:.1f} s" + (f" · run {md_code(run.id)}" if run.id != run.target
+                                                               else ""))
 
 
 def render_migration(migration) -> str:
@@ -79,8 +87,8 @@ def render_migration(migration) -> str:
               f"{counts['same']} cell(s) the same", ""]
     for side in (migration.before, migration.after):
         ran = ", ".join(f"{c.name} {c.version or ''}".strip() for c in side.controllers) or side.controller
-        lines.append(f"- {side.label}: `{side.spec}` · controller {ran} · report: [{side.directory}/report.md]"
-                     f"({side.directory}/report.md)")
+        lines.append(f"- {side.label}: {md_code(side.spec)} · controller {md(ran)} · report: "
+                     f"[{md(side.directory)}/report.md]({side.directory}/report.md)")  # its own folder's name
     lines.append("")
     titles = {"regression": "Regressions", "change": "Changes", "improvement": "Improvements"}
     for kind, title in titles.items():
@@ -89,22 +97,22 @@ def render_migration(migration) -> str:
             continue
         lines += [f"## {title}", ""]
         for change in found:
-            lines.append(f"- **{change.row} · {change.cell}**: {_escape(change.summary)}")
+            lines.append(f"- **{md(change.row)} · {md(change.cell)}**: {md(change.summary)}")
             after = change.explanations.get("after", "")
             if kind != "improvement" and after:
-                lines.append(f"  - after: {_escape(after)}")
+                lines.append(f"  - after: {md(after)}")
             for hint in change.hints:
-                links = ", ".join(f"[{s.key}]({s.url})" if s.url else s.key for s in hint.sources)
-                lines.append(f"  - responsible: {_escape(hint.text)}" + (f" (sources: {links})" if links else ""))
+                links = ", ".join(md_source(s.key) for s in hint.sources)
+                lines.append(f"  - responsible: {md_spans(hint.text)}" + (f" (sources: {links})" if links else ""))
         lines.append("")
     lines += ["## The two matrices (before -> after)", ""]
-    header = ["before -> after", *migration.behaviours]
+    header = ["before -> after", *(md(b) for b in migration.behaviours)]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for pair in migration.pairs:
-        row = [f"`{pair.name}`"]
+        row = [md_code(pair.name, table=True)]
         for behaviour in migration.behaviours:
             cells = migration.cells(pair.name, behaviour)
-            text = _escape(migration.cell_text(pair, behaviour))
+            text = md(migration.cell_text(pair, behaviour))
             row.append(f"**{text}**" if any(c.kind == "regression" for c in cells) else text)
         lines.append("| " + " | ".join(row) + " |")
     lines += ["", "A cell shows one verdict when both runs agree, `before -> after` where they differ; bold: a "
@@ -112,13 +120,13 @@ def render_migration(migration) -> str:
     differing = [(pair, s) for pair in migration.pairs for s in pair.settings]
     if differing:
         lines += ["## Settings that differ", "", "| pair | setting | before | after |", "|---|---|---|---|"]
-        lines += [f"| `{pair.name}` | `{s.field}` | {_escape(_value(s.before))} | {_escape(_value(s.after))} |"
-                  for pair, s in differing]
+        lines += [f"| {md_code(pair.name, table=True)} | {md_code(s.field, table=True)} | {md(_value(s.before))} "
+                  f"| {md(_value(s.after))} |" for pair, s in differing]
         lines.append("")
     for side in (migration.before, migration.after):
         if side.imported and side.imported.not_understood:
             lines += [f"## Read but not understood ({side.label})", ""]
-            lines += [f"- `{n.file}{f':{n.line}' if n.line else ''}` {n.object}: `{n.key}`"
+            lines += [f"- {md_code(n.file + (f':{n.line}' if n.line else ''))} {md(n.object)}: {md_code(n.key)}"
                       for n in side.imported.not_understood]
             lines.append("")
     return "\n".join(lines)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .model import Report, Result, Run
+from .model import Report, Result
 
 _CITES = re.compile(r"(\s*\[[^\]]+\])+\s*$")
 
@@ -57,12 +57,3 @@ def source_links(r: Result, link: Callable[[str, str | None], str]) -> str:
     if r.expectation is None:
         return ""
     return ", ".join(link(s.key, s.url) for s in r.expectation.sources)
-
-
-def run_line(run: Run) -> str:
-    controller = "controller unknown"
-    if run.controller:
-        version = f" {run.controller.version}" if run.controller.version else ""
-        controller = f"controller {run.controller.name}{version}"
-    return (f"target **{run.target}** · {controller} · edgeconform {run.harness_version} · started {run.started_at} "
-            f"· {run.seconds:.1f} s" + (f" · run `{run.id}`" if run.id != run.target else ""))

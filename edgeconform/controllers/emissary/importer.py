@@ -106,14 +106,15 @@ def read(docs: list[Document], r: Reading) -> ControllerRead:
             out.hostnames.append(hostname)
             r.hostnames.append(hostname)
             r.cite("hostnames", doc, "spec", "hostname")
+    for action, doc in actions.items():  # each action known first: a conflict names two known ones
+        if action not in ("Redirect", "Route"):
+            raise doc.fail(f"insecure action {action!r}: Redirect or Route (Reject is not modelled)",
+                           "spec", "requestPolicy", "insecure", "action")
     if len(actions) > 1:
         raise actions["Route"].fail(f"insecure action Route here and Redirect on {actions['Redirect'].describe()}: "
                                     "one cleartext policy per edge", "spec", "requestPolicy", "insecure", "action")
     if actions:
         action = next(iter(actions))
-        if action not in ("Redirect", "Route"):
-            raise actions[action].fail(f"insecure action {action!r}: Redirect or Route (Reject is not modelled)",
-                                       "spec", "requestPolicy", "insecure", "action")
         block["cleartext"] = "redirect" if action == "Redirect" else "serve"
     ordered = sorted(main, key=lambda doc: doc.spec.get("hostname", "*") != "*")  # the Host "*" is the default
     for doc in ordered:

@@ -117,8 +117,9 @@ def read(docs: list[Document], r: Reading) -> ControllerRead:
     redirects.pop("https", None)  # a redirect on the TLS listener is not the cleartext redirect
     if redirects:
         settings["redirects"] = redirects
-    if policies or redirects:
-        validate(policies[0] if policies else gateway, Settings, settings, ())
+    if policies or redirects:  # a problem is named on the policy, else the Gateway, else a route (no Gateway given)
+        routes = [doc for doc in docs if doc.kind == "HTTPRoute"]
+        validate(policies[0] if policies else gateway or routes[0], Settings, settings, ())
     out.settings = settings
     if not out.ports:
         out.ports = {number: kind for kind, number in CONTAINER_PORTS.items()}

@@ -31,10 +31,9 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ... import controllers
+from ... import controllers, untrusted
 
 ARN = re.compile(r"^arn:aws[a-z-]*:(acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+|iam::\d{12}:server-certificate/\S+)$")
 CATALOG_DOMAIN = "edgeconform.test"
@@ -184,12 +183,13 @@ def load(config_file: str | Path | None = None, **options: Any) -> EksSettings:
     if config_file:
         path = Path(config_file).expanduser()
         where = f"{path}"
-        try:
-            loaded = yaml.safe_load(path.read_text()) or {}
-        except OSError as exc:
-            raise SettingsError(f"--eks-config {path}: cannot read it ({exc.strerror})") from None
-        except yaml.YAMLError as exc:
-            raise SettingsError(f"--eks-config {path}: not valid YAML: {exc}") from None
+        if not path.exists():
+            raise SettingsError(f"--eks-config {path}: cannot read it (No such file or directory)")
+        try:  # read as untrusted input (edgeconform.untrusted): bounded in size, depth and aliases
+            parsed = untrusted.yaml_document(path)
+        except untrusted.Refused as exc:
+            raise SettingsError(f"--eks-config {exc}") from None
+        loaded = (parsed.data if parsed is not None else None) or {}
         if not isinstance(loaded, dict):
             raise SettingsError(f"--eks-config {path}: expected a mapping of settings, got {type(loaded).__name__}")
         data.update(loaded)
