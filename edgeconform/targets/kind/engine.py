@@ -40,6 +40,8 @@ SOCKET_TIMEOUT = 30.0
 # the host's hard limits (ulimit -Hn, -Hu) on the machine this was built on; containers get them as defaults
 ULIMITS = ("nofile=20000:20000", "nproc=32768:32768")
 OUTSIDE = netns.OUTSIDE
+# The engine's resolver: an address on its own lo where nothing listens, so every lookup fails at once inside
+RESOLVER = "10.255.255.53"
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.setns.argtypes = [ctypes.c_int, ctypes.c_int]
 
@@ -107,7 +109,7 @@ def configure(folder: Path, graphroot: Path, additional_stores: list[Path]) -> N
         "unqualified-search-registries = []\n"
         'short-name-mode = "disabled"\n')
     (etc / "policy.json").write_text(json.dumps({"default": [{"type": "insecureAcceptAnything"}]}))
-    (folder / "resolv.conf").write_text("# no resolver: nothing resolves off the machine\nnameserver 127.0.0.1\n")
+    (folder / "resolv.conf").write_text(f"# no resolver answers here: nothing resolves off the machine\nnameserver {RESOLVER}\n")
     (folder / "networks").mkdir(exist_ok=True)
 
 
@@ -145,7 +147,7 @@ class Engine:
         configure(folder, graphroot or folder / "storage", stores)
         read, write = os.pipe()
         config = {"state": str(folder), "keep": keep, "parent": os.getpid(), "report_fd": write,
-                  "cgroup": f"edgeconform-kind-{name}"}
+                  "cgroup": f"edgeconform-kind-{name}", "resolver": RESOLVER}
         holder = Path(__file__).with_name("holder.py")
         process = subprocess.Popen([sys.executable, "-I", "-S", str(holder), json.dumps(config)], pass_fds=[write],
                                    stdin=subprocess.DEVNULL, start_new_session=True)

@@ -2,7 +2,9 @@
 CONFIG`, standard library only). Podman, kind, buildah and every container run inside; nothing of them touches the
 host's network, mounts or processes.
 
-- Network: a new namespace with only ``lo`` up and no route anywhere. Podman's bridge for the kind network, its
+- Network: a new namespace with only ``lo`` up and no route anywhere. ``lo`` carries the resolver address the
+  engine's resolv.conf names, where nothing answers: podman would otherwise give containers public resolvers
+  (8.8.8.8) when the host's is on loopback, and their DNS queries would be addressed off the machine. Podman's bridge for the kind network, its
   veths and its firewall rules are made in here; packets for any outside address find no route.
 - Mounts: a private mount namespace where /proc (this PID namespace's), /sys (a sysfs of this network namespace)
   and /sys/fs/cgroup (the host's cgroup v1 controllers and the unified hierarchy, mounted again: a fresh sysfs
@@ -123,25 +125,31 @@ def set_up_mounts(config: dict, cgroups: list[tuple[str, str, str]]) -> None:
         mount("overlay", lib, "overlay", 0, f"lowerdir={lib},upperdir={upper}/upper,workdir={upper}/work")
 
 
-def bring_lo_up() -> None:
+def bring_lo_up(resolver: str) -> None:
+    """lo up, with the resolver address on it (rtnetlink(7): RTM_NEWLINK IFF_UP, RTM_NEWADDR)."""
+    import ipaddress
     import socket
     import struct
 
-    # RTM_NEWLINK with IFF_UP for lo (rtnetlink(7)); the only interface a new network namespace has
+    lo = socket.if_nametoindex("lo")
     with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE) as nl:
-        body = struct.pack("=BxHiII", socket.AF_UNSPEC, 0, socket.if_nametoindex("lo"), 1, 1)
-        nl.send(struct.pack("=IHHII", 16 + len(body), 16, 0x1 | 0x4, 1, 0) + body)
-        answer = nl.recv(4096)
-        code = -struct.unpack_from("=i", answer, 16)[0]
-        if code:
-            raise StepFailed(f"set lo up: {os.strerror(code)}")
+        def request(step: str, kind: int, flags: int, body: bytes) -> None:
+            nl.send(struct.pack("=IHHII", 16 + len(body), kind, 0x1 | 0x4 | flags, 1, 0) + body)
+            code = -struct.unpack_from("=i", nl.recv(4096), 16)[0]
+            if code:
+                raise StepFailed(f"{step}: {os.strerror(code)}")
+        request("set lo up", 16, 0, struct.pack("=BxHiII", socket.AF_UNSPEC, 0, lo, 1, 1))
+        address = ipaddress.ip_address(resolver).packed  # IFA_LOCAL and IFA_ADDRESS, /32, host scope
+        attrs = b"".join(struct.pack("=HH", 8, kind) + address for kind in (2, 1))
+        request(f"add {resolver}/32 to lo", 20, 0x400 | 0x200,
+                struct.pack("=BBBBI", socket.AF_INET, 32, 0, 254, lo) + attrs)
 
 
 def pid_one(config: dict, cgroups: list, report: int) -> None:
     """PID 1 of the engine's PID namespace: set the namespaces up, say so, then reap orphans until killed."""
     try:
         set_up_mounts(config, cgroups)
-        bring_lo_up()
+        bring_lo_up(config["resolver"])
     except (StepFailed, OSError) as exc:
         os.write(report, json.dumps({"error": str(exc)}).encode())
         os._exit(1)
