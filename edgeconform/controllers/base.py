@@ -280,10 +280,13 @@ class Controller:
     def local(self, t: Topology, place: LocalPlace) -> LocalController:
         raise Unsupported(f"{self.name} does not run as local processes; it runs on: {', '.join(self.runs_on)}")
 
-    def install(self, api, run, kubeconfig: str) -> None:
+    def install(self, api, run, kubeconfig: str, assets: Path | None = None) -> None:
+        """Install on a cluster (kind). ``assets``: where no registry is reachable, the charts and manifests
+        `./dev kind-images` prepared from the controller's module (None: its published chart)."""
         raise Unsupported(f"{self.name} does not install on a cluster; it runs on: {', '.join(self.runs_on)}")
 
-    def configure(self, api, run, kubeconfig: str, plan: ControllerPlan, workdir: Path) -> None:
+    def configure(self, api, run, kubeconfig: str, plan: ControllerPlan, workdir: Path,
+                  assets: Path | None = None) -> None:
         """Put one topology's plan in place on a cluster the harness installed the controller on (kind): its
         manifests. A controller whose settings live in its installation (Traefik's entry points) also upgrades it."""
         api.apply(plan.manifests)

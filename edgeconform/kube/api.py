@@ -86,6 +86,20 @@ class Cluster:
             return f"deployment {namespace}/{name}: {status.available_replicas or 0}/{want} available"
         return check
 
+    def rolled_out(self, namespace: str, name: str) -> Callable[[], str | None]:
+        """Done when the Deployment's current template runs everywhere: observed, updated, available, no old pod."""
+        def check() -> str | None:
+            deployment = self.apps.read_namespaced_deployment(name, namespace)
+            status, want = deployment.status, deployment.spec.replicas or 1
+            if (status.observed_generation or 0) < (deployment.metadata.generation or 0):
+                return f"deployment {namespace}/{name}: its new generation is not observed yet"
+            if (status.updated_replicas or 0) < want or (status.available_replicas or 0) < want \
+                    or (status.replicas or 0) > want:
+                return (f"deployment {namespace}/{name}: {status.updated_replicas or 0} updated, "
+                        f"{status.available_replicas or 0} available of {want}, {status.replicas or 0} running")
+            return None
+        return check
+
     def accepts(self, obj: dict[str, Any]) -> Callable[[], str | None]:
         """Done when a server-side dry-run create of ``obj`` passes admission (webhooks answer)."""
         def check() -> str | None:

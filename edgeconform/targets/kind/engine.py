@@ -140,8 +140,10 @@ class Engine:
             requirements()
         folder = cls.folder_of(name)
         if folder.exists():
-            raise EngineError(f"an engine folder {folder} exists (an engine of that name runs, or one was killed "
-                              f"before it could clean up): `edgeconform kind down --name {name}` removes it")
+            if cls.find(name) is not None:
+                raise EngineError(f"an engine named {name!r} runs already (a kept cluster, or another run): "
+                                  f"`edgeconform kind down --name {name}` ends it")
+            remove_dead(name)  # what a killed run left: no process of it is alive (its PID namespace is gone)
         folder.mkdir(parents=True)
         stores = [image_store] if image_store else []
         configure(folder, graphroot or folder / "storage", stores)
@@ -308,6 +310,17 @@ class Engine:
         """What could carry a packet off the machine: a default or gateway route, an interface that is not lo, a
         bridge or a veth (podman's), a route lookup of an outside address that finds one. Empty: there is none."""
         return netns.uplinks_of(self.socket, allowed_kinds=("bridge", "veth"))
+
+
+def remove_dead(name: str) -> None:
+    """The folder and cgroups of an engine whose holder is gone (killed before it could clean up)."""
+    folder = Engine.folder_of(name)
+    try:
+        cgroups = json.loads((folder / "holder.json").read_text()).get("cgroups", [])
+    except (OSError, ValueError):
+        cgroups = []
+    _remove_cgroups(cgroups)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _read_answer(fd: int, timeout: float) -> dict:

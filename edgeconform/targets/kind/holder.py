@@ -145,11 +145,25 @@ def bring_lo_up(resolver: str) -> None:
                 struct.pack("=BBBBI", socket.AF_INET, 32, 0, 254, lo) + attrs)
 
 
+def bridged_frames_skip_iptables() -> None:
+    """Frames bridged between containers of one podman network do not traverse this namespace's iptables (the
+    sysctls are per network namespace). Netavark masquerades what leaves its subnet with no exception for the
+    bridge itself, so with bridge netfilter on, a container reaching a pod address through the node it routes it to
+    (the load balancer of an ip target) would arrive from the bridge's address instead of its own. Docker's own
+    rule excludes its bridge (`! -o docker0`): this makes podman's bridge behave the same."""
+    for name in ("bridge-nf-call-iptables", "bridge-nf-call-ip6tables", "bridge-nf-call-arptables"):
+        path = f"/proc/sys/net/bridge/{name}"
+        if os.path.exists(path):  # absent where the kernel has no bridge netfilter: nothing to turn off
+            with open(path, "w", encoding="ascii") as f:
+                f.write("0")
+
+
 def pid_one(config: dict, cgroups: list, report: int) -> None:
     """PID 1 of the engine's PID namespace: set the namespaces up, say so, then reap orphans until killed."""
     try:
         set_up_mounts(config, cgroups)
         bring_lo_up(config["resolver"])
+        bridged_frames_skip_iptables()
     except (StepFailed, OSError) as exc:
         os.write(report, json.dumps({"error": str(exc)}).encode())
         os._exit(1)
@@ -170,9 +184,7 @@ def pid_one(config: dict, cgroups: list, report: int) -> None:
 
 def holder(config: dict) -> None:
     report_fd = config["report_fd"]
-    if config["keep"]:
-        os.setsid()  # a kept engine outlives the run that started it
-    else:
+    if not config["keep"]:  # (started in a session of its own: a kept engine outlives the run that started it)
         _libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
         if os.getppid() != config["parent"]:
             os._exit(1)

@@ -156,7 +156,7 @@ def plan(p: dict[str, str] | None = None) -> tuple[dict[str, Any], list[Image], 
     r = recipe()
     p = p or pins()
     filled = _fill(r, p)
-    mechanism = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # this builder is part of every recipe
+    mechanism = _mechanism()
     base_key = _sha(filled["debian"], filled["rootfs"]["base"])
     images = []
     for name, spec in filled["images"].items():
@@ -171,6 +171,14 @@ def plan(p: dict[str, str] | None = None) -> tuple[dict[str, Any], list[Image], 
                        [i.key for i in images if i.preload], CNI_SUBNET, mechanism)
     filled["base_key"] = base_key
     return filled, images, node
+
+
+def _mechanism() -> str:
+    """The code that shapes the images is part of every key: the builder, the CNI configuration, the assets."""
+    import inspect
+
+    code = "".join(inspect.getsource(part) for part in (Builder, cni_config, build_assets)) + KIND_BASE_STEPS
+    return hashlib.sha256(code.encode()).hexdigest()
 
 
 def _source_identity(source: str) -> Any:
@@ -215,13 +223,24 @@ def store_names() -> set[str]:
     return {name for record in records for name in record.get("names") or []}
 
 
-def stale(images: list[Image], node: dict) -> list[str]:
+def stale(images: list[Image], node: dict, recipe_filled: dict) -> list[str]:
     """The images (names) whose key changed or whose tags are missing from the store."""
     have, names = built(), store_names()
     out = [i.name for i in images if have.get(i.name, {}).get("key") != i.key or not set(i.tags) <= names]
     if have.get("node", {}).get("key") != node["key"] or node["tag"] not in names:
         out.append("node")
+    if have.get("assets", {}).get("key") != assets_key(recipe_filled) or not assets_dir().is_dir():
+        out.append("assets")
     return out
+
+
+def stale_names() -> list[str]:
+    """What ./dev kind-images would build now (empty: everything is up to date)."""
+    try:
+        filled, images, node = plan()
+    except ImageBuildError as exc:
+        return [str(exc)]
+    return stale(images, node, filled)
 
 
 # --- building -----------------------------------------------------------------------------------------------
@@ -234,7 +253,8 @@ class Builder:
         self.timings: dict[str, float] = {}
 
     def run(self, only: list[str] | None = None, force: bool = False) -> dict[str, float]:
-        todo = [i.name for i in self.images] + ["node"] if force else stale(self.images, self.node)
+        todo = ([i.name for i in self.images] + ["node", "assets"] if force else
+                stale(self.images, self.node, self.recipe))
         if only:
             todo = [name for name in todo if name in only]
         if not todo:
@@ -254,6 +274,10 @@ class Builder:
                     self._timed(image.name, lambda: self._image(image))
                     manifest[image.name] = {"key": image.key, "tags": image.tags, "verified": self._verify(image)}
                     self._save(manifest)
+            if "assets" in todo:
+                self._timed("assets", self._assets)
+                manifest["assets"] = {"key": assets_key(self.recipe)}
+                self._save(manifest)
             if "node" in todo:
                 self._timed("node image", self._node_image)
                 manifest["node"] = {"key": self.node["key"], "tags": [self.node["tag"]],
@@ -517,6 +541,9 @@ class Builder:
         return (body.group(1).replace("` + storageProvisionerImage + `", tags["local-path-provisioner"])
                 .replace("` + storageHelperImage + `", tags["local-path-helper"]))
 
+    def _assets(self) -> None:
+        build_assets(self.recipe)
+
     def _verify_node(self) -> str:
         out = self.engine.run(["podman", "run", "--rm", "--network=none", "--entrypoint", "sh", self.node["tag"],
                                "-c", "cat /kind/version; kubelet --version; containerd --version; wc -l < /kind/images"],
@@ -524,11 +551,56 @@ class Builder:
         return " | ".join(out.split("\n")[:4])
 
 
+# --- what the controllers install from where no chart registry is reachable -----------------------------------
+def assets_dir() -> Path:
+    return cache_dir() / "assets"
+
+
+def assets_key(filled: dict) -> str:
+    return _sha(filled["assets"], _mechanism())
+
+
+def asset(name: str) -> Path:
+    """An installed asset (clusters/kind/images.yaml: assets), e.g. asset("envoy-gateway-chart")."""
+    return assets_dir() / name
+
+
+def build_assets(filled: dict) -> None:
+    """Envoy Gateway's Helm chart as its release makes it from its module (charts/gateway-helm with values.tmpl.yaml
+    rendered: the release's image; Chart.yaml's version), and Traefik's CRDs and RBAC from its module."""
+    spec = filled["assets"]
+    out = assets_dir().with_name("assets.partial")
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    eg = spec["envoy-gateway-chart"]
+    chart = out / "envoy-gateway-chart"
+    shutil.copytree(module_dir("envoy-gateway", eg["module"]) / eg["path"], chart)
+    for path in chart.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)  # the module cache is read-only
+    values = (chart / "values.tmpl.yaml").read_text()
+    for key, value in eg["values"].items():
+        values = values.replace("${" + key + "}", value)
+    (chart / "values.yaml").write_text(values)
+    (chart / "values.tmpl.yaml").unlink()
+    meta = (chart / "Chart.yaml").read_text()
+    meta = re.sub(r"^version: .*$", f"version: {eg['version']}", meta, flags=re.M)
+    meta = re.sub(r"^appVersion: .*$", f'appVersion: "{eg["version"]}"', meta, flags=re.M)
+    (chart / "Chart.yaml").write_text(meta)
+    traefik = spec["traefik"]
+    folder = out / "traefik"
+    folder.mkdir()
+    source = module_dir("traefik", traefik["module"])
+    for name, path in traefik["files"].items():
+        shutil.copyfile(source / path, folder / name)
+    shutil.rmtree(assets_dir(), ignore_errors=True)
+    out.rename(assets_dir())
+
+
 # How each image is run once to verify it: [entrypoint or None, arguments...] (default: its own, --version)
 VERIFY = {"coredns": [None, "-version"], "envoy-gateway": [None, "version"], "traefik": [None, "version"],
           "haproxy": [None, "-v"], "pause": [None, "-v"],
           "local-path-helper": ["bash", "-c", "mkdir -p /tmp/x && rm -r /tmp/x && echo bash, mkdir and rm run"],
-          "echo": ["python3", "-c", "import websockets; print('websockets', websockets.__version__)"]}
+          "echo": ["python", "-c", "import websockets; print('websockets', websockets.__version__)"]}  # as its manifest runs it
 
 
 def cni_config(subnet: str) -> dict[str, Any]:
@@ -563,12 +635,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("only", nargs="*", help="build only these images (names of clusters/kind/images.yaml, node)")
     args = parser.parse_args(argv)
     try:
-        _, images, node = plan()
+        filled, images, node = plan()
         if args.check or args.list:
-            todo = stale(images, node)
+            todo = stale(images, node, filled)
             if args.list:
                 have = built()
-                for name, tags in [(i.name, i.tags) for i in images] + [("node", [node["tag"]])]:
+                for name, tags in [(i.name, i.tags) for i in images] + [("node", [node["tag"]]),
+                                                                        ("assets", [str(assets_dir())])]:
                     state = "to build" if name in todo else have.get(name, {}).get("verified", "built")
                     print(f"{name:24} {' '.join(tags)}  [{state}]")
             return 1 if todo else 0

@@ -9,6 +9,11 @@ controller. Per topology: translate the controller settings (edgeconform/control
 topology's certificates as Secrets, start the load-balancer stand-in and the client relays as containers on
 the `kind` network, and hand the suites an Edge whose client addresses are the relays' addresses.
 A failing setup fails that topology only, with kind's logs, pod descriptions and controller logs attached.
+
+Images come from registries, or (``--kind-images local``, the default once `./dev kind-images` has built them) from
+this machine: podman then runs in namespaces of its own with no route off the machine (engine.py), the probes'
+sockets are made in its network namespace, this process reaches the API server through a loopback relay, and the
+controllers install from what their modules ship (Envoy Gateway's chart; Traefik's CRDs with our manifests).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from ...edge import ControllerInfo, Converge, Edge, Lifecycle, Transport, endpoi
 from ...kube import manifests
 from ...kube.api import Cluster, ClusterError
 from ...kube.manifests import versions
-from ...kube.timeouts import ECHO_READY
+from ...kube.timeouts import COMMAND, ECHO_READY
 from ...load_balancers import standins
 from ...load_balancers.standins import AddressBook, StandIn
 from ...render import render
@@ -44,12 +49,18 @@ class KindTarget(Target):
 
     @classmethod
     def from_options(cls, options, controller: str) -> KindTarget:
-        return cls(controller, keep=bool(options.get("keep_cluster")), cluster_name=options.get("cluster_name"))
+        return cls(controller, keep=bool(options.get("keep_cluster")), cluster_name=options.get("cluster_name"),
+                   images=options.get("kind_images"))
 
-    def __init__(self, controller: str = "emissary", *, keep: bool = False, cluster_name: str | None = None):
+    def __init__(self, controller: str = "emissary", *, keep: bool = False, cluster_name: str | None = None,
+                 images: str | None = None):
         self.controller = controllers.get(controller)
         self.tools = detect(need_helm="helm" in self.controller.tools,  # TargetUnavailable: what to install
-                            controller=self.controller.title)
+                            controller=self.controller.title, images=images, name=self.controller.name)
+        self.keep = keep
+        self.engine = None  # edgeconform.targets.kind.engine.Engine, with local images
+        self.assets: Path | None = None  # the controllers' charts and manifests, with local images
+        self.client_kw: dict | None = None  # testcontainers' client arguments (the engine's socket)
         self.workdir = Path(tempfile.mkdtemp(prefix="edgeconform-kind-"))
         name = cluster_name or DEFAULT_NAME
         worker = os.environ.get("PYTEST_XDIST_WORKER")
@@ -68,25 +79,65 @@ class KindTarget(Target):
             return self.api
         if self.failed:
             raise BuildFailed(f"the kind cluster could not be prepared earlier in this session:\n{self.failed}")
+        from .engine import EngineError
+
         try:
+            if self.tools.images == "local":
+                self._open_engine()
             self.cluster.ensure()
-            api = Cluster(self.cluster.kubeconfig)
-            api.apply(manifests.echo(versions()["images"]["python"], client_header=self.controller.client_header))
+            api = Cluster(self.cluster.api_kubeconfig)
+            local = self.tools.images == "local"
+            api.apply(manifests.echo(self._image("echo") if local else versions()["images"]["python"],
+                                     client_header=self.controller.client_header, install_websockets=not local))
             api.wait(ECHO_READY, "the echo backend becoming ready",
                      api.pods_ready(manifests.NAMESPACE, {"app.kubernetes.io/name": manifests.ECHO_SERVICE}))
-            self.controller.install(api, lambda argv, timeout: run(self.tools.command(argv), self.tools.env, timeout),
-                                    self.cluster.kubeconfig)
-        except (CommandFailed, ClusterError, OSError) as exc:
+            self.controller.install(api, self._runner, self.cluster.kubeconfig, self.assets)
+        except (CommandFailed, ClusterError, OSError, EngineError) as exc:
             self.failed = f"{exc}\n\n{self._diagnostics_text()}"
             raise BuildFailed(f"preparing kind cluster {self.cluster.name!r} with {self.controller.name} failed: "
                               f"{self.failed}") from None
         self.api = api
         return api
 
+    def _open_engine(self) -> None:
+        """Podman in namespaces of its own for this cluster: a kept one of the same name, or a new one."""
+        from testcontainers.core.config import testcontainers_config
+
+        from .engine import Engine, image_store
+        from .images import assets_dir, built
+
+        engine = Engine.find(self.cluster.name) or Engine.start(self.cluster.name, keep=self.keep,
+                                                                   image_store=image_store())
+        engine.kept = self.keep
+        self.engine = self.tools.ns = engine
+        self.client_kw = {"environment": {"DOCKER_HOST": engine.serve()}}
+        # testcontainers' reaper (Ryuk) is an image of a registry; the engine's PID namespace reaps instead
+        testcontainers_config.ryuk_disabled = True
+        self.cluster.node_image = built()["node"]["tags"][0]
+        self.assets = assets_dir()
+
+    def _image(self, name: str) -> str:
+        """The tag of an image ./dev kind-images built (clusters/kind/images.yaml)."""
+        from .images import built
+
+        return built()[name]["tags"][0]
+
+    def _runner(self, argv: list[str], timeout) -> str:
+        return run(self.tools.command(argv), self.tools.env, timeout)
+
+    def _connect(self, ip: str, port: int, timeout: float):
+        """A connection to a container of the kind network: from this machine (published ports) or inside the
+        engine's namespace."""
+        if self.engine is not None:
+            return self.engine.connect(None, ip, port, timeout)
+        from ...supervisor import host_connect
+
+        return host_connect(ip, port, timeout)
+
     def _diagnostics(self) -> dict[str, str]:
         out = {"kind export logs": self.cluster.export_logs()}
         try:
-            api = self.api or Cluster(self.cluster.kubeconfig)
+            api = self.api or Cluster(self.cluster.api_kubeconfig)
         except Exception as exc:
             return {**out, "cluster": f"(no API access: {exc})"}
         for namespace in (self.controller.namespace, manifests.NAMESPACE):
@@ -102,6 +153,8 @@ class KindTarget(Target):
             if self.cluster.created or self.cluster.reused:
                 self.cluster.close()
         finally:
+            if self.engine is not None and not self.keep:
+                self.engine.stop()  # every container, the network, the namespaces, the cgroups, the folder
             shutil.rmtree(self.workdir, ignore_errors=True)
 
     # --- one topology ------------------------------------------------------------------------------
@@ -163,8 +216,9 @@ class KindTarget(Target):
         if t.layer == "l7":
             edge.lb_server_header = LB_SERVER_HEADER
         prefix = f"{self.cluster.name}-{t.name}"
+        publish = self.engine is None  # inside the engine's namespace the containers are reached directly
         lb = containers.start(containers.load_balancer(prefix, program, image, workdir, config, transparent,
-                                                       public_ports))
+                                                       public_ports, publish), self.client_kw)
         running.append(lb)
 
         # The controller learns the load balancer's address (trusted for PROXY / X-Forwarded-For).
@@ -172,35 +226,43 @@ class KindTarget(Target):
                                              [str(next(ipaddress.ip_network(cidr).hosts())) for node in nodes
                                               for cidr in node.pod_cidrs]))  # kube-proxy's SNAT sources
         plan = self.controller.translate(t, EdgeFacts((lb.ip,), ctl_certs, node_addresses=node_addresses))
-        self.controller.configure(api, lambda argv, timeout: run(self.tools.command(argv), self.tools.env, timeout),
-                                  self.cluster.kubeconfig, plan, workdir)
+        self.controller.configure(api, self._runner, self.cluster.kubeconfig, plan, workdir, self.assets)
 
         relays = []
         for i in range(CLIENTS):
             cfg = f"client-relay-{i}.cfg"
             (workdir / cfg).write_text(client_relay_config(i, lb.ip, public_ports, idle))
             relay = containers.start(containers.client_relay(prefix, i, pins["images"]["haproxy"], workdir, cfg,
-                                                             public_ports))
+                                                             public_ports, publish), self.client_kw)
             running.append(relay)
             relays.append(relay)
         if transparent or pod_routes:
-            containers.run_once(containers.netns_helper(lb.spec.name, pins["node_image"],
-                                                        containers.transparent_setup_script(pod_routes, transparent)))
+            node_image = self.cluster.node_image or pins["node_image"]
+            containers.run_once(containers.netns_helper(lb.spec.name, node_image,
+                                                        containers.transparent_setup_script(pod_routes, transparent)),
+                                self.client_kw)
         if transparent:
             node = node_container(self.cluster.name)
             for argv in containers.node_route_commands(self.tools.engine, node, [r.ip for r in relays], lb.ip, True):
-                run(argv, self.tools.env)
+                self._runner(argv, COMMAND)
             undo = containers.node_route_commands(self.tools.engine, node, [r.ip for r in relays], lb.ip, False)
-            edge.lifecycle.on_close(lambda: [_quietly(run, argv, self.tools.env) for argv in undo])
-        edge.ready_seconds = containers.wait_ready(running)
+            edge.lifecycle.on_close(lambda: [_quietly(self._runner, argv, COMMAND) for argv in undo])
+        edge.ready_seconds = containers.wait_ready(running, self._connect)
 
-        # the probes stay on this machine; each client address is a relay container that connects from it
-        edge.transport = Transport(relays={r.ip: {p: ("127.0.0.1", r.ports[p]) for p in public_ports} for r in relays})
+        # the probes stay on this machine (or in the engine's namespace); each client address is a relay container
+        # that connects from it
+        relayed = {r.ip: {p: r.address(p) for p in public_ports} for r in relays}
+        if self.engine is not None:
+            engine = self.engine
+            edge.transport = Transport(socket=lambda ip, port, source, timeout: engine.connect(source, ip, port, timeout),
+                                       enter=engine.command([]), relays=relayed)
+        else:
+            edge.transport = Transport(relays=relayed)
         edge.client_addresses = [r.ip for r in relays]
         edge.unsupported = dict(plan.unsupported)
         edge.roles = self.roles(api, lb.ip, [r.ip for r in relays], nodes)
         first = relays[0]
-        edge.endpoints = endpoints_for(t, lambda port: ("127.0.0.1", first.ports[port]))
+        edge.endpoints = endpoints_for(t, first.address)
 
     def controller_ports(self, t: Topology) -> dict[str, int]:
         return dict(self.controller.container_ports)
