@@ -96,6 +96,19 @@ CRD_NAMES = ("ingressroutes.traefik.io", "middlewares.traefik.io", "tlsoptions.t
 DEPLOYMENT = "traefik"
 
 
+# The chart's own entry points (its values.yaml: ports.web, ports.websecure), which values files add to
+CHART_PORTS = {"web": {"port": 8000, "exposedPort": 80},
+               "websecure": {"port": 8443, "exposedPort": 443, "http": {"tls": {"enabled": True}}}}
+
+
+def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Helm's merge of values: mappings key by key, anything else replaced."""
+    out = copy.deepcopy(base)
+    for key, value in over.items():
+        out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
 def crds(assets: Path) -> list[dict[str, Any]]:
     """Traefik's CRDs as its module ships them (./dev kind-images copied them)."""
     return [doc for doc in yaml.safe_load_all((assets / "traefik" / "crds.yaml").read_text()) if doc]
@@ -110,7 +123,8 @@ def plain_manifests(assets: Path, values: dict[str, Any]) -> list[dict[str, Any]
                 if doc and doc["kind"] == "ClusterRole")
     role.setdefault("metadata", {}).setdefault("labels", {}).update(manifests.labels())
     static = yaml.safe_dump(static_config(values), sort_keys=False)
-    ports = {"traefik": ADMIN_PORT, **{name: port["port"] for name, port in values["ports"].items()}}
+    ports = {"traefik": ADMIN_PORT, **{name: port["port"] for name, port in
+                                         _merged(CHART_PORTS, values.get("ports") or {}).items()}}
     image = f"docker.io/library/traefik:{versions()['controllers'][NAME]['app_version']}"
     return [role, *manifests.render("traefik/install.yaml.j2", namespace=NAMESPACE, name=DEPLOYMENT,
                                     labels=manifests.labels(), cluster_role=role["metadata"]["name"], static=static,
@@ -123,7 +137,7 @@ def static_config(values: dict[str, Any]) -> dict[str, Any]:
     entry points of ``ports`` (address, proxyProtocol, forwardedHeaders, http.redirections with the target entry
     point's exposedPort, http.middlewares, http.tls), the chart's ping on its "traefik" entry point, the CRD
     provider, no version checks or usage reports, and access logs (clusters/manifests/traefik/values.yaml)."""
-    ports = values["ports"]
+    ports = _merged(CHART_PORTS, values.get("ports") or {})
     entry_points: dict[str, Any] = {"traefik": {"address": f":{ADMIN_PORT}/tcp"}}
     for name, port in ports.items():
         ep: dict[str, Any] = {"address": f":{port['port']}/tcp"}
