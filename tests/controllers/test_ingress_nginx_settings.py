@@ -95,6 +95,27 @@ def test_ssl_redirect_needs_ingress_tls_force_ssl_redirect_does_not():
     assert native(at_controller, {"ssl-redirect": "false"}).controller.cleartext == "serve"
 
 
+@pytest.mark.parametrize("certificates", [["app.edgeconform.test"], ["default.edgeconform.test", "app.edgeconform.test"],
+                                          ["*.edgeconform.test"], ["default.edgeconform.test"],
+                                          ["default.edgeconform.test", "api.edgeconform.test"]])
+@pytest.mark.parametrize("settings", [{}, {"use-proxy-protocol": "true"}, {"ssl-redirect": "false"},
+                                      {"force-ssl-redirect": "true"}])
+def test_the_expectation_and_the_local_rendering_read_the_same_ingress_tls(certificates, settings, tmp_path):
+    """Issue 19: an edge imported as written (one Ingress TLS host, no --default-ssl-certificate) ran without the
+    redirect its expectation said. The cleartext the rules expect for the first hostname is the one nginx renders."""
+    from edgeconform.controllers.base import LocalPlace
+    from edgeconform.controllers.ingress_nginx.local import local_context
+
+    t = native(CATALOG["nlb-proxy-v2"], settings, certificates=certificates)
+    issued = certs.issue(tmp_path, "controller", certificates)
+    place = LocalPlace(ip="10.0.3.21", ports={"http": 8080, "https": 8443}, admin_port=9901, backend=("10.0.4.31", 80),
+                       https_port=None, idle_timeout=350, certificates=issued, workdir=tmp_path)
+    rendered = {host["name"]: host["redirect"] for host in local_context(t, place, NGINX.to_native(t))["hosts"]}
+    assert rendered[t.hostnames[0]] == (t.controller.cleartext == "redirect")
+    mixed = len(set(rendered.values())) > 1
+    assert mixed == any(limit.field == "controller.settings.ssl-redirect" for limit in NGINX.limits(t))
+
+
 def test_trust_is_by_address_and_the_default_trusts_everyone():
     alb, nlb_ip, proxy = CATALOG["alb"], CATALOG["nlb-ip"], CATALOG["nlb-proxy-v2"]
     assert native(alb, {"use-forwarded-headers": "true", "proxy-real-ip-cidr": "172.31.0.0/16"}).forwarded_hops == 1
