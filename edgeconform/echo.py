@@ -148,7 +148,8 @@ def tls_context(certificates: list[tuple[str, str]], minimum: str) -> ssl.SSLCon
         if TLS_VERSIONS[minimum] < ssl.TLSVersion.TLSv1_2:
             ctx.set_ciphers("DEFAULT:@SECLEVEL=0")  # old protocol versions need the lowest level to be offered
         ctx.set_alpn_protocols(["http/1.1"])
-        ctx.load_cert_chain(pem)
+        chain, _, key = pem.partition(",")
+        ctx.load_cert_chain(chain, key or None)
         return ctx
 
     by_name = {name.lower(): load(pem) for name, pem in certificates}
@@ -247,9 +248,10 @@ def main(argv: list[str] | None = None) -> None:
                         help="a plain listener (repeatable; default 0.0.0.0:8080 when no listener is given)")
     parser.add_argument("--listen-tls", action="append", default=[], metavar="HOST:PORT",
                         help="a listener that terminates TLS itself with --cert (repeatable)")
-    parser.add_argument("--cert", action="append", default=[], metavar="NAME=PEM",
+    parser.add_argument("--cert", action="append", default=[], metavar="NAME=PEM[,KEY]",
                         help="a certificate of the TLS listeners: its name (a hostname or *.suffix) and a PEM file "
-                             "with the chain and the key; the first is the default (repeatable)")
+                             "with the chain and the key (or the chain, a comma, and the key's file); the first is "
+                             "the default (repeatable)")
     parser.add_argument("--tls-min-version", default="TLSv1.2", choices=sorted(TLS_VERSIONS),
                         help="the oldest TLS version the TLS listeners accept")
     parser.add_argument("--client-header", default="x-edgeconform-client",

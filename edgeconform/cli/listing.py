@@ -23,9 +23,9 @@ def run(args: argparse.Namespace) -> int:
     from rich.markup import escape
     from rich.table import Table
 
-    from .. import behaviours, catalog, findings, sources
+    from .. import behaviours, catalog, controllers, findings, sources
 
-    topologies = {name: t.with_controller(args.controller) for name, t in catalog.load(args.topology_file).items()}
+    topologies = {name: controllers.bind(t, args.controller) for name, t in catalog.load(args.topology_file).items()}
     if args.json:
         out = []
         for t in topologies.values():

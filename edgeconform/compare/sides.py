@@ -137,7 +137,7 @@ def plan(before: str, after: str | None, chosen: list[str]) -> Plan:
                                    "file to run it under the --controller given, or give no --controller")
             if kind:
                 _check_local(kind, f"{spec.text}: topology {t.name!r}: controller.kind")
-        bound = {name: t.with_controller(controller) for name, t in topologies.items()}
+        bound = {name: controllers.bind(t, controller) for name, t in topologies.items()}
         sides.append(Side(label, spec, controller, bound, spec.imported()))
     result = Plan(*sides)
     result.pairs = _pairs(result.before, result.after)

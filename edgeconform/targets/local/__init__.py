@@ -289,8 +289,10 @@ def plan(t: Topology, site: Site, workdir: Path, transparent: bool = True,
                                vpc=site.vpc,
                                isolated=isinstance(site, NamespaceSite), standby=standby)
     local = controller.local(t, at_controller)
-    # the echo reads the client from the header in which this controller states it
-    processes = [echo_process(site.echo, site.echo_port, controller.client_header), *local.processes]
+    # the echo reads the client from the header in which this controller states it; with no controller (none) the
+    # controller's processes are the echo itself, the application at the controller's place
+    processes = ([] if local.is_backend else [echo_process(site.echo, site.echo_port, controller.client_header)])
+    processes += local.processes
 
     if t.node_snat or node_health(t):
         hops = [{"name": kind, "bind_port": site.node_port(kind), "target_ip": site.controller,
