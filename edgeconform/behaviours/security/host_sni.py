@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from ..base import Cell, Expectation
+from ..base import Cell, Expectation, straight_to_app
 from .common import get, lines, make, not_applicable, source
 
 if TYPE_CHECKING:
@@ -20,7 +20,9 @@ NAME = "host-sni"
 
 @dataclass(frozen=True)
 class HostSniWant:
-    result: Literal["misdirected", "routed"]  # 421 Misdirected Request, or served for the Host asked
+    # 421 Misdirected Request; served for the Host asked; or (straight to the application, TLS passed through)
+    # arriving at the application with the Host and the SNI name as the client sent them, for it to decide
+    result: Literal["misdirected", "routed", "arrives"]
     # Whether the Host the probe sends is one of the edge's hostnames (its second); False: the edge has one
     # hostname, so the probe sends a name no route has, and routing by it may end at the controller's default
     # backend (ingress-nginx's 404) instead of the application
@@ -44,6 +46,11 @@ def rule(t: Topology) -> Expectation:
     if at is None:
         return not_applicable(t, NAME, "no TLS listener")
     known = len(t.hostnames) > 1  # the probe's Host: the second hostname, else a name no route has
+    if at == "controller" and straight_to_app(t):
+        return make(t, NAME, outcome="works", want=HostSniWant("arrives", known), sources=("RFC9110", "NLB-L"),
+                    summary="the request reaches the application with the Host the client sent and the SNI name of "
+                            "the connection it ended itself, so the application can refuse (421) what does not "
+                            "match; nothing in front of it answers for it")
     if at == "controller":
         semantics = semantics_of(t)
         if semantics.host_sni == "route":
@@ -89,6 +96,13 @@ def compare(edge: Edge, want: HostSniWant, seen: HostSniObservation) -> list[str
         return [f"expected 421 Misdirected Request for Host {result.host} on a connection set up for SNI "
                 f"{result.sni}, got {result.status} from {'the backend' if result.report else result.server}"]
     host_seen = (result.report or {}).get("host", "").split(":")[0]
+    if want.result == "arrives":
+        sni_seen = ((result.report or {}).get("tls") or {}).get("sni")
+        if result.status == 200 and host_seen == result.host and sni_seen == result.sni:
+            return []
+        return [f"expected the application to receive Host {result.host} over a connection whose SNI was "
+                f"{result.sni}, got {result.status}" + (f": it saw Host {host_seen!r}, SNI {sni_seen!r}"
+                                                       if result.report else f" from {result.server}")]
     if result.report is not None and result.status == 200 and host_seen == result.host:
         return []
     if not want.known_host and result.report is None and result.status == 404:
