@@ -107,7 +107,7 @@ def rule(t: Topology) -> Expectation:
         version = t.lb.proxy_protocol
         if semantics.straight_to_app:
             return make(outcome="works", want=ClientIpWant("client", f"proxy-{version}"),
-                        sources=(*model.cite("proxy"), *semantics.sources.get("proxy_protocol", ())),
+                        sources=tuple(dict.fromkeys((*model.cite("proxy"), *semantics.sources.get("proxy_protocol", ())))),
                         summary=f"the client's address reaches the application in the PROXY {version} header the "
                                 f"{model.title} puts in front of each connection (the application must read it); "
                                 f"its TCP peer is the {role_words(rewriter(t))}")
