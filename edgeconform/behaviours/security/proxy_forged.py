@@ -44,14 +44,14 @@ def rule(t: Topology) -> Expectation:
     if t.layer == "l7":
         return not_applicable(t, NAME, "an L7 load balancer parses HTTP: a PROXY header from a client is a malformed "
                                        "request there")
+    if straight_to_app(t) and not t.lb.proxy_protocol:
+        return not_applicable(t, NAME, "the load balancer sends no PROXY header: one a client sends reaches the "
+                                       "application as the client wrote it, and reading it is the application's "
+                                       "business")
     if not (t.lb.proxy_protocol or t.controller.proxy_protocol):
         return not_applicable(t, NAME, "neither the load balancer nor the controller speaks PROXY")
     seen_as = client_ip.rule(t).want.seen_as  # type: ignore[union-attr]
     if straight_to_app(t):
-        if not t.lb.proxy_protocol:
-            return not_applicable(t, NAME, "the load balancer sends no PROXY header: one a client sends reaches the "
-                                           "application as the client wrote it, and reading it is the application's "
-                                           "business")
         return make(t, NAME, outcome="works", want=ProxyForgedWant(seen_as, FORGED_PROXY_SOURCE),
                     sources=(*t.lb_model.cite("proxy"), "PP-SPEC"),
                     summary=f"a PROXY header sent by the client never arrives as the application's PROXY header: the "
