@@ -61,9 +61,9 @@ class NoneController(Controller):
         # until it is there, import does not recognise this edge
         if importlib.util.find_spec(f"{__name__}.importer") is None:
             return None
-        from . import importer
+        from .importer import NoneImporter
 
-        return importer.importer()
+        return NoneImporter()
 
     def limits(self, t: Topology) -> list[Limit]:
         return limits.limits(t)
