@@ -239,9 +239,22 @@ def _own_vocabulary(t: Topology, written: dict[str, Any], path: str, line=None) 
         raise TopologyError(path, f"unknown controller {untrusted.shown(ctl.kind)}; known: "
                                   f"{', '.join(controllers.names())}", entry=t.name, field="controller.kind",
                             line=line("controller.kind"))
+    cls = controllers.controller_class(ctl.kind)
+    if cls.fixed_trust:  # no controller there (none): nothing trusts, redirects or expects anything
+        given = [key for key in written if key in cls.fixed_trust]
+        if given:
+            raise TopologyError(path, f"{', '.join(given)}: a controller's setting{'s' if len(given) > 1 else ''}, "
+                                      f"and with controller.kind {ctl.kind} the load balancer sends straight to the "
+                                      "application: the expectations state what arrives there, and what the "
+                                      "application trusts is its own business; remove it",
+                                entry=t.name, field=f"controller.{given[0]}", line=line(f"controller.{given[0]}"))
+        if ctl.settings is not None:
+            raise TopologyError(path, f"{ctl.kind} has no settings of its own: give the application's certificates "
+                                      "(controller.certificates) and tls_min_version only",
+                                entry=t.name, field="controller.settings", line=line("controller.settings"))
+        return t.model_copy(update={"controller": ctl.model_copy(update=dict(cls.fixed_trust))})
     if ctl.settings is None:
         return t  # abstract terms: the block only says which controller runs the edge
-    cls = controllers.controller_class(ctl.kind)
     if cls.settings_model is None:
         raise TopologyError(path, f"{ctl.kind} has no settings of its own: write the abstract controller block "
                                   f"({', '.join(TRUST_FIELDS)})", entry=t.name, field="controller.settings",
@@ -359,6 +372,12 @@ def consistency_problems(t: Topology) -> list[tuple[str, str]]:
         add(("load_balancer.certificates", f"{model.article} takes {limit} {cites('certificate_limit')}"))
     if any(listener.target == "https" for listener in lb.listeners) and not t.controller.certificates:
         add(("controller.certificates", "a listener forwards TLS to the controller's https port, which needs certificates"))
+    if _straight_to_app(t):
+        for i, listener in enumerate(lb.listeners):
+            if listener.target == "redirect":
+                add((f"load_balancer.listeners.{i}.target", "with controller.kind none the load balancer sends to the "
+                                                            "application, which has no port that only redirects: "
+                                                            "target 'http' (or 'https' where TLS passes through)"))
     problems += _health_check_problems(t)
     problems += _idle_timeout_problems(t)
     problems += _tls_policy_problems(t)
@@ -377,6 +396,12 @@ def consistency_problems(t: Topology) -> list[tuple[str, str]]:
             if problem:
                 add((f"sources.{field}", problem))
     return problems
+
+
+def _straight_to_app(t: Topology) -> bool:
+    from . import controllers
+
+    return bool(t.controller.kind) and controllers.semantics_of(t).straight_to_app
 
 
 def _health_check_problems(t: Topology) -> list[tuple[str, str]]:

@@ -10,6 +10,7 @@ source address) is derived here, once, so the rules and the stand-ins agree.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -371,11 +372,14 @@ class Topology(_Strict):
             return False
         return http.target == "redirect" or self.controller.cleartext == "redirect"
 
-    def with_controller(self, name: str) -> Topology:
-        """This topology as the controller ``name`` runs it, when its block names no controller of its own."""
+    def with_controller(self, name: str, fixed: Mapping[str, Any] | None = None) -> Topology:
+        """This topology as the controller ``name`` runs it, when its block names no controller of its own; ``fixed``:
+        the trust fields that controller fixes whatever the block says (Controller.fixed_trust:
+        edgeconform.controllers.bind passes them)."""
         if self.controller.kind:
             return self
-        return self.model_copy(update={"controller": self.controller.model_copy(update={"kind": name})})
+        update = {**(fixed or {}), "kind": name}
+        return self.model_copy(update={"controller": self.controller.model_copy(update=update)})
 
     def families(self) -> list[str]:
         """Marker names that select this topology (LB family and layer)."""

@@ -6,7 +6,9 @@ from edgeconform import catalog, sources
 from edgeconform.catalog import TopologyError
 
 REQUIRED = ["nlb-instance-local", "nlb-instance-cluster", "nlb-ip", "nlb-proxy-v2", "nlb-tls", "clb-tcp",
-            "clb-tcp-proxy-v1", "clb-http", "alb"]
+            "clb-tcp-proxy-v1", "clb-http", "alb",
+            # the load balancer straight to the application (controller none; issue 19)
+            "alb-app", "alb-http-app", "nlb-tls-app", "nlb-app", "nlb-app-preserved", "nlb-app-proxy-v2"]
 
 
 def test_catalog_has_the_required_topologies(topologies):

@@ -79,7 +79,7 @@ def test_a_pair_has_both_topologies_their_manifests_and_what_it_must_report(pair
         assert (folder / f"{side}.yaml").is_file()
         assert sorted((folder / side / "manifests").glob("*.yaml")), f"{pair}: no {side}/manifests"
     want = expected(pair)
-    assert set(want) <= {"clean", "regressions", "facts", "responsible", "finding", "as_written"}, want
+    assert set(want) <= {"clean", "changes", "regressions", "facts", "responsible", "finding", "as_written"}, want
     # as_written: what the pair reports with its real controllers, where that differs from the abstract copy
     assert bool(want.get("clean")) != bool(want.get("regressions")), f"{pair}: clean, or the regressions it reports"
 
@@ -166,8 +166,12 @@ def test_compare_reports_what_the_migration_breaks(pair, mode, tmp_path):
     output = proc.stdout + proc.stderr
     if want.get("clean"):
         assert proc.returncode == 0, output
-        assert report["changes"] == [] and not report["regressed"], [c["summary"] for c in report["changes"]]
-        assert "0 regressions, 0 changes, 0 improvements" in proc.stdout
+        # changes: cells that start or stop being measured (a check that only one side's edge has), no regression
+        changed = sorted(_cell(c) for c in report["changes"])
+        assert changed == sorted(want.get("changes") or []) and not report["regressed"], \
+            [c["summary"] for c in report["changes"]]
+        assert all(c["kind"] == "change" for c in report["changes"])
+        assert f"0 regressions, {len(changed)} change{'' if len(changed) == 1 else 's'}, 0 improvements" in proc.stdout
         return
     assert proc.returncode == 1, output
     regressed = {_cell(c): c for c in report["changes"] if c["kind"] == "regression"}

@@ -141,7 +141,7 @@ def plan(before: str, after: str | None, chosen: list[str]) -> Plan:
                                    "file to run it under the --controller given, or give no --controller")
             if kind:
                 _check_local(kind, f"{spec.text}: topology {t.name!r}: controller.kind")
-        bound = {name: t.with_controller(controller) for name, t in topologies.items()}
+        bound = {name: controllers.bind(t, controller) for name, t in topologies.items()}
         sides.append(Side(label, spec, controller, bound, spec.imported()))
     result = Plan(*sides)
     result.pairs = _pairs(result.before, result.after)
@@ -184,7 +184,8 @@ def _edge(t: Topology) -> dict:
 def abstract_copy(pair: Path, into: Path) -> Path:
     """A migration pair's folder (before.yaml, after.yaml and their manifests) copied into ``into`` with
     ``controller.kind`` removed from both topology files: the same edges on the generic controller, as compare runs
-    them where the named controllers cannot run (manifests alongside, so their references resolve)."""
+    them where the named controllers cannot run (manifests alongside, so their references resolve). A side
+    straight to the application (``none``: no controller whose words the abstract block would stand for) keeps it."""
     import shutil
 
     target = into / pair.name
@@ -194,6 +195,8 @@ def abstract_copy(pair: Path, into: Path) -> Path:
         document = yaml.safe_load(path.read_text())
         for block in [(document.get("defaults") or {}).get("controller") or {},
                       *((entry or {}).get("controller") or {} for entry in document["topologies"].values())]:
+            if block.get("kind") and controllers.controller_class(block["kind"]).fixed_trust:
+                continue  # none is not a vocabulary: without it the edge would gain a controller
             block.pop("kind", None)
         path.write_text(yaml.safe_dump(document, sort_keys=False))
     return target

@@ -225,6 +225,13 @@ def test_ssl_redirect_needs_ingress_tls_and_answers_308(build):
     assert api.status == 200 and api.view.client == client, api.describe()
 
 
+def test_an_imported_edge_with_one_ingress_tls_host_and_no_default_certificate_is_redirected(build):
+    # issue 19: the list read from manifests starts with the Ingress's own certificate; its host is redirected
+    edge = build("ngx-imported", NLB_PROXY, {"use-proxy-protocol": "true"}, certificates=[APP])
+    trail = follow_redirects(edge, APP, source=edge.client_addresses[0])
+    assert trail.first.result.status == 308 and trail.last.at == "backend" and not trail.loop, trail.describe()
+
+
 def test_force_ssl_redirect_redirects_every_host_with_http_redirect_code(build):
     edge = build("ngx-force", NLB_LOCAL, {"force-ssl-redirect": "true", "http-redirect-code": "301"},
                  certificates=["default.edgeconform.test", APP], etp="Local")

@@ -20,10 +20,23 @@ from edgeconform import catalog, controllers, findings, importing
 from edgeconform.controllers import for_place
 from edgeconform.targets.eks import plan as eks_plan, settings as eks_settings
 from edgeconform.topology import Topology
+from tests.cases import runs
 
 TOPOLOGIES = catalog.load()
 CONTROLLERS = for_place("cluster", "eks")
-CASES = [(name, controller) for name in TOPOLOGIES for controller in CONTROLLERS]
+# Until the import work's importer for controller none lands (controllers/none/importer.py, issue 19), an edge whose
+# load balancer sends straight to the application cannot come back; once it is there these cases run as the others.
+NO_NONE_IMPORTER = pytest.mark.xfail(controllers.controller_class("none").importer() is None, strict=True,
+                                     reason="controller none's importer (issue 19's import work) is not here yet")
+
+
+def case(*values: str) -> Any:
+    return pytest.param(*values, marks=[NO_NONE_IMPORTER] if "none" in values else [])
+
+
+# a topology that names its controller (none: the load balancer straight to the application) runs with that one only
+CASES = [case(name, controller) for name in TOPOLOGIES for controller in CONTROLLERS
+         if runs(TOPOLOGIES[name], controller)]
 ARNS = {  # certificate name -> a made-up ARN (123456789012: AWS's documentation account)
     "default.edgeconform.test": "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000001",
     "app.edgeconform.test": "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000002",
@@ -56,6 +69,8 @@ def plan_manifests(t: Topology, controller: str, workdir: Path, mode: str = "lbc
 def as_run(t: Topology, controller: str) -> Topology:
     """``t`` as ``controller`` runs it: its block in the controller's own settings (what the cluster then holds)."""
     cls = controllers.controller_class(controller)
+    if cls.fixed_trust:  # none: nothing between the load balancer and the application; the trust it fixes
+        return controllers.bind(t, controller)
     if cls.settings_model is None:
         # Emissary has no settings of its own; its cleartext redirect is always 301 (the plug-in's REDIRECT_CODE,
         # which the plan cannot write otherwise), so that is what its manifests say.
@@ -128,8 +143,9 @@ def test_plan_manifests_import_back_to_the_topology(name, controller, tmp_path):
 
 
 # The other two modes build no Classic ELB (both refuse it).
-OTHER_MODES = [(mode, name, controller) for mode in ("auto-mode", "lbc-gateway")
-               for name, t in TOPOLOGIES.items() if t.lb.model != "clb" for controller in CONTROLLERS]
+OTHER_MODES = [case(mode, name, controller) for mode in ("auto-mode", "lbc-gateway")
+               for name, t in TOPOLOGIES.items() if t.lb.model != "clb" for controller in CONTROLLERS
+               if runs(t, controller)]
 # What the lbc-gateway plan writes otherwise than the topology, deliberately (clusters/eks/gateway.yaml): the health
 # check of instance targets with externalTrafficPolicy Local is TCP on the traffic port (its NodePort Service has no
 # healthCheckNodePort), and it has no attribute for an ALB's preserve_host_header.

@@ -12,7 +12,8 @@ from ...supervisor import Process, http_ok
 from ...topology import Topology
 from ..base import LocalController, LocalPlace
 from .limits import unsupported
-from .settings import CONCLUSION_HEADERS, SOURCE_TAG, Settings, localize, to_native
+from .settings import (CONCLUSION_HEADERS, SOURCE_TAG, Settings, ingress_certificates, localize, redirects_host,
+                       to_native)
 
 CONFIG = "ingress-nginx.conf"
 
@@ -35,13 +36,9 @@ def local_context(t: Topology, place: LocalPlace, s: Settings) -> dict[str, Any]
     tls = "https" in kinds and bool(t.controller.certificates)
     names = list(t.controller.certificates) if tls else []
     default = place.certificates[names[0]] if names else None
-    hosts = []
-    for hostname in t.hostnames:
-        cert = _certificate_for(hostname, names[1:])
-        hosts.append({"name": hostname, "cert": place.certificates[cert] if cert else None,
-                      # redirect_to_https [NGX-LUA]: force-ssl-redirect, or ssl-redirect where a certificate is
-                      # configured for the host (certificate.lua configured_for_current_request) [NGX-CERT]
-                      "redirect": s.on("force-ssl-redirect") or (s.on("ssl-redirect") and cert is not None)})
+    covered = ingress_certificates(t)  # the hosts whose Ingress has TLS: what to_abstract's expectation reads too
+    hosts = [{"name": hostname, "cert": place.certificates[covered[hostname]] if hostname in covered else None,
+              "redirect": redirects_host(s, t, hostname)} for hostname in t.hostnames]
     workdir = place.workdir
     return {
         "topology": t.name, "source_tag": SOURCE_TAG, "s": s, "configmap": s.configmap(),
@@ -61,13 +58,3 @@ def local_context(t: Topology, place: LocalPlace, s: Settings) -> dict[str, Any]
                   "temp": {kind: workdir / f"nginx-{kind}-temp" for kind in
                            ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")}},
     }
-
-
-def _certificate_for(hostname: str, names: list[str]) -> str | None:
-    """The Ingress TLS entry that covers ``hostname``: its exact name, else a wildcard over its first label
-    (certificate.lua looks the name up, then "*." plus the rest) [NGX-CERT]."""
-    if hostname in names:
-        return hostname
-    wildcard = "*." + hostname.partition(".")[2]
-    return wildcard if wildcard in names else None
-
