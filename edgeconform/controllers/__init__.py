@@ -14,6 +14,10 @@ is installed and configured in Kubernetes), ``importer`` (how ``edgeconform impo
   file provider locally (built by ``./dev tools``), its Helm chart in a cluster.
 - ``envoy-gateway``: the real Envoy Gateway (standalone: file provider, Host infrastructure) as local processes,
   and its Helm chart in a cluster; configured in its own terms (ClientTrafficPolicy, HTTPRoute redirects).
+- ``istio``, ``contour``, ``nginx-gateway-fabric``, ``haproxy``, ``kgateway``, ``cilium``: recognised by
+  ``edgeconform import`` (their images, labels, class controller names, API groups), not run: import names them.
+- ``none``: no controller, the application straight behind the load balancer (what import finds when no
+  controller claims the edge).
 
 A target says where its controllers run (TargetSpec.place); a controller says where it can (Controller.runs_on).
 
@@ -44,6 +48,15 @@ BUILTIN = {
     "ingress-nginx": "edgeconform.controllers.ingress_nginx:IngressNginx",
     "traefik": "edgeconform.controllers.traefik:Traefik",
     "envoy-gateway": "edgeconform.controllers.envoy_gateway:EnvoyGateway",
+    # recognised by import, not run: import names them in its refusal (edgeconform.importing.recognised)
+    "istio": "edgeconform.controllers.istio:IstioGateway",
+    "contour": "edgeconform.controllers.contour:Contour",
+    "nginx-gateway-fabric": "edgeconform.controllers.nginx_gateway_fabric:NginxGatewayFabric",
+    "haproxy": "edgeconform.controllers.haproxy:HAProxyIngress",
+    "kgateway": "edgeconform.controllers.kgateway:Kgateway",
+    "cilium": "edgeconform.controllers.cilium:CiliumIngress",
+    # the application straight behind the load balancer: what import finds when no controller claims the edge
+    "none": "edgeconform.controllers.none:NoController",
 }
 
 
