@@ -18,13 +18,23 @@ SUFFIXES = (".yaml", ".yml", ".json")
 
 
 class ImportFailed(Exception):
-    """Input that import cannot use: one line naming the file, the object (kind namespace/name) and the field."""
+    """Input that import cannot use: one line naming the file, the object (kind namespace/name) and the field, and
+    (``found``) what import did find: the load balancer and the controller."""
 
-    def __init__(self, message: str, *, file: str = "", obj: str = "", field: str = "", line: int | None = None):
+    def __init__(self, message: str, *, file: str = "", obj: str = "", field: str = "", line: int | None = None,
+                 found: str = ""):
         self.file, self.obj, self.field, self.line = file, obj, field, line
+        self.message, self.found = message, found
         where = [f"{file}:{line}" if file and line else file, obj, f"field {field}" if field else ""]
         prefix = ": ".join(part for part in where if part)
-        super().__init__(f"{prefix}: {message}" if prefix else message)
+        text = f"{prefix}: {message}" if prefix else message
+        super().__init__(f"{text} (found: {found})" if found else text)
+
+    def finding(self, found: str) -> ImportFailed:
+        """The same error, saying what import found (once: the first ``found`` stays)."""
+        if self.found or not found:
+            return self
+        return ImportFailed(self.message, file=self.file, obj=self.obj, field=self.field, line=self.line, found=found)
 
 
 Path_ = tuple[Any, ...]  # a key path inside a document: ("metadata", "annotations", "service.beta...")
@@ -39,6 +49,8 @@ class Document:
     lines: dict[Path_, int] = field(default_factory=dict)
     start: int = 1
     built_by: str = ""  # a Service no manifest holds, made from the object that has a controller build it
+    # keys whose line is in another file than ``file`` (an object given twice: the later file's keys)
+    files: dict[Path_, Path] = field(default_factory=dict)
 
     @property
     def kind(self) -> str:
@@ -82,6 +94,14 @@ class Document:
             return f"document at line {self.start}"
         return f"{self.kind} {self.namespace + '/' if self.namespace else ''}{self.name}"
 
+    def file_at(self, *path: Any) -> Path:
+        """The file the key at ``path`` (or its nearest ancestor with a line) is written in."""
+        if self.files:
+            for end in range(len(path), 0, -1):
+                if path[:end] in self.lines:
+                    return self.files.get(path[:end], self.file)
+        return self.file
+
     def line(self, *path: Any) -> int:
         """The line of the key at ``path`` (or of its nearest ancestor that has one)."""
         for end in range(len(path), 0, -1):
@@ -102,7 +122,7 @@ class Document:
 
     def fail(self, message: str, *path: Any) -> ImportFailed:
         """The error for a value at ``path`` of this document."""
-        return ImportFailed(message, file=str(self.file), obj=self.describe(), field=_dotted(path),
+        return ImportFailed(message, file=str(self.file_at(*path)), obj=self.describe(), field=_dotted(path),
                             line=self.line(*path) if path else self.start)
 
 

@@ -40,7 +40,7 @@ class Reading:
         self.used.update(id(doc) for doc in docs if doc is not None)
 
     def ref(self, doc: Document, *path: Any) -> str:
-        rel = os.path.relpath(doc.file.resolve(), self.base.resolve())
+        rel = os.path.relpath(doc.file_at(*path).resolve(), self.base.resolve())
         return f"{Path(rel).as_posix()}:{doc.line(*path)}"
 
     def cite(self, field_path: str, doc: Document | None = None, *path: Any, keys: tuple[str, ...] = ()) -> None:

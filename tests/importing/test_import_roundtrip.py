@@ -88,7 +88,7 @@ def fields(t: Topology) -> dict[str, Any]:
         "ssl_redirect": lb.ssl_redirect,
         "tls_policy": t.lb_tls_policy.name if t.lb_tls_policy else None,
         "health_check": t.health_check,
-        "security_groups": lb.security_groups,
+        "security_groups": t.security_groups,  # as written, else the creating component's default
         "xff_client_port": lb.xff_client_port,
         "preserve_host_header": lb.preserve_host_header,
         "external_traffic_policy": t.kubernetes.external_traffic_policy,

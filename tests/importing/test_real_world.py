@@ -2,8 +2,8 @@
 this project wrote, each imported as found, with no flags, and checked field by field against the reading a careful
 engineer wrote before running import (its expected.yaml).
 
-Fields the topology model does not carry yet (scheme, created_by) are looked up where the importer is to put them
-(the entry's ``load_balancer.scheme``, the entry's or the record's ``created_by``); until then they show as absent.
+``scheme`` and ``created_by`` are the written entry's ``load_balancer.scheme`` and ``load_balancer.created_by``
+(``created_by`` also at the entry's top or in its record, where the reading first looked for it).
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def observed(result: importing.Imported) -> dict[str, Any]:
     return {
         "outcome": "edge",
         "load_balancer": lb,
-        "created_by": entry.get("created_by", result.record.get("created_by", ABSENT)),
+        "created_by": lb_entry.get("created_by", entry.get("created_by", result.record.get("created_by", ABSENT))),
         "controller": kind,
         "hostnames": list(t.hostnames),
         "tls_terminates_at": "none" if at is None else ("app" if at == "controller" and kind == "none" else at),
