@@ -167,8 +167,12 @@ def _read(path: Path) -> str:
         raise ImportFailed(f"cannot read: {exc.strerror}", file=str(path)) from None
 
 
+# libyaml's loader where PyYAML has it (its wheels do): the same nodes with the same marks, about 8 times faster
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_text(path: Path, text: str) -> list[Document]:
-    loader = yaml.SafeLoader(text)
+    loader = _LOADER(text)
     docs: list[Document] = []
     try:
         while loader.check_node():
@@ -214,9 +218,9 @@ def _unpack(doc: Document) -> list[Document]:
     """A ``kind: List`` (kubectl get -o yaml) as its items, each keeping its lines."""
     if doc.kind != "List" or not isinstance(doc.data.get("items"), list):
         return [doc]
-    out = []
-    for i, item in enumerate(doc.data["items"]):
-        prefix = ("items", i)
-        lines = {key[2:]: line for key, line in doc.lines.items() if key[:2] == prefix and len(key) > 2}
-        out.append(Document(doc.file, item, lines, doc.lines.get(prefix, doc.start)))
-    return out
+    per_item: dict[int, dict[Path_, int]] = {}
+    for key, line in doc.lines.items():  # one pass: a List of thousands of items is read in linear time
+        if len(key) > 2 and key[0] == "items":
+            per_item.setdefault(key[1], {})[key[2:]] = line
+    return [Document(doc.file, item, per_item.get(i, {}), doc.lines.get(("items", i), doc.start))
+            for i, item in enumerate(doc.data["items"])]
