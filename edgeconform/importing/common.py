@@ -188,3 +188,33 @@ def read_ingress_rules(ing: Document, out: Any, r: Reading, own_prefix: str) -> 
     for key, value in ing.annotations.items():
         if str(key).startswith(own_prefix):
             r.unknown(ing, str(key), value, "metadata", "annotations", key)
+
+
+def attached_listeners(route: Document, gateway: Document) -> list[int]:
+    """The indexes of the Gateway's listeners a route attaches to: those its parentRefs name (sectionName, port), or
+    every listener; then only those whose hostname meets one of the route's (a listener for another host does not
+    take the route) [GW-LISTENER][GW-HTTPROUTE]. A redirect route applies to these listeners alone."""
+    listeners = [item if isinstance(item, dict) else {} for item in gateway.spec.get("listeners") or []]
+    chosen: list[int] = []
+    for ref in route.spec.get("parentRefs") or []:
+        if not isinstance(ref, dict) or ref.get("name") != gateway.name or \
+                (ref.get("namespace") or route.namespace) != gateway.namespace:
+            continue
+        for i, item in enumerate(listeners):
+            if ref.get("sectionName") not in (None, item.get("name")) or ref.get("port") not in (None, item.get("port")):
+                continue
+            if i not in chosen:
+                chosen.append(i)
+    hosts = [str(h) for h in route.spec.get("hostnames") or []]
+    return [i for i in chosen if not hosts or not listeners[i].get("hostname")
+            or any(_hosts_meet(str(listeners[i]["hostname"]), host) for host in hosts)]
+
+
+def _hosts_meet(a: str, b: str) -> bool:
+    """Whether two hostnames (either may be a wildcard ``*.domain``) can name the same host."""
+    if a == b:
+        return True
+    for wild, other in ((a, b), (b, a)):
+        if wild.startswith("*.") and other.endswith(wild[1:]) and other.count(".") >= wild.count("."):
+            return True
+    return False

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import load_balancers
+from .common import attached_listeners
 from .creators import Creating, LbcConfig
 from .documents import Document
 from .reading import Reading
@@ -78,12 +79,10 @@ def read(doc: Document, docs: list[Document], r: Reading, known: dict[str, Docum
     routes = _routes(docs, [doc])
     r.use(*routes)
     listeners = doc.spec.get("listeners") or []
-    by_name = {str(item.get("name")): i for i, item in enumerate(listeners)}
     forwards: dict[int, tuple[Document, int, Any]] = {}  # listener -> (route, rule index, backend port)
     redirects: dict[int, tuple[Document, int]] = {}
     for route in routes:
-        attached = [by_name[ref["sectionName"]] for ref in route.spec.get("parentRefs") or []
-                    if ref.get("sectionName") in by_name] or list(range(len(listeners)))
+        attached = attached_listeners(route, doc)  # a redirect applies to these listeners alone
         for i, host in enumerate(route.spec.get("hostnames") or []):
             if host not in out.hostnames:
                 out.hostnames.append(host)

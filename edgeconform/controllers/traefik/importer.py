@@ -18,7 +18,7 @@ from .settings import TraefikSettings, entry_points
 
 GROUPS = ("traefik.io/", "traefik.containo.us/")
 # Helm chart keys of ports.<name> that say where the entry point is, not how it behaves
-PORT_KEYS = {"port", "exposedPort", "expose", "protocol", "containerPort", "hostPort", "nodePort", "targetPort"}
+PORT_KEYS = {"port", "exposedPort", "expose", "protocol", "containerPort", "hostPort", "nodePort", "targetPort", "tls"}
 ENTRY_KEYS = {"proxyProtocol", "forwardedHeaders", "http", "address"}
 HOST_RULE = re.compile(r"Host\(`([^`]+)`\)")
 
@@ -160,7 +160,10 @@ def read(docs: list[Document], r: Reading, reached: set[str], alb_ingresses: lis
 
 
 def _kind_of(name: str, ep: dict[str, Any], static: bool) -> str | None:
-    """The controller port kind an entry point is: by the container port the chart gives it, else its name."""
+    """The controller port kind an entry point is, from what it does, never from its name: the container port
+    edgeconform's own chart values give it (its redirect port too), else whether it terminates TLS -- the static
+    configuration's ``http.tls``, the Helm chart's ``tls.enabled`` (on by default for ``websecure`` only, the chart's
+    default) [TRAEFIK-EP][TRAEFIK-HELM]. ``websecure`` with TLS off is a cleartext (http) entry point."""
     port = ep.get("port")
     if port is None and static:
         match = re.search(r":(\d+)", str(ep.get("address", "")))
@@ -168,7 +171,11 @@ def _kind_of(name: str, ep: dict[str, Any], static: bool) -> str | None:
     by_port = {number: kind for kind, number in CONTAINER_PORTS.items()}
     if port is not None and int(port) in by_port:
         return by_port[int(port)]
-    return {"web": "http", "websecure": "https"}.get(name)
+    if static:
+        tls = isinstance(ep.get("http"), dict) and ep["http"].get("tls") is not None
+    else:
+        tls = bool((ep.get("tls") or {}).get("enabled", name == "websecure"))
+    return "https" if tls else "http"
 
 
 def _http(doc: Document, r: Reading, http: dict[str, Any], path: tuple, name: str, static: bool) -> dict[str, Any]:
