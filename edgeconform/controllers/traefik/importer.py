@@ -160,22 +160,30 @@ def read(docs: list[Document], r: Reading, reached: set[str], alb_ingresses: lis
 
 
 def _kind_of(name: str, ep: dict[str, Any], static: bool) -> str | None:
-    """The controller port kind an entry point is, from what it does, never from its name: the container port
-    edgeconform's own chart values give it (its redirect port too), else whether it terminates TLS -- the static
-    configuration's ``http.tls``, the Helm chart's ``tls.enabled`` (on by default for ``websecure`` only, the chart's
-    default) [TRAEFIK-EP][TRAEFIK-HELM]. ``websecure`` with TLS off is a cleartext (http) entry point."""
+    """The controller port kind an entry point is, from what it does: whether its settings terminate TLS (the
+    static configuration's ``http.tls``, the Helm chart's ``tls.enabled``), else the container port edgeconform's own
+    chart values give it (its redirect port too), else the chart's defaults (TLS on for ``websecure`` only)
+    [TRAEFIK-EP][TRAEFIK-HELM]. ``websecure`` with ``tls.enabled: false`` is a cleartext (http) entry point."""
     port = ep.get("port")
     if port is None and static:
         match = re.search(r":(\d+)", str(ep.get("address", "")))
         port = int(match.group(1)) if match else None
+    said = _tls_said(ep, static)
+    if said is not None:
+        return "https" if said else "http"
     by_port = {number: kind for kind, number in CONTAINER_PORTS.items()}
     if port is not None and int(port) in by_port:
         return by_port[int(port)]
+    return "https" if name == "websecure" and not static else "http"  # the chart turns TLS on for websecure
+
+
+def _tls_said(ep: dict[str, Any], static: bool) -> bool | None:
+    """Whether an entry point's own settings say it terminates TLS: the static configuration's ``http.tls``, the
+    chart's ``tls.enabled``; None: they do not say."""
     if static:
-        tls = isinstance(ep.get("http"), dict) and ep["http"].get("tls") is not None
-    else:
-        tls = bool((ep.get("tls") or {}).get("enabled", name == "websecure"))
-    return "https" if tls else "http"
+        return True if isinstance(ep.get("http"), dict) and ep["http"].get("tls") is not None else None
+    tls = ep.get("tls")
+    return bool(tls.get("enabled")) if isinstance(tls, dict) and "enabled" in tls else None
 
 
 def _http(doc: Document, r: Reading, http: dict[str, Any], path: tuple, name: str, static: bool) -> dict[str, Any]:
