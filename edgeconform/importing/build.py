@@ -169,9 +169,7 @@ def _read(docs: list[Document], r: Reading, chosen: Edge | None, importer: Impor
     if ctl.certificates:
         block["certificates"] = ctl.certificates
     r.use(*_backends(docs, albs))
-    for doc in docs:  # whole objects no reader looked at: listed, not dropped
-        if id(doc) not in r.used:
-            r.unknown(doc, "(object)", doc.kind or "YAML document")
+    _unused(docs, r)
     entry = {"description": _description(chosen, ctl, docs), "hostnames": names, "load_balancer": lb,
              "kubernetes": {"external_traffic_policy": etp}, "controller": block,
              "sources": {k: v for k, v in r.sources.items() if v}}
@@ -186,6 +184,25 @@ def _read(docs: list[Document], r: Reading, chosen: Edge | None, importer: Impor
         raise ImportFailed(f"the manifests make a topology edgeconform cannot use: {exc}",
                            obj=edge.describe(), file=str(edge.file)) from None
     return Imported(topology_name, entry, record, checked, list(inputs))
+
+
+MANY = 10  # objects of one kind in one file no reader looked at, beyond which they are listed as a count
+
+
+def _unused(docs: list[Document], r: Reading) -> None:
+    """Whole objects no reader looked at: listed, not dropped; a cluster's many of one kind in one file (its Pods,
+    RoleBindings) as one entry with their count and the first one's line."""
+    groups: dict[tuple[Path, str], list[Document]] = {}
+    for doc in docs:
+        if id(doc) not in r.used:
+            groups.setdefault((doc.file, doc.kind), []).append(doc)
+    for (_, kind), found in groups.items():
+        if len(found) > MANY and kind:
+            r.unknown(found[0], "(objects)", len(found))
+            r.not_understood[-1]["object"] = f"{len(found)} {kind} objects, the first {found[0].describe()}"
+        else:
+            for doc in found:
+                r.unknown(doc, "(object)", doc.kind or "YAML document")
 
 
 def _defaulted(r: Reading, field_name: str) -> bool:

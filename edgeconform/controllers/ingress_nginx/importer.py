@@ -14,6 +14,7 @@ from ...importing.reading import Reading
 from .cluster import CONTAINER_PORTS, NAME, NAMESPACE, POD_SELECTOR
 from .settings import SOURCE_TAG, Settings, to_abstract
 
+CONTROLLER = "k8s.io/ingress-nginx"  # its IngressClass's spec.controller
 # ConfigMap key -> the abstract field it decides (settings.to_abstract), for the port split
 SPLIT_FIELDS = {"use-proxy-protocol": "proxy_protocol", "force-ssl-redirect": "cleartext", "ssl-redirect": "cleartext",
                 "http-redirect-code": "redirect_code", "ssl-protocols": "tls_min_version",
@@ -100,7 +101,11 @@ def read(docs: list[Document], r: Reading, alb_ingresses: list[Document]) -> Con
     # what the load balancer's Service may name as its target ports
     out.ports = {number: kind for kind, number in CONTAINER_PORTS.items()}
 
-    ingresses = [doc for doc in docs if doc.kind == "Ingress" and doc not in alb_ingresses]
+    # its Ingresses: those of its class, or of a class no IngressClass among the inputs gives another controller
+    others = {doc.name for doc in docs if doc.kind == "IngressClass" and doc.spec.get("controller") != CONTROLLER}
+    ingresses = [doc for doc in docs if doc.kind == "Ingress" and doc not in alb_ingresses
+                 and (doc.spec.get("ingressClassName") or doc.annotations.get("kubernetes.io/ingress.class"))
+                 not in others]
     r.use(*ingresses, *(doc for doc in docs if _args(doc)))
     default = _default_certificate(docs, r, controller_ns, ingresses)
     names: list[str] = []
