@@ -174,9 +174,21 @@ def _own_vocabulary(t: Topology, written: dict[str, Any], path: str) -> Topology
     if ctl.kind not in controllers.available():
         raise TopologyError(path, f"unknown controller {ctl.kind!r}; known: {', '.join(controllers.names())}",
                             entry=t.name, field="controller.kind")
+    cls = controllers.controller_class(ctl.kind)
+    if cls.fixed_trust:  # no controller there (none): nothing trusts, redirects or expects anything
+        given = [key for key in written if key in cls.fixed_trust]
+        if given:
+            raise TopologyError(path, f"{given[0]} is a controller's setting, and with controller.kind {ctl.kind} the "
+                                      "load balancer sends straight to the application: the expectations state what "
+                                      "arrives there, and what the application trusts is its own business; remove it",
+                                entry=t.name, field=f"controller.{given[0]}")
+        if ctl.settings is not None:
+            raise TopologyError(path, f"{ctl.kind} has no settings of its own: give the application's certificates "
+                                      "(controller.certificates) and tls_min_version only",
+                                entry=t.name, field="controller.settings")
+        return t.model_copy(update={"controller": ctl.model_copy(update=dict(cls.fixed_trust))})
     if ctl.settings is None:
         return t  # abstract terms: the block only says which controller runs the edge
-    cls = controllers.controller_class(ctl.kind)
     if cls.settings_model is None:
         raise TopologyError(path, f"{ctl.kind} has no settings of its own: write the abstract controller block "
                                   f"({', '.join(TRUST_FIELDS)})", entry=t.name, field="controller.settings")

@@ -214,6 +214,9 @@ class Controller:
     # how compare's hints say a setting in its terms: field -> {say, fix, why, sources} (edgeconform.compare.advice;
     # a built-in package keeps them in its advice.yaml: ``package_advice``)
     advice: ClassVar[Mapping[str, Mapping[str, Any]]] = {}
+    # The trust model's fields it fixes, whatever a topology's block says (TRUST_FIELDS -> value): a controller that
+    # is not there (``none``) trusts, redirects and expects nothing, so writing them is an error (edgeconform.catalog)
+    fixed_trust: ClassVar[Mapping[str, Any]] = {}
     # cluster targets
     namespace: ClassVar[str] = ""
     pod_selector: ClassVar[dict[str, str]] = {}

@@ -373,10 +373,10 @@ def _targets(edge: Document, lb_read: Any, ports: dict[Any, str], docs: list[Doc
             return ports[value]
         if isinstance(value, str) and value.isdigit() and int(value) in ports:
             return ports[int(value)]
+        if application:
+            return "http"  # the application's own port (it has none that only redirects): what the LB sends
         if isinstance(value, str) and value in PORT_NAMES:
             return PORT_NAMES[value]
-        if application:
-            return "http"  # the application's own port: it gets what the load balancer sends
         known = ", ".join(f"{k} {v}" for k, v in ports.items())
         raise doc.fail(f"{value!r} is none of {kind}'s ports ({known})", *path)
 

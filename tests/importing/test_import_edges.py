@@ -404,3 +404,67 @@ def test_several_load_balancers_need_edge_and_edge_picks_one(tmp_path, capsys):
     out = tmp_path / "edge.yaml"
     assert main(["import", str(tmp_path), "--edge", "Service shop/shop", "-o", str(out)]) == 0
     assert yaml.safe_load(out.read_text())["topologies"]["shop"]["load_balancer"]["target_type"] == "ip"
+
+
+EMISSARY_1X = """
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: ambassador
+      namespace: ambassador
+      annotations:
+        service.beta.kubernetes.io/aws-load-balancer-ssl-cert: arn:aws:acm:eu-west-1:111122223333:certificate/a
+        service.beta.kubernetes.io/aws-load-balancer-ssl-ports: "443"
+        service.beta.kubernetes.io/aws-load-balancer-proxy-protocol: "*"
+        getambassador.io/config: |
+          ---
+          apiVersion: getambassador.io/v2
+          kind:  Module
+          name:  ambassador
+          config:
+            use_remote_address: false
+            use_proxy_proto: true
+          ---
+          apiVersion: getambassador.io/v2
+          kind: Module
+          name: tls
+          config:
+            server:
+              enabled: true
+              redirect_cleartext_from: 8080
+    spec:
+      type: LoadBalancer
+      selector: {service: ambassador}
+      ports: [{name: https, port: 443, targetPort: 8443}, {name: http, port: 80, targetPort: 8080}]
+    """
+
+
+@pytest.mark.parametrize("as_objects", [False, True])
+def test_emissary_1x_modules_in_the_service_annotation(tmp_path, as_objects):
+    """Emissary's AWS guide (L4 with redirect): its Modules in the Service's getambassador.io/config annotation, read
+    there or as the objects they stand for (as branch import-formats hands them over), at their lines."""
+    text = textwrap.dedent(EMISSARY_1X).lstrip()
+    if as_objects:
+        head, _, rest = text.partition("    getambassador.io/config: |\n")
+        text = head + rest[rest.index("spec:"):] + textwrap.dedent("""
+            ---
+            apiVersion: getambassador.io/v2
+            kind: Module
+            metadata: {name: ambassador, namespace: ambassador}
+            spec: {config: {use_remote_address: false, use_proxy_proto: true}}
+            ---
+            apiVersion: getambassador.io/v2
+            kind: Module
+            metadata: {name: tls, namespace: ambassador}
+            spec: {config: {server: {enabled: true, redirect_cleartext_from: 8080}}}
+            """)
+    (tmp_path / "svc.yaml").write_text(text)
+    result = importing.from_paths([tmp_path], output=tmp_path / "out.yaml", hostnames=["shop.example.test"])
+    t = result.topology
+    assert t.controller.kind == "emissary" and t.controller.proxy_protocol and t.controller.trusted_hops == 1
+    assert [(i.port, i.protocol, i.target) for i in t.lb.listeners] == [(80, "TCP", "redirect"), (443, "SSL", "http")]
+    assert (t.lb.created_by, t.lb.proxy_protocol, t.tls_policy.name) == ("in-tree", "v1", "ELBSecurityPolicy-2016-08")
+    # the TLS the ELB ends reaches Emissary's TLS port in cleartext: imported on the http port, and said
+    assert warned(result, "listener 443 ends TLS at the load balancer", "expects TLS")
+    if not as_objects:
+        assert result.entry["sources"]["controller.proxy_protocol"][-1] == "svc.yaml:17"

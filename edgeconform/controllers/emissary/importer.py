@@ -22,6 +22,7 @@ from .settings import TLS_VERSIONS as WRITTEN
 GROUP = "getambassador.io/"
 # Emissary 1.x (Ambassador): its configuration as YAML in this annotation of a Service [EMS-MOD][EMS-AWS]
 ANNOTATION = "getambassador.io/config"
+API_1X = ("getambassador.io/v0", "getambassador.io/v1", "getambassador.io/v2")
 TLS_VERSIONS = {value: key for key, value in WRITTEN.items()}
 MODULE_KEYS = {"use_remote_address", "diagnostics", "xff_num_trusted_hops", "use_proxy_proto"}
 
@@ -48,13 +49,15 @@ class EmissaryImporter(Importer):
 def read(docs: list[Document], r: Reading) -> ControllerRead:
     out = ControllerRead(NAME)
     mine = [doc for doc in docs if doc.api_version.startswith(GROUP)]
-    annotated = annotation_modules(docs)
-    out.found = bool(mine or annotated)
+    # Emissary 1.x's Modules: as objects (a Service's annotation expanded before import reads, or given so), else
+    # read here from the annotation itself
+    modules_1x = [doc for doc in mine if doc.kind == "Module" and doc.api_version in API_1X] or annotation_modules(docs)
+    out.found = bool(mine or modules_1x)
     r.use(*mine)  # Mappings too: routes, which the edge's behaviours do not depend on
     block: dict[str, Any] = {"redirect_code": REDIRECT_CODE}
     r.cite("controller.redirect_code", keys=("EMS-MOD",))
-    if annotated:
-        return _modules_1x(annotated, out, block, r)
+    if modules_1x and not any(doc.kind in ("Listener", "Host") for doc in mine):
+        return _modules_1x(modules_1x, out, block, r)
     listeners = [doc for doc in mine if doc.kind == "Listener"]
     hosts = [doc for doc in mine if doc.kind == "Host"]
     proxy: dict[bool, Document] = {}
@@ -187,10 +190,12 @@ def _modules_1x(modules: list[Document], out: ControllerRead, block: dict[str, A
     remote = True
     hops = 0
     for doc in modules:
-        name = str(doc.data.get("name", ""))
-        config = doc.data.get("config") or {}
+        as_object = isinstance(doc.data.get("spec"), dict)  # metadata.name and spec.config, or 1.x's own layout
+        name = doc.name if as_object else str(doc.data.get("name", ""))
+        base = ("spec", "config") if as_object else ("config",)
+        config = doc.get(*base, default={}) or {}
         for key, value in config.items():
-            where = ("config", key)
+            where = (*base, key)
             if name == "ambassador" and key == "use_proxy_proto":
                 block["proxy_protocol"] = bool(value)
                 r.cite("controller.proxy_protocol", doc, *where, keys=("EMS-MOD",))

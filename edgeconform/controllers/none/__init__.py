@@ -6,7 +6,7 @@ this module with the controller (its facts, semantics and local wiring: the echo
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ..base import Controller
 
@@ -15,9 +15,12 @@ class NoController(Controller):
     name: ClassVar[str] = "none"
     title: ClassVar[str] = "none (the application behind the load balancer)"
     runs_on: ClassVar[tuple[str, ...]] = ()
+    # as branch none fixes them: nothing between the load balancer and the application trusts or redirects
+    fixed_trust: ClassVar[dict[str, Any]] = {"proxy_protocol": False, "trusted_hops": 0, "trusted_cidrs": [],
+                                             "cleartext": "serve", "redirect_code": 308, "host_sni_mismatch": "route"}
 
     @classmethod
     def importer(cls):
-        from .importer import NoneImporter
+        from . import importer
 
-        return NoneImporter()
+        return importer.importer()

@@ -3,9 +3,9 @@ no controller's pods: an ALB Ingress, an LBC Gateway or an NLB/Classic ELB Servi
 Service (or one not among the inputs), with no controller's configuration among the inputs.
 
 It is the importer asked last (``fallback``): any Service no other importer claims is the application's. The block
-it writes says what import knows of an application: it serves what arrives (it does not redirect cleartext), it
-reads no PROXY header, it trusts no X-Forwarded-* hop; what it does with them is its own business, so the
-expectations state what arrives.
+it writes names the controller only (and the application's certificates where TLS reaches it): ``none`` fixes the
+trust model (it serves what arrives, reads no PROXY header, trusts no X-Forwarded-* hop); what the application does
+with them is its own business, so the expectations state what arrives.
 """
 
 from __future__ import annotations
@@ -33,9 +33,13 @@ class NoneImporter(Importer):
         return True
 
     def read(self, docs: list[Document], r: Reading, edge: EdgeInputs) -> ControllerRead:
+        # the block names the controller only: its trust model is fixed (Controller.fixed_trust)
         out = ControllerRead(NAME, application=True, found=True)
-        out.abstract = {"cleartext": "serve"}
         # an application port that is named for TLS, or is 443/8443, serves TLS itself (TLS passthrough)
         out.ports = {**{name: "https" for name in TLS_PORT_NAMES}, 443: "https", 8443: "https"}
-        r.cite("controller.kind")
         return out
+
+
+def importer() -> NoneImporter:
+    """The importer the controller's package hands out (Controller.importer)."""
+    return NoneImporter()
