@@ -121,7 +121,7 @@ def _read(docs: list[Document], r: Reading, chosen: Edge | None, importer: Impor
         etp = lb_read.etp
     else:
         lb["listeners"] = [{"port": port, "protocol": protocol, "target": targets[0]}
-                           for port, protocol in lb_read.listeners]
+                           for port, protocol in sorted(lb_read.listeners)]
         etp = _backend_etp(docs, edge, lb_read, r)
     _cleartext_into_tls(lb["listeners"], edge, r)
     for host in ctl.hostnames:

@@ -5,6 +5,7 @@ force-ssl-redirect, the block is written as the port split instead (``port_split
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ...importing.common import (ControllerRead, EdgeInputs, Importer, name_for_secret, read_ingress_rules, secrets,
@@ -15,6 +16,9 @@ from .cluster import CONTAINER_PORTS, NAME, NAMESPACE, POD_SELECTOR
 from .settings import SOURCE_TAG, Settings, to_abstract
 
 CONTROLLER = "k8s.io/ingress-nginx"  # its IngressClass's spec.controller
+# a server block of the http-snippet that listens on a port and only redirects to https: the port it listens on
+SNIPPET_REDIRECT = re.compile(r"server\s*\{[^{}]*?listen\s+(\d+)[^;{}]*;[^{}]*?return\s+30[1278]\s+https://[^{}]*\}",
+                              re.S)
 # ConfigMap key -> the abstract field it decides (settings.to_abstract), for the port split
 SPLIT_FIELDS = {"use-proxy-protocol": "proxy_protocol", "force-ssl-redirect": "cleartext", "ssl-redirect": "cleartext",
                 "http-redirect-code": "redirect_code", "ssl-protocols": "tls_min_version",
@@ -98,8 +102,13 @@ def read(docs: list[Document], r: Reading, alb_ingresses: list[Document]) -> Con
                f"(release {SOURCE_TAG}) [NGX-CFG]")
         r.cite("controller.settings", keys=("NGX-CFG",))
         controller_ns = NAMESPACE
-    # what the load balancer's Service may name as its target ports
+    # what the load balancer's Service may name as its target ports: the controller's, and a server of its
+    # http-snippet that only redirects to https (the NGX-AWS port split: "listen 2443; return 308 https://...")
     out.ports = {number: kind for kind, number in CONTAINER_PORTS.items()}
+    if found:
+        for port in SNIPPET_REDIRECT.findall(str((found[0].data.get("data") or {}).get("http-snippet", ""))):
+            out.ports[int(port)] = "redirect"
+            r.cite("load_balancer.listeners", found[0], "data", "http-snippet", keys=("NGX-AWS",))
 
     # its Ingresses: those of its class, or of a class no IngressClass among the inputs gives another controller
     others = {doc.name for doc in docs if doc.kind == "IngressClass" and doc.spec.get("controller") != CONTROLLER}
