@@ -19,7 +19,7 @@ from typing import Any
 from .. import catalog, controllers, load_balancers
 from ..load_balancers import creators as creator_table
 from ..topology import Topology
-from . import creators, ingress, lbc_gateway, resolve, service
+from . import creators, ingress, lbc_gateway, resolve, service, shapes
 from .common import PORT_NAMES, ControllerRead, EdgeInputs, Importer
 from .documents import Document, ImportFailed
 from .reading import Reading
@@ -64,6 +64,7 @@ def topology(docs: list[Document], base: Path, *, inputs: list[str], name: str |
     load balancer, when the inputs hold several ("Service ns/name", "Ingress ns/name", "Gateway ns/name")."""
     r = Reading(base)
     docs = resolve.repeated(docs, r)
+    shapes.check(docs)
     lbc = creators.lbc_config(docs, r)
     classes = ingress.alb_classes(docs)
     params = {doc.name: doc for doc in docs if doc.kind == "IngressClassParams"}

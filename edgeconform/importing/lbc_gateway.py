@@ -107,7 +107,7 @@ def read(doc: Document, docs: list[Document], r: Reading, known: dict[str, Docum
         if protocol is None:
             raise doc.fail(f"listener protocol {item.get('protocol')!r}: TCP, TLS, HTTP or HTTPS", "spec", "listeners",
                            i, "protocol")
-        port = int(item["port"])
+        port = _int(doc, item.get("port"), "spec", "listeners", i, "port", what="port number")
         r.cite("load_balancer.listeners", doc, "spec", "listeners", i, keys=("LBC-GW",))
         target: Any = None
         if i in forwards and service is None:  # the routes' Service is not given: the application's (none)

@@ -468,3 +468,24 @@ def test_emissary_1x_modules_in_the_service_annotation(tmp_path, as_objects):
     assert warned(result, "listener 443 ends TLS at the load balancer", "expects TLS")
     if not as_objects:
         assert result.entry["sources"]["controller.proxy_protocol"][-1] == "svc.yaml:17"
+
+
+@pytest.mark.parametrize("path, value, said", [
+    (("spec", "rules"), "x", "field spec.rules: expected a list, got 'x'"),
+    (("spec", "rules", 0, "http", "paths", 0), None, "field spec.rules[0].http.paths[0]: expected a mapping, got "
+                                                     "nothing"),
+    (("spec", "rules", 0, "http", "paths", 0, "backend", "service", "port"), 80, "expected a mapping, got 80"),
+    (("metadata", "annotations"), ["a"], "field metadata.annotations: expected a mapping, got a list"),
+])
+def test_a_value_of_the_wrong_shape_is_one_line_naming_the_field(tmp_path, path, value, said):
+    data = yaml.safe_load(textwrap.dedent(ALB % ""))
+    node = data
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = value
+    (tmp_path / "ingress.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(importing.ImportFailed) as caught:
+        importing.from_paths([tmp_path])
+    message = str(caught.value)
+    assert message.startswith(f"{tmp_path / 'ingress.yaml'}:") and "Ingress shop/shop" in message and said in message
+    assert "\n" not in message

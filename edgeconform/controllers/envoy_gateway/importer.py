@@ -90,6 +90,8 @@ def read(docs: list[Document], r: Reading) -> ControllerRead:
         for i, listener in enumerate(gateway.spec.get("listeners") or []):
             kind = by_name[str(listener.get("name"))]
             kinds[str(listener.get("name"))] = kind
+            if not isinstance(listener.get("port"), int):
+                raise gateway.fail("a listener needs its port (a whole number)", "spec", "listeners", i, "port")
             out.ports[int(listener["port"])] = kind
             if kind == "https":
                 refs = ((listener.get("tls") or {}).get("certificateRefs") or [])
@@ -168,7 +170,7 @@ def _envoy_service(docs: list[Document], gateway: Document, r: Reading, kinds: d
                          "annotations": dict(service.get("annotations") or {})},
             "spec": {"type": service.get("type", "LoadBalancer"),
                      "externalTrafficPolicy": service.get("externalTrafficPolicy", "Local"),
-                     "ports": [{"port": int(item["port"]), "targetPort": kinds[str(item.get("name"))]}
+                     "ports": [{"port": int(item.get("port") or 0), "targetPort": kinds[str(item.get("name"))]}
                                for item in gateway.spec.get("listeners") or []]}}
     if service.get("loadBalancerClass"):
         data["spec"]["loadBalancerClass"] = service["loadBalancerClass"]
