@@ -64,7 +64,10 @@ def topology(docs: list[Document], base: Path, *, inputs: list[str], name: str |
     load balancer, when the inputs hold several ("Service ns/name", "Ingress ns/name", "Gateway ns/name")."""
     r = Reading(base)
     docs = resolve.repeated(docs, r)
-    shapes.check(docs)
+    try:
+        shapes.check(docs)
+    except ImportFailed as exc:
+        raise exc.finding(_found_anyway(docs, edge, inputs)) from None
     lbc = creators.lbc_config(docs, r)
     classes = ingress.alb_classes(docs)
     params = {doc.name: doc for doc in docs if doc.kind == "IngressClassParams"}
@@ -72,7 +75,10 @@ def topology(docs: list[Document], base: Path, *, inputs: list[str], name: str |
     edges = _edges(docs, classes, params, gateway_classes, edge, inputs)
     importers = controllers.importers()
     chosen = edges[0] if edges else None
-    kind = _controller(docs, chosen, importers)
+    try:
+        kind = _controller(docs, chosen, importers)
+    except ImportFailed as exc:
+        raise exc.finding(f"{chosen.describe()}, whose controller is in question" if chosen else "") from None
     importer = importers[kind]
     if importer.refusal is not None:
         raise _refused(importer, docs, chosen, lbc)
@@ -342,6 +348,22 @@ def _describe_load_balancer(doc: Document, lbc: creators.LbcConfig) -> str:
     except ImportFailed:
         pass
     return f"a load balancer ({where})"
+
+
+def _found_anyway(docs: list[Document], wanted: str | None, inputs: list[str]) -> str:
+    """What import finds among documents one of which has a wrong shape, as far as it can tell (for the message)."""
+    try:
+        classes = ingress.alb_classes(docs)
+        params = {doc.name: doc for doc in docs if doc.kind == "IngressClassParams"}
+        edges = _edges(docs, classes, params, lbc_gateway.classes(docs), wanted, inputs)
+        edge = edges[0] if edges else None
+        kind = _controller(docs, edge, controllers.importers())
+    except Exception:  # the wrong shape stops the search too: say nothing rather than a guess
+        return ""
+    if edge is None:
+        return f"controller {kind}, no load balancer"
+    behind = "the application (controller none)" if kind == "none" else f"controller {kind}"
+    return f"{edge.describe()} in front of {behind}"
 
 
 def _found(r: Reading, edge: Edge | None, kind: str) -> str:
