@@ -152,11 +152,11 @@ def _read(docs: list[Document], r: Reading, chosen: Edge | None, importer: Impor
             r.warn(f"the manifests name no hostname (no Ingress rule host, route hostname, Host or certificate): "
                    f"{names[0]} is made up from {edge.describe()}'s name; give the real one with --hostname")
     lb.update(lb_read.lb)
-    unverified = {f: creator_table.get(lb["created_by"]).defaults[f].unverified for f in ("tls_policy", "scheme")
-                  if f in lb and lb.get("created_by") and _defaulted(r, f)
-                  and creator_table.get(lb["created_by"]).defaults[f].unverified}
-    if unverified:
-        lb["unverified"] = {**lb.get("unverified", {}), **{f"{f} {lb[f]}": why for f, why in unverified.items()}}
+    creator = creator_table.get(lb["created_by"]) if lb.get("created_by") else None
+    for field_name in ("tls_policy", "scheme"):  # a default no page confirms: a claim edgeconform list shows
+        default = creator.defaults.get(field_name) if creator else None
+        if field_name in lb and default and default.unverified and _defaulted(r, field_name):
+            lb.setdefault("unverified", {})[f"{field_name} {lb[field_name]}"] = default.unverified
 
     block: dict[str, Any] = {"kind": ctl.kind}
     settled = importer.settle(ctl, lb, r)  # the listeners are known: the controller's reader has its say
