@@ -28,6 +28,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import assets, load_balancers, sources, untrusted
+from .load_balancers import creators
 from .topology import TRUST_FIELDS, Topology
 
 CATALOG_PATH = "catalog/topologies.yaml"
@@ -355,6 +356,10 @@ def consistency_problems(t: Topology) -> list[tuple[str, str]]:
     if lb.security_groups is not None and not model.has("security_groups"):
         add(("load_balancer.security_groups", "this field describes an NLB's security groups (LBC v2.6+) [LBC-NLB]; "
                                               "ALB and Classic ELB security groups are not modelled"))
+    if lb.created_by is not None and lb.model not in creators.get(lb.created_by).models:
+        creator = creators.get(lb.created_by)
+        makes = " and ".join(f"{load_balancers.get(m).title}s" for m in creator.models)
+        add(("load_balancer.created_by", f"{creator.title} creates {makes}, not {model.article} [CPA][LBC-SA]"))
     if lb.client_ip_preservation is not None and not model.preserves_client_ip_attribute:
         add(("load_balancer.client_ip_preservation", "only NLB target groups have preserve_client_ip [NLB-TGA]"))
     if lb.ssl_redirect and not model.redirect_action:

@@ -21,6 +21,8 @@ _NGX = "https://github.com/kubernetes/ingress-nginx/blob/controller-v1.15.1"
 _CF = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide"
 _LBC_REPO = "https://github.com/kubernetes-sigs/aws-load-balancer-controller"
 _LBC = f"{_LBC_REPO}/blob/main/docs/guide"
+_LBC_SRC = f"{_LBC_REPO}/blob/v3.6.2"
+_CPA_SRC = "https://github.com/kubernetes/cloud-provider-aws/blob/63ec440c3275321b55afa45480e2fdfd2b0e93c4"
 
 SOURCES: dict[str, str] = {
     # --- NLB
@@ -120,6 +122,34 @@ SOURCES: dict[str, str] = {
     "LBC-WEBHOOK": "https://github.com/kubernetes-sigs/aws-load-balancer-controller/blob/main/docs/deploy/installation.md",
     "LBC-HELM": "https://github.com/kubernetes-sigs/aws-load-balancer-controller/blob/main/helm/"
     "aws-load-balancer-controller/values.yaml",
+    # The AWS Load Balancer Controller's source at the release edgeconform pins (v3.6.2): the defaults it applies
+    # when the manifests name none, and which Services it takes (docs/defaults.md is the audit).
+    "LBC-CFG": f"{_LBC_SRC}/pkg/config/controller_config.go",
+    "LBC-FG": f"{_LBC_SRC}/pkg/config/feature_gates.go",
+    "LBC-SVCDEF": f"{_LBC_SRC}/pkg/service/model_builder.go",
+    "LBC-SVCSUP": f"{_LBC_SRC}/pkg/service/service_utils.go",
+    "LBC-SVCLB": f"{_LBC_SRC}/pkg/service/model_build_load_balancer.go",
+    "LBC-SVCLIS": f"{_LBC_SRC}/pkg/service/model_build_listener.go",
+    "LBC-INGDEF": f"{_LBC_SRC}/pkg/ingress/model_builder.go",
+    "LBC-MUT": f"{_LBC_SRC}/webhooks/core/service_mutator.go",
+    "LBC-CHART": f"{_LBC_SRC}/helm/aws-load-balancer-controller/templates/deployment.yaml",
+    "LBC-CERTDISC": f"{_LBC_SRC}/docs/guide/ingress/cert_discovery.md",
+    # the legacy in-tree provider (cloud-provider-aws), at the commit docs/defaults.md read
+    "CPA-LB": f"{_CPA_SRC}/pkg/providers/v1/aws_loadbalancer.go",
+    "CPA-EXT": f"{_CPA_SRC}/pkg/providers/v1/aws.go#L2361",
+    "CPA-CFG": f"{_CPA_SRC}/pkg/providers/v1/config/config.go",
+    # AWS: the Classic ELB's predefined policy for an HTTPS/SSL listener that names none
+    "CLB-SSLDEF": f"{_B}/classic/ssl-config-update.html",
+    # Controllers edgeconform recognises but does not run: where the marks import knows them by are documented
+    "ISTIO-GW": "https://github.com/istio/istio/blob/master/manifests/charts/gateway/values.yaml",
+    "CONTOUR-EX": "https://github.com/projectcontour/contour/blob/main/examples/contour/03-envoy.yaml",
+    "CONTOUR-GW": "https://github.com/projectcontour/contour/blob/main/site/content/docs/main/guides/gateway-api.md",
+    "NGF-NLB": "https://github.com/nginx/nginx-gateway-fabric/blob/main/deploy/aws-nlb/deploy.yaml",
+    "HAPROXY-IC": "https://github.com/haproxytech/kubernetes-ingress/blob/master/documentation/ingressclass.md",
+    "HAPROXY-INGRESS": "https://github.com/jcmoraisjr/haproxy-ingress/blob/master/README.md",
+    "KGATEWAY": "https://github.com/kgateway-dev/kgateway/blob/main/README.md",
+    "CILIUM-INGRESS": "https://github.com/cilium/cilium/blob/main/Documentation/network/servicemesh/ingress.rst",
+    "CILIUM-GW": "https://github.com/cilium/cilium/blob/main/Documentation/network/servicemesh/gateway-api/gateway-api.rst",
     "GWAPI-HTTPROUTE": "https://github.com/kubernetes-sigs/gateway-api/blob/v1.6.3/apis/v1/httproute_types.go",
     "ALB-REDIRECT": "https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_RedirectActionConfig.html",
     "EKS-AUTO-NLB": "https://docs.aws.amazon.com/eks/latest/userguide/auto-configure-nlb.html",
@@ -237,7 +267,7 @@ ALLOWED_HOSTS = ("docs.aws.amazon.com", "aws.amazon.com", "github.com", "www.rfc
                  "kubernetes.github.io", "kubernetes.io", "doc.traefik.io", "gateway.envoyproxy.io",
                  "gateway-api.sigs.k8s.io")
 GITHUB_ORGS = ("kubernetes", "kubernetes-sigs", "envoyproxy", "haproxy", "pires", "projectcontour", "istio",
-               "emissary-ingress", "traefik", "ICRAR", "nginx")
+               "emissary-ingress", "traefik", "ICRAR", "nginx", "haproxytech", "jcmoraisjr", "kgateway-dev", "cilium")
 
 _KEY = re.compile(r"^(#\d+|[a-z]+#\d+|[A-Z0-9]+(-[A-Z0-9]+)*)$")
 

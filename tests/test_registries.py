@@ -208,11 +208,6 @@ def missing_pieces(cls: type[Controller]) -> list[str]:
 @pytest.mark.parametrize("name", controllers.BUILTIN)
 def test_a_controller_package_has_every_piece_it_needs(name):
     missing = missing_pieces(controllers.controller_class(name))
-    if name == "none" and controllers.controller_class(name).importer() is None:
-        # its importer is issue 19's import work (controllers/none/importer.py): until it lands, that and nothing
-        # else may be missing; once it is there, this controller is checked like the others
-        assert all(piece.startswith(("importer.py", "NoneController.importer()")) for piece in missing), missing
-        pytest.xfail("controller none's importer (issue 19's import work) is not here yet")
     assert missing == []
 
 

@@ -21,6 +21,9 @@ def arguments(parser: argparse.ArgumentParser) -> None:
                         help="the certificate name an ACM ARN stands for (as plan takes it); repeatable")
     parser.add_argument("--hostname", action="append", default=[], metavar="NAME",
                         help="the edge's hostnames, where the manifests name none; repeatable")
+    parser.add_argument("--edge", metavar="'KIND NS/NAME'",
+                        help="the load balancer to import where the inputs hold several (a whole cluster's objects): "
+                             "its Service, Ingress or Gateway, e.g. 'Service ingress-nginx/ingress-nginx-controller'")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,10 +55,10 @@ def run(args: argparse.Namespace) -> int:
             docs = cluster.read(args.kubeconfig, snapshot, context=args.context, namespace=args.namespace)
             print(f"edgeconform import: the objects read from the cluster are in {snapshot}", file=sys.stderr)
             result = importing.from_documents(docs, [str(snapshot)], output=output, name=args.name, acm_certs=acm,
-                                              hostnames=args.hostname)
+                                              hostnames=args.hostname, edge=args.edge)
         else:
             result = importing.from_paths(args.paths, output=output, name=args.name, acm_certs=acm,
-                                          hostnames=args.hostname)
+                                          hostnames=args.hostname, edge=args.edge)
     except importing.ImportFailed as exc:
         return fail(str(exc))
     text = importing.render(result)

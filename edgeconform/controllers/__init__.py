@@ -14,8 +14,11 @@ is installed and configured in Kubernetes), ``importer`` (how ``edgeconform impo
   file provider locally (built by ``./dev tools``), its Helm chart in a cluster.
 - ``envoy-gateway``: the real Envoy Gateway (standalone: file provider, Host infrastructure) as local processes,
   and its Helm chart in a cluster; configured in its own terms (ClientTrafficPolicy, HTTPRoute redirects).
+- ``istio``, ``contour``, ``nginx-gateway-fabric``, ``haproxy``, ``kgateway``, ``cilium``: recognised by
+  ``edgeconform import`` (their images, labels, class controller names, API groups), not run: import names them.
 - ``none``: no controller; the load balancer's targets are the application (the echo backend plays it and reports
-  what arrived). Local processes and clusters alike, nothing to install.
+  what arrived). Local processes and clusters alike, nothing to install; import finds it when no controller claims
+  the edge.
 
 A target says where its controllers run (TargetSpec.place); a controller says where it can (Controller.runs_on).
 
@@ -46,7 +49,14 @@ BUILTIN = {
     "ingress-nginx": "edgeconform.controllers.ingress_nginx:IngressNginx",
     "traefik": "edgeconform.controllers.traefik:Traefik",
     "envoy-gateway": "edgeconform.controllers.envoy_gateway:EnvoyGateway",
-    # last: its importer takes what no controller's claims (an application's own Service behind the load balancer)
+    # recognised by import, not run: import names them in its refusal (edgeconform.importing.recognised)
+    "istio": "edgeconform.controllers.istio:IstioGateway",
+    "contour": "edgeconform.controllers.contour:Contour",
+    "nginx-gateway-fabric": "edgeconform.controllers.nginx_gateway_fabric:NginxGatewayFabric",
+    "haproxy": "edgeconform.controllers.haproxy:HAProxyIngress",
+    "kgateway": "edgeconform.controllers.kgateway:Kgateway",
+    "cilium": "edgeconform.controllers.cilium:CiliumIngress",
+    # the application straight behind the load balancer: what import finds when no controller claims the edge
     "none": "edgeconform.controllers.none:NoneController",
 }
 

@@ -2,9 +2,13 @@
 file in the catalog's format, each field citing the manifest line it came from.
 
     documents   YAML files and folders -> documents with the line of every key
+    resolve     what a person would resolve: an object given twice (the later wins), a made-up hostname
+    creators    which component creates the load balancer (the LBC, the in-tree provider, Auto Mode) and its
+                defaults; the LBC's own configuration when its Deployment is among the inputs
     service     a Service of type LoadBalancer -> an NLB or Classic ELB (AWS annotations)
-    ingress     an ALB Ingress (+ IngressClass, IngressClassParams) -> an ALB
+    ingress     an ALB Ingress (+ IngressClass, IngressClassParams; an IngressGroup's Ingresses) -> an ALB
     lbc_gateway the AWS Load Balancer Controller's Gateway API (Gateway and its configuration) -> an NLB or ALB
+    recognised  controllers import knows but edgeconform does not run: named in a one-line refusal
     common      what a controller's reader is (Importer) and returns (ControllerRead); each controller package has
                 its own (edgeconform/controllers/<name>/importer.py): its objects -> its controller block, checked by
                 its plug-in's settings model
@@ -37,20 +41,23 @@ HEADER = """\
 
 
 def from_paths(paths: Iterable[str | Path], *, output: str | Path | None = None, name: str | None = None,
-               acm_certs: dict[str, str] | None = None, hostnames: list[str] | None = None) -> Imported:
+               acm_certs: dict[str, str] | None = None, hostnames: list[str] | None = None,
+               edge: str | None = None) -> Imported:
     """Import the manifests in ``paths`` (files or folders); ``output``: where the topology file will be written
-    (manifest references are relative to its folder; None: the current folder)."""
+    (manifest references are relative to its folder; None: the current folder); ``edge``: which load balancer,
+    where the inputs hold several ("Service ns/name")."""
     given = [str(p) for p in paths]
     docs = load(given)
-    return from_documents(docs, given, output=output, name=name, acm_certs=acm_certs, hostnames=hostnames)
+    return from_documents(docs, given, output=output, name=name, acm_certs=acm_certs, hostnames=hostnames, edge=edge)
 
 
 def from_documents(docs: list[Document], inputs: list[str], *, output: str | Path | None = None,
                    name: str | None = None, acm_certs: dict[str, str] | None = None,
-                   hostnames: list[str] | None = None) -> Imported:
+                   hostnames: list[str] | None = None, edge: str | None = None) -> Imported:
     base = Path(output).resolve().parent if output else Path.cwd()
     origin = str(Path(output)) if output else None
-    return topology(docs, base, inputs=inputs, name=name, acm_certs=acm_certs, hostnames=hostnames, origin=origin)
+    return topology(docs, base, inputs=inputs, name=name, acm_certs=acm_certs, hostnames=hostnames, origin=origin,
+                    edge=edge)
 
 
 def render(result: Imported) -> str:

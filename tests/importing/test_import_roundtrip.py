@@ -24,14 +24,10 @@ from tests.cases import runs
 
 TOPOLOGIES = catalog.load()
 CONTROLLERS = for_place("cluster", "eks")
-# Until the import work's importer for controller none lands (controllers/none/importer.py, issue 19), an edge whose
-# load balancer sends straight to the application cannot come back; once it is there these cases run as the others.
-NO_NONE_IMPORTER = pytest.mark.xfail(controllers.controller_class("none").importer() is None, strict=True,
-                                     reason="controller none's importer (issue 19's import work) is not here yet")
 
 
 def case(*values: str) -> Any:
-    return pytest.param(*values, marks=[NO_NONE_IMPORTER] if "none" in values else [])
+    return pytest.param(*values)
 
 
 # a topology that names its controller (none: the load balancer straight to the application) runs with that one only
@@ -103,7 +99,7 @@ def fields(t: Topology) -> dict[str, Any]:
         "ssl_redirect": lb.ssl_redirect,
         "tls_policy": t.lb_tls_policy.name if t.lb_tls_policy else None,
         "health_check": t.health_check,
-        "security_groups": lb.security_groups,
+        "security_groups": t.security_groups,  # as written, else the creating component's default
         "xff_client_port": lb.xff_client_port,
         "preserve_host_header": lb.preserve_host_header,
         "external_traffic_policy": t.kubernetes.external_traffic_policy,

@@ -18,7 +18,6 @@ ALB, an Auto Mode ALB or an NLB Service whose targets are the application's pods
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any, ClassVar
 
 from ...kube import manifests
@@ -57,10 +56,7 @@ class NoneController(Controller):
 
     @classmethod
     def importer(cls):
-        # importer.py is the import work's (issue 19): an edge whose load balancer's targets are the application;
-        # until it is there, import does not recognise this edge
-        if importlib.util.find_spec(f"{__name__}.importer") is None:
-            return None
+        # an edge whose load balancer's targets are the application's own pods (asked last: no controller claims it)
         from .importer import NoneImporter
 
         return NoneImporter()
