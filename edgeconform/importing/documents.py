@@ -39,8 +39,7 @@ class Document:
     lines: dict[Path_, int] = field(default_factory=dict)
     start: int = 1
     built_by: str = ""  # a Service no manifest holds, made from the object that has a controller build it
-    # where a key's line is in another file than ``file`` (an object rendered from several: a Kustomize base and
-    # its patch, a Terraform helm_release's set blocks over its values file): key path -> that file
+    # keys whose line is in another file than ``file`` (an object given twice: the later file's keys)
     files: dict[Path_, Path] = field(default_factory=dict)
 
     @property
@@ -85,25 +84,20 @@ class Document:
             return f"document at line {self.start}"
         return f"{self.kind} {self.namespace + '/' if self.namespace else ''}{self.name}"
 
+    def file_at(self, *path: Any) -> Path:
+        """The file the key at ``path`` (or its nearest ancestor with a line) is written in."""
+        if self.files:
+            for end in range(len(path), 0, -1):
+                if path[:end] in self.lines:
+                    return self.files.get(path[:end], self.file)
+        return self.file
+
     def line(self, *path: Any) -> int:
         """The line of the key at ``path`` (or of its nearest ancestor that has one)."""
         for end in range(len(path), 0, -1):
             if path[:end] in self.lines:
                 return self.lines[path[:end]]
         return self.start
-
-    def source(self, *path: Any) -> tuple[Path, int]:
-        """The file and line of the key at ``path`` (or of its nearest ancestor that has one)."""
-        for end in range(len(path), 0, -1):
-            if path[:end] in self.lines:
-                return self._file(path[:end]), self.lines[path[:end]]
-        return self.file, self.start
-
-    def _file(self, path: Path_) -> Path:
-        for end in range(len(path), 0, -1):
-            if path[:end] in self.files:
-                return self.files[path[:end]]
-        return self.file
 
     def get(self, *path: Any, default: Any = None) -> Any:
         node = self.data
@@ -118,8 +112,8 @@ class Document:
 
     def fail(self, message: str, *path: Any) -> ImportFailed:
         """The error for a value at ``path`` of this document."""
-        file, line = self.source(*path) if path else (self.file, self.start)
-        return ImportFailed(message, file=str(file), obj=self.describe(), field=_dotted(path), line=line)
+        return ImportFailed(message, file=str(self.file_at(*path)), obj=self.describe(), field=_dotted(path),
+                            line=self.line(*path) if path else self.start)
 
 
 def _dotted(path: Iterable[Any]) -> str:

@@ -40,9 +40,8 @@ class Reading:
         self.used.update(id(doc) for doc in docs if doc is not None)
 
     def ref(self, doc: Document, *path: Any) -> str:
-        file, line = doc.source(*path)
-        rel = os.path.relpath(file.resolve(), self.base.resolve())
-        return f"{Path(rel).as_posix()}:{line}"
+        rel = os.path.relpath(doc.file_at(*path).resolve(), self.base.resolve())
+        return f"{Path(rel).as_posix()}:{doc.line(*path)}"
 
     def cite(self, field_path: str, doc: Document | None = None, *path: Any, keys: tuple[str, ...] = ()) -> None:
         """``field_path`` came from ``doc`` at ``path`` (a manifest line), and rests on ``keys`` (documentation)."""
@@ -62,7 +61,7 @@ class Reading:
 
     def unknown(self, doc: Document, key: str, value: Any, *path: Any) -> None:
         """Read, not understood: kept in the imported record (never dropped silently)."""
-        self.not_understood.append({"file": self.ref(doc, *path).rpartition(":")[0], "line": doc.source(*path)[1],
+        self.not_understood.append({"file": self.ref(doc, *path).rpartition(":")[0], "line": doc.line(*path),
                                     "object": doc.describe(), "key": key,
                                     "value": value if isinstance(value, (str, int, float, bool)) or value is None
                                     else yaml.safe_dump(value, default_flow_style=True).strip()})

@@ -23,6 +23,7 @@ from typing import Any
 from ..documents import Document, ImportFailed, Path_, _dotted, _read, load_text
 from . import placeholders as ph
 from . import values as chart_values
+from .lines import where
 
 YAML_SUFFIXES = (".yaml", ".yml", ".json")
 TEMPLATE_SUFFIXES = (".tpl", ".tmpl", ".gotmpl", ".j2")
@@ -56,6 +57,7 @@ class Context:
     fills: dict[str, str]
     used: set[str] = field(default_factory=set)
     loaded: Loaded = field(default_factory=Loaded)
+    rendered: set[int] = field(default_factory=set)  # documents a chart rendered (never values to render again)
 
 
 def load(paths: Iterable[str | Path], *, fills: dict[str, str] | None = None) -> Loaded:
@@ -84,7 +86,7 @@ def load(paths: Iterable[str | Path], *, fills: dict[str, str] | None = None) ->
 def add_documents(ctx: Context, docs: list[Document]) -> None:
     """Documents read from an input: values files among them rendered by their chart, placeholders found."""
     for doc in docs:
-        key = chart_values.recognise(doc.data) if not doc.kind else None
+        key = chart_values.recognise(doc.data) if not doc.kind and id(doc) not in ctx.rendered else None
         if key is not None:
             _found(ctx, doc, record=False)  # named where the values say it, left out where rendered
             rendered = chart_values.render(key, doc)
@@ -95,10 +97,47 @@ def add_documents(ctx: Context, docs: list[Document]) -> None:
             continue
         _found(ctx, doc, name=bool(doc.kind))  # a document of no kind is no object: nobody reads it
         ctx.loaded.documents.append(doc)
+        ctx.loaded.documents += annotated(doc, ctx)
+
+
+EMISSARY_ANNOTATION = "getambassador.io/config"
+
+
+def annotated(doc: Document, ctx: Context) -> list[Document]:
+    """Emissary's objects written in a Service's ``getambassador.io/config`` annotation (its 1.x way, still read by
+    2.x and 3.x): each as the object it stands for (``name`` -> metadata.name, the rest -> spec), in the Service's
+    namespace, its lines those of the annotation's text in the file [EMS-MOD]."""
+    text = doc.annotations.get(EMISSARY_ANNOTATION)
+    if not isinstance(text, str):
+        return []
+    key_file, key_line = where(doc, "metadata", "annotations", EMISSARY_ANNOTATION)
+    try:
+        inner = load_text(key_file, text)
+    except ImportFailed as exc:
+        raise doc.fail(f"its Emissary configuration is not valid YAML ({str(exc).rsplit(': ', 1)[-1]})",
+                       "metadata", "annotations", EMISSARY_ANNOTATION) from None
+    out = []
+    for item in inner:
+        if not isinstance(item.data, dict) or not item.data.get("kind"):
+            continue
+        data = {k: v for k, v in item.data.items() if k not in ("apiVersion", "kind", "name", "namespace")}
+        name = str(item.data.get("name", ""))
+        obj = {"apiVersion": item.data.get("apiVersion", "getambassador.io/v2"), "kind": item.data["kind"],
+               "metadata": {"name": name, "namespace": item.data.get("namespace") or doc.namespace}, "spec": data}
+        lines = {("spec",) + key: line + key_line for key, line in item.lines.items()
+                 if key[0] not in ("apiVersion", "kind", "name", "namespace")}
+        lines[("metadata", "name")] = item.lines.get(("name",), item.start) + key_line
+        made = Document(key_file, obj, lines, item.start + key_line, files={})
+        ctx.loaded.warn(f"{key_file}:{key_line}: {doc.describe()}'s {EMISSARY_ANNOTATION} annotation holds Emissary's "
+                        f"{item.data['kind']} {name}: read as that object [EMS-MOD]")
+        _found(ctx, made, name=False)
+        out.append(made)
+    return out
 
 
 def note_rendered(ctx: Context, rendered: chart_values.Rendered, what: str) -> None:
     spec = chart_values.charts()[rendered.chart]
+    ctx.rendered.update(id(doc) for doc in rendered.documents)
     made = ", ".join(doc.describe() for doc in rendered.documents) or "nothing import reads"
     ctx.loaded.warn(f"{what}: Helm values of the {rendered.chart} chart (recognised by their keys), rendered as "
                     f"that chart's templates do ({spec['version']}, [{spec['source']}]): {made}")
@@ -106,7 +145,7 @@ def note_rendered(ctx: Context, rendered: chart_values.Rendered, what: str) -> N
     for message in rendered.warnings:
         ctx.loaded.warn(message)
     for path, value in rendered.unused:
-        file, line = rendered.values.source(*path)
+        file, line = where(rendered.values, *path)
         ctx.loaded.unused.append({"file": file, "line": line, "object": f"Helm values ({rendered.chart} chart)",
                                   "key": _dotted(path), "value": value})
 
@@ -129,14 +168,14 @@ def _path_of(doc: Document, item: ph.Placeholder) -> Path_:
                 found = walk(value, path + (key,))
                 if found is not None:
                     return found
-                if isinstance(key, str) and item.text in key and doc.source(*path, key) == (item.file, item.line):
+                if isinstance(key, str) and item.text in key and where(doc, *path, key) == (item.file, item.line):
                     return path + (key,)
         elif isinstance(node, list):
             for i, value in enumerate(node):
                 found = walk(value, path + (i,))
                 if found is not None:
                     return found
-        elif isinstance(node, str) and item.text in node and doc.source(*path) == (item.file, item.line):
+        elif isinstance(node, str) and item.text in node and where(doc, *path) == (item.file, item.line):
             return path
         return None
 

@@ -19,6 +19,7 @@ import yaml
 
 from ... import binaries
 from ..documents import Document, ImportFailed, Path_, load_text
+from .lines import where
 
 PROGRAM = binaries.Program("helm", "EDGECONFORM_HELM", ("version", "--short"), r"^(v\d+\.\d+\.\d+\S*)",
                            go_module="helm.sh/helm/v4")
@@ -99,6 +100,7 @@ def render_release(chart: Path, release: str, namespace: str, layers: list[Docum
     for doc in load_text(chart / "Chart.yaml", done.stdout):
         out.append(_cite(doc, chart, done.stdout, layers))
         out += _envoy_proxy(out[-1])
+    ctx.rendered.update(id(doc) for doc in out)
     return out
 
 
@@ -132,7 +134,7 @@ def _cite(doc: Document, chart: Path, text: str, layers: list[Document]) -> Docu
             named = [c for c in candidates if c[0][-1] == path[-1]] or candidates
             if named:
                 vpath, layer = named[-1]
-                file, line = layer.source(*vpath)
+                file, line = where(layer, *vpath)
                 lines[path], files[path] = line, file
 
     walk(doc.data, ())

@@ -199,6 +199,7 @@ def _trace(doc: Document, sources: list[tuple[Document, str]]) -> Document | Non
     """``doc`` (rendered) with each key's line in the file it came from: the last patch that sets it to this value,
     else the resource that declared the object."""
     same = [(s, role) for s, role in sources if s.kind == doc.kind and s.name and s.name in doc.name]
+    same.sort(key=lambda item: item[0].name != doc.name)  # the object's own name before a prefixed one
     base = next((s for s, role in same if role == "resource"), None)
     if base is None:
         return None
@@ -214,7 +215,7 @@ def _trace(doc: Document, sources: list[tuple[Document, str]]) -> Document | Non
                     break
             else:
                 if path in base.lines:
-                    lines[path] = base.lines[path]
+                    lines[path], files[path] = base.lines[path], base.file
         if isinstance(node, dict):
             for key, value in node.items():
                 walk(value, path + (key,))

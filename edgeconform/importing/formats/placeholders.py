@@ -149,6 +149,7 @@ def restore_lines(lines: dict[tuple, int], marks: list[str]) -> dict[tuple, int]
 def find(doc: Any) -> list[Placeholder]:
     """Every placeholder in a document's strings (keys and values), with its file, line, object and field."""
     from ..documents import _dotted
+    from .lines import where
 
     out: list[Placeholder] = []
 
@@ -166,9 +167,9 @@ def find(doc: Any) -> list[Placeholder]:
 
     def seen(text: str, path: tuple) -> None:
         for whole, name in tokens(text):
-            file, line = doc.source(*path)
-            where = f"{doc.describe()}: field {_dotted(path)}" if path else doc.describe()
-            out.append(Placeholder(whole, name, file, line, where, text))
+            file, line = where(doc, *path)
+            place = f"{doc.describe()}: field {_dotted(path)}" if path else doc.describe()
+            out.append(Placeholder(whole, name, file, line, place, text))
 
     walk(doc.data, ())
     return out

@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from ..documents import Document, Path_, _dotted
+from .lines import where
 
 CHARTS_FILE = Path(__file__).with_name("charts.yaml")
 
@@ -104,13 +105,13 @@ def _merge_into(out: Document, layer: Document, path: Path_, data: dict[str, Any
         for sub, line in layer.lines.items():
             if sub[:len(here)] == here:
                 out.lines[sub] = line
-                out.files[sub] = layer._file(sub)
+                out.files[sub] = layer.file_at(*sub)
 
 
 def _record(out: Document, layer: Document, path: Path_) -> None:
     if path not in out.lines and path in layer.lines:
         out.lines[path] = layer.lines[path]
-        out.files[path] = layer._file(path)
+        out.files[path] = layer.file_at(*path)
 
 
 # --- what a renderer writes ------------------------------------------------------------------------------------------
@@ -129,7 +130,7 @@ class Built:
             node = node.setdefault(part, {}) if isinstance(node, dict) else node[part]
         node[path[-1]] = value
         if source is not None and self.values.lines:
-            file, line = self.values.source(*source)
+            file, line = where(self.values, *source)
             self.lines[path] = line
             self.files[path] = file
 
@@ -185,7 +186,7 @@ class Render:
         return Built({"apiVersion": api_version, "kind": kind, "metadata": meta}, self.values)
 
     def line(self, *path: Any) -> int:
-        return self.values.source(*path)[1] if self.values.lines else 1
+        return where(self.values, *path)[1] if self.values.lines else 1
 
     def fullname(self, chart: str) -> str:
         """Helm's usual ``<chart>.fullname``: fullnameOverride, else the release name if it holds the chart's name,
@@ -441,7 +442,7 @@ def _entry_point_arg(static: Built, arg: str, source: Path_) -> bool:
     for part in parts[:-1]:
         node = node.setdefault(part, {})
     node[parts[-1]] = parsed
-    file, line = static.values.source(*source) if static.values.lines else (static.values.file, 1)
+    file, line = where(static.values, *source) if static.values.lines else (static.values.file, 1)
     static.lines[("ports", name, *parts)] = line
     static.files[("ports", name, *parts)] = file
     return True
@@ -568,7 +569,7 @@ def _copy(built: Built, at: Path_, value: Any, source: Path_) -> None:
 
 def _copy_lines(built: Built, at: Path_, value: Any, source: Path_) -> None:
     if built.values.lines:
-        file, line = built.values.source(*source)
+        file, line = where(built.values, *source)
         built.lines[at], built.files[at] = line, file
     if isinstance(value, dict):
         for key, item in value.items():
