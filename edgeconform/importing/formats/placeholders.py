@@ -168,7 +168,8 @@ def find(doc: Any) -> list[Placeholder]:
     def seen(text: str, path: tuple) -> None:
         for whole, name in tokens(text):
             file, line = where(doc, *path)
-            place = f"{doc.describe()}: field {_dotted(path)}" if path else doc.describe()
+            what = doc.describe() if doc.kind else "values"
+            place = f"{what}: field {_dotted(path)}" if path else what
             out.append(Placeholder(whole, name, file, line, place, text))
 
     walk(doc.data, ())

@@ -33,8 +33,9 @@ KINDS = {"kubernetes_service": ("v1", "Service"), "kubernetes_service_v1": ("v1"
          "kubernetes_ingress": ("networking.k8s.io/v1", "Ingress"),
          "kubernetes_ingress_v1": ("networking.k8s.io/v1", "Ingress"),
          "kubernetes_config_map": ("v1", "ConfigMap"), "kubernetes_config_map_v1": ("v1", "ConfigMap")}
-# repeatable blocks -> the list field they make (the provider's schema: one block per item)
-LISTS = {"port": "ports", "rule": "rules", "path": "paths", "tls": "tls"}
+# repeatable blocks (inside which block) -> the list field they make (the provider's schema: one block per item);
+# any other block is one object (an Ingress backend's ``port``)
+LISTS = {("spec", "port"): "ports", ("spec", "rule"): "rules", ("http", "path"): "paths", ("spec", "tls"): "tls"}
 # attributes whose value is a map of the user's own keys (not field names to convert)
 MAPS = {"annotations", "labels", "selector", "data", "binary_data"}
 
@@ -426,9 +427,10 @@ def _body(block: Block, at: Path_, lines: dict[Path_, int], legacy: bool = False
         if isinstance(value, dict) and name in MAPS:
             for inner in value:
                 lines[at + (key, inner)] = line  # a map literal's keys: the attribute's line (refined below)
+    parent = next((part for part in reversed(at) if isinstance(part, str)), "")
     for name, inner in block.blocks:
-        if name in LISTS:
-            key = LISTS[name]
+        if (parent, name) in LISTS:
+            key = LISTS[(parent, name)]
             items = out.setdefault(key, [])
             lines.setdefault(at + (key,), inner.line)
             lines[at + (key, len(items))] = inner.line

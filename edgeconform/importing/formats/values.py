@@ -502,7 +502,7 @@ def lbc(r: Render) -> None:
                                                "name": pname}, ("ingressClassParams",))
         r.documents.append(klass.document(r.line("ingressClass") if r.given("ingressClass") else 1))
     if r.get("enableServiceMutatorWebhook"):
-        w = r.new("admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration", f"{name}-webhook")
+        w = r.new("admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration", "aws-load-balancer-webhook")
         w.put(("webhooks",), [{"name": "mservice.elbv2.k8s.aws", "rules": [
             {"apiGroups": [""], "apiVersions": ["v1"], "operations": ["CREATE"], "resources": ["services"]}]}],
               ("enableServiceMutatorWebhook",) if r.given("enableServiceMutatorWebhook") else None)
