@@ -498,3 +498,36 @@ def _fresh_binaries():
     yield
     binaries.find.cache_clear()
     os.environ.get("PATH")
+
+
+def test_terraform_tfvars_give_variables_their_values(tmp_path):
+    write(tmp_path, "main.tf", """\
+        variable "scheme" { default = "internal" }
+        resource "kubernetes_service_v1" "lb" {
+          metadata {
+            name        = "lb"
+            annotations = { "service.beta.kubernetes.io/aws-load-balancer-scheme" = var.scheme }
+          }
+          spec {
+            type = "LoadBalancer"
+            port {
+              port        = 443
+              target_port = "https"
+            }
+          }
+        }
+        """)
+    write(tmp_path, "terraform.tfvars", 'scheme = "internet-facing"\n')
+    write(tmp_path, "other.tfvars", 'scheme = "ignored: only named with -var-file"\n')
+    (svc,) = formats.load([tmp_path]).documents
+    assert svc.annotations == {P + "scheme": "internet-facing"}
+    assert svc.spec["ports"] == [{"port": 443, "targetPort": "https"}] and at(svc, "spec", "ports", 0) == "main.tf:9"
+
+
+def test_every_chart_cites_a_known_source_and_has_a_renderer():
+    from edgeconform import sources
+
+    for key, spec in values.charts().items():
+        assert spec["source"] in sources.ALL_KEYS, key
+        assert spec["renderer"] in values.RENDERERS, key
+        assert values.chart_named(spec["names"][0]) == key

@@ -1,6 +1,6 @@
 // Wrapper module pinning Helm v4.3.2 (helm.sh/helm/v4), built for the tests of `edgeconform import`'s
-// `helm template` path (import prefers the real helm when it is on the PATH and the chart is reachable). Not in
-// `tools/build all`: a user brings their own helm; `tools/build helm` builds this one.
+// `helm template` path (import prefers the real helm when it is on the PATH and the chart is on disk). A user
+// brings their own helm; `tools/build helm` (and `all`) builds this one, found in the tools folder.
 module edgeconform.local/tools/helm
 
 go 1.26.0

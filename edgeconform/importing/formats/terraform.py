@@ -116,7 +116,10 @@ def read(folder: Path, given: list[Path] | None, ctx: Any) -> list[Document]:
     from . import note_rendered
 
     module = Module(folder.resolve(), ctx)
-    for path in sorted(module.folder.glob("*.tf")) + sorted(module.folder.glob("*.tfvars")):
+    # the variable files Terraform loads by itself: terraform.tfvars, then *.auto.tfvars in name order
+    tfvars = [p for p in [module.folder / "terraform.tfvars"] if p.is_file()] + sorted(
+        module.folder.glob("*.auto.tfvars"))
+    for path in sorted(module.folder.glob("*.tf")) + tfvars:
         module.texts[path], module.trees[path] = _parse(path)
     for path, tree in module.trees.items():
         if path.suffix == ".tfvars":
@@ -130,7 +133,8 @@ def read(folder: Path, given: list[Path] | None, ctx: Any) -> list[Document]:
             elif block.labels[0] == "locals":
                 for name, (_value, _line, node) in block.attributes.items():
                     module.locals[name] = (node, path)
-    files = [p.resolve() for p in given] if given else [p for p in module.trees if p.suffix == ".tf"]
+    files = [p.resolve() for p in given if p.suffix == ".tf"] if given else [p for p in module.trees
+                                                                                if p.suffix == ".tf"]
     out: list[Document] = []
     for path in files:
         for block in _blocks(module.trees[path].children[0], path, module, evaluate=True):
