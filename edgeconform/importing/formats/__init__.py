@@ -150,36 +150,24 @@ def note_rendered(ctx: Context, rendered: chart_values.Rendered, what: str) -> N
                                   "key": _dotted(path), "value": value})
 
 
+# Objects import reads for the edge: in them ${X} and $X are placeholders too; elsewhere (a Job's shell command, a
+# script in a ConfigMap of a cluster dump) they are that program's own syntax
+EDGE_KINDS = {"Service", "Ingress", "IngressClass", "IngressClassParams", "Gateway", "GatewayClass", "HTTPRoute",
+              "GRPCRoute", "TLSRoute", "TCPRoute", "LoadBalancerConfiguration", "TargetGroupConfiguration",
+              "ListenerRuleConfiguration", "TargetGroupBinding", "ConfigMap"}
+EDGE_GROUPS = ("getambassador.io/", "traefik.io/", "traefik.containo.us/", "gateway.envoyproxy.io/",
+               "gateway.networking.k8s.io/", "elbv2.k8s.aws/", "gateway.k8s.aws/", "eks.amazonaws.com/")
+
+
 def _found(ctx: Context, doc: Document, *, name: bool = True, record: bool = True) -> None:
     """The placeholders of a document: named (warnings), and recorded where they are (to leave an unusable one
     out)."""
-    for item in ph.find(doc):
+    weak = not doc.kind or doc.kind in EDGE_KINDS or doc.api_version.startswith(EDGE_GROUPS)
+    for item in ph.find(doc, weak):
         if name:
             ctx.loaded.placeholders.append(item)
         if record:
-            ctx.loaded.at.append((item, doc, _path_of(doc, item)))
-
-
-def _path_of(doc: Document, item: ph.Placeholder) -> Path_:
-    """The key path of the value a placeholder sits in (the first one on its line that holds its text)."""
-    def walk(node: Any, path: Path_) -> Path_ | None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                found = walk(value, path + (key,))
-                if found is not None:
-                    return found
-                if isinstance(key, str) and item.text in key and where(doc, *path, key) == (item.file, item.line):
-                    return path + (key,)
-        elif isinstance(node, list):
-            for i, value in enumerate(node):
-                found = walk(value, path + (i,))
-                if found is not None:
-                    return found
-        elif isinstance(node, str) and item.text in node and where(doc, *path) == (item.file, item.line):
-            return path
-        return None
-
-    return walk(doc.data, ()) or ()
+            ctx.loaded.at.append((item, doc, item.path))
 
 
 def inputs(paths: Iterable[str | Path]) -> list[tuple[str, Path, Any]]:

@@ -45,12 +45,21 @@ class Placeholder:
     where: str = ""  # the object and field ("Service ui/ui-nlb: field metadata.annotations...."), when known
     value: str = ""  # the whole value that holds it
     action: bool = False  # a template action line ({{- if ... }}): read as if it held, nothing to fill
+    path: tuple = ()  # the key path of the value in its document
 
 
-def tokens(text: str) -> Iterator[tuple[str, str]]:
-    """(text, name) of every placeholder in a string, in order."""
+WEAK = (BRACED, ENV)  # also a shell's or a script's own syntax: named only where import reads the object
+HINTS = ("{{", "$", "<", "XX")
+
+
+def tokens(text: str, weak: bool = True) -> Iterator[tuple[str, str]]:
+    """(text, name) of every placeholder in a string, in order (``weak``: ${X} and $X too)."""
+    if not any(hint in text for hint in HINTS):
+        return
     found: list[tuple[int, str, str]] = []
     for pattern in (GO, BRACED, ENV, ANGLE):
+        if pattern in WEAK and not weak:
+            continue
         found += [(m.start(), m.group(0), m.group(1).strip()) for m in pattern.finditer(text)]
     if X_RUN.search(text):
         found.append((0, text, text))
@@ -146,8 +155,9 @@ def restore_lines(lines: dict[tuple, int], marks: list[str]) -> dict[tuple, int]
     return {tuple(restore(part, marks) for part in key): line for key, line in lines.items()}
 
 
-def find(doc: Any) -> list[Placeholder]:
-    """Every placeholder in a document's strings (keys and values), with its file, line, object and field."""
+def find(doc: Any, weak: bool = True) -> list[Placeholder]:
+    """Every placeholder in a document's strings (keys and values), with its file, line, object and field;
+    ``weak``: ${X} and $X too (a shell's or a script's syntax in objects import does not read)."""
     from ..documents import _dotted
     from .lines import where
 
@@ -166,11 +176,11 @@ def find(doc: Any) -> list[Placeholder]:
             seen(node, path)
 
     def seen(text: str, path: tuple) -> None:
-        for whole, name in tokens(text):
+        for whole, name in tokens(text, weak):
             file, line = where(doc, *path)
             what = doc.describe() if doc.kind else "values"
             place = f"{what}: field {_dotted(path)}" if path else what
-            out.append(Placeholder(whole, name, file, line, place, text))
+            out.append(Placeholder(whole, name, file, line, place, text, path=path))
 
     walk(doc.data, ())
     return out
