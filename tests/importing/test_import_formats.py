@@ -531,3 +531,18 @@ def test_every_chart_cites_a_known_source_and_has_a_renderer():
         assert spec["source"] in sources.ALL_KEYS, key
         assert spec["renderer"] in values.RENDERERS, key
         assert values.chart_named(spec["names"][0]) == key
+
+
+def test_invalid_yaml_in_a_heredoc_is_named_at_its_line_in_the_tf_file(tmp_path):
+    write(tmp_path, "main.tf", """\
+        resource "kubernetes_manifest" "x" {
+          manifest = yamldecode(<<EOT
+        apiVersion: v1
+        kind: [Service
+        EOT
+          )
+        }
+        """)
+    with pytest.raises(importing.ImportFailed) as caught:
+        formats.load([tmp_path])
+    assert str(caught.value).startswith(f"{tmp_path / 'main.tf'}:5: not valid YAML")

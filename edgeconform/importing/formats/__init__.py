@@ -273,8 +273,8 @@ def read_yaml(path: Path, ctx: Context, text: str | None = None, *, line_offset:
     except ImportFailed as exc:
         if not line_offset or exc.line is None:
             raise
-        message = str(exc).split(": ", 1)[1] if exc.file else str(exc)
-        raise ImportFailed(message.split(": ", 1)[-1], file=exc.file, line=exc.line + line_offset) from None
+        said = str(exc).removeprefix(f"{exc.file}:{exc.line}: ")  # the YAML problem, at its line in the file
+        raise ImportFailed(said, file=exc.file, line=exc.line + line_offset) from None
     out = []
     for doc in docs:
         doc.data = ph.restore(doc.data, prepared.marks)

@@ -338,7 +338,7 @@ class Evaluator:
             return Unknown(self.source(node))
         try:
             return FUNCTIONS[name](self, *args)
-        except (OSError, ValueError, TypeError, KeyError, yaml.YAMLError, ImportFailed) as exc:
+        except (OSError, ValueError, TypeError, KeyError, yaml.YAMLError) as exc:  # ImportFailed: bad YAML, said
             self.module.said.append(f"{self.path.name}:{node.meta.line}: {self.source(node)[:60]} cannot be "
                                     f"evaluated here ({exc}): kept as written")
             return Unknown(self.source(node))
@@ -349,6 +349,8 @@ _REF = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*")
 
 def _file(ev: Evaluator, name: str) -> Sourced:
     path = (ev.module.folder / name) if not Path(name).is_absolute() else Path(name)
+    if not path.is_file():
+        raise FileNotFoundError(f"no file {path}")  # said, and the value kept as written
     return Sourced(_read(path), path, 0)
 
 
