@@ -546,3 +546,9 @@ def test_invalid_yaml_in_a_heredoc_is_named_at_its_line_in_the_tf_file(tmp_path)
     with pytest.raises(importing.ImportFailed) as caught:
         formats.load([tmp_path])
     assert str(caught.value).startswith(f"{tmp_path / 'main.tf'}:5: not valid YAML")
+
+
+def test_a_folders_hidden_folders_are_not_read(tmp_path):
+    write(tmp_path, ".terraform/modules/x/main.tf", 'resource "kubernetes_config_map" "x" {\n  metadata { name = "x" }\n}\n')
+    write(tmp_path, "main.tf", 'resource "kubernetes_config_map" "mine" {\n  metadata { name = "mine" }\n}\n')
+    assert [doc.name for doc in formats.load([tmp_path]).documents] == ["mine"]

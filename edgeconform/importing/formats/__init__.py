@@ -213,8 +213,9 @@ def _kustomization(folder: Path) -> Path | None:
 def _walk(folder: Path) -> list[tuple[str, Path, Any]]:
     """A folder's inputs: its Kustomize folders that no other of them builds on (the overlays), its charts, its
     Terraform modules, and its other YAML and template files, in name order."""
-    kustomized = sorted({p.parent for p in folder.rglob("*") if p.name in KUSTOMIZATIONS and p.is_file()})
-    charts = sorted({p.parent for p in folder.rglob("Chart.yaml") if p.is_file()})
+    every = sorted(p for p in folder.rglob("*") if not _hidden(p, folder))
+    kustomized = sorted({p.parent for p in every if p.name in KUSTOMIZATIONS and p.is_file()})
+    charts = sorted({p.parent for p in every if p.name == "Chart.yaml" and p.is_file()})
     from .kustomize import referenced
 
     bases = {base for k in kustomized for base in referenced(k)}
@@ -222,7 +223,7 @@ def _walk(folder: Path) -> list[tuple[str, Path, Any]]:
     out += [("chart", c, []) for c in charts]
     inside = kustomized + charts
     tf: dict[Path, list[Path]] = {}
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for path in (p for p in every if p.is_file()):
         if any(path.is_relative_to(k) for k in inside):
             continue
         name = path.name
@@ -236,11 +237,17 @@ def _walk(folder: Path) -> list[tuple[str, Path, Any]]:
     return out
 
 
+def _hidden(path: Path, folder: Path) -> bool:
+    """Under a folder whose name starts with a dot (.git, .terraform's downloaded modules): not the user's edge."""
+    return any(part.startswith(".") for part in path.relative_to(folder).parts)
+
+
 def _read_by_terraform(path: Path, folder: Path) -> bool:
     """A template or values file a Terraform module beside it reads (file(), templatefile()): read there."""
     from .terraform import files_read
 
-    return any(path.resolve() in files_read(module) for module in {p.parent for p in folder.rglob("*.tf")})
+    return any(path.resolve() in files_read(module) for module in {p.parent for p in folder.rglob("*.tf")
+                                                                   if not _hidden(p, folder)})
 
 
 def _merge_terraform(items: list[tuple[str, Path, Any]]) -> list[tuple[str, Path, Any]]:
