@@ -552,3 +552,38 @@ def test_a_folders_hidden_folders_are_not_read(tmp_path):
     write(tmp_path, ".terraform/modules/x/main.tf", 'resource "kubernetes_config_map" "x" {\n  metadata { name = "x" }\n}\n')
     write(tmp_path, "main.tf", 'resource "kubernetes_config_map" "mine" {\n  metadata { name = "mine" }\n}\n')
     assert [doc.name for doc in formats.load([tmp_path]).documents] == ["mine"]
+
+
+EG_CHART = Path("/root/go/pkg/mod/github.com/envoyproxy/gateway@v1.9.1/charts/gateway-helm")
+
+
+@pytest.mark.integration
+def test_envoy_gateways_chart_from_its_go_module_gives_the_same_envoy_proxy_as_its_values_reading(tmp_path):
+    """Envoy Gateway's chart as its Go module ships it (values.tmpl.yaml, which its release makes values.yaml by
+    naming the image): helm template writes the EnvoyGateway configuration into a ConfigMap; the default EnvoyProxy
+    in it is read as that object, with the same spec edgeconform's own reading of the values gives."""
+    helm_or_skip()
+    if not (EG_CHART / "values.tmpl.yaml").is_file():
+        pytest.skip(f"Envoy Gateway's chart is not in the module cache ({EG_CHART})")
+    chart = tmp_path / "gateway-helm"
+    shutil.copytree(EG_CHART, chart)
+    (chart / "values.yaml").write_text((chart / "values.tmpl.yaml").read_text()
+                                       .replace("${GatewayImage}", "docker.io/envoyproxy/gateway:v1.9.1")
+                                       .replace("${GatewayImagePullPolicy}", "IfNotPresent"))
+    path = write(tmp_path, "eg.yaml", """\
+        config:
+          envoyGateway:
+            envoyProxy:
+              provider:
+                type: Kubernetes
+                kubernetes:
+                  envoyService:
+                    annotations:
+                      service.beta.kubernetes.io/aws-load-balancer-type: external
+        """)
+    loaded = formats.load([chart, path])
+    proxy = one(loaded.documents, "EnvoyProxy")
+    root = ("spec", "provider", "kubernetes", "envoyService", "annotations", P + "type")
+    assert proxy.get(*root) == "external" and at(proxy, *root) == "eg.yaml:9"
+    assert proxy.spec == one(formats.load([path]).documents, "EnvoyProxy").spec
+    assert any("rendered by helm v4" in r for r in loaded.renderings)

@@ -99,18 +99,19 @@ def render_release(chart: Path, release: str, namespace: str, layers: list[Docum
     out = []
     for doc in load_text(chart / "Chart.yaml", done.stdout):
         out.append(_cite(doc, chart, done.stdout, layers))
-        out += _envoy_proxy(out[-1])
+        out += [_cite(proxy, chart, done.stdout, layers, template=out[-1].file) for proxy in _envoy_proxy(out[-1])]
     ctx.rendered.update(id(doc) for doc in out)
     return out
 
 
-def _cite(doc: Document, chart: Path, text: str, layers: list[Document]) -> Document:
+def _cite(doc: Document, chart: Path, text: str, layers: list[Document], template: Path | None = None) -> Document:
     """The rendered object at its template (``# Source: <chart>/templates/x.yaml``), each key whose value is one of
     the values given at that value's line."""
-    source = _source(text, doc.start)
-    template = chart.parent / source if source else chart / "Chart.yaml"
-    if not template.is_file():
-        template = chart / "Chart.yaml"
+    if template is None:
+        source = _source(text, doc.start)
+        template = chart.parent / source if source else chart / "Chart.yaml"
+        if not template.is_file():
+            template = chart / "Chart.yaml"
     given: dict[str, list[tuple[Path_, Document]]] = {}
     for layer in layers:
         for path in layer.lines:
