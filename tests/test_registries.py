@@ -238,9 +238,11 @@ def test_a_controller_loads_and_says_where_it_runs(name):
 def test_tools_importers_and_cluster_kinds_derive_from_the_controllers():
     from edgeconform.importing import cluster
 
-    tools = controllers.tools()
+    from edgeconform.importing import formats
+
+    tools = {**controllers.tools(), **formats.programs()}  # the controllers', and the renderers import runs
     built = {path.parent.name for path in (REPO / "tools").glob("*/go.mod")}
-    assert set(tools) == built, "tools/<name>/go.mod and the controllers' programs disagree"
+    assert set(tools) == built, "tools/<name>/go.mod and the controllers' and import's programs disagree"
     script = (REPO / "tools" / "build").read_text()
     for name, program in tools.items():
         assert f"[{name}]=" in script and program.go_module in script, f"tools/build does not build {name}"

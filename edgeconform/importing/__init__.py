@@ -29,6 +29,7 @@ from typing import Any
 import yaml
 
 from . import formats
+from .formats.placeholders import drop
 from .build import Imported, topology
 from .documents import Document, ImportFailed
 
@@ -68,7 +69,7 @@ def from_paths(paths: Iterable[str | Path], *, output: str | Path | None = None,
         except ImportFailed as exc:
             refused = exc
             spot = _unusable_placeholder(loaded, exc)
-            if spot is None or not formats.placeholders.drop(spot[1], spot[2]):
+            if spot is None or not drop(spot[1], spot[2]):
                 raise _with_placeholders(exc, loaded) from None
             item = spot[0]
             left_out.append(f"{item.file}:{item.line}: {item.where}: {item.value!r} is a placeholder import cannot "

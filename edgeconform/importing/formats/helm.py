@@ -44,7 +44,7 @@ def local_chart(chart: str, repository: Any, folder: Path) -> Path | None:
 
 def render_chart(folder: Path, values_files: list[Path], ctx: Any) -> list[Document]:
     """A chart folder given as an input, with the values files given beside it."""
-    from . import _found, note_rendered, read_yaml
+    from .reading import _found, note_rendered, read_yaml
     from . import values as chart_values
 
     layers = [doc for path in values_files for doc in read_yaml(path, ctx) if isinstance(doc.data, dict)]
@@ -69,7 +69,7 @@ def render_chart(folder: Path, values_files: list[Path], ctx: Any) -> list[Docum
 def render_release(chart: Path, release: str, namespace: str, layers: list[Document], ctx: Any,
                    where: str) -> list[Document]:
     """``helm template RELEASE CHART --namespace NS -f layer...``: the objects, cited at their templates and values."""
-    from . import _found
+    from .reading import _found
 
     helm = binaries.find(PROGRAM)
     version = binaries.version(PROGRAM)

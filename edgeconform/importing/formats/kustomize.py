@@ -168,7 +168,7 @@ def _plain(folder: Path) -> bool:
 
 def _sources(folder: Path, ctx: Any) -> list[tuple[Document, str]]:
     """Every document the kustomization reads, as ("resource" | "patch"), in the order kustomize applies them."""
-    from . import read_yaml
+    from .reading import read_yaml
 
     out: list[tuple[Document, str]] = []
     spec = _spec(folder)

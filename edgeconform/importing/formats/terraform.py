@@ -113,7 +113,7 @@ def _parse(path: Path) -> Any:
 def read(folder: Path, given: list[Path] | None, ctx: Any) -> list[Document]:
     """The Kubernetes objects the module in ``folder`` applies; resources read from ``given`` (every .tf file of the
     folder when a folder was given), variables and locals from the whole module."""
-    from . import note_rendered
+    from .reading import note_rendered
 
     module = Module(folder.resolve(), ctx)
     # the variable files Terraform loads by itself: terraform.tfvars, then *.auto.tfvars in name order
@@ -366,7 +366,7 @@ def _templatefile(ev: Evaluator, name: str, variables: dict[str, Any]) -> Source
 
 def _yamldecode(ev: Evaluator, text: str) -> Any:
     if isinstance(text, Sourced):
-        from . import read_yaml
+        from .reading import read_yaml
 
         return Decoded(read_yaml(text.file, ev.module.ctx, text=str(text), line_offset=text.offset, shown=text.file))
     return yaml.safe_load(text)
@@ -503,7 +503,7 @@ def _helm_release(block: Block, module: Module, path: Path, note: Any) -> list[D
                                f"is {item} (not given in the files): not read")
             continue
         if isinstance(item, Sourced):
-            from . import read_yaml
+            from .reading import read_yaml
 
             docs = read_yaml(item.file, module.ctx, text=str(item), line_offset=item.offset, shown=item.file)
         else:
@@ -524,7 +524,7 @@ def _helm_release(block: Block, module: Module, path: Path, note: Any) -> list[D
                            "values edgeconform does not read: not imported")
         return []
     values = chart_values.merged(layers) if layers else Document(path, {}, {}, block.line)
-    from . import _found
+    from .reading import _found
 
     _found(module.ctx, values, record=False)
     rendered = chart_values.render(key, values, release=name, namespace=namespace)
