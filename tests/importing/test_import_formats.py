@@ -14,12 +14,13 @@ import pytest
 from edgeconform import binaries, importing
 from edgeconform.cli import main
 from edgeconform.importing import formats
-from edgeconform.importing.formats import kustomize, placeholders, terraform, values
+from edgeconform.importing.formats import kustomize, placeholders, values
 from edgeconform.importing.formats.lines import where
 
 CORPUS = Path(__file__).resolve().parent / "real_world"
 P = "service.beta.kubernetes.io/aws-load-balancer-"
-LBC_CHART = Path("/root/go/pkg/mod/sigs.k8s.io/aws-load-balancer-controller/v3@v3.6.2/helm/aws-load-balancer-controller")
+MODULES = Path(os.environ.get("GOMODCACHE") or Path.home() / "go" / "pkg" / "mod")
+LBC_CHART = MODULES / "sigs.k8s.io/aws-load-balancer-controller/v3@v3.6.2/helm/aws-load-balancer-controller"
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -344,10 +345,28 @@ def no_renderer(monkeypatch, tmp_path):
     binaries.find.cache_clear()
 
 
-def test_a_kustomization_listing_resources_only_is_read_without_kustomize(no_renderer):
+def test_a_kustomization_listing_resources_only_is_read_as_listed_without_running_kustomize(no_renderer):
     loaded = formats.load([CORPUS / "eks-workshop-alb-ingress"])
     assert [doc.describe() for doc in loaded.documents] == ["Ingress ui/ui"]
-    assert any("its resources are read as listed" in w for w in loaded.warnings)
+    assert at(loaded.documents[0], "metadata", "annotations", "alb.ingress.kubernetes.io/target-type") == \
+        "ingress.yaml:8"
+    assert any("only lists resources: they are read as listed" in w for w in loaded.warnings)
+    assert not kustomize.needs_renderer(CORPUS / "eks-workshop-nlb-instance" / "nlb")
+    assert kustomize.needs_renderer(CORPUS / "eks-workshop-nlb-ip-mode-kustomize" / "ip-mode")
+
+
+@pytest.mark.parametrize("resource, said", [
+    ("missing.yaml", "resources lists missing.yaml, which is not there"),
+    ("https://github.com/kubernetes-sigs/aws-load-balancer-controller//config?ref=v2.8.0",
+     "a remote resource: import reads no network"),
+    ("github.com/org/repo/base?ref=main", "a remote resource: import reads no network"),
+])
+def test_a_kustomization_naming_a_resource_not_here_is_refused_before_anything_runs(resource, said, tmp_path,
+                                                                                     no_renderer):
+    write(tmp_path, "kustomization.yaml", f"resources: ['{resource}']\npatches: [{{path: p.yaml}}]\n")
+    with pytest.raises(importing.ImportFailed) as caught:
+        formats.load([tmp_path])
+    assert str(caught.value).startswith(f"{tmp_path / 'kustomization.yaml'}: ") and said in str(caught.value)
 
 
 def test_a_kustomize_overlay_without_kustomize_or_kubectl_is_refused_naming_the_fix(no_renderer):
@@ -391,7 +410,8 @@ def test_a_folder_renders_its_overlay_not_its_base_and_set_fills_through_kustomi
 @pytest.mark.integration
 def test_kustomizes_own_error_is_one_line(tmp_path):
     kustomize_or_skip()
-    write(tmp_path, "kustomization.yaml", "resources: [missing.yaml]\n")
+    write(tmp_path, "svc.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n")
+    write(tmp_path, "kustomization.yaml", "resources: [svc.yaml]\npatches: [{path: missing.yaml}]\n")
     with pytest.raises(importing.ImportFailed) as caught:
         formats.load([tmp_path])
     assert str(caught.value).startswith((f"{tmp_path / 'kustomization.yaml'}: kustomize v",
@@ -497,7 +517,6 @@ def _fresh_binaries():
     binaries.find.cache_clear()
     yield
     binaries.find.cache_clear()
-    os.environ.get("PATH")
 
 
 def test_terraform_tfvars_give_variables_their_values(tmp_path):
@@ -549,12 +568,13 @@ def test_invalid_yaml_in_a_heredoc_is_named_at_its_line_in_the_tf_file(tmp_path)
 
 
 def test_a_folders_hidden_folders_are_not_read(tmp_path):
-    write(tmp_path, ".terraform/modules/x/main.tf", 'resource "kubernetes_config_map" "x" {\n  metadata { name = "x" }\n}\n')
+    write(tmp_path, ".terraform/modules/x/main.tf",
+          'resource "kubernetes_config_map" "x" {\n  metadata { name = "x" }\n}\n')
     write(tmp_path, "main.tf", 'resource "kubernetes_config_map" "mine" {\n  metadata { name = "mine" }\n}\n')
     assert [doc.name for doc in formats.load([tmp_path]).documents] == ["mine"]
 
 
-EG_CHART = Path("/root/go/pkg/mod/github.com/envoyproxy/gateway@v1.9.1/charts/gateway-helm")
+EG_CHART = MODULES / "github.com/envoyproxy/gateway@v1.9.1/charts/gateway-helm"
 
 
 @pytest.mark.integration

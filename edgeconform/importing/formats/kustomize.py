@@ -62,6 +62,25 @@ def referenced(folder: Path) -> list[Path]:
     return out
 
 
+def _check(folder: Path) -> None:
+    """Every resource the kustomization lists is a file or folder here: a remote one (a URL, a git repository) is
+    refused, since import reaches no network, and so is one that is not there."""
+    spec = _spec(folder)
+    for key in ("resources", "bases", "components"):
+        for item in spec.get(key) or []:
+            text = str(item)
+            where = str(kustomization(folder))
+            if "://" in text or text.startswith(("github.com/", "git@", "gitlab.com/", "bitbucket.org/")):
+                raise ImportFailed(f"{key} lists {text}, a remote resource: import reads no network; render it where "
+                                   "the network is (kubectl kustomize) and give the output", file=where)
+            target = (folder / text).resolve()
+            if not target.exists():
+                raise ImportFailed(f"{key} lists {text}, which is not there ({target})", file=where)
+    for base in referenced(folder):
+        if kustomization(base):
+            _check(base)
+
+
 def tool() -> list[str] | None:
     """How to render: ``kustomize build`` where kustomize is found, else ``kubectl kustomize``; None: neither."""
     try:
@@ -77,19 +96,19 @@ def render(folder: Path, ctx: Any) -> list[Document]:
     folder = folder.resolve()
     main = kustomization(folder)
     assert main is not None
-    command = tool()
+    _check(folder)
     sources = _sources(folder, ctx)
-    if command is None:
-        if not _plain(folder):
-            keys = sorted(set(_spec(folder)) - PLAIN)
-            raise ImportFailed(f"a Kustomize folder with {', '.join(keys)}: rendering it needs kustomize or kubectl "
-                               "(`tools/build kustomize` builds kustomize; or put kubectl on the PATH, or give "
-                               "`kubectl kustomize` output)", file=str(main))
-        ctx.loaded.renderings.append(f"{main}: its resources read as listed (no kustomize or kubectl here; it lists "
-                                     "resources only)")
-        ctx.loaded.warn(f"{main}: no kustomize or kubectl on the PATH: its resources are read as listed (it only lists "
-                        "resources, so that is what kustomize renders, less common labels)")
+    if not needs_renderer(folder):  # kustomize would output exactly these objects (in its own order)
+        ctx.loaded.renderings.append(f"{main}: a kustomization that only lists resources: read as listed")
+        ctx.loaded.warn(f"{main}: a Kustomize folder that only lists resources: they are read as listed (what "
+                        "kustomize renders)")
         return [doc for doc, role in sources if role == "resource"]
+    command = tool()
+    if command is None:
+        keys = sorted(set(_spec(folder)) - PLAIN)
+        raise ImportFailed(f"a Kustomize folder with {', '.join(keys)}: rendering it needs kustomize or kubectl "
+                           "(`tools/build kustomize` builds kustomize; or put kubectl on the PATH, or give "
+                           "`kubectl kustomize` output)", file=str(main))
     text, program = _run(command, folder, ctx)
     rendered = load_text(main, text)
     ctx.loaded.renderings.append(f"{main}: rendered by {program}")
@@ -162,8 +181,10 @@ def _root(folder: Path) -> Path:
     return Path(os.path.commonpath([str(p) for p in seen]))
 
 
-def _plain(folder: Path) -> bool:
-    return set(_spec(folder)) <= PLAIN and all(_plain(base) for base in referenced(folder))
+def needs_renderer(folder: Path) -> bool:
+    """Whether the kustomization (or one it builds on) does more than list resources: patches, generators,
+    transformers need kustomize itself."""
+    return not set(_spec(folder)) <= PLAIN or any(needs_renderer(base) for base in referenced(folder))
 
 
 def _sources(folder: Path, ctx: Any) -> list[tuple[Document, str]]:
