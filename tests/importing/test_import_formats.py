@@ -117,13 +117,33 @@ def test_a_refusal_names_the_placeholders(tmp_path):
     path = write(tmp_path, "svc.yaml", """\
         apiVersion: v1
         kind: Service
-        metadata: {name: a, namespace: "{{ ns }}"}
+        metadata:
+          name: a
+          namespace: "{{ ns }}"
+          annotations: {service.beta.kubernetes.io/aws-load-balancer-nlb-target-type: sideways}
         spec: {type: LoadBalancer, ports: [{port: 80}], selector: {app: mine}}
         """)
     with pytest.raises(importing.ImportFailed) as caught:
         importing.from_paths([path])
-    assert str(caught.value).endswith("the inputs hold template placeholders to fill with --set KEY=VALUE: "
-                                      "{{ ns }} (svc.yaml:3)")
+    assert str(caught.value).endswith("the inputs hold template placeholders to fill with --set KEY=VALUE: {{ ns }} (svc.yaml:5)")
+
+
+def test_a_charts_default_service_gives_way_to_the_service_given(tmp_path):
+    """Traefik's values naming only its entry points, beside the edge's own Service: that Service is the load
+    balancer, not the one the chart's defaults would make too."""
+    write(tmp_path, "svc.yaml", """\
+        apiVersion: v1
+        kind: Service
+        metadata: {name: edge, namespace: traefik}
+        spec: {type: LoadBalancer, ports: [{port: 80, targetPort: web}], selector: {app.kubernetes.io/name: traefik}}
+        """)
+    write(tmp_path, "values.yaml", "ports:\n  web: {port: 8000, exposedPort: 80}\n")
+    loaded = formats.load([tmp_path])
+    assert [doc.describe() for doc in loaded.documents if doc.kind == "Service"] == ["Service traefik/edge"]
+    assert any("the traefik chart's own Service traefik/traefik (made by its defaults" in w for w in loaded.warnings)
+    write(tmp_path, "values.yaml", "service: {annotations: {a: b}}\nports:\n  web: {port: 8000, exposedPort: 80}\n")
+    services = [doc.describe() for doc in formats.load([tmp_path]).documents if doc.kind == "Service"]
+    assert services == ["Service traefik/edge", "Service traefik/traefik"]  # asked for: two load balancers
 
 
 # --- Helm values by their shape --------------------------------------------------------------------------------------

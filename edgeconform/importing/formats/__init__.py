@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..documents import ImportFailed
-from .reading import Context, Loaded, add_documents, read_yaml, say_placeholders, summary
+from .reading import Context, Loaded, add_documents, drop_default_services, read_yaml, say_placeholders, summary
 
 __all__ = ["Loaded", "inputs", "load", "programs", "summary"]
 
@@ -56,6 +56,7 @@ def load(paths: Iterable[str | Path], *, fills: dict[str, str] | None = None) ->
         found = sorted({p.name for p in ctx.loaded.placeholders if not p.action})
         raise ImportFailed(f"--set {unknown[0]}: no placeholder {unknown[0]!r} among the inputs ("
                            + (f"placeholders found: {', '.join(found)}" if found else "they hold none") + ")")
+    drop_default_services(ctx)
     say_placeholders(ctx.loaded)
     return ctx.loaded
 

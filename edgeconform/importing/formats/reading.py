@@ -40,6 +40,7 @@ class Context:
     used: set[str] = field(default_factory=set)
     loaded: Loaded = field(default_factory=Loaded)
     rendered: set[int] = field(default_factory=set)  # documents a chart rendered (never values to render again)
+    defaulted: list[tuple[Document, str]] = field(default_factory=list)  # (a chart's default Service, its chart)
 
 
 def add_documents(ctx: Context, docs: list[Document]) -> None:
@@ -97,6 +98,7 @@ def annotated(doc: Document, ctx: Context) -> list[Document]:
 def note_rendered(ctx: Context, rendered: chart_values.Rendered, what: str) -> None:
     spec = chart_values.charts()[rendered.chart]
     ctx.rendered.update(id(doc) for doc in rendered.documents)
+    ctx.defaulted += [(doc, rendered.chart) for doc in rendered.defaulted]
     made = ", ".join(doc.describe() for doc in rendered.documents) or "nothing import reads"
     ctx.loaded.warn(f"{what}: Helm values of the {rendered.chart} chart (recognised by their keys), rendered as "
                     f"that chart's templates do ({spec['version']}, [{spec['source']}]): {made}")
@@ -187,3 +189,22 @@ def summary(loaded: Loaded) -> str:
         return ""
     shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
     return f"the inputs hold template placeholders to fill with --set KEY=VALUE: {shown}"
+
+
+def _load_balancer(doc: Document) -> bool:
+    return doc.kind == "Service" and doc.spec.get("type") == "LoadBalancer"
+
+
+def drop_default_services(ctx: Context) -> None:
+    """A chart's Service that only its defaults make (the values name no service key) is left out where the inputs
+    hold another Service of type LoadBalancer: that one, given outright, is the edge's (a values file beside it
+    says how the controller is configured, not that the chart's own Service is wanted too)."""
+    defaulted = {id(doc): chart for doc, chart in ctx.defaulted}
+    given = [doc for doc in ctx.loaded.documents if _load_balancer(doc) and id(doc) not in defaulted]
+    if not given:
+        return
+    for doc in [d for d in ctx.loaded.documents if id(d) in defaulted and _load_balancer(d)]:
+        ctx.loaded.documents.remove(doc)
+        ctx.loaded.warn(f"{doc.file.name}: the {defaulted[id(doc)]} chart's own {doc.describe()} (made by its "
+                        f"defaults: the values set no service key) is left out: {given[0].describe()} among the "
+                        "inputs is the edge's load balancer")

@@ -150,6 +150,7 @@ class Render:
     warnings: list[str] = field(default_factory=list)
     documents: list[Document] = field(default_factory=list)
     unknown: list[tuple[Path_, Any]] = field(default_factory=list)  # read, and not something the chart renders
+    defaulted: list[Document] = field(default_factory=list)  # the values name none of its keys: the chart's default
 
     def warn(self, message: str) -> None:
         if message not in self.warnings:
@@ -285,6 +286,8 @@ def ingress_nginx(r: Render) -> None:
                             f"{key.upper()} port {port} to the Service, to {target}: a stream outside the HTTP edge, "
                             "not imported")
         r.documents.append(s.document(r.line(*svc)))
+        if not r.given(*svc):
+            r.defaulted.append(r.documents[-1])
     cm = r.new("v1", "ConfigMap", name, r.namespace)
     cm.data["data"] = {}
     for key, value in (r.get("controller", "config") or {}).items():
@@ -395,6 +398,8 @@ def traefik(r: Render) -> None:
         r.get("service", "single")
         if out:  # no port exposed: no Service (Kubernetes takes none without ports)
             r.documents.append(s.document(r.line("service") if r.given("service") else 1))
+            if not r.given("service"):
+                r.defaulted.append(r.documents[-1])
     for name, config in ports.items():
         if not isinstance(config, dict) or config.get("port") is None:
             continue
@@ -594,6 +599,7 @@ class Rendered:
     warnings: list[str]
     unused: list[tuple[Path_, Any]]
     values: Document
+    defaulted: list[Document] = field(default_factory=list)  # made by the chart's defaults alone (its Service)
 
 
 def render(key: str, values: Document, release: str | None = None, namespace: str | None = None) -> Rendered:
@@ -601,7 +607,7 @@ def render(key: str, values: Document, release: str | None = None, namespace: st
     spec = charts()[key]
     r = Render(key, values, release or spec["release"]["name"], namespace or spec["release"]["namespace"])
     RENDERERS[spec["renderer"]](r)
-    return Rendered(key, r.documents, r.warnings, r.unused() + r.unknown, values)
+    return Rendered(key, r.documents, r.warnings, r.unused() + r.unknown, values, r.defaulted)
 
 
 def describe_key(path: Path_) -> str:
