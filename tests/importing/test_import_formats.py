@@ -117,15 +117,18 @@ def test_a_refusal_names_the_placeholders(tmp_path):
     path = write(tmp_path, "svc.yaml", """\
         apiVersion: v1
         kind: Service
-        metadata:
-          name: a
-          namespace: "{{ ns }}"
-          annotations: {service.beta.kubernetes.io/aws-load-balancer-nlb-target-type: sideways}
+        metadata: {name: a, namespace: "{{ ns }}"}
+        spec: {type: LoadBalancer, ports: [{port: 80}], selector: {app: mine}}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: b, namespace: other}
         spec: {type: LoadBalancer, ports: [{port: 80}], selector: {app: mine}}
         """)
-    with pytest.raises(importing.ImportFailed) as caught:
+    with pytest.raises(importing.ImportFailed) as caught:  # two load balancers
         importing.from_paths([path])
-    assert str(caught.value).endswith("the inputs hold template placeholders to fill with --set KEY=VALUE: {{ ns }} (svc.yaml:5)")
+    said = "the inputs hold template placeholders to fill with --set KEY=VALUE: {{ ns }} (svc.yaml:3)"
+    assert str(caught.value).endswith(said)
 
 
 def test_a_charts_default_service_gives_way_to_the_service_given(tmp_path):

@@ -419,9 +419,12 @@ def traefik(r: Render) -> None:
                         "permanent": target.get("permanent", True) if isinstance(target, dict) else True}
             key = "redirectTo" if config.get("redirectTo") else "redirections"
             static.put(("ports", name, "http", "redirections"), {"entryPoint": redirect}, ("ports", name, key))
-        tls = config.get("tls") or {}
-        if isinstance(tls, dict) and tls.get("enabled") and tls.get("options"):
-            static.put(("ports", name, "http", "tls"), {"options": tls["options"]}, ("ports", name, "tls"))
+        tls = config.get("tls")
+        if isinstance(tls, dict):  # whether the entry point ends TLS (websecure's default: it does)
+            static.put(("ports", name, "tls"), copy.deepcopy(tls),
+                       ("ports", name, "tls") if r.given("ports", name, "tls") else None)
+            if tls.get("enabled") and tls.get("options"):
+                static.put(("ports", name, "http", "tls"), {"options": tls["options"]}, ("ports", name, "tls"))
     for i, arg in enumerate(r.get("additionalArguments") or []):
         if not _entry_point_arg(static, str(arg), ("additionalArguments", i)):
             r.unknown.append((("additionalArguments", i), arg))
