@@ -420,9 +420,8 @@ def traefik(r: Render) -> None:
             key = "redirectTo" if config.get("redirectTo") else "redirections"
             static.put(("ports", name, "http", "redirections"), {"entryPoint": redirect}, ("ports", name, key))
         tls = config.get("tls")
-        if isinstance(tls, dict):  # whether the entry point ends TLS (websecure's default: it does)
-            static.put(("ports", name, "tls"), copy.deepcopy(tls),
-                       ("ports", name, "tls") if r.given("ports", name, "tls") else None)
+        if isinstance(tls, dict) and r.given("ports", name, "tls"):  # whether it ends TLS, where the values say
+            static.put(("ports", name, "tls"), copy.deepcopy(tls), ("ports", name, "tls"))  # (the importer's default)
             if tls.get("enabled") and tls.get("options"):
                 static.put(("ports", name, "http", "tls"), {"options": tls["options"]}, ("ports", name, "tls"))
     for i, arg in enumerate(r.get("additionalArguments") or []):
