@@ -62,6 +62,9 @@ class ImportRecord(BaseModel):
     not_understood: list[NotUnderstood] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list, description="e.g. documented defaults assumed for a missing "
                                                                   "ConfigMap")
+    rendered: list[str] = Field(default_factory=list, description="how inputs that are not plain manifests were "
+                                "made into objects: kustomize build, helm template, edgeconform's reading of a chart's "
+                                "values, Terraform")
 
 
 class TopologyError(Exception):

@@ -239,7 +239,23 @@ TRAEFIK: dict[str, str] = {
     "traefik#12588": "https://github.com/traefik/traefik/issues/12588",
 }
 
-ALL_KEYS = {**SOURCES, **ISSUES, **TRAEFIK}
+# What edgeconform import reads beside manifests (edgeconform/importing/formats): the Helm charts whose values it
+# renders (charts.yaml), Helm's --set syntax, the Terraform providers' resources.
+FORMATS: dict[str, str] = {
+    "CHART-NGX": "https://github.com/kubernetes/ingress-nginx/blob/main/charts/ingress-nginx/values.yaml",
+    "CHART-NGX-SVC": "https://github.com/kubernetes/ingress-nginx/blob/main/charts/ingress-nginx/templates/"
+    "controller-service.yaml",
+    "CHART-BITNAMI-NGX": "https://github.com/bitnami/charts/blob/main/bitnami/nginx-ingress-controller/values.yaml",
+    "CHART-TRAEFIK": "https://github.com/traefik/traefik-helm-chart/blob/master/traefik/values.yaml",
+    "CHART-TRAEFIK-SVC": "https://github.com/traefik/traefik-helm-chart/blob/master/traefik/templates/_service.tpl",
+    "CHART-EG": "https://github.com/envoyproxy/gateway/blob/v1.9.1/charts/gateway-helm/values.tmpl.yaml",
+    "CHART-ISTIO-GW": "https://github.com/istio/istio/blob/master/manifests/charts/gateway/values.yaml",
+    "HELM-SET": "https://github.com/helm/helm/blob/main/pkg/strvals/parser.go",
+    "TF-K8S": "https://github.com/hashicorp/terraform-provider-kubernetes/tree/main/docs/resources",
+    "TF-HELM": "https://github.com/hashicorp/terraform-provider-helm/blob/main/docs/resources/release.md",
+}
+
+ALL_KEYS = {**SOURCES, **ISSUES, **TRAEFIK, **FORMATS}
 
 # Where a claim rests on words the current page does not show in the same form: the text relied on, and its date.
 # The awsdocs archive (github.com/awsdocs/elb-*-load-balancers-user-guide, doc_source/) was frozen on 2023-06-15.
@@ -267,7 +283,8 @@ ALLOWED_HOSTS = ("docs.aws.amazon.com", "aws.amazon.com", "github.com", "www.rfc
                  "kubernetes.github.io", "kubernetes.io", "doc.traefik.io", "gateway.envoyproxy.io",
                  "gateway-api.sigs.k8s.io")
 GITHUB_ORGS = ("kubernetes", "kubernetes-sigs", "envoyproxy", "haproxy", "pires", "projectcontour", "istio",
-               "emissary-ingress", "traefik", "ICRAR", "nginx", "haproxytech", "jcmoraisjr", "kgateway-dev", "cilium")
+               "emissary-ingress", "traefik", "ICRAR", "nginx", "haproxytech", "jcmoraisjr", "kgateway-dev", "cilium",
+               "bitnami", "helm", "hashicorp")
 
 _KEY = re.compile(r"^(#\d+|[a-z]+#\d+|[A-Z0-9]+(-[A-Z0-9]+)*)$")
 

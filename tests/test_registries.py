@@ -242,11 +242,13 @@ def test_tools_importers_and_cluster_kinds_derive_from_the_controllers():
     from edgeconform.importing import cluster
 
     from edgeconform import binaries
+    from edgeconform.importing import formats
 
-    tools = {**controllers.tools(), **binaries.PLATFORM}
+    # the controllers', the rehearsal control plane's and the renderers import runs
+    tools = {**controllers.tools(), **binaries.PLATFORM, **formats.programs()}
     built = {path.parent.name for path in (REPO / "tools").glob("*/go.mod")}
     assert {p.tool_dir or name for name, p in tools.items()} == built, \
-        "tools/<name>/go.mod and the programs built from Go (the controllers', binaries.PLATFORM) disagree"
+        "tools/<name>/go.mod and the programs built from Go (the controllers', binaries.PLATFORM, import's) disagree"
     script = (REPO / "tools" / "build").read_text()
     for name, program in tools.items():
         assert (f"[{name}]=" in script or name in script.split("KUBE_COMMANDS=")[1].splitlines()[0]) \
