@@ -3,7 +3,7 @@
 Run it with ``python -m edgeconform.echo --listen 127.1.4.1:9000``. The same file runs unchanged inside a
 cluster (it needs only the ``websockets`` package).
 
-HTTP (any path, GET/HEAD/...): a JSON object (documented in README.md, "What the echo backend reports")::
+HTTP (any path, GET/HEAD/...): a JSON object (documented in docs/echo.md)::
 
     {"backend": "edgeconform-echo", "websocket": false,
      "peer": {"ip": ..., "port": ...},        # the TCP peer of the backend: whoever connected to it
