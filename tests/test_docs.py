@@ -125,3 +125,23 @@ def test_every_edgeconform_command_the_pages_show_exists():
     found = shown(r"(?:^|[\s(])edgeconform ([a-z][a-z-]*)(?=[\s`]|$)")
     unknown = [f"{page.relative_to(REPO)}: edgeconform {word}" for page, word in found if word not in known]
     assert {word for _, word in found} >= {"list", "up", "compare", "import", "plan"} and not unknown, unknown
+
+
+def table_column(text: str, header: str) -> list[str]:
+    """The first cells of the rows of the Markdown (or terminal) table whose first header cell is ``header``."""
+    rows = [re.split(r"\s*[|│┃]\s*", line.strip().strip("|│┃").strip()) for line in text.splitlines()
+            if line.strip().startswith(("|", "│", "┃"))]
+    start = next(i for i, row in enumerate(rows) if row[0] == header)
+    return [row[0].strip("`") for row in rows[start + 1:] if row[0] and not set(row[0]) <= set("-:")]
+
+
+def test_the_readmes_run_and_the_catalog_page_name_the_topologies_of_today():
+    """Refresh them when the catalog changes: README's run is `./dev conformance` (the NLB topologies), catalog.md
+    lists every topology."""
+    from edgeconform import catalog
+
+    topologies = catalog.load()
+    readme = (REPO / "README.md").read_text().split("## One run", 1)[1].split("\n## ", 1)[0]
+    assert table_column(readme, "topology") == [name for name, t in topologies.items() if "nlb" in t.families()]
+    page = (REPO / "docs" / "catalog.md").read_text()
+    assert table_column(page, "topology") == list(topologies)
