@@ -110,11 +110,25 @@ def default_catalog() -> Path:
 
 def load(paths: list[str | Path] | None = None, *, include_default: bool = True) -> dict[str, Topology]:
     """The default catalog (unless excluded) plus each file in ``paths``; later files override by name."""
-    files: list[Path] = ([default_catalog()] if include_default else []) + [Path(p) for p in paths or []]
-    topologies: dict[str, Topology] = {}
-    for path in files:
-        topologies.update(load_file(path))
+    topologies: dict[str, Topology] = _default_catalog() if include_default else {}
+    for path in paths or []:
+        topologies.update(load_file(Path(path)))
     return topologies
+
+
+_DEFAULT: dict[tuple[str, int, int], dict[str, Topology]] = {}
+
+
+def _default_catalog() -> dict[str, Topology]:
+    """The default catalog, read once per process while its file is unchanged (every command, plan and test reads
+    it; parsing its YAML costs fifty times the copy). A deep copy each time: nobody shares a mutable list."""
+    path = default_catalog()
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _DEFAULT:
+        _DEFAULT.clear()
+        _DEFAULT[key] = load_file(path)
+    return copy.deepcopy(_DEFAULT[key])
 
 
 def load_file(path: str | Path) -> dict[str, Topology]:

@@ -9,7 +9,7 @@ sees: the TCP peer, the raw X-Forwarded-* headers, any PROXY header in front of 
 present, never required: what the application would make of it is its own business), and, where the load balancer
 passes TLS through (``--listen-tls``), the TLS version and SNI name of the client's own handshake.
 
-HTTP (any path, GET/HEAD/...): a JSON object (documented in README.md, "What the echo backend reports")::
+HTTP (any path, GET/HEAD/...): a JSON object (documented in docs/echo.md)::
 
     {"backend": "edgeconform-echo", "websocket": false,
      "peer": {"ip": ..., "port": ...},        # the TCP peer of the backend: whoever connected to it

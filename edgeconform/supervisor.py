@@ -203,8 +203,9 @@ def stop_all() -> None:
 CHECK_TIMEOUT = 0.5
 
 
-def http_get(connect: Connect, url: str, timeout: float = CHECK_TIMEOUT) -> tuple[int, str]:
-    """(status, body) of a plain-HTTP GET on an admin/stats/health endpoint, over a connection from ``connect``."""
+def admin_get(connect: Connect, url: str, timeout: float = CHECK_TIMEOUT) -> tuple[int, str]:
+    """(status, body) of a plain-HTTP GET on an admin/stats/health endpoint, over a connection from ``connect`` (not
+    a probe: those are edgeconform.probing.http.http_get)."""
     parts = urlsplit(url)
 
     class Connection(http.client.HTTPConnection):
@@ -222,7 +223,7 @@ def http_get(connect: Connect, url: str, timeout: float = CHECK_TIMEOUT) -> tupl
 
 def http_ok(url: str, expect: str | None = None) -> Check:
     def check(connect: Connect) -> bool:
-        status, body = http_get(connect, url)
+        status, body = admin_get(connect, url)
         return status == 200 and (expect is None or expect in body)
     return check
 

@@ -1,4 +1,4 @@
-"""The echo backend's report: the contract README.md documents ("What the echo backend reports")."""
+"""The echo backend's report: the contract docs/echo.md documents."""
 
 from __future__ import annotations
 

@@ -98,7 +98,7 @@ def tls_secret(name: str, namespace: str, cert: certs.IssuedCert, topology: str)
             "data": {"tls.crt": b64(cert.chain_pem), "tls.key": b64(cert.key_pem)}}
 
 
-class _Readable(yaml.SafeDumper):
+class _Readable(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # libyaml's emitter where PyYAML has it
     """Multi-line strings (the echo source, nginx snippets) as literal blocks, as a person would write them."""
 
 

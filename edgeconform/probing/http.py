@@ -254,7 +254,7 @@ def describe_error(exc: BaseException) -> str:
 
 def proxy_counters(edge: Edge) -> dict[str, int]:
     """The controller's PROXY-protocol counters (local target: Envoy admin stats), summed over listeners."""
-    from ..supervisor import http_get as admin_get
+    from ..supervisor import admin_get
 
     if not edge.controller.admin:
         return {}

@@ -44,6 +44,7 @@ ARNS = {  # certificate name -> a made-up ARN (123456789012: AWS's documentation
 # and `unverified` holds claims about AWS, not settings. (import reads ip-address-type and mutual-authentication
 # where a manifest has them: test_import_inputs.py.)
 NOT_IN_THE_PLAN = ("ip_address_type", "mutual_tls", "cloudfront", "unverified", "privatelink_endpoint")
+DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml where PyYAML has it: the same YAML, ten times faster
 
 
 def plan_manifests(t: Topology, controller: str, workdir: Path, mode: str = "lbc-annotations") -> Path:
@@ -55,10 +56,11 @@ def plan_manifests(t: Topology, controller: str, workdir: Path, mode: str = "lbc
     p = eks_plan.build(t, s, "roundtrip", workdir / "plan", mode=mode)
     folder = workdir / "manifests"
     folder.mkdir()
-    (folder / "load-balancer.yaml").write_text(yaml.safe_dump_all([*p.shared, *p.lb_objects], sort_keys=False))
-    (folder / "controller.yaml").write_text(yaml.safe_dump_all(p.controller_objects, sort_keys=False))
+    lb_objects = [*p.shared, *p.lb_objects]
+    (folder / "load-balancer.yaml").write_text(yaml.dump_all(lb_objects, Dumper=DUMPER, sort_keys=False))
+    (folder / "controller.yaml").write_text(yaml.dump_all(p.controller_objects, Dumper=DUMPER, sort_keys=False))
     if "values" in p.controller.settings:
-        (folder / "values.yaml").write_text(yaml.safe_dump(p.controller.settings["values"], sort_keys=False))
+        (folder / "values.yaml").write_text(yaml.dump(p.controller.settings["values"], Dumper=DUMPER, sort_keys=False))
     return folder
 
 
