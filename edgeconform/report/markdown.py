@@ -63,7 +63,18 @@ def _note(report: Report, note: Note) -> str:
     on = f" on {', '.join(md(t) for t in note.targets)}" if len(report.targets) > 1 else ""
     links = source_links(r, md_source)
     return f"- **{md(r.topology)} · {md(cell_name(r))}**{on}: {r.verdict}: {md(note.text)}" + \
-        (f" (sources: {links})" if links else "")
+        (f" (sources: {links})" if links else "") + "".join(f"\n  - {item}" for item in inputs(r))
+
+
+def inputs(r) -> list[str]:
+    """A failure in the words of the user's files (edgeconform check): each line where it is, then the fixes."""
+    if r.inputs is None:
+        return []
+    out = []
+    for line in r.inputs.lines:
+        where = md_code(f"{line.file}:{line.line}") if line.file else "not in your files"
+        out.append(f"{where} {md_code(line.text)}" + (f" ({md(line.says)})" if line.says else ""))
+    return out + [f"fix: {md_spans(fix)}" for fix in r.inputs.fixes]
 
 
 def _run_line(run: Run) -> str:
