@@ -37,7 +37,7 @@ def test_a_broken_topology_file_names_file_entry_and_field(capsys, write_topolog
 def test_pytest_arguments_go_after_a_double_dash(capsys, monkeypatch):
     seen = {}
 
-    def fake_compare(before, after, controllers, directory, pytest_args):
+    def fake_compare(before, after, controllers, directory, pytest_args, progress=None):
         seen.update(before=before, after=after, controllers=controllers, pytest_args=pytest_args)
         raise cli_compare.CompareError("stop here")
 
