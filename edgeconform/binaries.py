@@ -83,15 +83,23 @@ PLATFORM = {program.name: program for program in (
 )}
 
 
+# What ./dev tools builds for the harness's own checks: the CI workflows' linter (tests/test_workflows.py).
+DEVELOPMENT = {program.name: program for program in (
+    # "v1.7.12" on its first line
+    Program("actionlint", "EDGECONFORM_ACTIONLINT", ("-version",), r"^v?(\d\S*)",
+            go_module="github.com/rhysd/actionlint"),
+)}
+
+
 def _program(name: str | Program) -> Program:
     if isinstance(name, Program):
         return name
     try:
-        return WHEELS.get(name) or PLATFORM[name]
+        return WHEELS.get(name) or PLATFORM.get(name) or DEVELOPMENT[name]
     except KeyError:
         raise MissingBinary(f"edgeconform knows no program {name!r} by name (the wheels' are {', '.join(WHEELS)}, the "
-                            f"control plane's {', '.join(PLATFORM)}; a controller's own is its Controller.program)"
-                            ) from None
+                            f"control plane's {', '.join(PLATFORM)}, the checks' {', '.join(DEVELOPMENT)}; a "
+                            "controller's own is its Controller.program)") from None
 
 
 def envoy_argv(config: str | Path) -> list[str]:

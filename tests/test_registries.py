@@ -244,8 +244,8 @@ def test_tools_importers_and_cluster_kinds_derive_from_the_controllers():
     from edgeconform import binaries
     from edgeconform.importing import formats
 
-    # the controllers', the rehearsal control plane's and the renderers import runs
-    tools = {**controllers.tools(), **binaries.PLATFORM, **formats.programs()}
+    # the controllers', the rehearsal control plane's, the renderers import runs and the workflows' linter
+    tools = {**controllers.tools(), **binaries.PLATFORM, **formats.programs(), **binaries.DEVELOPMENT}
     built = {path.parent.name for path in (REPO / "tools").glob("*/go.mod")}
     assert {p.tool_dir or name for name, p in tools.items()} == built, \
         "tools/<name>/go.mod and the programs built from Go (the controllers', binaries.PLATFORM, import's) disagree"
