@@ -630,3 +630,74 @@ def test_envoy_gateways_chart_from_its_go_module_gives_the_same_envoy_proxy_as_i
     assert proxy.get(*root) == "external" and at(proxy, *root) == "eg.yaml:9"
     assert proxy.spec == one(formats.load([path]).documents, "EnvoyProxy").spec
     assert any("rendered by helm v4" in r for r in loaded.renderings)
+
+
+# --- every file through the reading layer (edgeconform.untrusted) ----------------------------------------------------
+def test_a_kustomize_folders_files_are_checked_before_anything_reads_them(tmp_path, no_renderer):
+    """A FIFO among the files a kustomization lists would hang kustomize (and the listing): refused in one line by
+    the reading layer, naming it, before anything runs."""
+    write(tmp_path, "kustomization.yaml", "resources: [svc.yaml]\n")
+    os.mkfifo(tmp_path / "svc.yaml")
+    with pytest.raises(importing.ImportFailed) as caught:
+        formats.load([tmp_path / "kustomization.yaml"])
+    assert str(caught.value) == f"{tmp_path / 'svc.yaml'}: not a regular file (a FIFO, socket or device): give a file"
+
+
+def test_a_chart_whose_template_leads_out_of_it_is_refused_before_helm_runs(tmp_path):
+    secret = write(tmp_path, "secret.yaml", "token: do-not-read-me\n")
+    chart = tmp_path / "chart"
+    write(chart, "Chart.yaml", "apiVersion: v2\nname: mine\nversion: 1.0.0\n")
+    (chart / "templates").mkdir()
+    (chart / "templates" / "svc.yaml").symlink_to(secret)
+    with pytest.raises(importing.ImportFailed, match=r"templates/svc.yaml: a symlink that leads out of"):
+        formats.load([chart])
+
+
+def test_yaml_documents_count_across_every_file_of_one_import(tmp_path, monkeypatch):
+    """One budget for the command: three files of two documents each pass alone, not together."""
+    for name in ("a", "b", "c"):
+        write(tmp_path, f"{name}.yaml", f"--- {{kind: ConfigMap, metadata: {{name: {name}1}}}}\n"
+                                        f"--- {{kind: ConfigMap, metadata: {{name: {name}2}}}}\n")
+    monkeypatch.setenv("EDGECONFORM_LIMITS", "documents=5")
+    assert len(formats.load([tmp_path / "a.yaml"]).documents) == 2
+    with pytest.raises(importing.ImportFailed, match=r"c.yaml:2: more than 5 YAML documents in all"):
+        formats.load([tmp_path])
+
+
+def test_yaml_and_json_written_in_terraform_strings_are_held_to_the_limits(tmp_path):
+    bomb = 'a: &a [x, x, x, x, x, x, x, x, x, x]\\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\\n' \
+           'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\\n'
+    write(tmp_path, "main.tf", f'resource "kubernetes_manifest" "x" {{\n  manifest = yamldecode("{bomb}")\n}}\n')
+    with pytest.raises(importing.ImportFailed, match=r"main.tf:2: the YAML written here: YAML aliases expand to more than 10000 nodes"):
+        formats.load([tmp_path])
+    deep = "[" * 70 + "]" * 70
+    write(tmp_path, "main.tf", f'resource "kubernetes_manifest" "x" {{\n  manifest = jsondecode("{deep}")\n}}\n')
+    with pytest.raises(importing.ImportFailed, match=r"main.tf:2: the JSON written here: JSON nested more than 64 deep"):
+        formats.load([tmp_path])
+
+
+def test_terraform_reads_no_file_outside_the_folder_it_was_given(tmp_path):
+    """file() and templatefile() are held to the folder given, as a symlink is: what lies outside is not read (the
+    value is kept as written, a placeholder, and said)."""
+    write(tmp_path, "secret.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: secret}\n")
+    module = tmp_path / "infra"
+    write(module, "main.tf", 'resource "kubernetes_manifest" "x" {\n'
+                             '  manifest = yamldecode(file("${path.module}/../secret.yaml"))\n}\n')
+    loaded = formats.load([module])
+    assert not loaded.documents
+    assert any("is outside" in w and "the folder import was given: not read" in w for w in loaded.warnings)
+
+
+@pytest.mark.integration
+def test_a_renderers_output_is_read_as_a_file_is(tmp_path, monkeypatch):
+    """What helm template writes is held to the file size limit (and helm runs with it as its file size limit)."""
+    helm_or_skip()
+    chart = tmp_path / "chart"
+    write(chart, "Chart.yaml", "apiVersion: v2\nname: mine\nversion: 1.0.0\n")
+    write(chart, "templates/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\n"
+                                      "data: {x: '{{ repeat 4096 \"x\" }}'}\n")
+    assert one(formats.load([chart]).documents, "ConfigMap").name == "big"
+    monkeypatch.setenv("EDGECONFORM_LIMITS", "file_bytes=2048")
+    with pytest.raises(importing.ImportFailed) as caught:
+        formats.load([chart])
+    assert str(caught.value).startswith(f"{chart / 'Chart.yaml'}: what helm template wrote is larger than 0 MB")

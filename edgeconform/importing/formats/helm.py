@@ -10,16 +10,17 @@ value is one of the values given at that value's file and line.
 from __future__ import annotations
 
 import os
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ... import binaries
-from ..documents import Document, ImportFailed, Path_, load_text
+from ... import binaries, untrusted
+from ..documents import Document, ImportFailed, Path_, load_text, refused
 from .lines import where
+from .programs import run
+from .reading import _found, checked_tree, note_rendered, read_yaml
 
 PROGRAM = binaries.Program("helm", "EDGECONFORM_HELM", ("version", "--short"), r"^(v\d+\.\d+\.\d+\S*)",
                            go_module="helm.sh/helm/v4")
@@ -42,14 +43,22 @@ def local_chart(chart: str, repository: Any, folder: Path) -> Path | None:
     return next((c.resolve() for c in candidates if (c / "Chart.yaml").is_file()), None)
 
 
+def chart_name(folder: Path) -> str:
+    """The chart's name, as its Chart.yaml says (read as any input is: edgeconform.untrusted)."""
+    try:
+        parsed = untrusted.yaml_document(folder / "Chart.yaml")
+    except untrusted.Refused as exc:
+        raise refused(exc) from None
+    meta = parsed.data if parsed is not None and isinstance(parsed.data, dict) else {}
+    return str(meta.get("name") or folder.name)
+
+
 def render_chart(folder: Path, values_files: list[Path], ctx: Any) -> list[Document]:
     """A chart folder given as an input, with the values files given beside it."""
-    from .reading import _found, note_rendered, read_yaml
     from . import values as chart_values
 
     layers = [doc for path in values_files for doc in read_yaml(path, ctx) if isinstance(doc.data, dict)]
-    meta = yaml.safe_load((folder / "Chart.yaml").read_text()) or {}
-    name = str(meta.get("name") or folder.name)
+    name = chart_name(folder)
     if available():
         return render_release(folder.resolve(), name, "default", layers, ctx, where=str(folder))
     key = chart_values.chart_named(name)
@@ -68,9 +77,9 @@ def render_chart(folder: Path, values_files: list[Path], ctx: Any) -> list[Docum
 
 def render_release(chart: Path, release: str, namespace: str, layers: list[Document], ctx: Any,
                    where: str) -> list[Document]:
-    """``helm template RELEASE CHART --namespace NS -f layer...``: the objects, cited at their templates and values."""
-    from .reading import _found
-
+    """``helm template RELEASE CHART --namespace NS -f layer...``: the objects, cited at their templates and values.
+    Every file of the chart is checked by the reading layer before helm reads it."""
+    checked_tree([chart])
     helm = binaries.find(PROGRAM)
     version = binaries.version(PROGRAM)
     for layer in layers:
@@ -83,23 +92,16 @@ def render_release(chart: Path, release: str, namespace: str, layers: list[Docum
             args += ["-f", str(path)]
         home = {"HELM_CACHE_HOME": f"{scratch}/cache", "HELM_CONFIG_HOME": f"{scratch}/config",
                 "HELM_DATA_HOME": f"{scratch}/data"}
-        try:
-            done = subprocess.run(args, capture_output=True, text=True, timeout=TIMEOUT, cwd=scratch,
-                                  env={**os.environ, **home})
-        except subprocess.TimeoutExpired:
-            raise ImportFailed(f"helm template did not finish within {TIMEOUT:g} s", file=str(chart)) from None
-        except OSError as exc:
-            raise ImportFailed(f"{helm} cannot run ({exc.strerror})", file=str(chart)) from None
-    if done.returncode != 0:
-        said = (done.stderr.strip().splitlines() or ["(no message)"])[-1]
-        raise ImportFailed(f"helm template cannot render this chart: {said}", file=str(chart / "Chart.yaml"))
+        text = run(args, program="helm template", source=chart / "Chart.yaml", cwd=Path(scratch), timeout=TIMEOUT,
+                   what="cannot render this chart", env={**os.environ, **home})
     ctx.loaded.renderings.append(f"{where}: rendered by helm {version} (helm template {release} {chart})")
     ctx.loaded.warn(f"{where}: the chart {chart.name} is on disk and helm {version} is here: rendered by helm "
                     "template (preferred over edgeconform's reading of the values)")
     out = []
-    for doc in load_text(chart / "Chart.yaml", done.stdout):
-        out.append(_cite(doc, chart, done.stdout, layers))
-        out += [_cite(proxy, chart, done.stdout, layers, template=out[-1].file) for proxy in _envoy_proxy(out[-1])]
+    for doc in load_text(chart / "Chart.yaml", text, ctx.budget):
+        out.append(_cite(doc, chart, text, layers))
+        out += [_cite(proxy, chart, text, layers, template=out[-1].file)
+                for proxy in _envoy_proxy(out[-1], ctx.budget)]
     ctx.rendered.update(id(doc) for doc in out)
     return out
 
@@ -154,12 +156,18 @@ def _source(text: str, start: int) -> str | None:
     return None
 
 
-def _envoy_proxy(doc: Document) -> list[Document]:
+def _envoy_proxy(doc: Document, budget: untrusted.Budget) -> list[Document]:
     """Envoy Gateway's chart writes its configuration into a ConfigMap: the default EnvoyProxy in it as the object
-    (values.py renders the same from the values)."""
+    (values.py renders the same from the values). The configuration is YAML in a string the values wrote: read
+    within the command's budget."""
     if doc.kind != "ConfigMap" or doc.name != "envoy-gateway-config":
         return []
-    config = yaml.safe_load((doc.data.get("data") or {}).get("envoy-gateway.yaml") or "") or {}
+    text = (doc.data.get("data") or {}).get("envoy-gateway.yaml") if isinstance(doc.data.get("data"), dict) else None
+    try:
+        parsed = untrusted.yaml_documents(doc.file, text, budget) if isinstance(text, str) else []
+    except untrusted.Refused as exc:
+        raise refused(exc) from None
+    config = parsed[0].data if parsed else {}
     proxy = config.get("envoyProxy") if isinstance(config, dict) else None
     if not isinstance(proxy, dict):
         return []

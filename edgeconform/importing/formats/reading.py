@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..documents import Document, ImportFailed, Path_, _dotted, _read, load_text
+from ... import untrusted
+from ..documents import Document, ImportFailed, Path_, _dotted, load_text, read_files, read_text
 from . import placeholders as ph
 from . import values as chart_values
 from .lines import where
@@ -34,10 +35,13 @@ class Loaded:
 
 @dataclass
 class Context:
-    """What every reader shares: the ``--set`` fills (and which were used)."""
+    """What every reader shares: the ``--set`` fills (and which were used), and the reading layer's budget of YAML
+    documents and nodes for the whole command (every file, rendering and annotation it reads counts)."""
 
     fills: dict[str, str]
     used: set[str] = field(default_factory=set)
+    budget: untrusted.Budget = field(default_factory=untrusted.Budget)
+    roots: list[Path] = field(default_factory=list)  # the folders given (a file given: its folder), resolved
     loaded: Loaded = field(default_factory=Loaded)
     rendered: set[int] = field(default_factory=set)  # documents a chart rendered (never values to render again)
     defaulted: list[tuple[Document, str]] = field(default_factory=list)  # (a chart's default Service, its chart)
@@ -72,7 +76,7 @@ def annotated(doc: Document, ctx: Context) -> list[Document]:
         return []
     key_file, key_line = where(doc, "metadata", "annotations", EMISSARY_ANNOTATION)
     try:
-        inner = load_text(key_file, text)
+        inner = load_text(key_file, text, ctx.budget)
     except ImportFailed as exc:
         raise doc.fail(f"its Emissary configuration is not valid YAML ({str(exc).rsplit(': ', 1)[-1]})",
                        "metadata", "annotations", EMISSARY_ANNOTATION) from None
@@ -135,14 +139,14 @@ def read_yaml(path: Path, ctx: Context, text: str | None = None, *, line_offset:
               shown: Path | None = None) -> list[Document]:
     """A YAML (or YAML template) file's documents, its placeholders filled (--set) or made parseable; ``text`` and
     ``line_offset``: YAML held inside another file (a Terraform heredoc) at that line; ``shown``: the file to cite."""
-    raw = _read(path) if text is None else text
+    raw = read_text(path) if text is None else text
     filled = ph.fill(raw, ctx.fills, ctx.used)
     prepared = ph.prepare(shown or path, filled)
     for action in prepared.actions:
         ctx.loaded.placeholders.append(ph.Placeholder(action.text, action.name, action.file,
                                                       action.line + line_offset, action=True))
     try:
-        docs = load_text(shown or path, prepared.text)
+        docs = load_text(shown or path, prepared.text, ctx.budget)
     except ImportFailed as exc:
         if not line_offset or exc.line is None:
             raise
@@ -189,6 +193,13 @@ def summary(loaded: Loaded) -> str:
         return ""
     shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
     return f"the inputs hold template placeholders to fill with --set KEY=VALUE: {shown}"
+
+
+def checked_tree(folders: list[Path]) -> list[Path]:
+    """Every file of the folders a renderer will read (a chart, a kustomization and the folders it builds on),
+    checked by the reading layer before the renderer runs: within its limits, regular files only (a FIFO or a
+    device would hang it), no symlink leading out of its folder."""
+    return read_files(folders, None)
 
 
 def _load_balancer(doc: Document) -> bool:
