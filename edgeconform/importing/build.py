@@ -188,9 +188,25 @@ def _read(docs: list[Document], r: Reading, chosen: Edge | None, importer: Impor
         checked = catalog.parse({**entry, "name": topology_name, "origin": origin or str(base / "imported.yaml")},
                                 path=origin or "<import>")
     except catalog.TopologyError as exc:
-        raise ImportFailed(f"the manifests make a topology edgeconform cannot use: {exc}",
-                           obj=edge.describe(), file=str(edge.file)) from None
+        file, line = _manifest_line(r, exc.problems[0].field or "", base)
+        raise ImportFailed(f"the manifests make a topology edgeconform cannot use: {exc}", obj=edge.describe(),
+                           file=file or str(edge.file), line=line) from None
     return Imported(topology_name, entry, record, checked, list(inputs))
+
+
+def _manifest_line(r: Reading, field_path: str, base: Path) -> tuple[str, int | None]:
+    """The manifest file and line a topology field was read from (the catalog's loader names ``hostnames.1``; the
+    field's sources cite each value's line in order), so that the refusal names it (and import can tell a
+    placeholder it cannot use there, to leave out: edgeconform.importing.from_paths)."""
+    parts = field_path.split(".")
+    for end in range(len(parts), 0, -1):
+        refs = [catalog.MANIFEST_REF.match(ref) for ref in r.sources.get(".".join(parts[:end]), [])]
+        refs = [ref for ref in refs if ref]
+        if refs:
+            index = int(parts[end]) if end < len(parts) and parts[end].isdigit() else 0
+            ref = refs[index] if index < len(refs) else refs[0]
+            return str((base / ref["path"]).resolve()), int(ref["line"])
+    return "", None
 
 
 MANY = 10  # objects of one kind in one file no reader looked at, beyond which they are listed as a count
