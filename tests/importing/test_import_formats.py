@@ -113,6 +113,30 @@ def test_an_unusable_placeholder_is_left_out_with_a_warning_and_the_import_goes_
     assert filled.entry["controller"]["settings"]["proxy-real-ip-cidr"] == "10.0.0.0/16"
 
 
+def test_a_placeholder_the_catalogs_loader_refuses_is_left_out_at_its_line(tmp_path):
+    """A host that is a placeholder is no DNS name: the catalog's loader refuses it; the refusal names the manifest
+    line the field came from, so the host is left out (a made-up one, said) rather than the edge refused."""
+    path = write(tmp_path, "ing.yaml", """\
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata:
+          name: web
+          annotations: {alb.ingress.kubernetes.io/target-type: ip}
+        spec:
+          ingressClassName: alb
+          rules:
+          - host: "${TENANT}.${DOMAIN}"
+            http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}
+        """)
+    result = importing.from_paths([path], output=tmp_path / "t.yaml")
+    warnings = "\n".join(result.record["warnings"])
+    assert f"{path}:9: Ingress web: field spec.rules[0].host: '${{TENANT}}.${{DOMAIN}}' is a placeholder import " \
+           "cannot use here ('${TENANT}.${DOMAIN}' is not a DNS name" in warnings
+    assert result.entry["hostnames"] == ["web.example.test"] and "web.example.test is made up" in warnings
+    filled = importing.from_paths([path], output=tmp_path / "t.yaml", fills={"TENANT": "shop", "DOMAIN": "example.com"})
+    assert filled.entry["hostnames"] == ["shop.example.com"]
+
+
 def test_a_refusal_names_the_placeholders(tmp_path):
     path = write(tmp_path, "svc.yaml", """\
         apiVersion: v1
