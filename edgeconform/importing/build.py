@@ -23,7 +23,7 @@ from . import creators, ingress, lbc_gateway, resolve, service
 from .common import PORT_NAMES, ControllerRead, EdgeInputs, Importer
 from .documents import Document, ImportFailed, check_shapes
 from .reading import Reading
-from .recognised import WORKLOADS, Recognised, containers, pod_labels
+from .recognised import Recognised, containers, selected
 
 ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/(?P<id>[0-9A-Za-z-]+)$")
 
@@ -96,7 +96,7 @@ def _read(docs: list[Document], r: Reading, chosen: Edge | None, importer: Impor
           base: Path) -> Imported:
     albs = [doc for e in ([chosen] if chosen is not None and chosen.kind == "Ingress" else [])
             for doc in e.members]
-    context = EdgeInputs(albs)
+    context = EdgeInputs(albs, backends=_selecting(docs, chosen))
     # the controller's configuration first where it builds the load balancer's Service (Envoy Gateway)
     ctl: ControllerRead | None = importer.read(docs, r, context) if importer.builds_load_balancer else None
     if chosen is None and ctl is not None and ctl.load_balancer is not None:
@@ -276,24 +276,22 @@ def _controller(docs: list[Document], edge: Edge | None, importers: dict[str, Im
     asked = {kind: importer for kind, importer in importers.items() if not importer.fallback}
     fallback = next((kind for kind, importer in importers.items() if importer.fallback), None)
     configured = [kind for kind, importer in asked.items() if importer.evidence(docs)]
-    selecting = _selecting(docs, edge)
-    selected: tuple[str, Document] | None = None
+    chosen_by: tuple[str, Document] | None = None
     application: Document | None = None
-    workloads = [doc for doc in docs if doc.kind in (*WORKLOADS, "Pod")]
-    for doc in selecting:
+    for doc in _selecting(docs, edge):
         labels = doc.spec.get("selector") or {}
         if not isinstance(labels, dict) or not labels:
             continue
-        pods = [w for w in workloads if w.namespace == doc.namespace and _selects(labels, pod_labels(w))]
+        pods = selected(docs, doc)
         images = [str(c.get("image", "")) for w in pods for _, c in containers(w)]
         chosen = next((kind for kind, importer in asked.items() if any(importer.runs(i) for i in images)), None)
         chosen = chosen or next((kind for kind, importer in asked.items() if importer.selects(labels)), None)
         if chosen is not None:
-            selected = (chosen, doc)
+            chosen_by = (chosen, doc)
         elif pods:
             application = doc  # its pods are among the inputs, and they run no controller edgeconform knows
-    if selected is not None:
-        kind, doc = selected
+    if chosen_by is not None:
+        kind, doc = chosen_by
         if configured and kind not in configured:
             first = asked[configured[0]].evidence(docs)[0]
             raise doc.fail(f"selects {kind}'s pods, but the controller objects among the inputs are "
@@ -313,10 +311,6 @@ def _controller(docs: list[Document], edge: Edge | None, importers: dict[str, Im
         return fallback
     raise ImportFailed("no load balancer among the inputs: give the Service of type LoadBalancer (NLB, Classic ELB), "
                        "the ALB Ingress, the AWS Load Balancer Controller's Gateway, or Envoy Gateway's EnvoyProxy")
-
-
-def _selects(selector: dict[str, Any], labels: dict[str, Any]) -> bool:
-    return all(labels.get(key) == value for key, value in selector.items())
 
 
 def _selecting(docs: list[Document], edge: Edge | None) -> list[Document]:
