@@ -328,7 +328,7 @@ def _selecting(docs: list[Document], edge: Edge | None) -> list[Document]:
 def _refused(importer: Importer, docs: list[Document], edge: Edge | None, lbc: creators.LbcConfig) -> ImportFailed:
     """The one line for a controller import recognises but edgeconform does not run: where it was known (file, line,
     object, field), and the load balancer found in front of it."""
-    title = importer.title or controllers.controller_class(importer.kind).title
+    title = controllers.controller_class(importer.kind).title
     evidence = importer.evidence(docs)
     lb_doc = edge.doc if edge is not None else (importer.load_balancer(docs) if isinstance(importer, Recognised)
                                                else None)

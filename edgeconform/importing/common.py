@@ -75,7 +75,6 @@ class Importer:
     # A controller import recognises but writes no topology for (edgeconform does not run it): why, in the one-line
     # refusal that names it and the load balancer found. None: it is imported.
     refusal: ClassVar[str | None] = None
-    title: ClassVar[str] = ""  # its name in messages (the controller's title when empty)
 
     def evidence(self, docs: list[Document]) -> list[Document]:
         """Its own configuration among ``docs`` (the first names it in messages); none: not this controller."""
