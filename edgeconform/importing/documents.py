@@ -8,7 +8,7 @@ files. Which files are read, and how each kind of input becomes documents, is ed
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,6 +120,10 @@ class Document:
                     return self.files.get(path[:end], self.file)
         return self.file
 
+    def where(self, *path: Any) -> tuple[Path, int]:
+        """The file and line of the key at ``path`` (or of its nearest ancestor that has one)."""
+        return self.file_at(*path), self.line(*path)
+
     def line(self, *path: Any) -> int:
         """The line of the key at ``path`` (or of its nearest ancestor that has one)."""
         for end in range(len(path), 0, -1):
@@ -142,6 +146,19 @@ class Document:
         """The error for a value at ``path`` of this document."""
         return ImportFailed(message, file=str(self.file_at(*path)), obj=self.describe(), field=_dotted(path),
                             line=self.line(*path) if path else self.start)
+
+
+def nodes(data: Any) -> Iterator[tuple[Path_, Any]]:
+    """Every key and list item of ``data`` with its path, each before what it holds (``data`` itself first, at
+    ``()``), in the order they are written."""
+    pending: list[tuple[Path_, Any]] = [((), data)]
+    while pending:
+        path, node = pending.pop()
+        yield path, node
+        if isinstance(node, dict):
+            pending += [(path + (key,), value) for key, value in reversed(list(node.items()))]
+        elif isinstance(node, list):
+            pending += [(path + (i,), value) for i, value in reversed(list(enumerate(node)))]
 
 
 def _dotted(path: Iterable[Any]) -> str:

@@ -15,7 +15,6 @@ from edgeconform import binaries, importing
 from edgeconform.cli import main
 from edgeconform.importing import formats
 from edgeconform.importing.formats import kustomize, placeholders, values
-from edgeconform.importing.formats.lines import where
 
 CORPUS = Path(__file__).resolve().parent / "real_world"
 P = "service.beta.kubernetes.io/aws-load-balancer-"
@@ -36,7 +35,7 @@ def one(docs, kind):
 
 
 def at(doc, *path):
-    file, line = where(doc, *path)
+    file, line = doc.where(*path)
     return f"{file.name}:{line}"
 
 
@@ -436,10 +435,10 @@ def test_a_kustomize_overlay_is_rendered_and_each_key_cites_the_file_that_set_it
     loaded = formats.load([CORPUS / "eks-workshop-nlb-ip-mode-kustomize" / "ip-mode"])
     (svc,) = loaded.documents
     assert svc.annotations[P + "nlb-target-type"] == "ip"
-    assert where(svc, "metadata", "annotations", P + "nlb-target-type")[0].parent.name == "ip-mode"
+    assert svc.where("metadata", "annotations", P + "nlb-target-type")[0].parent.name == "ip-mode"
     assert at(svc, "metadata", "annotations", P + "nlb-target-type") == "nlb.yaml:7"
-    assert where(svc, "spec", "type")[0].parent.name == "nlb" and at(svc, "spec", "type") == "nlb.yaml:12"
-    assert where(svc, "metadata", "annotations", "service.beta.kubernetes.io/load-balancer-source-ranges")[0] \
+    assert svc.where("spec", "type")[0].parent.name == "nlb" and at(svc, "spec", "type") == "nlb.yaml:12"
+    assert svc.where("metadata", "annotations", "service.beta.kubernetes.io/load-balancer-source-ranges")[0] \
         .parent.name == "nlb"
     assert any("rendered by" in r for r in loaded.renderings)
 
@@ -494,7 +493,7 @@ def test_helm_template_is_preferred_for_a_chart_on_disk_and_agrees_with_the_valu
     assert "--default-ssl-policy=ELBSecurityPolicy-TLS13-1-2-2021-06" in args
     i = args.index("--default-ssl-policy=ELBSecurityPolicy-TLS13-1-2-2021-06")
     assert at(deploy, "spec", "template", "spec", "containers", 0, "args", i) == "values.yaml:2"
-    assert where(deploy, "spec")[0] == LBC_CHART / "templates" / "deployment.yaml"
+    assert deploy.where("spec")[0] == LBC_CHART / "templates" / "deployment.yaml"
     assert any("rendered by helm v4" in r for r in loaded.renderings)
     ours = one(formats.load([path]).documents, "Deployment").get("spec", "template", "spec", "containers", 0, "args")
     assert ours == [a for a in args if a.split("=")[0] in {o.split("=")[0] for o in ours}]

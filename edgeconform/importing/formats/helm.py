@@ -17,8 +17,7 @@ from typing import Any
 import yaml
 
 from ... import binaries, untrusted
-from ..documents import Document, ImportFailed, Path_, load_text, refused
-from .lines import where
+from ..documents import Document, ImportFailed, Path_, load_text, nodes, refused
 from .programs import run
 from .reading import _found, checked_tree, note_rendered, read_yaml
 
@@ -123,24 +122,16 @@ def _cite(doc: Document, chart: Path, text: str, layers: list[Document], templat
     lines: dict[Path_, int] = {}
     files: dict[Path_, Path] = {}
 
-    def walk(node: Any, path: Path_) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                walk(value, path + (key,))
-        elif isinstance(node, list):
-            for i, value in enumerate(node):
-                walk(value, path + (i,))
-        elif path:
-            text = str(node)
-            candidates = given.get(text, []) or given.get(text.partition("=")[2], []) if text.startswith("--") else \
-                given.get(text, [])
-            named = [c for c in candidates if c[0][-1] == path[-1]] or candidates
-            if named:
-                vpath, layer = named[-1]
-                file, line = where(layer, *vpath)
-                lines[path], files[path] = line, file
-
-    walk(doc.data, ())
+    for path, node in nodes(doc.data):
+        if not path or isinstance(node, (dict, list)):
+            continue
+        text = str(node)
+        candidates = given.get(text, []) or given.get(text.partition("=")[2], []) if text.startswith("--") else \
+            given.get(text, [])
+        named = [c for c in candidates if c[0][-1] == path[-1]] or candidates
+        if named:
+            vpath, layer = named[-1]
+            files[path], lines[path] = layer.where(*vpath)
     return Document(template, doc.data, lines, 1, files=files)
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ... import binaries, untrusted
-from ..documents import Document, ImportFailed, Path_, load_text, read_text, refused
+from ..documents import Document, ImportFailed, Path_, load_text, nodes, read_text, refused
 from . import placeholders as ph
 from .programs import run
 from .reading import checked_tree, read_yaml
@@ -224,23 +224,16 @@ def _trace(doc: Document, sources: list[tuple[Document, str]]) -> Document | Non
     lines: dict[Path_, int] = {}
     files: dict[Path_, Path] = {}
 
-    def walk(node: Any, path: Path_) -> None:
-        if path:
-            for patch in reversed(patches):
-                if path in patch.lines and _equal(patch.get(*path), node):
-                    lines[path], files[path] = patch.lines[path], patch.file
-                    break
-            else:
-                if path in base.lines:
-                    lines[path], files[path] = base.lines[path], base.file
-        if isinstance(node, dict):
-            for key, value in node.items():
-                walk(value, path + (key,))
-        elif isinstance(node, list):
-            for i, value in enumerate(node):
-                walk(value, path + (i,))
-
-    walk(doc.data, ())
+    for path, node in nodes(doc.data):
+        if not path:
+            continue
+        for patch in reversed(patches):
+            if path in patch.lines and _equal(patch.get(*path), node):
+                lines[path], files[path] = patch.lines[path], patch.file
+                break
+        else:
+            if path in base.lines:
+                lines[path], files[path] = base.lines[path], base.file
     return Document(base.file, doc.data, lines, base.start, files=files)
 
 

@@ -11,7 +11,6 @@ from ... import untrusted
 from ..documents import Document, ImportFailed, Path_, _dotted, load_text, read_files, read_text
 from . import placeholders as ph
 from . import values as chart_values
-from .lines import where
 
 
 @dataclass
@@ -74,7 +73,7 @@ def annotated(doc: Document, ctx: Context) -> list[Document]:
     text = doc.annotations.get(EMISSARY_ANNOTATION)
     if not isinstance(text, str):
         return []
-    key_file, key_line = where(doc, "metadata", "annotations", EMISSARY_ANNOTATION)
+    key_file, key_line = doc.where("metadata", "annotations", EMISSARY_ANNOTATION)
     try:
         inner = load_text(key_file, text, ctx.budget)
     except ImportFailed as exc:
@@ -110,7 +109,7 @@ def note_rendered(ctx: Context, rendered: chart_values.Rendered, what: str) -> N
     for message in rendered.warnings:
         ctx.loaded.warn(message)
     for path, value in rendered.unused:
-        file, line = where(rendered.values, *path)
+        file, line = rendered.values.where(*path)
         ctx.loaded.unused.append({"file": file, "line": line, "object": f"Helm values ({rendered.chart} chart)",
                                   "key": _dotted(path), "value": value})
 
