@@ -245,18 +245,21 @@ def test_lbc_values_render_its_arguments_ingress_class_and_service_webhook(tmp_p
     assert one(docs, "MutatingWebhookConfiguration").get("webhooks", 0, "name") == "mservice.elbv2.k8s.aws"
 
 
+EG_VALUES = """\
+    config:
+      envoyGateway:
+        envoyProxy:
+          provider:
+            type: Kubernetes
+            kubernetes:
+              envoyService:
+                annotations:
+                  service.beta.kubernetes.io/aws-load-balancer-type: external
+    """
+
+
 def test_envoy_gateway_values_give_the_default_envoy_proxy(tmp_path):
-    path = write(tmp_path, "eg.yaml", """\
-        config:
-          envoyGateway:
-            envoyProxy:
-              provider:
-                type: Kubernetes
-                kubernetes:
-                  envoyService:
-                    annotations:
-                      service.beta.kubernetes.io/aws-load-balancer-type: external
-        """)
+    path = write(tmp_path, "eg.yaml", EG_VALUES)
     proxy = one(formats.load([path]).documents, "EnvoyProxy")
     root = ("spec", "provider", "kubernetes", "envoyService", "annotations", P + "type")
     assert proxy.get(*root) == "external" and at(proxy, *root) == "eg.yaml:9"
@@ -636,17 +639,7 @@ def test_envoy_gateways_chart_from_its_go_module_gives_the_same_envoy_proxy_as_i
     (chart / "values.yaml").write_text((chart / "values.tmpl.yaml").read_text()
                                        .replace("${GatewayImage}", "docker.io/envoyproxy/gateway:v1.9.1")
                                        .replace("${GatewayImagePullPolicy}", "IfNotPresent"))
-    path = write(tmp_path, "eg.yaml", """\
-        config:
-          envoyGateway:
-            envoyProxy:
-              provider:
-                type: Kubernetes
-                kubernetes:
-                  envoyService:
-                    annotations:
-                      service.beta.kubernetes.io/aws-load-balancer-type: external
-        """)
+    path = write(tmp_path, "eg.yaml", EG_VALUES)
     loaded = formats.load([chart, path])
     proxy = one(loaded.documents, "EnvoyProxy")
     root = ("spec", "provider", "kubernetes", "envoyService", "annotations", P + "type")
