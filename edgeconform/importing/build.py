@@ -370,18 +370,21 @@ def _found_anyway(docs: list[Document], wanted: str | None, inputs: list[str]) -
         kind = _controller(docs, edge, controllers.importers())
     except Exception:  # the wrong shape stops the search too: say nothing rather than a guess
         return ""
-    if edge is None:
-        return f"controller {kind}, no load balancer"
-    behind = "the application (controller none)" if kind == "none" else f"controller {kind}"
-    return f"{edge.describe()} in front of {behind}"
+    return _found_words(edge.describe() if edge is not None else None, kind)
 
 
 def _found(r: Reading, edge: Edge | None, kind: str) -> str:
-    """What an error says import did find: the load balancer, and the controller behind it."""
-    if edge is None:
-        return f"controller {kind}, no load balancer"
+    """What an error says import did find: the load balancer (its model, once read), and the controller behind it."""
     model = load_balancers.MODELS.get(r.model)
-    lb = f"{model.article} ({edge.describe()})" if model else edge.describe()
+    if edge is None:
+        return _found_words(None, kind)
+    return _found_words(f"{model.article} ({edge.describe()})" if model else edge.describe(), kind)
+
+
+def _found_words(lb: str | None, kind: str) -> str:
+    """"found: ..." of every refusal: the load balancer and what is behind it (the application, or a controller)."""
+    if lb is None:
+        return f"controller {kind}, no load balancer"
     behind = "the application (controller none)" if kind == "none" else f"controller {kind}"
     return f"{lb} in front of {behind}"
 
