@@ -19,7 +19,7 @@ import yaml
 from ... import binaries, untrusted
 from ..documents import Document, ImportFailed, Path_, load_text, nodes, refused
 from .programs import run
-from .reading import _found, checked_tree, note_rendered, read_yaml
+from .reading import checked_tree, note_placeholders, note_rendered, read_yaml
 
 PROGRAM = binaries.Program("helm", "EDGECONFORM_HELM", ("version", "--short"), r"^(v\d+\.\d+\.\d+\S*)",
                            go_module="helm.sh/helm/v4")
@@ -66,7 +66,7 @@ def render_chart(folder: Path, values_files: list[Path], ctx: Any) -> list[Docum
                            "on the PATH), or give its `helm template` output", file=str(folder / "Chart.yaml"))
     values = chart_values.merged(layers) if layers else Document(folder / "Chart.yaml", {}, {}, 1)
     for layer in layers:
-        _found(ctx, layer, record=False)
+        note_placeholders(ctx, layer, record=False)
     rendered = chart_values.render(key, values, release=name)
     ctx.loaded.warn(f"{folder}: helm is not on the PATH: the chart's values are read by edgeconform's renderer of "
                     f"the {key} chart instead of helm template")
@@ -82,7 +82,7 @@ def render_release(chart: Path, release: str, namespace: str, layers: list[Docum
     helm = binaries.find(PROGRAM)
     version = binaries.version(PROGRAM)
     for layer in layers:
-        _found(ctx, layer, record=False)
+        note_placeholders(ctx, layer, record=False)
     with tempfile.TemporaryDirectory(prefix="edgeconform-helm-") as scratch:
         args = [helm, "template", release, str(chart), "--namespace", namespace]
         for i, layer in enumerate(layers):

@@ -51,14 +51,14 @@ def add_documents(ctx: Context, docs: list[Document]) -> None:
     for doc in docs:
         key = chart_values.recognise(doc.data) if not doc.kind and id(doc) not in ctx.rendered else None
         if key is not None:
-            _found(ctx, doc, record=False)  # named where the values say it, left out where rendered
+            note_placeholders(ctx, doc, record=False)  # named where the values say it, left out where rendered
             rendered = chart_values.render(key, doc)
             note_rendered(ctx, rendered, f"{doc.file.name}")
             for item in rendered.documents:
-                _found(ctx, item, name=False)
+                note_placeholders(ctx, item, name=False)
             ctx.loaded.documents += rendered.documents
             continue
-        _found(ctx, doc, name=bool(doc.kind))  # a document of no kind is no object: nobody reads it
+        note_placeholders(ctx, doc, name=bool(doc.kind))  # a document of no kind is no object: nobody reads it
         ctx.loaded.documents.append(doc)
         ctx.loaded.documents += annotated(doc, ctx)
 
@@ -93,7 +93,7 @@ def annotated(doc: Document, ctx: Context) -> list[Document]:
         made = Document(key_file, obj, lines, item.start + key_line, files={})
         ctx.loaded.warn(f"{key_file}:{key_line}: {doc.describe()}'s {EMISSARY_ANNOTATION} annotation holds Emissary's "
                         f"{item.data['kind']} {name}: read as that object [EMS-MOD]")
-        _found(ctx, made, name=False)
+        note_placeholders(ctx, made, name=False)
         out.append(made)
     return out
 
@@ -123,7 +123,7 @@ EDGE_GROUPS = ("getambassador.io/", "traefik.io/", "traefik.containo.us/", "gate
                "gateway.networking.k8s.io/", "elbv2.k8s.aws/", "gateway.k8s.aws/", "eks.amazonaws.com/")
 
 
-def _found(ctx: Context, doc: Document, *, name: bool = True, record: bool = True) -> None:
+def note_placeholders(ctx: Context, doc: Document, *, name: bool = True, record: bool = True) -> None:
     """The placeholders of a document: named (warnings), and recorded where they are (to leave an unusable one
     out)."""
     weak = not doc.kind or doc.kind in EDGE_KINDS or doc.api_version.startswith(EDGE_GROUPS)

@@ -559,9 +559,9 @@ def _helm_release(block: Block, module: Module, path: Path, note: Any) -> list[D
                            "values edgeconform does not read: not imported")
         return []
     values = chart_values.merged(layers) if layers else Document(path, {}, {}, block.line)
-    from .reading import _found
+    from .reading import note_placeholders
 
-    _found(module.ctx, values, record=False)
+    note_placeholders(module.ctx, values, record=False)
     rendered = chart_values.render(key, values, release=name, namespace=namespace)
     note(module.ctx, rendered, f"{path.name}:{block.line}: helm_release {release}")
     return rendered.documents
