@@ -16,7 +16,8 @@ everywhere, before anything else looks at it:
 - a reader states the shape of the fields it reads (``shapes``), and every field of another shape is named.
 
     limits      Limits, what EDGECONFORM_LIMITS raises, Refused, and clean/shown for quoting input in messages
-    files       files and folders: regular files, sizes, counts, symlinks; UTF-8 text without NUL
+    files       files and folders: regular files, sizes, counts, symlinks, dot-names; UTF-8 text without NUL; what a
+                program edgeconform ran wrote (read_output, file_size_limit)
     parsing     YAML (documents, nodes, depth, aliases; the line of every key) and JSON (depth, long numbers)
     shapes      the shape a reader expects of the fields it reads, every wrong field named
 
