@@ -340,8 +340,12 @@ def consistency_problems(t: Topology) -> list[tuple[str, str]]:
         if getattr(lb, field) != default and lb.proxy_protocol != "v2":
             add((f"load_balancer.{field}", "this describes an NLB's PROXY v2 header: set proxy_protocol: v2 on an NLB "
                                            "[NLB-TG23]"))
-    if lb.proxy_protocol and t.layer == "l7":
+    if lb.proxy_protocol and t.layer == "l7" and not model.l7_proxy_claim:
         add(("load_balancer.proxy_protocol", "PROXY protocol applies to TCP/SSL listeners, not HTTP/HTTPS ones [CLB-PP][CLB-L]"))
+    elif lb.proxy_protocol and t.layer == "l7" and load_balancers.L7_PROXY_CLAIM not in lb.unverified:
+        add(("load_balancer.proxy_protocol", f"PROXY on HTTP/HTTPS listeners is documented by no AWS page: state it as "
+                                             f"a claim (load_balancer.unverified: {{{load_balancers.L7_PROXY_CLAIM}: "
+                                             f"WHY}}), or make the listeners TCP/SSL {cites('l7_proxy')}"))
     if lb.xff is not None and t.layer == "l4":
         add(("load_balancer.xff", "X-Forwarded-For processing needs an L7 (HTTP/HTTPS) listener; L4 listeners add no headers [NLB-TLS23][CLB-L]"))
     elif lb.xff is not None and lb.xff not in model.xff_modes:

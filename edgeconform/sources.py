@@ -92,6 +92,8 @@ SOURCES: dict[str, str] = {
     "NGX-CERT": f"{_NGX}/rootfs/etc/nginx/lua/certificate.lua",
     "NGX-TGO": f"{_NGX}/internal/ingress/controller/template/template.go",
     "NGX-CFG": f"{_NGX}/internal/ingress/controller/config/config.go",
+    # the controller's Go: what it computes before rendering (the server_names hash sizes, nginxHashBucketSize)
+    "NGX-CTRL": f"{_NGX}/internal/ingress/controller/nginx.go",
     # nginx itself: ngx_http_get_forwarded_addr_internal() parses each X-Forwarded-For entry with
     # ngx_parse_addr_port(), so "198.51.100.11:40312" is the address 198.51.100.11 (the realip module's walk)
     "NGINX-XFF": "https://github.com/nginx/nginx/blob/master/src/http/ngx_http_core_module.c",

@@ -61,6 +61,14 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
         pass
 
 
+def _zombie(pid: int) -> bool:
+    """Whether the process has exited and waits to be reaped (its state in /proc: Z)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
 @dataclass
 class Managed:
     name: str
@@ -73,7 +81,17 @@ class Managed:
     watch: Callable[[], None] | None = None
 
     def alive(self) -> bool:
-        return self.popen.poll() is None
+        if self.popen.poll() is not None:
+            return False
+        if _zombie(self.popen.pid):
+            # it has exited: a killed multi-threaded program (a Go controller) is a zombie at once, but waitpid
+            # reports it only when its other threads are gone; its code is there within moments (bounded)
+            try:
+                self.popen.wait(timeout=1.0)
+            except subprocess.TimeoutExpired:
+                pass
+            return False
+        return True
 
     def tail(self, lines: int = 30) -> str:
         try:

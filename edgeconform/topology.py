@@ -387,8 +387,8 @@ class Topology(_Strict):
         # The peer it judges is the load balancer or node (VPC addresses) unless PROXY or client-IP preservation
         # puts the client's own address there; behind an L4 load balancer one trusted hop is then the client's
         # own X-Forwarded-For entry.
-        client_is_peer = self.layer == "l4" and (self.lb.proxy_protocol is not None
-                                                  or (self.preserves_client_ip and not self.node_snat))
+        client_is_peer = self.lb.proxy_protocol is not None or (
+            self.layer == "l4" and self.preserves_client_ip and not self.node_snat)
         vpc_trusted = any(net.is_private for net in networks) and not client_is_peer
         return max(ctl.trusted_hops, 1 if vpc_trusted else 0)
 

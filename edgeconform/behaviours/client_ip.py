@@ -75,6 +75,13 @@ def rule(t: Topology) -> Expectation:
     if semantics.straight_to_app and t.layer == "l7":
         return application_l7(t)
     backend = "the application" if semantics.straight_to_app else "the backend"
+    if t.layer == "l7" and t.lb.proxy_protocol:  # a claim the topology states (LoadBalancerModel.l7_proxy_claim)
+        version = t.lb.proxy_protocol
+        return make(outcome="works", want=ClientIpWant("client", f"proxy-{version}"),
+                    sources=model.cite("l7_proxy", "xff"),
+                    summary=f"the backend sees the client's address, carried by the PROXY {version} header the "
+                            f"{model.title} puts in front of each back-end connection of its HTTP listeners "
+                            "(UNVERIFIED: the topology's unverified claim); it appends it to X-Forwarded-For too")
     if t.layer == "l7":
         keys = model.cite("xff")
         if t.xff_mode == "append" and not semantics.client_from_xff:

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     style = {"works": "green", "limited": "yellow", "n/a": "dim"}
     for t in topologies.values():
         console.print(f"[bold]{escape(t.name)}[/]  [dim]{escape(t.origin)}[/]")
-        console.print(escape(edge_words(t)), style="cyan")
+        console.print("\n".join(escape(line) for line in edge_words(t).splitlines()), style="cyan")
         table = Table(box=None, show_header=False, padding=(0, 1), pad_edge=False)
         table.add_column(no_wrap=True)
         table.add_column(no_wrap=True)

@@ -77,9 +77,10 @@ def from_paths(paths: Iterable[str | Path], *, output: str | Path | None = None,
             if spot is None or not drop(spot[1], spot[2]):
                 raise _with_placeholders(exc, loaded) from None
             item = spot[0]
+            reason = (exc.message or str(exc)).splitlines()[0].rsplit(": ", 1)[-1]  # the problem, not what was found
             left_out.append(f"{item.file}:{item.line}: {item.where}: {item.value!r} is a placeholder import cannot "
-                            f"use here ({str(exc).rsplit(': ', 1)[-1]}): left out, so its default applies; fill it "
-                            f"with --set '{item.name}=VALUE'")
+                            f"use here ({reason}): left out, so its default applies; fill it with --set "
+                            f"'{item.name}=VALUE'")
     else:  # every placeholder left out and still refused
         assert refused is not None
         raise _with_placeholders(refused, loaded) from None

@@ -23,7 +23,7 @@ from . import creators, ingress, lbc_gateway, resolve, service
 from .common import PORT_NAMES, ControllerRead, EdgeInputs, Importer
 from .documents import Document, ImportFailed, check_shapes
 from .reading import Reading
-from .recognised import WORKLOADS, Recognised, containers, pod_labels
+from .recognised import Recognised, containers, selected
 
 ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/(?P<id>[0-9A-Za-z-]+)$")
 
@@ -96,7 +96,7 @@ def _read(docs: list[Document], r: Reading, chosen: Edge | None, importer: Impor
           base: Path) -> Imported:
     albs = [doc for e in ([chosen] if chosen is not None and chosen.kind == "Ingress" else [])
             for doc in e.members]
-    context = EdgeInputs(albs)
+    context = EdgeInputs(albs, backends=_selecting(docs, chosen))
     # the controller's configuration first where it builds the load balancer's Service (Envoy Gateway)
     ctl: ControllerRead | None = importer.read(docs, r, context) if importer.builds_load_balancer else None
     if chosen is None and ctl is not None and ctl.load_balancer is not None:
@@ -188,9 +188,25 @@ def _read(docs: list[Document], r: Reading, chosen: Edge | None, importer: Impor
         checked = catalog.parse({**entry, "name": topology_name, "origin": origin or str(base / "imported.yaml")},
                                 path=origin or "<import>")
     except catalog.TopologyError as exc:
-        raise ImportFailed(f"the manifests make a topology edgeconform cannot use: {exc}",
-                           obj=edge.describe(), file=str(edge.file)) from None
+        file, line = _manifest_line(r, exc.problems[0].field or "", base)
+        raise ImportFailed(f"the manifests make a topology edgeconform cannot use: {exc}", obj=edge.describe(),
+                           file=file or str(edge.file), line=line) from None
     return Imported(topology_name, entry, record, checked, list(inputs))
+
+
+def _manifest_line(r: Reading, field_path: str, base: Path) -> tuple[str, int | None]:
+    """The manifest file and line a topology field was read from (the catalog's loader names ``hostnames.1``; the
+    field's sources cite each value's line in order), so that the refusal names it (and import can tell a
+    placeholder it cannot use there, to leave out: edgeconform.importing.from_paths)."""
+    parts = field_path.split(".")
+    for end in range(len(parts), 0, -1):
+        refs = [catalog.MANIFEST_REF.match(ref) for ref in r.sources.get(".".join(parts[:end]), [])]
+        refs = [ref for ref in refs if ref]
+        if refs:
+            index = int(parts[end]) if end < len(parts) and parts[end].isdigit() else 0
+            ref = refs[index] if index < len(refs) else refs[0]
+            return str((base / ref["path"]).resolve()), int(ref["line"])
+    return "", None
 
 
 MANY = 10  # objects of one kind in one file no reader looked at, beyond which they are listed as a count
@@ -260,24 +276,22 @@ def _controller(docs: list[Document], edge: Edge | None, importers: dict[str, Im
     asked = {kind: importer for kind, importer in importers.items() if not importer.fallback}
     fallback = next((kind for kind, importer in importers.items() if importer.fallback), None)
     configured = [kind for kind, importer in asked.items() if importer.evidence(docs)]
-    selecting = _selecting(docs, edge)
-    selected: tuple[str, Document] | None = None
+    chosen_by: tuple[str, Document] | None = None
     application: Document | None = None
-    workloads = [doc for doc in docs if doc.kind in (*WORKLOADS, "Pod")]
-    for doc in selecting:
+    for doc in _selecting(docs, edge):
         labels = doc.spec.get("selector") or {}
         if not isinstance(labels, dict) or not labels:
             continue
-        pods = [w for w in workloads if w.namespace == doc.namespace and _selects(labels, pod_labels(w))]
+        pods = selected(docs, doc)
         images = [str(c.get("image", "")) for w in pods for _, c in containers(w)]
         chosen = next((kind for kind, importer in asked.items() if any(importer.runs(i) for i in images)), None)
         chosen = chosen or next((kind for kind, importer in asked.items() if importer.selects(labels)), None)
         if chosen is not None:
-            selected = (chosen, doc)
+            chosen_by = (chosen, doc)
         elif pods:
             application = doc  # its pods are among the inputs, and they run no controller edgeconform knows
-    if selected is not None:
-        kind, doc = selected
+    if chosen_by is not None:
+        kind, doc = chosen_by
         if configured and kind not in configured:
             first = asked[configured[0]].evidence(docs)[0]
             raise doc.fail(f"selects {kind}'s pods, but the controller objects among the inputs are "
@@ -299,10 +313,6 @@ def _controller(docs: list[Document], edge: Edge | None, importers: dict[str, Im
                        "the ALB Ingress, the AWS Load Balancer Controller's Gateway, or Envoy Gateway's EnvoyProxy")
 
 
-def _selects(selector: dict[str, Any], labels: dict[str, Any]) -> bool:
-    return all(labels.get(key) == value for key, value in selector.items())
-
-
 def _selecting(docs: list[Document], edge: Edge | None) -> list[Document]:
     """The Services whose pods are the load balancer's targets: the load-balancer Service, or the backends of the
     ALB's Ingresses and of the Gateway's routes."""
@@ -318,7 +328,7 @@ def _selecting(docs: list[Document], edge: Edge | None) -> list[Document]:
 def _refused(importer: Importer, docs: list[Document], edge: Edge | None, lbc: creators.LbcConfig) -> ImportFailed:
     """The one line for a controller import recognises but edgeconform does not run: where it was known (file, line,
     object, field), and the load balancer found in front of it."""
-    title = importer.title or controllers.controller_class(importer.kind).title
+    title = controllers.controller_class(importer.kind).title
     evidence = importer.evidence(docs)
     lb_doc = edge.doc if edge is not None else (importer.load_balancer(docs) if isinstance(importer, Recognised)
                                                else None)
@@ -360,18 +370,21 @@ def _found_anyway(docs: list[Document], wanted: str | None, inputs: list[str]) -
         kind = _controller(docs, edge, controllers.importers())
     except Exception:  # the wrong shape stops the search too: say nothing rather than a guess
         return ""
-    if edge is None:
-        return f"controller {kind}, no load balancer"
-    behind = "the application (controller none)" if kind == "none" else f"controller {kind}"
-    return f"{edge.describe()} in front of {behind}"
+    return _found_words(edge.describe() if edge is not None else None, kind)
 
 
 def _found(r: Reading, edge: Edge | None, kind: str) -> str:
-    """What an error says import did find: the load balancer, and the controller behind it."""
-    if edge is None:
-        return f"controller {kind}, no load balancer"
+    """What an error says import did find: the load balancer (its model, once read), and the controller behind it."""
     model = load_balancers.MODELS.get(r.model)
-    lb = f"{model.article} ({edge.describe()})" if model else edge.describe()
+    if edge is None:
+        return _found_words(None, kind)
+    return _found_words(f"{model.article} ({edge.describe()})" if model else edge.describe(), kind)
+
+
+def _found_words(lb: str | None, kind: str) -> str:
+    """"found: ..." of every refusal: the load balancer and what is behind it (the application, or a controller)."""
+    if lb is None:
+        return f"controller {kind}, no load balancer"
     behind = "the application (controller none)" if kind == "none" else f"controller {kind}"
     return f"{lb} in front of {behind}"
 

@@ -43,6 +43,9 @@ class EdgeInputs:
     """What a controller's reader may ask about the rest of the edge being imported."""
 
     albs: list[Document]  # the ALB Ingresses: the load balancer's objects, not the controller's
+    # the Services whose pods are the load balancer's targets (the load-balancer Service itself, the ALB's or the
+    # Gateway's backends): a controller's, or the application's
+    backends: list[Document] = field(default_factory=list)
     # given the controller's ports (Service targetPort, number or name -> port kind): the port kinds the load
     # balancer's listeners land on. None while the load balancer is not read yet (Importer.builds_load_balancer).
     reached: Callable[[dict[Any, str]], set[str]] | None = None
@@ -72,7 +75,6 @@ class Importer:
     # A controller import recognises but writes no topology for (edgeconform does not run it): why, in the one-line
     # refusal that names it and the load balancer found. None: it is imported.
     refusal: ClassVar[str | None] = None
-    title: ClassVar[str] = ""  # its name in messages (the controller's title when empty)
 
     def evidence(self, docs: list[Document]) -> list[Document]:
         """Its own configuration among ``docs`` (the first names it in messages); none: not this controller."""

@@ -1,13 +1,14 @@
-"""Reading manifests: every YAML document of the files and folders given, with the line each key is on.
+"""Documents: one YAML document with the line each key is on, and import's error.
 
-PyYAML's composer gives every node its position; the documents are built from the same nodes, so a value read
-from a document can always be cited as ``PATH:LINE`` (the line of its key). Helm-rendered output (several
-documents, ``---`` separators, ``# Source:`` comments) and ``List`` objects are read like plain files.
+The reading layer (edgeconform.untrusted) gives every node its position; the documents are built from the same
+nodes, so a value read from a document can always be cited as ``PATH:LINE`` (the line of its key). Helm-rendered
+output (several documents, ``---`` separators, ``# Source:`` comments) and ``List`` objects are read like plain
+files. Which files are read, and how each kind of input becomes documents, is edgeconform.importing.formats's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,6 @@ from typing import Any
 from .. import untrusted
 from . import shapes
 
-SUFFIXES = (".yaml", ".yml", ".json")
 
 
 class ImportFailed(Exception):
@@ -120,6 +120,10 @@ class Document:
                     return self.files.get(path[:end], self.file)
         return self.file
 
+    def where(self, *path: Any) -> tuple[Path, int]:
+        """The file and line of the key at ``path`` (or of its nearest ancestor that has one)."""
+        return self.file_at(*path), self.line(*path)
+
     def line(self, *path: Any) -> int:
         """The line of the key at ``path`` (or of its nearest ancestor that has one)."""
         for end in range(len(path), 0, -1):
@@ -144,6 +148,19 @@ class Document:
                             line=self.line(*path) if path else self.start)
 
 
+def nodes(data: Any) -> Iterator[tuple[Path_, Any]]:
+    """Every key and list item of ``data`` with its path, each before what it holds (``data`` itself first, at
+    ``()``), in the order they are written."""
+    pending: list[tuple[Path_, Any]] = [((), data)]
+    while pending:
+        path, node = pending.pop()
+        yield path, node
+        if isinstance(node, dict):
+            pending += [(path + (key,), value) for key, value in reversed(list(node.items()))]
+        elif isinstance(node, list):
+            pending += [(path + (i,), value) for i, value in reversed(list(enumerate(node)))]
+
+
 def _dotted(path: Iterable[Any]) -> str:
     out = ""
     for part in path:
@@ -151,37 +168,30 @@ def _dotted(path: Iterable[Any]) -> str:
     return out
 
 
-def files(paths: Iterable[str | Path]) -> list[Path]:
-    """The YAML files of ``paths`` (a folder: its .yaml/.yml/.json files, recursively, in name order), within the
-    reading layer's limits (edgeconform.untrusted: sizes, counts, symlinks that stay inside the folder)."""
-    try:
-        return untrusted.files(paths, SUFFIXES)
-    except untrusted.Refused as exc:
-        raise _refused(exc) from None
-
-
-def load(paths: Iterable[str | Path]) -> list[Document]:
-    """Every non-empty document of the files, List objects unpacked into their items."""
-    docs: list[Document] = []
-    budget = untrusted.Budget()  # documents and nodes count across every file
-    for path in files(paths):
-        docs += load_text(path, _read(path), budget)
-    return docs
-
-
-def _read(path: Path) -> str:
+def read_text(path: Path) -> str:
+    """A file's text, through the reading layer (edgeconform.untrusted: a regular file, its size, UTF-8, no NUL)."""
     try:
         return untrusted.read_text(path)
     except untrusted.Refused as exc:
-        raise _refused(exc) from None
+        raise refused(exc) from None
+
+
+def read_files(paths: Iterable[str | Path], suffixes: tuple[str, ...] | None, *, names: tuple[str, ...] = (),
+               recursive: bool = True) -> list[Path]:
+    """The files of ``paths`` import may read (untrusted.files: within the limits, symlinks inside their folder)."""
+    try:
+        return untrusted.files(paths, suffixes, names=names, recursive=recursive)
+    except untrusted.Refused as exc:
+        raise refused(exc) from None
 
 
 def load_text(path: Path, text: str, budget: untrusted.Budget | None = None) -> list[Document]:
-    """The documents of one file's text (their shapes are import's to check: check_shapes)."""
+    """The documents of one file's text, List objects unpacked into their items (their shapes are import's to check:
+    check_shapes). ``budget``: what the command read before (documents and nodes count across every file)."""
     try:
         parsed = untrusted.yaml_documents(path, text, budget)
     except untrusted.Refused as exc:
-        raise _refused(exc) from None
+        raise refused(exc) from None
     docs: list[Document] = []
     for item in parsed:
         docs += _unpack(Document(path, item.data, item.lines, item.start))
@@ -197,7 +207,8 @@ def check_shapes(docs: list[Document]) -> None:
         raise ImportFailed.several(wrong)
 
 
-def _refused(exc: untrusted.Refused) -> ImportFailed:
+def refused(exc: untrusted.Refused) -> ImportFailed:
+    """The reading layer's refusal as import's error (one line: the file, the line, the limit and what to do)."""
     return ImportFailed(exc.reason, file=exc.file, line=exc.line)
 
 

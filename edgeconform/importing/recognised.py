@@ -41,15 +41,21 @@ def _strength(path: tuple[Any, ...]) -> int:
     return {"controllerName": 0, "controller": 0, "image": 1, "apiVersion": 2}.get(str(last), 3)
 
 
+def pod_spec(doc: Document) -> tuple[Any, ...] | None:
+    """Where a workload's pod template spec is (a Pod's own spec); None: not a workload."""
+    if doc.kind == "Pod":
+        return ("spec",)
+    if doc.kind in WORKLOADS:
+        return ("spec", "template", "spec")
+    if doc.kind == "CronJob":
+        return ("spec", "jobTemplate", "spec", "template", "spec")
+    return None
+
+
 def containers(doc: Document) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
     """(path, container) of a workload's pod template (or a Pod's own)."""
-    if doc.kind == "Pod":
-        base: tuple[Any, ...] = ("spec",)
-    elif doc.kind in WORKLOADS:
-        base = ("spec", "template", "spec")
-    elif doc.kind == "CronJob":
-        base = ("spec", "jobTemplate", "spec", "template", "spec")
-    else:
+    base = pod_spec(doc)
+    if base is None:
         return
     for key in ("initContainers", "containers"):
         for i, item in enumerate(doc.get(*base, key, default=None) or []):
@@ -61,6 +67,15 @@ def pod_labels(doc: Document) -> dict[str, Any]:
     path = ("metadata", "labels") if doc.kind == "Pod" else ("spec", "template", "metadata", "labels")
     found = doc.get(*path, default=None)
     return found if isinstance(found, dict) else {}
+
+
+def selected(docs: list[Document], service: Document) -> list[Document]:
+    """The workloads (and Pods) among ``docs`` whose pods a Service's selector picks, in its namespace."""
+    selector = service.spec.get("selector")
+    if not isinstance(selector, dict) or not selector:
+        return []
+    return [doc for doc in docs if doc.kind in (*WORKLOADS, "Pod") and doc.namespace == service.namespace
+            and all(pod_labels(doc).get(key) == value for key, value in selector.items())]
 
 
 class Recognised(Importer):

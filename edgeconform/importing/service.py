@@ -215,11 +215,17 @@ def read(doc: Document, r: Reading, lbc: LbcConfig | None = None) -> ServiceLB:
         raise doc.fail("a load-balancer Service needs at least one port", "spec", "ports")
     out.ports.sort(key=lambda item: item[1])  # in port order, as the topology lists them
     if lb.get("proxy_protocol") and l7 and "proxy-protocol" in own:
-        raise doc.fail("proxy-protocol '*' with HTTP/HTTPS listeners (backend-protocol http/https): AWS documents the "
-                       "PROXY header for TCP and SSL listeners [CLB-PP][CLB-L]; what the Classic ELB sends on an HTTP "
-                       "back end is UNVERIFIED and not modelled -- drop the annotation (the client arrives in "
-                       "X-Forwarded-For) or make the listeners TCP/SSL (backend-protocol tcp)",
-                       *where("proxy-protocol"))
+        # the creating component applies the policy to HTTP back ends too; what the load balancer then sends there
+        # is a claim no AWS page confirms: stated in the topology (edgeconform list shows it), as the stand-in does
+        claim = model.l7_proxy_claim
+        if not claim:
+            raise doc.fail(f"proxy-protocol '*' with HTTP/HTTPS listeners: {model.article} sends no PROXY header "
+                           f"there {''.join(f'[{k}]' for k in model.cite('proxy'))}", *where("proxy-protocol"))
+        lb.setdefault("unverified", {})[load_balancers.L7_PROXY_CLAIM] = claim
+        r.cite("load_balancer.proxy_protocol", doc, "metadata", "annotations", PREFIX + "proxy-protocol",
+               keys=model.cite("l7_proxy"))
+        r.warn(f"{doc.describe()}: proxy-protocol '*' with HTTP/HTTPS listeners (backend-protocol {backend}): "
+               f"PROXY v1 on their back-end connections, UNVERIFIED ({claim})")
     for key in ("ssl-ports", "backend-protocol"):
         if key in own:
             r.annotation("load_balancer.listeners", doc, PREFIX + key, ("LBC-SA", "CPA"))

@@ -285,6 +285,19 @@ def test_sni_picks_the_host_certificate_and_anything_else_gets_the_default(build
     assert routed.status == 200 and routed.view.sni == APP  # routed by Host: no 421
 
 
+def test_a_hostname_longer_than_nginxs_default_bucket_is_served_as_the_controller_sizes_it(target):
+    """62 characters do not fit nginx's 64-byte server_names bucket; ingress-nginx sizes it from its hosts
+    [NGX-CTRL] (import made such a name up for a real edge: terraform-helm-release-ingress-nginx-internal-nlb)."""
+    long = "nginx-ingress-controller-ingress-nginx-controller.example.test"
+    edge = target.build(catalog.parse({**entry("ngx-long", NLB_LOCAL, {}, certificates=[long], etp="Local"),
+                                       "hostnames": [long]}))
+    try:
+        served = http_get(edge, "https", long, "/", source=edge.client_addresses[0])
+        assert served.status == 200 and served.view is not None, served.describe()
+    finally:
+        edge.close()
+
+
 def test_ssl_reject_handshake_and_ssl_protocols(build):
     edge = build("ngx-reject", NLB_LOCAL, {"ssl-reject-handshake": "true", "ssl-protocols": "TLSv1.3"}, etp="Local")
     client = edge.client_addresses[0]

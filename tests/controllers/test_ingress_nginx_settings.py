@@ -273,3 +273,14 @@ def test_a_failure_names_the_controller_its_version_and_the_settings_the_cell_re
     assert "  - use-forwarded-headers: true" in lines and "  - force-ssl-redirect: false (default)" in lines
     assert "  - proxy-read-timeout: 60 (default)" in _controller_lines(edge, expectation(t, "websocket", "ws"))
     assert NGINX.deciding(CATALOG["alb"], "client_ip")[0].startswith("(translated from the abstract block")
+
+
+@pytest.mark.parametrize("longest, bucket", [(20, 64), (46, 64), (47, 128), (62, 128), (110, 128), (111, 256)])
+def test_the_server_names_hash_is_sized_as_the_controller_sizes_it(longest, bucket):
+    """nginxHashBucketSize [NGX-CTRL]: the longest name plus two, aligned to 8 bytes, plus 16, up to a power of two;
+    the table at least config.go's 1024 [NGX-CFG], or the names' total length rounded up."""
+    from edgeconform.controllers.ingress_nginx.local import server_names_hash
+
+    assert server_names_hash(["a" * longest, "b.test"]) == {"bucket_size": bucket, "max_size": 1024}
+    assert server_names_hash(["x" * 100] * 30)["max_size"] == 4096
+

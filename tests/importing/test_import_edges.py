@@ -121,6 +121,49 @@ def test_an_nlb_passing_tls_through_to_the_application_lands_on_its_tls_port(tmp
     assert t.hostnames == ["shop.example.test"] and warned(result, "no hostname", "--hostname")
 
 
+def test_the_application_serves_the_tls_secrets_its_pods_mount(tmp_path):
+    """TLS passed through to the application: its certificates are the TLS Secrets its pods mount (in volume order,
+    each read from its certificate and cited); a Secret that holds no certificate, or is not among the inputs, is
+    none of them; their names stand in for the hostnames no object of an application names."""
+    import base64
+
+    import trustme
+
+    ca = trustme.CA()
+    issued = [ca.issue_cert(name).cert_chain_pems[0].bytes() for name in ("default.shop.test", "shop.example.com")]
+    secrets = "".join(f"""
+    ---
+    apiVersion: v1
+    kind: Secret
+    type: kubernetes.io/tls
+    metadata: {{name: tls-{i}, namespace: shop}}
+    data: {{tls.crt: {base64.b64encode(pem).decode()}, tls.key: eA==}}
+    """ for i, pem in enumerate(issued))
+    write(tmp_path, "svc.yaml", nlb({P + "type": "external", P + "nlb-target-type": "ip"},
+                                    ports="[{name: https, port: 443, targetPort: https}]"))
+    write(tmp_path, "app.yaml", APP.replace("spec: {containers:", "spec: {volumes: [{name: a, secret: {secretName: db}}, "
+                                            "{name: b, secret: {secretName: tls-0}}, {name: c, secret: {secretName: "
+                                            "gone}}, {name: d, secret: {secretName: tls-1}}], containers:") + """
+    ---
+    apiVersion: v1
+    kind: Secret
+    metadata: {name: db, namespace: shop}
+    stringData: {password: x}
+    """ + secrets)
+    result = importing.from_paths([tmp_path], output=tmp_path / "out.yaml")
+    t = result.topology
+    assert t.controller.kind == "none" and t.controller.certificates == ["default.shop.test", "shop.example.com"]
+    # each certificate at its Secret, and the pod volumes that mount them
+    assert result.entry["sources"]["controller.certificates"] == ["app.yaml:21", "app.yaml:8", "app.yaml:28"]
+    assert t.hostnames == ["default.shop.test", "shop.example.com"] and warned(result, "certificates' names are taken")
+    # TLS ended at the load balancer does not reach the application: its certificates are not the edge's
+    write(tmp_path, "svc.yaml", nlb({P + "type": "external", P + "nlb-target-type": "ip",
+                                     P + "ssl-cert": "arn:aws:acm:eu-west-1:111122223333:certificate/a"},
+                                    ports="[{name: https, port: 443, targetPort: 8080}]"))
+    result = importing.from_paths([tmp_path], output=tmp_path / "out.yaml")
+    assert result.topology.tls_terminates_at == "lb" and "certificates" not in result.entry["controller"]
+
+
 def test_an_lbc_gateway_whose_service_is_not_given_forwards_to_the_application(tmp_path):
     write(tmp_path, "gw.yaml", """
         apiVersion: gateway.networking.k8s.io/v1

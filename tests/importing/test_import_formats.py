@@ -15,7 +15,6 @@ from edgeconform import binaries, importing
 from edgeconform.cli import main
 from edgeconform.importing import formats
 from edgeconform.importing.formats import kustomize, placeholders, values
-from edgeconform.importing.formats.lines import where
 
 CORPUS = Path(__file__).resolve().parent / "real_world"
 P = "service.beta.kubernetes.io/aws-load-balancer-"
@@ -36,7 +35,7 @@ def one(docs, kind):
 
 
 def at(doc, *path):
-    file, line = where(doc, *path)
+    file, line = doc.where(*path)
     return f"{file.name}:{line}"
 
 
@@ -111,6 +110,30 @@ def test_an_unusable_placeholder_is_left_out_with_a_warning_and_the_import_goes_
     filled = importing.from_paths([folder / "deploy.yaml"], output=tmp_path / "t.yaml", hostnames=["a.example.test"],
                                   fills={"XXX.XXX.XXX/XX": "10.0.0.0/16"})
     assert filled.entry["controller"]["settings"]["proxy-real-ip-cidr"] == "10.0.0.0/16"
+
+
+def test_a_placeholder_the_catalogs_loader_refuses_is_left_out_at_its_line(tmp_path):
+    """A host that is a placeholder is no DNS name: the catalog's loader refuses it; the refusal names the manifest
+    line the field came from, so the host is left out (a made-up one, said) rather than the edge refused."""
+    path = write(tmp_path, "ing.yaml", """\
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata:
+          name: web
+          annotations: {alb.ingress.kubernetes.io/target-type: ip}
+        spec:
+          ingressClassName: alb
+          rules:
+          - host: "${TENANT}.${DOMAIN}"
+            http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}
+        """)
+    result = importing.from_paths([path], output=tmp_path / "t.yaml")
+    warnings = "\n".join(result.record["warnings"])
+    assert f"{path}:9: Ingress web: field spec.rules[0].host: '${{TENANT}}.${{DOMAIN}}' is a placeholder import " \
+           "cannot use here ('${TENANT}.${DOMAIN}' is not a DNS name" in warnings
+    assert result.entry["hostnames"] == ["web.example.test"] and "web.example.test is made up" in warnings
+    filled = importing.from_paths([path], output=tmp_path / "t.yaml", fills={"TENANT": "shop", "DOMAIN": "example.com"})
+    assert filled.entry["hostnames"] == ["shop.example.com"]
 
 
 def test_a_refusal_names_the_placeholders(tmp_path):
@@ -222,18 +245,21 @@ def test_lbc_values_render_its_arguments_ingress_class_and_service_webhook(tmp_p
     assert one(docs, "MutatingWebhookConfiguration").get("webhooks", 0, "name") == "mservice.elbv2.k8s.aws"
 
 
+EG_VALUES = """\
+    config:
+      envoyGateway:
+        envoyProxy:
+          provider:
+            type: Kubernetes
+            kubernetes:
+              envoyService:
+                annotations:
+                  service.beta.kubernetes.io/aws-load-balancer-type: external
+    """
+
+
 def test_envoy_gateway_values_give_the_default_envoy_proxy(tmp_path):
-    path = write(tmp_path, "eg.yaml", """\
-        config:
-          envoyGateway:
-            envoyProxy:
-              provider:
-                type: Kubernetes
-                kubernetes:
-                  envoyService:
-                    annotations:
-                      service.beta.kubernetes.io/aws-load-balancer-type: external
-        """)
+    path = write(tmp_path, "eg.yaml", EG_VALUES)
     proxy = one(formats.load([path]).documents, "EnvoyProxy")
     root = ("spec", "provider", "kubernetes", "envoyService", "annotations", P + "type")
     assert proxy.get(*root) == "external" and at(proxy, *root) == "eg.yaml:9"
@@ -412,10 +438,10 @@ def test_a_kustomize_overlay_is_rendered_and_each_key_cites_the_file_that_set_it
     loaded = formats.load([CORPUS / "eks-workshop-nlb-ip-mode-kustomize" / "ip-mode"])
     (svc,) = loaded.documents
     assert svc.annotations[P + "nlb-target-type"] == "ip"
-    assert where(svc, "metadata", "annotations", P + "nlb-target-type")[0].parent.name == "ip-mode"
+    assert svc.where("metadata", "annotations", P + "nlb-target-type")[0].parent.name == "ip-mode"
     assert at(svc, "metadata", "annotations", P + "nlb-target-type") == "nlb.yaml:7"
-    assert where(svc, "spec", "type")[0].parent.name == "nlb" and at(svc, "spec", "type") == "nlb.yaml:12"
-    assert where(svc, "metadata", "annotations", "service.beta.kubernetes.io/load-balancer-source-ranges")[0] \
+    assert svc.where("spec", "type")[0].parent.name == "nlb" and at(svc, "spec", "type") == "nlb.yaml:12"
+    assert svc.where("metadata", "annotations", "service.beta.kubernetes.io/load-balancer-source-ranges")[0] \
         .parent.name == "nlb"
     assert any("rendered by" in r for r in loaded.renderings)
 
@@ -470,7 +496,7 @@ def test_helm_template_is_preferred_for_a_chart_on_disk_and_agrees_with_the_valu
     assert "--default-ssl-policy=ELBSecurityPolicy-TLS13-1-2-2021-06" in args
     i = args.index("--default-ssl-policy=ELBSecurityPolicy-TLS13-1-2-2021-06")
     assert at(deploy, "spec", "template", "spec", "containers", 0, "args", i) == "values.yaml:2"
-    assert where(deploy, "spec")[0] == LBC_CHART / "templates" / "deployment.yaml"
+    assert deploy.where("spec")[0] == LBC_CHART / "templates" / "deployment.yaml"
     assert any("rendered by helm v4" in r for r in loaded.renderings)
     ours = one(formats.load([path]).documents, "Deployment").get("spec", "template", "spec", "containers", 0, "args")
     assert ours == [a for a in args if a.split("=")[0] in {o.split("=")[0] for o in ours}]
@@ -613,20 +639,81 @@ def test_envoy_gateways_chart_from_its_go_module_gives_the_same_envoy_proxy_as_i
     (chart / "values.yaml").write_text((chart / "values.tmpl.yaml").read_text()
                                        .replace("${GatewayImage}", "docker.io/envoyproxy/gateway:v1.9.1")
                                        .replace("${GatewayImagePullPolicy}", "IfNotPresent"))
-    path = write(tmp_path, "eg.yaml", """\
-        config:
-          envoyGateway:
-            envoyProxy:
-              provider:
-                type: Kubernetes
-                kubernetes:
-                  envoyService:
-                    annotations:
-                      service.beta.kubernetes.io/aws-load-balancer-type: external
-        """)
+    path = write(tmp_path, "eg.yaml", EG_VALUES)
     loaded = formats.load([chart, path])
     proxy = one(loaded.documents, "EnvoyProxy")
     root = ("spec", "provider", "kubernetes", "envoyService", "annotations", P + "type")
     assert proxy.get(*root) == "external" and at(proxy, *root) == "eg.yaml:9"
     assert proxy.spec == one(formats.load([path]).documents, "EnvoyProxy").spec
     assert any("rendered by helm v4" in r for r in loaded.renderings)
+
+
+# --- every file through the reading layer (edgeconform.untrusted) ----------------------------------------------------
+def test_a_kustomize_folders_files_are_checked_before_anything_reads_them(tmp_path, no_renderer):
+    """A FIFO among the files a kustomization lists would hang kustomize (and the listing): refused in one line by
+    the reading layer, naming it, before anything runs."""
+    write(tmp_path, "kustomization.yaml", "resources: [svc.yaml]\n")
+    os.mkfifo(tmp_path / "svc.yaml")
+    with pytest.raises(importing.ImportFailed) as caught:
+        formats.load([tmp_path / "kustomization.yaml"])
+    assert str(caught.value) == f"{tmp_path / 'svc.yaml'}: not a regular file (a FIFO, socket or device): give a file"
+
+
+def test_a_chart_whose_template_leads_out_of_it_is_refused_before_helm_runs(tmp_path):
+    secret = write(tmp_path, "secret.yaml", "token: do-not-read-me\n")
+    chart = tmp_path / "chart"
+    write(chart, "Chart.yaml", "apiVersion: v2\nname: mine\nversion: 1.0.0\n")
+    (chart / "templates").mkdir()
+    (chart / "templates" / "svc.yaml").symlink_to(secret)
+    with pytest.raises(importing.ImportFailed, match=r"templates/svc.yaml: a symlink that leads out of"):
+        formats.load([chart])
+
+
+def test_yaml_documents_count_across_every_file_of_one_import(tmp_path, monkeypatch):
+    """One budget for the command: three files of two documents each pass alone, not together."""
+    for name in ("a", "b", "c"):
+        write(tmp_path, f"{name}.yaml", f"--- {{kind: ConfigMap, metadata: {{name: {name}1}}}}\n"
+                                        f"--- {{kind: ConfigMap, metadata: {{name: {name}2}}}}\n")
+    monkeypatch.setenv("EDGECONFORM_LIMITS", "documents=5")
+    assert len(formats.load([tmp_path / "a.yaml"]).documents) == 2
+    with pytest.raises(importing.ImportFailed, match=r"c.yaml:2: more than 5 YAML documents in all"):
+        formats.load([tmp_path])
+
+
+def test_yaml_and_json_written_in_terraform_strings_are_held_to_the_limits(tmp_path):
+    bomb = 'a: &a [x, x, x, x, x, x, x, x, x, x]\\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\\n' \
+           'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\\n'
+    write(tmp_path, "main.tf", f'resource "kubernetes_manifest" "x" {{\n  manifest = yamldecode("{bomb}")\n}}\n')
+    with pytest.raises(importing.ImportFailed, match=r"main.tf:2: the YAML written here: YAML aliases expand to more than 10000 nodes"):
+        formats.load([tmp_path])
+    deep = "[" * 70 + "]" * 70
+    write(tmp_path, "main.tf", f'resource "kubernetes_manifest" "x" {{\n  manifest = jsondecode("{deep}")\n}}\n')
+    with pytest.raises(importing.ImportFailed, match=r"main.tf:2: the JSON written here: JSON nested more than 64 deep"):
+        formats.load([tmp_path])
+
+
+def test_terraform_reads_no_file_outside_the_folder_it_was_given(tmp_path):
+    """file() and templatefile() are held to the folder given, as a symlink is: what lies outside is not read (the
+    value is kept as written, a placeholder, and said)."""
+    write(tmp_path, "secret.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: secret}\n")
+    module = tmp_path / "infra"
+    write(module, "main.tf", 'resource "kubernetes_manifest" "x" {\n'
+                             '  manifest = yamldecode(file("${path.module}/../secret.yaml"))\n}\n')
+    loaded = formats.load([module])
+    assert not loaded.documents
+    assert any("is outside" in w and "the folder import was given: not read" in w for w in loaded.warnings)
+
+
+@pytest.mark.integration
+def test_a_renderers_output_is_read_as_a_file_is(tmp_path, monkeypatch):
+    """What helm template writes is held to the file size limit (and helm runs with it as its file size limit)."""
+    helm_or_skip()
+    chart = tmp_path / "chart"
+    write(chart, "Chart.yaml", "apiVersion: v2\nname: mine\nversion: 1.0.0\n")
+    write(chart, "templates/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\n"
+                                      "data: {x: '{{ repeat 4096 \"x\" }}'}\n")
+    assert one(formats.load([chart]).documents, "ConfigMap").name == "big"
+    monkeypatch.setenv("EDGECONFORM_LIMITS", "file_bytes=2048")
+    with pytest.raises(importing.ImportFailed) as caught:
+        formats.load([chart])
+    assert str(caught.value).startswith(f"{chart / 'Chart.yaml'}: what helm template wrote is larger than 0 MB")

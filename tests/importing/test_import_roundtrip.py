@@ -68,7 +68,12 @@ def as_run(t: Topology, controller: str) -> Topology:
     """``t`` as ``controller`` runs it: its block in the controller's own settings (what the cluster then holds)."""
     cls = controllers.controller_class(controller)
     if cls.fixed_trust:  # none: nothing between the load balancer and the application; the trust it fixes
-        return controllers.bind(t, controller)
+        # a listener landing on a port that only redirects (ingress-nginx's NLB-TLS split) lands on one more plain
+        # port of the application, which redirects nothing (controllers/none/limits.py): that is what it runs
+        listeners = [item.model_copy(update={"target": "http"}) if item.target == "redirect" else item
+                     for item in t.lb.listeners]
+        return controllers.bind(t.model_copy(update={"load_balancer": t.lb.model_copy(
+            update={"listeners": listeners})}), controller)
     if cls.settings_model is None:
         # Emissary has no settings of its own; its cleartext redirect is always 301 (the plug-in's REDIRECT_CODE,
         # which the plan cannot write otherwise), so that is what its manifests say.
@@ -118,6 +123,24 @@ def fields(t: Topology) -> dict[str, Any]:
     }
 
 
+def names_no_route_gives(got: dict[str, Any], want: dict[str, Any], result: importing.Imported,
+                         t: Topology, controller: str) -> None:
+    """Straight to the application behind an NLB or a Classic ELB (controller none), no object of the plan names
+    the hostnames: the application routes nothing by host, so no Ingress rule, route or controller setting holds
+    them. Import takes the certificates' names instead (the load balancer's, else the application's: the default
+    certificate's among them), or makes one up, and says so; that, not the catalog's hostnames, must come back."""
+    if controller != "none" or t.lb.model == "alb":
+        return
+    hostnames, _ = got.pop("hostnames"), want.pop("hostnames")
+    named = [c for c in [*want["certificates"], *(want["controller.certificates"] or [])] if not c.startswith("*")]
+    warnings = "\n".join(result.record["warnings"])
+    if named:
+        assert hostnames == list(dict.fromkeys(named)), (hostnames, named)
+        assert "no route names a hostname: the certificates' names are taken" in warnings, warnings
+    else:
+        assert len(hostnames) == 1 and f"{hostnames[0]} is made up" in warnings, (hostnames, warnings)
+
+
 def without_plan_gaps(t: Topology) -> Topology:
     lb = t.lb.model_copy(update={"ip_address_type": "ipv4", "mutual_tls": "off", "cloudfront": None,
                                  "unverified": {}, "privatelink_endpoint": None})
@@ -137,6 +160,7 @@ def test_plan_manifests_import_back_to_the_topology(name, controller, tmp_path):
     assert list(loaded) == [result.name]
     got = fields(loaded[result.name])
     want = fields(without_plan_gaps(as_run(original, controller)))
+    names_no_route_gives(got, want, result, original, controller)
     assert got == want, {key: (got[key], want[key]) for key in got if got[key] != want[key]}
 
 
@@ -162,6 +186,7 @@ def test_auto_mode_and_lbc_gateway_plan_manifests_import_back_to_the_topology(mo
     got, want = fields(result.topology), fields(without_plan_gaps(as_run(original, controller)))
     for key in GATEWAY_GAPS.get(name, ()) if mode == "lbc-gateway" else ():
         assert got.pop(key) != want.pop(key)  # (a gap that closes should leave this list)
+    names_no_route_gives(got, want, result, original, controller)
     assert got == want, {key: (got[key], want[key]) for key in got if got[key] != want[key]}
 
 

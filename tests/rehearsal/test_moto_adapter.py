@@ -21,12 +21,33 @@ def patched():
     moto_adapter.patch()
 
 
+@pytest.fixture(scope="module")
+def mocked(patched):
+    """One moto mock for the module, and one client per service (starting a mock and making clients cost a second a
+    test; the adapter patches moto's classes, which a backend reset keeps)."""
+    clients: dict[str, object] = {}
+
+    def client(service: str):
+        if service not in clients:
+            clients[service] = boto3.client(service, region_name=REGION)
+        return clients[service]
+
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("AWS_ACCESS_KEY_ID", "rehearsal")
+        env.setenv("AWS_SECRET_ACCESS_KEY", "rehearsal")
+        with moto.mock_aws():
+            yield client
+
+
 @pytest.fixture
-def aws(monkeypatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "rehearsal")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "rehearsal")
-    with moto.mock_aws():
-        yield lambda service: boto3.client(service, region_name=REGION)
+def aws(mocked):
+    """Each test starts with no load balancer, target group or certificate (those backends reset); EC2 keeps what
+    earlier tests made, and each test makes a VPC of its own."""
+    from moto.backends import get_backend
+
+    for service in ("elbv2", "acm"):
+        get_backend(service).reset()
+    return mocked
 
 
 def _network(aws):

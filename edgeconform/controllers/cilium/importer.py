@@ -9,7 +9,6 @@ from ...importing.recognised import Marks, Recognised
 
 class CiliumIngressImporter(Recognised):
     kind = "cilium"
-    title = "Cilium ingress / Gateway API"
     cluster_kinds = (("networking.k8s.io/v1", "IngressClass"),
                      ("gateway.networking.k8s.io/v1", "GatewayClass"))
     marks = Marks(

@@ -7,7 +7,6 @@ from ...importing.recognised import Marks, Recognised
 
 class ContourImporter(Recognised):
     kind = "contour"
-    title = "Contour"
     cluster_kinds = (("apps/v1", "Deployment"),
                      ("apps/v1", "DaemonSet"),
                      ("projectcontour.io/v1", "HTTPProxy"))

@@ -9,7 +9,6 @@ from ...importing.recognised import Marks, Recognised
 
 class HAProxyIngressImporter(Recognised):
     kind = "haproxy"
-    title = "HAProxy ingress controller"
     cluster_kinds = (("apps/v1", "Deployment"),
                      ("apps/v1", "DaemonSet"),
                      ("networking.k8s.io/v1", "IngressClass"))

@@ -11,7 +11,6 @@ from ...importing.recognised import Marks, Recognised, service_from
 
 class IstioGatewayImporter(Recognised):
     kind = "istio"
-    title = "Istio ingress gateway"
     cluster_kinds = (("apps/v1", "Deployment"),
                      ("gateway.networking.k8s.io/v1", "GatewayClass"),
                      ("networking.istio.io/v1", "Gateway"))

@@ -7,7 +7,6 @@ from ...importing.recognised import Marks, Recognised
 
 class KgatewayImporter(Recognised):
     kind = "kgateway"
-    title = "kgateway"
     cluster_kinds = (("apps/v1", "Deployment"),
                      ("gateway.networking.k8s.io/v1", "GatewayClass"))
     marks = Marks(

@@ -9,7 +9,6 @@ from ...importing.recognised import Marks, Recognised, service_from
 
 class NginxGatewayFabricImporter(Recognised):
     kind = "nginx-gateway-fabric"
-    title = "NGINX Gateway Fabric"
     cluster_kinds = (("apps/v1", "Deployment"),
                      ("gateway.networking.k8s.io/v1", "GatewayClass"),
                      ("gateway.nginx.org/v1alpha2", "NginxProxy"))

@@ -10,7 +10,9 @@
 
 ``load`` walks the paths given (a folder: its YAML, template, Terraform files, its Kustomize folders and charts) and
 returns the documents with what it said on the way: warnings, values keys no chart reads, the placeholders found.
-Plain manifests are read by edgeconform.importing.documents, untouched.
+Every file is read through the reading layer (edgeconform.untrusted): the folders walked, the files given, the
+trees a renderer reads (checked before it runs), what the renderer writes, and every YAML document against one
+budget for the whole command.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..documents import ImportFailed
+from ..documents import ImportFailed, read_files
+from .kustomize import NAMES as KUSTOMIZATION_NAMES
 from .reading import Context, Loaded, add_documents, drop_default_services, read_yaml, say_placeholders, summary
 
 __all__ = ["Loaded", "inputs", "load", "programs", "summary"]
@@ -34,14 +37,16 @@ def programs() -> dict:
 YAML_SUFFIXES = (".yaml", ".yml", ".json")
 TEMPLATE_SUFFIXES = (".tpl", ".tmpl", ".gotmpl", ".j2")
 TERRAFORM_SUFFIXES = (".tf", ".tfvars")
-KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+SUFFIXES = YAML_SUFFIXES + TEMPLATE_SUFFIXES + TERRAFORM_SUFFIXES
+KUSTOMIZATIONS = KUSTOMIZATION_NAMES
 
 
 def load(paths: Iterable[str | Path], *, fills: dict[str, str] | None = None) -> Loaded:
     """Every document of ``paths``, each input read by its kind."""
     from . import helm, kustomize, terraform
 
-    ctx = Context(dict(fills or {}))
+    paths = [Path(p) for p in paths]
+    ctx = Context(dict(fills or {}), roots=[(p if p.is_dir() else p.parent).resolve() for p in paths])
     for kind, target, extra in inputs(paths):
         if kind == "kustomize":
             add_documents(ctx, kustomize.render(target, ctx))
@@ -63,82 +68,63 @@ def load(paths: Iterable[str | Path], *, fills: dict[str, str] | None = None) ->
 
 def inputs(paths: Iterable[str | Path]) -> list[tuple[str, Path, Any]]:
     """(kind, path, extra) of every input: "yaml" files, "kustomize" folders, "chart" folders (extra: the values
-    files given with them), "terraform" modules (extra: the .tf files to read resources from)."""
+    files given with them), "terraform" modules (extra: the .tf files to read resources from). Folders are walked by
+    the reading layer (edgeconform.untrusted.files: its limits on files and bytes, symlinks that stay inside,
+    regular files only, names starting with a dot left out), and so is every file given."""
+    given = [Path(p) for p in paths]
+    found = read_files(given, SUFFIXES, names=KUSTOMIZATIONS)
     out: list[tuple[str, Path, Any]] = []
     given_values: list[Path] = []
     charts: list[Path] = []
-    for given in paths:
-        path = Path(given)
+    for path in given:
         if path.is_dir():
-            if (path / "Chart.yaml").is_file():
+            mine = [f for f in found if path in f.parents]
+            if path / "Chart.yaml" in mine:
                 charts.append(path)
-                continue
-            if _kustomization(path):
+            elif any(path / name in mine for name in KUSTOMIZATIONS):
                 out.append(("kustomize", path, None))
-                continue
-            found = _walk(path)
-            if not found:
-                raise ImportFailed(f"no {', '.join(YAML_SUFFIXES + TEMPLATE_SUFFIXES + TERRAFORM_SUFFIXES)} files, "
-                                   "Kustomize folders or Helm charts in this folder", file=str(path))
-            out += found
-        elif path.is_file():
-            if path.name in KUSTOMIZATIONS:
-                out.append(("kustomize", path.parent, None))
-            elif path.suffix in TERRAFORM_SUFFIXES:
-                out.append(("terraform", path.parent, [path]))
             else:
-                out.append(("yaml", path, None))
-                given_values.append(path)
+                out += _walk(path, mine)
+        elif path.name in KUSTOMIZATIONS:
+            out.append(("kustomize", path.parent, None))
+        elif path.suffix in TERRAFORM_SUFFIXES:
+            out.append(("terraform", path.parent, [path]))
         else:
-            raise ImportFailed("no such file or folder", file=str(path))
+            out.append(("yaml", path, None))
+            given_values.append(path)
     for chart in charts:  # a chart given with values files: those are its values (helm template -f ...)
         out = [item for item in out if item[1] not in given_values]
         out.append(("chart", chart, given_values))
     return _merge_terraform(out)
 
 
-def _kustomization(folder: Path) -> Path | None:
-    return next((folder / name for name in KUSTOMIZATIONS if (folder / name).is_file()), None)
-
-
-def _walk(folder: Path) -> list[tuple[str, Path, Any]]:
-    """A folder's inputs: its Kustomize folders that no other of them builds on (the overlays), its charts, its
-    Terraform modules, and its other YAML and template files, in name order."""
-    every = sorted(p for p in folder.rglob("*") if not _hidden(p, folder))
-    kustomized = sorted({p.parent for p in every if p.name in KUSTOMIZATIONS and p.is_file()})
-    charts = sorted({p.parent for p in every if p.name == "Chart.yaml" and p.is_file()})
+def _walk(folder: Path, every: list[Path]) -> list[tuple[str, Path, Any]]:
+    """A folder's inputs (``every``: its files the reading layer found): its Kustomize folders that no other of
+    them builds on (the overlays), its charts, its Terraform modules, and its other YAML and template files, in
+    name order."""
     from .kustomize import referenced
+    from .terraform import files_read
 
+    kustomized = sorted({p.parent for p in every if p.name in KUSTOMIZATIONS})
+    charts = sorted({p.parent for p in every if p.name == "Chart.yaml"})
     bases = {base for k in kustomized for base in referenced(k)}
-    out: list[tuple[str, Path, Any]] = [("kustomize", k, None) for k in kustomized if k not in bases]
+    out: list[tuple[str, Path, Any]] = [("kustomize", k, None) for k in kustomized if k.resolve() not in bases]
     out += [("chart", c, []) for c in charts]
     inside = kustomized + charts
     tf: dict[Path, list[Path]] = {}
-    for path in (p for p in every if p.is_file()):
-        if any(path.is_relative_to(k) for k in inside):
+    for path in every:
+        if any(k in path.parents for k in inside):
             continue
-        name = path.name
         if path.suffix in TERRAFORM_SUFFIXES:
             tf.setdefault(path.parent, []).append(path)
-        elif path.suffix in YAML_SUFFIXES or any(name.endswith(s) for s in TEMPLATE_SUFFIXES):
-            if _read_by_terraform(path, folder):
-                continue
+    read_by_terraform = {read for module in tf for read in files_read(module)}
+    for path in every:
+        if any(k in path.parents for k in inside) or path.suffix in TERRAFORM_SUFFIXES:
+            continue
+        if path.resolve() not in read_by_terraform:  # a template or values file a module reads: read there
             out.append(("yaml", path, None))
     out += [("terraform", module, files) for module, files in tf.items()]
     return out
-
-
-def _hidden(path: Path, folder: Path) -> bool:
-    """Under a folder whose name starts with a dot (.git, .terraform's downloaded modules): not the user's edge."""
-    return any(part.startswith(".") for part in path.relative_to(folder).parts)
-
-
-def _read_by_terraform(path: Path, folder: Path) -> bool:
-    """A template or values file a Terraform module beside it reads (file(), templatefile()): read there."""
-    from .terraform import files_read
-
-    return any(path.resolve() in files_read(module) for module in {p.parent for p in folder.rglob("*.tf")
-                                                                   if not _hidden(p, folder)})
 
 
 def _merge_terraform(items: list[tuple[str, Path, Any]]) -> list[tuple[str, Path, Any]]:

@@ -10,16 +10,16 @@ value is one of the values given at that value's file and line.
 from __future__ import annotations
 
 import os
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ... import binaries
-from ..documents import Document, ImportFailed, Path_, load_text
-from .lines import where
+from ... import binaries, untrusted
+from ..documents import Document, ImportFailed, Path_, load_text, nodes, refused
+from .programs import run
+from .reading import checked_tree, note_placeholders, note_rendered, read_yaml
 
 PROGRAM = binaries.Program("helm", "EDGECONFORM_HELM", ("version", "--short"), r"^(v\d+\.\d+\.\d+\S*)",
                            go_module="helm.sh/helm/v4")
@@ -42,14 +42,22 @@ def local_chart(chart: str, repository: Any, folder: Path) -> Path | None:
     return next((c.resolve() for c in candidates if (c / "Chart.yaml").is_file()), None)
 
 
+def chart_name(folder: Path) -> str:
+    """The chart's name, as its Chart.yaml says (read as any input is: edgeconform.untrusted)."""
+    try:
+        parsed = untrusted.yaml_document(folder / "Chart.yaml")
+    except untrusted.Refused as exc:
+        raise refused(exc) from None
+    meta = parsed.data if parsed is not None and isinstance(parsed.data, dict) else {}
+    return str(meta.get("name") or folder.name)
+
+
 def render_chart(folder: Path, values_files: list[Path], ctx: Any) -> list[Document]:
     """A chart folder given as an input, with the values files given beside it."""
-    from .reading import _found, note_rendered, read_yaml
     from . import values as chart_values
 
     layers = [doc for path in values_files for doc in read_yaml(path, ctx) if isinstance(doc.data, dict)]
-    meta = yaml.safe_load((folder / "Chart.yaml").read_text()) or {}
-    name = str(meta.get("name") or folder.name)
+    name = chart_name(folder)
     if available():
         return render_release(folder.resolve(), name, "default", layers, ctx, where=str(folder))
     key = chart_values.chart_named(name)
@@ -58,7 +66,7 @@ def render_chart(folder: Path, values_files: list[Path], ctx: Any) -> list[Docum
                            "on the PATH), or give its `helm template` output", file=str(folder / "Chart.yaml"))
     values = chart_values.merged(layers) if layers else Document(folder / "Chart.yaml", {}, {}, 1)
     for layer in layers:
-        _found(ctx, layer, record=False)
+        note_placeholders(ctx, layer, record=False)
     rendered = chart_values.render(key, values, release=name)
     ctx.loaded.warn(f"{folder}: helm is not on the PATH: the chart's values are read by edgeconform's renderer of "
                     f"the {key} chart instead of helm template")
@@ -68,13 +76,13 @@ def render_chart(folder: Path, values_files: list[Path], ctx: Any) -> list[Docum
 
 def render_release(chart: Path, release: str, namespace: str, layers: list[Document], ctx: Any,
                    where: str) -> list[Document]:
-    """``helm template RELEASE CHART --namespace NS -f layer...``: the objects, cited at their templates and values."""
-    from .reading import _found
-
+    """``helm template RELEASE CHART --namespace NS -f layer...``: the objects, cited at their templates and values.
+    Every file of the chart is checked by the reading layer before helm reads it."""
+    checked_tree([chart])
     helm = binaries.find(PROGRAM)
     version = binaries.version(PROGRAM)
     for layer in layers:
-        _found(ctx, layer, record=False)
+        note_placeholders(ctx, layer, record=False)
     with tempfile.TemporaryDirectory(prefix="edgeconform-helm-") as scratch:
         args = [helm, "template", release, str(chart), "--namespace", namespace]
         for i, layer in enumerate(layers):
@@ -83,23 +91,16 @@ def render_release(chart: Path, release: str, namespace: str, layers: list[Docum
             args += ["-f", str(path)]
         home = {"HELM_CACHE_HOME": f"{scratch}/cache", "HELM_CONFIG_HOME": f"{scratch}/config",
                 "HELM_DATA_HOME": f"{scratch}/data"}
-        try:
-            done = subprocess.run(args, capture_output=True, text=True, timeout=TIMEOUT, cwd=scratch,
-                                  env={**os.environ, **home})
-        except subprocess.TimeoutExpired:
-            raise ImportFailed(f"helm template did not finish within {TIMEOUT:g} s", file=str(chart)) from None
-        except OSError as exc:
-            raise ImportFailed(f"{helm} cannot run ({exc.strerror})", file=str(chart)) from None
-    if done.returncode != 0:
-        said = (done.stderr.strip().splitlines() or ["(no message)"])[-1]
-        raise ImportFailed(f"helm template cannot render this chart: {said}", file=str(chart / "Chart.yaml"))
+        text = run(args, program="helm template", source=chart / "Chart.yaml", cwd=Path(scratch), timeout=TIMEOUT,
+                   what="cannot render this chart", env={**os.environ, **home})
     ctx.loaded.renderings.append(f"{where}: rendered by helm {version} (helm template {release} {chart})")
     ctx.loaded.warn(f"{where}: the chart {chart.name} is on disk and helm {version} is here: rendered by helm "
                     "template (preferred over edgeconform's reading of the values)")
     out = []
-    for doc in load_text(chart / "Chart.yaml", done.stdout):
-        out.append(_cite(doc, chart, done.stdout, layers))
-        out += [_cite(proxy, chart, done.stdout, layers, template=out[-1].file) for proxy in _envoy_proxy(out[-1])]
+    for doc in load_text(chart / "Chart.yaml", text, ctx.budget):
+        out.append(_cite(doc, chart, text, layers))
+        out += [_cite(proxy, chart, text, layers, template=out[-1].file)
+                for proxy in _envoy_proxy(out[-1], ctx.budget)]
     ctx.rendered.update(id(doc) for doc in out)
     return out
 
@@ -121,24 +122,16 @@ def _cite(doc: Document, chart: Path, text: str, layers: list[Document], templat
     lines: dict[Path_, int] = {}
     files: dict[Path_, Path] = {}
 
-    def walk(node: Any, path: Path_) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                walk(value, path + (key,))
-        elif isinstance(node, list):
-            for i, value in enumerate(node):
-                walk(value, path + (i,))
-        elif path:
-            text = str(node)
-            candidates = given.get(text, []) or given.get(text.partition("=")[2], []) if text.startswith("--") else \
-                given.get(text, [])
-            named = [c for c in candidates if c[0][-1] == path[-1]] or candidates
-            if named:
-                vpath, layer = named[-1]
-                file, line = where(layer, *vpath)
-                lines[path], files[path] = line, file
-
-    walk(doc.data, ())
+    for path, node in nodes(doc.data):
+        if not path or isinstance(node, (dict, list)):
+            continue
+        text = str(node)
+        candidates = given.get(text, []) or given.get(text.partition("=")[2], []) if text.startswith("--") else \
+            given.get(text, [])
+        named = [c for c in candidates if c[0][-1] == path[-1]] or candidates
+        if named:
+            vpath, layer = named[-1]
+            files[path], lines[path] = layer.where(*vpath)
     return Document(template, doc.data, lines, 1, files=files)
 
 
@@ -154,12 +147,18 @@ def _source(text: str, start: int) -> str | None:
     return None
 
 
-def _envoy_proxy(doc: Document) -> list[Document]:
+def _envoy_proxy(doc: Document, budget: untrusted.Budget) -> list[Document]:
     """Envoy Gateway's chart writes its configuration into a ConfigMap: the default EnvoyProxy in it as the object
-    (values.py renders the same from the values)."""
+    (values.py renders the same from the values). The configuration is YAML in a string the values wrote: read
+    within the command's budget."""
     if doc.kind != "ConfigMap" or doc.name != "envoy-gateway-config":
         return []
-    config = yaml.safe_load((doc.data.get("data") or {}).get("envoy-gateway.yaml") or "") or {}
+    text = (doc.data.get("data") or {}).get("envoy-gateway.yaml") if isinstance(doc.data.get("data"), dict) else None
+    try:
+        parsed = untrusted.yaml_documents(doc.file, text, budget) if isinstance(text, str) else []
+    except untrusted.Refused as exc:
+        raise refused(exc) from None
+    config = parsed[0].data if parsed else {}
     proxy = config.get("envoyProxy") if isinstance(config, dict) else None
     if not isinstance(proxy, dict):
         return []

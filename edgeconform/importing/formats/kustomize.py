@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ... import binaries
-from ..documents import Document, ImportFailed, Path_, _read, load_text
+from ... import binaries, untrusted
+from ..documents import Document, ImportFailed, Path_, load_text, nodes, read_text, refused
 from . import placeholders as ph
+from .programs import run
+from .reading import checked_tree, read_yaml
 
 PROGRAM = binaries.Program("kustomize", "EDGECONFORM_KUSTOMIZE", ("version",), r"^(v?\d+\.\d+\.\d+\S*)",
                            go_module="sigs.k8s.io/kustomize/kustomize/v5")
@@ -38,15 +37,15 @@ def kustomization(folder: Path) -> Path | None:
 
 @cache
 def _spec(folder: Path) -> dict[str, Any]:
+    """The kustomization of ``folder``, read through the reading layer (it is the user's file like any other)."""
     path = kustomization(folder)
     if path is None:
         return {}
     try:
-        data = yaml.safe_load(_read(path))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ImportFailed(f"not valid YAML: {getattr(exc, 'problem', None) or exc}", file=str(path),
-                           line=mark.line + 1 if mark else None) from None
+        parsed = untrusted.yaml_document(path)
+    except untrusted.Refused as exc:
+        raise refused(exc) from None
+    data = parsed.data if parsed is not None else None
     return data if isinstance(data, dict) else {}
 
 
@@ -97,8 +96,11 @@ def render(folder: Path, ctx: Any) -> list[Document]:
     main = kustomization(folder)
     assert main is not None
     _check(folder)
-    sources = _sources(folder, ctx)
-    if not needs_renderer(folder):  # kustomize would output exactly these objects (in its own order)
+    tree = _tree(folder)
+    files = checked_tree(tree)  # what kustomize (or the listing below) reads, before anything reads it
+    renders = needs_renderer(folder)
+    sources = _sources(folder, ctx, quiet=renders)
+    if not renders:  # kustomize would output exactly these objects (in its own order)
         ctx.loaded.renderings.append(f"{main}: a kustomization that only lists resources: read as listed")
         ctx.loaded.warn(f"{main}: a Kustomize folder that only lists resources: they are read as listed (what "
                         "kustomize renders)")
@@ -109,8 +111,8 @@ def render(folder: Path, ctx: Any) -> list[Document]:
         raise ImportFailed(f"a Kustomize folder with {', '.join(keys)}: rendering it needs kustomize or kubectl "
                            "(`tools/build kustomize` builds kustomize; or put kubectl on the PATH, or give "
                            "`kubectl kustomize` output)", file=str(main))
-    text, program = _run(command, folder, ctx)
-    rendered = load_text(main, text)
+    text, program = _run(command, folder, ctx, tree, files)
+    rendered = load_text(main, text, ctx.budget)
     ctx.loaded.renderings.append(f"{main}: rendered by {program}")
     ctx.loaded.warn(f"{main.parent}: a Kustomize folder, rendered by {program}; each object is cited at the file "
                     "and line it came from")
@@ -125,37 +127,29 @@ def render(folder: Path, ctx: Any) -> list[Document]:
     return out
 
 
-def _run(command: list[str], folder: Path, ctx: Any) -> tuple[str, str]:
-    """The rendered text, and the program as the record names it. With --set fills, the tree kustomize reads is
-    copied into a temporary folder (removed after) with the placeholders filled, as envsubst would before apply."""
+def _run(command: list[str], folder: Path, ctx: Any, tree: list[Path], files: list[Path]) -> tuple[str, str]:
+    """The rendered text, and the program as the record names it. With --set fills, the files of the folders
+    kustomize reads are copied into a temporary folder (removed after) with the placeholders filled, as envsubst
+    would before apply."""
     name = "kustomize" if command[1] == "build" else "kubectl kustomize"
     version = _version(command)
     program = f"{name} {version}".strip()
-    root = _root(folder)
+    root = Path(os.path.commonpath([str(p) for p in tree]))
     with tempfile.TemporaryDirectory(prefix="edgeconform-kustomize-") as scratch:
         target = folder
         if ctx.fills:
             copy = Path(scratch) / "tree"
-            shutil.copytree(root, copy, symlinks=True)
-            for path in copy.rglob("*"):
-                if path.is_file() and path.suffix in (".yaml", ".yml", ".json"):
-                    text = path.read_text(encoding="utf-8", errors="replace")
-                    filled = ph.fill(text, ctx.fills, ctx.used)
-                    if filled != text:
-                        path.write_text(filled)
+            for path in files:
+                inside = copy / path.relative_to(root)
+                inside.parent.mkdir(parents=True, exist_ok=True)
+                if path.suffix in (".yaml", ".yml", ".json"):
+                    inside.write_text(ph.fill(read_text(path), ctx.fills, ctx.used))
+                else:
+                    shutil.copyfile(path, inside)
             target = copy / folder.relative_to(root)
-        try:
-            done = subprocess.run([*command, str(target)], capture_output=True, text=True, timeout=TIMEOUT,
-                                  cwd=target)
-        except subprocess.TimeoutExpired:
-            raise ImportFailed(f"{program} did not finish within {TIMEOUT:g} s", file=str(kustomization(folder))) \
-                from None
-        except OSError as exc:
-            raise ImportFailed(f"{command[0]} cannot run ({exc.strerror})", file=str(kustomization(folder))) from None
-    if done.returncode != 0:
-        said = (done.stderr.strip().splitlines() or ["(no message)"])[-1].replace(str(target), str(folder))
-        raise ImportFailed(f"{program} cannot render this folder: {said}", file=str(kustomization(folder)))
-    return done.stdout, program
+        text = run([*command, str(target)], program=program, source=kustomization(folder) or folder, cwd=target,
+                   timeout=TIMEOUT, what="cannot render this folder", hide=(str(target), str(folder)))
+    return text, program
 
 
 def _version(command: list[str]) -> str:
@@ -169,8 +163,9 @@ def _version(command: list[str]) -> str:
         return ""
 
 
-def _root(folder: Path) -> Path:
-    """The common folder of this kustomization and everything it builds on (what a copy must hold)."""
+def _tree(folder: Path) -> list[Path]:
+    """This kustomization's folder and every folder it builds on, resolved: what kustomize reads (its load
+    restrictor keeps each kustomization to files inside its own folder)."""
     seen = {folder}
     todo = [folder]
     while todo:
@@ -178,7 +173,7 @@ def _root(folder: Path) -> Path:
             if base not in seen:
                 seen.add(base)
                 todo.append(base)
-    return Path(os.path.commonpath([str(p) for p in seen]))
+    return sorted(seen)
 
 
 def needs_renderer(folder: Path) -> bool:
@@ -187,33 +182,34 @@ def needs_renderer(folder: Path) -> bool:
     return not set(_spec(folder)) <= PLAIN or any(needs_renderer(base) for base in referenced(folder))
 
 
-def _sources(folder: Path, ctx: Any) -> list[tuple[Document, str]]:
-    """Every document the kustomization reads, as ("resource" | "patch"), in the order kustomize applies them."""
-    from .reading import read_yaml
-
+def _sources(folder: Path, ctx: Any, *, quiet: bool) -> list[tuple[Document, str]]:
+    """Every document the kustomization reads, as ("resource" | "patch"), in the order kustomize applies them.
+    ``quiet``: read for their lines only, where kustomize renders them (it says what is wrong with one, if anything);
+    otherwise they are the output, and a file import cannot read is refused."""
     out: list[tuple[Document, str]] = []
     spec = _spec(folder)
     for key in ("resources", "bases", "components"):
         for item in spec.get(key) or []:
             target = (folder / str(item)).resolve()
             if target.is_dir() and kustomization(target):
-                out += _sources(target, ctx)
+                out += _sources(target, ctx, quiet=quiet)
             elif target.is_file():
-                out += [(doc, "resource") for doc in _quiet(read_yaml, target, ctx)]
+                out += [(doc, "resource") for doc in _read(target, ctx, quiet)]
     patches = list(spec.get("patchesStrategicMerge") or []) + [
         p.get("path") if isinstance(p, dict) else p for p in spec.get("patches") or []]
     for item in patches:
         if isinstance(item, str) and (folder / item).is_file():
-            out += [(doc, "patch") for doc in _quiet(read_yaml, (folder / item).resolve(), ctx)]
+            out += [(doc, "patch") for doc in _read((folder / item).resolve(), ctx, quiet)]
     return out
 
 
-def _quiet(read: Any, path: Path, ctx: Any) -> list[Document]:
-    """A file kustomize reads, for its lines only (kustomize says what is wrong with it, if anything)."""
+def _read(path: Path, ctx: Any, quiet: bool) -> list[Document]:
     try:
-        return read(path, ctx)
+        return read_yaml(path, ctx)
     except ImportFailed:
-        return []
+        if quiet:
+            return []
+        raise
 
 
 def _trace(doc: Document, sources: list[tuple[Document, str]]) -> Document | None:
@@ -228,23 +224,16 @@ def _trace(doc: Document, sources: list[tuple[Document, str]]) -> Document | Non
     lines: dict[Path_, int] = {}
     files: dict[Path_, Path] = {}
 
-    def walk(node: Any, path: Path_) -> None:
-        if path:
-            for patch in reversed(patches):
-                if path in patch.lines and _equal(patch.get(*path), node):
-                    lines[path], files[path] = patch.lines[path], patch.file
-                    break
-            else:
-                if path in base.lines:
-                    lines[path], files[path] = base.lines[path], base.file
-        if isinstance(node, dict):
-            for key, value in node.items():
-                walk(value, path + (key,))
-        elif isinstance(node, list):
-            for i, value in enumerate(node):
-                walk(value, path + (i,))
-
-    walk(doc.data, ())
+    for path, node in nodes(doc.data):
+        if not path:
+            continue
+        for patch in reversed(patches):
+            if path in patch.lines and _equal(patch.get(*path), node):
+                lines[path], files[path] = patch.lines[path], patch.file
+                break
+        else:
+            if path in base.lines:
+                lines[path], files[path] = base.lines[path], base.file
     return Document(base.file, doc.data, lines, base.start, files=files)
 
 

@@ -158,31 +158,22 @@ def restore_lines(lines: dict[tuple, int], marks: list[str]) -> dict[tuple, int]
 def find(doc: Any, weak: bool = True) -> list[Placeholder]:
     """Every placeholder in a document's strings (keys and values), with its file, line, object and field;
     ``weak``: ${X} and $X too (a shell's or a script's syntax in objects import does not read)."""
-    from ..documents import _dotted
-    from .lines import where
+    from ..documents import _dotted, nodes
 
     out: list[Placeholder] = []
 
-    def walk(node: Any, path: tuple) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if isinstance(key, str):
-                    seen(key, path + (key,))
-                walk(value, path + (key,))
-        elif isinstance(node, list):
-            for i, value in enumerate(node):
-                walk(value, path + (i,))
-        elif isinstance(node, str):
-            seen(node, path)
-
     def seen(text: str, path: tuple) -> None:
         for whole, name in tokens(text, weak):
-            file, line = where(doc, *path)
+            file, line = doc.where(*path)
             what = doc.describe() if doc.kind else "values"
             place = f"{what}: field {_dotted(path)}" if path else what
             out.append(Placeholder(whole, name, file, line, place, text, path=path))
 
-    walk(doc.data, ())
+    for path, node in nodes(doc.data):
+        if path and isinstance(path[-1], str):  # a mapping's key (a list's items are numbered)
+            seen(path[-1], path)
+        if isinstance(node, str):
+            seen(node, path)
     return out
 
 

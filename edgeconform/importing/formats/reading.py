@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..documents import Document, ImportFailed, Path_, _dotted, _read, load_text
+from ... import untrusted
+from ..documents import Document, ImportFailed, Path_, _dotted, load_text, read_files, read_text
 from . import placeholders as ph
 from . import values as chart_values
-from .lines import where
 
 
 @dataclass
@@ -34,10 +34,13 @@ class Loaded:
 
 @dataclass
 class Context:
-    """What every reader shares: the ``--set`` fills (and which were used)."""
+    """What every reader shares: the ``--set`` fills (and which were used), and the reading layer's budget of YAML
+    documents and nodes for the whole command (every file, rendering and annotation it reads counts)."""
 
     fills: dict[str, str]
     used: set[str] = field(default_factory=set)
+    budget: untrusted.Budget = field(default_factory=untrusted.Budget)
+    roots: list[Path] = field(default_factory=list)  # the folders given (a file given: its folder), resolved
     loaded: Loaded = field(default_factory=Loaded)
     rendered: set[int] = field(default_factory=set)  # documents a chart rendered (never values to render again)
     defaulted: list[tuple[Document, str]] = field(default_factory=list)  # (a chart's default Service, its chart)
@@ -48,14 +51,14 @@ def add_documents(ctx: Context, docs: list[Document]) -> None:
     for doc in docs:
         key = chart_values.recognise(doc.data) if not doc.kind and id(doc) not in ctx.rendered else None
         if key is not None:
-            _found(ctx, doc, record=False)  # named where the values say it, left out where rendered
+            note_placeholders(ctx, doc, record=False)  # named where the values say it, left out where rendered
             rendered = chart_values.render(key, doc)
             note_rendered(ctx, rendered, f"{doc.file.name}")
             for item in rendered.documents:
-                _found(ctx, item, name=False)
+                note_placeholders(ctx, item, name=False)
             ctx.loaded.documents += rendered.documents
             continue
-        _found(ctx, doc, name=bool(doc.kind))  # a document of no kind is no object: nobody reads it
+        note_placeholders(ctx, doc, name=bool(doc.kind))  # a document of no kind is no object: nobody reads it
         ctx.loaded.documents.append(doc)
         ctx.loaded.documents += annotated(doc, ctx)
 
@@ -70,9 +73,9 @@ def annotated(doc: Document, ctx: Context) -> list[Document]:
     text = doc.annotations.get(EMISSARY_ANNOTATION)
     if not isinstance(text, str):
         return []
-    key_file, key_line = where(doc, "metadata", "annotations", EMISSARY_ANNOTATION)
+    key_file, key_line = doc.where("metadata", "annotations", EMISSARY_ANNOTATION)
     try:
-        inner = load_text(key_file, text)
+        inner = load_text(key_file, text, ctx.budget)
     except ImportFailed as exc:
         raise doc.fail(f"its Emissary configuration is not valid YAML ({str(exc).rsplit(': ', 1)[-1]})",
                        "metadata", "annotations", EMISSARY_ANNOTATION) from None
@@ -90,7 +93,7 @@ def annotated(doc: Document, ctx: Context) -> list[Document]:
         made = Document(key_file, obj, lines, item.start + key_line, files={})
         ctx.loaded.warn(f"{key_file}:{key_line}: {doc.describe()}'s {EMISSARY_ANNOTATION} annotation holds Emissary's "
                         f"{item.data['kind']} {name}: read as that object [EMS-MOD]")
-        _found(ctx, made, name=False)
+        note_placeholders(ctx, made, name=False)
         out.append(made)
     return out
 
@@ -106,7 +109,7 @@ def note_rendered(ctx: Context, rendered: chart_values.Rendered, what: str) -> N
     for message in rendered.warnings:
         ctx.loaded.warn(message)
     for path, value in rendered.unused:
-        file, line = where(rendered.values, *path)
+        file, line = rendered.values.where(*path)
         ctx.loaded.unused.append({"file": file, "line": line, "object": f"Helm values ({rendered.chart} chart)",
                                   "key": _dotted(path), "value": value})
 
@@ -120,7 +123,7 @@ EDGE_GROUPS = ("getambassador.io/", "traefik.io/", "traefik.containo.us/", "gate
                "gateway.networking.k8s.io/", "elbv2.k8s.aws/", "gateway.k8s.aws/", "eks.amazonaws.com/")
 
 
-def _found(ctx: Context, doc: Document, *, name: bool = True, record: bool = True) -> None:
+def note_placeholders(ctx: Context, doc: Document, *, name: bool = True, record: bool = True) -> None:
     """The placeholders of a document: named (warnings), and recorded where they are (to leave an unusable one
     out)."""
     weak = not doc.kind or doc.kind in EDGE_KINDS or doc.api_version.startswith(EDGE_GROUPS)
@@ -135,14 +138,14 @@ def read_yaml(path: Path, ctx: Context, text: str | None = None, *, line_offset:
               shown: Path | None = None) -> list[Document]:
     """A YAML (or YAML template) file's documents, its placeholders filled (--set) or made parseable; ``text`` and
     ``line_offset``: YAML held inside another file (a Terraform heredoc) at that line; ``shown``: the file to cite."""
-    raw = _read(path) if text is None else text
+    raw = read_text(path) if text is None else text
     filled = ph.fill(raw, ctx.fills, ctx.used)
     prepared = ph.prepare(shown or path, filled)
     for action in prepared.actions:
         ctx.loaded.placeholders.append(ph.Placeholder(action.text, action.name, action.file,
                                                       action.line + line_offset, action=True))
     try:
-        docs = load_text(shown or path, prepared.text)
+        docs = load_text(shown or path, prepared.text, ctx.budget)
     except ImportFailed as exc:
         if not line_offset or exc.line is None:
             raise
@@ -189,6 +192,13 @@ def summary(loaded: Loaded) -> str:
         return ""
     shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
     return f"the inputs hold template placeholders to fill with --set KEY=VALUE: {shown}"
+
+
+def checked_tree(folders: list[Path]) -> list[Path]:
+    """Every file of the folders a renderer will read (a chart, a kustomization and the folders it builds on),
+    checked by the reading layer before the renderer runs: within its limits, regular files only (a FIFO or a
+    device would hang it), no symlink leading out of its folder."""
+    return read_files(folders, None)
 
 
 def _load_balancer(doc: Document) -> bool:

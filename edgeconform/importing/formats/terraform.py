@@ -25,7 +25,8 @@ from typing import Any
 
 import yaml
 
-from ..documents import Document, ImportFailed, Path_, _read
+from ... import untrusted
+from ..documents import Document, ImportFailed, Path_, read_files, read_text
 
 READ = ("kubernetes_manifest", "kubernetes_service", "kubernetes_service_v1", "kubernetes_ingress",
         "kubernetes_ingress_v1", "kubernetes_config_map", "kubernetes_config_map_v1", "helm_release")
@@ -82,10 +83,12 @@ class Block:
 
 @dataclass
 class Module:
-    """One folder's .tf files: its variables, locals and the values given to them."""
+    """One folder's .tf files: its variables, locals and the values given to them. ``root``: the folder import was
+    given that holds it (file() and templatefile() read nothing outside it, as a symlink may lead nowhere outside)."""
 
     folder: Path
     ctx: Any
+    root: Path
     texts: dict[Path, str] = field(default_factory=dict)
     trees: dict[Path, Any] = field(default_factory=dict)
     variables: dict[str, Any] = field(default_factory=dict)  # name -> (value node, file) of its default
@@ -100,9 +103,12 @@ def _parse(path: Path) -> Any:
     import hcl2
     from lark.exceptions import LarkError, UnexpectedInput
 
-    text = _read(path)
+    text = read_text(path)
     try:
         return text, hcl2.parses_to_tree(text)
+    except RecursionError:  # the parser recurses once per nesting level
+        raise ImportFailed(f"HCL nested more than Python's parser can follow: no Terraform module is this deep",
+                           file=str(path)) from None
     except UnexpectedInput as exc:
         raise ImportFailed(f"not valid HCL (Terraform): {str(exc).strip().splitlines()[0]}", file=str(path),
                            line=getattr(exc, "line", None)) from None
@@ -115,11 +121,12 @@ def read(folder: Path, given: list[Path] | None, ctx: Any) -> list[Document]:
     folder when a folder was given), variables and locals from the whole module."""
     from .reading import note_rendered
 
-    module = Module(folder.resolve(), ctx)
-    # the variable files Terraform loads by itself: terraform.tfvars, then *.auto.tfvars in name order
-    tfvars = [p for p in [module.folder / "terraform.tfvars"] if p.is_file()] + sorted(
-        module.folder.glob("*.auto.tfvars"))
-    for path in sorted(module.folder.glob("*.tf")) + tfvars:
+    module = Module(folder.resolve(), ctx, _root(folder.resolve(), ctx))
+    # the module's files (the reading layer's walk of its one folder), and the variable files Terraform loads by
+    # itself: terraform.tfvars, then *.auto.tfvars in name order
+    found = read_files([module.folder], (".tf", ".tfvars"), recursive=False)
+    tfvars = [p for p in found if p.name == "terraform.tfvars"] + [p for p in found if p.name.endswith(".auto.tfvars")]
+    for path in [p for p in found if p.suffix == ".tf"] + tfvars:
         module.texts[path], module.trees[path] = _parse(path)
     for path, tree in module.trees.items():
         if path.suffix == ".tfvars":
@@ -212,6 +219,7 @@ class Evaluator:
     def __init__(self, module: Module, path: Path):
         self.module, self.path = module, path
         self.text = module.texts[path]
+        self.line = 1
 
     def source(self, node: Any) -> str:
         return self.text[node.meta.start_pos:node.meta.end_pos]
@@ -336,6 +344,7 @@ class Evaluator:
         args = [self.value(a) for a in _children(arguments) if hasattr(a, "data")] if arguments is not None else []
         if any(isinstance(a, Unknown) for a in args) or name not in FUNCTIONS:
             return Unknown(self.source(node))
+        self.line = node.meta.line  # where a refusal of what the function reads is said
         try:
             return FUNCTIONS[name](self, *args)
         except (OSError, ValueError, TypeError, KeyError, yaml.YAMLError) as exc:  # ImportFailed: bad YAML, said
@@ -347,11 +356,19 @@ class Evaluator:
 _REF = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*")
 
 
+def _root(folder: Path, ctx: Any) -> Path:
+    """The folder import was given that holds the module (the module's own when its files were given one by one)."""
+    return next((root for root in ctx.roots if root == folder or root in folder.parents), folder)
+
+
 def _file(ev: Evaluator, name: str) -> Sourced:
     path = (ev.module.folder / name) if not Path(name).is_absolute() else Path(name)
+    real = path.resolve()
+    if real != ev.module.root and ev.module.root not in real.parents:  # said, and the value kept as written
+        raise FileNotFoundError(f"{path} is outside {ev.module.root}, the folder import was given: not read")
     if not path.is_file():
-        raise FileNotFoundError(f"no file {path}")  # said, and the value kept as written
-    return Sourced(_read(path), path, 0)
+        raise FileNotFoundError(f"no file {path}")
+    return Sourced(read_text(path), path, 0)
 
 
 def _templatefile(ev: Evaluator, name: str, variables: dict[str, Any]) -> Sourced:
@@ -369,7 +386,24 @@ def _yamldecode(ev: Evaluator, text: str) -> Any:
         from .reading import read_yaml
 
         return Decoded(read_yaml(text.file, ev.module.ctx, text=str(text), line_offset=text.offset, shown=text.file))
-    return yaml.safe_load(text)
+    return _decoded(ev.path, ev.line, str(text), ev.module.ctx)
+
+
+def _decoded(path: Path, line: int, text: str, ctx: Any) -> Any:
+    """YAML written in a Terraform string (not read from a file), read within the command's budget: its data. A
+    refusal names the line of the expression (the string's own lines are not the file's)."""
+    try:
+        parsed = untrusted.yaml_documents(path, text, ctx.budget)
+    except untrusted.Refused as exc:
+        raise ImportFailed(f"the YAML written here: {exc.reason}", file=str(path), line=line) from None
+    return parsed[0].data if parsed else None
+
+
+def _json_decoded(ev: Evaluator, text: str) -> Any:
+    try:
+        return untrusted.json_loads(str(text), ev.path)
+    except untrusted.Refused as exc:
+        raise ImportFailed(f"the JSON written here: {exc.reason}", file=str(ev.path), line=ev.line) from None
 
 
 def _plain(value: Any) -> Any:
@@ -388,7 +422,7 @@ FUNCTIONS = {
     "jsonencode": lambda ev, v: json.dumps(_plain(v), separators=(",", ":")),
     "yamlencode": lambda ev, v: yaml.safe_dump(_plain(v), sort_keys=False),
     "yamldecode": _yamldecode,
-    "jsondecode": lambda ev, v: json.loads(v),
+    "jsondecode": _json_decoded,
     "merge": lambda ev, *maps: {k: v for m in maps for k, v in (m or {}).items()},
     "concat": lambda ev, *lists: [v for item in lists for v in (item or [])],
     "lower": lambda ev, v: str(v).lower(),
@@ -405,8 +439,8 @@ def files_read(folder: Path) -> frozenset[Path]:
     folder = folder.resolve()
     for path in folder.glob("*.tf"):
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            text = untrusted.read_text(path)
+        except untrusted.Refused:  # said when the module itself is read
             continue
         for match in re.finditer(r"(?:file|templatefile)\(\s*\"([^\"]+)\"", text):
             name = match.group(1).replace("${path.module}", str(folder)).replace("${path.root}", str(folder))
@@ -507,7 +541,8 @@ def _helm_release(block: Block, module: Module, path: Path, note: Any) -> list[D
 
             docs = read_yaml(item.file, module.ctx, text=str(item), line_offset=item.offset, shown=item.file)
         else:
-            docs = [Document(path, yaml.safe_load(item) or {}, {}, block.attributes["values"][1])]
+            line = block.attributes["values"][1]
+            docs = [Document(path, _decoded(path, line, item, module.ctx) or {}, {}, line)]
         layers += [doc for doc in docs if isinstance(doc.data, dict)]
     sets = _sets(block, path)
     if sets is not None:
@@ -524,9 +559,9 @@ def _helm_release(block: Block, module: Module, path: Path, note: Any) -> list[D
                            "values edgeconform does not read: not imported")
         return []
     values = chart_values.merged(layers) if layers else Document(path, {}, {}, block.line)
-    from .reading import _found
+    from .reading import note_placeholders
 
-    _found(module.ctx, values, record=False)
+    note_placeholders(module.ctx, values, record=False)
     rendered = chart_values.render(key, values, release=name, namespace=namespace)
     note(module.ctx, rendered, f"{path.name}:{block.line}: helm_release {release}")
     return rendered.documents

@@ -23,7 +23,6 @@ from typing import Any
 import yaml
 
 from ..documents import Document, Path_, _dotted
-from .lines import where
 
 CHARTS_FILE = Path(__file__).with_name("charts.yaml")
 
@@ -130,7 +129,7 @@ class Built:
             node = node.setdefault(part, {}) if isinstance(node, dict) else node[part]
         node[path[-1]] = value
         if source is not None and self.values.lines:
-            file, line = where(self.values, *source)
+            file, line = self.values.where(*source)
             self.lines[path] = line
             self.files[path] = file
 
@@ -187,7 +186,7 @@ class Render:
         return Built({"apiVersion": api_version, "kind": kind, "metadata": meta}, self.values)
 
     def line(self, *path: Any) -> int:
-        return where(self.values, *path)[1] if self.values.lines else 1
+        return self.values.where(*path)[1] if self.values.lines else 1
 
     def fullname(self, chart: str) -> str:
         """Helm's usual ``<chart>.fullname``: fullnameOverride, else the release name if it holds the chart's name,
@@ -449,7 +448,7 @@ def _entry_point_arg(static: Built, arg: str, source: Path_) -> bool:
     for part in parts[:-1]:
         node = node.setdefault(part, {})
     node[parts[-1]] = parsed
-    file, line = where(static.values, *source) if static.values.lines else (static.values.file, 1)
+    file, line = static.values.where(*source) if static.values.lines else (static.values.file, 1)
     static.lines[("ports", name, *parts)] = line
     static.files[("ports", name, *parts)] = file
     return True
@@ -576,7 +575,7 @@ def _copy(built: Built, at: Path_, value: Any, source: Path_) -> None:
 
 def _copy_lines(built: Built, at: Path_, value: Any, source: Path_) -> None:
     if built.values.lines:
-        file, line = where(built.values, *source)
+        file, line = built.values.where(*source)
         built.lines[at], built.files[at] = line, file
     if isinstance(value, dict):
         for key, item in value.items():
