@@ -28,6 +28,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import assets, load_balancers, sources, untrusted
+from .load_balancers import creators
 from .topology import TRUST_FIELDS, Topology
 
 CATALOG_PATH = "catalog/topologies.yaml"
@@ -61,6 +62,9 @@ class ImportRecord(BaseModel):
     not_understood: list[NotUnderstood] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list, description="e.g. documented defaults assumed for a missing "
                                                                   "ConfigMap")
+    rendered: list[str] = Field(default_factory=list, description="how inputs that are not plain manifests were "
+                                "made into objects: kustomize build, helm template, edgeconform's reading of a chart's "
+                                "values, Terraform")
 
 
 class TopologyError(Exception):
@@ -106,11 +110,25 @@ def default_catalog() -> Path:
 
 def load(paths: list[str | Path] | None = None, *, include_default: bool = True) -> dict[str, Topology]:
     """The default catalog (unless excluded) plus each file in ``paths``; later files override by name."""
-    files: list[Path] = ([default_catalog()] if include_default else []) + [Path(p) for p in paths or []]
-    topologies: dict[str, Topology] = {}
-    for path in files:
-        topologies.update(load_file(path))
+    topologies: dict[str, Topology] = _default_catalog() if include_default else {}
+    for path in paths or []:
+        topologies.update(load_file(Path(path)))
     return topologies
+
+
+_DEFAULT: dict[tuple[str, int, int], dict[str, Topology]] = {}
+
+
+def _default_catalog() -> dict[str, Topology]:
+    """The default catalog, read once per process while its file is unchanged (every command, plan and test reads
+    it; parsing its YAML costs fifty times the copy). A deep copy each time: nobody shares a mutable list."""
+    path = default_catalog()
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _DEFAULT:
+        _DEFAULT.clear()
+        _DEFAULT[key] = load_file(path)
+    return copy.deepcopy(_DEFAULT[key])
 
 
 def load_file(path: str | Path) -> dict[str, Topology]:
@@ -239,9 +257,22 @@ def _own_vocabulary(t: Topology, written: dict[str, Any], path: str, line=None) 
         raise TopologyError(path, f"unknown controller {untrusted.shown(ctl.kind)}; known: "
                                   f"{', '.join(controllers.names())}", entry=t.name, field="controller.kind",
                             line=line("controller.kind"))
+    cls = controllers.controller_class(ctl.kind)
+    if cls.fixed_trust:  # no controller there (none): nothing trusts, redirects or expects anything
+        given = [key for key in written if key in cls.fixed_trust]
+        if given:
+            raise TopologyError(path, f"{', '.join(given)}: a controller's setting{'s' if len(given) > 1 else ''}, "
+                                      f"and with controller.kind {ctl.kind} the load balancer sends straight to the "
+                                      "application: the expectations state what arrives there, and what the "
+                                      "application trusts is its own business; remove it",
+                                entry=t.name, field=f"controller.{given[0]}", line=line(f"controller.{given[0]}"))
+        if ctl.settings is not None:
+            raise TopologyError(path, f"{ctl.kind} has no settings of its own: give the application's certificates "
+                                      "(controller.certificates) and tls_min_version only",
+                                entry=t.name, field="controller.settings", line=line("controller.settings"))
+        return t.model_copy(update={"controller": ctl.model_copy(update=dict(cls.fixed_trust))})
     if ctl.settings is None:
         return t  # abstract terms: the block only says which controller runs the edge
-    cls = controllers.controller_class(ctl.kind)
     if cls.settings_model is None:
         raise TopologyError(path, f"{ctl.kind} has no settings of its own: write the abstract controller block "
                                   f"({', '.join(TRUST_FIELDS)})", entry=t.name, field="controller.settings",
@@ -309,8 +340,12 @@ def consistency_problems(t: Topology) -> list[tuple[str, str]]:
         if getattr(lb, field) != default and lb.proxy_protocol != "v2":
             add((f"load_balancer.{field}", "this describes an NLB's PROXY v2 header: set proxy_protocol: v2 on an NLB "
                                            "[NLB-TG23]"))
-    if lb.proxy_protocol and t.layer == "l7":
+    if lb.proxy_protocol and t.layer == "l7" and not model.l7_proxy_claim:
         add(("load_balancer.proxy_protocol", "PROXY protocol applies to TCP/SSL listeners, not HTTP/HTTPS ones [CLB-PP][CLB-L]"))
+    elif lb.proxy_protocol and t.layer == "l7" and load_balancers.L7_PROXY_CLAIM not in lb.unverified:
+        add(("load_balancer.proxy_protocol", f"PROXY on HTTP/HTTPS listeners is documented by no AWS page: state it as "
+                                             f"a claim (load_balancer.unverified: {{{load_balancers.L7_PROXY_CLAIM}: "
+                                             f"WHY}}), or make the listeners TCP/SSL {cites('l7_proxy')}"))
     if lb.xff is not None and t.layer == "l4":
         add(("load_balancer.xff", "X-Forwarded-For processing needs an L7 (HTTP/HTTPS) listener; L4 listeners add no headers [NLB-TLS23][CLB-L]"))
     elif lb.xff is not None and lb.xff not in model.xff_modes:
@@ -342,6 +377,10 @@ def consistency_problems(t: Topology) -> list[tuple[str, str]]:
     if lb.security_groups is not None and not model.has("security_groups"):
         add(("load_balancer.security_groups", "this field describes an NLB's security groups (LBC v2.6+) [LBC-NLB]; "
                                               "ALB and Classic ELB security groups are not modelled"))
+    if lb.created_by is not None and lb.model not in creators.get(lb.created_by).models:
+        creator = creators.get(lb.created_by)
+        makes = " and ".join(f"{load_balancers.get(m).title}s" for m in creator.models)
+        add(("load_balancer.created_by", f"{creator.title} creates {makes}, not {model.article} [CPA][LBC-SA]"))
     if lb.client_ip_preservation is not None and not model.preserves_client_ip_attribute:
         add(("load_balancer.client_ip_preservation", "only NLB target groups have preserve_client_ip [NLB-TGA]"))
     if lb.ssl_redirect and not model.redirect_action:
@@ -359,6 +398,12 @@ def consistency_problems(t: Topology) -> list[tuple[str, str]]:
         add(("load_balancer.certificates", f"{model.article} takes {limit} {cites('certificate_limit')}"))
     if any(listener.target == "https" for listener in lb.listeners) and not t.controller.certificates:
         add(("controller.certificates", "a listener forwards TLS to the controller's https port, which needs certificates"))
+    if _straight_to_app(t):
+        for i, listener in enumerate(lb.listeners):
+            if listener.target == "redirect":
+                add((f"load_balancer.listeners.{i}.target", "with controller.kind none the load balancer sends to the "
+                                                            "application, which has no port that only redirects: "
+                                                            "target 'http' (or 'https' where TLS passes through)"))
     problems += _health_check_problems(t)
     problems += _idle_timeout_problems(t)
     problems += _tls_policy_problems(t)
@@ -377,6 +422,12 @@ def consistency_problems(t: Topology) -> list[tuple[str, str]]:
             if problem:
                 add((f"sources.{field}", problem))
     return problems
+
+
+def _straight_to_app(t: Topology) -> bool:
+    from . import controllers
+
+    return bool(t.controller.kind) and controllers.semantics_of(t).straight_to_app
 
 
 def _health_check_problems(t: Topology) -> list[tuple[str, str]]:

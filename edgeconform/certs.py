@@ -39,12 +39,19 @@ def write_ca(directory: Path) -> Path:
     return path
 
 
+@cache
+def _leaf(name: str, role: str) -> trustme.LeafCert:
+    """One certificate per name and role for the process, like its CA (a key pair costs more than all the rest of
+    writing an edge's files; plans and edges issue the same names again and again)."""
+    return authority().issue_cert(name, organization_name="edgeconform", organization_unit_name=OU_PREFIX + role)
+
+
 def issue(directory: Path, role: str, names: list[str]) -> dict[str, IssuedCert]:
     """Issue one certificate per name for ``role`` into ``directory``; returns name -> files."""
     directory.mkdir(parents=True, exist_ok=True)
     issued: dict[str, IssuedCert] = {}
     for name in names:
-        cert = authority().issue_cert(name, organization_name="edgeconform", organization_unit_name=OU_PREFIX + role)
+        cert = _leaf(name, role)
         stem = directory / f"{role}-{name.replace('*', 'wildcard')}"
         chain, key, combined = (Path(f"{stem}.{suffix}") for suffix in ("crt", "key", "pem"))
         chain.write_bytes(b"".join(blob.bytes() for blob in cert.cert_chain_pems))

@@ -131,6 +131,9 @@ class ControllerInfo:
     listeners: Mapping[str, tuple[str, int]] = field(default_factory=dict)
     # (behaviour, variant) -> its settings that cell rests on (Controller.deciding, bound to the topology)
     rests_on: Callable[..., list[str]] = _no_settings
+    # No controller: the backend is the application behind the load balancer (controller ``none``), so what the
+    # backend reports is what arrived (TCP peer, raw X-Forwarded-*, a PROXY header), not a controller's conclusion
+    application: bool = False
 
     @classmethod
     def of(cls, controller: Any, t: Topology, *, version: str | None = None, admin: str | None = None,
@@ -138,7 +141,8 @@ class ControllerInfo:
         """From a controller plug-in (edgeconform.controllers.base.Controller) running ``t``."""
         return cls(name=controller.name, title=controller.title, version=version,
                    reports=frozenset(controller.reports), admin=admin, listeners=dict(listeners or {}),
-                   rests_on=functools.partial(controller.deciding, t))
+                   rests_on=functools.partial(controller.deciding, t),
+                   application=controller.semantics_for(t).straight_to_app)
 
     def states(self, what: str) -> bool:
         """Whether it tells the backend ``what`` ("peer": its TCP peer; "client": the client it concluded...)."""

@@ -135,7 +135,7 @@ def pytest_configure(config: pytest.Config) -> None:
         state.unavailable = str(exc)
     # Each topology as this run builds it: with its own controller (a block written in a controller's terms names
     # it), else the run's; then as the target builds it (eks: renamed to the cluster's domain).
-    bound = {name: t.with_controller(controller) for name, t in topologies.items()}
+    bound = {name: controllers.bind(t, controller) for name, t in topologies.items()}
     if state.target is not None:
         bound = state.target.prepare(bound)
     state.topologies.update(bound)  # in place: the record reports these

@@ -21,6 +21,8 @@ _NGX = "https://github.com/kubernetes/ingress-nginx/blob/controller-v1.15.1"
 _CF = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide"
 _LBC_REPO = "https://github.com/kubernetes-sigs/aws-load-balancer-controller"
 _LBC = f"{_LBC_REPO}/blob/main/docs/guide"
+_LBC_SRC = f"{_LBC_REPO}/blob/v3.6.2"
+_CPA_SRC = "https://github.com/kubernetes/cloud-provider-aws/blob/63ec440c3275321b55afa45480e2fdfd2b0e93c4"
 
 SOURCES: dict[str, str] = {
     # --- NLB
@@ -90,6 +92,8 @@ SOURCES: dict[str, str] = {
     "NGX-CERT": f"{_NGX}/rootfs/etc/nginx/lua/certificate.lua",
     "NGX-TGO": f"{_NGX}/internal/ingress/controller/template/template.go",
     "NGX-CFG": f"{_NGX}/internal/ingress/controller/config/config.go",
+    # the controller's Go: what it computes before rendering (the server_names hash sizes, nginxHashBucketSize)
+    "NGX-CTRL": f"{_NGX}/internal/ingress/controller/nginx.go",
     # nginx itself: ngx_http_get_forwarded_addr_internal() parses each X-Forwarded-For entry with
     # ngx_parse_addr_port(), so "198.51.100.11:40312" is the address 198.51.100.11 (the realip module's walk)
     "NGINX-XFF": "https://github.com/nginx/nginx/blob/master/src/http/ngx_http_core_module.c",
@@ -120,6 +124,34 @@ SOURCES: dict[str, str] = {
     "LBC-WEBHOOK": "https://github.com/kubernetes-sigs/aws-load-balancer-controller/blob/main/docs/deploy/installation.md",
     "LBC-HELM": "https://github.com/kubernetes-sigs/aws-load-balancer-controller/blob/main/helm/"
     "aws-load-balancer-controller/values.yaml",
+    # The AWS Load Balancer Controller's source at the release edgeconform pins (v3.6.2): the defaults it applies
+    # when the manifests name none, and which Services it takes (docs/defaults.md is the audit).
+    "LBC-CFG": f"{_LBC_SRC}/pkg/config/controller_config.go",
+    "LBC-FG": f"{_LBC_SRC}/pkg/config/feature_gates.go",
+    "LBC-SVCDEF": f"{_LBC_SRC}/pkg/service/model_builder.go",
+    "LBC-SVCSUP": f"{_LBC_SRC}/pkg/service/service_utils.go",
+    "LBC-SVCLB": f"{_LBC_SRC}/pkg/service/model_build_load_balancer.go",
+    "LBC-SVCLIS": f"{_LBC_SRC}/pkg/service/model_build_listener.go",
+    "LBC-INGDEF": f"{_LBC_SRC}/pkg/ingress/model_builder.go",
+    "LBC-MUT": f"{_LBC_SRC}/webhooks/core/service_mutator.go",
+    "LBC-CHART": f"{_LBC_SRC}/helm/aws-load-balancer-controller/templates/deployment.yaml",
+    "LBC-CERTDISC": f"{_LBC_SRC}/docs/guide/ingress/cert_discovery.md",
+    # the legacy in-tree provider (cloud-provider-aws), at the commit docs/defaults.md read
+    "CPA-LB": f"{_CPA_SRC}/pkg/providers/v1/aws_loadbalancer.go",
+    "CPA-EXT": f"{_CPA_SRC}/pkg/providers/v1/aws.go#L2361",
+    "CPA-CFG": f"{_CPA_SRC}/pkg/providers/v1/config/config.go",
+    # AWS: the Classic ELB's predefined policy for an HTTPS/SSL listener that names none
+    "CLB-SSLDEF": f"{_B}/classic/ssl-config-update.html",
+    # Controllers edgeconform recognises but does not run: where the marks import knows them by are documented
+    "ISTIO-GW": "https://github.com/istio/istio/blob/master/manifests/charts/gateway/values.yaml",
+    "CONTOUR-EX": "https://github.com/projectcontour/contour/blob/main/examples/contour/03-envoy.yaml",
+    "CONTOUR-GW": "https://github.com/projectcontour/contour/blob/main/site/content/docs/main/guides/gateway-api.md",
+    "NGF-NLB": "https://github.com/nginx/nginx-gateway-fabric/blob/main/deploy/aws-nlb/deploy.yaml",
+    "HAPROXY-IC": "https://github.com/haproxytech/kubernetes-ingress/blob/master/documentation/ingressclass.md",
+    "HAPROXY-INGRESS": "https://github.com/jcmoraisjr/haproxy-ingress/blob/master/README.md",
+    "KGATEWAY": "https://github.com/kgateway-dev/kgateway/blob/main/README.md",
+    "CILIUM-INGRESS": "https://github.com/cilium/cilium/blob/main/Documentation/network/servicemesh/ingress.rst",
+    "CILIUM-GW": "https://github.com/cilium/cilium/blob/main/Documentation/network/servicemesh/gateway-api/gateway-api.rst",
     "GWAPI-HTTPROUTE": "https://github.com/kubernetes-sigs/gateway-api/blob/v1.6.3/apis/v1/httproute_types.go",
     "ALB-REDIRECT": "https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_RedirectActionConfig.html",
     "EKS-AUTO-NLB": "https://docs.aws.amazon.com/eks/latest/userguide/auto-configure-nlb.html",
@@ -209,7 +241,23 @@ TRAEFIK: dict[str, str] = {
     "traefik#12588": "https://github.com/traefik/traefik/issues/12588",
 }
 
-ALL_KEYS = {**SOURCES, **ISSUES, **TRAEFIK}
+# What edgeconform import reads beside manifests (edgeconform/importing/formats): the Helm charts whose values it
+# renders (charts.yaml), Helm's --set syntax, the Terraform providers' resources.
+FORMATS: dict[str, str] = {
+    "CHART-NGX": "https://github.com/kubernetes/ingress-nginx/blob/main/charts/ingress-nginx/values.yaml",
+    "CHART-NGX-SVC": "https://github.com/kubernetes/ingress-nginx/blob/main/charts/ingress-nginx/templates/"
+    "controller-service.yaml",
+    "CHART-BITNAMI-NGX": "https://github.com/bitnami/charts/blob/main/bitnami/nginx-ingress-controller/values.yaml",
+    "CHART-TRAEFIK": "https://github.com/traefik/traefik-helm-chart/blob/master/traefik/values.yaml",
+    "CHART-TRAEFIK-SVC": "https://github.com/traefik/traefik-helm-chart/blob/master/traefik/templates/_service.tpl",
+    "CHART-EG": "https://github.com/envoyproxy/gateway/blob/v1.9.1/charts/gateway-helm/values.tmpl.yaml",
+    "CHART-ISTIO-GW": "https://github.com/istio/istio/blob/master/manifests/charts/gateway/values.yaml",
+    "HELM-SET": "https://github.com/helm/helm/blob/main/pkg/strvals/parser.go",
+    "TF-K8S": "https://github.com/hashicorp/terraform-provider-kubernetes/tree/main/docs/resources",
+    "TF-HELM": "https://github.com/hashicorp/terraform-provider-helm/blob/main/docs/resources/release.md",
+}
+
+ALL_KEYS = {**SOURCES, **ISSUES, **TRAEFIK, **FORMATS}
 
 # Where a claim rests on words the current page does not show in the same form: the text relied on, and its date.
 # The awsdocs archive (github.com/awsdocs/elb-*-load-balancers-user-guide, doc_source/) was frozen on 2023-06-15.
@@ -237,7 +285,8 @@ ALLOWED_HOSTS = ("docs.aws.amazon.com", "aws.amazon.com", "github.com", "www.rfc
                  "kubernetes.github.io", "kubernetes.io", "doc.traefik.io", "gateway.envoyproxy.io",
                  "gateway-api.sigs.k8s.io")
 GITHUB_ORGS = ("kubernetes", "kubernetes-sigs", "envoyproxy", "haproxy", "pires", "projectcontour", "istio",
-               "emissary-ingress", "traefik", "ICRAR", "nginx")
+               "emissary-ingress", "traefik", "ICRAR", "nginx", "haproxytech", "jcmoraisjr", "kgateway-dev", "cilium",
+               "bitnami", "helm", "hashicorp")
 
 _KEY = re.compile(r"^(#\d+|[a-z]+#\d+|[A-Z0-9]+(-[A-Z0-9]+)*)$")
 

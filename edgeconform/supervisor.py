@@ -61,6 +61,14 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
         pass
 
 
+def _zombie(pid: int) -> bool:
+    """Whether the process has exited and waits to be reaped (its state in /proc: Z)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
 @dataclass
 class Managed:
     name: str
@@ -73,7 +81,17 @@ class Managed:
     watch: Callable[[], None] | None = None
 
     def alive(self) -> bool:
-        return self.popen.poll() is None
+        if self.popen.poll() is not None:
+            return False
+        if _zombie(self.popen.pid):
+            # it has exited: a killed multi-threaded program (a Go controller) is a zombie at once, but waitpid
+            # reports it only when its other threads are gone; its code is there within moments (bounded)
+            try:
+                self.popen.wait(timeout=1.0)
+            except subprocess.TimeoutExpired:
+                pass
+            return False
+        return True
 
     def tail(self, lines: int = 30) -> str:
         try:
@@ -203,8 +221,9 @@ def stop_all() -> None:
 CHECK_TIMEOUT = 0.5
 
 
-def http_get(connect: Connect, url: str, timeout: float = CHECK_TIMEOUT) -> tuple[int, str]:
-    """(status, body) of a plain-HTTP GET on an admin/stats/health endpoint, over a connection from ``connect``."""
+def admin_get(connect: Connect, url: str, timeout: float = CHECK_TIMEOUT) -> tuple[int, str]:
+    """(status, body) of a plain-HTTP GET on an admin/stats/health endpoint, over a connection from ``connect`` (not
+    a probe: those are edgeconform.probing.http.http_get)."""
     parts = urlsplit(url)
 
     class Connection(http.client.HTTPConnection):
@@ -222,7 +241,7 @@ def http_get(connect: Connect, url: str, timeout: float = CHECK_TIMEOUT) -> tupl
 
 def http_ok(url: str, expect: str | None = None) -> Check:
     def check(connect: Connect) -> bool:
-        status, body = http_get(connect, url)
+        status, body = admin_get(connect, url)
         return status == 200 and (expect is None or expect in body)
     return check
 

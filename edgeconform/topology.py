@@ -10,15 +10,17 @@ source address) is derived here, once, so the rules and the stand-ins agree.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import load_balancers
-from .load_balancers import LoadBalancerModel
+from .load_balancers import LoadBalancerModel, creators
 from .load_balancers.policies import TlsPolicy
 
 LBModel = Literal[load_balancers.NAMES]  # type: ignore[valid-type]
+CreatedBy = Literal[creators.NAMES]  # type: ignore[valid-type]
 ListenerProtocol = Literal["TCP", "TLS", "SSL", "HTTP", "HTTPS"]
 ControllerPort = Literal["http", "https", "redirect"]
 Role = Literal["client", "lb", "node", "controller", "backend"]
@@ -77,6 +79,12 @@ class CloudFront(_Strict):
 
 class LoadBalancer(_Strict):
     model: LBModel
+    # The component that creates it (catalog/creators.yaml): the AWS Load Balancer Controller, the legacy in-tree
+    # provider, or EKS Auto Mode. Its defaults fill the fields below that are unset (tls_policy, security_groups);
+    # None: a hand-written edge, whose unset fields mean what each says.
+    created_by: CreatedBy | None = None
+    # internet-facing or internal: who can reach it (not emulated: the local target's clients reach it either way).
+    scheme: Literal["internet-facing", "internal"] | None = None
     listeners: list[Listener] = Field(min_length=1)
     # Certificate names for TLS/SSL/HTTPS listeners; the first is the default (LBC certificate-arn order).
     certificates: list[str] = []
@@ -97,15 +105,17 @@ class LoadBalancer(_Strict):
     # Seconds, for every listener (the model's ranges per listener protocol are checked at load time: ALB and
     # Classic ELB 1-4000, NLB TCP 60-6000, NLB TLS 350 fixed); None: the model's default.
     idle_timeout: int | None = None
-    # The security policy of the TLS listeners, by AWS name (edgeconform.load_balancers.policies); None: the
+    # The security policy of the TLS listeners, by AWS name (edgeconform.load_balancers.policies); None: the default
+    # of the component that creates it (created_by: ELBSecurityPolicy-2016-08 for each of them), else the
     # recommended one (ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09; Classic ELB: ELBSecurityPolicy-TLS-1-2-2017-01).
     tls_policy: str | None = None
     # The old way to pick a policy, by its oldest TLS version (TLSv1.0: ELBSecurityPolicy-2016-08, TLSv1.1:
     # ELBSecurityPolicy-TLS-1-1-2017-01, TLSv1.2: the default, TLSv1.3: ELBSecurityPolicy-TLS13-1-3-2021-06).
     tls_min_version: Literal["TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"] | None = None
     # NLB only: whether the NLB has security groups (the LBC creates and attaches them by default since v2.6;
-    # service.beta.kubernetes.io/aws-load-balancer-disable-nlb-sg turns them off) [LBC-NLB][NLB-SG]. None: the
-    # LBC default. Not emulated locally: its interaction with client-IP preservation is a load-time note.
+    # service.beta.kubernetes.io/aws-load-balancer-disable-nlb-sg turns them off; the in-tree provider creates none)
+    # [LBC-NLB][NLB-SG][CPA-LB]. None: the default of created_by, else the LBC's. Not emulated locally: its
+    # interaction with client-IP preservation is a load-time note.
     security_groups: bool | None = None
     # ALB HTTPS listeners: mutual TLS [ALB-MTLS]: off; passthrough (the client's certificate is forwarded unverified
     # in X-Amzn-Mtls-Clientcert); verify (checked against the trust store, described in X-Amzn-Mtls-Clientcert-*).
@@ -306,7 +316,28 @@ class Topology(_Strict):
         name = self.lb.tls_policy
         if name is None and self.lb.tls_min_version is not None:
             name = model.policy_by_min_version.get(self.lb.tls_min_version)
+        if name is None:
+            name = self.creator_default("tls_policy")
         return model.tls_policies.get(name or model.default_tls_policy)
+
+    def creator_default(self, name: str) -> Any:
+        """The default of the component that creates the load balancer (load_balancer.created_by) for one of its
+        fields; None where no component is named or it has none for this model."""
+        if self.lb.created_by is None:
+            return None
+        found = creators.get(self.lb.created_by).default(name, self.lb.model)
+        return None if found is None else found.value
+
+    @property
+    def security_groups(self) -> bool | None:
+        """Whether the NLB has security groups of its own: as written, else the creating component's default, else
+        the LBC's (v2.6 and later) [LBC-NLB][CPA-LB]. None: the model has no such setting."""
+        if not self.lb_model.has("security_groups"):
+            return None
+        if self.lb.security_groups is not None:
+            return self.lb.security_groups
+        default = self.creator_default("security_groups")
+        return True if default is None else bool(default)
 
     @property
     def tls_terminates_at(self) -> Literal["lb", "controller"] | None:
@@ -356,8 +387,8 @@ class Topology(_Strict):
         # The peer it judges is the load balancer or node (VPC addresses) unless PROXY or client-IP preservation
         # puts the client's own address there; behind an L4 load balancer one trusted hop is then the client's
         # own X-Forwarded-For entry.
-        client_is_peer = self.layer == "l4" and (self.lb.proxy_protocol is not None
-                                                  or (self.preserves_client_ip and not self.node_snat))
+        client_is_peer = self.lb.proxy_protocol is not None or (
+            self.layer == "l4" and self.preserves_client_ip and not self.node_snat)
         vpc_trusted = any(net.is_private for net in networks) and not client_is_peer
         return max(ctl.trusted_hops, 1 if vpc_trusted else 0)
 
@@ -371,11 +402,14 @@ class Topology(_Strict):
             return False
         return http.target == "redirect" or self.controller.cleartext == "redirect"
 
-    def with_controller(self, name: str) -> Topology:
-        """This topology as the controller ``name`` runs it, when its block names no controller of its own."""
+    def with_controller(self, name: str, fixed: Mapping[str, Any] | None = None) -> Topology:
+        """This topology as the controller ``name`` runs it, when its block names no controller of its own; ``fixed``:
+        the trust fields that controller fixes whatever the block says (Controller.fixed_trust:
+        edgeconform.controllers.bind passes them)."""
         if self.controller.kind:
             return self
-        return self.model_copy(update={"controller": self.controller.model_copy(update={"kind": name})})
+        update = {**(fixed or {}), "kind": name}
+        return self.model_copy(update={"controller": self.controller.model_copy(update=update)})
 
     def families(self) -> list[str]:
         """Marker names that select this topology (LB family and layer)."""

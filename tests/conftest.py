@@ -67,6 +67,57 @@ def pytest_runtest_call(item: pytest.Item):
         return (yield)
 
 
+# --- under xdist, a costly shared fixture is built once ------------------------------------------------------------
+# A fixture of module or session scope (a whole suite run, a controller started once, an edge) is built by every
+# xdist worker that runs one of its tests. Under `-n N` (xdist's default, `--dist load`, becomes `--dist loadgroup`)
+# the tests that share one run on one worker, in an xdist_group named after it; every other test goes to whichever
+# worker is free, as before.
+CHEAP_SHARED = {"topologies"}  # shared fixtures that cost nothing: grouping by them would serialise the run
+
+
+def _group_shared_fixtures(config: pytest.Config) -> None:
+    if getattr(config.option, "dist", "no") == "load":
+        config.option.dist = "loadgroup"  # the controller: it schedules by group
+    if getattr(config, "workerinput", {}).get("edgeconform_loadgroup"):
+        config.option.loadgroup = True  # a worker: it names each test's group (xdist reads this at collection)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """xdist, on the controller: tell each worker whether the run goes by group (a worker does not parse --dist)."""
+    node.workerinput["edgeconform_loadgroup"] = node.config.getvalue("dist") == "loadgroup"
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own, which reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    shared: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        for name, where in _shared_fixtures(item).items():
+            shared.setdefault(where, []).append(item)
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None and (mine := _shared_fixtures(item)):
+            # the one most tests share decides (a test using several goes with the most used; ties: by name)
+            group = min(mine.values(), key=lambda where: (-len(shared[where]), where))
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+def _shared_fixtures(item: pytest.Item) -> dict[str, str]:
+    """The module- and session-scoped fixtures of the harness's tests that ``item`` uses (directly or through
+    another fixture): name -> where its one instance lives (the module for module scope)."""
+    info = getattr(item, "_fixtureinfo", None)
+    out = {}
+    for name in getattr(info, "names_closure", ()):
+        definitions = info.name2fixturedefs.get(name)
+        if not definitions or name in CHEAP_SHARED:
+            continue
+        definition = definitions[-1]
+        if definition.scope not in ("module", "package", "session") or not definition.baseid:
+            continue  # function scope, or a plugin's fixture (tmp_path_factory, ...)
+        home = item.nodeid.split("::")[0] if definition.scope == "module" else definition.baseid
+        out[name] = f"{home}::{name}"
+    return out
+
+
 # --- nothing left behind -----------------------------------------------------------------------------------------
 # Each run of the harness's tests (and every process it starts) works under a temporary folder of its own, so that
 # "nothing was left behind" is about this run alone, even while other runs share the machine.
@@ -74,6 +125,7 @@ _RUN_TMP = pytest.StashKey[Path]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _group_shared_fixtures(config)
     if hasattr(config, "workerinput"):
         return  # xdist workers inherit the controller's TMPDIR
     import tempfile

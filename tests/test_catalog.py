@@ -6,7 +6,9 @@ from edgeconform import catalog, sources
 from edgeconform.catalog import TopologyError
 
 REQUIRED = ["nlb-instance-local", "nlb-instance-cluster", "nlb-ip", "nlb-proxy-v2", "nlb-tls", "clb-tcp",
-            "clb-tcp-proxy-v1", "clb-http", "alb"]
+            "clb-tcp-proxy-v1", "clb-http", "alb",
+            # the load balancer straight to the application (controller none; issue 19)
+            "alb-app", "alb-http-app", "nlb-tls-app", "nlb-app", "nlb-app-preserved", "nlb-app-proxy-v2"]
 
 
 def test_catalog_has_the_required_topologies(topologies):
@@ -110,6 +112,14 @@ def test_defaults_merge_under_entries(write_topologies):
     ("topologies:\n  bad:\n    load_balancer: {model: nlb, listeners: [{port: 443, protocol: TLS, target: http, "
      "idle_timeout: 350}], certificates: [a.test]}\n    hostnames: [a.test]\n",
      "bad", "load_balancer.listeners.0.idle_timeout", "TLS listener's idle timeout cannot be set"),
+    # PROXY on HTTP/HTTPS listeners: an ALB never; a Classic ELB only as a claim the topology states
+    ("topologies:\n  bad:\n    load_balancer: {model: alb, listeners: [{port: 80, protocol: HTTP, target: http}], "
+     "proxy_protocol: v1}\n    hostnames: [a.test]\n",
+     "bad", "load_balancer.proxy_protocol", "cannot send PROXY v1"),
+    ("topologies:\n  bad:\n    load_balancer: {model: clb, listeners: [{port: 80, protocol: HTTP, target: http}], "
+     "proxy_protocol: v1}\n    hostnames: [a.test]\n",
+     "bad", "load_balancer.proxy_protocol", "state it as a claim (load_balancer.unverified: "
+                                            "{proxy_protocol_http_back_end: WHY}), or make the listeners TCP/SSL"),
     # security policies
     ("topologies:\n  bad:\n    load_balancer: {model: alb, listeners: [{port: 443, protocol: HTTPS, target: http}], "
      "certificates: [a.test], tls_policy: ELBSecurityPolicy-Nope}\n    hostnames: [a.test]\n",
@@ -123,6 +133,29 @@ def test_a_broken_entry_names_file_entry_and_field(write_topologies, text, entry
     assert message.startswith(f"{path}: topology '{entry}': field '{field}': ")
     assert words in message
     assert (caught.value.entry, caught.value.field) == (entry, field)
+
+
+def test_a_classic_elb_http_listener_with_proxy_is_a_claim_list_shows(write_topologies):
+    """The in-tree provider's proxy-protocol annotation on HTTP listeners [CPA-LB]: a topology that states the
+    claim loads, and the client's address is expected from the PROXY header (UNVERIFIED, said)."""
+    from edgeconform import behaviours
+
+    path = write_topologies("""
+        topologies:
+          clb-http-proxy:
+            hostnames: [a.test]
+            load_balancer:
+              model: clb
+              listeners: [{port: 80, protocol: HTTP, target: http}]
+              proxy_protocol: v1
+              unverified: {proxy_protocol_http_back_end: as the stand-in does}
+            controller: {proxy_protocol: true}
+        """)
+    t = catalog.load_file(path)["clb-http-proxy"]
+    assert t.layer == "l7" and t.lb.proxy_protocol == "v1"
+    client_ip = next(e for e in behaviours.for_topology(t) if e.behaviour == "client_ip")
+    assert (client_ip.outcome, client_ip.want.via) == ("works", "proxy-v1")
+    assert "UNVERIFIED" in client_ip.summary and "CPA-LB" in client_ip.sources
 
 
 def test_yaml_syntax_error_names_line_and_column(write_topologies):

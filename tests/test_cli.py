@@ -26,6 +26,8 @@ def test_list_shows_every_topology_with_its_expectations():
     for name in REQUIRED:
         assert f"\n{name}  " in "\n" + run.stdout
     assert "limited" in run.stdout and "[NLB-TGA]" in run.stdout
+    # the edge in two lines: the controller's settings on a line of their own, no escaped line break
+    assert "\n  controller: PROXY" in run.stdout and "\\n" not in run.stdout, run.stdout[:600]
 
 
 def test_list_json_carries_expectations_and_sources():

@@ -1,4 +1,4 @@
-"""The echo backend's report: the contract README.md documents ("What the echo backend reports")."""
+"""The echo backend's report: the contract docs/echo.md documents."""
 
 from __future__ import annotations
 
@@ -73,3 +73,105 @@ def test_no_client_header_means_null(echo):
                 break
             data += chunk
     assert json.loads(data.split(b"\r\n\r\n", 1)[1])["client"] is None
+
+
+# --- the echo as the application (controller none): PROXY headers and TLS of its own ------------------------------
+@pytest.fixture
+def app(tmp_path):
+    """The echo with a plain and a TLS listener, as controller ``none`` runs it (certificates: default first)."""
+    from edgeconform import certs
+
+    certs.write_ca(tmp_path)
+    issued = certs.issue(tmp_path / "certs", "controller", ["default.example.test", "app.example.test",
+                                                            "*.wild.example.test"])
+    slot = addresses.claim(lambda s: [("app", (s.echo, s.echo_port)), ("app tls", (s.echo, s.echo_port + 1))])
+    supervisor = Supervisor(tmp_path)
+    argv = [sys.executable, "-m", "edgeconform.echo", "--listen", f"{slot.echo}:{slot.echo_port}",
+            "--listen-tls", f"{slot.echo}:{slot.echo_port + 1}"]
+    argv += [f"--cert={name}={cert.combined_pem}" for name, cert in issued.items()]
+    supervisor.start("app", argv, ready=http_ok(f"http://{slot.echo}:{slot.echo_port}/healthz"))
+    supervisor.wait_ready()
+    yield slot, tmp_path / "ca.pem"
+    supervisor.stop()
+    slot.release()
+
+
+def exchange(ip: str, port: int, first: bytes, *, tls_ca=None, sni: str | None = None, source: str | None = None):
+    """Send ``first`` (raw bytes), then, over TLS when ``tls_ca`` is given, one GET; the status and the report."""
+    import ssl
+
+    with socket.create_connection((ip, port), timeout=5, source_address=(source, 0) if source else None) as raw:
+        raw.sendall(first)
+        conn = raw
+        if tls_ca is not None:
+            ctx = ssl.create_default_context(cafile=str(tls_ca))
+            ctx.check_hostname = False
+            conn = ctx.wrap_socket(raw, server_hostname=sni)
+        conn.sendall(b"GET /x HTTP/1.1\r\nHost: app.example.test\r\nX-Forwarded-For: 203.0.113.7\r\n\r\n")
+        data = b""
+        while True:
+            try:
+                chunk = conn.recv(65536)
+            except ConnectionResetError:  # closed with our request unread: no answer either
+                break
+            if not chunk:
+                break
+            data += chunk
+    if not data:
+        return None, None
+    head, _, body = data.partition(b"\r\n\r\n")
+    status = int(head.split(b" ")[1])
+    return status, (json.loads(body) if status == 200 else None)
+
+
+def test_the_application_reports_a_proxy_header_and_the_raw_forwarded_headers(app):
+    from edgeconform.probing import proxy_header
+
+    slot, _ = app
+    source = slot.client(3)
+    for version in ("v1", "v2"):
+        header = proxy_header.proxy(version, "198.51.100.77", slot.echo, source_port=40001, dest_port=80)
+        status, report = exchange(slot.echo, slot.echo_port, header, source=source)
+        assert status == 200 and report["peer"]["ip"] == source
+        assert report["proxy"]["version"] == version and report["proxy"]["command"] == "PROXY"
+        assert report["proxy"]["source"] == {"ip": "198.51.100.77", "port": 40001}
+        assert report["proxy"]["destination"] == {"ip": slot.echo, "port": 80}
+        assert report["forwarded"]["for"] == ["203.0.113.7"] and report["tls"] is None
+    status, report = exchange(slot.echo, slot.echo_port, b"", source=source)  # no header: the TCP peer alone
+    assert status == 200 and report["proxy"] is None and report["peer"]["ip"] == source
+
+
+def test_a_local_header_carries_no_addresses_even_when_it_has_a_block(app):
+    from edgeconform.probing import proxy_header
+
+    slot, _ = app
+    for header in (proxy_header.local(), proxy_header.local_with_addresses("203.0.113.66", slot.echo)):
+        status, report = exchange(slot.echo, slot.echo_port, header)
+        assert status == 200 and report["proxy"]["command"] == "LOCAL" and report["proxy"]["source"] is None
+
+
+def test_the_application_terminates_tls_after_a_proxy_header_and_chooses_by_sni(app):
+    from edgeconform.probing import proxy_header
+
+    slot, ca = app
+    port = slot.echo_port + 1
+    for sni, served in (("app.example.test", "app.example.test"), ("x.wild.example.test", "*.wild.example.test"),
+                        ("nope.example.test", "default.example.test"), (None, "default.example.test")):
+        status, report = exchange(slot.echo, port, b"", tls_ca=ca, sni=sni)
+        assert status == 200 and report["tls"]["sni"] == sni and report["tls"]["version"] == "TLSv1.3", sni
+    # the NLB's PROXY v2 header comes before the TLS handshake [PP-BLOG]
+    header = proxy_header.proxy("v2", "198.51.100.78", slot.echo, dest_port=443)
+    status, report = exchange(slot.echo, port, header, tls_ca=ca, sni="app.example.test")
+    assert status == 200 and report["proxy"]["source"]["ip"] == "198.51.100.78"
+    assert report["tls"] == {"version": "TLSv1.3", "sni": "app.example.test"}
+
+
+def test_a_malformed_proxy_header_is_closed_without_an_answer_and_the_application_keeps_serving(app):
+    from edgeconform.probing import proxy_header
+
+    slot, _ = app
+    for label, payload in proxy_header.malformed().items():
+        if b"65535" in label.encode():  # announces more bytes than it sends: ends when the client closes
+            continue
+        assert exchange(slot.echo, slot.echo_port, payload) == (None, None), label
+    assert exchange(slot.echo, slot.echo_port, b"")[0] == 200

@@ -29,17 +29,19 @@ def modules() -> dict[str, Path]:
     return {module_name(p): p for p in PACKAGE.rglob("*.py")}
 
 
-def imports(path: Path, known: dict[str, Path]) -> set[str]:
-    """The modules ``path`` imports: package modules by full name, third-party ones by their top-level name."""
+@cache
+def imports(path: Path) -> frozenset[str]:
+    """The modules ``path`` imports: package modules by full name, third-party ones by their top-level name (read
+    once per file for every test of this module)."""
     name = module_name(path)
-    return imports_in(path.read_text(), name if path.name == "__init__.py" else name.rpartition(".")[0], known)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    return frozenset(imports_in(path.read_text(), package, modules()))
 
 
 def imports_in(source: str, package: str, known: dict[str, Path]) -> set[str]:
     """The modules ``source`` imports, relative imports read from ``package``."""
     found: set[str] = set()
-
-    def visit(node: ast.AST) -> None:
+    for node in ast.walk(ast.parse(source)):  # every node, those inside functions and `if TYPE_CHECKING:` too
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -50,17 +52,13 @@ def imports_in(source: str, package: str, known: dict[str, Path]) -> set[str]:
             for alias in node.names:  # `from . import x`: x may be a submodule
                 candidate = f"{base}.{alias.name}"
                 found.add(candidate if candidate in known else base)
-        for child in ast.iter_child_nodes(node):
-            visit(child)
-
-    visit(ast.parse(source))
     return found
 
 
 @cache
 def graph() -> dict[str, set[str]]:
     known = modules()
-    return {name: {m for m in imports(path, known) if m in known and m != name} for name, path in known.items()}
+    return {name: {m for m in imports(path) if m in known and m != name} for name, path in known.items()}
 
 
 def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
@@ -100,7 +98,7 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
 
 def test_every_import_of_the_package_names_a_module_that_exists():
     known = modules()
-    missing = {f"{name}: {m}" for name, path in known.items() for m in imports(path, known)
+    missing = {f"{name}: {m}" for name, path in known.items() for m in imports(path)
                if m.startswith("edgeconform") and m not in known}
     assert not missing, f"imports of modules that do not exist: {sorted(missing)}"
 
@@ -134,7 +132,7 @@ def test_a_package_init_importing_its_modules_is_not_a_cycle_with_them():
 def test_pytest_is_imported_only_at_the_edge():
     known = modules()
     users = {name for name, path in known.items()
-             if any(m == "pytest" or m.startswith(("pytest.", "_pytest")) for m in imports(path, known))}
+             if any(m == "pytest" or m.startswith(("pytest.", "_pytest")) for m in imports(path))}
     assert users == PYTEST_EDGE, (f"library modules import pytest: {sorted(users - PYTEST_EDGE)}; only "
                                   f"{sorted(PYTEST_EDGE)} may (targets plug in through edgeconform.hookspecs)")
 

@@ -79,7 +79,7 @@ def test_a_pair_has_both_topologies_their_manifests_and_what_it_must_report(pair
         assert (folder / f"{side}.yaml").is_file()
         assert sorted((folder / side / "manifests").glob("*.yaml")), f"{pair}: no {side}/manifests"
     want = expected(pair)
-    assert set(want) <= {"clean", "regressions", "facts", "responsible", "finding", "as_written"}, want
+    assert set(want) <= {"clean", "changes", "regressions", "facts", "responsible", "finding", "as_written"}, want
     # as_written: what the pair reports with its real controllers, where that differs from the abstract copy
     assert bool(want.get("clean")) != bool(want.get("regressions")), f"{pair}: clean, or the regressions it reports"
 
@@ -138,10 +138,14 @@ def test_the_manifests_are_valid_kubernetes_objects(pair):
 
 
 # --- compare ---------------------------------------------------------------------------------------------------
-def compare(folder: Path, out: Path) -> tuple[subprocess.CompletedProcess, dict]:
-    proc = subprocess.run([sys.executable, "-m", "edgeconform.cli", "compare", str(folder / "before.yaml"),
+def run_compare(folder: Path, out: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "edgeconform.cli", "compare", str(folder / "before.yaml"),
                            str(folder / "after.yaml"), "--report", str(out), "--", *CONVERGE],
                           cwd=ROOT, capture_output=True, text=True, timeout=COMPARE_TIMEOUT)
+
+
+def compare(folder: Path, out: Path) -> tuple[subprocess.CompletedProcess, dict]:
+    proc = run_compare(folder, out)
     migration = out / "migration.json"
     assert migration.is_file(), f"compare wrote no report (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
     return proc, json.loads(migration.read_text())
@@ -158,6 +162,14 @@ def test_compare_reports_what_the_migration_breaks(pair, mode, tmp_path):
         folder = EXAMPLES / pair
     else:
         folder = abstract_copy(pair, tmp_path)
+        plan = sides.plan(str(folder / "before.yaml"), str(folder / "after.yaml"), [], tmp_path / "plan")
+        if plan.unchanged:  # a pure controller migration: without controller.kind both sides are one edge
+            assert expected(pair).get("clean") and not expected(pair).get("changes"), \
+                f"{pair}: its abstract copy is one edge on both sides, so it can only be clean"
+            proc = run_compare(folder, tmp_path / "out")
+            assert proc.returncode == 0 and "nothing changes at the edge" in proc.stdout, proc.stdout + proc.stderr
+            assert "no change at the edge" in (tmp_path / "out" / "migration.md").read_text()
+            return
     proc, report = compare(folder, tmp_path / "out")
     jsonschema.Draft202012Validator(schema.load(schema.MIGRATION_PATH)).validate(report)
     want = expected(pair)
@@ -166,8 +178,12 @@ def test_compare_reports_what_the_migration_breaks(pair, mode, tmp_path):
     output = proc.stdout + proc.stderr
     if want.get("clean"):
         assert proc.returncode == 0, output
-        assert report["changes"] == [] and not report["regressed"], [c["summary"] for c in report["changes"]]
-        assert "0 regressions, 0 changes, 0 improvements" in proc.stdout
+        # changes: cells that start or stop being measured (a check that only one side's edge has), no regression
+        changed = sorted(_cell(c) for c in report["changes"])
+        assert changed == sorted(want.get("changes") or []) and not report["regressed"], \
+            [c["summary"] for c in report["changes"]]
+        assert all(c["kind"] == "change" for c in report["changes"])
+        assert f"0 regressions, {len(changed)} change{'' if len(changed) == 1 else 's'}, 0 improvements" in proc.stdout
         return
     assert proc.returncode == 1, output
     regressed = {_cell(c): c for c in report["changes"] if c["kind"] == "regression"}

@@ -62,6 +62,33 @@ NGINX_EXCLUDED = {
         "198.51.100.11, so xff_client_port breaks nothing behind ingress-nginx (measured on nginx 1.31.3)"),
 }
 EG_EXCLUDED: dict[str, str] = {}
+# Straight to the application (controller none), nothing between the load balancer and the application trusts,
+# expects or redirects anything: the mistakes of a controller's settings cannot be made there
+_NO_CONTROLLER = ("with controller none nothing between the load balancer and the application {what}; the expectations "
+                  "state what arrives there and the application's own reading of it is a load-time note "
+                  "(edgeconform/findings/application.py)")
+NONE_EXCLUDED = {
+    "proxy-v2-not-expected.yaml": _NO_CONTROLLER.format(what="expects a PROXY header or not: the NLB's header "
+                                                            "arrives at the application (APP_READS_PROXY)"),
+    "proxy-expected-not-sent.yaml": _NO_CONTROLLER.format(what="expects a PROXY header the load balancer would have "
+                                                               "to send"),
+    "xff-trusted-behind-l4.yaml": _NO_CONTROLLER.format(what="trusts X-Forwarded-For hops: what a client writes "
+                                                             "arrives as written (APP_FORWARDED_HEADERS_FROM_CLIENTS)"),
+    "xff-two-hops-behind-alb.yaml": _NO_CONTROLLER.format(what="counts trusted hops: the client is the entry the ALB "
+                                                               "appended (APP_XFF_RIGHTMOST)"),
+    "xff-not-trusted-behind-clb-http.yaml": _NO_CONTROLLER.format(what="trusts or distrusts the load balancer's "
+                                                                       "X-Forwarded-Proto to decide a redirect"),
+    "cloudfront-one-hop-trusted.yaml": _NO_CONTROLLER.format(what="counts trusted hops: behind CloudFront the client "
+                                                                  "is the entry CloudFront appended"),
+    "alb-xff-client-port.yaml": _NO_CONTROLLER.format(what="parses X-Forwarded-For entries: the ALB's ip:port entry "
+                                                           "arrives as such, and the expectation says so"),
+    "tls-at-nlb-redirect-loop.yaml": _NO_CONTROLLER.format(what="redirects cleartext, so TLS at the NLB loops nowhere "
+                                                                "(an application that redirects by itself would: "
+                                                                "APP_NO_TLS_SIGNAL)"),
+    "alb-health-check-redirect.yaml": _NO_CONTROLLER.format(what="redirects the ALB's health checks"),
+    "cloudfront-http-origin-redirect-loop.yaml": _NO_CONTROLLER.format(what="redirects by X-Forwarded-Proto, so "
+                                                                            "CloudFront's HTTP origin loops nowhere"),
+}
 # Checks each mistake must make fail (at least these; others may fail too, always naming the mistake).
 MUST_FAIL = {
     "proxy-v2-not-expected.yaml": ["client_ip", "security[forged-client]", "security[tls-versions]"],
@@ -91,21 +118,24 @@ def test_every_example_is_listed():
     assert sorted(p.name for p in NGINX_EXAMPLES.glob("*.yaml")) == sorted(NGINX_EXPECTED)
 
 
-@pytest.mark.parametrize("kind", ["traefik", "ingress-nginx", "envoy-gateway"])
+@pytest.mark.parametrize("kind", ["traefik", "ingress-nginx", "envoy-gateway", "none"])
 def test_every_mistake_is_made_in_each_controllers_settings_or_excluded_with_a_reason(kind):
     made, excluded = {"traefik": (TRAEFIK_EXPECTED, TRAEFIK_EXCLUDED), "ingress-nginx": (NGINX_EXPECTED, NGINX_EXCLUDED),
-                      "envoy-gateway": (EG_EXPECTED, EG_EXCLUDED)}[kind]
+                      "envoy-gateway": (EG_EXPECTED, EG_EXCLUDED), "none": (NONE_EXPECTED, NONE_EXCLUDED)}[kind]
     assert set(EXPECTED) == (set(made) & set(EXPECTED)) | set(excluded)
     assert not set(made) & set(excluded)
     assert all(len(why) > 80 for why in excluded.values())  # a reason, not a placeholder
 
 
 @pytest.mark.parametrize("kind, file", [("traefik", f) for f in TRAEFIK_EXCLUDED]
-                         + [("ingress-nginx", f) for f in NGINX_EXCLUDED] + [("envoy-gateway", f) for f in EG_EXCLUDED])
+                         + [("ingress-nginx", f) for f in NGINX_EXCLUDED] + [("envoy-gateway", f) for f in EG_EXCLUDED]
+                         + [("none", f) for f in NONE_EXCLUDED])
 def test_exclusions_are_what_the_harness_predicts(kind, file):
     """An excluded mistake is one the controller cannot make: the generic example, run by that controller (its
-    abstract block translated into the controller's settings), gets no such finding."""
-    t = _topology(file).with_controller(kind)
+    abstract block translated into the controller's settings; none: the trust it fixes), gets no such finding."""
+    from edgeconform import controllers
+
+    t = controllers.bind(_topology(file), kind)
     assert EXPECTED[file] not in [finding.code for finding in findings.findings(t)], (kind, file)
 
 
@@ -277,6 +307,31 @@ def eg_run(tmp_path_factory) -> Run:
 @pytest.mark.parametrize("file", sorted(EG_EXPECTED))
 def test_known_bad_edge_fails_with_envoy_gateway_naming_the_mistake(eg_run, file):
     _fails_naming(eg_run, _topology(file, EG_EXAMPLES).name, EG_EXPECTED[file], EG_MUST_FAIL[file], also=EG_LIMITS)
+
+
+# --- the mistakes an edge straight to the application can make (controller none): the load balancer's own -------
+NONE_EXAMPLES = EXAMPLES / "none"
+NONE_EXPECTED = {file: code for file, code in EXPECTED.items() if file not in NONE_EXCLUDED}
+NONE_MUST_FAIL = {file: MUST_FAIL[file] for file in NONE_EXPECTED}
+
+
+@pytest.fixture(scope="module")
+def none_run(tmp_path_factory) -> Run:
+    """The same, for the examples straight to the application (the echo plays it)."""
+    return _run_examples(tmp_path_factory.mktemp("misconfigured-none"), NONE_EXAMPLES, NONE_EXPECTED)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("file", sorted(NONE_EXPECTED))
+def test_known_bad_edge_straight_to_the_application_fails_naming_the_mistake(none_run, file):
+    _fails_naming(none_run, _topology(file, NONE_EXAMPLES).name, NONE_EXPECTED[file], NONE_MUST_FAIL[file])
+
+
+def test_every_mistake_straight_to_the_application_names_none():
+    assert sorted(p.name for p in NONE_EXAMPLES.glob("*.yaml")) == sorted(NONE_EXPECTED)
+    for file, code in NONE_EXPECTED.items():
+        t = _topology(file, NONE_EXAMPLES)
+        assert t.controller.kind == "none" and code in [finding.code for finding in findings.findings(t)], file
 
 
 # folder, mistakes made, cells they must fail: per real controller

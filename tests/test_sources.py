@@ -10,11 +10,31 @@ from edgeconform import catalog, sources
 from edgeconform.load_balancers import MODELS
 
 
-@pytest.mark.parametrize("key", sorted(sources.ALL_KEYS))
-def test_every_key_resolves_to_an_https_address_of_an_allowed_host(key):
-    address = sources.url(key)
-    assert sources.address_problem(address) is None, f"{key}: {address}: {sources.address_problem(address)}"
-    assert "awsdocs" not in address, f"{key} still points into an archived awsdocs repository: {address}"
+def bad_addresses(addresses: dict[str, str]) -> list[str]:
+    """One line per key whose address is not acceptable: the key, the address and every problem it has."""
+    out = []
+    for key, address in sorted(addresses.items()):
+        problems = [sources.address_problem(address)]
+        if "awsdocs" in address:
+            problems.append("still points into an archived awsdocs repository")
+        if any(problems):
+            out.append(f"{key}: {address}: {'; '.join(p for p in problems if p)}")
+    return out
+
+
+def test_every_key_resolves_to_an_https_address_of_an_allowed_host():
+    # one test for every key: its failure names each bad address, not the first
+    assert len(sources.ALL_KEYS) > 100
+    bad = bad_addresses({key: sources.url(key) for key in sources.ALL_KEYS})
+    assert not bad, f"{len(bad)} source address(es) to fix in edgeconform/sources.py:\n  " + "\n  ".join(bad)
+
+
+def test_the_address_check_names_every_bad_key_and_each_of_its_problems():
+    bad = bad_addresses({"OK": "https://docs.aws.amazon.com/x.html", "PLAIN": "http://docs.aws.amazon.com/x.html",
+                         "OLD": "https://github.com/awsdocs/elb-network-load-balancers-user-guide/blob/main/x.md"})
+    assert [line.split(":")[0] for line in bad] == ["OLD", "PLAIN"]
+    assert "not one of" in bad[0] and "archived awsdocs" in bad[0]
+    assert bad[1].endswith("not https")
 
 
 @pytest.mark.parametrize("address, words", [

@@ -126,6 +126,25 @@ class Behaviour:
         return self.cell(variant).rule(t)
 
 
+def straight_to_app(t: Topology) -> bool:
+    """Whether the load balancer sends straight to the application (controller ``none``): the rules then state what
+    arrives there, since no controller concludes, redirects or answers anything."""
+    from ..controllers import semantics_of  # the registry loads with the rules that read it
+
+    return semantics_of(t).straight_to_app
+
+
+def behind_lb(t: Topology) -> str:
+    """Who is behind the load balancer, in a sentence: "the controller", or "the application" where nothing else is."""
+    return "the application" if straight_to_app(t) else "the controller"
+
+
+def terminator_words(edge: Edge, at: str | None) -> str:
+    """Where TLS ended ("lb", "controller"), in a failure's words: the load balancer's target is the application
+    where there is no controller."""
+    return "application" if at == "controller" and edge.controller.application else str(at)
+
+
 def role_words(role: str) -> str:
     """An observed role in words: whose address the backend saw."""
     return {"lb": "load balancer's address", "node": "node's address (kube-proxy SNAT)", "client": "client's address",

@@ -40,6 +40,7 @@ class ClientIpSample:
     source: str | None
     result: HttpResult
     proxy_version: str | None  # "v1"/"v2" when the controller counted a PROXY header for this request
+    application: bool = False  # no controller: the backend is the application, reporting what arrived
 
     @property
     def view(self) -> BackendView | None:
@@ -48,7 +49,11 @@ class ClientIpSample:
     def describe(self) -> str:
         line = f"  {self.result.describe()}"
         view = self.view
-        if view is not None:
+        if view is not None and self.application:
+            proxy = f"PROXY {view.proxy[0]} {view.proxy[1]} from {view.proxy[2]}" if view.proxy else "no PROXY header"
+            line += (f"\n      the application's TCP peer={view.backend_peer}; {proxy}; "
+                     f"X-Forwarded-For={list(view.xff)}")
+        elif view is not None:
             line += (f"\n      backend saw client={view.client} via {via(self)}; controller peer={view.peer or 'not stated'}; "
                      f"X-Forwarded-For={list(view.xff)}")
         return line
@@ -66,9 +71,19 @@ def rule(t: Topology) -> Expectation:
     model = t.lb_model
     make = lambda **kw: Expectation(topology=t.name, behaviour=NAME, **kw)  # noqa: E731
     ideal = ClientIpWant("client", "any")
+    semantics = semantics_of(t)
+    if semantics.straight_to_app and t.layer == "l7":
+        return application_l7(t)
+    backend = "the application" if semantics.straight_to_app else "the backend"
+    if t.layer == "l7" and t.lb.proxy_protocol:  # a claim the topology states (LoadBalancerModel.l7_proxy_claim)
+        version = t.lb.proxy_protocol
+        return make(outcome="works", want=ClientIpWant("client", f"proxy-{version}"),
+                    sources=model.cite("l7_proxy", "xff"),
+                    summary=f"the backend sees the client's address, carried by the PROXY {version} header the "
+                            f"{model.title} puts in front of each back-end connection of its HTTP listeners "
+                            "(UNVERIFIED: the topology's unverified claim); it appends it to X-Forwarded-For too")
     if t.layer == "l7":
         keys = model.cite("xff")
-        semantics = semantics_of(t)
         if t.xff_mode == "append" and not semantics.client_from_xff:
             who = rewriter(t)
             cf = bool(t.lb.cloudfront)
@@ -97,16 +112,22 @@ def rule(t: Topology) -> Expectation:
                     reason=f"X-Forwarded-For {t.xff_mode} mode: the {model.title} does not add the client's address")
     if t.lb.proxy_protocol:
         version = t.lb.proxy_protocol
+        if semantics.straight_to_app:
+            return make(outcome="works", want=ClientIpWant("client", f"proxy-{version}"),
+                        sources=tuple(dict.fromkeys((*model.cite("proxy"), *semantics.sources.get("proxy_protocol", ())))),
+                        summary=f"the client's address reaches the application in the PROXY {version} header the "
+                                f"{model.title} puts in front of each connection (the application must read it); "
+                                f"its TCP peer is the {role_words(rewriter(t))}")
         return make(outcome="works", want=ClientIpWant("client", f"proxy-{version}"), sources=model.cite("proxy"),
                     summary=f"the backend sees the client's address, carried by PROXY {version}")
     if t.preserves_client_ip:
         if t.node_snat:
             return make(outcome="limited", want=ClientIpWant("node", "peer"), ideal=ideal,
-                        sources=("NLB-TGA", "K8S-ETP"), summary="the backend sees the node's address",
+                        sources=("NLB-TGA", "K8S-ETP"), summary=f"{backend} sees the node's address",
                         reason="externalTrafficPolicy Cluster: kube-proxy SNATs the preserved client address to the node's")
+        local = "externalTrafficPolicy Local" if t.lb.target_type == "instance" else "ip targets"
         return make(outcome="works", want=ClientIpWant("client", "peer"), sources=("NLB-TGA", "K8S-ETP"),
-                    summary="the backend sees the client's address as the TCP peer (client-IP preservation, "
-                            "externalTrafficPolicy Local)")
+                    summary=f"{backend} sees the client's address as the TCP peer (client-IP preservation, {local})")
     who = rewriter(t)
     keys = model.cite("l4_client_ip")
     if model.preserves_client_ip_attribute:
@@ -117,7 +138,29 @@ def rule(t: Topology) -> Expectation:
         reason += "; externalTrafficPolicy Cluster then SNATs to the node"
         keys += ("K8S-ETP",)
     return make(outcome="limited", want=ClientIpWant(who, "peer"), ideal=ideal, sources=keys,
-                summary=f"the backend sees the {role_words(who)}", reason=reason)
+                summary=f"{backend} sees the {role_words(who)}", reason=reason)
+
+
+def application_l7(t: Topology) -> Expectation:
+    """Straight to the application behind an L7 load balancer: what arrives is the load balancer (or the node) as
+    the TCP peer and X-Forwarded-For as the load balancer left it; the client's address is the entry it appended."""
+    model, who = t.lb_model, rewriter(t)
+    make = lambda **kw: Expectation(topology=t.name, behaviour=NAME, **kw)  # noqa: E731
+    keys = model.cite("xff")
+    if t.xff_mode == "append":
+        cf = bool(t.lb.cloudfront)
+        where = ("the X-Forwarded-For entry CloudFront appended, second from the right (the ALB appended CloudFront's "
+                 "address after it)" if cf else
+                 f"the rightmost X-Forwarded-For entry, the one the {model.title} appended")
+        port = " (as ip:port: xff_client_port)" if t.lb.xff_client_port else ""
+        return make(outcome="works", want=ClientIpWant("client", "xff", forwarded_at=t.l7_hops),
+                    sources=(*(("CF-ORIGIN",) if cf else ()), *keys),
+                    summary=f"the client's address reaches the application as {where}{port}; entries to its left "
+                            f"are whatever the client sent, and the application's TCP peer is the {role_words(who)}")
+    return make(outcome="limited", want=ClientIpWant(who, "peer"), ideal=ClientIpWant("client", "any"), sources=keys,
+                summary=f"the application sees only the {role_words(who)}, as its TCP peer",
+                reason=f"X-Forwarded-For {t.xff_mode} mode: the {model.title} does not add the client's address, so "
+                       "nothing that reaches the application carries it")
 
 
 # --- probe ---------------------------------------------------------------------------------------------------
@@ -137,7 +180,7 @@ def samples(edge: Edge, count: int = 3, *, path: str = "/client-ip", extra_heade
                                timeout=timeout or http.TIMEOUT)
         after = http.proxy_counters(edge)
         moved = [v for v in ("v1", "v2") if after.get(v, 0) > before.get(v, 0)]
-        out.append(ClientIpSample(source, result, moved[0] if len(moved) == 1 else None))
+        out.append(ClientIpSample(source, result, moved[0] if len(moved) == 1 else None, edge.controller.application))
         before = after
     return out
 
@@ -171,7 +214,10 @@ def via(sample: ClientIpSample) -> str:
 
 # --- compare -------------------------------------------------------------------------------------------------
 def seen_as(edge: Edge, sample: ClientIpSample) -> str:
-    """Whose address the backend took for this client's: client, another client (forged or mixed up), lb, node..."""
+    """Whose address the backend took for this client's: client, another client (forged or mixed up), lb, node...
+    Straight to the application: whose address arrived where an application reads it first (``arrived``)."""
+    if edge.controller.application and sample.view is not None:
+        return whose(edge, sample, arrived(edge, sample, "any")[0])
     seen = sample.view.client if sample.view else None
     if seen == sample.source or (sample.source is None and edge.role_of(seen) == "client"):
         return "client"
@@ -180,7 +226,75 @@ def seen_as(edge: Edge, sample: ClientIpSample) -> str:
     return edge.role_of(seen)
 
 
+def arrived(edge: Edge, sample: ClientIpSample, via: str, at: int = 1) -> tuple[str | None, str]:
+    """Straight to the application: the address that reached it at the place ``via`` names, and that place
+    ("peer", "xff", "proxy-v2"). ``at``: the X-Forwarded-For entry, counted from the right. "any": the first place
+    an application would read (a PROXY header's source, else the entry the L7 load balancer appended, else the TCP
+    peer)."""
+    view = sample.view
+    assert view is not None
+    if via == "any":
+        t = edge.topology
+        if view.proxy_source:
+            return view.proxy_source, f"proxy-{view.proxy[0]}"  # type: ignore[index]
+        if t.xff_mode == "append":
+            return arrived(edge, sample, "xff", t.l7_hops)
+        return view.backend_peer, "peer"
+    if via.startswith("proxy"):
+        return view.proxy_source, f"proxy-{view.proxy[0]}" if view.proxy else "no PROXY header"
+    if via == "xff":
+        entry = view.xff[-at] if len(view.xff) >= at else None
+        return (_without_port(entry) if edge.topology.lb.xff_client_port else entry), "xff"
+    return view.backend_peer, "peer"
+
+
+def _without_port(entry: str | None) -> str | None:
+    """The address of an ALB's ip:port or [ipv6]:port entry (routing.http.xff_client_port.enabled) [ALB-XFH]."""
+    if not entry:
+        return entry
+    if entry.startswith("["):
+        return entry[1:].partition("]")[0]
+    return entry.rpartition(":")[0] if entry.count(":") == 1 else entry
+
+
+def whose(edge: Edge, sample: ClientIpSample, address: str | None) -> str:
+    """Whose address ``address`` is, for this sample: client, another client (forged or mixed up), lb, node..."""
+    if address == sample.source or (sample.source is None and edge.role_of(address) == "client"):
+        return "client"
+    if edge.role_of(address) == "client":
+        return f"another client ({address})"
+    return edge.role_of(address) if address else "nothing"
+
+
+def _place(via: str, at: int) -> str:
+    if via == "xff":
+        return "the rightmost X-Forwarded-For entry" if at == 1 else f"X-Forwarded-For entry {at} from the right"
+    if via.startswith("proxy"):
+        return "the PROXY header's source"
+    return "the TCP peer" if via == "peer" else "what arrived"
+
+
+def compare_application(edge: Edge, want: ClientIpWant, observed: list[ClientIpSample]) -> list[str]:
+    """No controller: what reached the application, at the place the expectation names."""
+    problems = []
+    for sample in observed:
+        if sample.view is None:
+            problems.append(f"no answer from the application: {sample.result.describe()}")
+            continue
+        address, how = arrived(edge, sample, want.via, want.forwarded_at)
+        role = whose(edge, sample, address)
+        where = _place(want.via, want.forwarded_at) if want.via != "any" else _place(how, edge.topology.l7_hops)
+        if role != want.seen_as:
+            problems.append(f"probe from {sample.source}: {where} at the application is {address} ({role}), expected "
+                            f"the {want.seen_as}'s address")
+        elif want.via.startswith("proxy-") and how != want.via:
+            problems.append(f"probe from {sample.source}: the client's address arrived in {how}, expected {want.via}")
+    return problems
+
+
 def compare(edge: Edge, want: ClientIpWant, observed: list[ClientIpSample]) -> list[str]:
+    if edge.controller.application:
+        return compare_application(edge, want, observed)
     problems = []
     for sample in observed:
         view = sample.view
@@ -227,12 +341,15 @@ def _same_via(seen: str, wanted: str) -> bool:
 
 def facts(edge: Edge, observed: list[ClientIpSample]) -> dict[str, str]:
     """Whose address the backend took for the client's, and how it arrived (the answers of every probe, when they
-    differ: "client, lb")."""
+    differ: "client, lb"). Straight to the application: whose address arrived where an application reads it first,
+    and where that was (so a migration from "ALB straight to the app" to "NLB + a controller" compares the same
+    fact: the client's address, carried by X-Forwarded-For or by PROXY)."""
     answered = [sample for sample in observed if sample.view is not None]
     if not answered:
         return {"seen_as": "no answer", "via": "none"}
+    how = (lambda s: arrived(edge, s, "any")[1]) if edge.controller.application else via
     return {"seen_as": ", ".join(dict.fromkeys(seen_as(edge, s) for s in answered)),
-            "via": ", ".join(dict.fromkeys(via(s) for s in answered))}
+            "via": ", ".join(dict.fromkeys(how(s) for s in answered))}
 
 
 FACTS = Facts(facts, (Fact("seen_as", "whose address the backend took for the client's", ideal="client"),

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..outcomes import Unmeasurable
 from . import client_ip
-from .base import Behaviour, Cell, Expectation, role_words
+from .base import Behaviour, Cell, Expectation, role_words, straight_to_app
 from .client_ip import ClientIpSample, ClientIpWant
 
 if TYPE_CHECKING:
@@ -35,18 +35,21 @@ def rule(t: Topology) -> Expectation:
     if t.lb.ip_address_type != "dualstack":
         return make(outcome="n/a", want=None, sources=keys, summary="",
                     reason="ip_address_type ipv4: the load balancer has no IPv6 address")
+    app = straight_to_app(t)
+    backend = "the application" if app else "the backend"
     if t.layer == "l7":
         v4 = client_ip.rule(t)
         if v4.outcome != "works":
             return make(outcome=v4.outcome, want=v4.want, ideal=v4.ideal, sources=keys, summary=v4.summary,
                         reason=v4.reason)
-        return make(outcome="works", want=ClientIpWant("client", "xff"), sources=keys + ("ENVOY-H",),
-                    summary=f"an IPv6 client's address reaches the backend: the {model.title} appends it to "
-                            "X-Forwarded-For as is")
+        where = " (the rightmost entry)" if app else ""
+        return make(outcome="works", want=v4.want, sources=keys + (() if app else ("ENVOY-H",)),
+                    summary=f"an IPv6 client's address reaches {backend}: the {model.title} appends it to "
+                            f"X-Forwarded-For as is{where}")
     if t.lb.proxy_protocol:
         return make(outcome="works", want=ClientIpWant("client", f"proxy-{t.lb.proxy_protocol}"),
                     sources=(*keys, *model.cite("proxy")),
-                    summary="an IPv6 client's address reaches the backend in the NLB's PROXY v2 header (TCP6; the "
+                    summary=f"an IPv6 client's address reaches {backend} in the NLB's PROXY v2 header (TCP6; the "
                             "address family is UNVERIFIED), over an IPv4 connection")
     who = "node" if t.node_snat else "lb"
     reason = ("an IPv6 client reaching an IPv4 target shows the load balancer's IPv4 address, whether client-IP "
@@ -54,7 +57,7 @@ def rule(t: Topology) -> Expectation:
     if who == "node":
         reason += "; externalTrafficPolicy Cluster then SNATs to the node"
     return make(outcome="limited", want=ClientIpWant(who, "peer"), ideal=ClientIpWant("client", "any"),
-                sources=keys, summary=f"the backend sees the {role_words(who)} for an IPv6 client", reason=reason)
+                sources=keys, summary=f"{backend} sees the {role_words(who)} for an IPv6 client", reason=reason)
 
 
 def ipv6_endpoint(edge: Edge) -> tuple[str, list[str]]:
@@ -80,7 +83,7 @@ def probe(edge: Edge) -> list[ClientIpSample]:
                                  source=source, inside_tls=edge.topology.tls_terminates_at == "lb")
         after = http.proxy_counters(edge)
         moved = [v for v in ("v1", "v2") if after.get(v, 0) > before.get(v, 0)]
-        out.append(ClientIpSample(source, result, moved[0] if len(moved) == 1 else None))
+        out.append(ClientIpSample(source, result, moved[0] if len(moved) == 1 else None, edge.controller.application))
         before = after
     return out
 

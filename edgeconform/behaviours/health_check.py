@@ -79,17 +79,17 @@ def rule(t: Topology) -> Expectation:
 
 
 def probe(edge: Edge) -> HealthObservation:
-    from ..supervisor import http_get
+    from ..supervisor import admin_get
 
     if not edge.lb_admin:
         raise Unmeasurable(f"the {edge.target} target does not run the load balancer's health checks itself "
                            "(the real load balancer's target health is read from AWS, not here)")
     t = edge.topology
     if t.layer == "l4":  # HAProxy: the stats page's hc_listener_<port> backends
-        _, text = http_get(edge.transport.admin_connect, f"{edge.lb_admin}/stats;csv", timeout=2)
+        _, text = admin_get(edge.transport.admin_connect, f"{edge.lb_admin}/stats;csv", timeout=2)
         rows = {row["# pxname"]: row for row in csv.DictReader(io.StringIO(text)) if row.get("svname") == "target"}
         return HealthObservation([_haproxy(item.port, rows.get(f"hc_listener_{item.port}")) for item in t.lb.listeners])
-    _, text = http_get(edge.transport.admin_connect, f"{edge.lb_admin}/clusters?format=json", timeout=2)
+    _, text = admin_get(edge.transport.admin_connect, f"{edge.lb_admin}/clusters?format=json", timeout=2)
     clusters = {c["name"]: c for c in json.loads(text).get("cluster_statuses", [])}
     return HealthObservation([_envoy(item.port, clusters.get(f"hc_listener_{item.port}")) for item in t.lb.listeners])
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
-from .base import Behaviour, Cell, Expectation, Fact, Facts
+from .base import Behaviour, Cell, Expectation, Fact, Facts, straight_to_app
 
 if TYPE_CHECKING:
     from ..edge import Edge
@@ -47,6 +47,11 @@ def rule(t: Topology) -> Expectation:
         return make(outcome="works", want=RedirectWant("redirect", 301, "lb"), sources=model.cite("redirect"),
                     summary=f"cleartext gets 301 to https at the {model.title} (ssl-redirect), then the request is "
                             "served over TLS")
+    if straight_to_app(t):  # nothing between the load balancer and the application redirects anything
+        keys = model.cite("redirect") if model.redirect_action else model.cite("listeners")
+        by = f" (the {model.title} redirects only with ssl-redirect)" if model.redirect_action else ""
+        return make(outcome="works", want=RedirectWant("serve"), sources=keys,
+                    summary=f"cleartext reaches the application as is: nothing in front of it redirects{by}")
     if not t.redirect_intended:
         return make(outcome="works", want=RedirectWant("serve"), sources=("NGX-CM",),
                     summary="cleartext is served as is: no redirect is configured")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from .base import Behaviour, Cell, Expectation, Fact, Facts
+from .base import Behaviour, Cell, Expectation, Fact, Facts, behind_lb, terminator_words
 
 if TYPE_CHECKING:
     from ..edge import Edge
@@ -56,7 +56,7 @@ def rule(t: Topology) -> Expectation:
     certs = t.certificates
     default = certs[0]
     want = SniWant(at, tuple((h, choose(certs, h)) for h in t.hostnames), choose(certs, UNKNOWN_NAME))
-    where = "at the controller" if at == "controller" else f"at the {model.title}"
+    where = f"at {behind_lb(t)}" if at == "controller" else f"at the {model.title}"
     if at == "lb" and not model.sni:
         return make(outcome="limited", want=want, sources=model.cite("lb_certificate"),
                     ideal=SniWant(at, tuple((h, h) for h in t.hostnames), default),
@@ -96,11 +96,14 @@ def compare(edge: Edge, want: SniWant, seen: SniObservation) -> list[str]:
         problems.append(f"unknown name {seen.unknown.sni}: got {seen.unknown.cert.name!r}, expected "
                         f"{want.unknown_gets!r}")
     served_by = {s.cert.served_by for s in [*seen.by_name.values(), seen.unknown] if s.cert and s.cert.served_by}
+    words = lambda at: terminator_words(edge, at)  # noqa: E731
     if served_by and served_by != {want.terminates_at}:
-        problems.append(f"certificates were served by the {'/'.join(sorted(served_by))}, expected the {want.terminates_at}")
+        problems.append(f"certificates were served by the {'/'.join(sorted(map(words, served_by)))}, expected the "
+                        f"{words(want.terminates_at)}")
     if seen.terminated_at and seen.terminated_at != want.terminates_at:
-        problems.append(f"TLS terminated at the {seen.terminated_at} (as the controller reports), expected the "
-                        f"{want.terminates_at}")
+        reporter = "the application" if edge.controller.application else "the controller"
+        problems.append(f"TLS terminated at the {words(seen.terminated_at)} (as {reporter} reports), expected the "
+                        f"{words(want.terminates_at)}")
     return problems
 
 

@@ -12,7 +12,9 @@ from .command import Command
 
 
 def arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("before", metavar="BEFORE", help="a topology file, FILE:NAME, or a catalog topology name")
+    parser.add_argument("before", metavar="BEFORE",
+                        help="a topology file, FILE:NAME, a catalog topology name, a folder or file of manifests "
+                             "(imported), or REV:PATH: a git revision of one (origin/main:deploy/edge, read as data)")
     parser.add_argument("after", metavar="AFTER", nargs="?",
                         help="the same, after the change (omit it to run BEFORE under two --controller)")
     parser.add_argument("--controller", action="append", default=[], metavar="NAME",
@@ -30,7 +32,10 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from .. import compare
-    from ..untrusted import clean_lines
+    from ..untrusted import clean, clean_lines
+
+    def say(line: str) -> None:
+        print(f"edgeconform compare: {clean(line)}", file=sys.stderr, flush=True)
 
     out = Path(args.report) if args.report else None
     if out is not None and out.exists() and not out.is_dir():
@@ -39,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     work = out or Path(tempfile.mkdtemp(prefix="edgeconform-compare-"))
     previous = signal.signal(signal.SIGTERM, _interrupt)  # a cancelled job stops both runs, which tear down
     try:
-        migration = compare.compare(args.before, args.after, args.controller, work, args.passthrough)
+        migration = compare.compare(args.before, args.after, args.controller, work, args.passthrough, progress=say)
         written = compare.write(migration, out) if out is not None else []
     except compare.CompareError as exc:
         print(f"edgeconform compare: {clean_lines(exc)}", file=sys.stderr)
@@ -51,6 +56,11 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, previous)
         if out is None:
             shutil.rmtree(work, ignore_errors=True)
+    if isinstance(migration, compare.Unchanged):
+        print(f"edgeconform compare: {clean(migration.sentence())}")
+        if written:
+            print(f"edgeconform compare: {', '.join(str(p) for p in written)}")
+        return 0
     console = Console(highlight=False)
     print(compare.render(migration, width=console.width, color=console.is_terminal), end="")
     if written:

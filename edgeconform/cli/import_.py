@@ -11,7 +11,9 @@ from .command import Command
 
 
 def arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="YAML files or folders (Helm output too)")
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="YAML files or folders (Helm output too), Helm values files, Kustomize folders, Terraform "
+                             "(.tf) files or modules, templates")
     parser.add_argument("-o", "--output", metavar="FILE", help="the topology file to write (default: stdout)")
     parser.add_argument("--name", help="the topology's name (default: the load balancer object's)")
     parser.add_argument("--kubeconfig", metavar="FILE", help="read the edge from this cluster (read-only)")
@@ -21,6 +23,13 @@ def arguments(parser: argparse.ArgumentParser) -> None:
                         help="the certificate name an ACM ARN stands for (as plan takes it); repeatable")
     parser.add_argument("--hostname", action="append", default=[], metavar="NAME",
                         help="the edge's hostnames, where the manifests name none; repeatable")
+    parser.add_argument("--edge", metavar="'KIND NS/NAME'",
+                        help="the load balancer to import where the inputs hold several (a whole cluster's objects): "
+                             "its Service, Ingress or Gateway, e.g. 'Service ingress-nginx/ingress-nginx-controller'")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="fills",
+                        help="fill a template placeholder of the inputs: KEY is its name ({{ .Cluster }}: .Cluster, "
+                             "${cert_arn}: cert_arn, $INBOUND_CIDRS: INBOUND_CIDRS, var.x for Terraform's) or its "
+                             "whole text (XXX.XXX.XXX/XX); repeatable")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,6 +47,14 @@ def run(args: argparse.Namespace) -> int:
         if not sep or not name or not arn:
             return fail(f"--acm-cert {item!r}: give NAME=ARN")
         acm[name] = arn
+    fills: dict[str, str] = {}
+    for item in args.fills:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            return fail(f"--set {item!r}: give KEY=VALUE (KEY: a placeholder's name, e.g. INBOUND_CIDRS)")
+        fills[key] = value
+    if fills and args.kubeconfig:
+        return fail("--set fills the placeholders of files: a cluster's objects have none")
     if bool(args.paths) == bool(args.kubeconfig):
         return fail("give manifest files or folders, or --kubeconfig FILE (not both)")
     if (args.context or args.namespace) and not args.kubeconfig:
@@ -52,10 +69,10 @@ def run(args: argparse.Namespace) -> int:
             docs = cluster.read(args.kubeconfig, snapshot, context=args.context, namespace=args.namespace)
             print(f"edgeconform import: the objects read from the cluster are in {snapshot}", file=sys.stderr)
             result = importing.from_documents(docs, [str(snapshot)], output=output, name=args.name, acm_certs=acm,
-                                              hostnames=args.hostname)
+                                              hostnames=args.hostname, edge=args.edge)
         else:
             result = importing.from_paths(args.paths, output=output, name=args.name, acm_certs=acm,
-                                          hostnames=args.hostname)
+                                          hostnames=args.hostname, edge=args.edge, fills=fills)
     except importing.ImportFailed as exc:
         return fail(str(exc))
     text = importing.render(result)
@@ -81,4 +98,6 @@ COMMAND = Command(
     arguments, run,
     description="Read an edge's manifests (a Service of type LoadBalancer or an ALB Ingress, and the ingress "
                 "controller's own configuration) and write the topology they make, each field citing the manifest "
-                "line it came from; what was read but not understood is listed under imported:.")
+                "line it came from; what was read but not understood is listed under imported:. Helm values files, "
+                "Kustomize folders and Terraform are read too (docs/import.md); template placeholders are named "
+                "with their file and line, and --set KEY=VALUE fills them.")

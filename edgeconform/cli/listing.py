@@ -23,9 +23,9 @@ def run(args: argparse.Namespace) -> int:
     from ..report.escaping import terminal as escape  # what the files say: text, never markup or control codes
     from rich.table import Table
 
-    from .. import behaviours, catalog, findings, sources
+    from .. import behaviours, catalog, controllers, findings, sources
 
-    topologies = {name: t.with_controller(args.controller) for name, t in catalog.load(args.topology_file).items()}
+    topologies = {name: controllers.bind(t, args.controller) for name, t in catalog.load(args.topology_file).items()}
     if args.json:
         out = []
         for t in topologies.values():
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     style = {"works": "green", "limited": "yellow", "n/a": "dim"}
     for t in topologies.values():
         console.print(f"[bold]{escape(t.name)}[/]  [dim]{escape(t.origin)}[/]")
-        console.print(escape(edge_words(t)), style="cyan")
+        console.print("\n".join(escape(line) for line in edge_words(t).splitlines()), style="cyan")
         table = Table(box=None, show_header=False, padding=(0, 1), pad_edge=False)
         table.add_column(no_wrap=True)
         table.add_column(no_wrap=True)
@@ -70,7 +70,11 @@ def run(args: argparse.Namespace) -> int:
 def edge_words(t) -> str:
     """The edge in two lines: the load balancer's listeners and settings, then the controller's trust settings."""
     listeners = ", ".join(f"{item.port}/{item.protocol}->{item.target}" for item in t.lb.listeners)
-    parts = [f"  {t.lb.model.upper()} {listeners}", f"TLS at {t.tls_terminates_at or '-'}"]
+    from ..controllers import semantics_of
+
+    app = semantics_of(t).straight_to_app
+    at = "application" if app and t.tls_terminates_at == "controller" else t.tls_terminates_at
+    parts = [f"  {t.lb.model.upper()} {listeners}", f"TLS at {at or '-'}"]
     if t.lb.proxy_protocol:
         parts.append(f"PROXY {t.lb.proxy_protocol}")
     if t.xff_mode:
@@ -80,6 +84,8 @@ def edge_words(t) -> str:
     parts.append(f"eTP {t.kubernetes.external_traffic_policy}")
     ctl = t.controller
     lb_line = " · ".join(parts)
+    if app:
+        return f"{lb_line}\n  controller: none, the load balancer's targets are the application (what arrives is reported)"
     return (f"{lb_line}\n  controller: PROXY {'expected' if ctl.proxy_protocol else 'not expected'}, "
             f"{ctl.trusted_hops} trusted hop(s), cleartext {ctl.cleartext} ({ctl.redirect_code})")
 

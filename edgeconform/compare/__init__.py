@@ -32,18 +32,39 @@ from ..sources import ALL_KEYS
 from . import advice, run, sides
 from .sides import CompareError, Plan
 
-__all__ = ["CompareError", "FILES", "compare", "render", "write"]
+__all__ = ["CompareError", "FILES", "Unchanged", "compare", "render", "write"]
 
 FILES = ("migration.json", "migration.md", "migration.html")
 LIKELY = " — likely: "  # how a failure's diagnosis names its likely cause (edgeconform.report.collect.summary)
 
 
+class Unchanged:
+    """Nothing changes at the edge: both sides amount to the same topologies, so nothing was run."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+
+    def sentence(self) -> str:
+        return (f"nothing changes at the edge: {self.plan.before.spec.text} and {self.plan.after.spec.text} amount to "
+                f"the same {'topology' if len(self.plan.pairs) == 1 else 'topologies'} "
+                f"({', '.join(p.name for p in self.plan.pairs)}; only where each setting was read differs, if "
+                "anything), under the same controller: nothing to run, no regression")
+
+    def markdown(self) -> str:
+        from ..report.escaping import md
+
+        return f"# edgeconform migration report\n\n**no change at the edge**: {md(self.sentence())}\n"
+
+
 def compare(before: str, after: str | None, controllers: list[str], directory: Path,
-            pytest_args: list[str] | None = None) -> model.MigrationReport:
-    """Plan, run both sides into ``directory``, and build the migration report (not yet written)."""
-    plan = sides.plan(before, after, controllers)
+            pytest_args: list[str] | None = None, *, progress=None) -> model.MigrationReport | Unchanged:
+    """Plan, run both sides into ``directory``, and build the migration report (not yet written); Unchanged, with
+    nothing run, when both sides amount to the same edge."""
     directory = Path(directory).resolve()
-    outcomes = run.run([plan.before, plan.after], directory, list(pytest_args or []))
+    plan = sides.plan(before, after, controllers, directory)
+    if plan.unchanged:
+        return Unchanged(plan)
+    outcomes = run.run([plan.before, plan.after], directory, list(pytest_args or []), progress=progress)
     return build(plan, *outcomes, directory=directory)
 
 
@@ -86,12 +107,15 @@ def build(plan: Plan, before: run.SideRun, after: run.SideRun, directory: Path) 
         before=_side(before, directory), after=_side(after, directory))
 
 
-def write(migration: model.MigrationReport, directory: Path) -> list[Path]:
-    """DIR/migration.json, migration.md, migration.html."""
+def write(migration: model.MigrationReport | Unchanged, directory: Path) -> list[Path]:
+    """DIR/migration.json, migration.md, migration.html (nothing ran: migration.md alone, saying so)."""
     from ..report import html, markdown
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
+    if isinstance(migration, Unchanged):
+        (directory / "migration.md").write_text(migration.markdown(), encoding="utf-8")
+        return [directory / "migration.md"]
     texts = {"migration.json": migration.model_dump_json(indent=2) + "\n",
              "migration.md": markdown.render_migration(migration),
              "migration.html": html.render_migration(migration)}

@@ -10,6 +10,7 @@ load balancer's annotations (aws-<model>, aws), or the topology file's own words
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -76,6 +77,11 @@ class Advice:
     fields: dict[str, tuple[str, ...]]  # setting -> the cells it decides
     findings: dict[str, dict[str, Any]]  # finding code -> {setting: value} that resolves it
     vocabularies: dict[str, dict[str, Entry]]
+    evidence: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # finding code -> settings it reads
+
+    def reads(self, code: str) -> tuple[str, ...]:
+        """The settings a finding rests on: its evidence, else the settings of its fix."""
+        return self.evidence.get(code) or tuple(self.findings.get(code, {}))
 
     def vocabulary(self, t: Topology) -> list[str]:
         """Where a setting of ``t`` is looked up: its controller's terms, its load balancer's, the topology's."""
@@ -123,7 +129,7 @@ def load() -> Advice:
     fixes.setdefault(controllers.CONTROLLER_LIMIT, {})  # a limit's own message says what to change
     return Advice(
         fields={field: tuple(cells) for field, cells in (document.get("fields") or {}).items()},
-        findings=fixes,
+        findings=fixes, evidence={code: tuple(fields) for code, fields in (document.get("evidence") or {}).items()},
         vocabularies={name: {field: _entry(entry) for field, entry in entries.items()}
                       for name, entries in vocabularies.items()})
 
@@ -201,6 +207,9 @@ def problems(advice: Advice) -> list[str]:
     out += [f"findings: {code} has no fix" for code in codes if code not in advice.findings]
     out += [f"findings.{code}: {field!r} is not a setting" for code, fixes in advice.findings.items()
             for field in fixes if field not in known_fields]
+    out += [f"evidence: unknown code {code!r}" for code in advice.evidence if code not in codes]
+    out += [f"evidence.{code}: {field!r} is not a setting" for code, fields in advice.evidence.items()
+            for field in fields if field not in known_fields]
     for name, entries in advice.vocabularies.items():
         for field, entry in entries.items():
             if field not in known_fields:

@@ -19,14 +19,19 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from collections.abc import Callable
+
 from .. import assets, report
 from ..report.model import Report
 from ..report.scale import MEASURED
+from . import progress as progress_file
 from .sides import CompareError, Side
 
 RUN_TIMEOUT = float(os.environ.get("EDGECONFORM_COMPARE_TIMEOUT", "900"))  # bounds a hung run; not a wait
 STOP_GRACE = 30.0  # seconds a side gets to tear its edges down after SIGTERM
 LOG = "pytest.log"
+PROGRESS = "progress.jsonl"
+POLL = 0.5  # seconds between two looks at the runs' progress while waiting for them
 
 
 @dataclass
@@ -45,38 +50,58 @@ def suites() -> Path:
 
 
 def command(side: Side, directory: Path, pytest_args: list[str]) -> list[str]:
-    return [sys.executable, "-m", "pytest", str(suites()), "-p", "no:cacheprovider", "-q", "--color=no",
-            "--report", str(directory), *side.pytest_args(), *pytest_args]
+    return [sys.executable, "-m", "pytest", str(suites()), "-p", "no:cacheprovider", "-p", progress_file.PLUGIN,
+            "-q", "--color=no", "--report", str(directory), *side.pytest_args(), *pytest_args]
 
 
-def run(sides: list[Side], directory: Path, pytest_args: list[str]) -> list[SideRun]:
-    """Run every side at once into directory/<label>/; each side's report read back, checked."""
+def run(sides: list[Side], directory: Path, pytest_args: list[str], *,
+        progress: Callable[[str], None] | None = None, nested: bool = True) -> list[SideRun]:
+    """Run every side at once into directory/<label>/ (``nested`` False: one side, into directory itself); each
+    side's report read back, checked. ``progress`` is told, line by line, what the runs are doing while they run
+    (edges coming up, tests done, and a line every 15 s of a long wait)."""
     started: list[tuple[Side, Path, subprocess.Popen]] = []
+    readers: list[progress_file.Reader] = []
     directory = Path(directory).resolve()  # the runs start in the suites' folder
+    if not nested and len(sides) != 1:
+        raise ValueError("nested=False runs one side")
     try:
         for side in sides:
-            where = directory / side.label
+            where = directory / side.label if nested else directory
             where.mkdir(parents=True, exist_ok=True)
+            events = where / PROGRESS
+            events.unlink(missing_ok=True)
+            readers.append(progress_file.Reader(events, label=side.label if len(sides) > 1 else ""))
             log = (where / LOG).open("w", encoding="utf-8")
             with log:  # the child holds its own descriptor
                 proc = subprocess.Popen(command(side, where, pytest_args), cwd=suites().parent, stdout=log,
-                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=_env())
+                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=_env(events))
             started.append((side, where, proc))
         deadline = time.monotonic() + RUN_TIMEOUT
         for side, where, proc in started:
-            try:
-                proc.wait(timeout=max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                raise CompareError(f"the {side.label} run took longer than {RUN_TIMEOUT:g} s "
-                                   f"(EDGECONFORM_COMPARE_TIMEOUT); its output: {where / LOG}") from None
+            while True:  # bounded by the deadline; each turn waits on the process itself, at most POLL seconds
+                if progress is not None:
+                    for reader in readers:
+                        for line in reader.poll():
+                            progress(line)
+                try:
+                    proc.wait(timeout=min(POLL, max(0.0, deadline - time.monotonic())))
+                    break
+                except subprocess.TimeoutExpired:
+                    if time.monotonic() >= deadline:
+                        raise CompareError(f"the {side.label} run took longer than {RUN_TIMEOUT:g} s "
+                                           f"(EDGECONFORM_COMPARE_TIMEOUT); its output: {where / LOG}") from None
+        if progress is not None:
+            for reader in readers:
+                for line in reader.poll():
+                    progress(line)
     finally:
         _stop([proc for _, _, proc in started])
     return [_outcome(side, where, proc.returncode) for side, where, proc in started]
 
 
-def _env() -> dict[str, str]:
+def _env(events: Path) -> dict[str, str]:
     # wide output for the log; the children tear down on SIGTERM (edgeconform.plugin), as a cancelled CI job's do
-    return {**os.environ, "COLUMNS": "160"}
+    return {**os.environ, "COLUMNS": "160", progress_file.ENVIRONMENT: str(events)}
 
 
 def _stop(procs: list[subprocess.Popen]) -> None:

@@ -1,6 +1,8 @@
 """The two sides of a comparison: which topologies each runs, under which controller, and how they pair up.
 
-Three shapes, one mechanism (each side is one run of the suites):
+A side is a topology file (FILE:NAME: one of its topologies), a catalog topology's name, a folder or file of
+manifests (imported on the fly, as ``edgeconform import`` would), or a git revision of one (``REV:PATH``, read with
+git as data: edgeconform.compare.git). Three shapes, one mechanism (each side is one run of the suites):
 
 - two topology files (or FILE:NAME, or catalog names): one topology each, or topologies matched by name;
 - two load-balancer settings with one controller: the same, with ``--controller A`` once (or none);
@@ -29,17 +31,25 @@ class CompareError(Exception):
     """Input compare cannot use; the message names the cause and the fix. Nothing was built."""
 
 
+TOPOLOGIES = re.compile(rb"^topologies\s*:", re.MULTILINE)  # a topology file's top-level key
+
+
 @dataclass(frozen=True)
 class Spec:
-    """A side as given: a topology file, one topology of a file (FILE:NAME), or a catalog topology (NAME)."""
+    """A side as given: a topology file, one topology of a file (FILE:NAME), a catalog topology (NAME), or manifests
+    (a folder or file, or REV:PATH of a git revision) imported into a topology file (``file``) on the fly."""
 
     text: str
     file: Path | None
     name: str | None
+    manifests: Path | None = None  # the folder or file imported (for REV:PATH: the revision's copy)
+    revision: str | None = None  # REV of REV:PATH
 
     @classmethod
-    def parse(cls, text: str) -> Spec:
+    def parse(cls, text: str, work: Path | None = None, label: str = "side") -> Spec:
         path = Path(text)
+        if path.is_dir() or (path.is_file() and not _topology_file(path)):
+            return cls._imported(text, path, work, label)
         if path.is_file():
             return cls(text, path.resolve(), None)
         file, sep, name = text.rpartition(":")
@@ -47,8 +57,32 @@ class Spec:
             return cls(text, Path(file).resolve(), name)
         if NAME.match(text) and not text.endswith((".yaml", ".yml")):
             return cls(text, None, text)
-        raise CompareError(f"{text}: no such file; give a topology file, FILE:NAME (one topology of it) or the name "
-                           "of a catalog topology (edgeconform list)")
+        from . import git
+
+        try:
+            found = git.split(text)
+            if found is not None:
+                rev, inside = found
+                tree = _work(work, label) / "tree"
+                return cls._imported(text, git.read(rev, inside, tree), work, label, revision=rev)
+        except git.GitError as exc:
+            raise CompareError(str(exc)) from None
+        raise CompareError(f"{text}: no such file; give a topology file, FILE:NAME (one topology of it), the name of a "
+                           "catalog topology (edgeconform list), a folder or file of manifests, or REV:PATH (a git "
+                           "revision of one, e.g. origin/main:deploy/edge)")
+
+    @classmethod
+    def _imported(cls, text: str, path: Path, work: Path | None, label: str, revision: str | None = None) -> Spec:
+        """Manifests -> a topology file in the work folder (edgeconform.importing), before anything runs."""
+        from .. import importing
+
+        output = _work(work, label) / "edge.yaml"
+        try:
+            result = importing.from_paths([str(path)], output=output)
+        except importing.ImportFailed as exc:
+            raise CompareError(f"{text}: {exc}") from None
+        output.write_text(importing.render(result), encoding="utf-8")
+        return cls(text, output.resolve(), None, manifests=path, revision=revision)
 
     def load(self) -> dict[str, Topology]:
         found = catalog.load_file(self.file) if self.file else catalog.load()
@@ -108,6 +142,15 @@ class Plan:
     pairs: list[Pair] = field(default_factory=list)
 
     @property
+    def unchanged(self) -> bool:
+        """Nothing differs at the edge: each pair's topologies are equal but for names, words and where each field
+        was read (``sources``), and the same controller runs them: there is nothing to run."""
+        return bool(self.pairs) and all(
+            _edge(self.before.topologies[p.before]) == _edge(self.after.topologies[p.after])
+            and self.before.topologies[p.before].controller == self.after.topologies[p.after].controller
+            for p in self.pairs)
+
+    @property
     def shape(self) -> str:
         controllers_differ = any(self.before.topologies[p.before].controller.kind
                                  != self.after.topologies[p.after].controller.kind for p in self.pairs)
@@ -118,8 +161,26 @@ class Plan:
         return "controllers" if controllers_differ else "topologies" if topologies_differ else "none"
 
 
-def plan(before: str, after: str | None, chosen: list[str]) -> Plan:
-    """Both sides, checked: the topologies each runs, bound to their controllers, and the pairs."""
+def _topology_file(path: Path) -> bool:
+    """Whether a file is a topology file (its top-level ``topologies:``), not manifests; a file the reading layer
+    refuses is left to the topology loader, which names the problem."""
+    try:
+        return bool(TOPOLOGIES.search(untrusted.read_bytes(path)))
+    except untrusted.Refused:
+        return True
+
+
+def _work(work: Path | None, label: str) -> Path:
+    if work is None:
+        raise CompareError("manifests and REV:PATH are imported into the comparison's folder: give compare one")
+    folder = Path(work) / f"{label}.imported"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def plan(before: str, after: str | None, chosen: list[str], work: Path | None = None) -> Plan:
+    """Both sides, checked: the topologies each runs, bound to their controllers, and the pairs. Manifests and
+    REV:PATH are imported into ``work``/<label>.imported/."""
     if len(chosen) > 2:
         raise CompareError(f"--controller given {len(chosen)} times: give it once (both sides) or twice (before, after)")
     if after is None and len(chosen) != 2:
@@ -131,7 +192,7 @@ def plan(before: str, after: str | None, chosen: list[str]) -> Plan:
         _check_local(name, "--controller")
     sides = []
     for label, text, controller in (("before", before, names[0]), ("after", after or before, names[1])):
-        spec = Spec.parse(text)
+        spec = Spec.parse(text, work, label)
         topologies = spec.load()
         for t in topologies.values():
             kind = t.controller.kind
@@ -141,7 +202,7 @@ def plan(before: str, after: str | None, chosen: list[str]) -> Plan:
                                    "file to run it under the --controller given, or give no --controller")
             if kind:
                 _check_local(kind, f"{spec.text}: topology {t.name!r}: controller.kind")
-        bound = {name: t.with_controller(controller) for name, t in topologies.items()}
+        bound = {name: controllers.bind(t, controller) for name, t in topologies.items()}
         sides.append(Side(label, spec, controller, bound, spec.imported()))
     result = Plan(*sides)
     result.pairs = _pairs(result.before, result.after)
@@ -184,7 +245,8 @@ def _edge(t: Topology) -> dict:
 def abstract_copy(pair: Path, into: Path) -> Path:
     """A migration pair's folder (before.yaml, after.yaml and their manifests) copied into ``into`` with
     ``controller.kind`` removed from both topology files: the same edges on the generic controller, as compare runs
-    them where the named controllers cannot run (manifests alongside, so their references resolve)."""
+    them where the named controllers cannot run (manifests alongside, so their references resolve). A side
+    straight to the application (``none``: no controller whose words the abstract block would stand for) keeps it."""
     import shutil
 
     target = into / pair.name
@@ -194,6 +256,8 @@ def abstract_copy(pair: Path, into: Path) -> Path:
         document = yaml.safe_load(path.read_text())
         for block in [(document.get("defaults") or {}).get("controller") or {},
                       *((entry or {}).get("controller") or {} for entry in document["topologies"].values())]:
+            if block.get("kind") and controllers.controller_class(block["kind"]).fixed_trust:
+                continue  # none is not a vocabulary: without it the edge would gain a controller
             block.pop("kind", None)
         path.write_text(yaml.safe_dump(document, sort_keys=False))
     return target

@@ -14,6 +14,11 @@ is installed and configured in Kubernetes), ``importer`` (how ``edgeconform impo
   file provider locally (built by ``./dev tools``), its Helm chart in a cluster.
 - ``envoy-gateway``: the real Envoy Gateway (standalone: file provider, Host infrastructure) as local processes,
   and its Helm chart in a cluster; configured in its own terms (ClientTrafficPolicy, HTTPRoute redirects).
+- ``istio``, ``contour``, ``nginx-gateway-fabric``, ``haproxy``, ``kgateway``, ``cilium``: recognised by
+  ``edgeconform import`` (their images, labels, class controller names, API groups), not run: import names them.
+- ``none``: no controller; the load balancer's targets are the application (the echo backend plays it and reports
+  what arrived). Local processes and clusters alike, nothing to install; import finds it when no controller claims
+  the edge.
 
 A target says where its controllers run (TargetSpec.place); a controller says where it can (Controller.runs_on).
 
@@ -44,6 +49,15 @@ BUILTIN = {
     "ingress-nginx": "edgeconform.controllers.ingress_nginx:IngressNginx",
     "traefik": "edgeconform.controllers.traefik:Traefik",
     "envoy-gateway": "edgeconform.controllers.envoy_gateway:EnvoyGateway",
+    # recognised by import, not run: import names them in its refusal (edgeconform.importing.recognised)
+    "istio": "edgeconform.controllers.istio:IstioGateway",
+    "contour": "edgeconform.controllers.contour:Contour",
+    "nginx-gateway-fabric": "edgeconform.controllers.nginx_gateway_fabric:NginxGatewayFabric",
+    "haproxy": "edgeconform.controllers.haproxy:HAProxyIngress",
+    "kgateway": "edgeconform.controllers.kgateway:Kgateway",
+    "cilium": "edgeconform.controllers.cilium:CiliumIngress",
+    # the application straight behind the load balancer: what import finds when no controller claims the edge
+    "none": "edgeconform.controllers.none:NoneController",
 }
 
 
@@ -83,6 +97,12 @@ DEFAULT = "envoy"  # the controller of a topology whose block names none, outsid
 def semantics_of(t: Topology) -> Semantics:
     """The documented semantics of the controller that runs ``t`` (its block's kind; the generic one otherwise)."""
     return controller_class(t.controller.kind or DEFAULT).semantics_for(t)
+
+
+def bind(t: Topology, name: str) -> Topology:
+    """``t`` as the controller ``name`` runs it when its block names none (Topology.with_controller), with the trust
+    fields that controller fixes (``none``: nothing trusts, redirects or expects anything)."""
+    return t.with_controller(name, controller_class(name).fixed_trust)
 
 
 def limits_of(t: Topology) -> list[Limit]:
@@ -129,5 +149,6 @@ def finding_codes() -> dict[str, Mapping[str, Any]]:
 
 __all__ = ["BUILTIN", "CONTROLLER_LIMIT", "DEFAULT", "GENERIC", "Controller", "ControllerPlan", "ENTRY_POINT_GROUP",
            "EdgeFacts", "Limit", "LocalController", "LocalPlace", "Semantics", "SettingsError", "Unsupported", "available",
+           "bind",
            "controller_class", "finding_codes", "for_place", "get", "importers", "limits_of", "names", "semantics_of",
            "tools"]

@@ -88,6 +88,10 @@ class Semantics:
     # A PROXY header whose destination port is 443 means the client spoke TLS to the load balancer, so a request on
     # the http port is not redirected (ingress-nginx's Lua); otherwise only the connection itself says so.
     https_by_proxy_port: bool = False
+    # No controller: the load balancer sends straight to the application (controller ``none``). Nothing between them
+    # concludes a client, redirects or answers; the rules state what arrives at the application (the TCP peer, the
+    # raw X-Forwarded-* headers, a PROXY header), and what it trusts of that is its own business.
+    straight_to_app: bool = False
     # Further documented facts its translation and rules follow (fact -> words; each cited in ``sources``).
     notes: Mapping[str, str] = field(default_factory=dict)
 
@@ -183,6 +187,9 @@ class LocalController:
     # function: a controller's status, the configuration it produced.
     diagnostics: Callable[[Connect], dict[str, str]] | None = None
     takes_over: Process | None = None  # of ``processes``: the one already running as the place's standby
+    # Its processes are the backend itself (controller ``none``: the echo plays the application at the place's
+    # address and ports), so the target starts no echo backend of its own.
+    is_backend: bool = False
 
 
 class Controller:
@@ -214,6 +221,12 @@ class Controller:
     # how compare's hints say a setting in its terms: field -> {say, fix, why, sources} (edgeconform.compare.advice;
     # a built-in package keeps them in its advice.yaml: ``package_advice``)
     advice: ClassVar[Mapping[str, Mapping[str, Any]]] = {}
+    # The trust model's fields it fixes, whatever a topology's block says (TRUST_FIELDS -> value): a controller that
+    # is not there (``none``) trusts, redirects and expects nothing, so writing them is an error (edgeconform.catalog)
+    fixed_trust: ClassVar[Mapping[str, Any]] = {}
+    # Whether it is an installation of its own on a cluster (install): a cluster target then runs it only where
+    # it is the run's --controller. False: nothing to install, so any run can build a topology that names it.
+    installs: ClassVar[bool] = True
     # cluster targets
     namespace: ClassVar[str] = ""
     pod_selector: ClassVar[dict[str, str]] = {}

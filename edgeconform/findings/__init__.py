@@ -12,6 +12,7 @@ failure, the others with a failure of the cells they name. Notes say at load tim
     tls         outdated TLS policies, mutual TLS headers a cleartext client can write
     health      health checks that fail at the controller
     controller  the controller's own limits (codes from the registered controllers)
+    application the load balancer straight to the application (controller none): what only it can read right
     notes       what the local target cannot emulate
 
 A new rule is a function in its theme's module, declared with ``@rule(CODE, explains=(cells...))`` and listed in
@@ -22,13 +23,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import controller, forwarding, health, notes, proxy, redirect, tls, websocket
+from . import application, controller, forwarding, health, notes, proxy, redirect, tls, websocket
 from .base import EVERYWHERE, Finding, Rule, rule
 
 if TYPE_CHECKING:
     from ..topology import Topology
 
-_MODULES = (proxy, forwarding, redirect, websocket, tls, health, controller, notes)
+_MODULES = (proxy, forwarding, redirect, websocket, tls, health, controller, application, notes)
 RULES = tuple(found for module in _MODULES for found in module.RULES)
 
 

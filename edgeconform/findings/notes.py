@@ -10,7 +10,7 @@ from .base import Said, rule
 @rule("ALB_HOST_PORT", kind="note")
 def alb_host_port(t: Topology) -> Said | None:
     odd = [item.port for item in t.lb.listeners if item.port not in (80, 443)]
-    if t.lb.model == "alb" and not t.lb.preserve_host_header and odd:
+    if t.lb_model.has("preserve_host_header") and not t.lb.preserve_host_header and odd:
         return (f"on listener port(s) {odd} the ALB appends the port to a Host that has none [ALB-HOST]; the stand-in "
                 "does not (it leaves Host as sent there)", ("ALB-HOST",))
     return None
@@ -26,10 +26,9 @@ def alb_mtls_passthrough_chain(t: Topology) -> Said | None:
 
 @rule("NLB_SECURITY_GROUPS", kind="note")
 def nlb_security_groups(t: Topology) -> Said | None:
-    lb = t.lb
-    if lb.model != "nlb":
+    if not t.lb_model.has("security_groups"):
         return None
-    with_groups = lb.security_groups is not False
+    with_groups = t.security_groups
     if with_groups and t.preserves_client_ip:
         return ("the NLB has security groups (the LBC default since v2.6) and client-IP preservation is on: targets "
                 "see the clients' own addresses. AWS says a target security group that references the NLB's admits "
@@ -41,9 +40,11 @@ def nlb_security_groups(t: Topology) -> Said | None:
                 "NLB's address, and the LBC ignores load-balancer-source-ranges on the targets' side; the NLB's "
                 "frontend group decides who may connect. Security groups are not emulated here",
                 ("NLB-SG", "LBC-NLB", "LBC-SA"))
-    return ("the NLB has no security groups (aws-load-balancer-disable-nlb-sg): the targets' own groups must admit "
-            "the clients' addresses where preservation is on, and the NLB's addresses otherwise. Security groups are "
-            "not emulated here", ("NLB-SG", "LBC-SA", "LBC-SG"))
+    in_tree = t.lb.created_by == "in-tree"
+    why = "the in-tree provider creates none" if in_tree else "aws-load-balancer-disable-nlb-sg"
+    return (f"the NLB has no security groups ({why}): the targets' own groups must admit the clients' addresses where "
+            "preservation is on, and the NLB's addresses otherwise. Security groups are not emulated here",
+            ("NLB-SG", "LBC-SA", "LBC-SG", *(("CPA-LB",) if in_tree else ())))
 
 
 RULES = (alb_host_port, alb_mtls_passthrough_chain, nlb_security_groups)

@@ -8,9 +8,14 @@ from ..topology import Topology
 from .base import EVERYWHERE, Said, rule
 
 
+def _controller(t: Topology) -> bool:
+    """Whether a controller is there to expect PROXY (straight to the application: APP_READS_PROXY says it)."""
+    return not semantics_of(t).straight_to_app
+
+
 @rule("PROXY_NOT_EXPECTED", explains=EVERYWHERE)
 def not_expected(t: Topology) -> Said | None:
-    if t.lb.proxy_protocol and not t.controller.proxy_protocol:
+    if t.lb.proxy_protocol and not t.controller.proxy_protocol and _controller(t):
         return (f"the load balancer sends PROXY {t.lb.proxy_protocol} but the controller does not expect PROXY: it "
                 "reads the header as the start of the request and every connection fails",
                 ("#13320", "#57250", "NLB-TG23"))
@@ -19,7 +24,7 @@ def not_expected(t: Topology) -> Said | None:
 
 @rule("PROXY_NOT_SENT", explains=EVERYWHERE)
 def not_sent(t: Topology) -> Said | None:
-    if not (t.controller.proxy_protocol and not t.lb.proxy_protocol):
+    if not (t.controller.proxy_protocol and not t.lb.proxy_protocol and _controller(t)):
         return None
     semantics = semantics_of(t)
     outage = ("every connection is dropped as a broken header" if semantics.proxy_protocol == "required" else

@@ -3,6 +3,7 @@ write itself."""
 
 from __future__ import annotations
 
+from ..controllers import semantics_of
 from ..load_balancers.policies import AWS_DEFAULT, RECOMMENDED
 from ..topology import Topology
 from .base import Said, rule
@@ -19,7 +20,8 @@ def policy_outdated(t: Topology) -> Said | None:
                 "CloudFormation, the CDK and the AWS Load Balancer Controller when no policy annotation is set, "
                 "accepts TLS 1.0", (*model.cite("tls_policy"), "LBC-SA", "LBC-IA"))
     if at == "controller" and t.controller.tls_min_version in ("TLSv1.0", "TLSv1.1"):
-        return (f"the controller accepts {t.controller.tls_min_version}: the AWS recommended security policies "
+        who = "the application" if semantics_of(t).straight_to_app else "the controller"
+        return (f"{who} accepts {t.controller.tls_min_version}: the AWS recommended security policies "
                 f"({RECOMMENDED}) accept TLS 1.2 and 1.3 only", ("NLB-TLSPOL", "ALB-TLSPOL"))
     return None
 

@@ -32,6 +32,10 @@ class ControllerRead:
     ports: dict[Any, str] = field(default_factory=dict)  # Service targetPort (number or name) -> port kind
     found: bool = False  # its configuration was among the inputs (else: documented defaults)
     load_balancer: Any = None  # a Service the controller builds itself (Envoy Gateway's EnvoyProxy)
+    # The load balancer's targets are the application itself (controller none): a target port not in ``ports`` is
+    # the application's, and speaks what the load balancer sends it.
+    application: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)  # what its reader keeps for its settle()
 
 
 @dataclass
@@ -39,6 +43,9 @@ class EdgeInputs:
     """What a controller's reader may ask about the rest of the edge being imported."""
 
     albs: list[Document]  # the ALB Ingresses: the load balancer's objects, not the controller's
+    # the Services whose pods are the load balancer's targets (the load-balancer Service itself, the ALB's or the
+    # Gateway's backends): a controller's, or the application's
+    backends: list[Document] = field(default_factory=list)
     # given the controller's ports (Service targetPort, number or name -> port kind): the port kinds the load
     # balancer's listeners land on. None while the load balancer is not read yet (Importer.builds_load_balancer).
     reached: Callable[[dict[Any, str]], set[str]] | None = None
@@ -60,6 +67,14 @@ class Importer:
     builds_load_balancer: ClassVar[bool] = False
     # The value of app.kubernetes.io/name in a Service's selector that picks its pods
     app_name: ClassVar[str | None] = None
+    # Parts of its container images: a workload the load balancer's Service selects that runs one is this controller
+    images: ClassVar[tuple[str, ...]] = ()
+    # Asked last, and only when no other importer claims the edge: the application straight behind the load
+    # balancer (controller none) is what is left
+    fallback: ClassVar[bool] = False
+    # A controller import recognises but writes no topology for (edgeconform does not run it): why, in the one-line
+    # refusal that names it and the load balancer found. None: it is imported.
+    refusal: ClassVar[str | None] = None
 
     def evidence(self, docs: list[Document]) -> list[Document]:
         """Its own configuration among ``docs`` (the first names it in messages); none: not this controller."""
@@ -68,6 +83,14 @@ class Importer:
     def selects(self, selector: dict[str, Any]) -> bool:
         """Whether a Service with this selector sends traffic to its pods."""
         return self.app_name is not None and selector.get("app.kubernetes.io/name") == self.app_name
+
+    def runs(self, image: str) -> bool:
+        """Whether a container image is its own (a workload running it is this controller)."""
+        return any(part in image for part in self.images)
+
+    def where(self, doc: Document) -> tuple[Any, ...]:
+        """The field of one of its ``evidence`` documents that makes it this controller (for messages)."""
+        return ()
 
     def keeps(self, doc: Document, docs: list[Document]) -> bool:
         """Whether an object of a kind applications have too (a ConfigMap, a Deployment) read from a cluster is its
@@ -167,3 +190,33 @@ def read_ingress_rules(ing: Document, out: Any, r: Reading, own_prefix: str) -> 
     for key, value in ing.annotations.items():
         if str(key).startswith(own_prefix):
             r.unknown(ing, str(key), value, "metadata", "annotations", key)
+
+
+def attached_listeners(route: Document, gateway: Document) -> list[int]:
+    """The indexes of the Gateway's listeners a route attaches to: those its parentRefs name (sectionName, port), or
+    every listener; then only those whose hostname meets one of the route's (a listener for another host does not
+    take the route) [GW-LISTENER][GW-HTTPROUTE]. A redirect route applies to these listeners alone."""
+    listeners = [item if isinstance(item, dict) else {} for item in gateway.spec.get("listeners") or []]
+    chosen: list[int] = []
+    for ref in route.spec.get("parentRefs") or []:
+        if not isinstance(ref, dict) or ref.get("name") != gateway.name or \
+                (ref.get("namespace") or route.namespace) != gateway.namespace:
+            continue
+        for i, item in enumerate(listeners):
+            if ref.get("sectionName") not in (None, item.get("name")) or ref.get("port") not in (None, item.get("port")):
+                continue
+            if i not in chosen:
+                chosen.append(i)
+    hosts = [str(h) for h in route.spec.get("hostnames") or []]
+    return [i for i in chosen if not hosts or not listeners[i].get("hostname")
+            or any(_hosts_meet(str(listeners[i]["hostname"]), host) for host in hosts)]
+
+
+def _hosts_meet(a: str, b: str) -> bool:
+    """Whether two hostnames (either may be a wildcard ``*.domain``) can name the same host."""
+    if a == b:
+        return True
+    for wild, other in ((a, b), (b, a)):
+        if wild.startswith("*.") and other.endswith(wild[1:]) and other.count(".") >= wild.count("."):
+            return True
+    return False

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import load_balancers
+from .common import attached_listeners
+from .creators import Creating, LbcConfig
 from .documents import Document
 from .reading import Reading
 from .service import _bool, _int
@@ -18,7 +20,7 @@ from .service import _bool, _int
 CLASSES = {"gateway.k8s.aws/nlb": "nlb", "gateway.k8s.aws/alb": "alb"}
 PROTOCOLS = {"TCP": "TCP", "TLS": "TLS", "HTTP": "HTTP", "HTTPS": "HTTPS"}
 LB_ATTRIBUTES = {"routing.http.xff_header_processing.mode": "xff", "idle_timeout.timeout_seconds": "idle_timeout"}
-NO_FIELD = {"scheme", "sourceRanges", "loadBalancerName", "tags", "loadBalancerSubnets", "securityGroups"}
+NO_FIELD = {"sourceRanges", "loadBalancerName", "tags", "loadBalancerSubnets", "securityGroups"}
 
 
 @dataclass
@@ -36,6 +38,8 @@ class GatewayLB:
     hostnames: list[str] = field(default_factory=list)
     backend: Document | None = None  # the Service the routes forward to (selects the controller's pods)
     port_index: dict[int, int] = field(default_factory=dict)  # listener index -> index in the Service's ports
+    backend_name: str | None = None  # the Service the routes name, when it is not among the inputs
+    created_by: str = "lbc"
 
 
 def classes(docs: list[Document]) -> dict[str, Document]:
@@ -59,24 +63,26 @@ def _routes(docs: list[Document], gateways: list[Document]) -> list[Document]:
         (ref.get("namespace") or doc.namespace, ref.get("name")) in names for ref in doc.spec.get("parentRefs") or [])]
 
 
-def read(doc: Document, docs: list[Document], r: Reading, known: dict[str, Document]) -> GatewayLB:
+def read(doc: Document, docs: list[Document], r: Reading, known: dict[str, Document],
+         lbc: LbcConfig | None = None) -> GatewayLB:
     klass = known[doc.spec["gatewayClassName"]]
     model = CLASSES[klass.spec["controllerName"]]
     out = GatewayLB(doc, model)
+    creating = Creating("lbc", lbc or LbcConfig())
+    out.lb["created_by"] = "lbc"
     r.model = model
     r.use(doc, klass)
     r.cite("load_balancer.model", klass, "spec", "controllerName", keys=("LBC-GW",))
+    r.cite("load_balancer.created_by", klass, "spec", "controllerName", keys=("LBC-GW",))
     config = _configuration(doc, docs)
     r.use(config)
     routes = _routes(docs, [doc])
     r.use(*routes)
     listeners = doc.spec.get("listeners") or []
-    by_name = {str(item.get("name")): i for i, item in enumerate(listeners)}
     forwards: dict[int, tuple[Document, int, Any]] = {}  # listener -> (route, rule index, backend port)
     redirects: dict[int, tuple[Document, int]] = {}
     for route in routes:
-        attached = [by_name[ref["sectionName"]] for ref in route.spec.get("parentRefs") or []
-                    if ref.get("sectionName") in by_name] or list(range(len(listeners)))
+        attached = attached_listeners(route, doc)  # a redirect applies to these listeners alone
         for i, host in enumerate(route.spec.get("hostnames") or []):
             if host not in out.hostnames:
                 out.hostnames.append(host)
@@ -92,19 +98,24 @@ def read(doc: Document, docs: list[Document], r: Reading, known: dict[str, Docum
     service = next(iter(backends(docs, [doc])), None)
     out.backend = service
     r.use(service)
-    if service is None:
-        raise doc.fail("no route of this Gateway forwards to a Service among the inputs: the load balancer's "
-                       "targets are that Service's", "spec", "listeners")
-    service_ports = service.spec.get("ports") or []
+    if service is None and forwards:
+        route, j, _ = next(iter(forwards.values()))
+        out.backend_name = str(((route.spec["rules"][j] or {}).get("backendRefs") or [{}])[0].get("name"))
+    service_ports = (service.spec.get("ports") or []) if service is not None else []
     for i, item in enumerate(listeners):
         protocol = PROTOCOLS.get(str(item.get("protocol", "")).upper())
         if protocol is None:
             raise doc.fail(f"listener protocol {item.get('protocol')!r}: TCP, TLS, HTTP or HTTPS", "spec", "listeners",
                            i, "protocol")
-        port = int(item["port"])
+        port = _int(doc, item.get("port"), "spec", "listeners", i, "port", what="port number")
         r.cite("load_balancer.listeners", doc, "spec", "listeners", i, keys=("LBC-GW",))
         target: Any = None
-        if i in forwards:
+        if i in forwards and service is None:  # the routes' Service is not given: the application's (none)
+            route, j, backend_port = forwards[i]
+            r.cite("load_balancer.listeners", route, "spec", "rules", j, "backendRefs")
+            target = backend_port
+        elif i in forwards:
+            assert service is not None
             route, j, backend_port = forwards[i]
             r.cite("load_balancer.listeners", route, "spec", "rules", j, "backendRefs")
             index = next((k for k, sp in enumerate(service_ports) if sp.get("port") == backend_port), None)
@@ -122,15 +133,24 @@ def read(doc: Document, docs: list[Document], r: Reading, known: dict[str, Docum
             r.cite("load_balancer.ssl_redirect", route, "spec", "rules", j, "filters", keys=("LBC-GW-L7",))
     if config is not None:
         _configuration_fields(config, out, r)
-    _target_group(docs, service, out, r)
-    if ("spec", "externalTrafficPolicy") in service.lines:
+    if service is not None:
+        _target_group(docs, service, out, r)
+    if service is not None and ("spec", "externalTrafficPolicy") in service.lines:
         out.etp = str(service.spec["externalTrafficPolicy"])
         r.cite("kubernetes.external_traffic_policy", service, "spec", "externalTrafficPolicy", keys=("K8S-ETP",))
     else:
         r.cite("kubernetes.external_traffic_policy", keys=("K8S-ETP",))
     if "target_type" not in out.lb:
-        out.lb["target_type"] = "instance"
+        out.lb["target_type"] = creating.default("target_type", model, r, "load_balancer.target_type")
         r.cite("load_balancer.target_type", keys=("LBC-GW-TGCFG",))
+    if "tls_policy" not in out.lb and any(protocol in ("TLS", "HTTPS") for _, _, protocol, _ in out.ports):
+        out.lb["tls_policy"] = creating.default("tls_policy", model, r, "load_balancer.tls_policy")
+    if "scheme" not in out.lb:
+        out.lb["scheme"] = creating.default("scheme", model, r, "load_balancer.scheme")
+    if load_balancers.get(model).has("security_groups") and "security_groups" not in out.lb:
+        default = creating.default("security_groups", model, r, "load_balancer.security_groups")
+        if default is not None:
+            out.lb["security_groups"] = str(default).lower() != "false"
     return out
 
 
@@ -190,11 +210,17 @@ def _configuration_fields(config: Document, out: GatewayLB, r: Reading) -> None:
             r.unknown(config, f"loadBalancerAttributes: {key}", value, *where)
             continue
         r.cite(f"load_balancer.{name}", config, *where, keys=("LBC-GW-LBCFG",))
+    if config.spec.get("scheme"):
+        if config.spec["scheme"] not in ("internet-facing", "internal"):
+            raise config.fail(f"{config.spec['scheme']!r} is not internet-facing or internal", "spec", "scheme")
+        out.lb["scheme"] = str(config.spec["scheme"])
+        r.cite("load_balancer.scheme", config, "spec", "scheme", keys=("LBC-GW-LBCFG",))
     if config.spec.get("ipAddressType"):
         out.lb["ip_address_type"] = str(config.spec["ipAddressType"])
         r.cite("load_balancer.ip_address_type", config, "spec", "ipAddressType", keys=("LBC-GW-LBCFG",))
     for key, value in config.spec.items():
-        if key not in NO_FIELD and key not in ("listenerConfigurations", "loadBalancerAttributes", "ipAddressType"):
+        if key not in NO_FIELD and key not in ("listenerConfigurations", "loadBalancerAttributes", "ipAddressType",
+                                               "scheme"):
             r.unknown(config, f"spec.{key}", value, "spec", key)
 
 
@@ -211,10 +237,11 @@ def _target_group(docs: list[Document], service: Document, out: GatewayLB, r: Re
         r.cite("load_balancer.target_type", found, *base, "targetType", keys=("LBC-GW-TGCFG",))
     for i, attribute in enumerate(conf.get("targetGroupAttributes") or []):
         key, value, where = attribute.get("key"), attribute.get("value"), (*base, "targetGroupAttributes", i)
-        if key == "preserve_client_ip.enabled" and out.model == "nlb":
+        nlb_attributes = load_balancers.get(out.model).preserves_client_ip_attribute  # an NLB target group's
+        if key == "preserve_client_ip.enabled" and nlb_attributes:
             out.lb["client_ip_preservation"] = _bool(found, value, *where)
             r.cite("load_balancer.client_ip_preservation", found, *where, keys=("LBC-GW-TGCFG", "NLB-TGA"))
-        elif key == "proxy_protocol_v2.enabled" and out.model == "nlb":
+        elif key == "proxy_protocol_v2.enabled" and nlb_attributes:
             if _bool(found, value, *where):
                 out.lb["proxy_protocol"] = "v2"
                 r.cite("load_balancer.proxy_protocol", found, *where, keys=("LBC-GW-TGCFG", "NLB-TG23"))

@@ -36,13 +36,22 @@ class Reading:
     hostnames: list[str] = field(default_factory=list)  # as found so far (names certificates guessed from Secrets)
     model: str = ""  # the load balancer's model, once known (which annotation table applies)
     used: set[int] = field(default_factory=set)  # the documents some reader read (id)
+    _paths: dict[Path, str] = field(default_factory=dict, repr=False)
 
     def use(self, *docs: Document | None) -> None:
         self.used.update(id(doc) for doc in docs if doc is not None)
 
     def ref(self, doc: Document, *path: Any) -> str:
-        rel = os.path.relpath(doc.file.resolve(), self.base.resolve())
-        return f"{Path(rel).as_posix()}:{doc.line(*path)}"
+        return f"{self._relative(doc.file_at(*path))}:{doc.line(*path)}"
+
+    def _relative(self, file: Path) -> str:
+        """``file`` relative to ``base``, as a reference writes it (each file resolved once: a cluster's objects
+        cite a few files thousands of times)."""
+        found = self._paths.get(file)
+        if found is None:
+            base = self._paths.setdefault(self.base, self.base.resolve().as_posix())
+            found = self._paths[file] = Path(os.path.relpath(file.resolve(), base)).as_posix()
+        return str(found)
 
     def cite(self, field_path: str, doc: Document | None = None, *path: Any, keys: tuple[str, ...] = ()) -> None:
         """``field_path`` came from ``doc`` at ``path`` (a manifest line), and rests on ``keys`` (documentation)."""

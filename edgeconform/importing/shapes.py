@@ -19,7 +19,9 @@ PAIRS = [{"key": SCALAR, "value": SCALAR}]  # AWS attributes as the LBC's resour
 BACKEND = {"service": {"name": str, "port": {"number": int, "name": str}}}
 SERVICE_PORT = {"name": str, "port": Required(int), "targetPort": (int, str), "protocol": str}
 CONTAINERS = [{"args": [SCALAR], "image": SCALAR}]
-ROUTE = {"hostnames": [str], "parentRefs": [{"name": str, "namespace": str, "sectionName": str}],
+POD = {"spec": {"template": {"metadata": {"labels": Each(SCALAR)},
+                             "spec": {"containers": CONTAINERS, "initContainers": CONTAINERS}}}}
+ROUTE = {"hostnames": [str], "parentRefs": [{"name": str, "namespace": str, "sectionName": str, "port": int}],
          "rules": [{"filters": [{"type": str, "requestRedirect": {"scheme": str}}],
                     "backendRefs": [{"name": str, "namespace": str, "port": int}], "matches": [ANY]}]}
 TRAEFIK_ENTRY_POINT = {"port": int, "address": SCALAR, "http": {"middlewares": [SCALAR], "tls": {"options": SCALAR}}}
@@ -36,13 +38,13 @@ SHAPES: dict[str, Any] = {
                          "tls": [{"hosts": [SCALAR], "secretName": str}]}},
     "IngressClass": {"spec": {"controller": str, "parameters": {"kind": str, "name": str}}},
     "IngressClassParams": {"spec": {"certificateArn": [SCALAR], "certificateARNs": [SCALAR], "sslPolicy": str,
-                                    "ipAddressType": str, "loadBalancerAttributes": PAIRS}},
+                                    "ipAddressType": str, "loadBalancerAttributes": PAIRS, "group": {"name": str}}},
     "GatewayClass": {"spec": {"controllerName": str, "parametersRef": {"kind": str, **NAMED}}},
     "Gateway": {"spec": {"gatewayClassName": str,
-                         "listeners": [{"name": str, "port": Required(int), "protocol": str,
+                         "listeners": [{"name": str, "port": Required(int), "protocol": str, "hostname": str,
                                         "tls": {"certificateRefs": [NAMED]}}],
                          "infrastructure": {"parametersRef": {"kind": str, **NAMED}}}},
-    "HTTPRoute": {"spec": ROUTE}, "TCPRoute": {"spec": ROUTE}, "TLSRoute": {"spec": ROUTE},
+    "HTTPRoute": {"spec": ROUTE}, "TCPRoute": {"spec": ROUTE}, "TLSRoute": {"spec": ROUTE}, "GRPCRoute": {"spec": ROUTE},
     "LoadBalancerConfiguration": {"spec": {
         "listenerConfigurations": [{"protocolPort": SCALAR, "defaultCertificate": SCALAR, "certificates": [SCALAR],
                                     "sslPolicy": str, "listenerAttributes": PAIRS}],
@@ -55,8 +57,9 @@ SHAPES: dict[str, Any] = {
         "annotations": Each(SCALAR), "type": SCALAR, "externalTrafficPolicy": SCALAR, "loadBalancerClass": str}}}}},
     "ConfigMap": {"data": Each(SCALAR)},
     "Secret": {"type": SCALAR, "data": Each(SCALAR), "stringData": Each(str)},
-    "Deployment": {"spec": {"template": {"spec": {"containers": CONTAINERS}}}},
-    "DaemonSet": {"spec": {"template": {"spec": {"containers": CONTAINERS}}}},
+    "Deployment": POD, "DaemonSet": POD, "StatefulSet": POD,
+    "MutatingWebhookConfiguration": {"webhooks": [{"name": str}]},
+    "NginxProxy": {"spec": {"kubernetes": {"service": {"annotations": Each(SCALAR)}}}},
     "TLSStore": {"spec": {"defaultCertificate": {"secretName": str}, "certificates": [{"secretName": str}]}},
     "IngressRoute": {"spec": {"routes": [{"match": SCALAR}]}},
     "getambassador.io/Listener": {"spec": {"port": int, "protocol": SCALAR, "protocolStack": [SCALAR], "l7Depth": int,
@@ -82,3 +85,4 @@ def problems(data: Any) -> list[tuple[tuple[Any, ...], str]]:
     group = str(data.get("apiVersion", "")).rpartition("/")[0]
     own = SHAPES.get(f"{group}/{kind}") or SHAPES.get(kind)
     return list(dict.fromkeys(found + (shape_problems(data, own) if own is not None else [])))  # spec: once
+

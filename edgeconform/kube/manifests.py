@@ -58,6 +58,16 @@ def echo_source() -> str:
     return Path(__import__("edgeconform.echo", fromlist=["echo"]).__file__).read_text()
 
 
+def websockets_version() -> str:
+    """The websockets release the echo backend installs in a cluster: the one it runs with here."""
+    return importlib.metadata.version("websockets")
+
+
+def pip_index_url() -> str:
+    """Clusters without PyPI: a mirror for the init container's pip (EDGECONFORM_PIP_INDEX_URL)."""
+    return os.environ.get("EDGECONFORM_PIP_INDEX_URL", "")
+
+
 def echo(python_image: str, websockets: str | None = None, client_header: str = headers.CLIENT,
          install_websockets: bool = True) -> list[dict[str, Any]]:
     """Namespace, ConfigMap (echo.py), Deployment and Service of the echo backend; it reports as the client the
@@ -66,10 +76,8 @@ def echo(python_image: str, websockets: str | None = None, client_header: str = 
     source = echo_source()
     return render("echo.yaml.j2", namespace=NAMESPACE, labels=labels(), echo_source=source,
                   echo_sha256=hashlib.sha256(source.encode()).hexdigest(), python_image=python_image,
-                  websockets=websockets or importlib.metadata.version("websockets"), port=ECHO_PORT,
-                  client_header=client_header, install_websockets=install_websockets,
-                  # clusters without PyPI: a mirror for the init container's pip
-                  pip_index_url=os.environ.get("EDGECONFORM_PIP_INDEX_URL", ""))
+                  websockets=websockets or websockets_version(), port=ECHO_PORT,
+                  client_header=client_header, install_websockets=install_websockets, pip_index_url=pip_index_url())
 
 
 def edge_service(namespace: str, selector: dict[str, str], external_traffic_policy: str,
@@ -92,7 +100,7 @@ def tls_secret(name: str, namespace: str, cert: certs.IssuedCert, topology: str)
             "data": {"tls.crt": b64(cert.chain_pem), "tls.key": b64(cert.key_pem)}}
 
 
-class _Readable(yaml.SafeDumper):
+class _Readable(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # libyaml's emitter where PyYAML has it
     """Multi-line strings (the echo source, nginx snippets) as literal blocks, as a person would write them."""
 
 

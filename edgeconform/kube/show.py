@@ -16,6 +16,10 @@ def cmd_manifests(topologies: dict, name: str, controller: str, lb_address: str)
         print(f"edgeconform: unknown topology {name!r}; known: {', '.join(topologies)}", file=sys.stderr)
         return 2
     t = topologies[name]
+    kind = t.controller.kind
+    if kind and kind != controller and not controllers.controller_class(kind).installs:
+        controller = kind  # none: the application comes with the topology, whatever runs beside it
+    t = controllers.bind(t, controller)
     with tempfile.TemporaryDirectory(prefix="edgeconform-manifests-") as tmp:
         issued = certs.issue(Path(tmp), "controller", t.controller.certificates)
         plan = controllers.get(controller).translate(t, controllers.EdgeFacts((lb_address,), issued))

@@ -12,7 +12,7 @@ source keys (docs/extending.md).
 from __future__ import annotations
 
 from . import alb, clb, nlb
-from .base import CITED_FACTS, LoadBalancerModel, ModelError
+from .base import CITED_FACTS, L7_PROXY_CLAIM, LoadBalancerModel, ModelError
 
 _PACKAGES = (nlb, clb, alb)
 MODELS: dict[str, LoadBalancerModel] = {m.MODEL.name: m.MODEL for m in _PACKAGES}
@@ -27,4 +27,4 @@ def get(name: str) -> LoadBalancerModel:
         raise KeyError(f"unknown load-balancer model {name!r}; known: {', '.join(NAMES)}") from None
 
 
-__all__ = ["CITED_FACTS", "LoadBalancerModel", "MODELS", "ModelError", "NAMES", "PACKAGES", "get"]
+__all__ = ["CITED_FACTS", "L7_PROXY_CLAIM", "LoadBalancerModel", "MODELS", "ModelError", "NAMES", "PACKAGES", "get"]

@@ -27,7 +27,11 @@ CITED_FACTS = (
 # Facts a model cites only when it has the feature: L4 listeners (what a target sees, TLS passed through),
 # L7 listeners (X-Forwarded-* handling), a redirect action, a broken Upgrade, a certificate limit.
 CITED_IF = {"l4_client_ip": "l4", "passthrough": "l4", "xff": "l7", "redirect": "redirect_action",
-            "websocket_break": "breaks_upgrade", "certificate_limit": "max_certificates", "dual_stack": "dualstack"}
+            "websocket_break": "breaks_upgrade", "certificate_limit": "max_certificates", "dual_stack": "dualstack",
+            "l7_proxy": "l7_proxy_claim"}
+# The key of ``load_balancer.unverified`` a topology states PROXY on HTTP/HTTPS listeners under (a model's
+# ``l7_proxy_claim``): what no AWS page confirms is a claim the topology carries and `edgeconform list` shows.
+L7_PROXY_CLAIM = "proxy_protocol_http_back_end"
 # The topology's load_balancer settings that only some models have (the catalog refuses them on the others); a model
 # names the ones it has in ``attributes``.
 ATTRIBUTES = {
@@ -85,6 +89,10 @@ class LoadBalancerModel:
     # check that names none.
     health_check_protocols: tuple[str, ...] = ("TCP", "HTTP")
     health_check_codes: str = "200"
+    # Where its HTTP/HTTPS listeners can be given a PROXY header on their back-end connections although AWS documents
+    # it for TCP back ends only: the claim (UNVERIFIED) a topology doing so states under
+    # ``unverified: {L7_PROXY_CLAIM: ...}``, saying what the stand-in does. Empty: never (the catalog refuses it).
+    l7_proxy_claim: str = ""
 
     def __post_init__(self) -> None:
         layers = self.layers

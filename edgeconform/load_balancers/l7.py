@@ -1,7 +1,8 @@
 """The Envoy stand-in of L7 listeners (proxies/envoy/l7-load-balancer.yaml.j2), the mechanics the ALB and the Classic
 ELB's HTTP/HTTPS listeners share: listeners on the AWS ports, X-Forwarded-* in the model's mode, certificates (an
 SNI list where the model has one, else one certificate), the TLS policy, ALPN, a redirect action where the topology
-asks the model for one, what happens to an Upgrade, the health checks. A model adds what is its own per listener
+asks the model for one, what happens to an Upgrade, the health checks, a PROXY header on the back-end connections
+where the topology states that claim. A model adds what is its own per listener
 (the ALB: mutual TLS, its Host handling) through ``extra``."""
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ def context(t: Topology, book: AddressBook, lb_certs: dict[str, certs.IssuedCert
     for item in t.lb.listeners:
         ip, port = book.targets[item.target]
         name = f"targets_{item.target}"
-        clusters[name] = {"name": name, "ip": ip, "port": port}
+        # a PROXY header in front of each back-end connection where the topology claims one (a Classic ELB's HTTP
+        # listeners with the in-tree provider's policy: UNVERIFIED, LoadBalancerModel.l7_proxy_claim)
+        clusters[name] = {"name": name, "ip": ip, "port": port, "proxy": t.lb.proxy_protocol}
         redirect = None
         if t.lb.ssl_redirect and not item.terminates_tls:
             redirect = {"port": book.https_port, "code": ENVOY_REDIRECT[301]}  # LBC ssl-redirect: 301 [LBC-IA]

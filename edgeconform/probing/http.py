@@ -52,18 +52,31 @@ class BackendView:
     backend_peer: str | None  # the echo's own TCP peer
     headers: tuple[tuple[str, str], ...] = ()
     connection_stated: bool = False  # the controller named its connection's address (x-edgeconform-connection)
+    # The PROXY header the backend itself read in front of the request (straight behind the load balancer, with no
+    # controller): (version, command, source address), None where none arrived
+    proxy: tuple[str, str, str | None] | None = None
 
     @classmethod
     def from_echo(cls, report: dict[str, Any]) -> BackendView:
         hdrs = {name: value for name, value in report.get("headers", [])}
         xff = tuple(report.get("forwarded", {}).get("for", []))
+        own_tls = report.get("tls") or {}  # the TLS the backend ended itself (the application, TLS passed through)
+        header = report.get("proxy")
+        proxy = ((header["version"], header["command"], (header.get("source") or {}).get("ip"))
+                 if header else None)
         return cls(client=report.get("client") or None, peer=hdrs.get(H.PEER) or None,
                    connection=hdrs.get(H.CONNECTION) or (xff[-1] if xff else None), xff=xff,
                    xfp=report.get("forwarded", {}).get("proto"),
-                   tls=hdrs.get(H.TLS) or None, sni=hdrs.get(H.SNI) or None, port=hdrs.get(H.PORT) or None,
+                   tls=hdrs.get(H.TLS) or own_tls.get("version") or None,
+                   sni=hdrs.get(H.SNI) or own_tls.get("sni") or None, port=hdrs.get(H.PORT) or None,
                    backend_peer=(report.get("peer") or {}).get("ip"),
                    headers=tuple((n, v) for n, v in report.get("headers", [])),
-                   connection_stated=bool(hdrs.get(H.CONNECTION)))
+                   connection_stated=bool(hdrs.get(H.CONNECTION)), proxy=proxy)
+
+    @property
+    def proxy_source(self) -> str | None:
+        """The client address a PROXY header the backend read carries (a PROXY command; LOCAL carries none)."""
+        return self.proxy[2] if self.proxy and self.proxy[1] == "PROXY" else None
 
 
 # --- HTTP -------------------------------------------------------------------------------------------
@@ -241,7 +254,7 @@ def describe_error(exc: BaseException) -> str:
 
 def proxy_counters(edge: Edge) -> dict[str, int]:
     """The controller's PROXY-protocol counters (local target: Envoy admin stats), summed over listeners."""
-    from ..supervisor import http_get as admin_get
+    from ..supervisor import admin_get
 
     if not edge.controller.admin:
         return {}

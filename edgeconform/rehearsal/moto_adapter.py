@@ -25,6 +25,10 @@ API version 2015-12-01, and AWS Shield's):
 7. ``DescribeSubnets`` gives a subnet's IPv6 block the state ``"{'State': 'associated'}"`` (the association's whole
    state dict, printed) instead of ``associated``. AWS: ``Ipv6CidrBlockState.State`` is ``associated``. The LBC
    takes only associated IPv6 blocks, so no dual-stack load balancer found a subnet.
+8. ``CreateListener`` on a port the load balancer already listens on creates a second listener: moto's
+   ``DuplicateListener`` check looks for the port among the listeners' ARNs. AWS: ``DuplicateListener``, "A listener
+   with the specified port already exists". When a slow answer made the LBC retry a CreateListener, moto held two
+   listeners on one port and the rehearsal read back [443:TLS, 443:TLS].
 
 Run as ``python -m edgeconform.rehearsal.moto_adapter --host H --port P`` (inside the rehearsal's namespace).
 """
@@ -39,7 +43,7 @@ MOTO_VERSION = "5.2.5"  # the version the gaps were measured on (pyproject.toml 
 
 
 def patch() -> None:
-    """Apply the seven fixes to moto's classes (in this process only)."""
+    """Apply the eight fixes to moto's classes (in this process only)."""
     from moto.elbv2 import models as elbv2_models
     from moto.elbv2 import responses as elbv2_responses
     from moto.shield import responses as shield_responses
@@ -117,6 +121,18 @@ def patch() -> None:
                 if item["ipv6CidrBlockState"]["State"] == "associated"]
 
     Subnet.ipv6_cidr_block_association_set = property(ipv6_cidr_block_association_set)
+
+
+    # 8. One listener per port.
+    create = backend.create_listener
+
+    def create_listener(self, load_balancer_arn, protocol, port, *args, **kwargs):
+        balancer = self.load_balancers.get(load_balancer_arn)
+        if balancer is not None and any(str(item.port) == str(port) for item in balancer.listeners.values()):
+            raise elbv2_models.DuplicateListenerError()
+        return create(self, load_balancer_arn, protocol, port, *args, **kwargs)
+
+    backend.create_listener = create_listener
 
 
 def main(argv: list[str] | None = None) -> None:

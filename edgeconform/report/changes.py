@@ -8,8 +8,9 @@ a redirect's code and Location, the certificate each name got). Two readings of 
 - **drift** (``report merge``): the measured verdicts of a cell disagree between runs. No direction: local and
   EKS are two views of one edge.
 - **change** (``compare``): from before to after, a *regression* (the verdict got worse: pass -> limited -> fail;
-  a fact left its ideal value; a fact that must stay the same changed), an *improvement* (the reverse, with no
-  regression), a *change* (facts or unmeasured verdicts differ, neither better nor worse), or *same*.
+  or, the verdict not better, a fact left its ideal value or a fact that must stay the same changed), an
+  *improvement* (the verdict got better: the facts that moved with it are changes, never a regression), a *change*
+  (facts or unmeasured verdicts differ, neither better nor worse), or *same*.
 
 It reads results through what they have in common (``Observed``: a cell, a run, a verdict and facts), so it knows
 nothing of the run record (edgeconform.report.model), which reads it; the verdict scale is
@@ -123,12 +124,13 @@ def _change(row: str, behaviour: str, variant: str, sides: dict[str, SideCell]) 
         return Change(row=row, behaviour=behaviour, variant=variant, kind="change" if drift else "same", drift=drift,
                       sides=sides)
     before, after = sides.values()
-    facts = fact_changes(behaviour, variant, before.facts, after.facts)
-    effects = {fact.effect for fact in facts}
     both_measured = before.verdict in MEASURED and after.verdict in MEASURED
+    improved = both_measured and QUALITY[after.verdict] > QUALITY[before.verdict]
+    facts = fact_changes(behaviour, variant, before.facts, after.facts, improved=improved)
+    effects = {fact.effect for fact in facts}
     if both_measured and QUALITY[after.verdict] < QUALITY[before.verdict]:
         effects.add("regression")
-    elif both_measured and QUALITY[after.verdict] > QUALITY[before.verdict]:
+    elif improved:
         effects.add("improvement")
     elif before.verdict != after.verdict:
         effects.add("change")
@@ -136,8 +138,11 @@ def _change(row: str, behaviour: str, variant: str, sides: dict[str, SideCell]) 
     return Change(row=row, behaviour=behaviour, variant=variant, kind=kind, drift=drift, sides=sides, facts=facts)
 
 
-def fact_changes(behaviour: str, variant: str, before: dict[str, Any], after: dict[str, Any]) -> list[FactChange]:
-    """The facts present on both sides that differ, each judged by its behaviour's declaration."""
+def fact_changes(behaviour: str, variant: str, before: dict[str, Any], after: dict[str, Any], *,
+                 improved: bool = False) -> list[FactChange]:
+    """The facts present on both sides that differ, each judged by its behaviour's declaration. ``improved``: the
+    cell's verdict got better, so a fact that moved with it is a change, never a regression (a redirect that now
+    works has a new Location: that is the improvement, not a loss)."""
     from .. import behaviours  # the registry declares how each fact is judged
 
     spec = None
@@ -161,6 +166,8 @@ def fact_changes(behaviour: str, variant: str, before: dict[str, Any], after: di
             effect, words = "change", kind.words
         else:
             effect, words = "info", kind.words
+        if improved and effect == "regression":
+            effect = "change"
         out.append(FactChange(name=name, words=words, before=old, after=new, effect=effect))
     return out
 

@@ -63,7 +63,18 @@ def _note(report: Report, note: Note) -> str:
     on = f" on {', '.join(md(t) for t in note.targets)}" if len(report.targets) > 1 else ""
     links = source_links(r, md_source)
     return f"- **{md(r.topology)} · {md(cell_name(r))}**{on}: {r.verdict}: {md(note.text)}" + \
-        (f" (sources: {links})" if links else "")
+        (f" (sources: {links})" if links else "") + "".join(f"\n  - {item}" for item in inputs(r))
+
+
+def inputs(r) -> list[str]:
+    """A failure in the words of the user's files (edgeconform check): each line where it is, then the fixes."""
+    if r.inputs is None:
+        return []
+    out = []
+    for line in r.inputs.lines:
+        where = md_code(f"{line.file}:{line.line}") if line.file else "not in your files"
+        out.append(f"{where} {md_code(line.text)}" + (f" ({md(line.says)})" if line.says else ""))
+    return out + [f"fix: {md_spans(fix)}" for fix in r.inputs.fixes]
 
 
 def _run_line(run: Run) -> str:
@@ -77,8 +88,10 @@ def _run_line(run: Run) -> str:
 
 
 def render_migration(migration) -> str:
-    """migration.md: the verdict, every change (regressions first) with the settings responsible, then the two
-    matrices side by side (each cell before -> after), the settings that differ, and both runs."""
+    """migration.md, as a pull request's summary shows it: the verdict, a table of the changes (regressions first,
+    each with its first setting responsible), then the details folded in <details>: every change with what the after
+    run saw and every setting responsible, the two matrices side by side (each cell before -> after); the settings
+    that differ, and both runs."""
     lines = ["# edgeconform migration report", ""]
     counts = migration.summary
     verdict = (f"**{counts['regression']} regression(s)**: compare exits 1" if migration.regressed
@@ -90,12 +103,21 @@ def render_migration(migration) -> str:
         lines.append(f"- {side.label}: {md_code(side.spec)} · controller {md(ran)} · report: "
                      f"[{md(side.directory)}/report.md]({side.directory}/report.md)")  # its own folder's name
     lines.append("")
+    if migration.changes:  # the table of changes first (what a reviewer reads), the details below, folded
+        lines += ["| | pair | cell | before -> after | responsible |", "|---|---|---|---|---|"]
+        for change in migration.changes:
+            first = change.hints[0].text if change.hints else ""
+            kind = f"**{change.kind}**" if change.kind == "regression" else change.kind
+            lines.append(f"| {kind} | {md_code(change.row, table=True)} | {md(change.cell)} | {md(change.verdicts())} "
+                         f"| {md_spans(first).replace('|', chr(92) + '|') if first else '-'} |")
+        lines.append("")
     titles = {"regression": "Regressions", "change": "Changes", "improvement": "Improvements"}
     for kind, title in titles.items():
         found = migration.of_kind(kind)
         if not found:
             continue
-        lines += [f"## {title}", ""]
+        lines += [f"## {title}", "", f"<details><summary>{len(found)} {kind}(s): what the after run saw, the settings "
+                                     "responsible</summary>", ""]
         for change in found:
             lines.append(f"- **{md(change.row)} · {md(change.cell)}**: {md(change.summary)}")
             after = change.explanations.get("after", "")
@@ -104,8 +126,8 @@ def render_migration(migration) -> str:
             for hint in change.hints:
                 links = ", ".join(md_source(s.key) for s in hint.sources)
                 lines.append(f"  - responsible: {md_spans(hint.text)}" + (f" (sources: {links})" if links else ""))
-        lines.append("")
-    lines += ["## The two matrices (before -> after)", ""]
+        lines += ["", "</details>", ""]
+    lines += ["## The two matrices (before -> after)", "", "<details><summary>every cell of both runs</summary>", ""]
     header = ["before -> after", *(md(b) for b in migration.behaviours)]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for pair in migration.pairs:
@@ -116,7 +138,7 @@ def render_migration(migration) -> str:
             row.append(f"**{text}**" if any(c.kind == "regression" for c in cells) else text)
         lines.append("| " + " | ".join(row) + " |")
     lines += ["", "A cell shows one verdict when both runs agree, `before -> after` where they differ; bold: a "
-                  "regression.", ""]
+                  "regression.", "", "</details>", ""]
     differing = [(pair, s) for pair in migration.pairs for s in pair.settings]
     if differing:
         lines += ["## Settings that differ", "", "| pair | setting | before | after |", "|---|---|---|---|"]

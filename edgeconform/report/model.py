@@ -82,6 +82,24 @@ class ExpectationRecord(_Model):
     sources: list[Source]
 
 
+class InputLine(_Model):
+    """A line of the user's files that a failure rests on (edgeconform check on manifests): as written there."""
+
+    field: str = Field(description="the topology field the line was read into (edgeconform's own word for it)")
+    file: str = Field(description="the file, relative to where the check ran; empty when the files do not set it")
+    line: int = Field(description="1-based; 0 when the files do not set it")
+    text: str = Field(description="the line as written (stripped, cut), or the default that applied")
+    says: str = Field(description="what the line is: 'annotation K of Service ns/name', 'key K of ConfigMap ns/name', "
+                                  "'spec.x of KIND ns/name'; empty where the object is not known")
+
+
+class InputsRecord(_Model):
+    """A failure in the words of the files it came from (edgeconform.check.words)."""
+
+    lines: list[InputLine] = Field(description="the lines its likely cause rests on")
+    fixes: list[str] = Field(description="what to change, in the same words (with source keys)")
+
+
 class Result(_Model):
     """One test's verdict on one cell (topology, behaviour, variant) in one run."""
 
@@ -109,6 +127,9 @@ class Result(_Model):
         default_factory=dict, description="the observables compared between runs (edgeconform compare, report "
                                           "merge), e.g. client_ip: seen_as, via; redirect: status, location, loop; "
                                           "empty when the cell declares none or measured nothing")
+    inputs: InputsRecord | None = Field(
+        None, description="for a failure of an edge imported from manifests (edgeconform check): the lines of those "
+                          "files its likely cause rests on, and the fix in their words; null otherwise")
 
 
 class MatrixCell(_Model):

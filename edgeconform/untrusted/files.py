@@ -13,10 +13,13 @@ from pathlib import Path
 from .limits import ENVIRONMENT, MIB, Limits, Refused, limits
 
 
-def files(paths: Iterable[str | Path], suffixes: tuple[str, ...]) -> list[Path]:
-    """The files of ``paths``: a file as given; a folder's files ending in ``suffixes``, recursively, in name order.
-    A symlink inside a folder is followed while it stays inside that folder; one that leads out of it, into a
-    folder that holds it, or in a loop is refused. A file reached twice is read once."""
+def files(paths: Iterable[str | Path], suffixes: tuple[str, ...] | None, *, names: tuple[str, ...] = (),
+          recursive: bool = True) -> list[Path]:
+    """The files of ``paths``: a file as given; a folder's files ending in ``suffixes`` or named one of ``names``
+    (``suffixes`` None: every file), recursively (``recursive``), in name order. What a name starting with a dot
+    names inside a folder (.git, .terraform's downloaded modules, editor files) is not the user's input and is not
+    walked. A symlink inside a folder is followed while it stays inside that folder; one that leads out of it, into
+    a folder that holds it, or in a loop is refused. A file reached twice is read once."""
     lim = limits()
     out: list[Path] = []
     seen: set[Path] = set()
@@ -26,9 +29,10 @@ def files(paths: Iterable[str | Path], suffixes: tuple[str, ...]) -> list[Path]:
         if path.is_symlink():
             _target(path, required=True)
         if path.is_dir():
-            found = _walk(path, suffixes, lim)
+            found = _walk(path, suffixes, names, recursive, lim)
             if not found:
-                raise Refused(path, f"no {', '.join(suffixes)} files in this folder")
+                said = ", ".join([*(suffixes or ()), *names]) or "readable"
+                raise Refused(path, f"no {said} files in this folder")
         elif path.exists():
             found = [path]
         else:
@@ -57,7 +61,8 @@ def _too_many(path: Path, lim: Limits) -> Refused:
                          f"edge only (or raise the limit: {ENVIRONMENT}=files=N)")
 
 
-def _walk(folder: Path, suffixes: tuple[str, ...], lim: Limits) -> list[Path]:
+def _walk(folder: Path, suffixes: tuple[str, ...] | None, names: tuple[str, ...], recursive: bool,
+          lim: Limits) -> list[Path]:
     root = folder.resolve()
     found: list[Path] = []
     pending = [folder]
@@ -69,8 +74,10 @@ def _walk(folder: Path, suffixes: tuple[str, ...], lim: Limits) -> list[Path]:
         except OSError as exc:
             raise Refused(current, f"cannot read this folder: {exc.strerror}") from None
         for entry in entries:
+            if entry.name.startswith("."):
+                continue
             path = Path(entry.path)
-            wanted = path.suffix in suffixes
+            wanted = suffixes is None or path.suffix in suffixes or path.name in names
             if entry.is_symlink():
                 target = _target(path, required=wanted)
                 if target is None or not (wanted or target.is_dir()):
@@ -83,17 +90,21 @@ def _walk(folder: Path, suffixes: tuple[str, ...], lim: Limits) -> list[Path]:
                     holder = path.parent.resolve()
                     if target == holder or target in holder.parents:
                         raise Refused(path, f"a symlink to {target}, a folder that holds it (a loop): remove it")
-                    if target not in visited:  # a folder of the tree reached twice is walked once
+                    if recursive and target not in visited:  # a folder of the tree reached twice is walked once
                         visited.add(target)
                         pending.append(path)
                     continue
                 found.append(path)
             elif entry.is_dir(follow_symlinks=False):
+                if not recursive:
+                    continue
                 real = path.resolve()
                 if real not in visited:
                     visited.add(real)
                     pending.append(path)
-            elif wanted and entry.is_file(follow_symlinks=False):
+            elif wanted:  # a FIFO, socket or device named like an input is refused, not passed over
+                if not entry.is_file(follow_symlinks=False):
+                    _regular(path)
                 found.append(path)
             if len(found) > lim.files:
                 raise _too_many(folder, lim)
@@ -168,6 +179,26 @@ def _too_large(path: Path, lim: Limits, what: str) -> Refused:
 def read_text(path: str | Path, *, what: str = "file") -> str:
     """A file's text: UTF-8, no NUL byte, within the size limit."""
     return decode(read_bytes(path, what=what), path)
+
+
+def file_size_limit() -> int:
+    """The most bytes a file (or a program's output) may hold: a program writing what edgeconform then reads is run
+    with this as its file size limit (RLIMIT_FSIZE), so it cannot fill the disk either."""
+    return limits().file_bytes + 1
+
+
+def read_output(path: str | Path, *, source: str | Path, what: str) -> str:
+    """What a program edgeconform ran wrote to ``path`` (helm template, kustomize build), held to the rules of a
+    file's text; a refusal names ``source``, the input the program read."""
+    path = Path(path)
+    lim = limits()
+    if path.stat().st_size > lim.file_bytes:
+        raise Refused(source, f"{what} is larger than {lim.file_bytes // MIB} MB: no edge renders to this much; give "
+                              f"the manifests of this edge only (or raise the limit: {ENVIRONMENT}=file_bytes=N)")
+    try:
+        return read_text(path, what=what)
+    except Refused as exc:  # said of the input, not of a scratch file the user never saw
+        raise Refused(source, f"{what}: {exc.reason}", line=exc.line) from None
 
 
 def decode(data: bytes, path: str | Path) -> str:

@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_bad_input_is_one_error_before_anything_runs(capsys, tmp_path):
     assert cli.main(["compare", "nope.yaml", "nlb-ip"]) == 2
     assert capsys.readouterr().err == ("edgeconform compare: nope.yaml: no such file; give a topology file, FILE:NAME "
-                                       "(one topology of it) or the name of a catalog topology (edgeconform list)\n")
+                                       "(one topology of it), the name of a catalog topology (edgeconform list), a "
+                                       "folder or file of manifests, or REV:PATH (a git revision of one, e.g. "
+                                       "origin/main:deploy/edge)\n")
     assert cli.main(["compare", "nlb-ip", "--controller", "envoy"]) == 2
     assert "nothing to compare" in capsys.readouterr().err
     (tmp_path / "taken").write_text("")
@@ -37,7 +39,7 @@ def test_a_broken_topology_file_names_file_entry_and_field(capsys, write_topolog
 def test_pytest_arguments_go_after_a_double_dash(capsys, monkeypatch):
     seen = {}
 
-    def fake_compare(before, after, controllers, directory, pytest_args):
+    def fake_compare(before, after, controllers, directory, pytest_args, progress=None):
         seen.update(before=before, after=after, controllers=controllers, pytest_args=pytest_args)
         raise cli_compare.CompareError("stop here")
 

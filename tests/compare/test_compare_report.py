@@ -176,3 +176,15 @@ def test_a_side_that_could_not_be_built_is_one_error_not_a_regression(tmp_path):
     with pytest.raises(sides.CompareError, match=r"measured nothing \(every cell was skipped\): no namespace here"):
         run._outcome(plan.after, tmp_path / "after", 0)
     assert Path(tmp_path / "after" / "conformance-report.yaml").is_file()
+
+
+def test_markdown_renders_on_github_as_a_table_of_changes_then_folded_details(migration):
+    """cmark-gfm (GitHub's renderer): the first table lists the changes, the details are in <details> blocks."""
+    import cmarkgfm
+
+    html = cmarkgfm.github_flavored_markdown_to_html(markdown.render_migration(migration),
+                                                      options=cmarkgfm.Options.CMARK_OPT_UNSAFE)
+    first_table = html.index("<table>")
+    assert first_table < html.index("<details>") < html.index("<h2>The two matrices")
+    assert "<td><strong>regression</strong></td>" in html[first_table:html.index("</table>")]
+    assert html.count("<details>") == html.count("</details>") == 2

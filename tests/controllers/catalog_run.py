@@ -46,9 +46,15 @@ class CatalogRun:
         return out
 
 
-def run_catalog(controller: str, directory: Path) -> CatalogRun:
-    """Every catalog topology, the behaviours and the security suite, with ``controller``, reported to ``directory``."""
-    run = subprocess.run([sys.executable, "-m", "pytest", "suites", "--controller", controller, "-q", "-p",
+def run_catalog(controller: str, directory: Path, topologies: list[str] | None = None) -> CatalogRun:
+    """Every catalog topology ``controller`` runs (those whose block names no controller of their own; or
+    ``topologies``), the behaviours and the security suite, reported to ``directory``."""
+    from edgeconform import catalog
+
+    from tests.cases import generic
+
+    chosen = [arg for name in (topologies or generic(catalog.load())) for arg in ("--topology", name)]
+    run = subprocess.run([sys.executable, "-m", "pytest", "suites", "--controller", controller, *chosen, "-q", "-p",
                           "no:cacheprovider", "--no-matrix", "--report", str(directory)], cwd=REPO,
                          capture_output=True, text=True, timeout=900)
     report = directory / "report.json"

@@ -225,6 +225,13 @@ def test_ssl_redirect_needs_ingress_tls_and_answers_308(build):
     assert api.status == 200 and api.view.client == client, api.describe()
 
 
+def test_an_imported_edge_with_one_ingress_tls_host_and_no_default_certificate_is_redirected(build):
+    # issue 19: the list read from manifests starts with the Ingress's own certificate; its host is redirected
+    edge = build("ngx-imported", NLB_PROXY, {"use-proxy-protocol": "true"}, certificates=[APP])
+    trail = follow_redirects(edge, APP, source=edge.client_addresses[0])
+    assert trail.first.result.status == 308 and trail.last.at == "backend" and not trail.loop, trail.describe()
+
+
 def test_force_ssl_redirect_redirects_every_host_with_http_redirect_code(build):
     edge = build("ngx-force", NLB_LOCAL, {"force-ssl-redirect": "true", "http-redirect-code": "301"},
                  certificates=["default.edgeconform.test", APP], etp="Local")
@@ -276,6 +283,19 @@ def test_sni_picks_the_host_certificate_and_anything_else_gets_the_default(build
     assert names[APP].version == "TLSv1.3"
     routed = http_get(edge, "https", API, "/", sni=APP, source=client)
     assert routed.status == 200 and routed.view.sni == APP  # routed by Host: no 421
+
+
+def test_a_hostname_longer_than_nginxs_default_bucket_is_served_as_the_controller_sizes_it(target):
+    """62 characters do not fit nginx's 64-byte server_names bucket; ingress-nginx sizes it from its hosts
+    [NGX-CTRL] (import made such a name up for a real edge: terraform-helm-release-ingress-nginx-internal-nlb)."""
+    long = "nginx-ingress-controller-ingress-nginx-controller.example.test"
+    edge = target.build(catalog.parse({**entry("ngx-long", NLB_LOCAL, {}, certificates=[long], etp="Local"),
+                                       "hostnames": [long]}))
+    try:
+        served = http_get(edge, "https", long, "/", source=edge.client_addresses[0])
+        assert served.status == 200 and served.view is not None, served.describe()
+    finally:
+        edge.close()
 
 
 def test_ssl_reject_handshake_and_ssl_protocols(build):

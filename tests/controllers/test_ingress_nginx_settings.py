@@ -15,6 +15,8 @@ from edgeconform.controllers import EdgeFacts
 from edgeconform.controllers.ingress_nginx import IngressNginx
 from edgeconform.controllers.ingress_nginx.settings import SEMANTICS, SOURCE_TAG, VPC, Settings, localize
 
+from tests.cases import generic
+
 CATALOG = catalog.load()
 NGINX = IngressNginx()
 TRUST = ("proxy_protocol", "cleartext", "redirect_code", "tls_min_version")
@@ -34,7 +36,7 @@ def written(topologies_yaml: str, write_topologies):
 
 
 # --- both ways, for every catalog topology -------------------------------------------------------------------------
-@pytest.mark.parametrize("name", sorted(CATALOG))
+@pytest.mark.parametrize("name", generic(CATALOG))
 def test_abstract_to_native_and_back_keeps_the_trust_model(name):
     t = CATALOG[name].with_controller("ingress-nginx")
     settings = NGINX.to_native(t)
@@ -48,7 +50,7 @@ def test_abstract_to_native_and_back_keeps_the_trust_model(name):
     assert NGINX.to_native(back).configmap() == settings.configmap()
 
 
-@pytest.mark.parametrize("name", sorted(CATALOG))
+@pytest.mark.parametrize("name", generic(CATALOG))
 def test_both_forms_get_the_same_expectations(name):
     """The rules read the same trust model whichever vocabulary the block is written in (host-sni aside: the
     abstract default asks for 421, which ingress-nginx cannot give, a limit of its own)."""
@@ -60,7 +62,7 @@ def test_both_forms_get_the_same_expectations(name):
     assert differing <= {"security[host-sni]"}, differing
 
 
-@pytest.mark.parametrize("name", sorted(CATALOG))
+@pytest.mark.parametrize("name", generic(CATALOG))
 def test_the_cluster_configmap_comes_from_the_same_settings(name, tmp_path):
     t = CATALOG[name].with_controller("ingress-nginx")
     issued = certs.issue(tmp_path, "controller", t.controller.certificates)
@@ -93,6 +95,27 @@ def test_ssl_redirect_needs_ingress_tls_force_ssl_redirect_does_not():
     assert native(at_lb, {"use-forwarded-headers": "true"}).controller.cleartext == "serve"  # no Ingress TLS
     assert native(at_lb, {"force-ssl-redirect": True}).controller.cleartext == "redirect"
     assert native(at_controller, {"ssl-redirect": "false"}).controller.cleartext == "serve"
+
+
+@pytest.mark.parametrize("certificates", [["app.edgeconform.test"], ["default.edgeconform.test", "app.edgeconform.test"],
+                                          ["*.edgeconform.test"], ["default.edgeconform.test"],
+                                          ["default.edgeconform.test", "api.edgeconform.test"]])
+@pytest.mark.parametrize("settings", [{}, {"use-proxy-protocol": "true"}, {"ssl-redirect": "false"},
+                                      {"force-ssl-redirect": "true"}])
+def test_the_expectation_and_the_local_rendering_read_the_same_ingress_tls(certificates, settings, tmp_path):
+    """Issue 19: an edge imported as written (one Ingress TLS host, no --default-ssl-certificate) ran without the
+    redirect its expectation said. The cleartext the rules expect for the first hostname is the one nginx renders."""
+    from edgeconform.controllers.base import LocalPlace
+    from edgeconform.controllers.ingress_nginx.local import local_context
+
+    t = native(CATALOG["nlb-proxy-v2"], settings, certificates=certificates)
+    issued = certs.issue(tmp_path, "controller", certificates)
+    place = LocalPlace(ip="10.0.3.21", ports={"http": 8080, "https": 8443}, admin_port=9901, backend=("10.0.4.31", 80),
+                       https_port=None, idle_timeout=350, certificates=issued, workdir=tmp_path)
+    rendered = {host["name"]: host["redirect"] for host in local_context(t, place, NGINX.to_native(t))["hosts"]}
+    assert rendered[t.hostnames[0]] == (t.controller.cleartext == "redirect")
+    mixed = len(set(rendered.values())) > 1
+    assert mixed == any(limit.field == "controller.settings.ssl-redirect" for limit in NGINX.limits(t))
 
 
 def test_trust_is_by_address_and_the_default_trusts_everyone():
@@ -250,3 +273,14 @@ def test_a_failure_names_the_controller_its_version_and_the_settings_the_cell_re
     assert "  - use-forwarded-headers: true" in lines and "  - force-ssl-redirect: false (default)" in lines
     assert "  - proxy-read-timeout: 60 (default)" in _controller_lines(edge, expectation(t, "websocket", "ws"))
     assert NGINX.deciding(CATALOG["alb"], "client_ip")[0].startswith("(translated from the abstract block")
+
+
+@pytest.mark.parametrize("longest, bucket", [(20, 64), (46, 64), (47, 128), (62, 128), (110, 128), (111, 256)])
+def test_the_server_names_hash_is_sized_as_the_controller_sizes_it(longest, bucket):
+    """nginxHashBucketSize [NGX-CTRL]: the longest name plus two, aligned to 8 bytes, plus 16, up to a power of two;
+    the table at least config.go's 1024 [NGX-CFG], or the names' total length rounded up."""
+    from edgeconform.controllers.ingress_nginx.local import server_names_hash
+
+    assert server_names_hash(["a" * longest, "b.test"]) == {"bucket_size": bucket, "max_size": 1024}
+    assert server_names_hash(["x" * 100] * 30)["max_size"] == 4096
+

@@ -10,7 +10,7 @@ or, for the commands corpus.yaml says accept it, be taken (exit 0) with its inje
 - test_each_case_in_process: each case through the first command corpus.yaml names for it, in this process (fast;
   no resource bounds): the unit tier's share.
 
-COMMANDS is a table: ``edgeconform check`` (not written yet) is one more row.
+COMMANDS is a table: one row per command; ``edgeconform check`` reads through import, so import's words are its too.
 """
 
 from __future__ import annotations
@@ -44,10 +44,11 @@ COMMANDS = {
     "list": ["list", "--topology-file", "{path}"],
     "compare": ["compare", "{path}", "{path}"],
     "report merge": ["report", "merge", "{path}", "-o", "{out}"],
-    # "check": ["check", "{path}"],  # edgeconform check, once it exists
+    "check": ["check", "{path}"],
 }
-GROUPS = {"all": tuple(COMMANDS), "yaml": ("import", "import --kubeconfig", "list", "compare"),
-          "files": ("import", "import --kubeconfig", "list", "report merge")}
+# check reads what import reads, through import: import's words are check's too
+GROUPS = {"all": tuple(COMMANDS), "yaml": ("import", "import --kubeconfig", "list", "compare", "check"),
+          "files": ("import", "import --kubeconfig", "list", "report merge", "check"), "import": ("import", "check")}
 SECONDS, MEMORY = 10, 1 << 30
 CLI = "import sys, tests.netguard; from edgeconform.cli import main; sys.exit(main(sys.argv[1:]))"
 
@@ -115,6 +116,8 @@ def accepted(case: str, command: str, outcome: Outcome) -> None:
     elif case == "topology-injection.yaml":
         check_terminal(outcome.stdout)
         assert "[bold red]term-markup[/]" in outcome.stdout, outcome.stdout
+    elif case == "manifests-injection.yaml" and command == "compare":  # the same manifests on both sides
+        assert "nothing changes at the edge" in outcome.stdout and outcome.stdout.count("\n") == 1, outcome.stdout
     elif case == "manifests-injection.yaml":
         written = outcome.folder / "imported.yaml"
         written.write_text(outcome.stdout)

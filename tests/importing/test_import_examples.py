@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from edgeconform import catalog, importing
+from edgeconform import catalog, controllers, importing
 from tests.importing.test_import_roundtrip import fields
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "migrations"
@@ -20,7 +20,16 @@ ACM = {f"{name}.example.test": f"arn:aws:acm:eu-west-1:111122223333:certificate/
 EXCEPTIONS = {
     # the EnvoyProxy sets no externalTrafficPolicy, so Envoy Gateway's Service has its default, Local [EG-SVC]
     # (the file says Cluster; with ip targets the two are the same edge)
-    ("nlb-tls-force-ssl-redirect-to-httproute-redirect", "after"): {"external_traffic_policy": "Local"},
+    ("nlb-tls-force-ssl-redirect-to-httproute-redirect", "after"): {"external_traffic_policy": "Local",
+                                                                     "tls_policy": "ELBSecurityPolicy-2016-08"},
+    # no security policy named: the AWS Load Balancer Controller's --default-ssl-policy, ELBSecurityPolicy-2016-08
+    # [LBC-CFG] (the files assume the recommended one)
+    ("nlb-tls-force-ssl-redirect-to-httproute-redirect", "before"): {"tls_policy": "ELBSecurityPolicy-2016-08"},
+    ("nginx-alb-forwarded-headers-to-traefik", "before"): {"tls_policy": "ELBSecurityPolicy-2016-08"},
+    ("nginx-alb-forwarded-headers-to-traefik", "after"): {"tls_policy": "ELBSecurityPolicy-2016-08"},
+    # aws-load-balancer-type nlb with no AWS Load Balancer Controller among the manifests: the in-tree provider's NLB,
+    # which has no security groups [CPA-LB] (the file assumes the LBC's default)
+    ("nlb-instance-to-nlb-ip", "before"): {"security_groups": False},
 }
 
 

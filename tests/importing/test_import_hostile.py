@@ -56,7 +56,8 @@ def test_every_wrong_type_of_a_service_is_named_with_its_line(tmp_path):
     assert message.splitlines() == [
         "hostile.yaml:3: Service ingress-nginx/edge: field metadata.annotations: must be a mapping (got a list of 2)",
         "hostile.yaml:6: Service ingress-nginx/edge: field spec.selector: must be a mapping (got True)",
-        "hostile.yaml:7: Service ingress-nginx/edge: field spec.ports: must be a list (got 80)"], message
+        "hostile.yaml:7: Service ingress-nginx/edge: field spec.ports: must be a list (got 80) (found: Service "
+        "ingress-nginx/edge in front of the application (controller none))"], message
 
 
 def test_wrong_types_deep_in_an_ingress_name_their_field(tmp_path):
@@ -131,9 +132,21 @@ def test_an_envoy_gateway_redirect_without_its_gateway_is_named_on_the_route(tmp
         metadata: {name: eg}
         spec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}
         """)
-    with pytest.raises(importing.ImportFailed, match=r"route.yaml:1: HTTPRoute shop/shop: field "
-                                                     r"redirects.http.filters\[0\].requestRedirect.statusCode"):
-        importing.from_paths(["route.yaml", "class.yaml"])
+    write(tmp_path, "service.yaml", """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: envoy, namespace: envoy-gateway-system}
+        spec:
+          type: LoadBalancer
+          selector: {app.kubernetes.io/name: envoy}
+          ports: [{name: http, port: 80, targetPort: 8080}]
+        """)
+    # import now reads a route against its Gateway's listeners only: with no Gateway among the inputs the redirect
+    # applies to no listener, and import says so instead of reading (or refusing) its code
+    result = importing.from_paths(["route.yaml", "class.yaml", "service.yaml"])
+    assert "redirects" not in result.entry["controller"].get("settings", {})
+    assert any(w.startswith("HTTPRoute shop/shop (route.yaml:6) redirects, but attaches to no listener")
+               for w in result.record["warnings"]), result.record["warnings"]
 
 
 def test_a_number_as_the_key_of_an_object_not_understood_is_listed_as_text(tmp_path):

@@ -103,9 +103,12 @@ def test_a_service_without_its_controller_config_gets_the_documented_defaults_an
     write(tmp_path, "service.yaml", SERVICE)
     result = importing.from_paths([tmp_path / "service.yaml"], hostnames=["shop.example.test"])
     t = result.topology
-    assert t.controller.kind == "ingress-nginx" and t.controller.settings == {}
+    assert t.controller.kind == "ingress-nginx"
     assert not t.controller.proxy_protocol  # the release's default: use-proxy-protocol false
+    # ssl-redirect (on by default) redirects the hosts of Ingresses with a tls section, and none is given [NGX-CM]
+    assert t.controller.cleartext == "serve"
     assert any("no ingress-nginx ConfigMap" in w and "defaults" in w for w in result.record["warnings"])
+    assert any("no Ingress among the inputs has a tls section" in w for w in result.record["warnings"])
     # and what that means is a finding before anything runs
     assert "PROXY_NOT_EXPECTED" in [f.code for f in findings.findings(t)]
 
@@ -159,14 +162,26 @@ def test_unparsable_yaml_names_the_file_and_line(tmp_path):
     assert f"{tmp_path / 'broken.yaml'}:" in str(caught.value) and "not valid YAML" in str(caught.value)
 
 
-def test_an_unsupported_controller_is_named_with_the_service_and_its_selector(tmp_path):
+def test_a_controller_edgeconform_does_not_run_is_named_with_the_load_balancer_found(tmp_path):
     write(tmp_path, "svc.yaml", SERVICE.replace("ingress-nginx, app.kubernetes.io/component: controller", "contour"))
     with pytest.raises(importing.ImportFailed) as caught:
         importing.from_paths([tmp_path / "svc.yaml"])
     message = str(caught.value)
-    assert "Service ingress-nginx/ingress-nginx-controller" in message and "field spec.selector" in message
-    assert f"supported: {', '.join(controllers.importers())}" in message  # the registry's order
+    assert message.startswith(f"{tmp_path / 'svc.yaml'}:13: Service ingress-nginx/ingress-nginx-controller: field "
+                              "spec.selector: Contour ")
+    assert "behind an NLB created by the AWS Load Balancer Controller" in message and "\n" not in message
+    # the controllers it does run are named as the way out
     assert all(name in message for name in ("emissary", "ingress-nginx", "traefik", "envoy-gateway"))
+
+
+def test_a_service_selecting_pods_of_no_known_controller_is_the_application(tmp_path):
+    """The load balancer straight to the application: controller none, which serves what arrives."""
+    write(tmp_path, "svc.yaml", SERVICE.replace("ingress-nginx, app.kubernetes.io/component: controller", "shop"))
+    result = importing.from_paths([tmp_path / "svc.yaml"], hostnames=["shop.example.test"])
+    t = result.topology
+    assert t.controller.kind == "none" and t.controller.cleartext == "serve" and not t.controller.proxy_protocol
+    assert [(item.port, item.target) for item in t.lb.listeners] == [(80, "http"), (443, "https")]
+    assert "the application straight behind it" in result.entry["description"]
 
 
 ACME = """
@@ -251,10 +266,18 @@ def test_a_configmap_value_the_plugin_refuses_names_the_key(tmp_path):
         importing.from_paths([tmp_path], hostnames=["a.example.test"])
 
 
-def test_two_controllers_configurations_conflict(tmp_path):
+def test_two_controllers_configurations_conflict_unless_the_service_says_which(tmp_path):
     write(tmp_path, "svc.yaml", SERVICE)
     write(tmp_path, "cm.yaml", CONFIGMAP)
     write(tmp_path, "values.yaml", "ports:\n  web: {port: 8000, exposedPort: 80}\n")
+    # the load balancer's Service selects ingress-nginx's pods: that is the edge (a cluster holds several
+    # controllers); Traefik's values are listed as read and not understood, never dropped
+    result = importing.from_paths([tmp_path], hostnames=["shop.example.test"], output=tmp_path / "out.yaml")
+    assert result.topology.controller.kind == "ingress-nginx"
+    assert {"file": "values.yaml", "line": 1, "object": "document at line 1", "key": "(object)",
+            "value": "YAML document"} in result.record["not_understood"]
+    # a Service whose selector says neither: the two configurations conflict
+    write(tmp_path, "svc.yaml", SERVICE.replace("ingress-nginx, app.kubernetes.io/component: controller", "shop"))
     with pytest.raises(importing.ImportFailed) as caught:
         importing.from_paths([tmp_path])
     message = str(caught.value)

@@ -20,10 +20,19 @@ from edgeconform import catalog, controllers, findings, importing
 from edgeconform.controllers import for_place
 from edgeconform.targets.eks import plan as eks_plan, settings as eks_settings
 from edgeconform.topology import Topology
+from tests.cases import runs
 
 TOPOLOGIES = catalog.load()
 CONTROLLERS = for_place("cluster", "eks")
-CASES = [(name, controller) for name in TOPOLOGIES for controller in CONTROLLERS]
+
+
+def case(*values: str) -> Any:
+    return pytest.param(*values)
+
+
+# a topology that names its controller (none: the load balancer straight to the application) runs with that one only
+CASES = [case(name, controller) for name in TOPOLOGIES for controller in CONTROLLERS
+         if runs(TOPOLOGIES[name], controller)]
 ARNS = {  # certificate name -> a made-up ARN (123456789012: AWS's documentation account)
     "default.edgeconform.test": "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000001",
     "app.edgeconform.test": "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000002",
@@ -35,6 +44,7 @@ ARNS = {  # certificate name -> a made-up ARN (123456789012: AWS's documentation
 # and `unverified` holds claims about AWS, not settings. (import reads ip-address-type and mutual-authentication
 # where a manifest has them: test_import_inputs.py.)
 NOT_IN_THE_PLAN = ("ip_address_type", "mutual_tls", "cloudfront", "unverified", "privatelink_endpoint")
+DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml where PyYAML has it: the same YAML, ten times faster
 
 
 def plan_manifests(t: Topology, controller: str, workdir: Path, mode: str = "lbc-annotations") -> Path:
@@ -46,16 +56,24 @@ def plan_manifests(t: Topology, controller: str, workdir: Path, mode: str = "lbc
     p = eks_plan.build(t, s, "roundtrip", workdir / "plan", mode=mode)
     folder = workdir / "manifests"
     folder.mkdir()
-    (folder / "load-balancer.yaml").write_text(yaml.safe_dump_all([*p.shared, *p.lb_objects], sort_keys=False))
-    (folder / "controller.yaml").write_text(yaml.safe_dump_all(p.controller_objects, sort_keys=False))
+    lb_objects = [*p.shared, *p.lb_objects]
+    (folder / "load-balancer.yaml").write_text(yaml.dump_all(lb_objects, Dumper=DUMPER, sort_keys=False))
+    (folder / "controller.yaml").write_text(yaml.dump_all(p.controller_objects, Dumper=DUMPER, sort_keys=False))
     if "values" in p.controller.settings:
-        (folder / "values.yaml").write_text(yaml.safe_dump(p.controller.settings["values"], sort_keys=False))
+        (folder / "values.yaml").write_text(yaml.dump(p.controller.settings["values"], Dumper=DUMPER, sort_keys=False))
     return folder
 
 
 def as_run(t: Topology, controller: str) -> Topology:
     """``t`` as ``controller`` runs it: its block in the controller's own settings (what the cluster then holds)."""
     cls = controllers.controller_class(controller)
+    if cls.fixed_trust:  # none: nothing between the load balancer and the application; the trust it fixes
+        # a listener landing on a port that only redirects (ingress-nginx's NLB-TLS split) lands on one more plain
+        # port of the application, which redirects nothing (controllers/none/limits.py): that is what it runs
+        listeners = [item.model_copy(update={"target": "http"}) if item.target == "redirect" else item
+                     for item in t.lb.listeners]
+        return controllers.bind(t.model_copy(update={"load_balancer": t.lb.model_copy(
+            update={"listeners": listeners})}), controller)
     if cls.settings_model is None:
         # Emissary has no settings of its own; its cleartext redirect is always 301 (the plug-in's REDIRECT_CODE,
         # which the plan cannot write otherwise), so that is what its manifests say.
@@ -88,7 +106,7 @@ def fields(t: Topology) -> dict[str, Any]:
         "ssl_redirect": lb.ssl_redirect,
         "tls_policy": t.lb_tls_policy.name if t.lb_tls_policy else None,
         "health_check": t.health_check,
-        "security_groups": lb.security_groups,
+        "security_groups": t.security_groups,  # as written, else the creating component's default
         "xff_client_port": lb.xff_client_port,
         "preserve_host_header": lb.preserve_host_header,
         "external_traffic_policy": t.kubernetes.external_traffic_policy,
@@ -103,6 +121,24 @@ def fields(t: Topology) -> dict[str, Any]:
         "controller.certificates": ctl.certificates if at_controller else None,
         "controller.tls_min_version": ctl.tls_min_version if at_controller else None,
     }
+
+
+def names_no_route_gives(got: dict[str, Any], want: dict[str, Any], result: importing.Imported,
+                         t: Topology, controller: str) -> None:
+    """Straight to the application behind an NLB or a Classic ELB (controller none), no object of the plan names
+    the hostnames: the application routes nothing by host, so no Ingress rule, route or controller setting holds
+    them. Import takes the certificates' names instead (the load balancer's, else the application's: the default
+    certificate's among them), or makes one up, and says so; that, not the catalog's hostnames, must come back."""
+    if controller != "none" or t.lb.model == "alb":
+        return
+    hostnames, _ = got.pop("hostnames"), want.pop("hostnames")
+    named = [c for c in [*want["certificates"], *(want["controller.certificates"] or [])] if not c.startswith("*")]
+    warnings = "\n".join(result.record["warnings"])
+    if named:
+        assert hostnames == list(dict.fromkeys(named)), (hostnames, named)
+        assert "no route names a hostname: the certificates' names are taken" in warnings, warnings
+    else:
+        assert len(hostnames) == 1 and f"{hostnames[0]} is made up" in warnings, (hostnames, warnings)
 
 
 def without_plan_gaps(t: Topology) -> Topology:
@@ -124,12 +160,14 @@ def test_plan_manifests_import_back_to_the_topology(name, controller, tmp_path):
     assert list(loaded) == [result.name]
     got = fields(loaded[result.name])
     want = fields(without_plan_gaps(as_run(original, controller)))
+    names_no_route_gives(got, want, result, original, controller)
     assert got == want, {key: (got[key], want[key]) for key in got if got[key] != want[key]}
 
 
 # The other two modes build no Classic ELB (both refuse it).
-OTHER_MODES = [(mode, name, controller) for mode in ("auto-mode", "lbc-gateway")
-               for name, t in TOPOLOGIES.items() if t.lb.model != "clb" for controller in CONTROLLERS]
+OTHER_MODES = [case(mode, name, controller) for mode in ("auto-mode", "lbc-gateway")
+               for name, t in TOPOLOGIES.items() if t.lb.model != "clb" for controller in CONTROLLERS
+               if runs(t, controller)]
 # What the lbc-gateway plan writes otherwise than the topology, deliberately (clusters/eks/gateway.yaml): the health
 # check of instance targets with externalTrafficPolicy Local is TCP on the traffic port (its NodePort Service has no
 # healthCheckNodePort), and it has no attribute for an ALB's preserve_host_header.
@@ -148,6 +186,7 @@ def test_auto_mode_and_lbc_gateway_plan_manifests_import_back_to_the_topology(mo
     got, want = fields(result.topology), fields(without_plan_gaps(as_run(original, controller)))
     for key in GATEWAY_GAPS.get(name, ()) if mode == "lbc-gateway" else ():
         assert got.pop(key) != want.pop(key)  # (a gap that closes should leave this list)
+    names_no_route_gives(got, want, result, original, controller)
     assert got == want, {key: (got[key], want[key]) for key in got if got[key] != want[key]}
 
 

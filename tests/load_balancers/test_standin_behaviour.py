@@ -124,6 +124,26 @@ controller: {trusted_hops: 1, cleartext: serve}
     assert "Upgrade" not in log and "websocket" not in log.lower()
 
 
+def test_classic_elb_http_listener_sends_proxy_v1_where_the_topology_claims_it(stand_in, synthetic):
+    """The in-tree provider's proxy-protocol annotation on an HTTP listener (UNVERIFIED, a claim the topology states):
+    the stand-in puts a PROXY v1 header in front of the back-end connection, and appends X-Forwarded-For too."""
+    t, slot, edge = _echo_behind(synthetic("""
+load_balancer: {model: clb, listeners: [{port: 80, protocol: HTTP, target: http}], target_type: ip,
+                proxy_protocol: v1, unverified: {proxy_protocol_http_back_end: the stand-in sends it}}
+controller: {proxy_protocol: true, cleartext: serve}
+"""), stand_in)
+    server = listen(slot, slot.controller, slot.controller_port("http"))
+    client = slot.connect(slot.lb, slot.listener_port(80), slot.client(1), 5)
+    client.sendall(b"GET /pp HTTP/1.1\r\nHost: a.example.test\r\n\r\n")
+    conn, peer = server.accept()
+    with client, conn, server:
+        header, raw = read_proxy_header(conn)
+        request = conn.recv(4096)
+    assert raw.startswith(b"PROXY TCP4 ") and str(header.source[0]) == slot.client(1), raw
+    assert peer[0] == slot.lb and request.startswith(b"GET /pp HTTP/1.1")
+    assert f"x-forwarded-for: {slot.client(1)}".encode() in request.lower()
+
+
 def test_alb_passes_the_upgrade(stand_in, synthetic, tmp_path):
     t, slot, edge = _echo_behind(synthetic(ALB), stand_in)
     echo = _echo_process(slot, tmp_path / "")

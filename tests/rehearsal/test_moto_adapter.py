@@ -1,4 +1,4 @@
-"""The moto adapter's seven fixes, each against moto in this process (no server, no socket): the behaviour AWS
+"""The moto adapter's eight fixes, each against moto in this process (no server, no socket): the behaviour AWS
 documents for the action, which moto 5.2.5 lacks (edgeconform/rehearsal/moto_adapter.py says how it differs)."""
 
 from __future__ import annotations
@@ -21,12 +21,33 @@ def patched():
     moto_adapter.patch()
 
 
+@pytest.fixture(scope="module")
+def mocked(patched):
+    """One moto mock for the module, and one client per service (starting a mock and making clients cost a second a
+    test; the adapter patches moto's classes, which a backend reset keeps)."""
+    clients: dict[str, object] = {}
+
+    def client(service: str):
+        if service not in clients:
+            clients[service] = boto3.client(service, region_name=REGION)
+        return clients[service]
+
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("AWS_ACCESS_KEY_ID", "rehearsal")
+        env.setenv("AWS_SECRET_ACCESS_KEY", "rehearsal")
+        with moto.mock_aws():
+            yield client
+
+
 @pytest.fixture
-def aws(monkeypatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "rehearsal")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "rehearsal")
-    with moto.mock_aws():
-        yield lambda service: boto3.client(service, region_name=REGION)
+def aws(mocked):
+    """Each test starts with no load balancer, target group or certificate (those backends reset); EC2 keeps what
+    earlier tests made, and each test makes a VPC of its own."""
+    from moto.backends import get_backend
+
+    for service in ("elbv2", "acm"):
+        get_backend(service).reset()
+    return mocked
 
 
 def _network(aws):
@@ -138,3 +159,13 @@ def test_the_pinned_moto_is_the_measured_one():
     text = (__import__("pathlib").Path(__file__).resolve().parents[2] / "pyproject.toml").read_text()
     assert f'"moto[server]=={moto_adapter.MOTO_VERSION}"' in text
     assert json.dumps(moto.__version__) == json.dumps(moto_adapter.MOTO_VERSION)
+
+
+def test_a_second_listener_on_a_port_is_refused(aws):  # gap 8
+    elbv2, lb, _listener, default, _sni = _nlb_tls(aws)
+    tg = elbv2.describe_target_groups()["TargetGroups"][0]["TargetGroupArn"]
+    with pytest.raises(elbv2.exceptions.ClientError, match="DuplicateListener"):
+        elbv2.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="TLS", Port=443,
+                              Certificates=[{"CertificateArn": default}],
+                              DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+    assert len(elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]) == 1

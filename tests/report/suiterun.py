@@ -42,14 +42,16 @@ class SuiteRun:
         return self.proc.stdout + self.proc.stderr
 
 
-def run_suites(directory: Path, *args: str, env: dict[str, str] | None = None, report: bool = True) -> SuiteRun:
-    """pytest suites ARGS --report DIRECTORY --junitxml DIRECTORY/junit.xml, from the repository root."""
+def run_suites(directory: Path, *args: str, env: dict[str, str] | None = None, report: bool = True,
+               timeout: float = RUN_TIMEOUT) -> SuiteRun:
+    """pytest suites ARGS --report DIRECTORY --junitxml DIRECTORY/junit.xml, from the repository root (``timeout``:
+    the bound on a hung run)."""
     directory.mkdir(parents=True, exist_ok=True)
     argv = [sys.executable, "-m", "pytest", "suites", "-p", "no:cacheprovider", "-q", "-rfE", "--color=no",
             "--junitxml", str(directory / "junit.xml"), *args]
     if report:
         argv += ["--report", str(directory)]
-    proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=RUN_TIMEOUT,
+    proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, "COLUMNS": "200", **(env or {})})
     return SuiteRun(directory, proc)
 

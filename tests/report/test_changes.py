@@ -70,3 +70,20 @@ def test_drift_is_the_measured_disagreement_merge_marks():
     assert not drifts([result("pass", "local", variant="ws"), result("limited", "eks", variant="wss")])
     three = changes([result("pass", "a"), result("pass", "b"), result("fail", "c")])
     assert three[0].drift and three[0].kind == "change" and three[0].verdicts() == "a says pass, b says pass, c says fail"
+
+
+def test_a_cell_whose_verdict_improved_is_an_improvement_whatever_its_facts_did():
+    # issue 19: fail -> pass with a new redirect Location was reported as a REGRESSION because a kept fact changed
+    broken = {"status": 308, "location": "https://a.test:8443/x", "loop": True, "answered_by": "controller"}
+    fixed = {"status": 308, "location": "https://a.test/x", "loop": False, "answered_by": "controller"}
+    change = one(result("fail", behaviour="redirect", facts=broken),
+                 result("pass", "after", behaviour="redirect", facts=fixed))
+    assert change.kind == "improvement"
+    effects = {fact.name: fact.effect for fact in change.facts}
+    assert effects == {"location": "change", "loop": "improvement"}
+    # the same fact change with a verdict that did not improve still regresses
+    assert one(result("pass", behaviour="redirect", facts=fixed),
+               result("pass", "after", behaviour="redirect", facts={**fixed, "location": "https://b.test/x"})
+               ).kind == "regression"
+    assert one(result("fail", facts={"seen_as": "lb"}), result("limited", "after", facts={"seen_as": "node"})
+               ).kind == "improvement"

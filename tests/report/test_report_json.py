@@ -153,4 +153,9 @@ def test_a_run_writes_its_conformance_report(full_run):
     assert redirect.core.result == "failure" and f"{BROKEN}/redirect" in redirect.core.failedTests
     sni = next(p for p in report.profiles if p.name == "EDGE-TLS-SNI")
     assert "clb-http/sni" in sni.extended.unsupportedFeatures  # a Classic ELB has no SNI: documented
-    assert {t.name for t in report.edgeconform.topologies} == {t["name"] for t in full_run.json["topologies"]}
+    ran = {t["name"]: (t["fields"].get("controller") or {}).get("kind") for t in full_run.json["topologies"]}
+    assert {t.name for t in report.edgeconform.topologies} == {name for name, kind in ran.items() if kind != "none"}
+    # the edges straight to the application (controller none) ran without a controller: a report of their own
+    straight = ConformanceReport.model_validate(
+        yaml.safe_load((full_run.directory / "conformance-report-none.yaml").read_text()))
+    assert {t.name for t in straight.edgeconform.topologies} == {name for name, kind in ran.items() if kind == "none"}

@@ -73,6 +73,35 @@ def test_a_folder_is_walked_within_itself(tmp_path):
     assert "up: a symlink to" in refused(untrusted.files, [folder], (".yaml",))
 
 
+def test_a_walk_leaves_out_dot_names_refuses_what_is_no_regular_file_and_can_stay_in_one_folder(tmp_path):
+    folder = tmp_path / "k8s"
+    (folder / ".terraform" / "modules").mkdir(parents=True)
+    (folder / ".terraform" / "modules" / "x.yaml").write_text("x: 1\n")  # downloaded, not the user's
+    (folder / ".editor.yaml").write_text("x: 1\n")
+    (folder / "sub").mkdir()
+    (folder / "sub" / "b.yaml").write_text("b: 1\n")
+    (folder / "a.yaml").write_text("a: 1\n")
+    assert [p.name for p in untrusted.files([folder], (".yaml",))] == ["a.yaml", "b.yaml"]
+    assert [p.name for p in untrusted.files([folder], None, recursive=False)] == ["a.yaml"]
+    (folder / "Kustomization").write_text("resources: []\n")
+    assert [p.name for p in untrusted.files([folder], (".tf",), names=("Kustomization",))] == ["Kustomization"]
+    os.mkfifo(folder / "sub" / "pipe.yaml")
+    assert "pipe.yaml: not a regular file (a FIFO, socket or device)" in refused(untrusted.files, [folder], None)
+
+
+def test_a_programs_output_is_read_as_a_file_and_refusals_name_the_input(tmp_path, monkeypatch):
+    out = tmp_path / "stdout"
+    out.write_bytes(b"kind: ConfigMap\n")
+    assert untrusted.read_output(out, source="chart/Chart.yaml", what="what helm wrote") == "kind: ConfigMap\n"
+    out.write_bytes(b"a: \x00\n")
+    assert refused(untrusted.read_output, out, source="chart/Chart.yaml", what="what helm wrote") == \
+        "chart/Chart.yaml:1: what helm wrote: a NUL byte: this is a binary file, not text"
+    monkeypatch.setenv("EDGECONFORM_LIMITS", "file_bytes=4")
+    assert untrusted.file_size_limit() == 5
+    assert "chart/Chart.yaml: what helm wrote is larger than 0 MB: no edge renders to this much" in refused(
+        untrusted.read_output, out, source="chart/Chart.yaml", what="what helm wrote")
+
+
 def test_a_report_directorys_file_may_not_lead_out(tmp_path):
     (tmp_path / "run").mkdir()
     (tmp_path / "secret.json").write_text("{}")

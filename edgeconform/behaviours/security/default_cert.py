@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from ..base import Cell, Expectation
+from ..base import Cell, Expectation, behind_lb, terminator_words
 from .common import TIMEOUT, lines, make, not_applicable, source
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def rule(t: Topology) -> Expectation:
     default = t.certificates[0]
     unknown = choose(t.certificates, UNKNOWN_NAME)
     keys = t.lb_model.cite("lb_certificate" if at == "lb" else "passthrough")
-    who = "controller" if at == "controller" else t.lb_title
+    who = behind_lb(t).removeprefix("the ") if at == "controller" else t.lb_title
     if unknown == default:
         summary = (f"an unknown SNI name and a handshake without SNI both get the default certificate {default!r} "
                    f"from the {who}")
@@ -73,7 +73,8 @@ def compare(edge: Edge, want: DefaultCertWant, seen: DefaultCertObservation) -> 
             kind = "the default" if wanted == want.default else "the covering wildcard"
             problems.append(f"{label} got {shake.cert.name!r}, expected {kind} {wanted!r}")
         if shake.cert.served_by and shake.cert.served_by != want.at:
-            problems.append(f"{label} was answered by the {shake.cert.served_by}, expected the {want.at}")
+            problems.append(f"{label} was answered by the {terminator_words(edge, shake.cert.served_by)}, expected "
+                            f"the {terminator_words(edge, want.at)}")
     return problems
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..base import Cell, Expectation
+from ..base import Cell, Expectation, straight_to_app
 from .common import TIMEOUT, get, lines, main_scheme, make, source
 
 if TYPE_CHECKING:
@@ -45,6 +45,12 @@ class HostileInputObservation:
 def rule(t: Topology) -> Expectation:
     kinds = tuple(t.controller_kinds) if t.controller.proxy_protocol else ()
     proxy = "; malformed PROXY headers are closed by the controller" if kinds else ""
+    if straight_to_app(t) and t.layer == "l4":  # nothing in front of the application parses HTTP
+        return make(t, NAME, outcome="works", want=HostileInputWant(()), sources=("ALB-Q", *t.lb_model.cite("listeners")),
+                    summary=f"the {t.lb_title} passes an oversized header and a half-open connection to the "
+                            "application, which must bound them itself: it refuses the header (4xx or closed) and "
+                            "serves other clients meanwhile; every probe ends within its timeout and the edge keeps "
+                            "serving")
     return make(t, NAME, outcome="works", want=HostileInputWant(kinds), sources=("ALB-Q", "ENVOY-PP"),
                 summary="an oversized header is refused (4xx or closed), a half-open connection does not stop other "
                         f"clients from being served{proxy}; every probe ends within its timeout and the edge keeps "

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .. import client_ip
-from ..base import Cell, Expectation
+from ..base import Cell, Expectation, straight_to_app
 from ..client_ip import ClientIpSample, ClientIpWant
 from .common import FORGED_PROXY_SOURCE, get, lines, main_scheme, make, not_applicable, source
 
@@ -44,9 +44,19 @@ def rule(t: Topology) -> Expectation:
     if t.layer == "l7":
         return not_applicable(t, NAME, "an L7 load balancer parses HTTP: a PROXY header from a client is a malformed "
                                        "request there")
+    if straight_to_app(t) and not t.lb.proxy_protocol:
+        return not_applicable(t, NAME, "the load balancer sends no PROXY header: one a client sends reaches the "
+                                       "application as the client wrote it, and reading it is the application's "
+                                       "business")
     if not (t.lb.proxy_protocol or t.controller.proxy_protocol):
         return not_applicable(t, NAME, "neither the load balancer nor the controller speaks PROXY")
     seen_as = client_ip.rule(t).want.seen_as  # type: ignore[union-attr]
+    if straight_to_app(t):
+        return make(t, NAME, outcome="works", want=ProxyForgedWant(seen_as, FORGED_PROXY_SOURCE),
+                    sources=(*t.lb_model.cite("proxy"), "PP-SPEC"),
+                    summary=f"a PROXY header sent by the client never arrives as the application's PROXY header: the "
+                            f"{t.lb_title} puts its own in front, and the client's follows it as the start of a "
+                            "malformed request")
     return make(t, NAME, outcome="works", want=ProxyForgedWant(seen_as, FORGED_PROXY_SOURCE),
                 sources=(*t.lb_model.cite("proxy"), "ENVOY-PP"),
                 summary=f"a PROXY header sent by the client never becomes the client address: the {t.lb_title} "
@@ -73,7 +83,12 @@ def compare(edge: Edge, want: ProxyForgedWant, seen: ProxyForgedObservation) -> 
     problems += [f"control request: {problem}" for problem in control]
     for version, result in seen.forged.items():
         view = result.view
-        if view is not None and want.forged in (view.client, *view.xff):
+        if view is not None and edge.controller.application and want.forged in (view.proxy_source, view.backend_peer):
+            problems.append(f"the client's own PROXY {version} header was read as the load balancer's: the "
+                            f"application got PROXY {view.proxy} (its TCP peer {view.backend_peer})")
+        elif view is not None and edge.controller.application:
+            continue  # the application read the load balancer's header; what came after it is not a request
+        elif view is not None and want.forged in (view.client, *view.xff):
             problems.append(f"the client's own PROXY {version} header was believed: the backend saw "
                             f"client={view.client} (X-Forwarded-For {list(view.xff)})")
         elif view is not None and view.client and edge.role_of(view.client) != want.seen_as \

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..base import Cell, Expectation
+from ..base import Cell, Expectation, straight_to_app
 from .common import (LOCAL_DECOY_SOURCE, answered, controller_listeners, lines, make, not_applicable, scheme_of,
                      serving_listener, source)
 
@@ -43,6 +43,9 @@ class ProxyLocalObservation:
 
 
 def rule(t: Topology) -> Expectation:
+    if straight_to_app(t):  # the health_check cell measures the NLB's LOCAL headers reaching the application
+        return not_applicable(t, NAME, "no controller: what the application makes of a PROXY v2 LOCAL header (the "
+                                       "NLB's health checks) is its own business; health_check measures that they pass")
     if not t.controller.proxy_protocol:
         return not_applicable(t, NAME, "the controller expects no PROXY header")
     return make(t, NAME, outcome="works", want=ProxyLocalWant(LOCAL_DECOY_SOURCE), sources=("NLB-TG23", "ENVOY-PP"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..base import Cell, Expectation
+from ..base import Cell, Expectation, straight_to_app
 from .common import answered, controller_listeners, lines, make, not_applicable, scheme_of, source
 
 if TYPE_CHECKING:
@@ -36,6 +36,9 @@ class ProxyRequiredObservation:
 def rule(t: Topology) -> Expectation:
     from ...controllers import semantics_of
 
+    if straight_to_app(t):
+        return not_applicable(t, NAME, "no controller: the load balancer's targets are the application, which reads a "
+                                       "PROXY header where one arrives; whether it requires one is its own business")
     if not t.controller.proxy_protocol:
         return not_applicable(t, NAME, "the controller expects no PROXY header")
     kinds = tuple(t.controller_kinds)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .. import redirect
-from ..base import Cell, Expectation
+from ..base import Cell, Expectation, straight_to_app
 from .common import make, not_applicable, source
 
 if TYPE_CHECKING:
@@ -40,11 +40,19 @@ def rule(t: Topology) -> Expectation:
     plain = redirect.rule(t)  # a cleartext start is followed only where cleartext is meant to be redirected
     cleartext = (plain.outcome == "works" and t.http_listener is not None
                  and plain.want.action == "redirect")  # type: ignore[union-attr]
-    if t.layer == "l7":
-        keys: tuple[str, ...] = ("#1957", "ENVOY-H", *t.lb_model.cite("xff"))
+    if t.layer == "l7" and straight_to_app(t):
+        keys: tuple[str, ...] = t.lb_model.cite("redirect") if t.lb.ssl_redirect else t.lb_model.cite("xff")
+        how = ("the ALB redirects cleartext only, and nothing behind it redirects" if t.lb.ssl_redirect else
+               "nothing redirects")
+    elif t.layer == "l7":
+        keys = ("#1957", "ENVOY-H", *t.lb_model.cite("xff"))
         how = "the controller trusts the load balancer's X-Forwarded-Proto: https"
+    elif t.tls_terminates_at == "lb" and straight_to_app(t):
+        keys, how = t.lb_model.cite("listeners"), "the TLS listener lands on the application, which does not redirect"
     elif t.tls_terminates_at == "lb":
         keys, how = ("#2724", "#12877", "NGX-AWS"), "the TLS listener lands on a controller port that serves"
+    elif straight_to_app(t):
+        keys, how = t.lb_model.cite("listeners"), "nothing in front of the application redirects"
     else:
         keys, how = ("NGX-CM",), "the controller sees the TLS connection itself"
     return make(t, NAME, outcome="works", want=RedirectLoopWant(cleartext), sources=keys,

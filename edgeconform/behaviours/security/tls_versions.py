@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 
 from ...load_balancers.policies import BASELINE
 from ...outcomes import Unmeasurable
-from ..base import Cell, Expectation
+from ..base import Cell, Expectation, behind_lb, terminator_words
 from .common import TIMEOUT, lines, make, not_applicable, source
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ def rule(t: Topology) -> Expectation:
         order = list(PROBED.values())
         oldest = max(BASELINE, t.controller.tls_min_version, key=order.index)
         offered = [probe for probe, version in PROBED.items() if order.index(version) >= order.index(oldest)]
-        keys, where, words = ("ALB-TLSPOL", "NLB-TLSPOL"), "the controller", ""
+        keys, where, words = ("ALB-TLSPOL", "NLB-TLSPOL"), behind_lb(t), ""
     refused = tuple(probe for probe in PROBED if probe not in offered)
     want = TlsVersionsWant(refused, tuple(offered), at, words)
     named = f" ({words})" if words else ""
@@ -112,7 +112,8 @@ def compare(edge: Edge, want: TlsVersionsWant, seen: TlsVersionsObservation) -> 
         if shake is None or shake.error:
             problems.append(f"{version} was refused: {shake.error if shake else 'not probed'}")
         elif shake.cert and shake.cert.served_by and shake.cert.served_by != want.at:
-            problems.append(f"{version} was terminated by the {shake.cert.served_by}, expected the {want.at}")
+            problems.append(f"{version} was terminated by the {terminator_words(edge, shake.cert.served_by)}, expected "
+                            f"the {terminator_words(edge, want.at)}")
     return problems
 
 

@@ -13,13 +13,16 @@ from __future__ import annotations
 from typing import Any
 
 from ...importing.common import ControllerRead, EdgeInputs, Importer, name_for_secret
-from ...importing.documents import Document
+from ...importing.documents import Document, ImportFailed, check_shapes, load_text
 from ...importing.reading import Reading
 from .cluster import CONTAINER_PORTS, NAME, POD_SELECTOR
 from .settings import REDIRECT_CODE
 from .settings import TLS_VERSIONS as WRITTEN
 
 GROUP = "getambassador.io/"
+# Emissary 1.x (Ambassador): its configuration as YAML in this annotation of a Service [EMS-MOD][EMS-AWS]
+ANNOTATION = "getambassador.io/config"
+API_1X = ("getambassador.io/v0", "getambassador.io/v1", "getambassador.io/v2")
 TLS_VERSIONS = {value: key for key, value in WRITTEN.items()}
 MODULE_KEYS = {"use_remote_address", "diagnostics", "xff_num_trusted_hops", "use_proxy_proto"}
 
@@ -30,8 +33,14 @@ class EmissaryImporter(Importer):
                           for kind in ("Listener", "Host", "TLSContext", "Module", "Mapping"))
     app_name = POD_SELECTOR["app.kubernetes.io/name"]
 
+    images = ("emissary-ingress/emissary", "datawire/emissary", "datawire/ambassador", "datawire/aes")
+
     def evidence(self, docs: list[Document]) -> list[Document]:
-        return [doc for doc in docs if doc.api_version.startswith(GROUP)]
+        return [doc for doc in docs if doc.api_version.startswith(GROUP)
+                or (doc.kind == "Service" and ANNOTATION in doc.annotations)]
+
+    def where(self, doc: Document) -> tuple[Any, ...]:
+        return ("metadata", "annotations", ANNOTATION) if doc.kind == "Service" else ("apiVersion",)
 
     def read(self, docs: list[Document], r: Reading, edge: EdgeInputs) -> ControllerRead:
         return read(docs, r)
@@ -40,10 +49,15 @@ class EmissaryImporter(Importer):
 def read(docs: list[Document], r: Reading) -> ControllerRead:
     out = ControllerRead(NAME)
     mine = [doc for doc in docs if doc.api_version.startswith(GROUP)]
-    out.found = bool(mine)
+    # Emissary 1.x's Modules: as objects (a Service's annotation expanded before import reads, or given so), else
+    # read here from the annotation itself
+    modules_1x = [doc for doc in mine if doc.kind == "Module" and doc.api_version in API_1X] or annotation_modules(docs)
+    out.found = bool(mine or modules_1x)
     r.use(*mine)  # Mappings too: routes, which the edge's behaviours do not depend on
     block: dict[str, Any] = {"redirect_code": REDIRECT_CODE}
     r.cite("controller.redirect_code", keys=("EMS-MOD",))
+    if modules_1x and not any(doc.kind in ("Listener", "Host") for doc in mine):
+        return _modules_1x(modules_1x, out, block, r)
     listeners = [doc for doc in mine if doc.kind == "Listener"]
     hosts = [doc for doc in mine if doc.kind == "Host"]
     proxy: dict[bool, Document] = {}
@@ -144,5 +158,75 @@ def read(docs: list[Document], r: Reading) -> ControllerRead:
                "(no PROXY, no trusted hops, cleartext redirected with 301) [EMS-MOD]")
     if not out.ports:
         out.ports = {number: kind for kind, number in CONTAINER_PORTS.items()}
+    out.abstract = block
+    return out
+
+
+def annotation_modules(docs: list[Document]) -> list[Document]:
+    """The Modules of Emissary 1.x's ``getambassador.io/config`` annotations, as documents whose lines are the
+    annotation's lines in its file (a literal block: one line for one)."""
+    out = []
+    for doc in docs:
+        if doc.kind != "Service" or ANNOTATION not in doc.annotations:
+            continue
+        at = ("metadata", "annotations", ANNOTATION)
+        try:
+            embedded = load_text(doc.file, str(doc.annotations[ANNOTATION]))
+        except ImportFailed as exc:
+            raise doc.fail(f"its YAML does not parse: {exc.message}", *at) from None
+        shift = doc.line(*at)
+        for item in embedded:
+            item.lines = {path: line + shift for path, line in item.lines.items()}
+            item.start += shift
+        modules = [item for item in embedded if item.kind == "Module"]
+        check_shapes(modules)  # read after import's own check of the inputs
+        out += modules
+    return out
+
+
+def _modules_1x(modules: list[Document], out: ControllerRead, block: dict[str, Any], r: Reading) -> ControllerRead:
+    """Emissary 1.x's Modules [EMS-MOD][EMS-AWS]: ``ambassador`` (use_proxy_proto; use_remote_address false makes
+    Envoy take the client from the X-Forwarded-For entry the load balancer appended and keep its
+    X-Forwarded-Proto, one trusted hop [ENVOY-H]; xff_num_trusted_hops; x_forwarded_proto_redirect) and ``tls``
+    (server.enabled: the TLS port 8443; redirect_cleartext_from: a port that only redirects)."""
+    ports = {8080: "http"}
+    remote = True
+    hops = 0
+    for doc in modules:
+        as_object = isinstance(doc.data.get("spec"), dict)  # metadata.name and spec.config, or 1.x's own layout
+        name = doc.name if as_object else str(doc.data.get("name", ""))
+        base = ("spec", "config") if as_object else ("config",)
+        config = doc.get(*base, default={}) or {}
+        for key, value in config.items():
+            where = (*base, key)
+            if name == "ambassador" and key == "use_proxy_proto":
+                block["proxy_protocol"] = bool(value)
+                r.cite("controller.proxy_protocol", doc, *where, keys=("EMS-MOD",))
+            elif name == "ambassador" and key == "use_remote_address":
+                remote = bool(value)
+                r.cite("controller.trusted_hops", doc, *where, keys=("EMS-MOD", "ENVOY-H"))
+            elif name == "ambassador" and key == "xff_num_trusted_hops":
+                hops = int(value)
+                r.cite("controller.trusted_hops", doc, *where, keys=("EMS-MOD",))
+            elif name == "ambassador" and key == "x_forwarded_proto_redirect":
+                block["cleartext"] = "redirect" if value else "serve"
+                r.cite("controller.cleartext", doc, *where, keys=("EMS-MOD",))
+            elif name == "tls" and key == "server":
+                if (value or {}).get("enabled"):
+                    ports[8443] = "https"
+                for item, setting in (value or {}).items():
+                    if item == "redirect_cleartext_from":
+                        ports[int(setting)] = "redirect"
+                        r.cite("controller.cleartext", doc, *where, item, keys=("EMS-MOD", "EMS-AWS"))
+                    elif item != "enabled":
+                        r.unknown(doc, f"tls.server.{item}", setting, *where, item)
+            elif name == "tls" and key == "redirect_cleartext_from":
+                ports[int(value)] = "redirect"
+                r.cite("controller.cleartext", doc, *where, keys=("EMS-MOD", "EMS-AWS"))
+            else:
+                r.unknown(doc, f"{name}.{key}", value, *where)
+    block["trusted_hops"] = hops + (0 if remote else 1)
+    block.setdefault("cleartext", "serve")  # 1.x redirects only where a Module says so
+    out.ports = ports
     out.abstract = block
     return out

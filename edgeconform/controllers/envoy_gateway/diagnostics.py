@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from ...supervisor import Connect, ProcessFailed, http_get
+from ...supervisor import Connect, ProcessFailed, admin_get
 
 # Lines of Envoy Gateway's log that mean it will not serve this edge, whatever the wait.
 FATAL = {"failed to run envoy": "Envoy Gateway's Envoy is not running (it could not start, or it died)",
@@ -63,7 +63,7 @@ def diagnostics(log: Path, runtime_dir: Path, connect: Connect) -> dict[str, str
         out["envoy xds"] = "(Envoy did not start: no admin address)"
         return out
     try:
-        _, body = http_get(connect, f"http://{admin[0]}:{admin[1]}/config_dump", timeout=3)
+        _, body = admin_get(connect, f"http://{admin[0]}:{admin[1]}/config_dump", timeout=3)
         out["envoy xds"] = xds_summary(json.loads(body))
     except (OSError, ValueError) as exc:
         out["envoy xds"] = f"(no config dump from Envoy's admin {admin[0]}:{admin[1]}: {exc})"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...importing.common import ControllerRead, EdgeInputs, Importer, name_for_secret, validate
+from ...importing.common import ControllerRead, EdgeInputs, Importer, attached_listeners, name_for_secret, validate
 from ...importing.documents import Document
 from ...importing.reading import Reading
 from .cluster import CONTAINER_PORTS, POD_SELECTOR
@@ -42,11 +42,32 @@ def gateways(docs: list[Document]) -> list[Document]:
                                                               or not classes)]
 
 
-def listener_kind(listener: dict[str, Any]) -> str:
-    name = str(listener.get("name", ""))
-    if name in ("http", "https", "redirect"):
-        return name
-    return "https" if str(listener.get("protocol", "")).upper() in ("HTTPS", "TLS") else "http"
+def listener_kinds(gateway: Document, routes: list[Document]) -> dict[str, str]:
+    """Listener name -> the controller port kind it is, from its protocol and what its routes do, never from its
+    name: HTTPS (or TLS) -> https; HTTP -> http, except that an HTTP listener whose attached rules all redirect to
+    https, beside another HTTP listener that serves and redirects nothing, is the port split's redirect port (a port whose only job is to
+    redirect) [GW-LISTENER][GW-REDIRECT]."""
+    listeners = [item if isinstance(item, dict) else {} for item in gateway.spec.get("listeners") or []]
+    names = [str(item.get("name")) for item in listeners]
+    rules: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+    for route in routes:
+        for i in attached_listeners(route, gateway):
+            rules[names[i]] += [rule for rule in route.spec.get("rules") or [] if isinstance(rule, dict)]
+    out = {name: "https" if str(item.get("protocol", "")).upper() in ("HTTPS", "TLS") else "http"
+           for item, name in zip(listeners, names)}
+    only_redirect = [name for name in names if out[name] == "http" and rules[name]
+                     and all(_redirects_to_https(rule) and not rule.get("backendRefs") for rule in rules[name])]
+    serving = [name for name in names if out[name] == "http" and any(rule.get("backendRefs") for rule in rules[name])
+               and not any(_redirects_to_https(rule) for rule in rules[name])]
+    if serving:
+        for name in only_redirect:  # beside a cleartext listener that serves: the port split's redirect port
+            out[name] = "redirect"
+    return out
+
+
+def _redirects_to_https(rule: dict[str, Any]) -> bool:
+    return any(f.get("type") == "RequestRedirect" and (f.get("requestRedirect") or {}).get("scheme") == "https"
+               for f in rule.get("filters") or [] if isinstance(f, dict))
 
 
 def read(docs: list[Document], r: Reading) -> ControllerRead:
@@ -65,9 +86,12 @@ def read(docs: list[Document], r: Reading) -> ControllerRead:
                 r.hostnames.append(host)
                 r.cite("hostnames", route, "spec", "hostnames", i)
     if gateway is not None:
+        by_name = listener_kinds(gateway, [doc for doc in docs if doc.kind == "HTTPRoute"])
         for i, listener in enumerate(gateway.spec.get("listeners") or []):
-            kind = listener_kind(listener)
+            kind = by_name[str(listener.get("name"))]
             kinds[str(listener.get("name"))] = kind
+            if not isinstance(listener.get("port"), int):
+                raise gateway.fail("a listener needs its port (a whole number)", "spec", "listeners", i, "port")
             out.ports[int(listener["port"])] = kind
             if kind == "https":
                 refs = ((listener.get("tls") or {}).get("certificateRefs") or [])
@@ -78,7 +102,7 @@ def read(docs: list[Document], r: Reading) -> ControllerRead:
                            keys=("EG-CTP",) if j == 0 else ())
                     if name not in out.certificates:
                         out.certificates.append(name)
-        out.load_balancer = _envoy_service(docs, gateway, r)
+        out.load_balancer = _envoy_service(docs, gateway, r, by_name)
     else:
         r.warn("no Envoy Gateway Gateway among the inputs: Envoy Gateway's documented defaults are assumed [EG-CTP]")
     settings: dict[str, Any] = {}
@@ -98,12 +122,18 @@ def read(docs: list[Document], r: Reading) -> ControllerRead:
         settings["clientTrafficPolicy"] = kept
         validate(ctp, Settings, {"clientTrafficPolicy": kept}, ("spec",))
     redirects: dict[str, Any] = {}
+    names = [str(item.get("name")) for item in (gateway.spec.get("listeners") or [])] if gateway is not None else []
     for route in (doc for doc in docs if doc.kind == "HTTPRoute"):
-        sections = [str(ref.get("sectionName")) for ref in route.spec.get("parentRefs") or [] if ref.get("sectionName")]
-        attached = [kinds.get(name, name) for name in sections] or list(dict.fromkeys(kinds.values()))
+        # a redirect applies to the listeners its route attaches to (sectionName, port, hostname), and no other
+        attached = list(dict.fromkeys(kinds[names[i]] for i in attached_listeners(route, gateway))) \
+            if gateway is not None else []
         for i, rule in enumerate(route.spec.get("rules") or []):
             filters = [f for f in (rule or {}).get("filters") or [] if f.get("type") == "RequestRedirect"]
             if not filters:
+                continue
+            if not attached:  # its Gateway is not among the inputs (or none of its listeners takes it)
+                r.warn(f"{route.describe()} ({route.file.name}:{route.line('spec', 'rules', i)}) redirects, but attaches "
+                       "to no listener of a Gateway among the inputs: its redirect applies to none; give its Gateway")
                 continue
             written = {"filters": filters[:1]}
             if rule.get("matches"):
@@ -126,7 +156,7 @@ def read(docs: list[Document], r: Reading) -> ControllerRead:
     return out
 
 
-def _envoy_service(docs: list[Document], gateway: Document, r: Reading) -> Document | None:
+def _envoy_service(docs: list[Document], gateway: Document, r: Reading, kinds: dict[str, str]) -> Document | None:
     """The Service Envoy Gateway will create for the Gateway, as a Document whose lines are the EnvoyProxy's."""
     classes = {doc.name: doc for doc in docs if doc.kind == "GatewayClass"}
     klass = classes.get(str(gateway.spec.get("gatewayClassName")))
@@ -145,7 +175,7 @@ def _envoy_service(docs: list[Document], gateway: Document, r: Reading) -> Docum
                          "annotations": dict(service.get("annotations") or {})},
             "spec": {"type": service.get("type", "LoadBalancer"),
                      "externalTrafficPolicy": service.get("externalTrafficPolicy", "Local"),
-                     "ports": [{"port": int(item["port"]), "targetPort": listener_kind(item)}
+                     "ports": [{"port": int(item.get("port") or 0), "targetPort": kinds[str(item.get("name"))]}
                                for item in gateway.spec.get("listeners") or []]}}
     if service.get("loadBalancerClass"):
         data["spec"]["loadBalancerClass"] = service["loadBalancerClass"]

@@ -17,7 +17,7 @@ from ... import binaries
 from ...binaries import MissingBinary, Program
 from ...kube import manifests
 from ...render import render
-from ...supervisor import CHECK_TIMEOUT, READY_TIMEOUT, Connect, Process, http_get
+from ...supervisor import CHECK_TIMEOUT, READY_TIMEOUT, Connect, Process, admin_get
 from ...topology import Topology
 from ..base import LocalController, LocalPlace
 from .diagnostics import FatalLines, diagnostics
@@ -228,7 +228,7 @@ def _ready(fatal: FatalLines, ip: str, ports: list[int]):
     fails at once, naming it."""
     def check(connect: Connect) -> bool:
         fatal.check()
-        status, _ = http_get(connect, f"http://{ip}:{ENVOY_READY_PORT}/ready")
+        status, _ = admin_get(connect, f"http://{ip}:{ENVOY_READY_PORT}/ready")
         if status != 200:
             return False
         for port in ports:

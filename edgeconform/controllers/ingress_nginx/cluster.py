@@ -11,7 +11,7 @@ from ...kube import manifests
 from ...topology import Topology
 from ..base import ControllerPlan, EdgeFacts, service_ports, versions
 from .limits import unsupported
-from .settings import CONCLUSION_HEADERS, Settings, localize, to_native
+from .settings import CONCLUSION_HEADERS, Settings, ingress_certificates, localize, to_native
 
 NAME = "ingress-nginx"
 NAMESPACE = "ingress-nginx"
@@ -61,8 +61,10 @@ def http_snippet(t: Topology, s: Settings) -> str:
 def translate(t: Topology, facts: EdgeFacts) -> ControllerPlan:
     used = t.controller_kinds
     names = list(facts.certificates) if "https" in used else []
+    # the Ingress's tls entries: the certificates that cover a hostname (what the expectation reads as Ingress TLS)
+    tls_names = list(dict.fromkeys(ingress_certificates(t).values()))
     secrets = [manifests.tls_secret(manifests.secret_name(name), manifests.NAMESPACE, facts.certificates[name],
-                                    t.name) for name in names[1:]]
+                                    t.name) for name in tls_names]
     if names:
         secrets.insert(0, manifests.tls_secret(DEFAULT_CERT_SECRET, NAMESPACE, facts.certificates[names[0]],
                                                t.name))
@@ -70,7 +72,7 @@ def translate(t: Topology, facts: EdgeFacts) -> ControllerPlan:
     objects = manifests.render(
         "ingress-nginx/edge.yaml.j2", namespace=manifests.NAMESPACE, controller_namespace=NAMESPACE,
         labels=manifests.labels(t.name), conclusion_headers=CONCLUSION_HEADERS, settings=settings,
-        tls=[{"hosts": [name], "secret": manifests.secret_name(name)} for name in names[1:]],
+        tls=[{"hosts": [name], "secret": manifests.secret_name(name)} for name in tls_names],
         hostnames=t.hostnames, backend={"service": manifests.ECHO_SERVICE, "port": manifests.ECHO_PORT})
     service = manifests.edge_service(NAMESPACE, POD_SELECTOR, t.kubernetes.external_traffic_policy,
                                      service_ports(t, CONTAINER_PORTS), t.name)

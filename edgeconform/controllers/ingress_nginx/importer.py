@@ -5,6 +5,7 @@ force-ssl-redirect, the block is written as the port split instead (``port_split
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ...importing.common import (ControllerRead, EdgeInputs, Importer, name_for_secret, read_ingress_rules, secrets,
@@ -14,6 +15,10 @@ from ...importing.reading import Reading
 from .cluster import CONTAINER_PORTS, NAME, NAMESPACE, POD_SELECTOR
 from .settings import SOURCE_TAG, Settings, to_abstract
 
+CONTROLLER = "k8s.io/ingress-nginx"  # its IngressClass's spec.controller
+# a server block of the http-snippet that listens on a port and only redirects to https: the port it listens on
+SNIPPET_REDIRECT = re.compile(r"server\s*\{[^{}]*?listen\s+(\d+)[^;{}]*;[^{}]*?return\s+30[1278]\s+https://[^{}]*\}",
+                              re.S)
 # ConfigMap key -> the abstract field it decides (settings.to_abstract), for the port split
 SPLIT_FIELDS = {"use-proxy-protocol": "proxy_protocol", "force-ssl-redirect": "cleartext", "ssl-redirect": "cleartext",
                 "http-redirect-code": "redirect_code", "ssl-protocols": "tls_min_version",
@@ -23,6 +28,7 @@ SPLIT_FIELDS = {"use-proxy-protocol": "proxy_protocol", "force-ssl-redirect": "c
 
 class IngressNginxImporter(Importer):
     kind = NAME
+    images = ("ingress-nginx/controller", "nginx-ingress-controller")
     cluster_kinds = (("v1", "ConfigMap"), ("apps/v1", "Deployment"), ("apps/v1", "DaemonSet"))
     app_name = POD_SELECTOR["app.kubernetes.io/name"]
 
@@ -42,7 +48,7 @@ class IngressNginxImporter(Importer):
         return read(docs, r, edge.albs)
 
     def settle(self, ctl: ControllerRead, lb: dict[str, Any], r: Reading) -> dict[str, Any] | None:
-        return port_split(ctl, lb, r)
+        return port_split(ctl, lb, r) or no_tls_host(ctl, lb, r)
 
 
 def configmap_name(docs: list[Document]) -> tuple[str, str] | None:
@@ -96,10 +102,19 @@ def read(docs: list[Document], r: Reading, alb_ingresses: list[Document]) -> Con
                f"(release {SOURCE_TAG}) [NGX-CFG]")
         r.cite("controller.settings", keys=("NGX-CFG",))
         controller_ns = NAMESPACE
-    # what the load balancer's Service may name as its target ports
+    # what the load balancer's Service may name as its target ports: the controller's, and a server of its
+    # http-snippet that only redirects to https (the NGX-AWS port split: "listen 2443; return 308 https://...")
     out.ports = {number: kind for kind, number in CONTAINER_PORTS.items()}
+    if found:
+        for port in SNIPPET_REDIRECT.findall(str((found[0].data.get("data") or {}).get("http-snippet", ""))):
+            out.ports[int(port)] = "redirect"
+            r.cite("load_balancer.listeners", found[0], "data", "http-snippet", keys=("NGX-AWS",))
 
-    ingresses = [doc for doc in docs if doc.kind == "Ingress" and doc not in alb_ingresses]
+    # its Ingresses: those of its class, or of a class no IngressClass among the inputs gives another controller
+    others = {doc.name for doc in docs if doc.kind == "IngressClass" and doc.spec.get("controller") != CONTROLLER}
+    ingresses = [doc for doc in docs if doc.kind == "Ingress" and doc not in alb_ingresses
+                 and (doc.spec.get("ingressClassName") or doc.annotations.get("kubernetes.io/ingress.class"))
+                 not in others]
     r.use(*ingresses, *(doc for doc in docs if _args(doc)))
     default = _default_certificate(docs, r, controller_ns, ingresses)
     names: list[str] = []
@@ -118,6 +133,8 @@ def read(docs: list[Document], r: Reading, alb_ingresses: list[Document]) -> Con
             if name not in names:
                 names.append(name)
     out.certificates = names
+    out.extra["ingress_tls"] = any(isinstance(tls, dict) and tls.get("hosts") for ing in ingresses
+                                   for tls in ing.spec.get("tls") or [])
     return out
 
 
@@ -169,20 +186,46 @@ def port_split(ctl: ControllerRead, lb: dict[str, Any], r: Reading) -> dict[str,
     block = {**to_abstract(s, None), "cleartext": "serve"}  # type: ignore[arg-type]
     for field in ("cleartext", "proxy_protocol"):
         r.cite(f"controller.{field}", keys=("NGX-AWS", "NGX-LUA"))
-    for key, field in SPLIT_FIELDS.items():  # the ConfigMap lines now cite the abstract field they became
-        for ref in r.sources.pop(f"controller.settings.{key}", []):
-            entries = r.sources.setdefault(f"controller.{field}", [])
-            if ref not in entries:
-                entries.append(ref)
-    lost = sorted(key for key in ctl.settings if key not in SPLIT_FIELDS and key != "compute-full-forwarded-for")
-    for key in lost:
-        r.sources.pop(f"controller.settings.{key}", None)
-    r.sources.pop("controller.settings.compute-full-forwarded-for", None)  # the abstract block's append, always on
-    if lost:
-        r.warn(f"the abstract block has no field for the ConfigMap keys {', '.join(lost)}: they are not in the "
-               "topology (the port split below is written in abstract terms)")
+    _as_abstract(ctl.settings, r, "the port split below")
     r.cite("load_balancer.listeners", keys=("NGX-AWS",))
     r.warn("ingress-nginx with use-proxy-protocol and force-ssl-redirect behind a TLS listener of the NLB redirects "
            "by the PROXY header's destination port: written as the port split (cleartext listener -> redirect, "
            "cleartext: serve), its ConfigMap keys as abstract fields [NGX-AWS]")
     return block
+
+
+def no_tls_host(ctl: ControllerRead, lb: dict[str, Any], r: Reading) -> dict[str, Any] | None:
+    """ingress-nginx's ssl-redirect (on by default) redirects the hosts of Ingresses that have a tls section, and
+    only those [NGX-CM]; force-ssl-redirect redirects every host. Where TLS reaches the controller but no Ingress
+    among the inputs has a tls section, cleartext is served: the plug-in would read the certificates that TLS needs as
+    an Ingress's tls, so the block is written in abstract terms, cleartext: serve."""
+    if ctl.settings is None or ctl.extra.get("ingress_tls") or not any(
+            item["target"] == "https" for item in lb["listeners"]):
+        return None
+    s = Settings.model_validate(ctl.settings)
+    if not s.on("ssl-redirect") or s.on("force-ssl-redirect"):
+        return None
+    block = to_abstract(Settings.model_validate({**ctl.settings, "ssl-redirect": "false"}), None)  # type: ignore
+    r.cite("controller.cleartext", keys=("NGX-CM",))
+    _as_abstract(ctl.settings, r, "its block")
+    r.warn("ingress-nginx: no Ingress among the inputs has a tls section, so ssl-redirect (on by default) redirects "
+           "no host and cleartext is served (force-ssl-redirect would redirect every host): written in abstract "
+           "terms, cleartext: serve [NGX-CM]")
+    return block
+
+
+def _as_abstract(settings: dict[str, Any], r: Reading, what: str) -> None:
+    """The ConfigMap lines now cite the abstract field they became; keys the abstract block has no field for are
+    said."""
+    for key, field in SPLIT_FIELDS.items():
+        for ref in r.sources.pop(f"controller.settings.{key}", []):
+            entries = r.sources.setdefault(f"controller.{field}", [])
+            if ref not in entries:
+                entries.append(ref)
+    lost = sorted(key for key in settings if key not in SPLIT_FIELDS and key != "compute-full-forwarded-for")
+    for key in lost:
+        r.sources.pop(f"controller.settings.{key}", None)
+    r.sources.pop("controller.settings.compute-full-forwarded-for", None)  # the abstract block's append, always on
+    if lost:
+        r.warn(f"the abstract block has no field for the ConfigMap keys {', '.join(lost)}: they are not in the "
+               f"topology ({what} is written in abstract terms)")

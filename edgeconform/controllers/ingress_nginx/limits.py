@@ -7,7 +7,7 @@ from typing import Any
 
 from ...topology import Topology
 from ..base import Limit, host_sni_note
-from .settings import to_native
+from .settings import redirects_host, to_native
 
 CODES: dict[str, dict[str, Any]] = {}  # none of its own: its limits are CONTROLLER_LIMIT
 
@@ -25,6 +25,15 @@ def limits(t: Topology) -> list[Limit]:
             "ingress-nginx has no setting that answers a Host other than the SNI name with 421: it routes by "
             "Host, so security[host-sni] is not measured"), ("NGX-CERT", "NGX-TMPL"),
             cells=("security[host-sni]",)))
+    redirected = {hostname: redirects_host(s, t, hostname) for hostname in t.hostnames}
+    if written and len(set(redirected.values())) > 1:
+        first = t.hostnames[0]
+        others = [h for h, on in redirected.items() if on != redirected[first]]
+        found.append(Limit("controller.settings.ssl-redirect", (
+            f"ssl-redirect redirects only the hosts whose Ingress has TLS: {first} is "
+            f"{'redirected' if redirected[first] else 'served in cleartext'}, {', '.join(others)} "
+            f"{'is' if len(others) == 1 else 'are'} not; the redirect cells probe {first}"),
+            ("NGX-LUA", "NGX-CERT", "NGX-CM"), cells=("redirect", "security[forged-proto]", "security[redirect-loop]")))
     if s.on("use-forwarded-headers"):
         found.append(Limit("controller.settings.use-forwarded-headers", (
             "use-forwarded-headers trusts X-Forwarded-Proto, -Port and -Host from any peer: proxy-real-ip-cidr "

@@ -12,7 +12,8 @@ from ...supervisor import Process, http_ok
 from ...topology import Topology
 from ..base import LocalController, LocalPlace
 from .limits import unsupported
-from .settings import CONCLUSION_HEADERS, SOURCE_TAG, Settings, localize, to_native
+from .settings import (CONCLUSION_HEADERS, SOURCE_TAG, Settings, ingress_certificates, localize, redirects_host,
+                       to_native)
 
 CONFIG = "ingress-nginx.conf"
 
@@ -28,6 +29,20 @@ def controller(t: Topology, place: LocalPlace, version: str | None) -> LocalCont
     return LocalController([process], unsupported=unsupported(t), version=stated)
 
 
+def server_names_hash(hostnames: list[str]) -> dict[str, int]:
+    """server_names_hash_bucket_size and _max_size as the controller sets them for its hosts [NGX-CTRL]: the bucket
+    holds the longest name plus two, aligned to 64-bit words, with two words more, rounded up to a power of two
+    (nginxHashBucketSize); the table the total of the names' lengths, rounded up, at least 1024 (config.go's
+    default [NGX-CFG]). nginx refuses to start when a name does not fit its bucket."""
+    longest, total = max((len(h) for h in hostnames), default=0), sum(len(h) for h in hostnames)
+    aligned = (longest + 2 + 7) & ~7
+    return {"bucket_size": _power_of_two(8 + 8 + aligned), "max_size": max(1024, _power_of_two(total))}
+
+
+def _power_of_two(n: int) -> int:
+    return 1 << max(0, n - 1).bit_length()
+
+
 def local_context(t: Topology, place: LocalPlace, s: Settings) -> dict[str, Any]:
     """What proxies/nginx/ingress-nginx.conf.j2 needs for one edge: the settings, where to listen, which
     certificate each Ingress host has, and what ingress-nginx's Go and Lua code decide per host."""
@@ -35,13 +50,9 @@ def local_context(t: Topology, place: LocalPlace, s: Settings) -> dict[str, Any]
     tls = "https" in kinds and bool(t.controller.certificates)
     names = list(t.controller.certificates) if tls else []
     default = place.certificates[names[0]] if names else None
-    hosts = []
-    for hostname in t.hostnames:
-        cert = _certificate_for(hostname, names[1:])
-        hosts.append({"name": hostname, "cert": place.certificates[cert] if cert else None,
-                      # redirect_to_https [NGX-LUA]: force-ssl-redirect, or ssl-redirect where a certificate is
-                      # configured for the host (certificate.lua configured_for_current_request) [NGX-CERT]
-                      "redirect": s.on("force-ssl-redirect") or (s.on("ssl-redirect") and cert is not None)})
+    covered = ingress_certificates(t)  # the hosts whose Ingress has TLS: what to_abstract's expectation reads too
+    hosts = [{"name": hostname, "cert": place.certificates[covered[hostname]] if hostname in covered else None,
+              "redirect": redirects_host(s, t, hostname)} for hostname in t.hostnames]
     workdir = place.workdir
     return {
         "topology": t.name, "source_tag": SOURCE_TAG, "s": s, "configmap": s.configmap(),
@@ -50,7 +61,7 @@ def local_context(t: Topology, place: LocalPlace, s: Settings) -> dict[str, Any]
         "listen": {kind: f"{place.ip}:{place.ports[kind]}" for kind in kinds},
         "ports": {kind: place.ports[kind] for kind in kinds},
         "status": f"{place.ip}:{place.admin_port}",
-        "default_cert": default, "hosts": hosts,
+        "default_cert": default, "hosts": hosts, "server_names_hash": server_names_hash(t.hostnames),
         # the default server's location uses the ConfigMap's defaults: no Ingress TLS, force-ssl-redirect alone
         "catch_all_redirect": s.on("force-ssl-redirect"),
         # EDGECONFORM: where clients reach https when it is not 443 (the loopback fallback's 8443)
@@ -61,13 +72,3 @@ def local_context(t: Topology, place: LocalPlace, s: Settings) -> dict[str, Any]
                   "temp": {kind: workdir / f"nginx-{kind}-temp" for kind in
                            ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")}},
     }
-
-
-def _certificate_for(hostname: str, names: list[str]) -> str | None:
-    """The Ingress TLS entry that covers ``hostname``: its exact name, else a wildcard over its first label
-    (certificate.lua looks the name up, then "*." plus the rest) [NGX-CERT]."""
-    if hostname in names:
-        return hostname
-    wildcard = "*." + hostname.partition(".")[2]
-    return wildcard if wildcard in names else None
-

@@ -24,7 +24,8 @@ whole table with sources:
 | trusted_hops: > 1         | not expressible (nginx trusts addresses, not a hop count): a limit              |
 | (always)                  | compute-full-forwarded-for: true (the hop is appended, as Envoy's append does)  |
 | cleartext: redirect/serve | ssl-redirect and force-ssl-redirect true/false; back: force-ssl-redirect, or    |
-|                           | ssl-redirect where the Ingress has TLS (the controller terminates TLS) [NGX-LUA]|
+|                           | ssl-redirect where the first hostname's Ingress has TLS (ingress_certificates:  |
+|                           | a certificate of the list covers it and the controller terminates TLS) [NGX-LUA]|
 | redirect_code             | http-redirect-code (301/302/307/308; default 308 [NGX-CMGO])                   |
 | tls_min_version           | ssl-protocols (back: the oldest protocol listed)                                |
 | host_sni_mismatch         | back: route (no 421: nginx routes by Host) [NGX-CERT]                           |
@@ -203,10 +204,33 @@ class Settings(BaseModel):
         return self.model_dump(by_alias=True, exclude_unset=True)
 
 
-def ingress_tls(t: Topology) -> bool:
-    """Whether the edge's Ingress has a tls section: where the controller terminates TLS (it holds certificates for
-    an https port). Behind a TLS-terminating load balancer the Ingress carries none, so ssl-redirect stays quiet."""
-    return "https" in t.controller_kinds and bool(t.controller.certificates)
+def ingress_certificates(t: Topology) -> dict[str, str]:
+    """hostname -> the certificate of its Ingress's tls entry, for the hostnames that have one: where the controller
+    terminates TLS (it holds certificates for an https port), a certificate of the list that covers the hostname,
+    its exact name, else a wildcard over its first label (certificate.lua looks the name up, then "*." plus the
+    rest) [NGX-CERT]. Behind a TLS-terminating load balancer the Ingress carries none, so ssl-redirect stays quiet.
+
+    The one reading of which hosts have TLS: the expectation (``to_abstract``), the local rendering
+    (local.local_context) and the cluster's Ingress (cluster.translate) all take it from here, so the redirect the
+    rules expect is the redirect that runs. The first certificate is also the default one (served for an unknown
+    name); it counts for a hostname it covers like any other, since a list read from manifests starts with an
+    Ingress's own certificate where no --default-ssl-certificate is set."""
+    if "https" not in t.controller_kinds:
+        return {}
+    names = list(t.controller.certificates)
+    out = {}
+    for hostname in t.hostnames:
+        wildcard = "*." + hostname.partition(".")[2]
+        cert = hostname if hostname in names else wildcard if wildcard in names else None
+        if cert is not None:
+            out[hostname] = cert
+    return out
+
+
+def redirects_host(s: Settings, t: Topology, hostname: str) -> bool:
+    """Whether cleartext for ``hostname`` is redirected: redirect_to_https [NGX-LUA], force-ssl-redirect for every
+    host, ssl-redirect for a host whose Ingress has TLS (certificate.lua configured_for_current_request)."""
+    return s.on("force-ssl-redirect") or (s.on("ssl-redirect") and hostname in ingress_certificates(t))
 
 
 def localize(cidrs: list[str], vpc: tuple[str, ...] | list[str]) -> list[str]:
@@ -248,7 +272,8 @@ SEMANTICS = Semantics(
 
 def to_abstract(settings: BaseModel, t: Topology) -> dict[str, Any]:
     s = settings if isinstance(settings, Settings) else Settings.model_validate(settings)
-    redirect = s.on("force-ssl-redirect") or (s.on("ssl-redirect") and ingress_tls(t))
+    # the probes ask for the first hostname; limits.py names the others where they differ
+    redirect = s.on("force-ssl-redirect") or (s.on("ssl-redirect") and redirects_host(s, t, t.hostnames[0]))
     oldest = min(s.ssl_protocols.split(), key=list(PROTOCOL_NAMES).index)
     return {
         "proxy_protocol": s.on("use-proxy-protocol"),

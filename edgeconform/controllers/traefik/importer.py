@@ -18,7 +18,7 @@ from .settings import TraefikSettings, entry_points
 
 GROUPS = ("traefik.io/", "traefik.containo.us/")
 # Helm chart keys of ports.<name> that say where the entry point is, not how it behaves
-PORT_KEYS = {"port", "exposedPort", "expose", "protocol", "containerPort", "hostPort", "nodePort", "targetPort"}
+PORT_KEYS = {"port", "exposedPort", "expose", "protocol", "containerPort", "hostPort", "nodePort", "targetPort", "tls"}
 ENTRY_KEYS = {"proxyProtocol", "forwardedHeaders", "http", "address"}
 HOST_RULE = re.compile(r"Host\(`([^`]+)`\)")
 
@@ -160,15 +160,30 @@ def read(docs: list[Document], r: Reading, reached: set[str], alb_ingresses: lis
 
 
 def _kind_of(name: str, ep: dict[str, Any], static: bool) -> str | None:
-    """The controller port kind an entry point is: by the container port the chart gives it, else its name."""
+    """The controller port kind an entry point is, from what it does: whether its settings terminate TLS (the
+    static configuration's ``http.tls``, the Helm chart's ``tls.enabled``), else the container port edgeconform's own
+    chart values give it (its redirect port too), else the chart's defaults (TLS on for ``websecure`` only)
+    [TRAEFIK-EP][TRAEFIK-HELM]. ``websecure`` with ``tls.enabled: false`` is a cleartext (http) entry point."""
     port = ep.get("port")
     if port is None and static:
         match = re.search(r":(\d+)", str(ep.get("address", "")))
         port = int(match.group(1)) if match else None
+    said = _tls_said(ep, static)
+    if said is not None:
+        return "https" if said else "http"
     by_port = {number: kind for kind, number in CONTAINER_PORTS.items()}
     if port is not None and int(port) in by_port:
         return by_port[int(port)]
-    return {"web": "http", "websecure": "https"}.get(name)
+    return "https" if name == "websecure" and not static else "http"  # the chart turns TLS on for websecure
+
+
+def _tls_said(ep: dict[str, Any], static: bool) -> bool | None:
+    """Whether an entry point's own settings say it terminates TLS: the static configuration's ``http.tls``, the
+    chart's ``tls.enabled``; None: they do not say."""
+    if static:
+        return True if isinstance(ep.get("http"), dict) and ep["http"].get("tls") is not None else None
+    tls = ep.get("tls")
+    return bool(tls.get("enabled")) if isinstance(tls, dict) and "enabled" in tls else None
 
 
 def _http(doc: Document, r: Reading, http: dict[str, Any], path: tuple, name: str, static: bool) -> dict[str, Any]:

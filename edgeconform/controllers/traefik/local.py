@@ -14,7 +14,7 @@ from typing import Any
 from ... import binaries
 from ...binaries import Program
 from ...render import render
-from ...supervisor import Connect, Process, ProcessFailed, all_of, http_get, tcp_open
+from ...supervisor import Connect, Process, ProcessFailed, admin_get, all_of, tcp_open
 from ...topology import Topology
 from ..base import LocalController, LocalPlace
 from .limits import unsupported
@@ -130,7 +130,7 @@ def routers_enabled(url: str, names: list[str]) -> Any:
     """Ready when Traefik's API lists every router of the file provider as enabled; a router Traefik refused
     (a bad rule, missing TLS options) is one error naming it, at once."""
     def check(connect: Connect) -> bool:
-        status, body = http_get(connect, url)
+        status, body = admin_get(connect, url)
         if status != 200:
             return False
         seen = {item["name"]: item for item in json.loads(body)}

@@ -28,6 +28,7 @@ MODEL = LoadBalancerModel(
         "l4_client_ip": ("CLB-L",),
         "passthrough": ("CLB-L",),
         "proxy": ("CLB-PP",),
+        "l7_proxy": ("CPA-LB", "CLB-PP"),
         "xff": ("CLB-XFH",),
         "websocket": ("CLB-L", "EMS-AWS"),
         "websocket_break": ("EMS-AWS", "#3746", "istio#11579", "CLB-L"),
@@ -43,4 +44,12 @@ MODEL = LoadBalancerModel(
     annotation_set="clb",
     health_check_protocols=("TCP", "HTTP"),  # TCP on the NodePort by default (the legacy provider) [CPA]
     health_check_codes="200",  # "200 OK" only [CLB-HC]
+    # The in-tree provider's proxy-protocol annotation on HTTP/HTTPS listeners: it attaches the ProxyProtocol policy
+    # to every listener's instance port whatever the listener protocol (ensureLoadBalancer) [CPA-LB]
+    l7_proxy_claim=(
+        "the in-tree provider attaches the ProxyProtocol policy to the instance port of every listener, HTTP and "
+        "HTTPS ones too [CPA-LB]; AWS documents the PROXY v1 header for TCP back-end connections only [CLB-PP], and "
+        "no AWS page says what a Classic ELB sends on an HTTP back end: the stand-in puts a PROXY v1 header in front "
+        "of each back-end connection of its HTTP/HTTPS listeners (health checks go without one) and appends "
+        "X-Forwarded-For as well"),
 )

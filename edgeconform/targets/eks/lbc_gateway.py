@@ -51,6 +51,12 @@ def _key_values(entries: list[dict[str, Any]], ctx: dict[str, Any], where: str,
     return out
 
 
+def _rendered(config: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
+    """A configuration of the data file with its string values rendered against the context (the topology's)."""
+    return {key: _rendered(value, ctx) if isinstance(value, dict) else render(value, ctx) if isinstance(value, str)
+            else value for key, value in config.items()}
+
+
 def listener_name(protocol: str, port: int) -> str:
     return f"{protocol.lower()}-{port}"
 
@@ -116,10 +122,11 @@ class GatewayMode(Mode):
         if attributes:
             target_group["targetGroupAttributes"] = attributes
         for check in rules(d["health_checks"], ctx)[:1]:
-            target_group["healthCheckConfig"] = dict(check["config"])
+            config = _rendered(check["config"], ctx)
+            target_group["healthCheckConfig"] = config
             # the topology's health check, or (deviates) a stand-in for one this mode cannot express
             chosen.append(Setting("TargetGroupConfiguration", "healthCheckConfig",
-                                  ", ".join(f"{k}={v}" for k, v in check["config"].items()),
+                                  ", ".join(f"{k}={v}" for k, v in config.items()),
                                   ("load_balancer.health_check",), tuple(check["sources"]),
                                   ("deviates from the topology: " if check.get("deviates") else "")
                                   + " ".join(check["why"].split())))

@@ -128,14 +128,26 @@ def _jinja() -> jinja2.Environment:
     return jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
 
 
+# The data files hold a few hundred distinct expressions and templates, evaluated thousands of times per run
+# (every topology, mode and controller): each is compiled once.
+@cache
+def _expression(text: str) -> Any:
+    return _jinja().compile_expression(text)
+
+
+@cache
+def _template(text: str) -> jinja2.Template:
+    return _jinja().from_string(text)
+
+
 def holds(expression: Any, ctx: dict[str, Any]) -> bool:
     """A ``when`` of the data files, evaluated against the context (edgeconform.targets.eks.annotations.context)."""
-    return bool(_jinja().compile_expression(str(expression))(**ctx))
+    return bool(_expression(str(expression))(**ctx))
 
 
 def render(template: Any, ctx: dict[str, Any]) -> str:
     """A ``value`` of the data files, rendered against the context."""
-    return _jinja().from_string(str(template)).render(**ctx)
+    return _template(str(template)).render(**ctx)
 
 
 def rules(entries: list[dict[str, Any]], ctx: dict[str, Any]) -> list[dict[str, Any]]:

@@ -99,7 +99,8 @@ class Plan:
     def dump(self) -> str:
         """The YAML a user reviews: a header saying what happens, then every object (Secrets' data elided)."""
         t, s = self.topology, self.settings
-        lines = [f"# edgeconform plan: topology {t.name} on eks, mode {self.mode}, controller {s.controller}, "
+        controller = self.controller.controller  # the run's installed one, or the topology's (none)
+        lines = [f"# edgeconform plan: topology {t.name} on eks, mode {self.mode}, controller {controller}, "
                  f"scheme {s.scheme}",
                  f"# load balancer: {t.lb.model.upper()} from {_a(self.load_balancer.kind)} {self.load_balancer.kind}, "
                  f"reconciled by {self.lb.reconciler}",
@@ -116,8 +117,8 @@ class Plan:
                     ("shared by the run's topologies: applied once, removed at the end", self.shared),
                     ("the load balancer: applied with every other topology's at the start of the run, waited for "
                      "together", self.lb_objects),
-                    (f"the controller's settings ({s.controller}): applied when this topology's tests start, removed "
-                     "when they end", self.controller_objects)]
+                    (f"{_own_part(controller)}: applied when this topology's tests start, removed when they end",
+                     self.controller_objects)]
         body = "".join(f"# --- {title}\n" + manifests.dump([_elide_echo(obj) for obj in objs]) + "---\n"
                        for title, objs in sections if objs)
         return "\n".join(lines) + "\n---\n" + body.removesuffix("---\n")
@@ -125,6 +126,13 @@ class Plan:
     def load_balancer_yaml(self) -> str:
         """Just the objects that ask AWS for the load balancer (for failure messages)."""
         return manifests.dump(self.lb_objects)
+
+
+def _own_part(controller: str) -> str:
+    """What the topology's own objects are: the installed controller's settings, or (none) the application itself."""
+    if controllers.controller_class(controller).installs:
+        return f"the controller's settings ({controller})"
+    return f"the application behind the load balancer (controller {controller}: nothing installed)"
 
 
 def _a(word: str) -> str:
@@ -173,7 +181,7 @@ def build(topology: Topology, settings: EksSettings, run_id: str, workdir: Path,
     mode = mode or settings.mode or DEFAULT_MODE
     builder = builders.get(mode)
     builder.check(t, settings)  # before anything else: a refused topology costs nothing
-    controller = controllers.get(settings.controller)
+    controller = controllers.get(controller_for(t, settings))
     facts_ = EdgeFacts(tuple(settings.vpc_cidrs), controller_certificates(t, workdir))
     translated = controller.translate(t, facts_)
     controller_objects = [obj for obj in translated.manifests
@@ -186,15 +194,27 @@ def build(topology: Topology, settings: EksSettings, run_id: str, workdir: Path,
                          f"both name {clash}: rename one of them")
     notes = [f"no ARN for certificate {name}: pass --acm-cert {name}=ARN (or certificates: in --eks-config)"
              for name in part.missing_arns] + part.notes + list(translated.notes)
+    if controller.name != settings.controller:
+        notes.append(f"{t.name} names controller {controller.name} ({controller.title}): nothing to install, so this "
+                     f"run builds it beside the installed {settings.controller}")
     return Plan(t, settings, run_id, mode, translated, part, session_objects(run_id, controller.client_header),
                 [_labelled(obj, run_id) for obj in part.shared], [_labelled(obj, run_id) for obj in part.objects],
                 [_labelled(obj, run_id) for obj in controller_objects], notes)
 
 
+def controller_for(t: Topology, settings: EksSettings) -> str:
+    """The controller that runs ``t``: the run's installed one (--controller), or the one its block names where that
+    one installs nothing (``none``: the load balancer straight to the application, which comes with the topology)."""
+    kind = t.controller.kind
+    if kind and kind != settings.controller and not controllers.controller_class(kind).installs:
+        return kind
+    return settings.controller
+
+
 def controller_mismatch(t: Topology, settings: EksSettings) -> str | None:
     """A topology written in another controller's terms than the installed one the run configures."""
     kind = t.controller.kind
-    if kind in (None, settings.controller):
+    if kind in (None, settings.controller) or controller_for(t, settings) == kind:
         return None
     return (f"topology {t.name!r} is written for the {kind} controller (controller.kind), but this run configures the "
             f"installed {settings.controller} (--controller): run it with --controller {kind} on a cluster where {kind} "
@@ -207,5 +227,5 @@ def _clashes(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> str | None:
     return ", ".join(f"{k} {ns or ''}/{n}" for k, ns, n in sorted(both, key=str)) if both else None
 
 
-__all__ = ["CannotBuild", "DEFAULT_MODE", "LoadBalancerRef", "Plan", "RUN_LABEL", "build", "localize", "new_run_id",
-           "session_objects"]
+__all__ = ["CannotBuild", "DEFAULT_MODE", "LoadBalancerRef", "Plan", "RUN_LABEL", "build", "controller_for", "localize",
+           "new_run_id", "session_objects"]

@@ -277,6 +277,8 @@ class EksTarget(Target):
         from ... import controllers
 
         controller = controllers.get(self.settings.controller)
+        if not controller.installs:  # none: each topology brings its application, nothing runs before
+            return
         problem = cluster.pods_ready(controller.namespace, controller.pod_selector)()
         if problem:
             raise ClusterError(

@@ -168,40 +168,61 @@ class KindTarget(Target):
             from ...load_balancers.alb import MTLS_NOT_ON_KIND
             from ...load_balancers.cloudfront import NOT_ON_KIND
             raise TargetUnavailable(NOT_ON_KIND if topology.lb.cloudfront else MTLS_NOT_ON_KIND)
-        api = self._ensure_cluster()
         t = topology
+        controller = self.controller_for(t)  # before the cluster: a topology this run cannot build costs nothing
+        api = self._ensure_cluster()
         workdir = Path(tempfile.mkdtemp(prefix=f"edgeconform-kind-{t.name}-"))
         running: list[containers.Running] = []
         def alive() -> None:
             for r in running:
                 r.check()
-        lifecycle = Lifecycle(check_alive=alive, logs=lambda: self._edge_logs(running))
+        lifecycle = Lifecycle(check_alive=alive, logs=lambda: self._edge_logs(running, controller))
         edge = Edge(topology=t, target=self.name, endpoints={}, ca=workdir / "ca.pem", roles={}, client_cidr=None,
                     client_addresses=[], workdir=workdir, converge=KIND_CONVERGE, lifecycle=lifecycle,
-                    controller=ControllerInfo.of(self.controller, t, version=self.controller.version()))
+                    controller=ControllerInfo.of(controller, t, version=controller.version()))
         lifecycle.on_close(remove_tree(workdir))
-        lifecycle.on_close(lambda: self._forget(api, t))
+        lifecycle.on_close(lambda: self._forget(api, t, controller))
         lifecycle.on_close(lambda: [r.stop() for r in reversed(running)])
         try:
-            self._build(api, t, workdir, edge, running)
+            self._build(api, t, workdir, edge, running, controller)
         except BuildFailed:
             edge.close()
             raise
         except Exception as exc:  # a container, command or API step failed: this topology only
-            message = f"building {t.name} on kind with {self.controller.name} failed: {exc}\n\n{self._diagnostics_text()}"
+            message = f"building {t.name} on kind with {controller.name} failed: {exc}\n\n{self._diagnostics_text()}"
             message += "".join(f"\n--- {r.spec.name} ---\n{r.logs()}" for r in running)
             edge.close()
             raise BuildFailed(message) from None
         return edge
 
-    def _build(self, api: Cluster, t: Topology, workdir: Path, edge: Edge, running: list) -> None:
+    def controller_for(self, t: Topology) -> controllers.Controller:
+        """The controller that runs ``t``: the session's, or the one its block names where that one installs nothing
+        (none: the application comes with the topology). A topology written for another installed controller skips,
+        naming the --controller that builds it."""
+        kind = t.controller.kind
+        if kind in (None, self.controller.name):
+            return self.controller
+        other = controllers.get(kind)
+        if other.installs:
+            raise TargetUnavailable(f"{t.name} is written for the {kind} controller (controller.kind); this kind run "
+                                    f"installs {self.controller.name}: run it with --controller {kind}")
+        return other
+
+    def _build(self, api: Cluster, t: Topology, workdir: Path, edge: Edge, running: list,
+               controller: controllers.Controller) -> None:
         pins = versions()
         certs.write_ca(workdir)
         lb_certs = certs.issue(workdir / "certs", "lb", t.lb.certificates)
         ctl_certs = certs.issue(workdir / "certs", "controller", t.controller.certificates)
         idle = t.idle_timeout
         nodes = api.nodes()
-        ports = self.controller_ports(t)
+        ports = dict(controller.container_ports)
+        plan = None
+        if not controller.installs:  # the application comes with the topology: running before its address is known
+            plan = controller.translate(t, EdgeFacts((), ctl_certs))
+            controller.configure(api, self._runner, self.cluster.kubeconfig, plan, workdir, self.assets)
+            api.wait(ECHO_READY, f"the application of {t.name} becoming ready",
+                     api.pods_ready(controller.namespace, controller.pod_selector))
 
         # Where the load balancer sends each listener: NodePorts (instance) or the controller's pod (ip).
         if t.lb.target_type == "instance":
@@ -209,9 +230,9 @@ class KindTarget(Target):
             targets = {kind: (node_ip, NODE_PORTS[kind]) for kind in t.controller_kinds}
             pod_routes: list[tuple[str, str]] = []
         else:
-            pod_ip = (api.pod_ips(self.controller.namespace, self.controller.pod_selector) or [""])[0]
+            pod_ip = (api.pod_ips(controller.namespace, controller.pod_selector) or [""])[0]
             if not pod_ip:
-                raise ClusterError(f"no ready {self.controller.name} pod to send ip-target traffic to")
+                raise ClusterError(f"no ready {controller.name} pod to send ip-target traffic to")
             targets = {kind: (pod_ip, ports[kind]) for kind in t.controller_kinds}
             pod_routes = [(cidr, node.internal_ip) for node in nodes for cidr in node.pod_cidrs]
         public_ports = [item.port for item in t.lb.listeners]
@@ -230,8 +251,9 @@ class KindTarget(Target):
         node_addresses = tuple(dict.fromkeys([node.internal_ip for node in nodes] +
                                              [str(next(ipaddress.ip_network(cidr).hosts())) for node in nodes
                                               for cidr in node.pod_cidrs]))  # kube-proxy's SNAT sources
-        plan = self.controller.translate(t, EdgeFacts((lb.ip,), ctl_certs, node_addresses=node_addresses))
-        self.controller.configure(api, self._runner, self.cluster.kubeconfig, plan, workdir, self.assets)
+        if plan is None:
+            plan = controller.translate(t, EdgeFacts((lb.ip,), ctl_certs, node_addresses=node_addresses))
+            controller.configure(api, self._runner, self.cluster.kubeconfig, plan, workdir, self.assets)
 
         relays = []
         for i in range(CLIENTS):
@@ -265,37 +287,39 @@ class KindTarget(Target):
             edge.transport = Transport(relays=relayed)
         edge.client_addresses = [r.ip for r in relays]
         edge.unsupported = dict(plan.unsupported)
-        edge.roles = self.roles(api, lb.ip, [r.ip for r in relays], nodes)
+        edge.roles = self.roles(api, lb.ip, [r.ip for r in relays], nodes, controller)
         first = relays[0]
         edge.endpoints = endpoints_for(t, first.address)
         edge.ready_seconds += settle(edge)
 
     def controller_ports(self, t: Topology) -> dict[str, int]:
-        return dict(self.controller.container_ports)
+        return dict(self.controller_for(t).container_ports)
 
-    def roles(self, api: Cluster, lb_ip: str, clients: list[str], nodes) -> dict[str, str]:
+    def roles(self, api: Cluster, lb_ip: str, clients: list[str], nodes,
+              controller: controllers.Controller | None = None) -> dict[str, str]:
+        controller = controller or self.controller
         roles = {lb_ip: "lb", **{ip: "client" for ip in clients}}
         for node in nodes:
             roles[node.internal_ip] = "node"
             for cidr in node.pod_cidrs:  # kube-proxy's SNAT may use the node's pod-network gateway address
                 roles[str(next(ipaddress.ip_network(cidr).hosts()))] = "node"
-        for ip in api.pod_ips(self.controller.namespace, self.controller.pod_selector):
-            roles[ip] = "controller"
+        for ip in api.pod_ips(controller.namespace, controller.pod_selector):
+            roles[ip] = "backend" if controller.semantics.straight_to_app else "controller"
         for ip in api.pod_ips(manifests.NAMESPACE, {"app.kubernetes.io/name": manifests.ECHO_SERVICE}):
             roles[ip] = "backend"
         return roles
 
-    def _edge_logs(self, running: list) -> dict[str, str]:
+    def _edge_logs(self, running: list, controller: controllers.Controller) -> dict[str, str]:
         logs = {r.spec.name: r.logs() for r in running}
         if self.api is not None:
-            logs.update(self.api.logs(self.controller.namespace, self.controller.pod_selector, tail=40))
+            logs.update(self.api.logs(controller.namespace, controller.pod_selector, tail=40))
         return logs
 
-    def _forget(self, api: Cluster, t: Topology) -> None:
+    def _forget(self, api: Cluster, t: Topology, controller: controllers.Controller) -> None:
         """Delete what this topology created: exactly the kinds its controller declares, by the topology's label."""
         selector = f"{manifests.TOPOLOGY_LABEL}={t.name}"
-        for api_version, kind in (*self.controller.resource_kinds, *COMMON_KINDS):
-            for namespace in (manifests.NAMESPACE, self.controller.namespace):
+        for api_version, kind in (*controller.resource_kinds, *COMMON_KINDS):
+            for namespace in dict.fromkeys((manifests.NAMESPACE, controller.namespace)):
                 _quietly(api.delete_labelled, api_version, kind, selector, namespace)
 
 

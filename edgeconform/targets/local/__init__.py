@@ -76,6 +76,7 @@ class Plan:
     controller_version: str | None = None
     diagnostics: list = field(default_factory=list)  # the controller's: connect -> {name: text}
     takes_over: Process | None = None  # the process already running as the controller's standby
+    backend_at_controller: bool = False  # no controller (none): the application answers at the controller's place
 
 
 @dataclass
@@ -194,6 +195,9 @@ class LocalTarget(Target):
             if "client_ip" in built.unsupported and not isinstance(site, NamespaceSite):
                 built.unsupported["client_ip"] += f" ({self.why_not_namespace})"
             edge.endpoints, edge.unsupported = built.endpoints, built.unsupported
+            if built.backend_at_controller:  # the application itself answers at the controller's address
+                edge.roles = {ip: "backend" if role == "controller" else role for ip, role in edge.roles.items()
+                              if role != "backend"}
             edge.lb_server_header = built.lb_server_header
             edge.lb_admin = f"http://{site.lb}:{site.lb_admin}"
             if topology.lb.mutual_tls != "off":  # the probes present a certificate the ALB's trust store accepts
@@ -289,8 +293,10 @@ def plan(t: Topology, site: Site, workdir: Path, transparent: bool = True,
                                vpc=site.vpc,
                                isolated=isinstance(site, NamespaceSite), standby=standby)
     local = controller.local(t, at_controller)
-    # the echo reads the client from the header in which this controller states it
-    processes = [echo_process(site.echo, site.echo_port, controller.client_header), *local.processes]
+    # the echo reads the client from the header in which this controller states it; with no controller (none) the
+    # controller's processes are the echo itself, the application at the controller's place
+    processes = ([] if local.is_backend else [echo_process(site.echo, site.echo_port, controller.client_header)])
+    processes += local.processes
 
     if t.node_snat or node_health(t):
         hops = [{"name": kind, "bind_port": site.node_port(kind), "target_ip": site.controller,
@@ -304,7 +310,8 @@ def plan(t: Topology, site: Site, workdir: Path, transparent: bool = True,
     result = Plan(processes, endpoints={}, unsupported=dict(local.unsupported), controller_admin=local.admin_url,
                   controller_listeners={kind: (site.controller, port) for kind, port in at_controller.ports.items()},
                   controller_version=local.version,
-                  diagnostics=[local.diagnostics] if local.diagnostics else [], takes_over=local.takes_over)
+                  diagnostics=[local.diagnostics] if local.diagnostics else [], takes_over=local.takes_over,
+                  backend_at_controller=local.is_backend)
     if t.layer == "l4" and t.preserves_client_ip and not transparent:
         result.unsupported["client_ip"] = TRANSPARENT_UNAVAILABLE
     if t.lb.ip_address_type == "dualstack" and site.lb6 is None:

@@ -167,6 +167,16 @@ def test_a_classic_elb_with_two_certificates_is_refused_it_has_no_sni():
         annotations.for_topology(bad, settings_for(bad))
 
 
+def test_a_classic_elb_http_listener_with_the_proxy_claim_gets_the_legacy_providers_annotation():
+    """The legacy provider attaches the ProxyProtocol policy to HTTP listeners' instance ports too [CPA-LB]: the plan
+    writes the annotation, and a run on EKS checks the topology's UNVERIFIED claim about what the ELB then sends."""
+    t = TOPOLOGIES["clb-http"]
+    claimed = t.model_copy(update={"load_balancer": t.lb.model_copy(update={
+        "proxy_protocol": "v1", "unverified": {"proxy_protocol_http_back_end": "as the stand-in does"}})})
+    a = annotations.for_topology(claimed, settings_for(claimed)).as_dict()
+    assert a[LBC + "proxy-protocol"] == "*" and a[LBC + "backend-protocol"] == "http"
+
+
 def test_scheme_internal_and_source_ranges_reach_the_service():
     t = TOPOLOGIES["nlb-proxy-v2"]
     s = eks_settings.load(None, scheme="internal", allow_from=["10.20.0.0/16"])

@@ -29,7 +29,9 @@ from fake_kube import ALB_CLASS, World, api_error, emissary_pod, fake_cluster, n
 TOPOLOGIES = catalog.load()
 NGINX = {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}
 CLOSED = "127.0.0.1"  # nothing listens on 127.0.0.1:80/443 here: "the load balancer does not answer yet"
-FAST = {"echo-ready": 1, "lb-provision": 1, "lb-dns": 1, "lb-targets": 0.3, "lb-delete": 1, "namespace-delete": 1}
+# The waits a test passes through are generous; lb-targets, which most tests wait out (the load balancer never
+# answers here), is short.
+FAST = {"echo-ready": 1, "lb-provision": 1, "lb-dns": 1, "lb-targets": 0.1, "lb-delete": 1, "namespace-delete": 1}
 USER_MODULE = {"apiVersion": "getambassador.io/v3alpha1", "kind": "Module",
                "metadata": {"name": "ambassador", "namespace": "emissary", "resourceVersion": "7",
                             "labels": {"team": "edge"}},
@@ -70,7 +72,7 @@ def test_a_target_that_never_gets_ready_fails_that_topology_and_leaves_nothing(w
     with pytest.raises(BuildFailed) as failed:
         t.build(TOPOLOGIES["nlb-proxy-v2"])
     message = str(failed.value)
-    assert "lb-targets timeout (0.3 s, profile aws; raise it with --eks-timeout lb-targets=SECONDS or " \
+    assert "lb-targets timeout (0.1 s, profile aws; raise it with --eks-timeout lb-targets=SECONDS or " \
            "EDGECONFORM_EKS_LB_TARGETS_TIMEOUT)" in message
     assert "connection refused" in message and "pods and events in emissary" in message
     assert "kind: Service" in message  # the load balancer object, for the reader
@@ -90,8 +92,8 @@ def test_lb_provision_timeout_names_the_timeout_and_the_last_warning(world):
     world.provision_after = None
     world.seed(warning("emissary", "Service", "edgeconform-nlb-proxy-v2", "FailedDeployModel",
                        "AccessDenied: not authorized to perform elasticloadbalancing:CreateLoadBalancer"))
-    t = target(world)
-    with pytest.raises(BuildFailed, match=r"lb-provision timeout \(1 s, profile aws; raise it with --eks-timeout "
+    t = target(world, timeout=[f"{k}={v}" for k, v in {**FAST, "lb-provision": 0.3}.items()])  # waited out
+    with pytest.raises(BuildFailed, match=r"lb-provision timeout \(0.3 s, profile aws; raise it with --eks-timeout "
                                           r"lb-provision=SECONDS or EDGECONFORM_EKS_LB_PROVISION_TIMEOUT\); last seen: "
                                           r"no load balancer yet; last warning FailedDeployModel: AccessDenied"):
         t.build(TOPOLOGIES["nlb-proxy-v2"])

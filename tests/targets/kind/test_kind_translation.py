@@ -9,6 +9,7 @@ from edgeconform.controllers import EdgeFacts, get
 from edgeconform.controllers.base import host_sni_note
 
 from kind_helpers import LB_IP
+from tests.cases import generic
 
 # topology: (PROXY expected, trusted hops, cleartext, controller ports, TLS at the controller)
 TABLE = {
@@ -30,6 +31,8 @@ TABLE = {
 def translated(tmp_path_factory):
     out = {}
     for name, t in catalog.load().items():
+        if name not in TABLE:
+            continue  # written for a controller of its own (none): tests/controllers/test_none.py
         issued = certs.issue(tmp_path_factory.mktemp(name), "controller", t.controller.certificates)
         for controller in ("emissary", "ingress-nginx"):
             out[name, controller] = (t, get(controller).translate(t, EdgeFacts((LB_IP,), issued)))
@@ -37,7 +40,7 @@ def translated(tmp_path_factory):
 
 
 def test_table_covers_the_catalog():
-    assert set(TABLE) == set(catalog.load())
+    assert set(TABLE) == set(generic(catalog.load()))
 
 
 @pytest.mark.parametrize("name", sorted(TABLE))

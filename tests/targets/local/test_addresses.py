@@ -55,7 +55,10 @@ def test_a_port_busy_everywhere_names_its_owner():
         squatter.close()
 
 
-def test_a_wildcard_listener_on_the_claim_port_is_named():
+def test_a_wildcard_listener_on_the_claim_port_is_named(monkeypatch):
+    # its own offset, as a user moves the harness's ports: squatting the real claim port on every address would make
+    # every edge of another xdist worker fail to claim a slot meanwhile
+    monkeypatch.setattr(addresses, "PORT_OFFSET", addresses.PORT_OFFSET + 1789)
     squatter = socket.socket()
     squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:

@@ -1,0 +1,115 @@
+"""``edgeconform check PATH...``: import a team's manifests, run every behaviour and the security suite on the local
+target with the controller they name, print the matrix and each failure in the words of their files
+(edgeconform.check). Exit status: 0 every cell as documented, 1 a cell failed, 2 unusable input or an edge that
+cannot be built here."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+
+from .command import Command
+
+
+def arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="YAML files or folders (Helm output too), Helm values files, Kustomize folders, Terraform "
+                             "(.tf) files or modules, templates")
+    parser.add_argument("--kubeconfig", metavar="FILE", help="read the edge from this cluster (read-only)")
+    parser.add_argument("--context", help="the kubeconfig context (default: its current one)")
+    parser.add_argument("--namespace", help="read this namespace only (default: every namespace)")
+    parser.add_argument("--edge", action="append", default=[], metavar="'KIND NS/NAME'",
+                        help="the load balancer to check where the inputs hold several (its Service, Ingress or "
+                             "Gateway); repeat it to check several")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="fills",
+                        help="fill a template placeholder of the inputs (as edgeconform import takes it); repeatable")
+    parser.add_argument("--acm-cert", action="append", default=[], metavar="NAME=ARN",
+                        help="the certificate name an ACM ARN stands for; repeatable")
+    parser.add_argument("--hostname", action="append", default=[], metavar="NAME",
+                        help="the edge's hostnames, where the manifests name none; repeatable")
+    parser.add_argument("--report", metavar="DIR",
+                        help="write report.json, report.md, report.html, junit.xml and the imported topology "
+                             "(edge.yaml) to DIR (default: shown on the terminal only)")
+
+
+def run(args: argparse.Namespace) -> int:
+    import shutil
+    import tempfile
+
+    from rich.console import Console
+
+    from .. import check
+    from ..check import render
+    from ..untrusted import clean, clean_lines
+
+    def fail(message: str) -> int:
+        print(f"edgeconform check: {clean_lines(message)}", file=sys.stderr)
+        return 2
+
+    pairs: dict[str, dict[str, str]] = {"--set": {}, "--acm-cert": {}}
+    for flag, items in (("--set", args.fills), ("--acm-cert", args.acm_cert)):
+        for item in items:
+            key, sep, value = item.partition("=")
+            if not sep or not key or (flag == "--acm-cert" and not value):
+                return fail(f"{flag} {item!r}: give {'KEY=VALUE' if flag == '--set' else 'NAME=ARN'}")
+            pairs[flag][key] = value
+    if bool(args.paths) == bool(args.kubeconfig):
+        return fail("give manifest files or folders, or --kubeconfig FILE (not both)")
+    if (args.context or args.namespace) and not args.kubeconfig:
+        return fail("--context and --namespace read a cluster: give --kubeconfig too")
+    out = Path(args.report) if args.report else None
+    if out is not None and out.exists() and not out.is_dir():
+        return fail(f"--report {out}: is a file; give a directory (it is created if missing)")
+    work = out or Path(tempfile.mkdtemp(prefix="edgeconform-check-"))
+    made = out is not None and not out.exists()
+
+    def say(line: str) -> None:
+        print(f"edgeconform check: {clean(line)}", file=sys.stderr, flush=True)
+
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # a cancelled job stops the run, which tears down
+    try:
+        prepared = check.prepare(args.paths, work, edges=args.edge, fills=pairs["--set"],
+                                 kubeconfig=args.kubeconfig, context=args.context, namespace=args.namespace,
+                                 acm_certs=pairs["--acm-cert"], hostnames=args.hostname)
+        for imported in prepared.imported:
+            t = prepared.topologies[imported.name]
+            say(f"{imported.name}: {t.lb_title} in front of {t.controller.kind or 'envoy'}, imported from "
+                f"{', '.join(prepared.inputs)}")
+            for warning in imported.record["warnings"]:
+                print(f"warning: {clean(warning)}", file=sys.stderr)
+        checked = check.check(prepared, work, args.passthrough, progress=say)
+    except check.CheckError as exc:
+        if made:
+            shutil.rmtree(work, ignore_errors=True)
+        return fail(str(exc))
+    except KeyboardInterrupt:
+        print("edgeconform check: interrupted; the run was stopped", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if out is None:
+            shutil.rmtree(work, ignore_errors=True)
+    console = Console(highlight=False)
+    print(render.render(checked.report, width=min(console.width, render.WIDTH), color=console.is_terminal), end="")
+    if out is not None:
+        print(f"edgeconform check: report in {out}/ (report.md, report.html, report.json, junit.xml; the imported "
+              f"topology: {out}/{check.TOPOLOGY_FILE})")
+    return 1 if checked.failed else 0
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+COMMAND = Command(
+    "check", "import your manifests, run every behaviour on this machine, say each failure in your files' words "
+             "(exit 1 on a failure)",
+    arguments, run, passthrough=True,
+    description="Import an edge from your manifests (files, folders, Helm values, Kustomize, Terraform, or a cluster "
+                "read-only), build it on this machine with the controller they name, run every behaviour and the "
+                "security suite, and print the matrix and each failure with the annotation, ConfigMap key or CRD "
+                "field responsible and its file:line. Exit status: 0 every cell as documented, 1 a cell failed, 2 "
+                "unusable input or an edge that cannot be built here.",
+    epilog="pytest arguments go after --, e.g. edgeconform check k8s/edge/ -- -m 'not websocket'")
