@@ -313,14 +313,34 @@ class Engine:
 
 
 def remove_dead(name: str) -> None:
-    """The folder and cgroups of an engine whose holder is gone (killed before it could clean up)."""
+    """The folder and cgroups of an engine whose holder is gone (killed before it could clean up): the cgroups its
+    holder recorded, and any other of its name (a holder killed before it wrote its record)."""
     folder = Engine.folder_of(name)
     try:
         cgroups = json.loads((folder / "holder.json").read_text()).get("cgroups", [])
     except (OSError, ValueError):
         cgroups = []
-    _remove_cgroups(cgroups)
+    _remove_cgroups(list(dict.fromkeys([*cgroups, *named_cgroups(name)])))
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def named_cgroups(name: str, root: Path = Path("/sys/fs/cgroup"), depth: int = 4) -> list[str]:
+    """Every cgroup folder of the engine ``name`` (holder.py: ``edgeconform-kind-<name>`` below the harness's own
+    cgroup, which can differ from one login to the next), searched ``depth`` levels into each hierarchy."""
+    wanted = f"edgeconform-kind-{name}"
+    found = []
+    level = [p for p in root.iterdir() if p.is_dir()] if root.is_dir() else []
+    for _ in range(depth):
+        below = []
+        for folder in level:
+            try:
+                children = [c for c in folder.iterdir() if c.is_dir()]
+            except OSError:
+                continue
+            found += [str(c) for c in children if c.name == wanted]
+            below += [c for c in children if c.name != wanted]
+        level = below
+    return found
 
 
 def _read_answer(fd: int, timeout: float) -> dict:

@@ -30,7 +30,6 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +38,7 @@ from typing import Any
 import yaml
 
 from ... import assets
+from ..local import workdirs
 from .engine import Engine, EngineError, cache_dir, image_store
 
 TOOLS_DIR = Path(__file__).resolve().parents[3] / "tools"
@@ -408,7 +408,7 @@ class Builder:
         """)
 
     def _image(self, image: Image) -> None:
-        stage = Path(tempfile.mkdtemp(prefix=f"edgeconform-kind-stage-{image.name}-"))
+        stage = workdirs.make(f"edgeconform-kind-stage-{image.name}-")
         try:
             for dest, source in image.files.items():
                 self._stage(stage / dest.lstrip("/"), source)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import ipaddress
 import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -33,11 +32,12 @@ from ...kube.api import Cluster, ClusterError
 from ...kube.manifests import versions
 from ...kube.timeouts import COMMAND, ECHO_READY, EDGE_SETTLE
 from ...load_balancers import standins
-from ...probing.http import http_get
 from ...load_balancers.standins import AddressBook, StandIn
+from ...probing.http import http_get
 from ...render import render
 from ...topology import LB_SERVER_HEADER, Topology
 from ..base import BuildFailed, Target, TargetUnavailable
+from ..local import workdirs
 from . import containers
 from .cluster import DEFAULT_NAME, CommandFailed, KindCluster, node_container, run
 from .tools import detect
@@ -66,7 +66,8 @@ class KindTarget(Target):
         self.engine = None  # edgeconform.targets.kind.engine.Engine, with local images
         self.assets: Path | None = None  # the controllers' charts and manifests, with local images
         self.client_kw: dict | None = None  # testcontainers' client arguments (the engine's socket)
-        self.workdir = Path(tempfile.mkdtemp(prefix="edgeconform-kind-"))
+        workdirs.sweep()  # what a killed run left in the temporary folder (its owner process is gone)
+        self.workdir = workdirs.make("edgeconform-kind-")
         name = cluster_name or DEFAULT_NAME
         worker = os.environ.get("PYTEST_XDIST_WORKER")
         if worker:  # each pytest-xdist worker gets its own cluster: clusters are not shared across processes
@@ -171,7 +172,7 @@ class KindTarget(Target):
         t = topology
         controller = self.controller_for(t)  # before the cluster: a topology this run cannot build costs nothing
         api = self._ensure_cluster()
-        workdir = Path(tempfile.mkdtemp(prefix=f"edgeconform-kind-{t.name}-"))
+        workdir = workdirs.make(f"edgeconform-kind-{t.name}-")
         running: list[containers.Running] = []
         def alive() -> None:
             for r in running:
