@@ -510,7 +510,7 @@ class Builder:
                 trap cleanup EXIT
                 chroot $root sh -c 'ctr oci spec | jq ".hooks.createContainer[.hooks.createContainer| length] |= . + {{\\"path\\": \\"/kind/bin/mount-product-files.sh\\"}}" | jq "del(.process.rlimits)" > /etc/containerd/cri-base.json'
                 chroot $root containerd --version
-                chroot $root runc --version | head -1
+                chroot $root runc --version | sed -n 1p  # sed reads it all: head would end runc with SIGPIPE
                 chroot $root containerd > $root/tmp/containerd.log 2>&1 &
                 cpid=$!
                 for i in $(seq 1 100); do [ -S $root/run/containerd/containerd.sock ] && break; sleep 0.1; done
