@@ -139,6 +139,10 @@ class EdgeFacts:
     lb_addresses: tuple[str, ...]  # where the load balancer connects from (trusted for PROXY / X-Forwarded-*)
     certificates: dict[str, certs.IssuedCert]  # the controller's certificates by name (default first)
     node_addresses: tuple[str, ...] = ()  # where kube-proxy's SNAT makes traffic come from (the cluster's nodes)
+    # an image of the echo backend that carries its dependency (websockets), where no registry or PyPI is reachable
+    # (the kind target on the images ./dev kind-images builds); None: the stock Python image, with an init container
+    # installing websockets
+    echo_image: str | None = None
 
 
 @dataclass

@@ -157,6 +157,21 @@ def start(spec: ContainerSpec, client_kw: dict | None = None) -> Running:
     return Running(spec, container, ip, ports)
 
 
+def sweep(prefix: str, client_kw: dict | None = None) -> list[str]:
+    """Remove the containers of ours whose names start with ``prefix`` (the cluster's name): what a run that was killed
+    left on a kept cluster. Returns their names."""
+    from testcontainers.core.docker_client import DockerClient
+
+    client = DockerClient(**(client_kw or {})).client
+    selector = [f"{key}={value}" for key, value in LABELS.items()]
+    removed = []
+    for container in client.containers.list(all=True, filters={"label": selector}):
+        if container.name.startswith(f"{prefix}-"):
+            container.remove(force=True)
+            removed.append(container.name)
+    return removed
+
+
 def run_once(spec: ContainerSpec, client_kw: dict | None = None) -> str:
     """Run a one-shot container to completion; raise with its output when it fails."""
     from testcontainers.core.docker_client import DockerClient

@@ -92,8 +92,9 @@ class KindTarget(Target):
                 self._open_engine()
             self.cluster.ensure()
             api = Cluster(self.cluster.api_kubeconfig)
+            self._sweep(api)
             local = self.tools.images == "local"
-            api.apply(manifests.echo(self._image("echo") if local else versions()["images"]["python"],
+            api.apply(manifests.echo(self._echo_image() or versions()["images"]["python"],
                                      client_header=self.controller.client_header, install_websockets=not local))
             api.wait(ECHO_READY, "the echo backend becoming ready",
                      api.pods_ready(manifests.NAMESPACE, {"app.kubernetes.io/name": manifests.ECHO_SERVICE}))
@@ -104,6 +105,17 @@ class KindTarget(Target):
                               f"{self.failed}") from None
         self.api = api
         return api
+
+    def _sweep(self, api: Cluster) -> None:
+        """What a killed run left on a kept cluster: its topologies' objects (by their topology label: a NodePort
+        still held by one makes the next topology's Service fail) and its stand-in and relay containers."""
+        kinds = {*COMMON_KINDS, *self.controller.resource_kinds,
+                 *(kind for name in controllers.names() if not controllers.controller_class(name).installs
+                   for kind in controllers.controller_class(name).resource_kinds)}
+        for api_version, kind in sorted(kinds):
+            for namespace in dict.fromkeys((manifests.NAMESPACE, self.controller.namespace)):
+                _quietly(api.delete_labelled, api_version, kind, manifests.TOPOLOGY_LABEL, namespace)
+        containers.sweep(self.cluster.name, self.client_kw)
 
     def _open_engine(self) -> None:
         """Podman in namespaces of its own for this cluster: a kept one of the same name, or a new one."""
@@ -127,6 +139,10 @@ class KindTarget(Target):
         from .images import built
 
         return built()[name]["tags"][0]
+
+    def _echo_image(self) -> str | None:
+        """The echo image ./dev kind-images built (it carries websockets), on local images; else None."""
+        return self._image("echo") if self.tools.images == "local" else None
 
     def _runner(self, argv: list[str], timeout) -> str:
         return run(self.tools.command(argv), self.tools.env, timeout)
@@ -194,6 +210,9 @@ class KindTarget(Target):
             message += "".join(f"\n--- {r.spec.name} ---\n{r.logs()}" for r in running)
             edge.close()
             raise BuildFailed(message) from None
+        except BaseException:  # Ctrl-C or SIGTERM mid-build: what this topology started goes too
+            edge.close()
+            raise
         return edge
 
     def controller_for(self, t: Topology) -> controllers.Controller:
@@ -220,7 +239,7 @@ class KindTarget(Target):
         ports = dict(controller.container_ports)
         plan = None
         if not controller.installs:  # the application comes with the topology: running before its address is known
-            plan = controller.translate(t, EdgeFacts((), ctl_certs))
+            plan = controller.translate(t, EdgeFacts((), ctl_certs, echo_image=self._echo_image()))
             controller.configure(api, self._runner, self.cluster.kubeconfig, plan, workdir, self.assets)
             api.wait(ECHO_READY, f"the application of {t.name} becoming ready",
                      api.pods_ready(controller.namespace, controller.pod_selector))
@@ -253,7 +272,8 @@ class KindTarget(Target):
                                              [str(next(ipaddress.ip_network(cidr).hosts())) for node in nodes
                                               for cidr in node.pod_cidrs]))  # kube-proxy's SNAT sources
         if plan is None:
-            plan = controller.translate(t, EdgeFacts((lb.ip,), ctl_certs, node_addresses=node_addresses))
+            plan = controller.translate(t, EdgeFacts((lb.ip,), ctl_certs, node_addresses=node_addresses,
+                                                     echo_image=self._echo_image()))
             controller.configure(api, self._runner, self.cluster.kubeconfig, plan, workdir, self.assets)
 
         relays = []
