@@ -22,6 +22,7 @@ import ipaddress
 import os
 import shutil
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from ... import certs, controllers
@@ -75,6 +76,7 @@ class KindTarget(Target):
         self.cluster = KindCluster(name, self.tools, self.workdir, keep=keep)
         self.api: Cluster | None = None
         self.failed: str | None = None
+        self.timings: dict[str, float] = {}  # the session's set-up steps, in seconds (summary)
 
     def header(self) -> str:
         return f"kind ({self.controller.name})"
@@ -89,22 +91,42 @@ class KindTarget(Target):
 
         try:
             if self.tools.images == "local":
-                self._open_engine()
-            self.cluster.ensure()
+                with self._timed("engine"):
+                    self._open_engine()
+            with self._timed("cluster"):
+                self.cluster.ensure()
             api = Cluster(self.cluster.api_kubeconfig)
             self._sweep(api)
             local = self.tools.images == "local"
-            api.apply(manifests.echo(self._echo_image() or versions()["images"]["python"],
-                                     client_header=self.controller.client_header, install_websockets=not local))
-            api.wait(ECHO_READY, "the echo backend becoming ready",
-                     api.pods_ready(manifests.NAMESPACE, {"app.kubernetes.io/name": manifests.ECHO_SERVICE}))
-            self.controller.install(api, self._runner, self.cluster.kubeconfig, self.assets)
+            with self._timed("echo backend"):
+                api.apply(manifests.echo(self._echo_image() or versions()["images"]["python"],
+                                         client_header=self.controller.client_header, install_websockets=not local))
+                api.wait(ECHO_READY, "the echo backend becoming ready",
+                         api.pods_ready(manifests.NAMESPACE, {"app.kubernetes.io/name": manifests.ECHO_SERVICE}))
+            with self._timed(f"{self.controller.name} installed"):
+                self.controller.install(api, self._runner, self.cluster.kubeconfig, self.assets)
         except (CommandFailed, ClusterError, OSError, EngineError) as exc:
             self.failed = f"{exc}\n\n{self._diagnostics_text()}"
             raise BuildFailed(f"preparing kind cluster {self.cluster.name!r} with {self.controller.name} failed: "
                               f"{self.failed}") from None
         self.api = api
         return api
+
+    @contextmanager
+    def _timed(self, what: str):
+        started = time.monotonic()
+        yield
+        self.timings[what] = round(time.monotonic() - started, 1)
+
+    def summary(self) -> list[str]:
+        """The session's set-up, step by step (seconds): the engine, the cluster (created or reused), the echo
+        backend, the controller."""
+        if not self.timings:
+            return []
+        cluster = "created" if self.cluster.created else "reused" if self.cluster.reused else "not ready"
+        steps = ", ".join(f"{'cluster ' + cluster if what == 'cluster' else what} {seconds} s"
+                          for what, seconds in self.timings.items())
+        return [f"edgeconform kind {self.cluster.name!r} ({self.tools.images} images): {steps}"]
 
     def _sweep(self, api: Cluster) -> None:
         """What a killed run left on a kept cluster: its topologies' objects (by their topology label: a NodePort
