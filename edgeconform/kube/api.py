@@ -135,7 +135,8 @@ class Cluster:
     def pod_ips(self, namespace: str, selector: dict[str, str]) -> list[str]:
         label_selector = ",".join(f"{k}={v}" for k, v in selector.items())
         pods = self.core.list_namespaced_pod(namespace, label_selector=label_selector).items
-        return [p.status.pod_ip for p in pods if p.status.pod_ip and _ready(p)]
+        # a pod on its way out (a rollout replacing it) may still say ready: not a place to send traffic
+        return [p.status.pod_ip for p in pods if p.status.pod_ip and _ready(p) and not p.metadata.deletion_timestamp]
 
     # --- diagnostics ----------------------------------------------------------------------------------
     def describe_pods(self, namespace: str) -> str:

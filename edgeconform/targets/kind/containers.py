@@ -48,10 +48,11 @@ class ContainerSpec:
     sysctls: dict[str, str] = field(default_factory=dict)
     user: str = "0"
     ready_path: str = ""  # HTTP path on the first published port that answers 200 when ready
+    ip: str | None = None  # a fixed address on the network (a replaced container keeps its predecessor's)
 
 
 def load_balancer(prefix: str, program: str, image: str, workdir: Path, config_file: str, transparent: bool,
-                  listener_ports: list[int], publish: bool = True) -> ContainerSpec:
+                  listener_ports: list[int], publish: bool = True, ip: str | None = None) -> ContainerSpec:
     config = str(workdir / config_file)
     if program == "haproxy":
         entrypoint, command, ready = ["haproxy"], ["-db", "-f", config], "/stats;csv"
@@ -63,7 +64,7 @@ def load_balancer(prefix: str, program: str, image: str, workdir: Path, config_f
         volumes=((str(workdir), str(workdir), "ro"),), published=(ADMIN_PORT, *listener_ports) if publish else (),
         cap_add=("NET_ADMIN",) if transparent else (),
         sysctls={"net.ipv4.conf.all.rp_filter": "0", "net.ipv4.conf.default.rp_filter": "0"} if transparent else {},
-        ready_path=ready)
+        ready_path=ready, ip=ip)
 
 
 def client_relay(prefix: str, index: int, image: str, workdir: Path, config_file: str,
@@ -147,8 +148,13 @@ def start(spec: ContainerSpec, client_kw: dict | None = None) -> Running:
         container = container.with_volume_mapping(host, inside, mode)
     for port in spec.published:  # loopback only, a free port each (docker-py's (address, None) binding)
         container.ports[str(port)] = ("127.0.0.1", None)
+    fixed = {}
+    if spec.ip:
+        from docker.types import EndpointConfig
+
+        fixed["networking_config"] = {spec.network: EndpointConfig("1.41", None, None, ipv4_address=spec.ip)}
     container = container.with_kwargs(entrypoint=spec.entrypoint, network=spec.network, cap_add=list(spec.cap_add),
-                                      sysctls=spec.sysctls or None, user=spec.user, labels=LABELS)
+                                      sysctls=spec.sysctls or None, user=spec.user, labels=LABELS, **fixed)
     container.start()
     wrapped = container.get_wrapped_container()
     wrapped.reload()

@@ -297,6 +297,20 @@ class KindTarget(Target):
             plan = controller.translate(t, EdgeFacts((lb.ip,), ctl_certs, node_addresses=node_addresses,
                                                      echo_image=self._echo_image()))
             controller.configure(api, self._runner, self.cluster.kubeconfig, plan, workdir, self.assets)
+            if t.lb.target_type == "ip":
+                # A controller whose settings are its installation's (Traefik's entry points) rolls a new pod out
+                # for them, at a new address: the load balancer, which had to exist first (the controller trusts
+                # its address), is replaced by one at the same address that targets the new pod.
+                now = (api.pod_ips(controller.namespace, controller.pod_selector) or [""])[0]
+                if now and now != pod_ip:
+                    targets = {kind: (now, ports[kind]) for kind in t.controller_kinds}
+                    write_lb_config(t, workdir, lb_certs, targets)
+                    running.remove(lb)
+                    lb.stop()  # removes the container, freeing its address
+                    lb = containers.start(containers.load_balancer(prefix, program, image, workdir, config,
+                                                                   transparent, public_ports, publish, ip=lb.ip),
+                                          self.client_kw)
+                    running.append(lb)
 
         relays = []
         for i in range(CLIENTS):
