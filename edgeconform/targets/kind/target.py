@@ -31,7 +31,7 @@ from ...edge import ControllerInfo, Converge, Edge, Lifecycle, Transport, endpoi
 from ...kube import manifests
 from ...kube.api import Cluster, ClusterError
 from ...kube.manifests import versions
-from ...kube.timeouts import COMMAND, ECHO_READY, EDGE_SETTLE
+from ...kube.timeouts import COMMAND, CONTROLLER_READY, ECHO_READY, EDGE_SETTLE
 from ...load_balancers import standins
 from ...load_balancers.standins import AddressBook, StandIn
 from ...probing.http import http_get
@@ -272,9 +272,7 @@ class KindTarget(Target):
             targets = {kind: (node_ip, NODE_PORTS[kind]) for kind in t.controller_kinds}
             pod_routes: list[tuple[str, str]] = []
         else:
-            pod_ip = (api.pod_ips(controller.namespace, controller.pod_selector) or [""])[0]
-            if not pod_ip:
-                raise ClusterError(f"no ready {controller.name} pod to send ip-target traffic to")
+            pod_ip = serving_pod(api, controller)
             targets = {kind: (pod_ip, ports[kind]) for kind in t.controller_kinds}
             pod_routes = [(cidr, node.internal_ip) for node in nodes for cidr in node.pod_cidrs]
         public_ports = [item.port for item in t.lb.listeners]
@@ -301,8 +299,8 @@ class KindTarget(Target):
                 # A controller whose settings are its installation's (Traefik's entry points) rolls a new pod out
                 # for them, at a new address: the load balancer, which had to exist first (the controller trusts
                 # its address), is replaced by one at the same address that targets the new pod.
-                now = (api.pod_ips(controller.namespace, controller.pod_selector) or [""])[0]
-                if now and now != pod_ip:
+                now = serving_pod(api, controller)
+                if now != pod_ip:
                     targets = {kind: (now, ports[kind]) for kind in t.controller_kinds}
                     write_lb_config(t, workdir, lb_certs, targets)
                     running.remove(lb)
@@ -378,6 +376,18 @@ class KindTarget(Target):
         for api_version, kind in (*controller.resource_kinds, *COMMON_KINDS):
             for namespace in dict.fromkeys((manifests.NAMESPACE, controller.namespace)):
                 _quietly(api.delete_labelled, api_version, kind, selector, namespace)
+
+
+def serving_pod(api: Cluster, controller: controllers.Controller) -> str:
+    """The address of the controller's ready pod (not one on its way out), waiting for one within the
+    controller-ready timeout: ip targets send traffic to it."""
+    found: list[str] = []
+
+    def check() -> str | None:
+        found[:] = api.pod_ips(controller.namespace, controller.pod_selector)
+        return None if found else f"no ready {controller.name} pod to send ip-target traffic to"
+    api.wait(CONTROLLER_READY, f"a ready {controller.name} pod", check)
+    return found[0]
 
 
 def settle(edge: Edge) -> float:
