@@ -207,6 +207,19 @@ def imported(document: dict[str, Any], path: str, lines: dict[tuple[Any, ...], i
         raise TopologyError.several(problems) from None
 
 
+def entry_data(t: Topology) -> dict[str, Any]:
+    """``t`` as an entry ``parse`` takes back: its fields, less what parse itself fills in (the trust a controller
+    without settings has, e.g. none's)."""
+    from . import controllers
+
+    data = t.model_dump(exclude_none=True)
+    kind = t.controller.kind
+    if kind and kind in controllers.available():
+        for key in controllers.controller_class(kind).fixed_trust:
+            data["controller"].pop(key, None)
+    return data
+
+
 def parse(data: dict[str, Any], path: str = "<topology>", line=None) -> Topology:
     """One entry (already merged with defaults) into a checked Topology; a TopologyError names every problem.
     ``line``: field -> its line in the file, where there is one."""

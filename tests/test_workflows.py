@@ -5,6 +5,7 @@ GitLab example's script lines. Without actionlint or shellcheck the tests skip, 
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -24,6 +25,8 @@ SCRIPTS = [REPO / "dev", REPO / "tools" / "build", REPO / ".ci" / "run", REPO / 
 def _shellcheck() -> str:
     found = shutil.which("shellcheck")
     if not found:
+        if os.environ.get("EDGECONFORM_REQUIRE_SHELLCHECK") == "1":  # .ci/run installed it: its absence is a failure
+            pytest.fail("shellcheck is not installed though EDGECONFORM_REQUIRE_SHELLCHECK=1: apt-get install shellcheck")
         pytest.skip("shellcheck is not installed: apt-get install shellcheck")
     return found
 

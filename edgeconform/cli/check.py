@@ -10,25 +10,12 @@ import signal
 import sys
 from pathlib import Path
 
+from . import _inputs as inputs
 from .command import Command
 
 
 def arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", metavar="PATH",
-                        help="YAML files or folders (Helm output too), Helm values files, Kustomize folders, Terraform "
-                             "(.tf) files or modules, templates")
-    parser.add_argument("--kubeconfig", metavar="FILE", help="read the edge from this cluster (read-only)")
-    parser.add_argument("--context", help="the kubeconfig context (default: its current one)")
-    parser.add_argument("--namespace", help="read this namespace only (default: every namespace)")
-    parser.add_argument("--edge", action="append", default=[], metavar="'KIND NS/NAME'",
-                        help="the load balancer to check where the inputs hold several (its Service, Ingress or "
-                             "Gateway); repeat it to check several")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="fills",
-                        help="fill a template placeholder of the inputs (as edgeconform import takes it); repeatable")
-    parser.add_argument("--acm-cert", action="append", default=[], metavar="NAME=ARN",
-                        help="the certificate name an ACM ARN stands for; repeatable")
-    parser.add_argument("--hostname", action="append", default=[], metavar="NAME",
-                        help="the edge's hostnames, where the manifests name none; repeatable")
+    inputs.arguments(parser, several_edges=True)
     parser.add_argument("--report", metavar="DIR",
                         help="write report.json, report.md, report.html, junit.xml and the imported topology "
                              "(edge.yaml) to DIR (default: shown on the terminal only)")
@@ -48,17 +35,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"edgeconform check: {clean_lines(message)}", file=sys.stderr)
         return 2
 
-    pairs: dict[str, dict[str, str]] = {"--set": {}, "--acm-cert": {}}
-    for flag, items in (("--set", args.fills), ("--acm-cert", args.acm_cert)):
-        for item in items:
-            key, sep, value = item.partition("=")
-            if not sep or not key or (flag == "--acm-cert" and not value):
-                return fail(f"{flag} {item!r}: give {'KEY=VALUE' if flag == '--set' else 'NAME=ARN'}")
-            pairs[flag][key] = value
-    if bool(args.paths) == bool(args.kubeconfig):
-        return fail("give manifest files or folders, or --kubeconfig FILE (not both)")
-    if (args.context or args.namespace) and not args.kubeconfig:
-        return fail("--context and --namespace read a cluster: give --kubeconfig too")
+    try:
+        given = inputs.read(args)
+    except inputs.InputError as exc:
+        return fail(str(exc))
     out = Path(args.report) if args.report else None
     if out is not None and out.exists() and not out.is_dir():
         return fail(f"--report {out}: is a file; give a directory (it is created if missing)")
@@ -70,9 +50,9 @@ def run(args: argparse.Namespace) -> int:
 
     previous = signal.signal(signal.SIGTERM, _interrupt)  # a cancelled job stops the run, which tears down
     try:
-        prepared = check.prepare(args.paths, work, edges=args.edge, fills=pairs["--set"],
+        prepared = check.prepare(args.paths, work, edges=args.edge, fills=given.fills,
                                  kubeconfig=args.kubeconfig, context=args.context, namespace=args.namespace,
-                                 acm_certs=pairs["--acm-cert"], hostnames=args.hostname)
+                                 acm_certs=given.acm_certs, hostnames=args.hostname)
         for imported in prepared.imported:
             t = prepared.topologies[imported.name]
             say(f"{imported.name}: {t.lb_title} in front of {t.controller.kind or 'envoy'}, imported from "

@@ -3,7 +3,8 @@
 A command is one module: ``COMMAND = Command(...)`` (or ``COMMANDS``, several) naming it, its arguments and what it
 runs. They come from
 
-- edgeconform/cli/: every module there that defines COMMAND or COMMANDS (adding one is adding its module);
+- edgeconform/cli/: every module there that defines COMMAND or COMMANDS (adding one is adding its module; a
+  module whose name starts with "_" is what several commands share, e.g. _inputs: import's and check's inputs);
 - the targets: a TargetSpec's ``commands`` names the module of its own (eks: plan, cleanup; local: up);
 - other packages: the ``edgeconform.commands`` entry points (name = "module", defining COMMAND or COMMANDS).
 

@@ -7,30 +7,14 @@ import argparse
 import sys
 from pathlib import Path
 
+from . import _inputs as inputs
 from .command import Command
 
 
 def arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", metavar="PATH",
-                        help="YAML files or folders (Helm output too), Helm values files, Kustomize folders, Terraform "
-                             "(.tf) files or modules, templates")
+    inputs.arguments(parser, several_edges=False)
     parser.add_argument("-o", "--output", metavar="FILE", help="the topology file to write (default: stdout)")
     parser.add_argument("--name", help="the topology's name (default: the load balancer object's)")
-    parser.add_argument("--kubeconfig", metavar="FILE", help="read the edge from this cluster (read-only)")
-    parser.add_argument("--context", help="the kubeconfig context (default: its current one)")
-    parser.add_argument("--namespace", help="read this namespace only (default: every namespace)")
-    parser.add_argument("--acm-cert", action="append", default=[], metavar="NAME=ARN",
-                        help="the certificate name an ACM ARN stands for (as plan takes it); repeatable")
-    parser.add_argument("--hostname", action="append", default=[], metavar="NAME",
-                        help="the edge's hostnames, where the manifests name none; repeatable")
-    parser.add_argument("--edge", metavar="'KIND NS/NAME'",
-                        help="the load balancer to import where the inputs hold several (a whole cluster's objects): "
-                             "its Service, Ingress or Gateway, e.g. 'Service ingress-nginx/ingress-nginx-controller'")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="fills",
-                        help="fill a template placeholder of the inputs: KEY is its name ({{ .Cluster }}: .Cluster, "
-                             "${cert_arn}: cert_arn, $INBOUND_CIDRS: INBOUND_CIDRS, var.x for Terraform's) or its "
-                             "whole text (XXX.XXX.XXX/XX); repeatable")
-
 
 def run(args: argparse.Namespace) -> int:
     from .. import findings, importing
@@ -41,24 +25,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"edgeconform import: {clean_lines(message)}", file=sys.stderr)
         return 2
 
-    acm: dict[str, str] = {}
-    for item in args.acm_cert:
-        name, sep, arn = item.partition("=")
-        if not sep or not name or not arn:
-            return fail(f"--acm-cert {item!r}: give NAME=ARN")
-        acm[name] = arn
-    fills: dict[str, str] = {}
-    for item in args.fills:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            return fail(f"--set {item!r}: give KEY=VALUE (KEY: a placeholder's name, e.g. INBOUND_CIDRS)")
-        fills[key] = value
-    if fills and args.kubeconfig:
-        return fail("--set fills the placeholders of files: a cluster's objects have none")
-    if bool(args.paths) == bool(args.kubeconfig):
-        return fail("give manifest files or folders, or --kubeconfig FILE (not both)")
-    if (args.context or args.namespace) and not args.kubeconfig:
-        return fail("--context and --namespace read a cluster: give --kubeconfig too")
+    try:
+        given = inputs.read(args)
+    except inputs.InputError as exc:
+        return fail(str(exc))
+    acm, fills = given.acm_certs, given.fills
     output = Path(args.output) if args.output else None
     if output is not None and output.is_dir():
         return fail(f"-o {output}: is a folder; give the topology file to write")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import ssl
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,7 +68,7 @@ def websocket(edge: Edge, scheme: str, *, source: str | None = None, timeout: fl
             result.binary_echoed = await ws.recv() == BINARY_FRAME
 
     try:
-        asyncio.run(asyncio.wait_for(exchange(), timeout * 2))
+        run_interruptibly(asyncio.wait_for(exchange(), timeout * 2))
     except (WebSocketException, OSError, ssl.SSLError, TimeoutError, ValueError) as exc:
         refused = _invalid_status(exc)
         if refused is not None:  # the client library may wrap it while trying to follow a redirect
@@ -76,6 +78,27 @@ def websocket(edge: Edge, scheme: str, *, source: str | None = None, timeout: fl
         else:
             result.error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return result
+
+
+def run_interruptibly(coroutine) -> Any:
+    """asyncio.run, except that Ctrl-C raises KeyboardInterrupt where the loop is, as everywhere else in a run.
+
+    asyncio.run turns SIGINT into a cancellation of its task and raises KeyboardInterrupt only if that cancellation
+    comes back out; a library that absorbs it (a close handshake on the way out, wait_for racing a finished inner
+    task) made the signal vanish, and a Ctrl-C'd suite ran on to its end (seen in tests/test_supervisor.py). With a
+    handler of our own installed, asyncio leaves SIGINT alone."""
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return asyncio.run(coroutine)
+    previous = signal.signal(signal.SIGINT, _raise_interrupt)
+    try:
+        return asyncio.run(coroutine)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _invalid_status(exc: BaseException | None) -> InvalidStatus | None:

@@ -83,7 +83,7 @@ def topology_from_model(t: Topology, lb: LoadBalancer) -> Topology:
         modes = [item.mutual_authentication.get("Mode", "off") for item in tls] or ["off"]
         fields["mutual_tls"] = modes[0]
     fields["ip_address_type"] = lb.ip_address_type
-    data = t.model_dump(exclude_none=True)
+    data = catalog.entry_data(t)
     data["load_balancer"] = {**data["load_balancer"], **fields}
     data["load_balancer"] = {k: v for k, v in data["load_balancer"].items() if v is not None}
     data["origin"] = f"the AWS model the LBC built for {t.name} (load balancer {lb.name})"
@@ -203,6 +203,7 @@ class RehearsalEksTarget(eks_target.EksTarget):
 
     def _resolve(self, hostname: str) -> list[str]:
         """The load balancer's DNS name -> a local edge built from the AWS model the LBC made for it."""
+        from .. import controllers
         from ..targets.local import LocalTarget
 
         if hostname not in self.local:
@@ -213,9 +214,13 @@ class RehearsalEksTarget(eks_target.EksTarget):
             lb = found[0]
             topology = self._topology_for(lb)
             built = topology_from_model(topology, lb)
-            built = built.model_copy(update={"controller": built.controller.model_copy(update={"kind": None})})
+            controller = self.settings.controller
+            if built.controller.kind and controllers.controller_class(built.controller.kind).fixed_trust:
+                controller = built.controller.kind  # none: the application itself behind the load balancer
+            else:  # the cluster's controller, in the topology's abstract terms
+                built = built.model_copy(update={"controller": built.controller.model_copy(update={"kind": None})})
             self.models[topology.name] = lb
-            self.local[hostname] = LocalTarget(isolation="loopback", controller=self.settings.controller).build(built)
+            self.local[hostname] = LocalTarget(isolation="loopback", controller=controller).build(built)
         edge = self.local[hostname]
         return [(edge.endpoint("https") or edge.endpoint("http")).ip]
 

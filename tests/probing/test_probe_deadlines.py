@@ -187,3 +187,35 @@ def _cmdline(pid: str) -> bytes:
         return Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return b""
+
+
+def test_ctrl_c_during_a_websocket_exchange_stops_the_run_even_where_a_library_absorbs_the_cancellation():
+    """asyncio.run would turn SIGINT into a cancellation; a coroutine that absorbs it (as a close handshake on the
+    way out can) then returned normally and the Ctrl-C was lost. run_interruptibly raises KeyboardInterrupt."""
+    import asyncio
+    import os
+    import signal
+    import threading
+
+    from edgeconform.probing.websocket import run_interruptibly
+
+    async def absorbing() -> str:
+        try:
+            await asyncio.sleep(5)
+        except asyncio.CancelledError:
+            return "absorbed"
+        return "slept"
+
+    def interrupt_soon():
+        threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT)).start()
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a run (an xdist worker may differ)
+    try:
+        interrupt_soon()
+        assert asyncio.run(absorbing()) == "absorbed"  # the failure mode: asyncio.run loses the Ctrl-C
+        interrupt_soon()
+        with pytest.raises(KeyboardInterrupt):
+            run_interruptibly(absorbing())
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)

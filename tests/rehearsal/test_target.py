@@ -48,6 +48,22 @@ def test_the_model_s_policy_and_attributes_are_the_stand_in_s():
     assert built.lb.client_ip_preservation is True and built.lb.proxy_protocol == "v2"
 
 
+@pytest.mark.parametrize("name", sorted(n for n, t in catalog.load([]).items()
+                                         if t.controller.kind == "none" and t.lb.model == "nlb"))
+def test_an_application_straight_behind_the_load_balancer_is_built_from_the_model_too(name):
+    """none's fixed trust is filled in by parse: the stand-in's topology must not give it back as settings (the
+    rehearsal's eks suites errored on every none topology: 'a controller's settings ... remove it')."""
+    t = catalog.load([])[name]
+    built = topology_from_model(t, _nlb(proxy="true" if t.lb.proxy_protocol else "false", preserve="false",
+                                        tls=any(item.protocol == "TLS" for item in t.lb.listeners)))
+    assert built.controller == t.controller and built.controller.kind == "none"
+
+
+def test_an_entry_s_data_parses_back_to_the_same_topology_for_every_catalog_topology():
+    for name, t in catalog.load([]).items():
+        assert catalog.parse(catalog.entry_data(t), name) == t, name
+
+
 @pytest.mark.integration
 def test_the_suites_run_through_the_eks_target_against_the_real_lbc():
     from edgeconform.rehearsal import components
@@ -59,11 +75,12 @@ def test_the_suites_run_through_the_eks_target_against_the_real_lbc():
         pytest.skip(str(exc))
     done = subprocess.run([sys.executable, "-m", "pytest", "suites", "-m", "nlb", "--target", "eks", "--rehearsal",
                            "--controller", "ingress-nginx", "--topology", "nlb-proxy-v2", "--topology", "nlb-ip",
+                           "--topology", "nlb-app-proxy-v2",
                            "-p", "no:cacheprovider", "-q", "-rfEs"], cwd=REPO, capture_output=True, text=True,
                           timeout=600, env={**os.environ})
     out = done.stdout
     assert done.returncode == 0, out[-4000:] + done.stderr[-2000:]
-    assert "the real AWS Load Balancer Controller (pid" in out and "built 2 load balancer(s) in moto" in out
+    assert "the real AWS Load Balancer Controller (pid" in out and "built 3 load balancer(s) in moto" in out
     assert "nlb-proxy-v2" in out and "lb-provision" in out
     import re
 

@@ -321,6 +321,9 @@ class EksTarget(Target):
                 planned.append(Prepared(t, self.plan(t, workdir), workdir, Readiness(t.name)))
             except (TargetUnavailable, BuildFailed) as exc:
                 self.failures[t.name] = exc
+        if any(item.plan.load_balancer.namespace == manifests.NAMESPACE for item in planned):
+            # the application's own Service (none) lives in the run's namespace: a dry run there needs it to exist
+            self._open(cluster)
         for item in list(planned):  # 2. what a webhook would do to each Service, by a dry run
             problem = self._webhook_problem(cluster, item.plan)
             if problem:
@@ -451,6 +454,13 @@ class EksTarget(Target):
                     role_networks={cidr: "lb" for cidr in self.settings.vpc_cidrs},
                     lifecycle=Lifecycle(logs=lambda: self._edge_logs(t)))
         edge.lifecycle.on_close(remove_tree(workdir))
+        from ... import controllers
+        from ...edge import ControllerInfo
+
+        if t.controller.kind and controllers.controller_class(t.controller.kind).fixed_trust:
+            # none: the application behind the load balancer reports what arrived (a PROXY header, raw X-Forwarded-*),
+            # whatever controller the cluster runs for the other topologies
+            edge.controller = ControllerInfo.of(controllers.get(t.controller.kind), t)
         return edge
 
     def _activate(self, item: Prepared) -> Edge:
@@ -539,6 +549,12 @@ class EksTarget(Target):
         roles.update({ip: "backend" for ip in cluster.pod_ips(manifests.NAMESPACE, ECHO_SELECTOR)})
         return roles
 
+    def _created(self) -> str:
+        """What stands in the cluster when a load balancer is refused before its objects are applied."""
+        if self.deployment is None:
+            return "nothing was created"
+        return f"nothing of it was created; the run's namespace {manifests.NAMESPACE} goes at the end of the run"
+
     def _webhook_problem(self, cluster: Cluster, plan: Plan) -> str | None:
         """What a mutating webhook would do to the plan's load-balancer Service, by a server-side dry run, before
         anything is created: a class the mode did not mean means another reconciler would build another load
@@ -555,7 +571,7 @@ class EksTarget(Target):
         except Exception as exc:
             if getattr(exc, "status", None) == 409:  # exists already: applied again below, nothing to learn here
                 return None
-            return f"a dry run of {ref.describe()} was refused: {_api_message(exc)} (nothing was created)"
+            return f"a dry run of {ref.describe()} was refused: {_api_message(exc)} ({self._created()})"
         got = (seen.get("spec") or {}).get("loadBalancerClass")
         if got in allowed:
             return None
@@ -567,7 +583,7 @@ class EksTarget(Target):
             what = f"; it does not support {', '.join(keys)} [EKS-AUTO-NLB]" if keys else ""
             return (f"{ref.describe()} would get loadBalancerClass {got} from EKS Auto Mode's webhook, so Auto Mode "
                     f"would build this load balancer, not the {plan.mode} reconciler{what}: {t.name} would not be the "
-                    "topology. Run with --eks-mode auto-mode on an Auto Mode cluster (nothing was created)")
+                    f"topology. Run with --eks-mode auto-mode on an Auto Mode cluster ({self._created()})")
         refusal = model_data(t).get("webhook_refusal")  # the Classic ELB's: the LBC's webhook makes it an NLB
         if refusal:
             return f"{ref.describe()} would get loadBalancerClass {got} {refusal.format(name=t.name)}"
