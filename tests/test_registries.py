@@ -244,14 +244,17 @@ def test_tools_importers_and_cluster_kinds_derive_from_the_controllers():
     from edgeconform import binaries
     from edgeconform.importing import formats
 
-    # the controllers', the rehearsal control plane's, the renderers import runs and the workflows' linter
-    tools = {**controllers.tools(), **binaries.PLATFORM, **formats.programs(), **binaries.DEVELOPMENT}
+    # the controllers', the rehearsal control plane's, the renderers import runs, the workflows' linter and the kind
+    # target's images'
+    tools = {**controllers.tools(), **binaries.PLATFORM, **formats.programs(), **binaries.DEVELOPMENT,
+             **binaries.KIND_IMAGES}
     built = {path.parent.name for path in (REPO / "tools").glob("*/go.mod")}
     assert {p.tool_dir or name for name, p in tools.items()} == built, \
         "tools/<name>/go.mod and the programs built from Go (the controllers', binaries.PLATFORM, import's) disagree"
     script = (REPO / "tools" / "build").read_text()
     for name, program in tools.items():
-        assert (f"[{name}]=" in script or name in script.split("KUBE_COMMANDS=")[1].splitlines()[0]) \
+        assert (f"[{name}]=" in script or name in script.split("KUBE_COMMANDS=")[1].splitlines()[0]
+                or name in script.split('KIND_TOOLS="')[1].split('"')[0].split()) \
             and program.go_module in script, f"tools/build does not build {name}"
         assert program.env_var.startswith("EDGECONFORM_")
     importers = controllers.importers()

@@ -50,6 +50,17 @@ def test_folders_are_compared_report_by_report_and_each_difference_is_named(tmp_
     assert out[-1] == "3 report(s), 3 cell(s): 5 difference(s)"
 
 
+def test_across_targets_a_cell_is_named_without_its_run(tmp_path, capsys):
+    """local and kind runs of the same topologies: the same cell on both sides, whatever target ran it."""
+    report(tmp_path / "local", ("local", "alb", "client_ip", "pass"), ("local", "nlb-ip", "sni", "pass"))
+    report(tmp_path / "kind", ("kind", "alb", "client_ip", "pass"), ("kind", "nlb-ip", "sni", "fail"))
+    assert verdict_diff.main([str(tmp_path / "local"), str(tmp_path / "kind")]) == 1
+    assert len(capsys.readouterr().out.splitlines()) == 5  # four cells differ by their run, and the count
+    assert verdict_diff.main(["--across-targets", str(tmp_path / "local"), str(tmp_path / "kind")]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out == [".: nlb-ip · sni: pass -> fail", "1 report(s), 2 cell(s): 1 difference(s)"]
+
+
 @pytest.mark.parametrize("content, words", [("{", "not a report.json of edgeconform (JSONDecodeError"),
                                              ('{"results": [{"topology": "x"}]}', "(KeyError: 'behaviour')")])
 def test_a_side_that_is_not_a_report_is_one_line_and_exit_2(tmp_path, capsys, content, words):

@@ -17,7 +17,8 @@ from edgeconform import binaries
 
 REPO = Path(__file__).resolve().parent.parent
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
-SCRIPTS = [REPO / "dev", REPO / "tools" / "build", REPO / ".ci" / "run", REPO / ".ci" / "install-browser",
+SCRIPTS = [REPO / "dev", REPO / "tools" / "build", REPO / ".ci" / "run", REPO / ".ci" / "kind-smoke",
+           REPO / ".ci" / "install-browser",
            *sorted((REPO / ".ci" / "action").iterdir())]
 
 

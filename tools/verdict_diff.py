@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Compare the verdicts of two runs cell by cell: (run, topology, behaviour, variant) -> verdict.
 
-    tools/verdict_diff.py BEFORE AFTER
+    tools/verdict_diff.py [--across-targets] BEFORE AFTER
 
 BEFORE and AFTER are report.json files, --report directories, or folders of them (compared by their path under
 the folder: the per-controller baselines, the misconfigured examples). Messages, timings and observations may
 change in a refactoring; verdicts may not. Exit status 0 when every cell has the same verdict on both sides, 1
 otherwise (each difference listed), 2 on bad input. How to use it: docs/extending.md ("Before and after a change").
+--across-targets compares runs of two targets (local and kind: docs/kind.md): a cell is named without its run.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ import sys
 from pathlib import Path
 
 
-def verdicts(report: Path) -> dict[tuple[str, str, str, str], str]:
-    """Cell -> verdict; a cell is named by its run too (a merged report holds several: local, eks, ...)."""
+def verdicts(report: Path, across_targets: bool = False) -> dict[tuple[str, str, str, str], str]:
+    """Cell -> verdict; a cell is named by its run too (a merged report holds several: local, eks, ...), unless the
+    two sides are runs of different targets."""
     data = json.loads(report.read_text())
-    return {(r.get("run", ""), r["topology"], r["behaviour"], r.get("variant", "")): r["verdict"]
-            for r in data["results"]}
+    return {("" if across_targets else r.get("run", ""), r["topology"], r["behaviour"], r.get("variant", "")):
+            r["verdict"] for r in data["results"]}
 
 
 def reports(root: Path) -> dict[str, Path]:
@@ -30,12 +32,12 @@ def reports(root: Path) -> dict[str, Path]:
     return {str(p.parent.relative_to(root)): p for p in sorted(root.rglob("report.json"))}
 
 
-def diff(before: Path, after: Path) -> list[str]:
+def diff(before: Path, after: Path, across_targets: bool = False) -> list[str]:
     old, new = reports(before), reports(after)
     problems = [f"{where}: no report on the {side} side" for where, side in
                 [*((w, "after") for w in old if w not in new), *((w, "before") for w in new if w not in old)]]
     for where in sorted(set(old) & set(new)):
-        a, b = verdicts(old[where]), verdicts(new[where])
+        a, b = verdicts(old[where], across_targets), verdicts(new[where], across_targets)
         for cell in sorted(set(a) | set(b)):
             if a.get(cell) != b.get(cell):
                 run, topology, behaviour, variant = cell
@@ -49,6 +51,8 @@ class Unreadable(Exception):
 
 
 def main(argv: list[str]) -> int:
+    across = "--across-targets" in argv
+    argv = [a for a in argv if a != "--across-targets"]
     if len(argv) != 2 or not all(Path(a).exists() for a in argv):
         print(__doc__, file=sys.stderr)
         return 2
@@ -66,7 +70,7 @@ def main(argv: list[str]) -> int:
     except Unreadable as exc:
         print(f"verdict_diff: {exc}", file=sys.stderr)
         return 2
-    problems = diff(before, after)
+    problems = diff(before, after, across)
     cells = sum(len(verdicts(p)) for p in reports(after).values())
     for line in problems:
         print(line)

@@ -139,6 +139,10 @@ class EdgeFacts:
     lb_addresses: tuple[str, ...]  # where the load balancer connects from (trusted for PROXY / X-Forwarded-*)
     certificates: dict[str, certs.IssuedCert]  # the controller's certificates by name (default first)
     node_addresses: tuple[str, ...] = ()  # where kube-proxy's SNAT makes traffic come from (the cluster's nodes)
+    # an image of the echo backend that carries its dependency (websockets), where no registry or PyPI is reachable
+    # (the kind target on the images ./dev kind-images builds); None: the stock Python image, with an init container
+    # installing websockets
+    echo_image: str | None = None
 
 
 @dataclass
@@ -293,10 +297,13 @@ class Controller:
     def local(self, t: Topology, place: LocalPlace) -> LocalController:
         raise Unsupported(f"{self.name} does not run as local processes; it runs on: {', '.join(self.runs_on)}")
 
-    def install(self, api, run, kubeconfig: str) -> None:
+    def install(self, api, run, kubeconfig: str, assets: Path | None = None) -> None:
+        """Install on a cluster (kind). ``assets``: where no registry is reachable, the charts and manifests
+        `./dev kind-images` prepared from the controller's module (None: its published chart)."""
         raise Unsupported(f"{self.name} does not install on a cluster; it runs on: {', '.join(self.runs_on)}")
 
-    def configure(self, api, run, kubeconfig: str, plan: ControllerPlan, workdir: Path) -> None:
+    def configure(self, api, run, kubeconfig: str, plan: ControllerPlan, workdir: Path,
+                  assets: Path | None = None) -> None:
         """Put one topology's plan in place on a cluster the harness installed the controller on (kind): its
         manifests. A controller whose settings live in its installation (Traefik's entry points) also upgrades it."""
         api.apply(plan.manifests)

@@ -86,6 +86,20 @@ class Cluster:
             return f"deployment {namespace}/{name}: {status.available_replicas or 0}/{want} available"
         return check
 
+    def rolled_out(self, namespace: str, name: str) -> Callable[[], str | None]:
+        """Done when the Deployment's current template runs everywhere: observed, updated, available, no old pod."""
+        def check() -> str | None:
+            deployment = self.apps.read_namespaced_deployment(name, namespace)
+            status, want = deployment.status, deployment.spec.replicas or 1
+            if (status.observed_generation or 0) < (deployment.metadata.generation or 0):
+                return f"deployment {namespace}/{name}: its new generation is not observed yet"
+            if (status.updated_replicas or 0) < want or (status.available_replicas or 0) < want \
+                    or (status.replicas or 0) > want:
+                return (f"deployment {namespace}/{name}: {status.updated_replicas or 0} updated, "
+                        f"{status.available_replicas or 0} available of {want}, {status.replicas or 0} running")
+            return None
+        return check
+
     def accepts(self, obj: dict[str, Any]) -> Callable[[], str | None]:
         """Done when a server-side dry-run create of ``obj`` passes admission (webhooks answer)."""
         def check() -> str | None:
@@ -121,7 +135,8 @@ class Cluster:
     def pod_ips(self, namespace: str, selector: dict[str, str]) -> list[str]:
         label_selector = ",".join(f"{k}={v}" for k, v in selector.items())
         pods = self.core.list_namespaced_pod(namespace, label_selector=label_selector).items
-        return [p.status.pod_ip for p in pods if p.status.pod_ip and _ready(p)]
+        # a pod on its way out (a rollout replacing it) may still say ready: not a place to send traffic
+        return [p.status.pod_ip for p in pods if p.status.pod_ip and _ready(p) and not p.metadata.deletion_timestamp]
 
     # --- diagnostics ----------------------------------------------------------------------------------
     def describe_pods(self, namespace: str) -> str:

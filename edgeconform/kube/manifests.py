@@ -68,14 +68,16 @@ def pip_index_url() -> str:
     return os.environ.get("EDGECONFORM_PIP_INDEX_URL", "")
 
 
-def echo(python_image: str, websockets: str | None = None, client_header: str = headers.CLIENT) -> list[dict[str, Any]]:
+def echo(python_image: str, websockets: str | None = None, client_header: str = headers.CLIENT,
+         install_websockets: bool = True) -> list[dict[str, Any]]:
     """Namespace, ConfigMap (echo.py), Deployment and Service of the echo backend; it reports as the client the
-    ``client_header`` the controller states it in (edgeconform.controllers.base.Controller.client_header)."""
+    ``client_header`` the controller states it in (edgeconform.controllers.base.Controller.client_header).
+    ``install_websockets`` false: the image carries websockets already (the one ./dev kind-images builds)."""
     source = echo_source()
     return render("echo.yaml.j2", namespace=NAMESPACE, labels=labels(), echo_source=source,
                   echo_sha256=hashlib.sha256(source.encode()).hexdigest(), python_image=python_image,
                   websockets=websockets or websockets_version(), port=ECHO_PORT,
-                  client_header=client_header, pip_index_url=pip_index_url())
+                  client_header=client_header, install_websockets=install_websockets, pip_index_url=pip_index_url())
 
 
 def edge_service(namespace: str, selector: dict[str, str], external_traffic_policy: str,

@@ -42,5 +42,7 @@ ECHO_READY = Timeout("echo-ready", 240, "EDGECONFORM_ECHO_READY_TIMEOUT", "the e
 STANDIN_READY = Timeout("stand-in-ready", 60, "EDGECONFORM_STANDIN_READY_TIMEOUT",
                         "the stand-in containers answering on their admin ports")
 COMMAND = Timeout("command", 600, "EDGECONFORM_COMMAND_TIMEOUT", "one kind/helm command")
+EDGE_SETTLE = Timeout("edge-settle", 60, "EDGECONFORM_EDGE_SETTLE_TIMEOUT",
+                      "a request through a new kind edge reaching the echo backend (the controller configured)")
 
-ALL = [CLUSTER_CREATE, CONTROLLER_INSTALL, CONTROLLER_READY, WEBHOOK, ECHO_READY, STANDIN_READY, COMMAND]
+ALL = [CLUSTER_CREATE, CONTROLLER_INSTALL, CONTROLLER_READY, WEBHOOK, ECHO_READY, STANDIN_READY, COMMAND, EDGE_SETTLE]

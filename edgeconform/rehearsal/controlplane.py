@@ -24,7 +24,6 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import socketserver
 import ssl
 import sys
 import threading
@@ -34,6 +33,7 @@ from typing import Any
 
 from .. import supervisor as sup
 from ..targets.local import netns
+from ..targets.local.relays import LoopbackRelay
 from .components import Components, RehearsalError, find
 from .names import ACCOUNT, CLUSTER_NAME, CREDENTIALS, PORTS, REGION
 
@@ -57,7 +57,7 @@ class ControlPlane:
         self.load_balancer_class = load_balancer_class
         self.ns: netns.Namespace | None = None
         self.supervisor: sup.Supervisor | None = None
-        self._relays: dict[str, _Relay] = {}
+        self._relays: dict[str, LoopbackRelay] = {}
         self.timings: dict[str, float] = {}
         self.seed: Any = None  # edgeconform.rehearsal.seed.Seed once seeded
         self._kube = None
@@ -102,7 +102,7 @@ class ControlPlane:
             self.supervisor.wait_ready(START_TIMEOUT)
             crds = crds.result()
         self.timings["etcd+moto+apiserver"] = time.monotonic() - t0
-        self._relays = {name: _Relay(self.ns, PORTS[name]) for name in ("apiserver", "moto")}
+        self._relays = {name: LoopbackRelay(self.ns, "127.0.0.1", PORTS[name]) for name in ("apiserver", "moto")}
         t0 = time.monotonic()
 
         def start_lbc(vpc_id: str) -> None:  # as soon as it can: its start takes 2 s (it polls its pod cache)
@@ -272,54 +272,6 @@ def _https_ok(port: int, path: str, ca: Path) -> sup.Check:
                 answer += chunk
         return answer.startswith(b"HTTP/1.1 200")
     return check
-
-
-class _Relay:
-    """127.0.0.1:<ephemeral> in the harness's namespace -> 127.0.0.1:``port`` inside the control plane's."""
-
-    def __init__(self, ns: netns.Namespace, port: int):
-        target = port
-
-        class Handler(socketserver.BaseRequestHandler):
-            def handle(self) -> None:
-                try:
-                    inside = ns.connect(None, "127.0.0.1", target, timeout=10)
-                except OSError:
-                    return
-                inside.settimeout(None)
-                with inside:
-                    _pump(self.request, inside)
-
-        class Server(socketserver.ThreadingTCPServer):
-            daemon_threads = True
-            allow_reuse_address = True
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, name=f"relay-{port}", daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def _pump(a: socket.socket, b: socket.socket) -> None:
-    """Copy both ways until both sides are done."""
-    def one_way(src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-        except OSError:
-            pass
-        try:
-            dst.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
-    other = threading.Thread(target=one_way, args=(b, a), daemon=True)
-    other.start()
-    one_way(a, b)
-    other.join()
 
 
 def install_signal_handlers() -> None:

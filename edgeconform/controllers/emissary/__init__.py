@@ -8,6 +8,8 @@ resources read back into the abstract block). It does not run as local processes
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ...topology import Topology
 from ..base import Controller, ControllerPlan, EdgeFacts, Upstream
 from . import cluster
@@ -34,7 +36,7 @@ class Emissary(Controller):
 
         return EmissaryImporter()
 
-    def install(self, api, run, kubeconfig: str) -> None:
+    def install(self, api, run, kubeconfig: str, assets: Path | None = None) -> None:
         cluster.install(api, run, kubeconfig)
 
     def translate(self, t: Topology, facts: EdgeFacts) -> ControllerPlan:

@@ -13,6 +13,7 @@ express, with its own finding codes), ``resources`` (the Gateway API resources b
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar
 
 from pydantic import BaseModel
@@ -82,8 +83,8 @@ class EnvoyGateway(Controller):
         return local.controller(t, place)
 
     # --- cluster: the Helm chart, then the resources per topology --------------------------------------------
-    def install(self, api, run, kubeconfig: str) -> None:
-        cluster.install(api, run, kubeconfig)
+    def install(self, api, run, kubeconfig: str, assets: Path | None = None) -> None:
+        cluster.install(api, run, kubeconfig, assets)
 
     def translate(self, t: Topology, facts: EdgeFacts) -> ControllerPlan:
         return cluster.translate(t, facts)

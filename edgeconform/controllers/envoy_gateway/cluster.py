@@ -3,6 +3,7 @@ EnvoyProxy and Gateway the install adds once, and each topology's resources (res
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from ...kube import manifests
@@ -22,10 +23,12 @@ RESOURCE_KINDS = (("gateway.networking.k8s.io/v1", "HTTPRoute"),
                   ("gateway.envoyproxy.io/v1alpha1", "ClientTrafficPolicy"))
 
 
-def install(api, run, kubeconfig: str) -> None:
+def install(api, run, kubeconfig: str, assets: Path | None = None) -> None:
+    """The chart from its OCI registry, or (``assets``) the one ./dev kind-images made from the Go module."""
     from ...kube.timeouts import CONTROLLER_INSTALL, CONTROLLER_READY
 
-    (helm,) = install_commands(kubeconfig, CONTROLLER_INSTALL.seconds)
+    chart = assets / "envoy-gateway-chart" if assets else None
+    (helm,) = install_commands(kubeconfig, CONTROLLER_INSTALL.seconds, chart)
     run(helm, CONTROLLER_INSTALL)
     for crd in ("gatewayclasses.gateway.networking.k8s.io", "gateways.gateway.networking.k8s.io",
                 "httproutes.gateway.networking.k8s.io", "clienttrafficpolicies.gateway.envoyproxy.io",
@@ -47,10 +50,12 @@ def translate(t: Topology, facts: EdgeFacts) -> ControllerPlan:
                           to_native(t).dump())
 
 
-def install_commands(kubeconfig: str, timeout: float) -> list[list[str]]:
-    """The helm command line that installs Envoy Gateway (its chart brings the Gateway API and its own CRDs)."""
+def install_commands(kubeconfig: str, timeout: float, chart: Path | None = None) -> list[list[str]]:
+    """The helm command line that installs Envoy Gateway (its chart brings the Gateway API and its own CRDs):
+    the pinned chart of its OCI registry, or a chart folder (the same chart, from its Go module)."""
     pins = versions()["controllers"][NAME]
-    return [["helm", "upgrade", "--install", RELEASE, pins["chart"], "--version", str(pins["version"]),
+    source = [str(chart)] if chart else [pins["chart"], "--version", str(pins["version"])]
+    return [["helm", "upgrade", "--install", RELEASE, *source,
              "--namespace", NAMESPACE, "--create-namespace", "--kubeconfig", kubeconfig, "--wait", "--timeout",
              f"{int(timeout)}s"]]
 
@@ -60,4 +65,5 @@ def install_objects() -> list[dict[str, Any]]:
     re-applies with its own listeners (its Envoy pods stay up between topologies)."""
     return manifests.render("envoy-gateway/install.yaml.j2", gateway=GATEWAY, namespace=manifests.NAMESPACE,
                             controller_namespace=NAMESPACE, labels=manifests.labels(),
-                            controller_name=CONTROLLER_NAME, port=CONTAINER_PORTS["http"])
+                            controller_name=CONTROLLER_NAME, port=CONTAINER_PORTS["http"],
+                            envoy_image=versions()["controllers"][NAME]["envoy_image"])

@@ -10,6 +10,7 @@ says a setting in its terms).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -68,7 +69,7 @@ class IngressNginx(Controller):
         return local.controller(t, place, self.version())
 
     # --- cluster ----------------------------------------------------------------------------------------------
-    def install(self, api, run, kubeconfig: str) -> None:
+    def install(self, api, run, kubeconfig: str, assets: Path | None = None) -> None:
         cluster.install(api, run, kubeconfig)
 
     def translate(self, t: Topology, facts: EdgeFacts) -> ControllerPlan:

@@ -40,7 +40,8 @@ def translate(t: Topology, facts: EdgeFacts) -> ControllerPlan:
     objects = manifests.render(
         "none/application.yaml.j2", name=APPLICATION, namespace=manifests.NAMESPACE, labels=manifests.labels(t.name),
         selector=POD_SELECTOR, pod_labels={**POD_SELECTOR, **manifests.labels(t.name)},
-        python_image=pins["images"]["python"], websockets=manifests.websockets_version(),
+        python_image=facts.echo_image or pins["images"]["python"], install_websockets=facts.echo_image is None,
+        websockets=manifests.websockets_version(),
         pip_index_url=manifests.pip_index_url(), command=command(t),
         ports=[{"name": kind, "number": CONTAINER_PORTS[kind]} for kind in t.controller_kinds],
         secrets=[{"name": manifests.secret_name(name), "volume": f"cert-{i}",

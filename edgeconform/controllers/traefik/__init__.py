@@ -77,13 +77,14 @@ class Traefik(Controller):
         return local.controller(t, place, PROGRAM)
 
     # --- clusters (kind: Helm chart, then per topology an upgrade with its entry points and the CRD resources) ----
-    def install(self, api, run, kubeconfig: str) -> None:
-        cluster.install(api, run, kubeconfig)
+    def install(self, api, run, kubeconfig: str, assets: Path | None = None) -> None:
+        cluster.install(api, run, kubeconfig, assets)
 
     def translate(self, t: Topology, facts: EdgeFacts) -> ControllerPlan:
         return cluster.translate(t, facts)
 
-    def configure(self, api, run, kubeconfig: str, plan: ControllerPlan, workdir: Path) -> None:
+    def configure(self, api, run, kubeconfig: str, plan: ControllerPlan, workdir: Path,
+                  assets: Path | None = None) -> None:
         """Traefik's entry points are static configuration: an upgrade of the release with the topology's values
         (a rolling restart), then its routes, middlewares and TLS resources."""
-        cluster.configure(api, run, kubeconfig, plan, workdir)
+        cluster.configure(api, run, kubeconfig, plan, workdir, assets)

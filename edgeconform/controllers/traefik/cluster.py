@@ -32,10 +32,17 @@ def chart_version() -> str:
     return str(versions()["controllers"][NAME]["app_version"]).lstrip("v")
 
 
-def install(api, run, kubeconfig: str) -> None:
+def install(api, run, kubeconfig: str, assets: Path | None = None) -> None:
+    """Its chart from its OCI registry, or (``assets``: no registry) the equivalent manifests of ours."""
     from ...kube.timeouts import CONTROLLER_INSTALL, CONTROLLER_READY
 
-    run(install_command(kubeconfig, CONTROLLER_INSTALL.seconds, str(base_values_file())), CONTROLLER_INSTALL)
+    if assets is not None:
+        api.apply(crds(assets))
+        for crd in CRD_NAMES:
+            api.wait(CONTROLLER_READY, f"CRD {crd} becoming established", api.crd_established(crd))
+        api.apply(plain_manifests(assets, yaml.safe_load(base_values_file().read_text())))
+    else:
+        run(install_command(kubeconfig, CONTROLLER_INSTALL.seconds, str(base_values_file())), CONTROLLER_INSTALL)
     api.wait(CONTROLLER_READY, "Traefik becoming ready", api.pods_ready(NAMESPACE, POD_SELECTOR))
 
 
@@ -61,18 +68,101 @@ def translate(t: Topology, facts: EdgeFacts) -> ControllerPlan:
                           {"values": values, "native": settings.dump()}, unsupported=unsupported(t), notes=[note])
 
 
-def configure(api, run, kubeconfig: str, plan: ControllerPlan, workdir: Path) -> None:
+def configure(api, run, kubeconfig: str, plan: ControllerPlan, workdir: Path, assets: Path | None = None) -> None:
     """Traefik's entry points are static configuration: an upgrade of the release with the topology's values
-    (a rolling restart), then its routes, middlewares and TLS resources."""
+    (a rolling restart), then its routes, middlewares and TLS resources. Without the chart: our manifests with the
+    topology's static configuration (the same rolling restart)."""
     from ...kube.timeouts import CONTROLLER_INSTALL, CONTROLLER_READY
 
     values = workdir / "traefik-values.yaml"
     values.write_text(yaml.safe_dump(plan.settings["values"], sort_keys=False))
-    run(install_command(kubeconfig, CONTROLLER_INSTALL.seconds, str(base_values_file()), str(values)),
-        CONTROLLER_INSTALL)
+    if assets is not None:
+        merged = yaml.safe_load(base_values_file().read_text())
+        merged["ports"] = plan.settings["values"]["ports"]
+        api.apply(plain_manifests(assets, merged))
+        api.wait(CONTROLLER_READY, "Traefik rolling out with the topology's entry points",
+                 api.rolled_out(NAMESPACE, DEPLOYMENT), interval=0.5)
+    else:
+        run(install_command(kubeconfig, CONTROLLER_INSTALL.seconds, str(base_values_file()), str(values)),
+            CONTROLLER_INSTALL)
     api.wait(CONTROLLER_READY, "Traefik becoming ready with the topology's entry points",
              api.pods_ready(NAMESPACE, POD_SELECTOR))
     api.apply(plan.manifests)
+
+
+# --- without the chart: the same installation in plain manifests (clusters/manifests/traefik/install.yaml.j2) ------
+ADMIN_PORT = 8080  # the chart's "traefik" entry point: ping (the readiness probe) and the API
+CRD_NAMES = ("ingressroutes.traefik.io", "middlewares.traefik.io", "tlsoptions.traefik.io", "tlsstores.traefik.io")
+DEPLOYMENT = "traefik"
+
+
+# The chart's own entry points (its values.yaml: ports.web, ports.websecure), which values files add to
+CHART_PORTS = {"web": {"port": 8000, "exposedPort": 80},
+               "websecure": {"port": 8443, "exposedPort": 443, "http": {"tls": {"enabled": True}}}}
+
+
+def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Helm's merge of values: mappings key by key, anything else replaced."""
+    out = copy.deepcopy(base)
+    for key, value in over.items():
+        out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def crds(assets: Path) -> list[dict[str, Any]]:
+    """Traefik's CRDs as its module ships them (./dev kind-images copied them)."""
+    return [doc for doc in yaml.safe_load_all((assets / "traefik" / "crds.yaml").read_text()) if doc]
+
+
+def plain_manifests(assets: Path, values: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ClusterRole of Traefik's documentation for its CRD provider, and ours: namespace, account, binding, static
+    configuration (``static_config`` of the chart values) and the Deployment of the pinned image."""
+    import hashlib
+
+    role = next(doc for doc in yaml.safe_load_all((assets / "traefik" / "rbac.yaml").read_text())
+                if doc and doc["kind"] == "ClusterRole")
+    role.setdefault("metadata", {}).setdefault("labels", {}).update(manifests.labels())
+    static = yaml.safe_dump(static_config(values), sort_keys=False)
+    ports = {"traefik": ADMIN_PORT, **{name: port["port"] for name, port in
+                                         _merged(CHART_PORTS, values.get("ports") or {}).items()}}
+    image = f"docker.io/library/traefik:{versions()['controllers'][NAME]['app_version']}"
+    return [role, *manifests.render("traefik/install.yaml.j2", namespace=NAMESPACE, name=DEPLOYMENT,
+                                    labels=manifests.labels(), cluster_role=role["metadata"]["name"], static=static,
+                                    static_sha256=hashlib.sha256(static.encode()).hexdigest(), image=image,
+                                    selector=POD_SELECTOR, ports=ports, admin_port=ADMIN_PORT)]
+
+
+def static_config(values: dict[str, Any]) -> dict[str, Any]:
+    """What Traefik's chart passes as arguments for these values, as Traefik's static configuration file: the
+    entry points of ``ports`` (address, proxyProtocol, forwardedHeaders, http.redirections with the target entry
+    point's exposedPort, http.middlewares, http.tls), the chart's ping on its "traefik" entry point, the CRD
+    provider, no version checks or usage reports, and access logs (clusters/manifests/traefik/values.yaml)."""
+    ports = _merged(CHART_PORTS, values.get("ports") or {})
+    entry_points: dict[str, Any] = {"traefik": {"address": f":{ADMIN_PORT}/tcp"}}
+    for name, port in ports.items():
+        ep: dict[str, Any] = {"address": f":{port['port']}/tcp"}
+        for key in ("proxyProtocol", "forwardedHeaders"):
+            if port.get(key):
+                ep[key] = port[key]
+        http = port.get("http") or {}
+        out: dict[str, Any] = {}
+        redirect = (http.get("redirections") or {}).get("entryPoint")
+        if redirect:
+            target = redirect["to"]
+            to = f":{ports[target].get('exposedPort', ports[target]['port'])}" if target in ports else target
+            out["redirections"] = {"entryPoint": {**redirect, "to": to}}
+        if http.get("middlewares"):
+            out["middlewares"] = list(http["middlewares"])
+        if (http.get("tls") or {}).get("enabled"):
+            out["tls"] = {}
+        if out:
+            ep["http"] = out
+        entry_points[name] = ep
+    crd = values.get("providers", {}).get("kubernetesCRD", {})
+    return {"global": {"checkNewVersion": False, "sendAnonymousUsage": False},
+            "entryPoints": entry_points, "ping": {"entryPoint": "traefik"},
+            "providers": {"kubernetesCRD": {"allowCrossNamespace": bool(crd.get("allowCrossNamespace"))}},
+            "accessLog": {}, "log": {"level": "INFO"}}
 
 
 def base_values_file() -> Path:

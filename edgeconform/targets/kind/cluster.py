@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ... import assets
@@ -25,8 +25,10 @@ class CommandFailed(Exception):
     pass
 
 
-def config_path() -> Path:
-    return assets.path("clusters/kind/cluster.yaml")
+def config_path(images: str = "registry") -> Path:
+    """The cluster configuration: kind's own node images (registry), or the ones ./dev kind-images builds (local:
+    no kindnetd, so a static CNI configuration in the node; the kubelet allowed on a cgroup v1 host)."""
+    return assets.path("clusters/kind/cluster-local.yaml" if images == "local" else "clusters/kind/cluster.yaml")
 
 
 def config_sha256(path: Path | None = None) -> str:
@@ -38,9 +40,11 @@ def get_clusters_command(kind: str = "kind") -> list[str]:
     return [kind, "get", "clusters"]
 
 
-def create_command(name: str, kubeconfig: str, kind: str = "kind", config: Path | None = None) -> list[str]:
+def create_command(name: str, kubeconfig: str, kind: str = "kind", config: Path | None = None,
+                   image: str | None = None) -> list[str]:
     return [kind, "create", "cluster", "--name", name, "--config", str(config or config_path()),
-            "--image", versions()["node_image"], "--kubeconfig", kubeconfig, "--wait", f"{int(CLUSTER_CREATE.seconds)}s"]
+            "--image", image or versions()["node_image"], "--kubeconfig", kubeconfig,
+            "--wait", f"{int(CLUSTER_CREATE.seconds)}s"]
 
 
 def kubeconfig_command(name: str, kind: str = "kind") -> list[str]:
@@ -81,33 +85,81 @@ class KindCluster:
     keep: bool = False
     created: bool = False
     reused: bool = False
+    node_image: str | None = None  # None: versions.yaml's (registry); the built one for local images
+    relay: object = None  # the loopback relay to the API server inside the engine (local images)
+    timings: dict = field(default_factory=dict)
 
     @property
     def kubeconfig(self) -> str:
+        """The kubeconfig kind wrote: what kind, helm and kubectl use (inside the engine, for local images)."""
         return str(self.workdir / f"kubeconfig-{self.name}")
 
+    @property
+    def api_kubeconfig(self) -> str:
+        """The kubeconfig this process's kubernetes client uses: kind's, or, where the API server's published port
+        is inside the engine's namespace, the same pointing at a loopback relay to it."""
+        if self.tools.ns is None:
+            return self.kubeconfig
+        path = self.workdir / f"kubeconfig-{self.name}-relayed"
+        if not path.exists():
+            import yaml
+
+            from ..local.relays import LoopbackRelay
+
+            config = yaml.safe_load(Path(self.kubeconfig).read_text())
+            server = config["clusters"][0]["cluster"]["server"]  # https://127.0.0.1:PORT, published inside
+            host, port = server.rsplit("//", 1)[1].rsplit(":", 1)
+            self.relay = LoopbackRelay(self.tools.ns, host.strip("[]"), int(port))
+            for entry in config["clusters"]:
+                entry["cluster"]["server"] = f"https://127.0.0.1:{self.relay.port}"
+            path.write_text(yaml.safe_dump(config))
+        return str(path)
+
+    def _run(self, argv: list[str], timeout: Timeout = COMMAND) -> str:
+        return run(self.tools.command(argv), self.tools.env, timeout)
+
     def exists(self) -> bool:
-        return self.name in run(get_clusters_command(self.tools.kind), self.tools.env).split()
+        return self.name in self._run(get_clusters_command()).split()
 
     def ensure(self) -> None:
         """Reuse a matching cluster or create one; leaves a kubeconfig in the work directory."""
+        import time
+
         if self.exists():
-            Path(self.kubeconfig).write_text(run(kubeconfig_command(self.name, self.tools.kind), self.tools.env))
+            Path(self.kubeconfig).write_text(self._run(kubeconfig_command(self.name)))
             recorded = self._recorded_sha()
-            if recorded == config_sha256():
+            if recorded == self.identity:
                 self.reused = True
                 return
-            why = ("was created from another cluster config" if recorded else "was not created by edgeconform")
+            why = ("was created from another cluster config or node image" if recorded else
+                   "was not created by edgeconform")
             raise CommandFailed(
                 f"a kind cluster named {self.name!r} exists but {why}; delete it (`{' '.join(delete_command(self.name))}`)"
                 f" or choose another name with --cluster-name")
-        run(create_command(self.name, self.kubeconfig, self.tools.kind), self.tools.env, CLUSTER_CREATE)
+        started = time.monotonic()
+        self._run(create_command(self.name, self.kubeconfig, config=self.config, image=self.node_image), CLUSTER_CREATE)
+        self.timings["kind create cluster"] = round(time.monotonic() - started, 1)
         self.created = True
         self._record_sha()
 
+    @property
+    def config(self) -> Path:
+        return config_path(self.tools.images)
+
+    @property
+    def identity(self) -> str:
+        """What a reusable cluster was made from: the config file's sha256 and, with local images, the node image
+        (a rebuilt node image makes a new cluster)."""
+        sha = config_sha256(self.config)
+        if self.node_image:
+            from .images import built
+
+            sha += f" node {self.node_image} {built().get('node', {}).get('key', '')}"
+        return sha
+
     def _recorded_sha(self) -> str | None:
         from kubernetes import client, config
-        api = client.CoreV1Api(config.new_client_from_config(config_file=self.kubeconfig))
+        api = client.CoreV1Api(config.new_client_from_config(config_file=self.api_kubeconfig))
         try:
             return (api.read_namespaced_config_map(MARKER["name"], MARKER["namespace"]).data or {}).get("config-sha256")
         except client.ApiException:
@@ -115,22 +167,25 @@ class KindCluster:
 
     def _record_sha(self) -> None:
         from kubernetes import client, config
-        api = client.CoreV1Api(config.new_client_from_config(config_file=self.kubeconfig))
+        api = client.CoreV1Api(config.new_client_from_config(config_file=self.api_kubeconfig))
         body = client.V1ConfigMap(metadata=client.V1ObjectMeta(name=MARKER["name"], labels={
-            "app.kubernetes.io/managed-by": "edgeconform"}), data={"config-sha256": config_sha256()})
+            "app.kubernetes.io/managed-by": "edgeconform"}), data={"config-sha256": self.identity})
         api.create_namespaced_config_map(MARKER["namespace"], body)
 
     def export_logs(self) -> str:
         """`kind export logs` into the work directory; returns where (or why not)."""
         directory = self.workdir / "kind-logs"
         try:
-            run(export_logs_command(self.name, str(directory), self.tools.kind), self.tools.env)
+            self._run(export_logs_command(self.name, str(directory)))
         except CommandFailed as exc:
             return f"(kind export logs failed: {exc})"
         return str(directory)
 
     def close(self) -> None:
         """Delete the cluster unless --keep-cluster asked to leave it for the next run."""
+        if self.relay is not None:
+            self.relay.close()
+            self.relay = None
         if self.keep:
             return
-        run(delete_command(self.name, self.tools.kind), self.tools.env)
+        self._run(delete_command(self.name))

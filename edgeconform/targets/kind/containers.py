@@ -11,6 +11,10 @@ running container with testcontainers (which also reaps it if the harness dies: 
   transparent sockets (transparent_setup_script). The node image (already pulled for kind) runs those commands.
 - ip targets: the load balancer routes the pod CIDRs via their nodes and connects to the pod addresses.
 - Client relays: one small HAProxy per client address (see proxies/haproxy/client-relay.cfg.j2).
+
+Where the engine runs in namespaces of its own (local images, engine.py), nothing is published: the harness
+reaches each container at its own address on the kind network, through sockets made in the engine's namespace
+(``connect``), and testcontainers talks to the engine's socket (``client_kw``).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ...kube.timeouts import STANDIN_READY
-from ...supervisor import host_connect, http_ok
+from ...supervisor import Connect, host_connect, http_ok
 
 NETWORK = "kind"
 ADMIN_PORT = 9901
@@ -44,10 +48,11 @@ class ContainerSpec:
     sysctls: dict[str, str] = field(default_factory=dict)
     user: str = "0"
     ready_path: str = ""  # HTTP path on the first published port that answers 200 when ready
+    ip: str | None = None  # a fixed address on the network (a replaced container keeps its predecessor's)
 
 
 def load_balancer(prefix: str, program: str, image: str, workdir: Path, config_file: str, transparent: bool,
-                  listener_ports: list[int]) -> ContainerSpec:
+                  listener_ports: list[int], publish: bool = True, ip: str | None = None) -> ContainerSpec:
     config = str(workdir / config_file)
     if program == "haproxy":
         entrypoint, command, ready = ["haproxy"], ["-db", "-f", config], "/stats;csv"
@@ -56,18 +61,18 @@ def load_balancer(prefix: str, program: str, image: str, workdir: Path, config_f
     return ContainerSpec(
         name=f"{prefix}-lb", image=image, entrypoint=entrypoint, command=command,
         # mounted at the same path, so the rendered configuration's certificate paths hold inside
-        volumes=((str(workdir), str(workdir), "ro"),), published=(ADMIN_PORT, *listener_ports),
+        volumes=((str(workdir), str(workdir), "ro"),), published=(ADMIN_PORT, *listener_ports) if publish else (),
         cap_add=("NET_ADMIN",) if transparent else (),
         sysctls={"net.ipv4.conf.all.rp_filter": "0", "net.ipv4.conf.default.rp_filter": "0"} if transparent else {},
-        ready_path=ready)
+        ready_path=ready, ip=ip)
 
 
 def client_relay(prefix: str, index: int, image: str, workdir: Path, config_file: str,
-                 public_ports: list[int]) -> ContainerSpec:
+                 public_ports: list[int], publish: bool = True) -> ContainerSpec:
     return ContainerSpec(
         name=f"{prefix}-client-{index}", image=image, entrypoint=["haproxy"],
         command=["-db", "-f", str(workdir / config_file)], volumes=((str(workdir), str(workdir), "ro"),),
-        published=(ADMIN_PORT, *public_ports), ready_path="/stats;csv")
+        published=(ADMIN_PORT, *public_ports) if publish else (), ready_path="/stats;csv")
 
 
 def transparent_setup_script(pod_routes: list[tuple[str, str]], transparent: bool) -> str:
@@ -103,7 +108,11 @@ class Running:
     spec: ContainerSpec
     container: Any  # testcontainers DockerContainer
     ip: str
-    ports: dict[int, int]  # container port -> host port on 127.0.0.1
+    ports: dict[int, int]  # container port -> host port on 127.0.0.1 (published ones only)
+
+    def address(self, port: int) -> tuple[str, int]:
+        """Where this process reaches the container's ``port``: its published port, else the container itself."""
+        return ("127.0.0.1", self.ports[port]) if port in self.ports else (self.ip, port)
 
     def logs(self, lines: int = 60) -> str:
         try:
@@ -130,16 +139,22 @@ class Running:
             pass
 
 
-def start(spec: ContainerSpec) -> Running:
+def start(spec: ContainerSpec, client_kw: dict | None = None) -> Running:
+    """``client_kw``: docker-py's from_env arguments (the engine's socket: {"environment": {"DOCKER_HOST": ...}})."""
     from testcontainers.core.container import DockerContainer
 
-    container = DockerContainer(spec.image).with_name(spec.name).with_command(spec.command)
+    container = DockerContainer(spec.image, docker_client_kw=client_kw).with_name(spec.name).with_command(spec.command)
     for host, inside, mode in spec.volumes:
         container = container.with_volume_mapping(host, inside, mode)
     for port in spec.published:  # loopback only, a free port each (docker-py's (address, None) binding)
         container.ports[str(port)] = ("127.0.0.1", None)
+    fixed = {}
+    if spec.ip:
+        from docker.types import EndpointConfig
+
+        fixed["networking_config"] = {spec.network: EndpointConfig("1.41", None, None, ipv4_address=spec.ip)}
     container = container.with_kwargs(entrypoint=spec.entrypoint, network=spec.network, cap_add=list(spec.cap_add),
-                                      sysctls=spec.sysctls or None, user=spec.user, labels=LABELS)
+                                      sysctls=spec.sysctls or None, user=spec.user, labels=LABELS, **fixed)
     container.start()
     wrapped = container.get_wrapped_container()
     wrapped.reload()
@@ -148,11 +163,26 @@ def start(spec: ContainerSpec) -> Running:
     return Running(spec, container, ip, ports)
 
 
-def run_once(spec: ContainerSpec) -> str:
+def sweep(prefix: str, client_kw: dict | None = None) -> list[str]:
+    """Remove the containers of ours whose names start with ``prefix`` (the cluster's name): what a run that was killed
+    left on a kept cluster. Returns their names."""
+    from testcontainers.core.docker_client import DockerClient
+
+    client = DockerClient(**(client_kw or {})).client
+    selector = [f"{key}={value}" for key, value in LABELS.items()]
+    removed = []
+    for container in client.containers.list(all=True, filters={"label": selector}):
+        if container.name.startswith(f"{prefix}-"):
+            container.remove(force=True)
+            removed.append(container.name)
+    return removed
+
+
+def run_once(spec: ContainerSpec, client_kw: dict | None = None) -> str:
     """Run a one-shot container to completion; raise with its output when it fails."""
     from testcontainers.core.docker_client import DockerClient
 
-    client = DockerClient().client
+    client = DockerClient(**(client_kw or {})).client
     container = client.containers.run(spec.image, spec.command, entrypoint=spec.entrypoint, network_mode=spec.network,
                                       cap_add=list(spec.cap_add), user=spec.user, labels=LABELS, detach=True)
     try:
@@ -165,12 +195,13 @@ def run_once(spec: ContainerSpec) -> str:
     return output
 
 
-def wait_ready(running: list[Running]) -> float:
-    """Every container answers on its admin port, within the stand-in timeout."""
+def wait_ready(running: list[Running], connect: Connect = host_connect) -> float:
+    """Every container answers on its admin port, within the stand-in timeout (``connect``: where sockets are
+    made, the engine's namespace for local images)."""
     started = time.monotonic()
     pending = list(running)
     while pending:
-        pending = [r for r in pending if not _answers(r)]
+        pending = [r for r in pending if not _answers(r, connect)]
         if not pending:
             break
         if time.monotonic() - started > STANDIN_READY.seconds:
@@ -181,8 +212,9 @@ def wait_ready(running: list[Running]) -> float:
     return time.monotonic() - started
 
 
-def _answers(r: Running) -> bool:
+def _answers(r: Running, connect: Connect) -> bool:
+    host, port = r.address(ADMIN_PORT)
     try:
-        return http_ok(f"http://127.0.0.1:{r.ports[r.spec.published[0]]}{r.spec.ready_path}")(host_connect)
+        return http_ok(f"http://{host}:{port}{r.spec.ready_path}")(connect)
     except Exception:
         return False

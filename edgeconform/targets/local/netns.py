@@ -175,16 +175,7 @@ class Namespace:
 
     def uplinks(self, outside=OUTSIDE) -> list[str]:
         """Everything that could carry a packet out of the namespace; an empty list is the proof there is none."""
-        found = [f"interface {link['name']}" for link in self.interfaces() if link["name"] != "lo"]
-        found += [f"route {route}" for route in self.routes()
-                  if route.get("gateway") or route.get("dev", "lo") != "lo"]
-        for address in outside:
-            try:
-                found.append(f"route lookup {address} -> {self.route_get(address)}")
-            except OSError as exc:
-                if exc.errno not in (errno.ENETUNREACH, errno.EHOSTUNREACH):
-                    found.append(f"route lookup {address} -> {exc}")
-        return found
+        return uplinks_of(self.socket, outside)
 
     # -- the end --
     def close(self, grace: float = 2.0) -> None:
@@ -228,6 +219,31 @@ class Namespace:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def uplinks_of(make_socket, outside=OUTSIDE, allowed_kinds: tuple[str, ...] = ()) -> list[str]:
+    """Everything that could carry a packet out of the namespace ``make_socket()`` makes sockets in; an empty list
+    is the proof there is none (netlink queries only, nothing is sent). ``allowed_kinds``: interfaces of these
+    kinds (a container engine's "bridge" and "veth") and routes through them stay inside the machine, provided
+    no route has a gateway and no outside address finds a route."""
+    def netlink() -> _Netlink:
+        return _Netlink(make_socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE))
+    with netlink() as nl:
+        links = nl.links()
+        routes = nl.routes()
+    inside = {link["name"] for link in links if link["name"] == "lo" or link.get("kind") in allowed_kinds}
+    found = [f"interface {link['name']} ({link.get('kind') or 'no kind'})" for link in links
+             if link["name"] not in inside]
+    found += [f"route {route}" for route in routes
+              if route.get("gateway") or route["dst"] == "default" or route.get("dev", "lo") not in inside]
+    for address in outside:
+        try:
+            with netlink() as nl:
+                found.append(f"route lookup {address} -> {nl.route_get(address)}")
+        except OSError as exc:
+            if exc.errno not in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+                found.append(f"route lookup {address} -> {exc}")
+    return found
 
 
 _live: set[Namespace] = set()
@@ -339,6 +355,7 @@ def explain(step: str, err: int, userns: bool, detail: str = "", sysctl=_sysctl)
 _NLM_F_REQUEST, _NLM_F_ACK, _NLM_F_EXCL, _NLM_F_CREATE, _NLM_F_DUMP = 0x1, 0x4, 0x200, 0x400, 0x300
 _NLMSG_ERROR, _NLMSG_DONE = 2, 3
 _RTM_NEWLINK, _RTM_GETLINK, _RTM_NEWROUTE, _RTM_GETROUTE = 16, 18, 24, 26
+_IFLA_LINKINFO, _IFLA_INFO_KIND = 18, 1
 _IFLA_IFNAME, _RTA_DST, _RTA_OIF, _RTA_GATEWAY, _RTA_PREFSRC, _RTA_TABLE = 3, 1, 4, 5, 7, 15
 _RT_TABLE_LOCAL, _RTPROT_STATIC, _RT_SCOPE_HOST, _RTN_LOCAL = 255, 4, 254, 2
 _ROUTE_TYPES = {1: "unicast", 2: "local", 3: "broadcast", 4: "anycast", 5: "multicast", 6: "blackhole",
@@ -407,8 +424,10 @@ class _Netlink:
         links = []
         for message in self.request(_RTM_GETLINK, _NLM_F_DUMP, struct.pack("=BxHiII", socket.AF_UNSPEC, 0, 0, 0, 0)):
             _family, _type, index, flags, _change = struct.unpack_from("=BxHiII", message)
-            name = self._attrs(message, 16).get(_IFLA_IFNAME, b"").rstrip(b"\0").decode()
-            links.append({"index": index, "name": name, "up": bool(flags & 1)})
+            attrs = self._attrs(message, 16)
+            name = attrs.get(_IFLA_IFNAME, b"").rstrip(b"\0").decode()
+            kind = self._attrs(attrs.get(_IFLA_LINKINFO, b""), 0).get(_IFLA_INFO_KIND, b"").rstrip(b"\0").decode()
+            links.append({"index": index, "name": name, "up": bool(flags & 1), **({"kind": kind} if kind else {})})
         return links
 
     def _route(self, message: bytes, names: dict[int, str]) -> dict:

@@ -120,3 +120,18 @@ def test_manifests_command_prints_what_a_cluster_gets():
         in emissary_run.stdout
     unknown = subprocess.run([str(cli), "manifests", "no-such-edge"], capture_output=True, text=True, timeout=60)
     assert unknown.returncode == 2 and "unknown topology 'no-such-edge'" in unknown.stderr
+
+
+def test_the_summary_gives_the_sessions_set_up_step_by_step():
+    from types import SimpleNamespace
+
+    from edgeconform.targets.kind.target import KindTarget
+
+    target = object.__new__(KindTarget)  # no tools needed: the summary reads what the session recorded
+    target.timings = {}
+    assert target.summary() == []
+    target.cluster = SimpleNamespace(name="edgeconform", created=True, reused=False)
+    target.tools = SimpleNamespace(images="local")
+    target.timings = {"engine": 0.3, "cluster": 28.0, "echo backend": 2.4, "envoy-gateway installed": 45.5}
+    assert target.summary() == ["edgeconform kind 'edgeconform' (local images): engine 0.3 s, cluster created 28.0 s, "
+                                "echo backend 2.4 s, envoy-gateway installed 45.5 s"]

@@ -86,6 +86,11 @@ def test_resources_route_by_host_through_the_conclusion_middleware(translated, n
         assert matches == [f"Host(`{h}`)" for h in t.hostnames] + ["PathPrefix(`/`)"]
         kind = traefik.entry_points(t)[route["spec"]["entryPoints"][0]]
         assert ("tls" in route["spec"]) is (kind == "https")
+        # Traefik's CRD provider names the TLSOption "default" without its namespace: a route that named it
+        # ({name: default, namespace: ...}) would look for "<namespace>-default" and fail to build (seen on kind)
+        options = {o["metadata"]["name"] for o in plan.manifests if o["kind"] == "TLSOption"}
+        named = (route["spec"].get("tls") or {}).get("options")
+        assert named is None or (named["name"] != "default" and named["name"] in options), named
     middlewares = {o["metadata"]["name"]: o["spec"] for o in plan.manifests if o["kind"] == "Middleware"}
     for kind in set(traefik.entry_points(t).values()):
         stated = middlewares[f"edgeconform-{kind}"]["headers"]["customRequestHeaders"]
