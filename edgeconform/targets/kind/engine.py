@@ -294,17 +294,7 @@ class Engine:
 
     def connect(self, src: str | None, dst: str, port: int, timeout: float | None = 5.0) -> socket.socket:
         """A TCP connection made inside the engine's network namespace (the signature of netns.Namespace's)."""
-        family = socket.AF_INET6 if ":" in dst else socket.AF_INET
-        sock = self.socket(family)
-        try:
-            sock.settimeout(timeout)
-            if src:
-                sock.bind((src, 0))
-            sock.connect((dst, port))
-        except BaseException:
-            sock.close()
-            raise
-        return sock
+        return netns.connect_with(self.socket, src, dst, port, timeout)
 
     def uplinks(self) -> list[str]:
         """What could carry a packet off the machine: a default or gateway route, an interface that is not lo, a

@@ -147,17 +147,7 @@ class Namespace:
 
     def connect(self, src: str | None, dst: str, port: int, timeout: float | None = 5.0) -> socket.socket:
         """A TCP connection from `src` (any local address inside, None: the kernel's choice) to `dst`:`port`."""
-        family = socket.AF_INET6 if ipaddress.ip_address(dst).version == 6 else socket.AF_INET  # names don't resolve
-        sock = self.socket(family)
-        try:
-            sock.settimeout(timeout)
-            if src:
-                sock.bind((src, 0))
-            sock.connect((dst, port))
-        except BaseException:
-            sock.close()
-            raise
-        return sock
+        return connect_with(self.socket, src, dst, port, timeout)
 
     # -- no-uplink proof (netlink queries on a socket from inside; nothing is sent anywhere) --
     def interfaces(self) -> list[dict]:
@@ -219,6 +209,22 @@ class Namespace:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def connect_with(make_socket, src: str | None, dst: str, port: int, timeout: float | None) -> socket.socket:
+    """A TCP connection on a socket ``make_socket(family)`` makes in some namespace, from ``src`` (None: the kernel's
+    choice) to ``dst``:``port`` (an address: names do not resolve there)."""
+    family = socket.AF_INET6 if ipaddress.ip_address(dst).version == 6 else socket.AF_INET
+    sock = make_socket(family)
+    try:
+        sock.settimeout(timeout)
+        if src:
+            sock.bind((src, 0))
+        sock.connect((dst, port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 def uplinks_of(make_socket, outside=OUTSIDE, allowed_kinds: tuple[str, ...] = ()) -> list[str]:
