@@ -10,6 +10,7 @@ import signal
 import sys
 from pathlib import Path
 
+from ..interrupts import interrupting
 from . import _inputs as inputs
 from .command import Command
 
@@ -48,18 +49,18 @@ def run(args: argparse.Namespace) -> int:
     def say(line: str) -> None:
         print(f"edgeconform check: {clean(line)}", file=sys.stderr, flush=True)
 
-    previous = signal.signal(signal.SIGTERM, _interrupt)  # a cancelled job stops the run, which tears down
     try:
-        prepared = check.prepare(args.paths, work, edges=args.edge, fills=given.fills,
-                                 kubeconfig=args.kubeconfig, context=args.context, namespace=args.namespace,
-                                 acm_certs=given.acm_certs, hostnames=args.hostname)
-        for imported in prepared.imported:
-            t = prepared.topologies[imported.name]
-            say(f"{imported.name}: {t.lb_title} in front of {t.controller.kind or 'envoy'}, imported from "
-                f"{', '.join(prepared.inputs)}")
-            for warning in imported.record["warnings"]:
-                print(f"warning: {clean(warning)}", file=sys.stderr)
-        checked = check.check(prepared, work, args.passthrough, progress=say)
+        with interrupting(signal.SIGTERM):  # a cancelled job stops the run, which tears down
+            prepared = check.prepare(args.paths, work, edges=args.edge, fills=given.fills,
+                                     kubeconfig=args.kubeconfig, context=args.context, namespace=args.namespace,
+                                     acm_certs=given.acm_certs, hostnames=args.hostname)
+            for imported in prepared.imported:
+                t = prepared.topologies[imported.name]
+                say(f"{imported.name}: {t.lb_title} in front of {t.controller.kind or 'envoy'}, imported from "
+                    f"{', '.join(prepared.inputs)}")
+                for warning in imported.record["warnings"]:
+                    print(f"warning: {clean(warning)}", file=sys.stderr)
+            checked = check.check(prepared, work, args.passthrough, progress=say)
     except check.CheckError as exc:
         if made:
             shutil.rmtree(work, ignore_errors=True)
@@ -68,7 +69,6 @@ def run(args: argparse.Namespace) -> int:
         print("edgeconform check: interrupted; the run was stopped", file=sys.stderr)
         return 130
     finally:
-        signal.signal(signal.SIGTERM, previous)
         if out is None:
             shutil.rmtree(work, ignore_errors=True)
     console = Console(highlight=False)
@@ -77,10 +77,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"edgeconform check: report in {out}/ (report.md, report.html, report.json, junit.xml; the imported "
               f"topology: {out}/{check.TOPOLOGY_FILE})")
     return 1 if checked.failed else 0
-
-
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt(f"signal {signum}")
 
 
 COMMAND = Command(

@@ -8,6 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
+from ..interrupts import interrupting
 from .command import Command
 
 
@@ -42,10 +43,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"edgeconform: --report {out}: is a file; give a directory (it is created if missing)", file=sys.stderr)
         return 2
     work = out or Path(tempfile.mkdtemp(prefix="edgeconform-compare-"))
-    previous = signal.signal(signal.SIGTERM, _interrupt)  # a cancelled job stops both runs, which tear down
     try:
-        migration = compare.compare(args.before, args.after, args.controller, work, args.passthrough, progress=say)
-        written = compare.write(migration, out) if out is not None else []
+        with interrupting(signal.SIGTERM):  # a cancelled job stops both runs, which tear down
+            migration = compare.compare(args.before, args.after, args.controller, work, args.passthrough, progress=say)
+            written = compare.write(migration, out) if out is not None else []
     except compare.CompareError as exc:
         print(f"edgeconform compare: {clean_lines(exc)}", file=sys.stderr)
         return 2
@@ -53,7 +54,6 @@ def run(args: argparse.Namespace) -> int:
         print("edgeconform compare: interrupted; both runs were stopped", file=sys.stderr)
         return 130
     finally:
-        signal.signal(signal.SIGTERM, previous)
         if out is None:
             shutil.rmtree(work, ignore_errors=True)
     if isinstance(migration, compare.Unchanged):
@@ -66,10 +66,6 @@ def run(args: argparse.Namespace) -> int:
     if written:
         print(f"edgeconform compare: {', '.join(str(p) for p in written)}")
     return 1 if migration.regressed else 0
-
-
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt(f"signal {signum}")
 
 
 COMMAND = Command(

@@ -16,6 +16,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", metavar="FILE", help="the topology file to write (default: stdout)")
     parser.add_argument("--name", help="the topology's name (default: the load balancer object's)")
 
+
 def run(args: argparse.Namespace) -> int:
     from .. import findings, importing
     from ..importing import cluster

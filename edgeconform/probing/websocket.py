@@ -14,6 +14,7 @@ from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import InvalidStatus, WebSocketException
 
 from ..edge import Edge
+from ..interrupts import interrupting
 from .http import TIMEOUT, client_tls
 
 @dataclass
@@ -90,15 +91,8 @@ def run_interruptibly(coroutine) -> Any:
     if threading.current_thread() is not threading.main_thread() or \
             signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
         return asyncio.run(coroutine)
-    previous = signal.signal(signal.SIGINT, _raise_interrupt)
-    try:
+    with interrupting(signal.SIGINT):
         return asyncio.run(coroutine)
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-def _raise_interrupt(signum, frame):
-    raise KeyboardInterrupt
 
 
 def _invalid_status(exc: BaseException | None) -> InvalidStatus | None:
