@@ -312,6 +312,7 @@ def _own_vocabulary(t: Topology, written: dict[str, Any], path: str, line=None) 
 
 def consistency_problems(t: Topology) -> list[tuple[str, str]]:
     """What the AWS load balancer (or this model of it) cannot do, as (field, message) pairs."""
+    from . import controllers  # controllers import the catalog
     from .behaviours import REQUIRABLE  # the behaviour names a topology can require
 
     lb, model, problems = t.lb, t.lb_model, []
@@ -411,7 +412,7 @@ def consistency_problems(t: Topology) -> list[tuple[str, str]]:
         add(("load_balancer.certificates", f"{model.article} takes {limit} {cites('certificate_limit')}"))
     if any(listener.target == "https" for listener in lb.listeners) and not t.controller.certificates:
         add(("controller.certificates", "a listener forwards TLS to the controller's https port, which needs certificates"))
-    if _straight_to_app(t):
+    if controllers.straight_to_app(t):
         for i, listener in enumerate(lb.listeners):
             if listener.target == "redirect":
                 add((f"load_balancer.listeners.{i}.target", "with controller.kind none the load balancer sends to the "
@@ -435,12 +436,6 @@ def consistency_problems(t: Topology) -> list[tuple[str, str]]:
             if problem:
                 add((f"sources.{field}", problem))
     return problems
-
-
-def _straight_to_app(t: Topology) -> bool:
-    from . import controllers
-
-    return bool(t.controller.kind) and controllers.semantics_of(t).straight_to_app
 
 
 def _health_check_problems(t: Topology) -> list[tuple[str, str]]:

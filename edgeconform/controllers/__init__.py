@@ -99,6 +99,12 @@ def semantics_of(t: Topology) -> Semantics:
     return controller_class(t.controller.kind or DEFAULT).semantics_for(t)
 
 
+def straight_to_app(t: Topology) -> bool:
+    """Whether ``t`` names a controller that is no controller: the application itself behind the load balancer
+    (none), which reports what arrived rather than what a controller concluded."""
+    return bool(t.controller.kind) and semantics_of(t).straight_to_app
+
+
 def bind(t: Topology, name: str) -> Topology:
     """``t`` as the controller ``name`` runs it when its block names none (Topology.with_controller), with the trust
     fields that controller fixes (``none``: nothing trusts, redirects or expects anything)."""

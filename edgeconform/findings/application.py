@@ -5,18 +5,14 @@ explain no failure."""
 
 from __future__ import annotations
 
-from ..controllers import semantics_of
+from ..controllers import straight_to_app
 from ..topology import Topology
 from .base import Said, rule
 
 
-def _app(t: Topology) -> bool:
-    return bool(t.controller.kind) and semantics_of(t).straight_to_app
-
-
 @rule("APP_READS_PROXY", kind="note")
 def reads_proxy(t: Topology) -> Said | None:
-    if _app(t) and t.lb.proxy_protocol:
+    if straight_to_app(t) and t.lb.proxy_protocol:
         before_tls = " and before its TLS handshake" if any(i.target == "https" for i in t.lb.listeners) else ""
         return (f"the {t.lb_title} puts a PROXY {t.lb.proxy_protocol} header in front of every connection, health "
                 f"checks included (a LOCAL header, no client): the application must read it before HTTP{before_tls}, "
@@ -27,7 +23,7 @@ def reads_proxy(t: Topology) -> Said | None:
 
 @rule("APP_FORWARDED_HEADERS_FROM_CLIENTS", kind="note")
 def forwarded_headers_from_clients(t: Topology) -> Said | None:
-    if _app(t) and t.layer == "l4":
+    if straight_to_app(t) and t.layer == "l4":
         return (f"an L4 load balancer adds no headers, so every X-Forwarded-For, X-Real-IP or Forwarded header that "
                 f"reaches the application was written by a client: it must not read them (a framework's "
                 f"trusted-proxy setting included), or any client chooses its address", ("NLB-TLS23", "#1815"))
@@ -36,7 +32,7 @@ def forwarded_headers_from_clients(t: Topology) -> Said | None:
 
 @rule("APP_XFF_RIGHTMOST", kind="note")
 def xff_rightmost(t: Topology) -> Said | None:
-    if not (_app(t) and t.xff_mode == "append"):
+    if not (straight_to_app(t) and t.xff_mode == "append"):
         return None
     which = ("the second entry from the right (CloudFront appended the viewer, the ALB appended CloudFront)"
              if t.lb.cloudfront else f"the rightmost entry, the one the {t.lb_title} appended")
@@ -49,7 +45,7 @@ def xff_rightmost(t: Topology) -> Said | None:
 @rule("APP_NO_TLS_SIGNAL", kind="note")
 def no_tls_signal(t: Topology) -> Said | None:
     https = t.https_listener
-    if _app(t) and t.layer == "l4" and https is not None and https.terminates_tls:
+    if straight_to_app(t) and t.layer == "l4" and https is not None and https.terminates_tls:
         return (f"TLS ends at the {t.lb_title} and nothing tells the application which listener a request came "
                 "through (no X-Forwarded-Proto; a PROXY header's destination port at most): an application that "
                 "redirects cleartext to HTTPS by itself redirects HTTPS requests too, forever",

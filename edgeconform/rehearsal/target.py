@@ -215,7 +215,7 @@ class RehearsalEksTarget(eks_target.EksTarget):
             topology = self._topology_for(lb)
             built = topology_from_model(topology, lb)
             controller = self.settings.controller
-            if built.controller.kind and controllers.controller_class(built.controller.kind).fixed_trust:
+            if controllers.straight_to_app(built):
                 controller = built.controller.kind  # none: the application itself behind the load balancer
             else:  # the cluster's controller, in the topology's abstract terms
                 built = built.model_copy(update={"controller": built.controller.model_copy(update={"kind": None})})

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from ... import certs
-from ...edge import Edge, Lifecycle, endpoints_for, remove_tree
+from ...edge import ControllerInfo, Edge, Lifecycle, endpoints_for, remove_tree
 from ...kube import manifests
 from ...kube.api import Cluster, ClusterError, _api_message
 from ...probing.http import http_get
@@ -455,9 +455,8 @@ class EksTarget(Target):
                     lifecycle=Lifecycle(logs=lambda: self._edge_logs(t)))
         edge.lifecycle.on_close(remove_tree(workdir))
         from ... import controllers
-        from ...edge import ControllerInfo
 
-        if t.controller.kind and controllers.controller_class(t.controller.kind).fixed_trust:
+        if controllers.straight_to_app(t):
             # none: the application behind the load balancer reports what arrived (a PROXY header, raw X-Forwarded-*),
             # whatever controller the cluster runs for the other topologies
             edge.controller = ControllerInfo.of(controllers.get(t.controller.kind), t)
